@@ -1,0 +1,69 @@
+#pragma once
+// The one catalog of AWS error types that fogbank answers with, and the exception that carries
+// one through a service's dispatch. Codecs turn an aws_error into the wire shape of their
+// protocol (JSON `__type` + `message`, or the SQS query protocol's XML).
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace fogbank::core {
+
+// Every error type fogbank can answer with. Each has exactly one row in the catalog
+// (aws_error.cpp) giving its wire name and HTTP status.
+enum class error_code {
+  // Shared by the JSON protocols.
+  validation,                 // ValidationException, 400
+  serialization,              // SerializationException, 400
+  unknown_operation,          // UnknownOperationException, 400
+  missing_authentication,     // MissingAuthenticationTokenException, 400
+  access_denied,              // AccessDeniedException, 400
+  request_too_large,          // RequestEntityTooLarge, 413
+  internal_failure,           // InternalServerError, 500
+  // DynamoDB.
+  resource_not_found,         // ResourceNotFoundException, 400
+  resource_in_use,            // ResourceInUseException, 400
+  conditional_check_failed,   // ConditionalCheckFailedException, 400
+  transaction_canceled,       // TransactionCanceledException, 400
+  transaction_conflict,       // TransactionConflictException, 400
+  transaction_in_progress,    // TransactionInProgressException, 400
+  idempotent_parameter_mismatch,  // IdempotentParameterMismatchException, 400
+  item_collection_size_limit,     // ItemCollectionSizeLimitExceededException, 400
+  limit_exceeded,             // LimitExceededException, 400
+  provisioned_throughput_exceeded,  // ProvisionedThroughputExceededException, 400
+};
+
+struct error_type {
+  error_code code;
+  std::string_view name;  // the short wire name, e.g. "ValidationException"
+  int http_status;
+};
+
+// The catalog row for `code`. Never fails: every enumerator has a row (pinned by a test).
+const error_type& describe(error_code code) noexcept;
+
+// An AWS error: a type from the catalog, the message the client sees, and optional extra
+// top-level fields of the error body (e.g. `CancellationReasons`, or `Item` for
+// ReturnValuesOnConditionCheckFailure).
+class aws_error : public std::runtime_error {
+ public:
+  aws_error(error_code code, std::string message, nlohmann::json extra = nullptr)
+      : std::runtime_error(std::move(message)), code_(code), extra_(std::move(extra)) {}
+
+  error_code code() const noexcept { return code_; }
+  std::string_view name() const noexcept { return describe(code_).name; }
+  int http_status() const noexcept { return describe(code_).http_status; }
+  std::string message() const { return what(); }
+  const nlohmann::json& extra() const noexcept { return extra_; }
+
+ private:
+  error_code code_;
+  nlohmann::json extra_;
+};
+
+// Shorthand for the most common error of all.
+[[noreturn]] void throw_validation(std::string message);
+
+}  // namespace fogbank::core

@@ -1,0 +1,39 @@
+#include "fogbank/core/ids.hpp"
+
+#include <cstdio>
+
+namespace fogbank::core {
+
+id_generator::id_generator(std::uint64_t seed) : engine_(seed) {}
+
+std::uint64_t id_generator::random_seed() {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+}
+
+std::uint64_t id_generator::next() {
+  std::lock_guard lock(mutex_);
+  return engine_();
+}
+
+std::string id_generator::uuid() {
+  std::uint64_t high = next();
+  std::uint64_t low = next();
+  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;    // RFC 4122 variant
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
+                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return text;
+}
+
+std::string id_generator::upper_alnum(std::size_t length) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string out(length, 'A');
+  std::lock_guard lock(mutex_);
+  for (char& c : out) c = alphabet[engine_() % (sizeof alphabet - 1)];
+  return out;
+}
+
+}  // namespace fogbank::core

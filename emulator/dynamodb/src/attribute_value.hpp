@@ -1,0 +1,62 @@
+#pragma once
+// DynamoDB's AttributeValue in its wire form: a JSON object with exactly one member whose
+// name is the type ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"). An item is a
+// JSON object from attribute names to AttributeValues. Binary values (B, BS) hold base64 text
+// as on the wire.
+
+#include "fogbank/core/decimal.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fogbank::dynamodb {
+
+using json = nlohmann::json;
+
+enum class value_type { S, N, B, BOOL, NUL, M, L, SS, NS, BS };
+
+// The type of a valid AttributeValue (must have passed validate_value).
+value_type type_of(const json& value);
+// The wire name of a type: "S", "N", ..., "NULL", ...
+std::string_view type_name(value_type type);
+// The type named `name` ("S", "NULL", ...), or nullopt.
+std::optional<value_type> type_from_name(std::string_view name);
+
+// Checks that `value` is a well-formed AttributeValue, recursively: exactly one type member,
+// strings are strings, numbers parse as DynamoDB numbers, binary is valid base64, sets are
+// non-empty with no duplicates, NULL is true, BOOL is a boolean. Throws
+// core::aws_error(ValidationException) with DynamoDB's wording otherwise.
+void validate_value(const json& value);
+// Checks every attribute of an item (a JSON object) with validate_value.
+void validate_item(const json& item);
+
+// Equality as DynamoDB compares values in conditions: numbers numerically ("1.0" == "1"),
+// sets regardless of order, maps and lists member by member.
+bool values_equal(const json& a, const json& b);
+
+// Order of two values of the same scalar type (S by UTF-8 bytes, N numerically, B by
+// unsigned bytes): negative, zero or positive. nullopt if types differ or are not S/N/B.
+std::optional<int> compare_scalars(const json& a, const json& b);
+
+// The number of an N value (valid N assumed).
+core::decimal number_of(const json& value);
+// An N value holding `number` in DynamoDB's canonical text.
+json make_number(const core::decimal& number);
+
+// base64 helpers for B and BS.
+std::optional<std::string> base64_decode(std::string_view text);
+std::string base64_encode(std::string_view bytes);
+
+// Size of an attribute value in bytes as DynamoDB counts it toward the 400 KB item limit
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):
+// strings by UTF-8 length, numbers by significant digits, binary by decoded length,
+// 1 byte for BOOL/NULL, 3 bytes of overhead plus contents for M and L, and so on.
+std::size_t value_size(const json& value);
+// Size of an item: for each attribute, the UTF-8 length of its name plus value_size.
+std::size_t item_size(const json& item);
+
+}  // namespace fogbank::dynamodb

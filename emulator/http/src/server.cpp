@@ -1,0 +1,1 @@
+// Placeholder: replaced by the HTTP server implementation.

@@ -1,0 +1,2 @@
+// Placeholder: replaced by the `fogbank` command line.
+int main() { return 0; }

@@ -1,0 +1,1 @@
+// Placeholder: replaced by the RocksDB implementation of storage::database.
