@@ -1,16 +1,194 @@
 #include "fogbank/dynamodb/service.hpp"
 
+#include "fogbank/storage/key_encoding.hpp"
+#include "attribute_value.hpp"
+#include "item_keys.hpp"
+#include "service_impl.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
 namespace fogbank::dynamodb {
+namespace {
 
-struct service::impl {};
+struct operation_entry {
+  std::string_view name;
+  service_impl::operation handler;
+};
 
-service::service(storage::database&, core::clock&, core::id_generator&) : impl_(std::make_unique<impl>()) {}
-service::~service() = default;
+// Every DynamoDB operation fogbank implements, sorted by name (checked below) for lookup.
+constexpr std::array operations{
+    operation_entry{"BatchGetItem", &service_impl::batch_get_item},
+    operation_entry{"BatchWriteItem", &service_impl::batch_write_item},
+    operation_entry{"CreateTable", &service_impl::create_table},
+    operation_entry{"DeleteItem", &service_impl::delete_item},
+    operation_entry{"DeleteTable", &service_impl::delete_table},
+    operation_entry{"DescribeEndpoints", &service_impl::describe_endpoints},
+    operation_entry{"DescribeLimits", &service_impl::describe_limits},
+    operation_entry{"DescribeTable", &service_impl::describe_table},
+    operation_entry{"GetItem", &service_impl::get_item},
+    operation_entry{"ListTables", &service_impl::list_tables},
+    operation_entry{"ListTagsOfResource", &service_impl::list_tags_of_resource},
+    operation_entry{"PutItem", &service_impl::put_item},
+    operation_entry{"Query", &service_impl::query},
+    operation_entry{"Scan", &service_impl::scan},
+    operation_entry{"TagResource", &service_impl::tag_resource},
+    operation_entry{"TransactGetItems", &service_impl::transact_get_items},
+    operation_entry{"TransactWriteItems", &service_impl::transact_write_items},
+    operation_entry{"UntagResource", &service_impl::untag_resource},
+    operation_entry{"UpdateItem", &service_impl::update_item},
+    operation_entry{"UpdateTable", &service_impl::update_table},
+};
+static_assert(std::is_sorted(operations.begin(), operations.end(),
+                             [](const auto& a, const auto& b) { return a.name < b.name; }),
+              "operations must be sorted by name");
 
-nlohmann::json service::dispatch(std::string_view operation, const nlohmann::json&, const request_context&) {
-  throw core::aws_error(core::error_code::unknown_operation, "Unknown operation " + std::string(operation));
+const char* const table_key_prefix = "table/";
+
+}  // namespace
+
+service_impl::operation service_impl::find_operation(std::string_view name) {
+  auto it = std::lower_bound(operations.begin(), operations.end(), name,
+                             [](const operation_entry& entry, std::string_view n) { return entry.name < n; });
+  return it != operations.end() && it->name == name ? it->handler : nullptr;
 }
 
-std::size_t service::table_count() const { return 0; }
+std::string encode_item(const json& item) {
+  std::string out;
+  json::to_msgpack(item, out);
+  return out;
+}
+
+json decode_item(std::string_view bytes) { return json::from_msgpack(bytes.begin(), bytes.end()); }
+
+service_impl::service_impl(storage::database& database, core::clock& service_clock, core::id_generator& id_source)
+    : db_(database), clock_(service_clock), ids_(id_source) {
+  // Load the catalog.
+  storage::scan_range range;
+  range.lower = table_key_prefix;
+  range.upper = storage::key::prefix_successor(table_key_prefix);
+  for (auto it = db_.scan(storage::column::meta, range); it->valid(); it->next()) {
+    auto table = std::make_shared<table_info>(from_storage_json(json::parse(it->value())));
+    next_id_ = std::max(next_id_, table->id + 1);
+    for (const auto& index : table->indexes) next_id_ = std::max(next_id_, index.id + 1);
+    tables_[table->name] = std::move(table);
+  }
+}
+
+table_ptr service_impl::find_table_or_null(std::string_view name) const {
+  std::shared_lock lock(catalog_mutex_);
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : it->second;
+}
+
+table_ptr service_impl::find_table(std::string_view name) const {
+  if (auto table = find_table_or_null(name)) return table;
+  throw core::aws_error(core::error_code::resource_not_found,
+                        "Requested resource not found: Table: " + std::string(name) + " not found");
+}
+
+void service_impl::stage_table(storage::write_batch& batch, const table_info& table) const {
+  batch.put(storage::column::meta, table_key_prefix + table.name, to_storage_json(table).dump());
+}
+
+void service_impl::publish_table(std::shared_ptr<table_info> table) {
+  std::unique_lock lock(catalog_mutex_);
+  tables_[table->name] = std::move(table);
+}
+
+std::uint32_t service_impl::allocate_id() { return next_id_++; }
+
+std::optional<json> service_impl::read_item(const table_info& table, const std::string& storage_key,
+                                             const storage::snapshot* at) const {
+  std::string bytes;
+  auto status = db_.get(storage::column::items, storage_key, &bytes, at);
+  if (status.is_not_found()) return std::nullopt;
+  if (!status.is_ok()) {
+    throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + status.message());
+  }
+  (void)table;
+  return decode_item(bytes);
+}
+
+void service_impl::stage_item(storage::write_batch& batch, const table_info& table, const json* old_item,
+                               const json* new_item) const {
+  const json* any = new_item ? new_item : old_item;
+  if (!any) return;
+  const std::string key = item_storage_key(table, *any);
+  if (new_item) {
+    batch.put(storage::column::items, key, encode_item(*new_item));
+  } else {
+    batch.erase(storage::column::items, key);
+  }
+  for (const auto& index : table.indexes) {
+    std::optional<std::string> old_entry = old_item ? index_storage_key(table, index, *old_item) : std::nullopt;
+    std::optional<std::string> new_entry = new_item ? index_storage_key(table, index, *new_item) : std::nullopt;
+    if (old_entry && old_entry != new_entry) batch.erase(storage::column::index_entries, *old_entry);
+    if (new_entry) {
+      batch.put(storage::column::index_entries, *new_entry, encode_item(project_for_index(table, index, *new_item)));
+    }
+  }
+}
+
+void service_impl::commit(storage::write_batch& batch) {
+  auto status = db_.write(batch);
+  if (!status.is_ok()) {
+    throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + status.message());
+  }
+}
+
+std::pair<std::int64_t, std::int64_t> service_impl::measure(const table_info& table) const {
+  storage::scan_range range;
+  range.lower = table_prefix(table.id);
+  range.upper = table_prefix(table.id + 1);
+  std::int64_t count = 0;
+  std::int64_t bytes = 0;
+  for (auto it = db_.scan(storage::column::items, range); it->valid(); it->next()) {
+    ++count;
+    bytes += static_cast<std::int64_t>(item_size(decode_item(it->value())));
+  }
+  return {count, bytes};
+}
+
+describe_context service_impl::describe_for(const request_context& context) const {
+  describe_context out;
+  out.region = context.region;
+  out.account_id = context.account_id;
+  return out;
+}
+
+// ---- public surface --------------------------------------------------------------------------
+
+service::service(storage::database& db, core::clock& clock, core::id_generator& ids)
+    : impl_(std::make_unique<service_impl>(db, clock, ids)) {}
+
+service::~service() = default;
+
+nlohmann::json service::dispatch(std::string_view operation, const nlohmann::json& request,
+                                 const request_context& context) {
+  auto handler = service_impl::find_operation(operation);
+  if (!handler) {
+    // DynamoDB answers an unknown operation (and, for now, PartiQL) with a bare
+    // UnknownOperationException; the HTTP codec renders it with the coral namespace.
+    throw core::aws_error(core::error_code::unknown_operation, "");
+  }
+  if (!request.is_object()) {
+    throw core::aws_error(core::error_code::serialization, "Start of structure or map found where not expected");
+  }
+  try {
+    return (impl_.get()->*handler)(request, context);
+  } catch (const core::aws_error&) {
+    throw;
+  } catch (const json::exception& e) {
+    // A member of an unexpected JSON type that slipped past validation: the client's fault.
+    throw core::aws_error(core::error_code::serialization, e.what());
+  }
+}
+
+std::size_t service::table_count() const {
+  std::shared_lock lock(impl_->catalog_mutex_);
+  return impl_->tables_.size();
+}
 
 }  // namespace fogbank::dynamodb

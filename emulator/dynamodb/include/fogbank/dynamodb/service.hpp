@@ -21,6 +21,8 @@ class database;
 
 namespace fogbank::dynamodb {
 
+class service_impl;
+
 // Who is calling, as far as an operation needs to know (ARNs carry the region and account).
 struct request_context {
   std::string region = "us-east-1";
@@ -48,8 +50,7 @@ class service {
   std::size_t table_count() const;
 
  private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  std::unique_ptr<service_impl> impl_;
 };
 
 }  // namespace fogbank::dynamodb

@@ -1,0 +1,176 @@
+#include "item_keys.hpp"
+
+#include "attribute_value.hpp"
+#include "fogbank/core/aws_error.hpp"
+#include "fogbank/storage/key_encoding.hpp"
+
+#include <algorithm>
+
+namespace fogbank::dynamodb {
+namespace {
+
+using core::throw_validation;
+
+// Byte size of a key attribute value for the key size limits: UTF-8 length of S, decoded length
+// of B, the stored size of N.
+std::size_t key_value_size(const json& value) { return value_size(value); }
+
+std::string_view type_name_of(const json& value) { return type_name(type_of(value)); }
+
+bool is_empty_key_value(const json& value) {
+  if (value.contains("S")) return value["S"].get_ref<const std::string&>().empty();
+  if (value.contains("B")) return value["B"].get_ref<const std::string&>().empty();
+  return false;
+}
+
+void check_key_sizes(const table_info& table, const json& item) {
+  if (key_value_size(item.at(table.keys.hash)) > max_hash_key_bytes) {
+    // DynamoDB's wording, missing space included.
+    throw_validation("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes");
+  }
+  if (table.keys.range && key_value_size(item.at(*table.keys.range)) > max_range_key_bytes) {
+    throw_validation(
+        "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes");
+  }
+}
+
+}  // namespace
+
+void append_key_value(std::string& out, const json& value) {
+  if (auto s = value.find("S"); s != value.end()) {
+    out.push_back('S');
+    storage::key::append_bytes(out, s->get_ref<const std::string&>());
+  } else if (auto n = value.find("N"); n != value.end()) {
+    out.push_back('N');
+    number_of(value).append_ordered_bytes(out);
+  } else {
+    out.push_back('B');
+    storage::key::append_bytes(out, base64_decode(value.at("B").get_ref<const std::string&>()).value_or(""));
+  }
+}
+
+std::string key_value_prefix(const json& prefix) {
+  std::string out;
+  append_key_value(out, prefix);
+  // append_bytes ends every encoding with a two-byte terminator; without it the bytes are a
+  // prefix of the encoding of every value that begins with `prefix`.
+  out.resize(out.size() - 2);
+  return out;
+}
+
+std::string table_prefix(std::uint32_t table_id) {
+  std::string out;
+  storage::key::append_u32(out, table_id);
+  return out;
+}
+
+std::string item_storage_key(const table_info& table, const json& item) {
+  std::string out = table_prefix(table.id);
+  append_key_value(out, item.at(table.keys.hash));
+  if (table.keys.range) append_key_value(out, item.at(*table.keys.range));
+  return out;
+}
+
+std::optional<std::string> index_storage_key(const table_info& table, const index_info& index, const json& item) {
+  auto has_typed = [&](const std::string& name) {
+    auto it = item.find(name);
+    if (it == item.end()) return false;
+    auto type = table.attribute_types.find(name);
+    return type != table.attribute_types.end() && it->contains(type->second);
+  };
+  if (!has_typed(index.keys.hash) || (index.keys.range && !has_typed(*index.keys.range))) return std::nullopt;
+  std::string out;
+  storage::key::append_u32(out, index.id);
+  append_key_value(out, item.at(index.keys.hash));
+  if (index.keys.range) append_key_value(out, item.at(*index.keys.range));
+  append_key_value(out, item.at(table.keys.hash));
+  if (table.keys.range) append_key_value(out, item.at(*table.keys.range));
+  return out;
+}
+
+json validate_key(const table_info& table, const json& key) {
+  const std::size_t expected = table.keys.range ? 2 : 1;
+  auto matches = [&](const std::string& name) {
+    auto it = key.find(name);
+    if (it == key.end()) return false;
+    validate_value(*it);
+    return it->contains(table.attribute_types.at(name));
+  };
+  if (!key.is_object() || key.size() != expected || !matches(table.keys.hash) ||
+      (table.keys.range && !matches(*table.keys.range))) {
+    throw_validation("The provided key element does not match the schema");
+  }
+  for (const auto& [name, value] : key.items()) {
+    if (is_empty_key_value(value)) {
+      throw_validation(
+          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty "
+          "string value. Key: " + name);
+    }
+  }
+  check_key_sizes(table, key);
+  return key;
+}
+
+void validate_item_keys(const table_info& table, const json& item) {
+  std::vector<std::string> keys{table.keys.hash};
+  if (table.keys.range) keys.push_back(*table.keys.range);
+  for (const auto& name : keys) {
+    auto it = item.find(name);
+    if (it == item.end()) throw_validation("One or more parameter values were invalid: Missing the key " + name + " in the item");
+    const std::string& expected = table.attribute_types.at(name);
+    if (!it->contains(expected)) {
+      throw_validation("One or more parameter values were invalid: Type mismatch for key " + name + " expected: " + expected +
+                       " actual: " + std::string(type_name_of(*it)));
+    }
+    if (is_empty_key_value(*it)) {
+      throw_validation(
+          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty "
+          "string value. Key: " + name);
+    }
+  }
+  check_key_sizes(table, item);
+  for (const auto& index : table.indexes) {
+    std::vector<std::string> index_keys{index.keys.hash};
+    if (index.keys.range) index_keys.push_back(*index.keys.range);
+    for (const auto& name : index_keys) {
+      auto it = item.find(name);
+      if (it == item.end()) continue;
+      const std::string& expected = table.attribute_types.at(name);
+      if (!it->contains(expected)) {
+        throw_validation("One or more parameter values were invalid: Type mismatch for Index Key " + name + " Expected: " +
+                         expected + " Actual: " + std::string(type_name_of(*it)) + " IndexName: " + index.name);
+      }
+      if (is_empty_key_value(*it)) {
+        throw_validation(
+            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
+            "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " +
+            index.name + ", IndexKey: " + name);
+      }
+    }
+  }
+}
+
+json key_of(const table_info& table, const json& item, const index_info* index) {
+  json key = json::object();
+  auto copy = [&](const std::string& name) {
+    if (auto it = item.find(name); it != item.end()) key[name] = *it;
+  };
+  copy(table.keys.hash);
+  if (table.keys.range) copy(*table.keys.range);
+  if (index) {
+    copy(index->keys.hash);
+    if (index->keys.range) copy(*index->keys.range);
+  }
+  return key;
+}
+
+json project_for_index(const table_info& table, const index_info& index, const json& item) {
+  if (index.projection == projection_type::all) return item;
+  json out = key_of(table, item, &index);
+  for (const auto& name : index.non_key_attributes) {
+    if (auto it = item.find(name); it != item.end()) out[name] = *it;
+  }
+  return out;
+}
+
+}  // namespace fogbank::dynamodb

@@ -1,0 +1,141 @@
+#include "item_writes.hpp"
+
+#include "attribute_value.hpp"
+#include "item_keys.hpp"
+#include "request.hpp"
+
+#include <cmath>
+
+namespace fogbank::dynamodb {
+namespace {
+
+using core::aws_error;
+using core::error_code;
+using core::throw_validation;
+
+bool touches_key(const table_info& table, const attribute_path& path) {
+  return !path.empty() && !path.front().index && table.is_key_attribute(path.front().name);
+}
+
+}  // namespace
+
+void reject_legacy_parameters(const json& request, std::initializer_list<std::string_view> legacy) {
+  for (auto name : legacy) {
+    if (!find_member(request, name)) continue;
+    for (auto expression : {"ConditionExpression", "UpdateExpression", "ProjectionExpression", "FilterExpression",
+                            "KeyConditionExpression"}) {
+      if (find_member(request, expression)) {
+        throw_validation("Can not use both expression and non-expression parameters in the same request: "
+                         "Non-expression parameters: {" + std::string(name) + "} Expression parameters: {" + expression + "}");
+      }
+    }
+    throw_validation("fogbank does not implement the legacy parameter " + std::string(name) +
+                     " yet; use the equivalent expression parameter instead");
+  }
+}
+
+write_request parse_write(const service_impl& service, write_kind kind, const json& request) {
+  write_request write;
+  write.kind = kind;
+  validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
+  switch (kind) {
+    case write_kind::put:
+      reject_legacy_parameters(request, {"Expected", "ConditionalOperator"});
+      break;
+    case write_kind::update:
+      reject_legacy_parameters(request, {"AttributeUpdates", "Expected", "ConditionalOperator"});
+      break;
+    case write_kind::remove:
+      reject_legacy_parameters(request, {"Expected", "ConditionalOperator"});
+      break;
+    case write_kind::check:
+      break;
+  }
+  write.table = service.find_table(request["TableName"].get<std::string>());
+  const table_info& table = *write.table;
+
+  if (kind == write_kind::put) {
+    write.item = required_object(request, "Item", "item");
+    validate_item(write.item);
+    validate_item_keys(table, write.item);
+    if (item_size(write.item) > max_item_bytes) throw_validation("Item size has exceeded the maximum allowed size");
+    write.key = key_of(table, write.item);
+  } else {
+    write.key = validate_key(table, required_object(request, "Key", "key"));
+  }
+  write.storage_key = item_storage_key(table, write.key);
+
+  expression_attributes attributes(find_member(request, "ExpressionAttributeNames"),
+                                   find_member(request, "ExpressionAttributeValues"));
+  if (const json* text = find_member(request, "ConditionExpression")) {
+    if (!text->is_string()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+    write.condition_expression = parse_condition(text->get<std::string>(), attributes, "ConditionExpression");
+  } else if (kind == write_kind::check) {
+    throw_validation(null_member_message("transactItems.1.member.conditionCheck.conditionExpression"));
+  }
+  if (kind == write_kind::update) {
+    if (const json* text = find_member(request, "UpdateExpression")) {
+      if (!text->is_string()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+      write.update_expression = parse_update(text->get<std::string>(), attributes);
+      for (const auto& path : updated_paths(*write.update_expression)) {
+        if (touches_key(table, path)) {
+          throw_validation("One or more parameter values were invalid: Cannot update attribute " + path.front().name +
+                           ". This attribute is part of the key");
+        }
+      }
+    }
+  }
+  attributes.check_all_used();
+  write.return_old_on_failure =
+      optional_enum(request, "ReturnValuesOnConditionCheckFailure", "returnValuesOnConditionCheckFailure",
+                    {"ALL_OLD", "NONE"}, "NONE") == "ALL_OLD";
+  return write;
+}
+
+write_result evaluate_write(const write_request& write, const std::optional<json>& old_item) {
+  static const json no_item = json::object();
+  if (write.condition_expression && !evaluate(*write.condition_expression, old_item ? *old_item : no_item)) {
+    json extra = nullptr;
+    if (write.return_old_on_failure && old_item) extra = {{"Item", *old_item}};
+    throw aws_error(error_code::conditional_check_failed, "The conditional request failed", std::move(extra));
+  }
+  write_result result;
+  result.old_item = old_item;
+  switch (write.kind) {
+    case write_kind::put:
+      result.new_item = write.item;
+      break;
+    case write_kind::remove:
+      break;
+    case write_kind::check:
+      result.new_item = old_item;
+      break;
+    case write_kind::update: {
+      json item = old_item ? *old_item : write.key;
+      if (write.update_expression) apply(*write.update_expression, item);
+      validate_item_keys(*write.table, item);
+      if (item_size(item) > max_item_bytes) throw_validation("Item size to update has exceeded the maximum allowed size");
+      result.new_item = std::move(item);
+      break;
+    }
+  }
+  return result;
+}
+
+double write_units(std::size_t bytes) { return std::max(1.0, std::ceil(static_cast<double>(bytes) / 1024.0)); }
+
+double read_units(std::size_t bytes, bool consistent) {
+  double units = std::max(1.0, std::ceil(static_cast<double>(bytes) / 4096.0));
+  return consistent ? units : units / 2;
+}
+
+json consumed_capacity(const json& request, const table_info& table, double units) {
+  const std::string mode =
+      optional_enum(request, "ReturnConsumedCapacity", "returnConsumedCapacity", {"INDEXES", "TOTAL", "NONE"}, "NONE");
+  if (mode == "NONE") return nullptr;
+  json out{{"TableName", table.name}, {"CapacityUnits", units}};
+  if (mode == "INDEXES") out["Table"] = {{"CapacityUnits", units}};
+  return out;
+}
+
+}  // namespace fogbank::dynamodb

@@ -1,0 +1,299 @@
+// BatchGetItem, BatchWriteItem, TransactWriteItems and TransactGetItems.
+//
+// A batch write is applied as one atomic storage batch (DynamoDB promises less: each item on
+// its own); a transaction checks every condition under the write lock, then writes every
+// change in one batch, so it is all or nothing.
+
+#include "attribute_value.hpp"
+#include "expressions.hpp"
+#include "item_keys.hpp"
+#include "item_writes.hpp"
+#include "request.hpp"
+#include "service_impl.hpp"
+
+#include <chrono>
+#include <set>
+
+namespace fogbank::dynamodb {
+namespace {
+
+using core::aws_error;
+using core::error_code;
+using core::throw_validation;
+
+// DynamoDB's limits for batch and transaction operations.
+constexpr std::size_t max_batch_get_keys = 100;
+constexpr std::size_t max_batch_write_requests = 25;
+constexpr std::size_t max_transaction_actions = 100;
+constexpr auto client_token_lifetime = std::chrono::minutes(10);
+
+const json& request_items(const json& request) {
+  const json* items = find_member(request, "RequestItems");
+  if (!items) throw_validation(null_member_message("requestItems"));
+  if (!items->is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+  if (items->empty()) {
+    throw_validation(constraint_message("{}", "requestItems", "Member must have length greater than or equal to 1"));
+  }
+  return *items;
+}
+
+}  // namespace
+
+json service_impl::batch_get_item(const json& request, const request_context&) {
+  const json& items = request_items(request);
+  std::size_t total = 0;
+  struct table_read {
+    table_ptr table;
+    std::vector<json> keys;
+    std::optional<projection> wanted;
+    bool consistent = false;
+  };
+  std::vector<table_read> reads;
+  for (const auto& [name, spec] : items.items()) {
+    validate_table_name(json(name), "requestItems.member.key");
+    if (!spec.is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+    reject_legacy_parameters(spec, {"AttributesToGet"});
+    table_read read;
+    read.table = find_table(name);
+    const json* keys = find_member(spec, "Keys");
+    if (!keys || !keys->is_array() || keys->empty()) {
+      throw_validation(constraint_message("[]", "requestItems." + name + ".member.keys",
+                                          "Member must have length greater than or equal to 1"));
+    }
+    total += keys->size();
+    if (total > max_batch_get_keys) {
+      throw_validation(constraint_message("'" + items.dump() + "'", "requestItems",
+                                          "Map value must satisfy constraint: [Member must have length less than or equal "
+                                          "to 100, Member must have length greater than or equal to 1]"));
+    }
+    std::set<std::string> seen;
+    for (const auto& key : *keys) {
+      json valid = validate_key(*read.table, key);
+      if (!seen.insert(item_storage_key(*read.table, valid)).second) {
+        throw_validation("Provided list of item keys contains duplicates");
+      }
+      read.keys.push_back(std::move(valid));
+    }
+    expression_attributes attributes(find_member(spec, "ExpressionAttributeNames"), nullptr);
+    if (const json* text = find_member(spec, "ProjectionExpression")) {
+      read.wanted = parse_projection(text->get<std::string>(), attributes);
+    }
+    attributes.check_all_used();
+    read.consistent = spec.value("ConsistentRead", false);
+    reads.push_back(std::move(read));
+  }
+  if (total > max_batch_get_keys) throw_validation("Too many items requested for the BatchGetItem call");
+
+  json responses = json::object();
+  json capacities = json::array();
+  auto snapshot = db_.take_snapshot();
+  for (const auto& read : reads) {
+    json found = json::array();
+    std::size_t bytes = 0;
+    for (const auto& key : read.keys) {
+      if (auto item = read_item(*read.table, item_storage_key(*read.table, key), snapshot.get())) {
+        bytes += item_size(*item);
+        found.push_back(read.wanted ? project(*read.wanted, *item) : std::move(*item));
+      }
+    }
+    responses[read.table->name] = std::move(found);
+    json capacity = consumed_capacity(request, *read.table, read_units(bytes, read.consistent));
+    if (!capacity.is_null()) capacities.push_back(std::move(capacity));
+  }
+  json response{{"Responses", responses}, {"UnprocessedKeys", json::object()}};
+  if (!capacities.empty()) response["ConsumedCapacity"] = std::move(capacities);
+  return response;
+}
+
+json service_impl::batch_write_item(const json& request, const request_context&) {
+  const json& items = request_items(request);
+  std::vector<write_request> writes;
+  std::size_t total = 0;
+  for (const auto& [name, list] : items.items()) {
+    if (!list.is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+    total += list.size();
+    if (list.empty() || total > max_batch_write_requests) {
+      throw_validation(constraint_message("'" + items.dump() + "'", "requestItems",
+                                          "Map value must satisfy constraint: [Member must have length less than or equal "
+                                          "to 25, Member must have length greater than or equal to 1]"));
+    }
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& [name, list] : items.items()) {
+    for (const auto& entry : list) {
+      const bool is_put = entry.contains("PutRequest");
+      const bool is_delete = entry.contains("DeleteRequest");
+      if (is_put == is_delete) {
+        throw_validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported "
+                         "datatypes");  // unconfirmed for a WriteRequest with zero or two members
+      }
+      json single = is_put ? entry["PutRequest"] : entry["DeleteRequest"];
+      if (!single.is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+      single["TableName"] = name;
+      write_request write = parse_write(*this, is_put ? write_kind::put : write_kind::remove, single);
+      if (!seen.emplace(name, write.storage_key).second) throw_validation("Provided list of item keys contains duplicates");
+      writes.push_back(std::move(write));
+    }
+  }
+
+  std::lock_guard lock(write_mutex_);
+  storage::write_batch batch;
+  std::map<std::string, double> units;
+  for (const auto& write : writes) {
+    write_result result = evaluate_write(write, read_item(*write.table, write.storage_key));
+    stage_item(batch, *write.table, result.old_item ? &*result.old_item : nullptr,
+               result.new_item ? &*result.new_item : nullptr);
+    units[write.table->name] += write_units(result.new_item ? item_size(*result.new_item) : 0);
+  }
+  commit(batch);
+  json response{{"UnprocessedItems", json::object()}};
+  json capacities = json::array();
+  for (const auto& write : writes) {
+    auto it = units.find(write.table->name);
+    if (it == units.end()) continue;
+    json capacity = consumed_capacity(request, *write.table, it->second);
+    if (!capacity.is_null()) capacities.push_back(std::move(capacity));
+    units.erase(it);
+  }
+  if (!capacities.empty()) response["ConsumedCapacity"] = std::move(capacities);
+  return response;
+}
+
+json service_impl::transact_write_items(const json& request, const request_context&) {
+  const json* actions = find_member(request, "TransactItems");
+  if (!actions) throw_validation(null_member_message("transactItems"));
+  if (!actions->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+  if (actions->empty() || actions->size() > max_transaction_actions) {
+    throw_validation(constraint_message("'" + actions->dump() + "'", "transactItems",
+                                        actions->empty() ? "Member must have length greater than or equal to 1"
+                                                         : "Member must have length less than or equal to 100"));
+  }
+  std::vector<write_request> writes;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& action : *actions) {
+    static constexpr std::pair<const char*, write_kind> kinds[] = {
+        {"Put", write_kind::put}, {"Update", write_kind::update}, {"Delete", write_kind::remove},
+        {"ConditionCheck", write_kind::check}};
+    const json* body = nullptr;
+    write_kind kind = write_kind::put;
+    int members = 0;
+    for (const auto& [name, k] : kinds) {
+      if (const json* member = find_member(action, name)) {
+        body = member;
+        kind = k;
+        ++members;
+      }
+    }
+    if (members != 1) {
+      throw_validation("TransactItems can only contain one of Check, Put, Update or Delete");
+    }
+    write_request write = parse_write(*this, kind, *body);
+    if (!seen.emplace(write.table->name, write.storage_key).second) {
+      throw_validation("Transaction request cannot include multiple operations on one item");
+    }
+    writes.push_back(std::move(write));
+  }
+
+  std::lock_guard lock(write_mutex_);
+  const std::string token = optional_string(request, "ClientRequestToken");
+  if (!token.empty()) {
+    const auto now = clock_.now();
+    std::erase_if(transaction_tokens_, [&](const auto& entry) { return now - entry.second.at > client_token_lifetime; });
+    if (auto it = transaction_tokens_.find(token); it != transaction_tokens_.end()) {
+      json previous = it->second.request;
+      json current = request;
+      if (previous != current) {
+        throw aws_error(error_code::idempotent_parameter_mismatch,
+                        "Request with ClientRequestToken was previously used with different parameters");  // unconfirmed
+      }
+      return json::object();  // the same request again: already applied, nothing more to do
+    }
+  }
+
+  // Evaluate every action against the current state; any failure cancels them all.
+  std::vector<write_result> results;
+  json reasons = json::array();
+  bool cancelled = false;
+  for (const auto& write : writes) {
+    try {
+      results.push_back(evaluate_write(write, read_item(*write.table, write.storage_key)));
+      reasons.push_back({{"Code", "None"}});
+    } catch (const aws_error& error) {
+      cancelled = true;
+      results.emplace_back();
+      json reason;
+      if (error.code() == error_code::conditional_check_failed) {
+        reason = {{"Code", "ConditionalCheckFailed"}, {"Message", error.message()}};
+        if (error.extra().is_object() && error.extra().contains("Item")) reason["Item"] = error.extra()["Item"];
+      } else {
+        reason = {{"Code", "ValidationError"}, {"Message", error.message()}};
+      }
+      reasons.push_back(std::move(reason));
+    }
+  }
+  if (cancelled) {
+    std::string codes;
+    for (const auto& reason : reasons) codes += (codes.empty() ? "" : ", ") + reason["Code"].get<std::string>();
+    throw aws_error(error_code::transaction_canceled,
+                    "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]",
+                    {{"CancellationReasons", reasons}});
+  }
+  storage::write_batch batch;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    if (writes[i].kind == write_kind::check) continue;
+    const auto& result = results[i];
+    stage_item(batch, *writes[i].table, result.old_item ? &*result.old_item : nullptr,
+               result.new_item ? &*result.new_item : nullptr);
+  }
+  commit(batch);
+  if (!token.empty()) transaction_tokens_[token] = {request, clock_.now()};
+  return json::object();
+}
+
+json service_impl::transact_get_items(const json& request, const request_context&) {
+  const json* actions = find_member(request, "TransactItems");
+  if (!actions) throw_validation(null_member_message("transactItems"));
+  if (!actions->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+  if (actions->empty() || actions->size() > max_transaction_actions) {
+    throw_validation(constraint_message("'" + actions->dump() + "'", "transactItems",
+                                        actions->empty() ? "Member must have length greater than or equal to 1"
+                                                         : "Member must have length less than or equal to 100"));
+  }
+  struct get_request {
+    table_ptr table;
+    std::string storage_key;
+    std::optional<projection> wanted;
+  };
+  std::vector<get_request> gets;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& action : *actions) {
+    const json* get = find_member(action, "Get");
+    if (!get) throw_validation(null_member_message("transactItems.1.member.get"));
+    validate_table_name(get->contains("TableName") ? (*get)["TableName"] : json(), "tableName");
+    get_request entry;
+    entry.table = find_table((*get)["TableName"].get<std::string>());
+    entry.storage_key = item_storage_key(*entry.table, validate_key(*entry.table, required_object(*get, "Key", "key")));
+    expression_attributes attributes(find_member(*get, "ExpressionAttributeNames"), nullptr);
+    if (const json* text = find_member(*get, "ProjectionExpression")) {
+      entry.wanted = parse_projection(text->get<std::string>(), attributes);
+    }
+    attributes.check_all_used();
+    if (!seen.emplace(entry.table->name, entry.storage_key).second) {
+      throw_validation("Transaction request cannot include multiple operations on one item");
+    }
+    gets.push_back(std::move(entry));
+  }
+  // One snapshot: every item as of the same instant, as the transaction promises.
+  auto snapshot = db_.take_snapshot();
+  json responses = json::array();
+  for (const auto& get : gets) {
+    json response = json::object();
+    if (auto item = read_item(*get.table, get.storage_key, snapshot.get())) {
+      response["Item"] = get.wanted ? project(*get.wanted, *item) : std::move(*item);
+    }
+    responses.push_back(std::move(response));
+  }
+  return {{"Responses", responses}};
+}
+
+}  // namespace fogbank::dynamodb

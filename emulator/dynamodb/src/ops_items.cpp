@@ -1,0 +1,103 @@
+// PutItem, GetItem, UpdateItem and DeleteItem.
+
+#include "attribute_value.hpp"
+#include "expressions.hpp"
+#include "item_keys.hpp"
+#include "item_writes.hpp"
+#include "request.hpp"
+#include "service_impl.hpp"
+
+namespace fogbank::dynamodb {
+namespace {
+
+using core::throw_validation;
+
+// Runs one write under the write lock: read, condition, compute, one atomic batch.
+write_result execute(service_impl& service, const write_request& write) {
+  std::lock_guard lock(service.write_mutex_);
+  write_result result = evaluate_write(write, service.read_item(*write.table, write.storage_key));
+  if (result.old_item || result.new_item) {
+    storage::write_batch batch;
+    service.stage_item(batch, *write.table, result.old_item ? &*result.old_item : nullptr,
+                       result.new_item ? &*result.new_item : nullptr);
+    service.commit(batch);
+  }
+  return result;
+}
+
+void add_capacity(json& response, const json& request, const table_info& table, const write_result& result) {
+  std::size_t bytes = std::max(result.old_item ? item_size(*result.old_item) : 0,
+                               result.new_item ? item_size(*result.new_item) : 0);
+  json capacity = consumed_capacity(request, table, write_units(bytes));
+  if (!capacity.is_null()) response["ConsumedCapacity"] = std::move(capacity);
+}
+
+}  // namespace
+
+json service_impl::put_item(const json& request, const request_context&) {
+  const std::string return_values = optional_enum(request, "ReturnValues", "returnValues",
+                                                  {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
+  if (return_values != "NONE" && return_values != "ALL_OLD") throw_validation("ReturnValues can only be ALL_OLD or NONE");
+  write_request write = parse_write(*this, write_kind::put, request);
+  write_result result = execute(*this, write);
+  json response = json::object();
+  if (return_values == "ALL_OLD" && result.old_item) response["Attributes"] = *result.old_item;
+  add_capacity(response, request, *write.table, result);
+  return response;
+}
+
+json service_impl::delete_item(const json& request, const request_context&) {
+  const std::string return_values = optional_enum(request, "ReturnValues", "returnValues",
+                                                  {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
+  if (return_values != "NONE" && return_values != "ALL_OLD") throw_validation("ReturnValues can only be ALL_OLD or NONE");
+  write_request write = parse_write(*this, write_kind::remove, request);
+  write_result result = execute(*this, write);
+  json response = json::object();
+  if (return_values == "ALL_OLD" && result.old_item) response["Attributes"] = *result.old_item;
+  add_capacity(response, request, *write.table, result);
+  return response;
+}
+
+json service_impl::update_item(const json& request, const request_context&) {
+  const std::string return_values = optional_enum(request, "ReturnValues", "returnValues",
+                                                  {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
+  write_request write = parse_write(*this, write_kind::update, request);
+  write_result result = execute(*this, write);
+  json response = json::object();
+  json attributes = nullptr;
+  if (return_values == "ALL_OLD" && result.old_item) {
+    attributes = *result.old_item;
+  } else if (return_values == "ALL_NEW") {
+    attributes = *result.new_item;
+  } else if ((return_values == "UPDATED_OLD" || return_values == "UPDATED_NEW") && write.update_expression) {
+    const json& source = return_values == "UPDATED_OLD" ? (result.old_item ? *result.old_item : json::object())
+                                                        : *result.new_item;
+    attributes = project(projection{updated_paths(*write.update_expression)}, source);
+  }
+  if (attributes.is_object() && !attributes.empty()) response["Attributes"] = std::move(attributes);
+  add_capacity(response, request, *write.table, result);
+  return response;
+}
+
+json service_impl::get_item(const json& request, const request_context&) {
+  validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
+  reject_legacy_parameters(request, {"AttributesToGet"});
+  auto table = find_table(request["TableName"].get<std::string>());
+  json key = validate_key(*table, required_object(request, "Key", "key"));
+  expression_attributes attributes(find_member(request, "ExpressionAttributeNames"), nullptr);
+  std::optional<projection> wanted;
+  if (const json* text = find_member(request, "ProjectionExpression")) {
+    wanted = parse_projection(text->get<std::string>(), attributes);
+  }
+  attributes.check_all_used();
+  const bool consistent = request.value("ConsistentRead", false);
+
+  std::optional<json> item = read_item(*table, item_storage_key(*table, key));
+  json response = json::object();
+  if (item) response["Item"] = wanted ? project(*wanted, *item) : *item;
+  json capacity = consumed_capacity(request, *table, read_units(item ? item_size(*item) : 0, consistent));
+  if (!capacity.is_null()) response["ConsumedCapacity"] = std::move(capacity);
+  return response;
+}
+
+}  // namespace fogbank::dynamodb

@@ -1,0 +1,303 @@
+// Query and Scan: one paging engine over a bounded range of storage keys, for tables and
+// indexes alike. DynamoDB's order of work is kept exactly: read up to Limit items or 1 MB,
+// then apply the FilterExpression, then the projection; Count counts what passed the filter,
+// ScannedCount what was read.
+
+#include "attribute_value.hpp"
+#include "expressions.hpp"
+#include "fogbank/storage/key_encoding.hpp"
+#include "item_keys.hpp"
+#include "item_writes.hpp"
+#include "request.hpp"
+#include "service_impl.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace fogbank::dynamodb {
+namespace {
+
+using core::aws_error;
+using core::error_code;
+using core::throw_validation;
+
+struct read_plan {
+  table_ptr table;
+  const index_info* index = nullptr;
+  std::shared_ptr<const condition> filter;
+  std::optional<projection> wanted;
+  std::string select;  // ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, SPECIFIC_ATTRIBUTES, COUNT
+  std::optional<std::int64_t> limit;
+  bool consistent = false;
+  bool forward = true;
+  json exclusive_start_key;  // null when absent
+  bool fetch_from_table = false;  // LSI queried for attributes it does not project
+};
+
+std::string index_prefix(std::uint32_t id) {
+  std::string out;
+  storage::key::append_u32(out, id);
+  return out;
+}
+
+// Parses the members Query and Scan share: TableName, IndexName, FilterExpression,
+// ProjectionExpression, Select, Limit, ConsistentRead, ExclusiveStartKey.
+read_plan parse_read(const service_impl& service, const json& request, expression_attributes& attributes) {
+  read_plan plan;
+  validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
+  reject_legacy_parameters(request, {"AttributesToGet", "QueryFilter", "ScanFilter", "KeyConditions", "ConditionalOperator"});
+  plan.table = service.find_table(request["TableName"].get<std::string>());
+  if (const json* name = find_member(request, "IndexName")) {
+    validate_table_name(*name, "indexName");
+    plan.index = plan.table->find_index(name->get<std::string>());
+    if (!plan.index) {
+      throw_validation("The table does not have the specified index: " + name->get<std::string>());
+    }
+  }
+  if (const json* limit = find_member(request, "Limit")) {
+    if (!limit->is_number_integer()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+    plan.limit = limit->get<std::int64_t>();
+    if (*plan.limit < 1) {
+      throw_validation(constraint_message(std::to_string(*plan.limit), "limit", "Member must have value greater than or equal to 1"));
+    }
+  }
+  plan.consistent = request.value("ConsistentRead", false);
+  if (plan.consistent && plan.index && plan.index->global) {
+    throw_validation("Consistent reads are not supported on global secondary indexes");
+  }
+  if (const json* text = find_member(request, "FilterExpression")) {
+    plan.filter = parse_condition(text->get<std::string>(), attributes, "FilterExpression");
+  }
+  if (const json* text = find_member(request, "ProjectionExpression")) {
+    plan.wanted = parse_projection(text->get<std::string>(), attributes);
+  }
+  plan.select = optional_enum(request, "Select", "select",
+                              {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
+  if (plan.select.empty()) {
+    plan.select = plan.wanted ? "SPECIFIC_ATTRIBUTES" : plan.index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES";
+  } else if (plan.wanted && plan.select != "SPECIFIC_ATTRIBUTES") {
+    throw_validation("Cannot specify the ProjectionExpression when choosing to get " + plan.select);  // unconfirmed
+  }
+  if (plan.select == "SPECIFIC_ATTRIBUTES" && !plan.wanted) {
+    throw_validation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression to be specified");  // unconfirmed
+  }
+  if (plan.select == "ALL_PROJECTED_ATTRIBUTES" && !plan.index) {
+    throw_validation("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is not supported "
+                     "for a table");  // unconfirmed
+  }
+  if (plan.index && plan.index->projection != projection_type::all &&
+      (plan.select == "ALL_ATTRIBUTES" || plan.select == "SPECIFIC_ATTRIBUTES")) {
+    if (plan.index->global && plan.select == "ALL_ATTRIBUTES") {
+      throw_validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global "
+                       "secondary index " + plan.index->name + " because its projection type is not ALL");
+    }
+    // A local index reads the attributes it lacks from the table, as DynamoDB does.
+    plan.fetch_from_table = !plan.index->global;
+  }
+  if (const json* start = find_member(request, "ExclusiveStartKey")) {
+    if (!start->is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+    for (const auto& [name, value] : start->items()) validate_value(value);
+    plan.exclusive_start_key = *start;
+  }
+  return plan;
+}
+
+// The storage key an ExclusiveStartKey stands for (table or index entry), validated against the
+// key schema as DynamoDB does.
+std::string start_storage_key(const read_plan& plan) {
+  const table_info& table = *plan.table;
+  const json& start = plan.exclusive_start_key;
+  auto typed = [&](const std::string& name) {
+    auto it = start.find(name);
+    return it != start.end() && it->contains(table.attribute_types.at(name));
+  };
+  bool ok = typed(table.keys.hash) && (!table.keys.range || typed(*table.keys.range));
+  if (plan.index) ok = ok && typed(plan.index->keys.hash) && (!plan.index->keys.range || typed(*plan.index->keys.range));
+  // Exactly the key attributes: every one present with its type, and nothing else.
+  if (!ok || start.size() != key_of(table, start, plan.index).size()) throw_validation("The provided starting key is invalid: The provided key element does not match the schema");
+  if (!plan.index) return item_storage_key(table, start);
+  auto key = index_storage_key(table, *plan.index, start);
+  return *key;
+}
+
+json run_page(const service_impl& service, const read_plan& plan, storage::scan_range range, const json& request,
+              const std::function<bool(const json&)>& in_segment = {}) {
+  const table_info& table = *plan.table;
+  if (!plan.exclusive_start_key.is_null()) {
+    const std::string start = start_storage_key(plan);
+    // Keys are prefix-free, so start + '\0' is the least key after start.
+    if (plan.forward) {
+      range.lower = std::max(range.lower, start + std::string(1, '\0'));
+    } else if (!range.upper || start < *range.upper) {
+      range.upper = start;
+    }
+  }
+  range.reverse = !plan.forward;
+  const storage::column column = plan.index ? storage::column::index_entries : storage::column::items;
+
+  json items = json::array();
+  std::int64_t count = 0;
+  std::int64_t scanned = 0;
+  std::size_t bytes = 0;
+  json last_key = nullptr;
+  auto snapshot = service.db_.take_snapshot();
+  for (auto it = service.db_.scan(column, range, snapshot.get()); it->valid(); it->next()) {
+    json item = decode_item(it->value());
+    if (in_segment && !in_segment(item)) continue;
+    if (plan.fetch_from_table) {
+      if (auto full = service.read_item(table, item_storage_key(table, item), snapshot.get())) item = std::move(*full);
+    }
+    ++scanned;
+    bytes += item_size(item);
+    if (!plan.filter || evaluate(*plan.filter, item)) {
+      ++count;
+      if (plan.select != "COUNT") items.push_back(plan.wanted ? project(*plan.wanted, item) : item);
+    }
+    if ((plan.limit && scanned >= *plan.limit) || bytes >= max_page_bytes) {
+      last_key = key_of(table, item, plan.index);
+      break;
+    }
+  }
+  json response{{"Count", count}, {"ScannedCount", scanned}};
+  if (plan.select != "COUNT") response["Items"] = std::move(items);
+  if (!last_key.is_null()) response["LastEvaluatedKey"] = std::move(last_key);
+  json capacity = consumed_capacity(request, table, read_units(bytes, plan.consistent));
+  if (!capacity.is_null()) response["ConsumedCapacity"] = std::move(capacity);
+  return response;
+}
+
+// The key range of a Query: the partition of the hash value, narrowed by the sort key condition.
+storage::scan_range query_range(const read_plan& plan, const key_condition& condition) {
+  const table_info& table = *plan.table;
+  const key_schema& keys = plan.index ? plan.index->keys : table.keys;
+  const key_condition::term* hash_term = nullptr;
+  const key_condition::term* range_term = nullptr;
+  for (const auto& term : condition.terms) {
+    if (term.attribute == keys.hash && !hash_term) {
+      hash_term = &term;
+    } else if (keys.range && term.attribute == *keys.range && !range_term) {
+      range_term = &term;
+    } else {
+      throw_validation("Query condition missed key schema element: " + (hash_term ? keys.range.value_or(keys.hash) : keys.hash));
+    }
+  }
+  if (!hash_term) throw_validation("Query condition missed key schema element: " + keys.hash);
+  if (hash_term->comparison != key_condition::op::eq) throw_validation("Query key condition not supported");
+
+  auto check_type = [&](const key_condition::term& term) {
+    const std::string& type = table.attribute_types.at(term.attribute);
+    for (const json* operand : {&term.value, &term.value2}) {
+      if (!operand->is_null() && !operand->contains(type)) {
+        throw_validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
+      }
+    }
+  };
+  check_type(*hash_term);
+
+  std::string partition = index_prefix(plan.index ? plan.index->id : table.id);
+  append_key_value(partition, hash_term->value);
+  storage::scan_range range;
+  range.lower = partition;
+  range.upper = storage::key::prefix_successor(partition);
+  if (!range_term) return range;
+
+  check_type(*range_term);
+  auto encoded = [&](const json& value) {
+    std::string out = partition;
+    append_key_value(out, value);
+    return out;
+  };
+  switch (range_term->comparison) {
+    case key_condition::op::eq:
+      range.lower = encoded(range_term->value);
+      range.upper = storage::key::prefix_successor(range.lower);
+      break;
+    case key_condition::op::lt:
+      range.upper = encoded(range_term->value);
+      break;
+    case key_condition::op::le:
+      range.upper = storage::key::prefix_successor(encoded(range_term->value));
+      break;
+    case key_condition::op::gt:
+      range.lower = storage::key::prefix_successor(encoded(range_term->value));
+      break;
+    case key_condition::op::ge:
+      range.lower = encoded(range_term->value);
+      break;
+    case key_condition::op::between:
+      if (compare_scalars(range_term->value, range_term->value2).value_or(0) > 0) {
+        throw_validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or "
+                         "equal to lower bound; lower bound operand: AttributeValue: " + range_term->value.dump() +
+                         ", upper bound operand: AttributeValue: " + range_term->value2.dump());
+      }
+      range.lower = encoded(range_term->value);
+      range.upper = storage::key::prefix_successor(encoded(range_term->value2));
+      break;
+    case key_condition::op::begins_with:
+      if (table.attribute_types.at(range_term->attribute) == "N") {
+        throw_validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or "
+                         "function: begins_with, operand type: N");
+      }
+      range.lower = partition + key_value_prefix(range_term->value);
+      range.upper = storage::key::prefix_successor(range.lower);
+      break;
+  }
+  if (range.upper && *range.upper < range.lower) range.upper = range.lower;  // empty range
+  return range;
+}
+
+}  // namespace
+
+json service_impl::query(const json& request, const request_context&) {
+  expression_attributes attributes(find_member(request, "ExpressionAttributeNames"),
+                                   find_member(request, "ExpressionAttributeValues"));
+  read_plan plan = parse_read(*this, request, attributes);
+  const json* text = find_member(request, "KeyConditionExpression");
+  if (!text) throw_validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+  key_condition condition = parse_key_condition(text->get<std::string>(), attributes);
+  attributes.check_all_used();
+  plan.forward = request.value("ScanIndexForward", true);
+  return run_page(*this, plan, query_range(plan, condition), request);
+}
+
+json service_impl::scan(const json& request, const request_context&) {
+  expression_attributes attributes(find_member(request, "ExpressionAttributeNames"),
+                                   find_member(request, "ExpressionAttributeValues"));
+  read_plan plan = parse_read(*this, request, attributes);
+  attributes.check_all_used();
+
+  const json* segment = find_member(request, "Segment");
+  const json* total = find_member(request, "TotalSegments");
+  std::function<bool(const json&)> in_segment;
+  if (segment || total) {
+    if (!segment) throw_validation("The TotalSegments parameter is present but Segment is missing");  // unconfirmed
+    if (!total) throw_validation("The Segment parameter is present but TotalSegments is missing");   // unconfirmed
+    const auto segments = total->get<std::int64_t>();
+    const auto which = segment->get<std::int64_t>();
+    if (segments < 1 || segments > 1000000) {
+      throw_validation(constraint_message(std::to_string(segments), "totalSegments",
+                                          segments < 1 ? "Member must have value greater than or equal to 1"
+                                                       : "Member must have value less than or equal to 1000000"));
+    }
+    if (which < 0 || which >= segments) {
+      throw_validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
+                       std::to_string(which) + " is not less than TotalSegments: " + std::to_string(segments));
+    }
+    // An item belongs to the segment chosen by a hash of its partition key, as DynamoDB splits
+    // a table by partition.
+    const std::string hash_name = plan.table->keys.hash;
+    in_segment = [hash_name, segments, which](const json& item) {
+      std::string encoded;
+      append_key_value(encoded, item.at(hash_name));
+      std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a: the same split on every platform and run
+      for (unsigned char c : encoded) hash = (hash ^ c) * 1099511628211ULL;
+      return static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(segments)) == which;
+    };
+  }
+  storage::scan_range range;
+  range.lower = index_prefix(plan.index ? plan.index->id : plan.table->id);
+  range.upper = storage::key::prefix_successor(range.lower);
+  return run_page(*this, plan, range, request, in_segment);
+}
+
+}  // namespace fogbank::dynamodb

@@ -1,0 +1,78 @@
+#pragma once
+// Reading members of a DynamoDB request body, with DynamoDB's wording for what is missing or
+// malformed. DynamoDB reports request-shape violations as
+//   "1 validation error detected: Value <v> at '<member>' failed to satisfy constraint: <c>"
+// where <member> is the camelCase path of the member (e.g. 'tableName', 'key').
+
+#include "fogbank/core/aws_error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace fogbank::dynamodb {
+
+using json = nlohmann::json;
+
+inline std::string constraint_message(std::string_view value, std::string_view member, std::string_view constraint) {
+  return "1 validation error detected: Value " + std::string(value) + " at '" + std::string(member) +
+         "' failed to satisfy constraint: " + std::string(constraint);
+}
+
+inline std::string null_member_message(std::string_view member) {
+  return constraint_message("null", member, "Member must not be null");
+}
+
+// The member `name` of `request` if present and not null, else nullptr.
+inline const json* find_member(const json& request, std::string_view name) {
+  auto it = request.find(name);
+  if (it == request.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+// A required string member; `member` is its camelCase name for the message.
+inline const std::string& required_string(const json& request, std::string_view name, std::string_view member) {
+  const json* value = find_member(request, name);
+  if (!value) core::throw_validation(null_member_message(member));
+  if (!value->is_string()) {
+    throw core::aws_error(core::error_code::serialization, "NUMBER_VALUE cannot be converted to String");
+  }
+  return value->get_ref<const std::string&>();
+}
+
+// A required JSON object member (e.g. Key, Item).
+inline const json& required_object(const json& request, std::string_view name, std::string_view member) {
+  const json* value = find_member(request, name);
+  if (!value) core::throw_validation(null_member_message(member));
+  if (!value->is_object()) {
+    throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
+  }
+  return *value;
+}
+
+// An optional string member, or "" when absent.
+inline std::string optional_string(const json& request, std::string_view name) {
+  const json* value = find_member(request, name);
+  if (!value) return {};
+  if (!value->is_string()) throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
+  return value->get<std::string>();
+}
+
+// An optional enum member: one of `allowed` (AWS lists the set in the message) or `fallback`.
+inline std::string optional_enum(const json& request, std::string_view name, std::string_view member,
+                                 std::initializer_list<std::string_view> allowed, std::string_view fallback) {
+  std::string value = optional_string(request, name);
+  if (value.empty()) return std::string(fallback);
+  for (auto candidate : allowed) {
+    if (candidate == value) return value;
+  }
+  std::string set;
+  for (auto candidate : allowed) {
+    if (!set.empty()) set += ", ";
+    set += candidate;
+  }
+  core::throw_validation(constraint_message("'" + value + "'", member, "Member must satisfy enum value set: [" + set + "]"));
+}
+
+}  // namespace fogbank::dynamodb

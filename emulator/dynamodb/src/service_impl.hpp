@@ -1,0 +1,110 @@
+#pragma once
+// The DynamoDB service's private state and its operations, one member function per API
+// operation with a uniform signature, split over ops_*.cpp by area.
+
+#include "fogbank/core/aws_error.hpp"
+#include "fogbank/core/clock.hpp"
+#include "fogbank/core/ids.hpp"
+#include "fogbank/dynamodb/service.hpp"
+#include "fogbank/storage/database.hpp"
+#include "table_model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+
+namespace fogbank::dynamodb {
+
+using json = nlohmann::json;
+using table_ptr = std::shared_ptr<const table_info>;
+
+// DynamoDB's item size limit.
+inline constexpr std::size_t max_item_bytes = 400 * 1024;
+// Query and Scan stop reading once a page has read this much data.
+inline constexpr std::size_t max_page_bytes = 1024 * 1024;
+
+class service_impl {
+ public:
+  service_impl(storage::database& database, core::clock& service_clock, core::id_generator& id_source);
+
+  using operation = json (service_impl::*)(const json& request, const request_context& context);
+  // The operation named `name`, or nullptr.
+  static operation find_operation(std::string_view name);
+
+  // ---- catalog ----
+  // The table named by `name`; throws ResourceNotFoundException when there is none.
+  table_ptr find_table(std::string_view name) const;
+  table_ptr find_table_or_null(std::string_view name) const;
+  // Persists `table` in the meta column (in `batch`) and publishes it in the in-memory catalog
+  // once the batch is written.
+  void stage_table(storage::write_batch& batch, const table_info& table) const;
+  void publish_table(std::shared_ptr<table_info> table);
+  std::uint32_t allocate_id();  // requires write_mutex_
+
+  // ---- items ----
+  std::optional<json> read_item(const table_info& table, const std::string& storage_key,
+                                const storage::snapshot* at = nullptr) const;
+  // Adds to `batch` everything that replacing `old_item` by `new_item` (either may be null)
+  // changes: the item itself and its index entries.
+  void stage_item(storage::write_batch& batch, const table_info& table, const json* old_item, const json* new_item) const;
+  void commit(storage::write_batch& batch);
+  // Item count and total size of a table, by scanning it.
+  std::pair<std::int64_t, std::int64_t> measure(const table_info& table) const;
+  describe_context describe_for(const request_context& context) const;
+
+  // ---- operations ----
+  json create_table(const json& request, const request_context& context);
+  json describe_table(const json& request, const request_context& context);
+  json list_tables(const json& request, const request_context& context);
+  json update_table(const json& request, const request_context& context);
+  json delete_table(const json& request, const request_context& context);
+  json tag_resource(const json& request, const request_context& context);
+  json untag_resource(const json& request, const request_context& context);
+  json list_tags_of_resource(const json& request, const request_context& context);
+  json describe_endpoints(const json& request, const request_context& context);
+  json describe_limits(const json& request, const request_context& context);
+
+  json put_item(const json& request, const request_context& context);
+  json get_item(const json& request, const request_context& context);
+  json update_item(const json& request, const request_context& context);
+  json delete_item(const json& request, const request_context& context);
+
+  json query(const json& request, const request_context& context);
+  json scan(const json& request, const request_context& context);
+
+  json batch_get_item(const json& request, const request_context& context);
+  json batch_write_item(const json& request, const request_context& context);
+  json transact_write_items(const json& request, const request_context& context);
+  json transact_get_items(const json& request, const request_context& context);
+
+  storage::database& db_;
+  core::clock& clock_;
+  core::id_generator& ids_;
+
+  // Serializes every write: a condition, the read it depends on and the write it guards happen
+  // under it, so conditional writes and counters are exact under any concurrency. Reads take
+  // no lock: each write is one atomic RocksDB batch, so a read sees all of it or none.
+  std::mutex write_mutex_;
+
+  mutable std::shared_mutex catalog_mutex_;
+  std::map<std::string, table_ptr, std::less<>> tables_;
+  std::uint32_t next_id_ = 1;
+
+  // TransactWriteItems ClientRequestToken -> (request, time) for the 10-minute idempotency window.
+  struct token_record {
+    json request;
+    core::time_point at;
+  };
+  std::map<std::string, token_record> transaction_tokens_;  // guarded by write_mutex_
+};
+
+// Items are stored as MessagePack.
+std::string encode_item(const json& item);
+json decode_item(std::string_view bytes);
+
+}  // namespace fogbank::dynamodb

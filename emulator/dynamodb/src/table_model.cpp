@@ -1,0 +1,495 @@
+#include "table_model.hpp"
+
+#include "fogbank/core/aws_error.hpp"
+#include "request.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+#include <set>
+
+namespace fogbank::dynamodb {
+namespace {
+
+using core::throw_validation;
+
+// CreateTable validation messages below are DynamoDB's, as recorded against the real service
+// by dynalite (validations/createTable.js).
+constexpr std::string_view invalid = "One or more parameter values were invalid: ";
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) out += ", ";
+    out += part;
+  }
+  return out;
+}
+
+std::string_view projection_name(projection_type type) {
+  switch (type) {
+    case projection_type::all:
+      return "ALL";
+    case projection_type::keys_only:
+      return "KEYS_ONLY";
+    case projection_type::include:
+      return "INCLUDE";
+  }
+  return "ALL";
+}
+
+// KeySchema of a table or index: 1 or 2 elements, HASH first, RANGE second, distinct names.
+key_schema parse_key_schema(const json& elements, std::string_view member) {
+  if (!elements.is_array()) throw_validation(null_member_message(member));
+  if (elements.empty() || elements.size() > 2) {
+    throw_validation(constraint_message(elements.dump(), member,
+                                        elements.empty() ? "Member must have length greater than or equal to 1"
+                                                         : "Member must have length less than or equal to 2"));
+  }
+  for (const auto& element : elements) {
+    if (!element.is_object() || !element.contains("AttributeName") || !element["AttributeName"].is_string() ||
+        !element.contains("KeyType") || !element["KeyType"].is_string()) {
+      throw_validation(null_member_message(std::string(member) + ".member.attributeName"));
+    }
+    const auto& key_type = element["KeyType"].get_ref<const std::string&>();
+    if (key_type != "HASH" && key_type != "RANGE") {
+      throw_validation(constraint_message("'" + key_type + "'", std::string(member) + ".1.member.keyType",
+                                          "Member must satisfy enum value set: [HASH, RANGE]"));
+    }
+  }
+  key_schema keys;
+  keys.hash = elements[0]["AttributeName"].get<std::string>();
+  if (elements.size() == 2) {
+    keys.range = elements[1]["AttributeName"].get<std::string>();
+    if (*keys.range == keys.hash) {
+      throw_validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+    }
+  }
+  if (elements[0]["KeyType"] != "HASH") throw_validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  if (elements.size() == 2 && elements[1]["KeyType"] != "RANGE") {
+    throw_validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  }
+  return keys;
+}
+
+std::vector<std::string> key_names(const key_schema& keys) {
+  std::vector<std::string> names{keys.hash};
+  if (keys.range) names.push_back(*keys.range);
+  return names;
+}
+
+void require_defined(const key_schema& keys, const std::map<std::string, std::string>& types,
+                     const std::vector<std::string>& definition_order) {
+  auto names = key_names(keys);
+  for (const auto& name : names) {
+    if (!types.count(name)) {
+      throw_validation(std::string(invalid) + "Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
+                       join(names) + "], AttributeDefinitions: [" + join(definition_order) + "]");
+    }
+  }
+}
+
+json parse_throughput(const json& throughput, std::string_view member) {
+  if (!throughput.is_object()) throw_validation(null_member_message(member));
+  json out = json::object();
+  for (const char* field : {"ReadCapacityUnits", "WriteCapacityUnits"}) {
+    const json* value = throughput.contains(field) ? &throughput[field] : nullptr;
+    if (!value || !value->is_number_integer()) {
+      throw_validation(null_member_message(std::string(member) + "." + (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits")));
+    }
+    auto units = value->get<std::int64_t>();
+    if (units < 1) {
+      throw_validation(constraint_message(std::to_string(units),
+                                          std::string(member) + "." + (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits"),
+                                          "Member must have value greater than or equal to 1"));
+    }
+    if (units > 1'000'000'000'000) {
+      throw_validation("Given value " + std::to_string(units) + " for " + field + " is out of bounds");
+    }
+    out[field] = units;
+  }
+  return out;
+}
+
+index_info parse_index_common(const json& definition, bool global, const std::map<std::string, std::string>& types,
+                              const std::vector<std::string>& definition_order) {
+  const std::string kind = global ? "globalSecondaryIndexes" : "localSecondaryIndexes";
+  if (!definition.is_object()) throw_validation(null_member_message(kind + ".1.member"));
+  index_info index;
+  index.global = global;
+  validate_table_name(definition.contains("IndexName") ? definition["IndexName"] : json(), kind + ".1.member.indexName");
+  index.name = definition["IndexName"].get<std::string>();
+  if (!definition.contains("KeySchema")) throw_validation(null_member_message(kind + ".1.member.keySchema"));
+  index.keys = parse_key_schema(definition["KeySchema"], kind + ".1.member.keySchema");
+  require_defined(index.keys, types, definition_order);
+  if (!definition.contains("Projection") || !definition["Projection"].is_object()) {
+    throw_validation(null_member_message(kind + ".1.member.projection"));
+  }
+  const json& projection = definition["Projection"];
+  const json type = projection.value("ProjectionType", json());
+  if (type.is_null()) throw_validation(std::string(invalid) + "Unknown ProjectionType: null");
+  if (type == "ALL") {
+    index.projection = projection_type::all;
+  } else if (type == "KEYS_ONLY") {
+    index.projection = projection_type::keys_only;
+  } else if (type == "INCLUDE") {
+    index.projection = projection_type::include;
+  } else {
+    throw_validation(constraint_message("'" + (type.is_string() ? type.get<std::string>() : type.dump()) + "'",
+                                        kind + ".1.member.projection.projectionType",
+                                        "Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"));
+  }
+  if (projection.contains("NonKeyAttributes")) {
+    if (index.projection != projection_type::include) {
+      throw_validation(std::string(invalid) + "ProjectionType is " + std::string(projection_name(index.projection)) +
+                       ", but NonKeyAttributes is specified");
+    }
+    const json& attributes = projection["NonKeyAttributes"];
+    if (!attributes.is_array() || attributes.empty()) {
+      throw_validation(constraint_message("[]", kind + ".1.member.projection.nonKeyAttributes",
+                                          "Member must have length greater than or equal to 1"));
+    }
+    for (const auto& attribute : attributes) {
+      if (!attribute.is_string()) throw_validation(null_member_message(kind + ".1.member.projection.nonKeyAttributes"));
+      index.non_key_attributes.push_back(attribute.get<std::string>());
+    }
+  } else if (index.projection == projection_type::include) {
+    throw_validation(std::string(invalid) + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+  }
+  return index;
+}
+
+}  // namespace
+
+const index_info* table_info::find_index(std::string_view index_name) const {
+  for (const auto& index : indexes) {
+    if (index.name == index_name) return &index;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> table_info::all_key_attributes() const {
+  std::vector<std::string> names = key_names(keys);
+  for (const auto& index : indexes) {
+    for (const auto& name : key_names(index.keys)) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  return names;
+}
+
+void validate_table_name(const json& name, std::string_view member) {
+  if (!name.is_string()) throw_validation(null_member_message(member));
+  const auto& text = name.get_ref<const std::string&>();
+  if (text.size() < 3) {
+    throw_validation(constraint_message("'" + text + "'", member, "Member must have length greater than or equal to 3"));
+  }
+  if (text.size() > 255) {
+    throw_validation(constraint_message("'" + text + "'", member, "Member must have length less than or equal to 255"));
+  }
+  bool pattern_ok = std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  });
+  if (!pattern_ok) {
+    throw_validation(constraint_message("'" + text + "'", member,
+                                        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
+  }
+}
+
+index_info parse_global_index(const json& definition, const table_info& table, const json& attribute_definitions) {
+  std::map<std::string, std::string> types = table.attribute_types;
+  std::vector<std::string> order;
+  if (attribute_definitions.is_array()) {
+    for (const auto& definition_entry : attribute_definitions) {
+      if (definition_entry.is_object() && definition_entry.contains("AttributeName") &&
+          definition_entry.contains("AttributeType")) {
+        types[definition_entry["AttributeName"].get<std::string>()] = definition_entry["AttributeType"].get<std::string>();
+        order.push_back(definition_entry["AttributeName"].get<std::string>());
+      }
+    }
+  }
+  index_info index = parse_index_common(definition, true, types, order);
+  if (table.billing_mode == "PROVISIONED") {
+    if (!definition.contains("ProvisionedThroughput")) {
+      throw_validation(std::string(invalid) + "ProvisionedThroughput should not be null for index: " + index.name);
+    }
+    index.provisioned_throughput = parse_throughput(definition["ProvisionedThroughput"], "provisionedThroughput");
+  }
+  return index;
+}
+
+table_info parse_create_table(const json& request) {
+  table_info table;
+  validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
+  table.name = request["TableName"].get<std::string>();
+
+  if (!request.contains("AttributeDefinitions") || !request["AttributeDefinitions"].is_array()) {
+    throw_validation(null_member_message("attributeDefinitions"));
+  }
+  if (!request.contains("KeySchema")) throw_validation(null_member_message("keySchema"));
+
+  std::vector<std::string> definition_order;
+  for (const auto& definition : request["AttributeDefinitions"]) {
+    if (!definition.is_object() || !definition.contains("AttributeName") || !definition["AttributeName"].is_string()) {
+      throw_validation(null_member_message("attributeDefinitions.member.attributeName"));
+    }
+    const json type = definition.value("AttributeType", json());
+    if (type != "S" && type != "N" && type != "B") {
+      throw_validation(constraint_message(type.is_string() ? "'" + type.get<std::string>() + "'" : "null",
+                                          "attributeDefinitions.member.attributeType",
+                                          "Member must satisfy enum value set: [B, N, S]"));
+    }
+    const auto& name = definition["AttributeName"].get_ref<const std::string&>();
+    if (table.attribute_types.count(name)) {
+      throw_validation(std::string(invalid) + "Duplicate AttributeName in AttributeDefinitions: " + name);  // unconfirmed wording
+    }
+    table.attribute_types[name] = type.get<std::string>();
+    definition_order.push_back(name);
+  }
+
+  const json& key_elements = request["KeySchema"];
+  table.keys = parse_key_schema(key_elements, "keySchema");
+  if (key_elements.size() == 2) {
+    for (const auto& name : key_names(table.keys)) {
+      if (!table.attribute_types.count(name)) throw_validation("Invalid KeySchema: Some index key attribute have no definition");
+    }
+  } else {
+    require_defined(table.keys, table.attribute_types, definition_order);
+  }
+
+  table.billing_mode = request.value("BillingMode", std::string("PROVISIONED"));
+  if (table.billing_mode != "PROVISIONED" && table.billing_mode != "PAY_PER_REQUEST") {
+    throw_validation(constraint_message("'" + table.billing_mode + "'", "billingMode",
+                                        "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"));
+  }
+  if (table.billing_mode == "PROVISIONED") {
+    if (!request.contains("ProvisionedThroughput")) {
+      throw_validation(std::string(invalid) + "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
+    }
+    table.provisioned_throughput = parse_throughput(request["ProvisionedThroughput"], "provisionedThroughput");
+  } else if (request.contains("ProvisionedThroughput")) {
+    throw_validation(std::string(invalid) + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+  }
+
+  std::set<std::string> index_names;
+  auto remember_name = [&](const std::string& name) {
+    if (!index_names.insert(name).second) throw_validation(std::string(invalid) + "Duplicate index name: " + name);
+  };
+
+  if (request.contains("LocalSecondaryIndexes")) {
+    const json& locals = request["LocalSecondaryIndexes"];
+    if (!locals.is_array() || locals.empty()) throw_validation(std::string(invalid) + "List of LocalSecondaryIndexes is empty");
+    if (!table.keys.range) {
+      throw_validation(std::string(invalid) +
+                       "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex");
+    }
+    for (const auto& definition : locals) {
+      index_info index = parse_index_common(definition, false, table.attribute_types, definition_order);
+      if (!index.keys.range) {
+        throw_validation(std::string(invalid) + "Index KeySchema does not have a range key for index: " + index.name);
+      }
+      if (index.keys.hash != table.keys.hash) {
+        throw_validation(std::string(invalid) + "Index KeySchema does not have the same leading hash key as table KeySchema for index: " +
+                         index.name + ". index hash key: " + index.keys.hash + ", table hash key: " + table.keys.hash);
+      }
+      remember_name(index.name);
+      table.indexes.push_back(std::move(index));
+    }
+    if (locals.size() > 5) {
+      throw_validation(std::string(invalid) + "Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+    }
+  }
+  if (request.contains("GlobalSecondaryIndexes")) {
+    const json& globals = request["GlobalSecondaryIndexes"];
+    if (!globals.is_array() || globals.empty()) throw_validation(std::string(invalid) + "List of GlobalSecondaryIndexes is empty");
+    for (const auto& definition : globals) {
+      index_info index = parse_global_index(definition, table, json());
+      remember_name(index.name);
+      table.indexes.push_back(std::move(index));
+    }
+    if (globals.size() > 20) {
+      throw_validation(std::string(invalid) + "GlobalSecondaryIndex count exceeds the per-table limit of 20");
+    }
+  }
+
+  // Every attribute definition must be used by some key schema (DynamoDB rejects extras).
+  auto used = table.all_key_attributes();
+  if (used.size() != table.attribute_types.size()) {
+    if (table.indexes.empty()) {
+      throw_validation(std::string(invalid) +
+                       "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
+    }
+    throw_validation(std::string(invalid) + "Some AttributeDefinitions are not used. AttributeDefinitions: [" +
+                     join(definition_order) + "], keys used: [" + join(used) + "]");
+  }
+
+  if (request.contains("StreamSpecification")) {
+    const json& stream = request["StreamSpecification"];
+    if (!stream.is_object() || !stream.contains("StreamEnabled") || !stream["StreamEnabled"].is_boolean()) {
+      throw_validation(null_member_message("streamSpecification.streamEnabled"));
+    }
+    if (stream["StreamEnabled"].get<bool>()) {
+      const json view = stream.value("StreamViewType", json());
+      if (view != "KEYS_ONLY" && view != "NEW_IMAGE" && view != "OLD_IMAGE" && view != "NEW_AND_OLD_IMAGES") {
+        throw_validation(std::string(invalid) + "You must specify a StreamViewType when enabling a stream");  // unconfirmed wording
+      }
+      table.stream_specification = stream;
+    }
+  }
+  if (request.contains("Tags")) {
+    if (!request["Tags"].is_array()) throw_validation(null_member_message("tags"));
+    table.tags = request["Tags"];
+  }
+  table.deletion_protection = request.value("DeletionProtectionEnabled", false);
+  return table;
+}
+
+// ---- persistence ---------------------------------------------------------------------------------
+
+namespace {
+json keys_to_json(const key_schema& keys) {
+  json out{{"hash", keys.hash}};
+  if (keys.range) out["range"] = *keys.range;
+  return out;
+}
+key_schema keys_from_json(const json& stored) {
+  key_schema keys;
+  keys.hash = stored.at("hash").get<std::string>();
+  if (stored.contains("range")) keys.range = stored["range"].get<std::string>();
+  return keys;
+}
+}  // namespace
+
+json to_storage_json(const table_info& table) {
+  json indexes = json::array();
+  for (const auto& index : table.indexes) {
+    indexes.push_back({{"name", index.name},
+                       {"global", index.global},
+                       {"id", index.id},
+                       {"keys", keys_to_json(index.keys)},
+                       {"projection", projection_name(index.projection)},
+                       {"non_key_attributes", index.non_key_attributes},
+                       {"provisioned_throughput", index.provisioned_throughput}});
+  }
+  return {{"name", table.name},
+          {"id", table.id},
+          {"table_id", table.table_id},
+          {"keys", keys_to_json(table.keys)},
+          {"attribute_types", table.attribute_types},
+          {"indexes", indexes},
+          {"billing_mode", table.billing_mode},
+          {"provisioned_throughput", table.provisioned_throughput},
+          {"stream_specification", table.stream_specification},
+          {"stream_label", table.stream_label},
+          {"tags", table.tags},
+          {"creation_time", table.creation_time},
+          {"deletion_protection", table.deletion_protection}};
+}
+
+table_info from_storage_json(const json& stored) {
+  table_info table;
+  table.name = stored.at("name").get<std::string>();
+  table.id = stored.at("id").get<std::uint32_t>();
+  table.table_id = stored.at("table_id").get<std::string>();
+  table.keys = keys_from_json(stored.at("keys"));
+  table.attribute_types = stored.at("attribute_types").get<std::map<std::string, std::string>>();
+  for (const auto& entry : stored.at("indexes")) {
+    index_info index;
+    index.name = entry.at("name").get<std::string>();
+    index.global = entry.at("global").get<bool>();
+    index.id = entry.at("id").get<std::uint32_t>();
+    index.keys = keys_from_json(entry.at("keys"));
+    const auto projection = entry.at("projection").get<std::string>();
+    index.projection = projection == "KEYS_ONLY" ? projection_type::keys_only
+                       : projection == "INCLUDE" ? projection_type::include
+                                                 : projection_type::all;
+    index.non_key_attributes = entry.at("non_key_attributes").get<std::vector<std::string>>();
+    index.provisioned_throughput = entry.at("provisioned_throughput");
+    table.indexes.push_back(std::move(index));
+  }
+  table.billing_mode = stored.at("billing_mode").get<std::string>();
+  table.provisioned_throughput = stored.at("provisioned_throughput");
+  table.stream_specification = stored.at("stream_specification");
+  table.stream_label = stored.value("stream_label", std::string());
+  table.tags = stored.at("tags");
+  table.creation_time = stored.at("creation_time").get<double>();
+  table.deletion_protection = stored.value("deletion_protection", false);
+  return table;
+}
+
+// ---- DescribeTable -------------------------------------------------------------------------------
+
+namespace {
+json key_schema_json(const key_schema& keys) {
+  json out = json::array({{{"AttributeName", keys.hash}, {"KeyType", "HASH"}}});
+  if (keys.range) out.push_back({{"AttributeName", *keys.range}, {"KeyType", "RANGE"}});
+  return out;
+}
+
+json throughput_description(const json& throughput) {
+  if (throughput.is_null()) {
+    return {{"NumberOfDecreasesToday", 0}, {"ReadCapacityUnits", 0}, {"WriteCapacityUnits", 0}};
+  }
+  return {{"NumberOfDecreasesToday", 0},
+          {"ReadCapacityUnits", throughput.at("ReadCapacityUnits")},
+          {"WriteCapacityUnits", throughput.at("WriteCapacityUnits")}};
+}
+}  // namespace
+
+std::string table_arn(const table_info& table, const describe_context& context) {
+  return "arn:aws:dynamodb:" + context.region + ":" + context.account_id + ":table/" + table.name;
+}
+
+json describe(const table_info& table, const describe_context& context) {
+  json definitions = json::array();
+  for (const auto& [name, type] : table.attribute_types) {
+    definitions.push_back({{"AttributeName", name}, {"AttributeType", type}});
+  }
+  const std::string arn = table_arn(table, context);
+  json out{{"AttributeDefinitions", definitions},
+           {"TableName", table.name},
+           {"KeySchema", key_schema_json(table.keys)},
+           {"TableStatus", context.status},
+           {"CreationDateTime", table.creation_time},
+           {"ProvisionedThroughput", throughput_description(table.provisioned_throughput)},
+           {"TableSizeBytes", context.size_bytes},
+           {"ItemCount", context.item_count},
+           {"TableArn", arn},
+           {"TableId", table.table_id},
+           {"DeletionProtectionEnabled", table.deletion_protection}};
+  if (table.billing_mode == "PAY_PER_REQUEST") {
+    out["BillingModeSummary"] = {{"BillingMode", "PAY_PER_REQUEST"},
+                                 {"LastUpdateToPayPerRequestDateTime", table.creation_time}};
+  }
+  json globals = json::array();
+  json locals = json::array();
+  for (const auto& index : table.indexes) {
+    json projection{{"ProjectionType", projection_name(index.projection)}};
+    if (!index.non_key_attributes.empty()) projection["NonKeyAttributes"] = index.non_key_attributes;
+    json described{{"IndexName", index.name},
+                   {"KeySchema", key_schema_json(index.keys)},
+                   {"Projection", projection},
+                   {"IndexSizeBytes", 0},
+                   {"ItemCount", 0},
+                   {"IndexArn", arn + "/index/" + index.name}};
+    if (index.global) {
+      described["IndexStatus"] = "ACTIVE";
+      described["ProvisionedThroughput"] = throughput_description(index.provisioned_throughput);
+      globals.push_back(std::move(described));
+    } else {
+      locals.push_back(std::move(described));
+    }
+  }
+  if (!globals.empty()) out["GlobalSecondaryIndexes"] = globals;
+  if (!locals.empty()) out["LocalSecondaryIndexes"] = locals;
+  if (!table.stream_specification.is_null()) {
+    out["StreamSpecification"] = table.stream_specification;
+    if (!table.stream_label.empty()) {
+      out["LatestStreamLabel"] = table.stream_label;
+      out["LatestStreamArn"] = arn + "/stream/" + table.stream_label;
+    }
+  }
+  return out;
+}
+
+}  // namespace fogbank::dynamodb

@@ -1,0 +1,84 @@
+#pragma once
+// A table's definition as fogbank keeps it: key schema, attribute types, indexes, billing,
+// streams and tags. Parsed from CreateTable (validated there), persisted in the meta column as
+// JSON, and rendered back as DynamoDB's TableDescription.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fogbank::dynamodb {
+
+using json = nlohmann::json;
+
+struct key_schema {
+  std::string hash;
+  std::optional<std::string> range;
+};
+
+enum class projection_type { all, keys_only, include };
+
+struct index_info {
+  std::string name;
+  bool global = true;  // GSI; false for an LSI
+  std::uint32_t id = 0;  // storage prefix of the index entries
+  key_schema keys;
+  projection_type projection = projection_type::all;
+  std::vector<std::string> non_key_attributes;  // for INCLUDE
+  json provisioned_throughput;                  // GSIs only; null when on-demand
+};
+
+struct table_info {
+  std::string name;
+  std::uint32_t id = 0;  // storage prefix of the table's items
+  std::string table_id;  // the uuid DescribeTable reports as TableId
+  key_schema keys;
+  std::map<std::string, std::string> attribute_types;  // AttributeDefinitions: name -> S|N|B
+  std::vector<index_info> indexes;
+  std::string billing_mode = "PROVISIONED";
+  json provisioned_throughput;  // {ReadCapacityUnits, WriteCapacityUnits}
+  json stream_specification;    // as given, null when absent
+  std::string stream_label;     // set while a stream is enabled
+  json tags = json::array();    // [{Key, Value}]
+  double creation_time = 0;     // epoch seconds
+  bool deletion_protection = false;
+
+  const index_info* find_index(std::string_view index_name) const;
+  // The key attributes of the table and of every index (used by projections and validation).
+  std::vector<std::string> all_key_attributes() const;
+  bool is_key_attribute(std::string_view attribute) const {
+    return attribute == keys.hash || (keys.range && attribute == *keys.range);
+  }
+};
+
+json to_storage_json(const table_info& table);
+table_info from_storage_json(const json& stored);
+
+struct describe_context {
+  std::string region;
+  std::string account_id;
+  std::int64_t item_count = 0;
+  std::int64_t size_bytes = 0;
+  std::string status = "ACTIVE";
+};
+// DynamoDB's TableDescription for `table`.
+json describe(const table_info& table, const describe_context& context);
+std::string table_arn(const table_info& table, const describe_context& context);
+
+// Validates a CreateTable request and builds the table it describes (ids left 0). Throws
+// ValidationException with DynamoDB's wording for every invalid combination.
+table_info parse_create_table(const json& request);
+
+// Validates one GlobalSecondaryIndex definition against `table` (for CreateTable and the
+// Create action of UpdateTable's GlobalSecondaryIndexUpdates) and returns it (id left 0).
+index_info parse_global_index(const json& definition, const table_info& table, const json& attribute_definitions);
+
+// Validates a table or index name and throws DynamoDB's ValidationException if it is invalid.
+// `member` is the request member for the message ("tableName", "indexName").
+void validate_table_name(const json& name, std::string_view member);
+
+}  // namespace fogbank::dynamodb
