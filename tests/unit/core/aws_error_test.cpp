@@ -1,0 +1,59 @@
+#include "fogbank/core/aws_error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+namespace fogbank::core {
+namespace {
+
+// The last enumerator; a new error_code goes before the end of the enum and this bound moves
+// with it (aws_error.cpp's static_asserts fail first if it is forgotten there).
+constexpr auto last_code = error_code::provisioned_throughput_exceeded;
+
+TEST(aws_error_catalog, every_code_has_a_row) {
+  std::set<std::string_view> names;
+  for (int i = 0; i <= static_cast<int>(last_code); ++i) {
+    const auto code = static_cast<error_code>(i);
+    const error_type& row = describe(code);
+    EXPECT_EQ(row.code, code) << i;
+    EXPECT_FALSE(row.name.empty()) << i;
+    EXPECT_TRUE(row.http_status >= 400 && row.http_status <= 599) << row.name << " " << row.http_status;
+    EXPECT_TRUE(names.insert(row.name).second) << "duplicate name " << row.name;
+  }
+}
+
+TEST(aws_error_catalog, spot_checks) {
+  EXPECT_EQ(describe(error_code::validation).name, "ValidationException");
+  EXPECT_EQ(describe(error_code::validation).http_status, 400);
+  EXPECT_EQ(describe(error_code::resource_not_found).name, "ResourceNotFoundException");
+  EXPECT_EQ(describe(error_code::conditional_check_failed).name, "ConditionalCheckFailedException");
+  EXPECT_EQ(describe(error_code::request_too_large).http_status, 413);
+  EXPECT_EQ(describe(error_code::internal_failure).name, "InternalServerError");
+  EXPECT_EQ(describe(error_code::internal_failure).http_status, 500);
+  EXPECT_EQ(describe(error_code::unknown_operation).name, "UnknownOperationException");
+}
+
+TEST(aws_error, carries_its_catalog_row_and_message) {
+  const aws_error e(error_code::transaction_canceled, "Transaction cancelled",
+                    {{"CancellationReasons", nullptr}});
+  EXPECT_EQ(e.code(), error_code::transaction_canceled);
+  EXPECT_EQ(e.name(), "TransactionCanceledException");
+  EXPECT_EQ(e.http_status(), 400);
+  EXPECT_EQ(e.message(), "Transaction cancelled");
+  EXPECT_TRUE(e.extra().contains("CancellationReasons"));
+}
+
+TEST(aws_error, throw_validation_throws_a_validation_exception) {
+  try {
+    throw_validation("bad input");
+    FAIL() << "throw_validation returned";
+  } catch (const aws_error& e) {
+    EXPECT_EQ(e.code(), error_code::validation);
+    EXPECT_EQ(e.message(), "bad input");
+  }
+}
+
+}  // namespace
+}  // namespace fogbank::core
