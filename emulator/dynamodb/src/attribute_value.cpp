@@ -1,0 +1,634 @@
+#include "attribute_value.hpp"
+
+#include "fogbank/core/aws_error.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// Where the wording comes from. DynamoDB does not document its validation messages; these follow
+// dynalite (github.com/architect/dynalite, validations/index.js), which reproduces them from real
+// responses, checked against newer captures where those exist:
+//  - ExtendDB issue #100 (a real response to duplicate NS members),
+//  - dynoxide issue #110 and floci's DynamoDB tests (nesting limit, captured against AWS),
+//  - the AWS "What's New" of 2020-05-18: empty S and B values are allowed outside keys, so the
+//    old "may not contain an empty string" checks belong to key validation, not here.
+// Type mismatches inside the JSON (a number where a string belongs, a bad base64 blob) are
+// rejected by DynamoDB's deserializer before validation runs, so they are SerializationException
+// with the coral deserializer's wording (dynalite's checkTypes).
+
+namespace fogbank::dynamodb {
+namespace {
+
+using core::aws_error;
+using core::error_code;
+
+constexpr std::array<std::pair<std::string_view, value_type>, 10> type_table{{
+    {"S", value_type::S},
+    {"N", value_type::N},
+    {"B", value_type::B},
+    {"BOOL", value_type::BOOL},
+    {"NULL", value_type::NUL},
+    {"M", value_type::M},
+    {"L", value_type::L},
+    {"SS", value_type::SS},
+    {"NS", value_type::NS},
+    {"BS", value_type::BS},
+}};
+
+// DynamoDB accepts a leaf at level 32 and rejects one at level 33, counting a top-level
+// attribute value as level 1 (captured against AWS in dynoxide issue #110). Checking it also
+// bounds the recursion below on hostile input.
+constexpr std::size_t max_nesting_depth = 32;
+
+// dynalite validateAttributeValue.
+constexpr std::string_view empty_value_message =
+    "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
+constexpr std::string_view several_types_message =
+    "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported "
+    "datatypes";
+constexpr std::string_view null_not_true_message =
+    "One or more parameter values were invalid: Null attribute value types must have the value of true";
+// The double space and "An number" are DynamoDB's own (quoted from real responses in
+// aws-sdk-net issue #3297 and Sage-Bionetworks/BridgePF PR #905).
+constexpr std::string_view empty_ss_message =
+    "One or more parameter values were invalid: An string set  may not be empty";
+constexpr std::string_view empty_ns_message =
+    "One or more parameter values were invalid: An number set  may not be empty";
+constexpr std::string_view empty_bs_message =
+    "One or more parameter values were invalid: Binary sets should not be empty";
+// DynamoDB reports duplicate NS members without the prefix or the members (ExtendDB issue #100).
+constexpr std::string_view duplicate_ns_message = "Input collection contains duplicates";
+// A JSON null inside a set. Empty strings and binaries are allowed in sets since 2020, so these
+// old dynalite messages now only fit a null member; best available wording.
+constexpr std::string_view null_in_ss_message =
+    "One or more parameter values were invalid: An string set may not have a empty string as a member";
+constexpr std::string_view null_in_bs_message =
+    "One or more parameter values were invalid: Binary sets may not contain null or empty values";
+constexpr std::string_view null_in_ns_message = "The parameter cannot be converted to a numeric value";
+// floci's DynamoDB tests, captured against AWS; PutItem adds a "1 validation error detected: "
+// prefix, which is the caller's business.
+constexpr std::string_view nesting_message =
+    "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
+    "supported limit";
+
+[[noreturn]] void throw_serialization(std::string message) {
+  throw aws_error(error_code::serialization, std::move(message));
+}
+
+// The coral deserializer's complaint when a JSON value of the wrong kind sits where a scalar
+// member belongs; `target` is coral's (ungrammatical) "an String", "a Blob", "an Boolean".
+[[noreturn]] void reject_scalar(const json& body, std::string_view target) {
+  if (body.is_array()) throw_serialization("Start of list found where not expected");
+  if (body.is_object()) throw_serialization("Start of structure or map found where not expected.");
+  if (body.is_boolean()) {
+    throw_serialization("class java.lang.Boolean can not be converted to " + std::string(target));
+  }
+  if (body.is_number()) {
+    throw_serialization(
+        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to " +
+        std::string(target));
+  }
+  // Only a string can be left: coral upper-cases it when it cannot make a Boolean of it.
+  std::string text = body.is_string() ? body.get<std::string>() : body.dump();
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  throw_serialization("'" + text + "' can not be converted to " + std::string(target));
+}
+
+// A list-shaped member (L, SS, NS, BS) must be a JSON array.
+void check_list_shape(const json& body) {
+  if (body.is_array()) return;
+  if (body.is_object()) throw_serialization("Start of structure or map found where not expected.");
+  throw_serialization("Expected list or null");
+}
+
+// An M member must be a JSON object.
+void check_map_shape(const json& body) {
+  if (body.is_object()) return;
+  if (body.is_array()) throw_serialization("Start of list found where not expected");
+  throw_serialization("Expected map or null");
+}
+
+int base64_value(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// The UTF-8 sequence starting at text[i], so an invalid non-ASCII character is quoted whole.
+std::string_view utf8_char_at(std::string_view text, std::size_t i) {
+  std::size_t end = i + 1;
+  while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
+  return text.substr(i, end - i);
+}
+
+// B and BS members: coral's three base64 checks, in its order (dynalite checkTypes 'Blob').
+void check_blob_text(const std::string& text) {
+  const std::string prefix = "'" + text + "' can not be converted to a Blob: ";
+  if (text.size() % 4 != 0) {
+    throw_serialization(prefix + "Base64 encoded length is expected a multiple of 4 bytes but found: " +
+                        std::to_string(text.size()));
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool bad_pad = c == '=' && i + 1 < text.size() && text[i + 1] != '=';
+    if ((c != '=' && base64_value(c) < 0) || bad_pad) {
+      throw_serialization(prefix + "Invalid Base64 character: '" + std::string(utf8_char_at(text, i)) + "'");
+    }
+  }
+  // Too much padding, or padding bits that are not zero (a non-canonical encoding). The typo
+  // "dectected" is DynamoDB's.
+  if (!base64_decode(text)) throw_serialization(prefix + "Invalid last non-pad Base64 character dectected");
+}
+
+// First pass over a value: the JSON shapes the deserializer enforces, and the nesting limit.
+// Unknown members and members whose value is null are ignored, as the deserializer drops them.
+void check_shape(const json& value, std::size_t level) {
+  if (level > max_nesting_depth) core::throw_validation(std::string(nesting_message));
+  if (value.is_null()) return;  // reported as an empty AttributeValue by the second pass
+  if (value.is_array()) throw_serialization("Start of list found where not expected");
+  if (!value.is_object()) throw_serialization("Expected null");
+  for (const auto& [name, body] : value.items()) {
+    const auto type = type_from_name(name);
+    if (!type || body.is_null()) continue;
+    switch (*type) {
+      case value_type::S:
+      case value_type::N:
+        if (!body.is_string()) reject_scalar(body, "an String");
+        break;
+      case value_type::B:
+        if (!body.is_string()) reject_scalar(body, "a Blob");
+        check_blob_text(body.get_ref<const std::string&>());
+        break;
+      case value_type::BOOL:
+      case value_type::NUL:
+        if (!body.is_boolean()) reject_scalar(body, "an Boolean");
+        break;
+      case value_type::SS:
+      case value_type::NS:
+      case value_type::BS:
+        check_list_shape(body);
+        for (const auto& member : body) {
+          if (member.is_null()) continue;
+          if (*type == value_type::BS) {
+            if (!member.is_string()) reject_scalar(member, "a Blob");
+            check_blob_text(member.get_ref<const std::string&>());
+          } else if (!member.is_string()) {
+            reject_scalar(member, "an String");
+          }
+        }
+        break;
+      case value_type::L:
+        check_list_shape(body);
+        for (const auto& element : body) check_shape(element, level + 1);
+        break;
+      case value_type::M:
+        check_map_shape(body);
+        for (const auto& [key, element] : body.items()) check_shape(element, level + 1);
+        break;
+    }
+  }
+}
+
+core::decimal parse_number(const std::string& text) {
+  auto parsed = core::decimal::parse(text);
+  if (auto* message = std::get_if<std::string>(&parsed)) core::throw_validation(std::move(*message));
+  return std::get<core::decimal>(parsed);
+}
+
+std::optional<core::decimal> try_number(const json& text) {
+  if (!text.is_string()) return std::nullopt;
+  auto parsed = core::decimal::parse(text.get_ref<const std::string&>());
+  if (auto* number = std::get_if<core::decimal>(&parsed)) return *number;
+  return std::nullopt;
+}
+
+// "[a, b, a]": how DynamoDB lists an offending set in its messages.
+std::string collection_text(const json& members) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += members[i].get<std::string>();
+  }
+  return out + "]";
+}
+
+template <typename T>
+bool has_duplicates(std::vector<T> values) {
+  std::sort(values.begin(), values.end());
+  return std::adjacent_find(values.begin(), values.end()) != values.end();
+}
+
+// Second pass, in dynalite's order: per member, numbers, NULL, empty sets, set members,
+// duplicates, then nested values; the member count last.
+void check_value(const json& value) {
+  std::size_t members = 0;
+  if (value.is_object()) {
+    for (const auto& [name, body] : value.items()) {
+      if (type_from_name(name) && !body.is_null()) ++members;
+    }
+  }
+  if (members == 0) core::throw_validation(std::string(empty_value_message));
+
+  for (const auto& [name, body] : value.items()) {
+    const auto type = type_from_name(name);
+    if (!type || body.is_null()) continue;
+    switch (*type) {
+      case value_type::S:
+      case value_type::B:
+      case value_type::BOOL:
+        break;
+      case value_type::N:
+        parse_number(body.get_ref<const std::string&>());
+        break;
+      case value_type::NUL:
+        if (!body.get<bool>()) core::throw_validation(std::string(null_not_true_message));
+        break;
+      case value_type::SS: {
+        if (body.empty()) core::throw_validation(std::string(empty_ss_message));
+        std::vector<std::string> texts;
+        for (const auto& member : body) {
+          if (member.is_null()) core::throw_validation(std::string(null_in_ss_message));
+          texts.push_back(member.get<std::string>());
+        }
+        if (has_duplicates(std::move(texts))) {
+          core::throw_validation("One or more parameter values were invalid: Input collection " +
+                                 collection_text(body) + " contains duplicates.");
+        }
+        break;
+      }
+      case value_type::NS: {
+        if (body.empty()) core::throw_validation(std::string(empty_ns_message));
+        std::vector<core::decimal> numbers;
+        for (const auto& member : body) {
+          if (member.is_null()) core::throw_validation(std::string(null_in_ns_message));
+          numbers.push_back(parse_number(member.get_ref<const std::string&>()));
+        }
+        // Numerically: "1" and "1.0" are the same member.
+        if (has_duplicates(std::move(numbers))) core::throw_validation(std::string(duplicate_ns_message));
+        break;
+      }
+      case value_type::BS: {
+        if (body.empty()) core::throw_validation(std::string(empty_bs_message));
+        std::vector<std::string> bytes;
+        for (const auto& member : body) {
+          if (member.is_null()) core::throw_validation(std::string(null_in_bs_message));
+          bytes.push_back(base64_decode(member.get_ref<const std::string&>()).value_or(std::string()));
+        }
+        // No space before "of": DynamoDB's wording (dynalite; floci's tests against AWS).
+        if (has_duplicates(std::move(bytes))) {
+          core::throw_validation("One or more parameter values were invalid: Input collection " +
+                                 collection_text(body) + "of type BS contains duplicates.");
+        }
+        break;
+      }
+      case value_type::L:
+        for (const auto& element : body) check_value(element);
+        break;
+      case value_type::M:
+        for (const auto& [key, element] : body.items()) check_value(element);
+        break;
+    }
+  }
+
+  if (members > 1) core::throw_validation(std::string(several_types_message));
+}
+
+struct typed_body {
+  value_type type;
+  const json* body;
+};
+
+// The type member of a value: the first known member that is not null.
+std::optional<typed_body> find_type(const json& value) {
+  if (!value.is_object()) return std::nullopt;
+  for (const auto& [name, body] : value.items()) {
+    const auto type = type_from_name(name);
+    if (type && !body.is_null()) return typed_body{*type, &body};
+  }
+  return std::nullopt;
+}
+
+int sign_of(int n) {
+  return (n > 0) - (n < 0);
+}
+
+// Unsigned byte order, the order DynamoDB uses for S (UTF-8 bytes) and B.
+int compare_bytes(std::string_view a, std::string_view b) {
+  const std::size_t common = std::min(a.size(), b.size());
+  if (common > 0) {
+    if (const int r = std::memcmp(a.data(), b.data(), common); r != 0) return sign_of(r);
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+// The bytes of a B text, or the text itself if it is not base64 (never for validated values):
+// comparisons must not throw.
+std::string bytes_of(const json& text) {
+  if (!text.is_string()) return {};
+  const auto& s = text.get_ref<const std::string&>();
+  return base64_decode(s).value_or(s);
+}
+
+// Sorted, de-duplicated members of a set, for order-free comparison.
+template <typename T, typename F>
+std::vector<T> set_members(const json& body, F convert) {
+  std::vector<T> out;
+  if (body.is_array()) {
+    for (const auto& member : body) out.push_back(convert(member));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// A number's contribution to item size. The developer guide gives "approximately 1 byte per two
+// significant digits + 1 byte"; the exact rule, measured against ConsumedCapacity by Zac Charles
+// (github.com/zaccharles/dynamodb-calculator), is that digits are stored in base-100 pairs
+// aligned on the decimal point: the bytes are the pairs from the first to the last non-zero pair,
+// plus 1 (exponent), plus 1 more for a negative number, at most 21; zero takes 1 byte.
+std::size_t number_size(const core::decimal& number) {
+  if (number.is_zero()) return 1;
+  std::string text = number.to_string();  // plain notation, no exponent, canonical
+  if (!text.empty() && text.front() == '-') text.erase(0, 1);
+  const auto point = text.find('.');
+  std::string integer = text.substr(0, point);
+  std::string fraction = point == std::string::npos ? std::string() : text.substr(point + 1);
+  if (integer == "0") integer.clear();
+  if (integer.size() % 2 != 0) integer.insert(0, 1, '0');
+  if (fraction.size() % 2 != 0) fraction.push_back('0');
+  const std::string digits = integer + fraction;
+  std::size_t first = digits.size();
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < digits.size(); i += 2) {
+    if (digits[i] != '0' || digits[i + 1] != '0') {
+      first = std::min(first, i);
+      last = i;
+    }
+  }
+  constexpr std::size_t max_number_size = 21;
+  const std::size_t pairs = first <= last ? (last - first) / 2 + 1 : 0;
+  const std::size_t size = pairs + 1 + (number.is_negative() ? 1 : 0);
+  return std::min(size, max_number_size);
+}
+
+std::size_t number_text_size(const json& text) {
+  const auto number = try_number(text);
+  return number ? number_size(*number) : 0;
+}
+
+// Decoded length of base64 text without decoding it.
+std::size_t binary_size(const json& text) {
+  if (!text.is_string()) return 0;
+  const auto& s = text.get_ref<const std::string&>();
+  std::size_t pad = 0;
+  for (auto it = s.rbegin(); it != s.rend() && *it == '='; ++it) ++pad;
+  return s.size() / 4 * 3 - std::min<std::size_t>(pad, 2);
+}
+
+}  // namespace
+
+std::string_view type_name(value_type type) {
+  for (const auto& [name, t] : type_table) {
+    if (t == type) return name;
+  }
+  return {};
+}
+
+std::optional<value_type> type_from_name(std::string_view name) {
+  for (const auto& [n, type] : type_table) {
+    if (n == name) return type;
+  }
+  return std::nullopt;
+}
+
+value_type type_of(const json& value) {
+  const auto found = find_type(value);
+  if (!found) core::throw_validation(std::string(empty_value_message));
+  return found->type;
+}
+
+void validate_value(const json& value) {
+  // Shapes first: DynamoDB deserializes the whole request before it validates any of it.
+  check_shape(value, 1);
+  check_value(value);
+}
+
+void validate_item(const json& item) {
+  if (item.is_null()) return;
+  check_map_shape(item);
+  for (const auto& [name, value] : item.items()) check_shape(value, 1);
+  for (const auto& [name, value] : item.items()) check_value(value);
+}
+
+bool values_equal(const json& a, const json& b) {
+  const auto ta = find_type(a);
+  const auto tb = find_type(b);
+  if (!ta || !tb || ta->type != tb->type) return false;
+  const json& x = *ta->body;
+  const json& y = *tb->body;
+  switch (ta->type) {
+    case value_type::S:
+    case value_type::BOOL:
+    case value_type::NUL:
+      return x == y;
+    case value_type::N: {
+      const auto nx = try_number(x);
+      const auto ny = try_number(y);
+      return nx && ny ? *nx == *ny : x == y;
+    }
+    case value_type::B:
+      return bytes_of(x) == bytes_of(y);
+    case value_type::SS: {
+      auto text = [](const json& m) { return m.is_string() ? m.get<std::string>() : std::string(); };
+      return set_members<std::string>(x, text) == set_members<std::string>(y, text);
+    }
+    case value_type::NS: {
+      auto number = [](const json& m) { return try_number(m).value_or(core::decimal()); };
+      return set_members<core::decimal>(x, number) == set_members<core::decimal>(y, number);
+    }
+    case value_type::BS:
+      return set_members<std::string>(x, bytes_of) == set_members<std::string>(y, bytes_of);
+    case value_type::L:
+      if (!x.is_array() || !y.is_array() || x.size() != y.size()) return false;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        if (!values_equal(x[i], y[i])) return false;
+      }
+      return true;
+    case value_type::M:
+      if (!x.is_object() || !y.is_object() || x.size() != y.size()) return false;
+      for (const auto& [key, element] : x.items()) {
+        const auto other = y.find(key);
+        if (other == y.end() || !values_equal(element, *other)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+std::optional<int> compare_scalars(const json& a, const json& b) {
+  const auto ta = find_type(a);
+  const auto tb = find_type(b);
+  if (!ta || !tb || ta->type != tb->type) return std::nullopt;
+  const json& x = *ta->body;
+  const json& y = *tb->body;
+  switch (ta->type) {
+    case value_type::S:
+      if (!x.is_string() || !y.is_string()) return std::nullopt;
+      return compare_bytes(x.get_ref<const std::string&>(), y.get_ref<const std::string&>());
+    case value_type::N: {
+      const auto nx = try_number(x);
+      const auto ny = try_number(y);
+      if (!nx || !ny) return std::nullopt;
+      const auto order = *nx <=> *ny;
+      return order < 0 ? -1 : (order > 0 ? 1 : 0);
+    }
+    case value_type::B:
+      if (!x.is_string() || !y.is_string()) return std::nullopt;
+      return compare_bytes(bytes_of(x), bytes_of(y));
+    default:
+      return std::nullopt;
+  }
+}
+
+core::decimal number_of(const json& value) {
+  const auto found = find_type(value);
+  if (!found || found->type != value_type::N || !found->body->is_string()) {
+    core::throw_validation(std::string(empty_value_message));
+  }
+  return parse_number(found->body->get_ref<const std::string&>());
+}
+
+json make_number(const core::decimal& number) {
+  return json{{"N", number.to_string()}};
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last_quad = i + 4 == text.size();
+    std::array<int, 4> sextets{};
+    int padding = 0;
+    for (std::size_t j = 0; j < 4; ++j) {
+      const auto c = static_cast<unsigned char>(text[i + j]);
+      if (c == '=') {
+        // Padding only ends the text, and at most two characters of it.
+        if (!last_quad || j < 2) return std::nullopt;
+        ++padding;
+        continue;
+      }
+      if (padding > 0) return std::nullopt;
+      sextets[j] = base64_value(c);
+      if (sextets[j] < 0) return std::nullopt;
+    }
+    // Strict: the bits a padded quad does not use must be zero, so each byte string has exactly
+    // one encoding and comparing texts is comparing bytes.
+    if ((padding == 2 && (sextets[1] & 0x0F) != 0) || (padding == 1 && (sextets[2] & 0x03) != 0)) {
+      return std::nullopt;
+    }
+    const std::uint32_t triple =
+        (static_cast<std::uint32_t>(sextets[0]) << 18) | (static_cast<std::uint32_t>(sextets[1]) << 12) |
+        (static_cast<std::uint32_t>(sextets[2]) << 6) | static_cast<std::uint32_t>(sextets[3]);
+    out.push_back(static_cast<char>((triple >> 16) & 0xFF));
+    if (padding < 2) out.push_back(static_cast<char>((triple >> 8) & 0xFF));
+    if (padding < 1) out.push_back(static_cast<char>(triple & 0xFF));
+  }
+  return out;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t triple = (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
+                                 (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
+                                 static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
+    out.push_back(alphabet[(triple >> 18) & 0x3F]);
+    out.push_back(alphabet[(triple >> 12) & 0x3F]);
+    out.push_back(alphabet[(triple >> 6) & 0x3F]);
+    out.push_back(alphabet[triple & 0x3F]);
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    std::uint32_t triple = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (rest == 2) triple |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    out.push_back(alphabet[(triple >> 18) & 0x3F]);
+    out.push_back(alphabet[(triple >> 12) & 0x3F]);
+    out.push_back(rest == 2 ? alphabet[(triple >> 6) & 0x3F] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+// Per the developer guide's "Item sizes and formats" (CapacityUnitCalculations.html): strings by
+// UTF-8 bytes, binary by raw bytes, BOOL and NULL 1 byte, M and L 3 bytes plus 1 byte per element
+// plus the elements (and, for M, each key's UTF-8 bytes). Sets are the sum of their members, with
+// no overhead (the guide is silent; this is dynamodb-calculator's measured rule).
+std::size_t value_size(const json& value) {
+  const auto found = find_type(value);
+  if (!found) return 0;
+  const json& body = *found->body;
+  constexpr std::size_t document_overhead = 3;
+  constexpr std::size_t element_overhead = 1;
+  switch (found->type) {
+    case value_type::S:
+      return body.is_string() ? body.get_ref<const std::string&>().size() : 0;
+    case value_type::N:
+      return number_text_size(body);
+    case value_type::B:
+      return binary_size(body);
+    case value_type::BOOL:
+    case value_type::NUL:
+      return 1;
+    case value_type::SS: {
+      std::size_t size = 0;
+      for (const auto& member : body)
+        size += member.is_string() ? member.get_ref<const std::string&>().size() : 0;
+      return size;
+    }
+    case value_type::NS: {
+      std::size_t size = 0;
+      for (const auto& member : body) size += number_text_size(member);
+      return size;
+    }
+    case value_type::BS: {
+      std::size_t size = 0;
+      for (const auto& member : body) size += binary_size(member);
+      return size;
+    }
+    case value_type::L: {
+      std::size_t size = document_overhead;
+      for (const auto& element : body) size += value_size(element) + element_overhead;
+      return size;
+    }
+    case value_type::M: {
+      std::size_t size = document_overhead;
+      for (const auto& [key, element] : body.items())
+        size += key.size() + value_size(element) + element_overhead;
+      return size;
+    }
+  }
+  return 0;
+}
+
+std::size_t item_size(const json& item) {
+  if (!item.is_object()) return 0;
+  std::size_t size = 0;
+  for (const auto& [name, value] : item.items()) size += name.size() + value_size(value);
+  return size;
+}
+
+}  // namespace fogbank::dynamodb
