@@ -1,0 +1,126 @@
+// Hot paths of the DynamoDB service, in process: expression parse and evaluate, and PutItem,
+// GetItem and Query through dispatch() on RocksDB in memory. Over-the-wire load against a peer
+// is bench/http_vs_dynalite.sh.
+
+#include "expressions.hpp"
+#include "fogbank/core/clock.hpp"
+#include "fogbank/core/ids.hpp"
+#include "fogbank/dynamodb/service.hpp"
+#include "fogbank/storage/database.hpp"
+
+#include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace {
+
+using nlohmann::json;
+using namespace fogbank;
+
+const json item_values{{":status", {{"S", "open"}}}, {":min", {{"N", "10"}}}, {":tags", {{"S", "red"}}}};
+const json item_names{{"#s", "status"}};
+const std::string condition_text = "#s = :status AND (score >= :min OR contains(tags, :tags)) AND attribute_exists(owner.id)";
+
+json sample_item() {
+  return {{"pk", {{"S", "user#1"}}},
+          {"sk", {{"N", "42"}}},
+          {"status", {{"S", "open"}}},
+          {"score", {{"N", "12.5"}}},
+          {"tags", {{"SS", {"blue", "red"}}}},
+          {"owner", {{"M", {{"id", {{"S", "u-1"}}}, {"name", {{"S", "Ann"}}}}}}}};
+}
+
+void BM_ParseCondition(benchmark::State& state) {
+  for (auto _ : state) {
+    dynamodb::expression_attributes attributes(&item_names, &item_values);
+    auto parsed = dynamodb::parse_condition(condition_text, attributes, "ConditionExpression");
+    benchmark::DoNotOptimize(parsed);
+  }
+}
+BENCHMARK(BM_ParseCondition);
+
+void BM_EvaluateCondition(benchmark::State& state) {
+  dynamodb::expression_attributes attributes(&item_names, &item_values);
+  auto parsed = dynamodb::parse_condition(condition_text, attributes, "ConditionExpression");
+  const json item = sample_item();
+  for (auto _ : state) benchmark::DoNotOptimize(dynamodb::evaluate(*parsed, item));
+}
+BENCHMARK(BM_EvaluateCondition);
+
+void BM_ApplyUpdate(benchmark::State& state) {
+  const json values{{":one", {{"N", "1"}}}, {":s", {{"S", "closed"}}}};
+  dynamodb::expression_attributes attributes(&item_names, &values);
+  auto parsed = dynamodb::parse_update("SET #s = :s ADD score :one", attributes);
+  const json item = sample_item();
+  for (auto _ : state) {
+    json copy = item;
+    dynamodb::apply(*parsed, copy);
+    benchmark::DoNotOptimize(copy);
+  }
+}
+BENCHMARK(BM_ApplyUpdate);
+
+// A service on an in-memory RocksDB with one table (pk S, sk N) holding `items` items in 10 partitions.
+struct fixture {
+  explicit fixture(int items) {
+    std::string error;
+    db = storage::database::open(storage::open_options{.in_memory = true}, &error);
+    dynamo = std::make_unique<dynamodb::service>(*db, clock, ids);
+    dynamo->dispatch("CreateTable",
+                     {{"TableName", "bench"},
+                      {"BillingMode", "PAY_PER_REQUEST"},
+                      {"AttributeDefinitions",
+                       {{{"AttributeName", "pk"}, {"AttributeType", "S"}}, {{"AttributeName", "sk"}, {"AttributeType", "N"}}}},
+                      {"KeySchema",
+                       {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
+    for (int i = 0; i < items; ++i) dynamo->dispatch("PutItem", put_request(i));
+  }
+  static json put_request(int i) {
+    json item = sample_item();
+    item["pk"] = {{"S", "user#" + std::to_string(i % 10)}};
+    item["sk"] = {{"N", std::to_string(i)}};
+    return {{"TableName", "bench"}, {"Item", item}};
+  }
+  core::real_clock clock;
+  core::id_generator ids{1};
+  std::unique_ptr<storage::database> db;
+  std::unique_ptr<dynamodb::service> dynamo;
+};
+
+void BM_PutItem(benchmark::State& state) {
+  fixture f(0);
+  int i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(f.dynamo->dispatch("PutItem", fixture::put_request(i++ % 10000)));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PutItem);
+
+void BM_GetItem(benchmark::State& state) {
+  fixture f(1000);
+  int i = 0;
+  for (auto _ : state) {
+    const int n = i++ % 1000;
+    json request{{"TableName", "bench"},
+                 {"Key", {{"pk", {{"S", "user#" + std::to_string(n % 10)}}}, {"sk", {{"N", std::to_string(n)}}}}}};
+    benchmark::DoNotOptimize(f.dynamo->dispatch("GetItem", request));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_GetItem);
+
+void BM_Query(benchmark::State& state) {
+  fixture f(1000);
+  int i = 0;
+  for (auto _ : state) {
+    json request{{"TableName", "bench"},
+                 {"KeyConditionExpression", "pk = :p AND sk BETWEEN :a AND :b"},
+                 {"ExpressionAttributeValues",
+                  {{":p", {{"S", "user#" + std::to_string(i++ % 10)}}}, {":a", {{"N", "100"}}}, {":b", {{"N", "300"}}}}}};
+    benchmark::DoNotOptimize(f.dynamo->dispatch("Query", request));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Query);
+
+}  // namespace
