@@ -1,5 +1,8 @@
 #include "fogbank/core/clock.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 namespace fogbank::core {
 
 double clock::epoch_seconds() const {
@@ -8,6 +11,17 @@ double clock::epoch_seconds() const {
 
 std::int64_t clock::epoch_millis() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
+}
+
+std::string format_iso8601_millis(time_point at) {
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[96];  // room for any int fields: keeps -Wformat-truncation quiet
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis % 1000));
+  return text;
 }
 
 }  // namespace fogbank::core

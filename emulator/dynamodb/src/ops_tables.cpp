@@ -50,8 +50,8 @@ json service_impl::create_table(const json& request, const request_context& cont
   table->table_id = ids_.uuid();
   table->creation_time = clock_.epoch_seconds();
   if (!table->stream_specification.is_null()) {
-    // The stream label is the ISO 8601 creation time, as DynamoDB reports it.
-    table->stream_label = std::to_string(clock_.epoch_millis());
+    // The stream label is the stream's creation time in ISO 8601, as DynamoDB reports it.
+    table->stream_label = core::format_iso8601_millis(clock_.now());
   }
   storage::write_batch batch;
   stage_table(batch, *table);
@@ -193,7 +193,7 @@ json service_impl::update_table(const json& request, const request_context& cont
     }
     if (enable) {
       table->stream_specification = *stream;
-      table->stream_label = std::to_string(clock_.epoch_millis());
+      table->stream_label = core::format_iso8601_millis(clock_.now());
     } else {
       table->stream_specification = nullptr;
       table->stream_label.clear();

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace fogbank::core {
 
@@ -41,5 +42,9 @@ class manual_clock final : public clock {
  private:
   std::atomic<time_point::rep> now_;
 };
+
+// `at` as UTC ISO 8601 with milliseconds and no zone suffix, e.g. "2024-01-15T10:30:45.123": the
+// form of DynamoDB's stream labels.
+std::string format_iso8601_millis(time_point at);
 
 }  // namespace fogbank::core
