@@ -1,0 +1,453 @@
+"""Test harness for fogbank's end-to-end tests.
+
+Starts `fogbank serve` on a free loopback port (in memory, or on a data directory), waits for
+its one "fogbank listening on http://127.0.0.1:PORT" line, and hands out the clients the tests
+drive it with: boto3 (Debian's python3-boto3), the AWS CLI (/usr/bin/aws) and a raw signed JSON
+request for the few wire details an old boto3 cannot express or does not parse.
+
+Every wait here is bounded: the server must announce itself within START_TIMEOUT seconds, stop
+within STOP_TIMEOUT seconds, and a CLI call is killed after CLI_TIMEOUT seconds.
+"""
+
+import http.client
+import itertools
+import json
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+
+import boto3
+import botocore.auth
+import botocore.awsrequest
+import botocore.config
+import botocore.credentials
+from botocore.exceptions import ClientError
+
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+CLI_TIMEOUT = 120.0
+REGION = "us-east-1"
+ACCOUNT = "000000000000"
+ACCESS_KEY = "AKIDFOGBANKTEST"
+SECRET_KEY = "fogbank-test-secret"
+AWS_CLI = "/usr/bin/aws"
+LISTEN_RE = re.compile(r"^fogbank listening on (http://127\.0\.0\.1:(\d+))\s*$")
+
+
+def fogbank_bin():
+    path = os.environ.get("FOGBANK_BIN")
+    if not path:
+        raise RuntimeError("FOGBANK_BIN is not set: point it at the built `fogbank` executable")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"FOGBANK_BIN={path!r} is not an executable file")
+    return path
+
+
+_name_counter = itertools.count(1)
+
+
+def unique_name(prefix="t"):
+    """A table name no other test in this process uses (valid per [a-zA-Z0-9_.-]{3,255})."""
+    return f"{prefix}-{next(_name_counter)}-{uuid.uuid4().hex[:8]}"
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+class FogbankServer:
+    """One `fogbank serve` process. Use as a context manager or call start()/stop()."""
+
+    def __init__(self, data_dir=None, extra_args=()):
+        self.data_dir = data_dir
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.endpoint = None
+        self.port = None
+        self._stderr_file = None
+        self._drain_thread = None
+        self._stdout_tail = []
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def command(self):
+        cmd = [fogbank_bin(), "serve"]
+        if self.data_dir is None:
+            cmd.append("--in-memory")
+        else:
+            cmd += ["--data-dir", str(self.data_dir)]
+        cmd += ["--port", "0"] + self.extra_args
+        return cmd
+
+    def start(self):
+        if self.proc is not None and self.proc.poll() is None:
+            raise ServerError("server already running")
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+        self._stderr_file = tempfile.TemporaryFile(mode="w+b")
+        self._stdout_tail = []
+        self.proc = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr_file,
+            close_fds=True,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        buf = b""
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._fail_start(f"no listening line within {START_TIMEOUT:.0f} s "
+                                     f"(stdout so far: {buf!r})")
+                if not sel.select(timeout=remaining):
+                    continue
+                chunk = os.read(self.proc.stdout.fileno(), 4096)
+                if not chunk:
+                    self.proc.wait(timeout=STOP_TIMEOUT)
+                    self._fail_start(f"server exited with status {self.proc.returncode} before "
+                                     f"listening (stdout: {buf!r})")
+                buf += chunk
+                if b"\n" in buf:
+                    line, _, rest = buf.partition(b"\n")
+                    m = LISTEN_RE.match(line.decode("utf-8", "replace"))
+                    if not m:
+                        self._fail_start(f"unexpected first stdout line {line!r}, expected "
+                                         "'fogbank listening on http://127.0.0.1:PORT'")
+                    self.endpoint = m.group(1)
+                    self.port = int(m.group(2))
+                    if rest:
+                        self._stdout_tail.append(rest)
+                    break
+        finally:
+            sel.close()
+        # Keep draining stdout so that a chatty server can never block on a full pipe.
+        self._drain_thread = threading.Thread(target=self._drain, args=(self.proc,), daemon=True)
+        self._drain_thread.start()
+        return self
+
+    def _drain(self, proc):
+        try:
+            while True:
+                chunk = proc.stdout.read1(65536) if hasattr(proc.stdout, "read1") else \
+                    proc.stdout.read(65536)
+                if not chunk:
+                    return
+                self._stdout_tail.append(chunk)
+                del self._stdout_tail[:-64]
+        except (OSError, ValueError):
+            return
+
+    def _fail_start(self, why):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_TIMEOUT)
+        raise ServerError(f"fogbank failed to start: {why}\ncommand: {' '.join(self.command())}\n"
+                          f"stderr:\n{self.stderr()}")
+
+    def stderr(self):
+        if self._stderr_file is None:
+            return ""
+        self._stderr_file.flush()
+        self._stderr_file.seek(0)
+        return self._stderr_file.read().decode("utf-8", "replace")[-20000:]
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill_9(self):
+        """SIGKILL the server (no chance to flush anything) and reap it."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=STOP_TIMEOUT)
+        self._close_pipes()
+
+    def stop(self):
+        """SIGTERM the server, wait for it, and require a clean exit status 0."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is not None:
+            code = self.proc.returncode
+            self._close_pipes()
+            raise AssertionError(f"fogbank was no longer running when stop() was called: it had "
+                                 f"exited by itself (or was signalled by someone else) with "
+                                 f"status {code}\nstderr:\n{self.stderr()}")
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=STOP_TIMEOUT)
+                self._close_pipes()
+                raise AssertionError(f"fogbank did not exit within {STOP_TIMEOUT:.0f} s of "
+                                     f"SIGTERM\nstderr:\n{self.stderr()}")
+        code = self.proc.returncode
+        self._close_pipes()
+        if code != 0:
+            raise AssertionError(f"fogbank exited with status {code} after SIGTERM, expected 0\n"
+                                 f"stderr:\n{self.stderr()}")
+        self._stderr_file.close()
+        self._stderr_file = None
+
+    def restart(self):
+        """Stop cleanly (if running) and start again on the same data directory."""
+        if self.running():
+            self.stop()
+        return self.start()
+
+    def _close_pipes(self):
+        if self.proc is not None and self.proc.stdout is not None:
+            try:
+                self.proc.stdout.close()
+            except OSError:
+                pass
+        if self._drain_thread is not None:
+            self._drain_thread.join(timeout=2)
+            self._drain_thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        if self.running():
+            if exc[0] is None:
+                self.stop()
+            else:
+                self.kill_9()
+        return False
+
+    # ---- clients -----------------------------------------------------------------------------
+
+    def client(self, validate=True, service="dynamodb"):
+        """A boto3 client for this server; validate=False sends requests botocore would refuse."""
+        cfg = botocore.config.Config(
+            retries={"max_attempts": 1},
+            parameter_validation=validate,
+            connect_timeout=5,
+            read_timeout=60,
+            max_pool_connections=4,
+        )
+        return boto3.session.Session().client(
+            service,
+            region_name=REGION,
+            endpoint_url=self.endpoint,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            config=cfg,
+        )
+
+    def raw(self, operation, payload, target_prefix="DynamoDB_20120810", timeout=60):
+        """POST a SigV4-signed AWS JSON 1.0 request. Returns (HTTP status, parsed body, headers).
+
+        For wire details Debian's boto3 1.26 cannot express (e.g. ReturnValuesOnConditionCheckFailure)
+        or does not parse (extra error fields such as `Item`)."""
+        body = json.dumps(payload).encode()
+        url = self.endpoint + "/"
+        req = botocore.awsrequest.AWSRequest(method="POST", url=url, data=body, headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": f"{target_prefix}.{operation}",
+        })
+        creds = botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY)
+        botocore.auth.SigV4Auth(creds, "dynamodb", REGION).add_auth(req)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
+            resp = conn.getresponse()
+            data = resp.read()
+            headers = {k.lower(): v for k, v in resp.getheaders()}
+        finally:
+            conn.close()
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = data.decode("utf-8", "replace")
+        return resp.status, parsed, headers
+
+    def cli_env(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_PAGER": "",
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_RETRY_MODE": "standard",
+            # Keep the user's own configuration out of the test.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        })
+        return env
+
+    def aws(self, *args, timeout=CLI_TIMEOUT):
+        """Run /usr/bin/aws against this server. Returns (exit code, stdout JSON or text, stderr)."""
+        cmd = [AWS_CLI, "--endpoint-url", self.endpoint, "--region", REGION, "--output", "json",
+               *[str(a) for a in args]]
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                              env=self.cli_env(), timeout=timeout)
+        out = proc.stdout.decode("utf-8", "replace")
+        err = proc.stderr.decode("utf-8", "replace")
+        parsed = out
+        if out.strip():
+            try:
+                parsed = json.loads(out)
+            except ValueError:
+                parsed = out
+        return proc.returncode, parsed, err
+
+
+# ---- assertions -----------------------------------------------------------------------------
+
+
+def _message_matches(expected, actual):
+    if expected is None:
+        return True
+    if isinstance(expected, re.Pattern):
+        return actual is not None and expected.search(actual) is not None
+    return expected == actual
+
+
+def _describe(expected):
+    if isinstance(expected, re.Pattern):
+        return f"/{expected.pattern}/"
+    return repr(expected)
+
+
+def side_by_side(rows):
+    """rows: (field, expected, actual) -> an aligned table for failure messages."""
+    w0 = max(len("field"), *(len(r[0]) for r in rows))
+    w1 = max(len("expected"), *(len(str(r[1])) for r in rows))
+    lines = [f"{'field':<{w0}}  {'expected':<{w1}}  actual"]
+    for field, exp, act in rows:
+        mark = "" if str(exp) == str(act) else "   <-- differs"
+        lines.append(f"{field:<{w0}}  {str(exp):<{w1}}  {act}{mark}")
+    return "\n".join(lines)
+
+
+def assert_client_error(test, fn, code, message=None, status=400):
+    """Call fn(); it must raise botocore ClientError with this code, message and HTTP status.
+
+    `message` is an exact string, a compiled regex (searched), or None (not checked).
+    Returns the ClientError so the caller can check more (e.g. CancellationReasons)."""
+    try:
+        result = fn()
+    except ClientError as e:
+        err = e.response.get("Error", {})
+        actual_code = err.get("Code")
+        actual_message = err.get("Message")
+        actual_status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        ok = (actual_code == code and _message_matches(message, actual_message)
+              and actual_status == status)
+        if not ok:
+            test.fail("wrong error\n" + side_by_side([
+                ("Code", code, actual_code),
+                ("Message", _describe(message) if message is not None else "(not checked)",
+                 repr(actual_message)),
+                ("HTTPStatusCode", status, actual_status),
+            ]))
+        return e
+    test.fail("expected ClientError\n" + side_by_side([
+        ("Code", code, "(no error)"),
+        ("Message", _describe(message) if message is not None else "(not checked)", "(no error)"),
+        ("HTTPStatusCode", status, "200"),
+    ]) + f"\nresult: {result!r}"[:2000])
+
+
+def assert_raw_error(test, response, code, message=None, status=400):
+    """Check a FogbankServer.raw() response: __type (with or without its namespace), message, status."""
+    status_actual, body, _ = response
+    body = body if isinstance(body, dict) else {}
+    type_ = body.get("__type", "")
+    actual_code = type_.rsplit("#", 1)[-1] if type_ else None
+    actual_message = body.get("message", body.get("Message"))
+    ok = (actual_code == code and _message_matches(message, actual_message)
+          and status_actual == status)
+    if not ok:
+        test.fail("wrong error\n" + side_by_side([
+            ("__type", code, type_),
+            ("message", _describe(message) if message is not None else "(not checked)",
+             repr(actual_message)),
+            ("HTTP status", status, status_actual),
+        ]))
+    return body
+
+
+class FogbankTestCase(unittest.TestCase):
+    """One server per test class, started in setUpClass and stopped (exit 0) in tearDownClass."""
+
+    server = None
+    ddb = None
+    maxDiff = 8000
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = FogbankServer().start()
+        cls.ddb = cls.server.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.ddb is not None and hasattr(cls.ddb, "close"):
+            cls.ddb.close()
+        server, cls.server = cls.server, None
+        if server is not None:
+            server.stop()
+        super().tearDownClass()
+
+    def assert_client_error(self, fn, code, message=None, status=400):
+        return assert_client_error(self, fn, code, message, status)
+
+    def assert_raw_error(self, response, code, message=None, status=400):
+        return assert_raw_error(self, response, code, message, status)
+
+    # ---- table helpers -----------------------------------------------------------------------
+
+    def create_table(self, name=None, hash_key=("pk", "S"), range_key=None, client=None,
+                     attributes=(), **extra):
+        """Create a PAY_PER_REQUEST table (unless extra says otherwise) and return its name."""
+        name = name or unique_name()
+        client = client or self.ddb
+        defs = {hash_key[0]: hash_key[1]}
+        schema = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
+        if range_key:
+            defs[range_key[0]] = range_key[1]
+            schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+        for attr_name, attr_type in attributes:
+            defs[attr_name] = attr_type
+        args = {
+            "TableName": name,
+            "KeySchema": schema,
+            "AttributeDefinitions": [{"AttributeName": k, "AttributeType": v}
+                                     for k, v in defs.items()],
+        }
+        if "ProvisionedThroughput" not in extra and "BillingMode" not in extra:
+            args["BillingMode"] = "PAY_PER_REQUEST"
+        args.update(extra)
+        resp = client.create_table(**args)
+        self.assertEqual(resp["TableDescription"]["TableName"], name)
+        return name
+
+
+def table_arn(name):
+    return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
+
+if __name__ == "__main__":
+    # Smoke check: start, print the endpoint, stop.
+    with FogbankServer() as s:
+        print(s.endpoint)
+        print(s.client().list_tables())
+    sys.exit(0)
