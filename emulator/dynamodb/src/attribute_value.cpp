@@ -631,4 +631,31 @@ std::size_t item_size(const json& item) {
   return size;
 }
 
+namespace {
+// The canonical text of a number that has been validated (left as is if it somehow does not parse).
+std::string canonical_number(const std::string& text) {
+  auto parsed = core::decimal::parse(text);
+  if (auto* number = std::get_if<core::decimal>(&parsed)) return number->to_string();
+  return text;
+}
+
+void normalize_value(json& value) {
+  for (auto& [type, content] : value.items()) {
+    if (type == "N") {
+      content = canonical_number(content.get_ref<const std::string&>());
+    } else if (type == "NS") {
+      for (auto& member : content) member = canonical_number(member.get_ref<const std::string&>());
+    } else if (type == "M") {
+      for (auto& [name, nested] : content.items()) normalize_value(nested);
+    } else if (type == "L") {
+      for (auto& nested : content) normalize_value(nested);
+    }
+  }
+}
+}  // namespace
+
+void normalize_numbers(json& item) {
+  for (auto& [name, value] : item.items()) normalize_value(value);
+}
+
 }  // namespace fogbank::dynamodb

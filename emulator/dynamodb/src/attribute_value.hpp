@@ -34,6 +34,11 @@ void validate_value(const json& value);
 // Checks every attribute of an item (a JSON object) with validate_value.
 void validate_item(const json& item);
 
+// Rewrites every number in an item (N, NS, and inside M and L) in DynamoDB's canonical text
+// ("0012.50" -> "12.5", "1e3" -> "1000"), as DynamoDB stores and returns them. The item must
+// have passed validate_item.
+void normalize_numbers(json& item);
+
 // Equality as DynamoDB compares values in conditions: numbers numerically ("1.0" == "1"),
 // sets regardless of order, maps and lists member by member.
 bool values_equal(const json& a, const json& b);

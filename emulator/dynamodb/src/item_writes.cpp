@@ -119,6 +119,8 @@ write_result evaluate_write(const write_request& write, const std::optional<json
       break;
     }
   }
+  // DynamoDB stores numbers in canonical form: "0012.50" comes back as "12.5".
+  if (result.new_item && write.kind != write_kind::check) normalize_numbers(*result.new_item);
   return result;
 }
 

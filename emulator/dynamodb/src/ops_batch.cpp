@@ -60,12 +60,11 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
       throw_validation(constraint_message("[]", "requestItems." + name + ".member.keys",
                                           "Member must have length greater than or equal to 1"));
     }
-    total += keys->size();
-    if (total > max_batch_get_keys) {
-      throw_validation(constraint_message("'" + items.dump() + "'", "requestItems",
-                                          "Map value must satisfy constraint: [Member must have length less than or equal "
-                                          "to 100, Member must have length greater than or equal to 1]"));
+    if (keys->size() > max_batch_get_keys) {
+      throw_validation(constraint_message("'" + keys->dump() + "'", "requestItems." + name + ".member.keys",
+                                          "Member must have length less than or equal to 100"));
     }
+    total += keys->size();
     std::set<std::string> seen;
     for (const auto& key : *keys) {
       json valid = validate_key(*read.table, key);
@@ -130,6 +129,19 @@ json service_impl::batch_write_item(const json& request, const request_context&)
       json single = is_put ? entry["PutRequest"] : entry["DeleteRequest"];
       if (!single.is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
       single["TableName"] = name;
+      if (is_put && single.contains("Item") && single["Item"].is_object()) {
+        // BatchWriteItem words a missing or mistyped key in a PutRequest as a key mismatch, unlike
+        // PutItem (dynalite's batchWriteItem tests, recorded against DynamoDB).
+        const table_ptr table = find_table(name);
+        const json& item = single["Item"];
+        auto key_ok = [&](const std::string& attribute) {
+          auto it = item.find(attribute);
+          return it != item.end() && it->is_object() && it->contains(table->attribute_types.at(attribute));
+        };
+        if (!key_ok(table->keys.hash) || (table->keys.range && !key_ok(*table->keys.range))) {
+          throw_validation("The provided key element does not match the schema");
+        }
+      }
       write_request write = parse_write(*this, is_put ? write_kind::put : write_kind::remove, single);
       if (!seen.emplace(name, write.storage_key).second) throw_validation("Provided list of item keys contains duplicates");
       writes.push_back(std::move(write));

@@ -58,7 +58,7 @@ read_plan parse_read(const service_impl& service, const json& request, expressio
     if (!limit->is_number_integer()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
     plan.limit = limit->get<std::int64_t>();
     if (*plan.limit < 1) {
-      throw_validation(constraint_message(std::to_string(*plan.limit), "limit", "Member must have value greater than or equal to 1"));
+      throw_validation(constraint_message("\'" + std::to_string(*plan.limit) + "\'", "limit", "Member must have value greater than or equal to 1"));
     }
   }
   plan.consistent = request.value("ConsistentRead", false);
@@ -275,7 +275,7 @@ json service_impl::scan(const json& request, const request_context&) {
     const auto segments = total->get<std::int64_t>();
     const auto which = segment->get<std::int64_t>();
     if (segments < 1 || segments > 1000000) {
-      throw_validation(constraint_message(std::to_string(segments), "totalSegments",
+      throw_validation(constraint_message("\'" + std::to_string(segments) + "\'", "totalSegments",
                                           segments < 1 ? "Member must have value greater than or equal to 1"
                                                        : "Member must have value less than or equal to 1000000"));
     }

@@ -63,7 +63,7 @@ json service_impl::create_table(const json& request, const request_context& cont
 
 json service_impl::describe_table(const json& request, const request_context& context) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
-  auto table = find_table(request["TableName"].get<std::string>());
+  auto table = find_table_for_control(request["TableName"].get<std::string>());
   describe_context described = describe_for(context);
   std::tie(described.item_count, described.size_bytes) = measure(*table);
   json description = describe(*table, described);
@@ -96,10 +96,10 @@ json service_impl::list_tables(const json& request, const request_context&) {
     if (!value->is_number_integer()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
     limit = value->get<std::int64_t>();
     if (limit < 1) {
-      throw_validation(constraint_message(std::to_string(limit), "limit", "Member must have value greater than or equal to 1"));
+      throw_validation(constraint_message("\'" + std::to_string(limit) + "\'", "limit", "Member must have value greater than or equal to 1"));
     }
     if (limit > 100) {
-      throw_validation(constraint_message(std::to_string(limit), "limit", "Member must have value less than or equal to 100"));
+      throw_validation(constraint_message("\'" + std::to_string(limit) + "\'", "limit", "Member must have value less than or equal to 100"));
     }
   }
   const std::string start = optional_string(request, "ExclusiveStartTableName");
@@ -121,7 +121,7 @@ json service_impl::list_tables(const json& request, const request_context&) {
 json service_impl::delete_table(const json& request, const request_context& context) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   std::lock_guard lock(write_mutex_);
-  auto table = find_table(request["TableName"].get<std::string>());
+  auto table = find_table_for_control(request["TableName"].get<std::string>());
   if (table->deletion_protection) {
     throw_validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
                      "protection first.");
@@ -150,7 +150,7 @@ json service_impl::delete_table(const json& request, const request_context& cont
 json service_impl::update_table(const json& request, const request_context& context) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   std::lock_guard lock(write_mutex_);
-  auto current = find_table(request["TableName"].get<std::string>());
+  auto current = find_table_for_control(request["TableName"].get<std::string>());
   auto table = std::make_shared<table_info>(*current);
   std::vector<const index_info*> backfill;
   std::vector<std::uint32_t> dropped_indexes;

@@ -84,6 +84,11 @@ table_ptr service_impl::find_table_or_null(std::string_view name) const {
 
 table_ptr service_impl::find_table(std::string_view name) const {
   if (auto table = find_table_or_null(name)) return table;
+  throw core::aws_error(core::error_code::resource_not_found, "Requested resource not found");
+}
+
+table_ptr service_impl::find_table_for_control(std::string_view name) const {
+  if (auto table = find_table_or_null(name)) return table;
   throw core::aws_error(core::error_code::resource_not_found,
                         "Requested resource not found: Table: " + std::string(name) + " not found");
 }

@@ -37,8 +37,11 @@ class service_impl {
   static operation find_operation(std::string_view name);
 
   // ---- catalog ----
-  // The table named by `name`; throws ResourceNotFoundException when there is none.
+  // The table named by `name`; throws ResourceNotFoundException when there is none. DynamoDB
+  // words it "Requested resource not found" for data-plane operations and "Requested resource
+  // not found: Table: <name> not found" for DescribeTable, UpdateTable and DeleteTable.
   table_ptr find_table(std::string_view name) const;
+  table_ptr find_table_for_control(std::string_view name) const;
   table_ptr find_table_or_null(std::string_view name) const;
   // Persists `table` in the meta column (in `batch`) and publishes it in the in-memory catalog
   // once the batch is written.

@@ -99,7 +99,7 @@ json parse_throughput(const json& throughput, std::string_view member) {
     }
     auto units = value->get<std::int64_t>();
     if (units < 1) {
-      throw_validation(constraint_message(std::to_string(units),
+      throw_validation(constraint_message("\'" + std::to_string(units) + "\'",
                                           std::string(member) + "." + (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits"),
                                           "Member must have value greater than or equal to 1"));
     }
