@@ -3,6 +3,7 @@
 #include "attribute_value.hpp"
 #include "item_keys.hpp"
 #include "request.hpp"
+#include "request_expressions.hpp"
 
 #include <cmath>
 
@@ -19,38 +20,10 @@ bool touches_key(const table_info& table, const attribute_path& path) {
 
 }  // namespace
 
-void reject_legacy_parameters(const json& request, std::initializer_list<std::string_view> legacy) {
-  for (auto name : legacy) {
-    if (!find_member(request, name)) continue;
-    for (auto expression : {"ConditionExpression", "UpdateExpression", "ProjectionExpression", "FilterExpression",
-                            "KeyConditionExpression"}) {
-      if (find_member(request, expression)) {
-        throw_validation("Can not use both expression and non-expression parameters in the same request: "
-                         "Non-expression parameters: {" + std::string(name) + "} Expression parameters: {" + expression + "}");
-      }
-    }
-    throw_validation("fogbank does not implement the legacy parameter " + std::string(name) +
-                     " yet; use the equivalent expression parameter instead");
-  }
-}
-
 write_request parse_write(const service_impl& service, write_kind kind, const json& request) {
   write_request write;
   write.kind = kind;
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
-  switch (kind) {
-    case write_kind::put:
-      reject_legacy_parameters(request, {"Expected", "ConditionalOperator"});
-      break;
-    case write_kind::update:
-      reject_legacy_parameters(request, {"AttributeUpdates", "Expected", "ConditionalOperator"});
-      break;
-    case write_kind::remove:
-      reject_legacy_parameters(request, {"Expected", "ConditionalOperator"});
-      break;
-    case write_kind::check:
-      break;
-  }
   write.table = service.find_table(request["TableName"].get<std::string>());
   const table_info& table = *write.table;
 
@@ -65,23 +38,19 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
   }
   write.storage_key = item_storage_key(table, write.key);
 
-  expression_attributes attributes(find_member(request, "ExpressionAttributeNames"),
-                                   find_member(request, "ExpressionAttributeValues"));
-  if (const json* text = find_member(request, "ConditionExpression")) {
-    if (!text->is_string()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-    write.condition_expression = parse_condition(text->get<std::string>(), attributes, "ConditionExpression");
+  request_expressions expressions(request, "");
+  expression_attributes& attributes = expressions.attributes();
+  if (expressions.condition()) {
+    write.condition_expression = parse_condition(*expressions.condition(), attributes, "ConditionExpression");
   } else if (kind == write_kind::check) {
     throw_validation(null_member_message("transactItems.1.member.conditionCheck.conditionExpression"));
   }
-  if (kind == write_kind::update) {
-    if (const json* text = find_member(request, "UpdateExpression")) {
-      if (!text->is_string()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-      write.update_expression = parse_update(text->get<std::string>(), attributes);
-      for (const auto& path : updated_paths(*write.update_expression)) {
-        if (touches_key(table, path)) {
-          throw_validation("One or more parameter values were invalid: Cannot update attribute " + path.front().name +
-                           ". This attribute is part of the key");
-        }
+  if (kind == write_kind::update && expressions.update()) {
+    write.update_expression = parse_update(*expressions.update(), attributes);
+    for (const auto& path : updated_paths(*write.update_expression)) {
+      if (touches_key(table, path)) {
+        throw_validation("One or more parameter values were invalid: Cannot update attribute " + path.front().name +
+                         ". This attribute is part of the key");
       }
     }
   }

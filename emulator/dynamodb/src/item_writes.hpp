@@ -40,10 +40,6 @@ struct write_result {
 // `Item` when asked) or ValidationException for run-time expression errors and size limits.
 write_result evaluate_write(const write_request& write, const std::optional<json>& old_item);
 
-// Rejects the legacy (pre-expression) parameters that fogbank does not implement yet, naming
-// them, and mixtures of legacy and expression parameters as DynamoDB does.
-void reject_legacy_parameters(const json& request, std::initializer_list<std::string_view> legacy);
-
 // The ConsumedCapacity member for `units` of capacity on `table`, or null when the request did
 // not ask for it (ReturnConsumedCapacity absent or NONE).
 json consumed_capacity(const json& request, const table_info& table, double units);

@@ -9,6 +9,7 @@
 #include "item_keys.hpp"
 #include "item_writes.hpp"
 #include "request.hpp"
+#include "request_expressions.hpp"
 #include "service_impl.hpp"
 
 #include <chrono>
@@ -52,7 +53,6 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
   for (const auto& [name, spec] : items.items()) {
     validate_table_name(json(name), "requestItems.member.key");
     if (!spec.is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-    reject_legacy_parameters(spec, {"AttributesToGet"});
     table_read read;
     read.table = find_table(name);
     const json* keys = find_member(spec, "Keys");
@@ -73,11 +73,9 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
       }
       read.keys.push_back(std::move(valid));
     }
-    expression_attributes attributes(find_member(spec, "ExpressionAttributeNames"), nullptr);
-    if (const json* text = find_member(spec, "ProjectionExpression")) {
-      read.wanted = parse_projection(text->get<std::string>(), attributes);
-    }
-    attributes.check_all_used();
+    request_expressions expressions(spec, "", "requestItems." + name + ".member.attributesToGet");
+    if (expressions.projection()) read.wanted = parse_projection(*expressions.projection(), expressions.attributes());
+    expressions.attributes().check_all_used();
     read.consistent = spec.value("ConsistentRead", false);
     reads.push_back(std::move(read));
   }

@@ -5,6 +5,7 @@
 #include "item_keys.hpp"
 #include "item_writes.hpp"
 #include "request.hpp"
+#include "request_expressions.hpp"
 #include "service_impl.hpp"
 
 namespace fogbank::dynamodb {
@@ -81,15 +82,12 @@ json service_impl::update_item(const json& request, const request_context&) {
 
 json service_impl::get_item(const json& request, const request_context&) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
-  reject_legacy_parameters(request, {"AttributesToGet"});
   auto table = find_table(request["TableName"].get<std::string>());
   json key = validate_key(*table, required_object(request, "Key", "key"));
-  expression_attributes attributes(find_member(request, "ExpressionAttributeNames"), nullptr);
+  request_expressions expressions(request, "");
   std::optional<projection> wanted;
-  if (const json* text = find_member(request, "ProjectionExpression")) {
-    wanted = parse_projection(text->get<std::string>(), attributes);
-  }
-  attributes.check_all_used();
+  if (expressions.projection()) wanted = parse_projection(*expressions.projection(), expressions.attributes());
+  expressions.attributes().check_all_used();
   const bool consistent = request.value("ConsistentRead", false);
 
   std::optional<json> item = read_item(*table, item_storage_key(*table, key));

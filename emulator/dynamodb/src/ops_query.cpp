@@ -9,6 +9,7 @@
 #include "item_keys.hpp"
 #include "item_writes.hpp"
 #include "request.hpp"
+#include "request_expressions.hpp"
 #include "service_impl.hpp"
 
 #include <cstdint>
@@ -42,10 +43,10 @@ std::string index_prefix(std::uint32_t id) {
 
 // Parses the members Query and Scan share: TableName, IndexName, FilterExpression,
 // ProjectionExpression, Select, Limit, ConsistentRead, ExclusiveStartKey.
-read_plan parse_read(const service_impl& service, const json& request, expression_attributes& attributes) {
+read_plan parse_read(const service_impl& service, const json& request, request_expressions& expressions) {
+  expression_attributes& attributes = expressions.attributes();
   read_plan plan;
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
-  reject_legacy_parameters(request, {"AttributesToGet", "QueryFilter", "ScanFilter", "KeyConditions", "ConditionalOperator"});
   plan.table = service.find_table(request["TableName"].get<std::string>());
   if (const json* name = find_member(request, "IndexName")) {
     validate_table_name(*name, "indexName");
@@ -65,12 +66,8 @@ read_plan parse_read(const service_impl& service, const json& request, expressio
   if (plan.consistent && plan.index && plan.index->global) {
     throw_validation("Consistent reads are not supported on global secondary indexes");
   }
-  if (const json* text = find_member(request, "FilterExpression")) {
-    plan.filter = parse_condition(text->get<std::string>(), attributes, "FilterExpression");
-  }
-  if (const json* text = find_member(request, "ProjectionExpression")) {
-    plan.wanted = parse_projection(text->get<std::string>(), attributes);
-  }
+  if (expressions.filter()) plan.filter = parse_condition(*expressions.filter(), attributes, "FilterExpression");
+  if (expressions.projection()) plan.wanted = parse_projection(*expressions.projection(), attributes);
   plan.select = optional_enum(request, "Select", "select",
                               {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
   if (plan.select.empty()) {
@@ -249,22 +246,21 @@ storage::scan_range query_range(const read_plan& plan, const key_condition& cond
 }  // namespace
 
 json service_impl::query(const json& request, const request_context&) {
-  expression_attributes attributes(find_member(request, "ExpressionAttributeNames"),
-                                   find_member(request, "ExpressionAttributeValues"));
-  read_plan plan = parse_read(*this, request, attributes);
-  const json* text = find_member(request, "KeyConditionExpression");
-  if (!text) throw_validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
-  key_condition condition = parse_key_condition(text->get<std::string>(), attributes);
-  attributes.check_all_used();
+  request_expressions expressions(request, "QueryFilter");
+  read_plan plan = parse_read(*this, request, expressions);
+  if (!expressions.key_condition()) {
+    throw_validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+  }
+  key_condition condition = parse_key_condition(*expressions.key_condition(), expressions.attributes());
+  expressions.attributes().check_all_used();
   plan.forward = request.value("ScanIndexForward", true);
   return run_page(*this, plan, query_range(plan, condition), request);
 }
 
 json service_impl::scan(const json& request, const request_context&) {
-  expression_attributes attributes(find_member(request, "ExpressionAttributeNames"),
-                                   find_member(request, "ExpressionAttributeValues"));
-  read_plan plan = parse_read(*this, request, attributes);
-  attributes.check_all_used();
+  request_expressions expressions(request, "ScanFilter");
+  read_plan plan = parse_read(*this, request, expressions);
+  expressions.attributes().check_all_used();
 
   const json* segment = find_member(request, "Segment");
   const json* total = find_member(request, "TotalSegments");

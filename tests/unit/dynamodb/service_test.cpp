@@ -377,6 +377,53 @@ TEST_F(ServiceTest, ScanStopsAtOneMegabyte) {
   EXPECT_FALSE(last.contains("LastEvaluatedKey"));
 }
 
+TEST_F(ServiceTest, LegacyParametersRunOnTheExpressionEngine) {
+  create_orders_table();
+  const json key{{"pk", S("a")}, {"sk", N("1")}};
+  // Expected with Exists=false is attribute_not_exists: the first put wins, the second fails.
+  json put{{"TableName", "orders"},
+           {"Item", {{"pk", S("a")}, {"sk", N("1")}, {"n", N("1")}, {"tags", {{"SS", {"x"}}}}}},
+           {"Expected", {{"pk", {{"Exists", false}}}}}};
+  EXPECT_EQ(error_of("PutItem", put), "no error");
+  EXPECT_EQ(error_of("PutItem", put), "ConditionalCheckFailedException: The conditional request failed");
+
+  // AttributeUpdates ADD on a number and PUT of a reserved word ("status") need no placeholders.
+  call("UpdateItem", {{"TableName", "orders"},
+                      {"Key", key},
+                      {"AttributeUpdates",
+                       {{"n", {{"Action", "ADD"}, {"Value", N("41")}}}, {"status", {{"Value", S("open")}}}}}});
+  json item = call("GetItem", {{"TableName", "orders"}, {"Key", key}, {"AttributesToGet", {"n", "status"}}})["Item"];
+  EXPECT_EQ(item, json({{"n", N("42")}, {"status", S("open")}}));
+
+  put["Item"] = {{"pk", S("a")}, {"sk", N("2")}, {"n", N("7")}};
+  put.erase("Expected");
+  call("PutItem", put);
+  // KeyConditions with a QueryFilter joined by OR.
+  json response = call("Query", {{"TableName", "orders"},
+                                 {"KeyConditions",
+                                  {{"pk", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {S("a")}}}},
+                                   {"sk", {{"ComparisonOperator", "GE"}, {"AttributeValueList", {N("1")}}}}}},
+                                 {"QueryFilter",
+                                  {{"n", {{"ComparisonOperator", "GT"}, {"AttributeValueList", {N("40")}}}},
+                                   {"status", {{"ComparisonOperator", "NULL"}}}}},
+                                 {"ConditionalOperator", "OR"}});
+  EXPECT_EQ(response["ScannedCount"], 2);
+  EXPECT_EQ(response["Count"], 2);  // sk 1 by n > 40, sk 2 by status absent
+  response = call("Query", {{"TableName", "orders"},
+                            {"KeyConditions", {{"pk", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {S("a")}}}}}},
+                            {"QueryFilter",
+                             {{"n", {{"ComparisonOperator", "GT"}, {"AttributeValueList", {N("40")}}}},
+                              {"status", {{"ComparisonOperator", "NULL"}}}}}});
+  EXPECT_EQ(response["Count"], 0);  // AND: no item has both
+
+  EXPECT_EQ(error_of("GetItem", {{"TableName", "orders"},
+                                 {"Key", key},
+                                 {"AttributesToGet", {"n"}},
+                                 {"ProjectionExpression", "n"}}),
+            "ValidationException: Can not use both expression and non-expression parameters in the same request: "
+            "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}");
+}
+
 TEST_F(ServiceTest, DataSurvivesReopen) {
   const auto dir = std::filesystem::temp_directory_path() / ("fogbank-service-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);

@@ -1,0 +1,567 @@
+// Legacy parameters translated into expression text. Validation comes first and reproduces
+// DynamoDB's messages; the sources, in order of authority:
+//  - DynamoDB Local's request converter (decompiled AWS code, LocalDBClientExceptionMessage /
+//    validateExpectedAttribute / validateAttributeUpdates / externalToInternalConditionalOperator):
+//    the order of Expected's checks and the ConditionalOperator messages;
+//  - dynalite's validations/index.js (validateAttributeConditions, validateConditions),
+//    validations/updateItem.js and actions/query.js, whose tests were run against DynamoDB:
+//    the per-operator argument counts and types, the enum and constraint messages;
+//  - ScyllaDB Alternator's test/alternator/test_expected.py (also run against DynamoDB) and
+//    conditions.cc, and the DAX client's V1-to-V2 request converter (amazon-dax-client): the
+//    semantics, in particular that NOT_CONTAINS is false for a missing attribute while NE is
+//    true ("Surprisingly, if an attribute does not exist at all, NOT_CONTAINS fails").
+// The operator semantics are those of the API reference's Condition and ExpectedAttributeValue
+// pages ("Legacy conditional parameters" in the developer guide).
+
+#include "legacy_parameters.hpp"
+
+#include "attribute_value.hpp"
+#include "fogbank/core/aws_error.hpp"
+#include "request.hpp"
+
+#include <array>
+#include <cctype>
+#include <cstddef>
+#include <limits>
+#include <vector>
+
+namespace fogbank::dynamodb {
+namespace {
+
+constexpr std::string_view invalid_prefix = "One or more parameter values were invalid: ";
+
+[[noreturn]] void throw_invalid(std::string_view detail) {
+  core::throw_validation(std::string(invalid_prefix) + std::string(detail));
+}
+
+[[noreturn]] void throw_serialization(std::string message) {
+  throw core::aws_error(core::error_code::serialization, std::move(message));
+}
+
+// ---- Request shape ---------------------------------------------------------------------------
+// A member of the wrong JSON type is a SerializationException from DynamoDB's deserializer; the
+// wording per expected type is dynalite's validations/index.js checkType.
+
+const json& map_of(const json& value) {
+  if (value.is_object()) return value;
+  if (value.is_array()) throw_serialization("Start of list found where not expected");
+  throw_serialization("Expected map or null");
+}
+
+const json& list_of(const json& value) {
+  if (value.is_array()) return value;
+  if (value.is_object()) throw_serialization("Start of structure or map found where not expected.");
+  throw_serialization("Expected list or null");
+}
+
+// One entry of Expected, a filter, KeyConditions or AttributeUpdates; null reads as an empty
+// structure, which the checks below then reject with DynamoDB's message for what is missing.
+const json& structure_of(const json& value) {
+  static const json empty = json::object();
+  if (value.is_null()) return empty;
+  if (value.is_object()) return value;
+  if (value.is_array()) throw_serialization("Start of list found where not expected");
+  throw_serialization("Expected null");
+}
+
+const std::string& string_of(const json& value) {
+  if (value.is_string()) return value.get_ref<const std::string&>();
+  if (value.is_boolean()) throw_serialization("class java.lang.Boolean can not be converted to an String");
+  if (value.is_number()) {
+    throw_serialization(
+        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String");
+  }
+  if (value.is_array()) throw_serialization("Start of list found where not expected");
+  throw_serialization("Start of structure or map found where not expected.");
+}
+
+const std::string* string_member(const json& object, std::string_view name) {
+  const json* value = find_member(object, name);
+  return value == nullptr ? nullptr : &string_of(*value);
+}
+
+// DynamoDB's deserializer also takes the strings TRUE/FALSE, 1/0 and YES/NO, in any case.
+std::optional<bool> boolean_member(const json& object, std::string_view name) {
+  const json* value = find_member(object, name);
+  if (value == nullptr) return std::nullopt;
+  if (value->is_boolean()) return value->get<bool>();
+  if (value->is_string()) {
+    std::string text = value->get<std::string>();
+    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (text == "TRUE" || text == "1" || text == "YES") return true;
+    if (text == "FALSE" || text == "0" || text == "NO") return false;
+    throw_serialization("'" + text + "' can not be converted to an Boolean");
+  }
+  if (value->is_number()) {
+    throw_serialization(
+        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an Boolean");
+  }
+  if (value->is_array()) throw_serialization("Start of list found where not expected");
+  throw_serialization("Start of structure or map found where not expected.");
+}
+
+std::string lower_first(std::string_view member) {
+  std::string out(member);
+  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+// ---- Comparison operators --------------------------------------------------------------------
+
+enum class comparison {
+  eq,
+  ne,
+  le,
+  lt,
+  ge,
+  gt,
+  not_null,
+  null,
+  contains,
+  not_contains,
+  begins_with,
+  in,
+  between
+};
+
+constexpr unsigned type_bit(value_type type) {
+  return 1U << static_cast<unsigned>(type);
+}
+constexpr unsigned scalar_types = type_bit(value_type::S) | type_bit(value_type::N) | type_bit(value_type::B);
+constexpr unsigned set_types = type_bit(value_type::SS) | type_bit(value_type::NS) | type_bit(value_type::BS);
+constexpr unsigned prefix_types = type_bit(value_type::S) | type_bit(value_type::B);
+constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
+
+// How many AttributeValueList entries each operator takes and of which types (dynalite
+// validateConditions' `lengths` and `types`, the API reference's Condition page).
+struct operator_rule {
+  std::string_view name;
+  comparison op;
+  std::size_t min_values;
+  std::size_t max_values;
+  unsigned types;
+};
+
+constexpr std::array<operator_rule, 13> operator_rules{{
+    {"EQ", comparison::eq, 1, 1, scalar_types | set_types},
+    {"NE", comparison::ne, 1, 1, scalar_types | set_types},
+    {"LE", comparison::le, 1, 1, scalar_types},
+    {"LT", comparison::lt, 1, 1, scalar_types},
+    {"GE", comparison::ge, 1, 1, scalar_types},
+    {"GT", comparison::gt, 1, 1, scalar_types},
+    {"NOT_NULL", comparison::not_null, 0, 0, 0},
+    {"NULL", comparison::null, 0, 0, 0},
+    {"CONTAINS", comparison::contains, 1, 1, scalar_types},
+    {"NOT_CONTAINS", comparison::not_contains, 1, 1, scalar_types},
+    {"BEGINS_WITH", comparison::begins_with, 1, 1, prefix_types},
+    {"IN", comparison::in, 1, unbounded, scalar_types},
+    {"BETWEEN", comparison::between, 2, 2, scalar_types},
+}};
+
+// The enum as DynamoDB lists it in the constraint message (dynalite's type definitions).
+constexpr std::string_view operator_enum =
+    "Member must satisfy enum value set: "
+    "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]";
+
+// The entry's ComparisonOperator, or nullptr when absent and not `required`. `path` is the member
+// as the constraint message names it, e.g. "scanFilter.a.member.comparisonOperator".
+const operator_rule* comparison_operator(const json& entry, const std::string& path, bool required) {
+  const std::string* name = string_member(entry, "ComparisonOperator");
+  if (name == nullptr) {
+    if (required) core::throw_validation(null_member_message(path));
+    return nullptr;
+  }
+  for (const auto& rule : operator_rules) {
+    if (rule.name == *name) return &rule;
+  }
+  core::throw_validation(constraint_message("'" + *name + "'", path, operator_enum));
+}
+
+// Checks an AttributeValueList against its operator in dynalite's order (validateConditions):
+// each value, the count, one type for all, the operator's types, then BETWEEN's bounds.
+void check_arguments(const operator_rule& rule, const std::vector<const json*>& values) {
+  for (const json* value : values) validate_value(*value);
+  if (values.size() < rule.min_values || values.size() > rule.max_values) {
+    throw_invalid("Invalid number of argument(s) for the " + std::string(rule.name) + " ComparisonOperator");
+  }
+  if (values.empty()) return;
+  const value_type type = type_of(*values[0]);
+  for (const json* value : values) {
+    if (type_of(*value) != type)
+      throw_invalid("AttributeValues inside AttributeValueList must be of same type");
+  }
+  if ((rule.types & type_bit(type)) == 0) {
+    throw_invalid("ComparisonOperator " + std::string(rule.name) + " is not valid for " +
+                  std::string(type_name(type)) + " AttributeValue type");
+  }
+  if (rule.op == comparison::between) {
+    const auto order = compare_scalars(*values[0], *values[1]);
+    if (order && *order > 0) {
+      // No "One or more parameter values were invalid" prefix here (dynalite).
+      core::throw_validation(
+          "The BETWEEN condition was provided a range where the lower bound is greater than the "
+          "upper bound");
+    }
+  }
+}
+
+std::vector<const json*> argument_list(const json* list) {
+  std::vector<const json*> out;
+  if (list == nullptr) return out;
+  for (const auto& value : list_of(*list)) out.push_back(&value);
+  return out;
+}
+
+// ---- Text ------------------------------------------------------------------------------------
+
+// Hands out placeholders "#<prefix><n>" and ":<prefix><n>" and records what they stand for.
+class placeholders {
+ public:
+  explicit placeholders(char prefix) : prefix_(prefix) {}
+
+  std::string name(const std::string& attribute) {
+    std::string key = "#" + std::string(1, prefix_) + std::to_string(out_.names.size());
+    out_.names[key] = attribute;
+    return key;
+  }
+  std::string value(const json& value) {
+    std::string key = ":" + std::string(1, prefix_) + std::to_string(out_.values.size());
+    out_.values[key] = value;
+    return key;
+  }
+  translated_expression finish(std::string text) && {
+    out_.text = std::move(text);
+    return std::move(out_);
+  }
+
+ private:
+  char prefix_;
+  translated_expression out_;
+};
+
+std::string condition_text(const operator_rule& rule, const std::string& name,
+                           const std::vector<const json*>& args, placeholders& p) {
+  std::vector<std::string> v;
+  v.reserve(args.size());
+  for (const json* arg : args) v.push_back(p.value(*arg));
+  switch (rule.op) {
+    case comparison::eq:
+      return name + " = " + v[0];
+    // The expression's <> is true for a missing attribute, as legacy NE is (test_expected.py:
+    // "If the attribute does not exist at all, this is also considered 'not equal'").
+    case comparison::ne:
+      return name + " <> " + v[0];
+    case comparison::le:
+      return name + " <= " + v[0];
+    case comparison::lt:
+      return name + " < " + v[0];
+    case comparison::ge:
+      return name + " >= " + v[0];
+    case comparison::gt:
+      return name + " > " + v[0];
+    case comparison::not_null:
+      return "attribute_exists(" + name + ")";
+    case comparison::null:
+      return "attribute_not_exists(" + name + ")";
+    case comparison::contains:
+      return "contains(" + name + ", " + v[0] + ")";
+    // Legacy NOT_CONTAINS is false for a missing attribute, where NOT contains() alone would be
+    // true (Alternator's check_NOT_CONTAINS; the DAX client writes the same expression).
+    case comparison::not_contains:
+      return "(attribute_exists(" + name + ") AND NOT contains(" + name + ", " + v[0] + "))";
+    case comparison::begins_with:
+      return "begins_with(" + name + ", " + v[0] + ")";
+    case comparison::in: {
+      std::string list;
+      for (const auto& placeholder : v) {
+        if (!list.empty()) list += ", ";
+        list += placeholder;
+      }
+      return name + " IN (" + list + ")";
+    }
+    case comparison::between:
+      return name + " BETWEEN " + v[0] + " AND " + v[1];
+  }
+  return {};  // unreachable: every comparison is handled above
+}
+
+void append_term(std::string& text, const std::string& term, std::string_view joiner) {
+  if (!text.empty()) text += joiner;
+  text += term;
+}
+
+// ---- ConditionalOperator ---------------------------------------------------------------------
+
+struct conditional_operator {
+  bool present = false;
+  std::string_view joiner = " AND ";  // AND is the default
+};
+
+conditional_operator conditional_operator_of(const json& request) {
+  const std::string op =
+      optional_enum(request, "ConditionalOperator", "conditionalOperator", {"OR", "AND"}, "");
+  if (op.empty()) return {};
+  return {true, op == "OR" ? " OR " : " AND "};
+}
+
+// DynamoDB Local's COND_OP_WITHOUT_FILTER_OR_EXPECTED and COND_OP_WITH_ONE_ELEMENT; Alternator's
+// test_update_expected_empty pins the first for an empty Expected.
+void check_conditional_operator(const conditional_operator& op, std::size_t conditions) {
+  if (!op.present) return;
+  if (conditions == 0)
+    core::throw_validation("ConditionalOperator cannot be used without Filter or Expected");
+  if (conditions == 1) {
+    core::throw_validation(
+        "ConditionalOperator can only be used when Filter or Expected has two or more elements");
+  }
+}
+
+// ---- Expected --------------------------------------------------------------------------------
+
+// One Expected entry. The order of the checks is DynamoDB Local's validateExpectedAttribute.
+std::string expected_term(const std::string& attribute, const json& entry, placeholders& p) {
+  const operator_rule* rule =
+      comparison_operator(entry, "expected." + attribute + ".member.comparisonOperator", false);
+  const json* value = find_member(entry, "Value");
+  const json* list = find_member(entry, "AttributeValueList");
+  const std::optional<bool> exists = boolean_member(entry, "Exists");
+  const std::string for_attribute = " for Attribute: " + attribute;
+
+  if (exists && rule != nullptr)
+    throw_invalid("Exists and ComparisonOperator cannot be used together" + for_attribute);
+  if (value != nullptr && list != nullptr) {
+    throw_invalid("Value and AttributeValueList cannot be used together" + for_attribute);
+  }
+  if (rule == nullptr && list != nullptr) {
+    throw_invalid("AttributeValueList can only be used with a ComparisonOperator" + for_attribute);
+  }
+  if (exists == false && value != nullptr)
+    throw_invalid("Value cannot be used when Exists is false" + for_attribute);
+  if (value == nullptr && list == nullptr) {
+    if (rule != nullptr) {
+      if (rule->op != comparison::null && rule->op != comparison::not_null) {
+        throw_invalid("Value or AttributeValueList must be used with ComparisonOperator: " +
+                      std::string(rule->name) + for_attribute);
+      }
+    } else if (!exists) {
+      throw_invalid("Value must be provided when Exists is null" + for_attribute);
+    } else if (*exists) {
+      throw_invalid("Value must be provided when Exists is true" + for_attribute);
+    }
+  }
+
+  if (rule != nullptr) {
+    // With a ComparisonOperator, Value stands for a one-entry AttributeValueList (dynalite).
+    std::vector<const json*> args = list != nullptr ? argument_list(list) : std::vector<const json*>{};
+    if (value != nullptr) args.push_back(value);
+    check_arguments(*rule, args);
+    return condition_text(*rule, p.name(attribute), args, p);
+  }
+  if (value != nullptr) {
+    validate_value(*value);
+    const std::string name = p.name(attribute);
+    return name + " = " + p.value(*value);
+  }
+  return "attribute_not_exists(" + p.name(attribute) + ")";  // Exists: false
+}
+
+// ---- Filters and KeyConditions ---------------------------------------------------------------
+
+// Checks every entry's ComparisonOperator before anything else: DynamoDB reports request-shape
+// errors before the checks of its values (dynalite's scan tests).
+void check_operators_present(const json& conditions, const std::string& member) {
+  for (const auto& [attribute, entry] : conditions.items()) {
+    comparison_operator(structure_of(entry), member + "." + attribute + ".member.comparisonOperator", true);
+  }
+}
+
+// A filter or KeyConditions entry, checked, as expression text; `op` receives its operator.
+std::string condition_term(const std::string& attribute, const json& entry, const std::string& member,
+                           placeholders& p, comparison& op) {
+  const operator_rule* rule =
+      comparison_operator(entry, member + "." + attribute + ".member.comparisonOperator", true);
+  const std::vector<const json*> args = argument_list(find_member(entry, "AttributeValueList"));
+  check_arguments(*rule, args);
+  op = rule->op;
+  return condition_text(*rule, p.name(attribute), args, p);
+}
+
+bool indexable(comparison op) {
+  switch (op) {
+    case comparison::eq:
+    case comparison::le:
+    case comparison::lt:
+    case comparison::ge:
+    case comparison::gt:
+    case comparison::begins_with:
+    case comparison::between:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ---- AttributeUpdates ------------------------------------------------------------------------
+
+constexpr std::string_view action_enum = "Member must satisfy enum value set: [ADD, PUT, DELETE]";
+
+std::string clause(std::string_view keyword, const std::vector<std::string>& actions) {
+  std::string out;
+  for (const auto& action : actions) {
+    out += out.empty() ? std::string(keyword) + " " : ", ";
+    out += action;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<translated_expression> translate_expected(const json& request) {
+  const conditional_operator op = conditional_operator_of(request);
+  const json* expected = find_member(request, "Expected");
+  const std::size_t count = expected != nullptr ? map_of(*expected).size() : 0;
+  check_conditional_operator(op, count);
+  if (count == 0) return std::nullopt;  // an empty Expected imposes no condition (test_expected.py)
+
+  for (const auto& [attribute, entry] : expected->items()) {
+    comparison_operator(structure_of(entry), "expected." + attribute + ".member.comparisonOperator", false);
+  }
+  placeholders p('e');
+  std::string text;
+  for (const auto& [attribute, entry] : expected->items()) {
+    append_term(text, expected_term(attribute, structure_of(entry), p), op.joiner);
+  }
+  return std::move(p).finish(std::move(text));
+}
+
+std::optional<translated_expression> translate_filter(const json& request, std::string_view member) {
+  const conditional_operator op = conditional_operator_of(request);
+  const json* filter = find_member(request, member);
+  const std::size_t count = filter != nullptr ? map_of(*filter).size() : 0;
+  const std::string path = lower_first(member);
+  if (count > 0) check_operators_present(*filter, path);
+  check_conditional_operator(op, count);
+  if (count == 0) return std::nullopt;
+
+  placeholders p('f');
+  std::string text;
+  for (const auto& [attribute, entry] : filter->items()) {
+    comparison ignored{};
+    append_term(text, condition_term(attribute, structure_of(entry), path, p, ignored), op.joiner);
+  }
+  return std::move(p).finish(std::move(text));
+}
+
+std::optional<translated_expression> translate_key_conditions(const json& request) {
+  const json* conditions = find_member(request, "KeyConditions");
+  if (conditions == nullptr) return std::nullopt;
+  map_of(*conditions);
+  check_operators_present(*conditions, "keyConditions");
+
+  placeholders p('k');
+  std::string text;
+  std::vector<comparison> ops;
+  for (const auto& [attribute, entry] : conditions->items()) {
+    append_term(text, condition_term(attribute, structure_of(entry), "keyConditions", p, ops.emplace_back()),
+                " AND ");
+  }
+  // dynalite validations/query.js, then actions/query.js: the count before the operators.
+  if (ops.size() != 1 && ops.size() != 2) core::throw_validation("Conditions can be of length 1 or 2 only");
+  for (const comparison op : ops) {
+    if (!indexable(op))
+      core::throw_validation("Attempted conditional constraint is not an indexable operation");
+  }
+  return std::move(p).finish(std::move(text));
+}
+
+std::optional<translated_expression> translate_attribute_updates(const json& request) {
+  const json* updates = find_member(request, "AttributeUpdates");
+  if (updates == nullptr || map_of(*updates).empty()) return std::nullopt;
+
+  for (const auto& [attribute, entry] : updates->items()) {
+    const std::string* action = string_member(structure_of(entry), "Action");
+    if (action != nullptr && *action != "ADD" && *action != "PUT" && *action != "DELETE") {
+      core::throw_validation(constraint_message(
+          "'" + *action + "'", "attributeUpdates." + attribute + ".member.action", action_enum));
+    }
+  }
+
+  placeholders p('u');
+  std::vector<std::string> sets;
+  std::vector<std::string> removes;
+  std::vector<std::string> adds;
+  std::vector<std::string> deletes;
+  std::string empty_list;  // the placeholder of {"L": []}, once a list ADD needs it
+  for (const auto& [attribute, raw_entry] : updates->items()) {
+    const json& entry = structure_of(raw_entry);
+    const std::string* action_member = string_member(entry, "Action");
+    const std::string_view action = action_member != nullptr ? std::string_view(*action_member) : "PUT";
+    const json* value = find_member(entry, "Value");
+    // The checks and their order are dynalite's validations/updateItem.js.
+    if (value != nullptr) validate_value(*value);
+    if (value == nullptr && action != "DELETE") {
+      throw_invalid("Only DELETE action is allowed when no attribute value is specified");
+    }
+    const value_type type = value != nullptr ? type_of(*value) : value_type::NUL;
+    if (value != nullptr && action == "DELETE" && (type_bit(type) & set_types) == 0) {
+      throw_invalid("DELETE action with value is not supported for the type " + std::string(type_name(type)));
+    }
+    if (value != nullptr && action == "ADD" &&
+        (type_bit(type) & (set_types | type_bit(value_type::N) | type_bit(value_type::L))) == 0) {
+      throw_invalid("ADD action is not supported for the type " + std::string(type_name(type)));
+    }
+
+    const std::string name = p.name(attribute);
+    if (action == "PUT") {
+      sets.push_back(name + " = " + p.value(*value));
+    } else if (action == "DELETE") {
+      if (value == nullptr) {
+        removes.push_back(name);
+      } else {
+        deletes.push_back(name + " " + p.value(*value));
+      }
+    } else if (type == value_type::L) {
+      // Legacy ADD appends to a list, creating it if absent (AttributeValueUpdate; dynalite);
+      // the expression ADD takes only numbers and sets.
+      if (empty_list.empty()) empty_list = p.value(json{{"L", json::array()}});
+      sets.push_back(name + " = list_append(if_not_exists(" + name + ", " + empty_list + "), " +
+                     p.value(*value) + ")");
+    } else {
+      adds.push_back(name + " " + p.value(*value));
+    }
+  }
+
+  std::string text;
+  for (const auto& part :
+       {clause("SET", sets), clause("REMOVE", removes), clause("ADD", adds), clause("DELETE", deletes)}) {
+    if (part.empty()) continue;
+    if (!text.empty()) text += ' ';
+    text += part;
+  }
+  return std::move(p).finish(std::move(text));
+}
+
+std::optional<translated_expression> translate_attributes_to_get(const json& request,
+                                                                 std::string_view member_path) {
+  const json* attributes = find_member(request, "AttributesToGet");
+  if (attributes == nullptr) return std::nullopt;
+  if (list_of(*attributes).empty()) {
+    core::throw_validation(
+        constraint_message("'[]'", member_path, "Member must have length greater than or equal to 1"));
+  }
+  placeholders p('p');
+  std::vector<std::string_view> seen;
+  std::string text;
+  for (const auto& element : *attributes) {
+    const std::string& attribute = string_of(element);
+    // Checked here: the projection parser would call a repeated name overlapping paths.
+    for (auto earlier : seen) {
+      if (earlier == attribute) throw_invalid("Duplicate value in attribute name: " + attribute);
+    }
+    seen.push_back(attribute);
+    append_term(text, p.name(attribute), ", ");
+  }
+  return std::move(p).finish(std::move(text));
+}
+
+}  // namespace fogbank::dynamodb

@@ -1,0 +1,88 @@
+#include "request_expressions.hpp"
+
+#include "legacy_parameters.hpp"
+#include "request.hpp"
+
+#include <array>
+
+namespace fogbank::dynamodb {
+namespace {
+
+using core::aws_error;
+using core::error_code;
+using core::throw_validation;
+
+constexpr std::array<std::string_view, 5> expression_members{"ConditionExpression", "UpdateExpression", "FilterExpression",
+                                                             "KeyConditionExpression", "ProjectionExpression"};
+constexpr std::array<std::string_view, 7> legacy_members{"AttributeUpdates", "AttributesToGet", "ConditionalOperator",
+                                                         "Expected",         "KeyConditions",   "QueryFilter",
+                                                         "ScanFilter"};
+
+std::optional<std::string> string_member(const json& request, std::string_view name) {
+  const json* value = find_member(request, name);
+  if (!value) return std::nullopt;
+  if (!value->is_string()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+  return value->get<std::string>();
+}
+
+// DynamoDB's message for a request that mixes the two kinds of parameters lists each kind's
+// members present, in braces.
+void reject_mixture(const json& request) {
+  std::string legacy;
+  std::string modern;
+  for (auto name : legacy_members) {
+    if (find_member(request, name) && true) legacy += (legacy.empty() ? "" : ", ") + std::string(name);
+  }
+  for (auto name : expression_members) {
+    if (find_member(request, name)) modern += (modern.empty() ? "" : ", ") + std::string(name);
+  }
+  if (!legacy.empty() && !modern.empty()) {
+    throw_validation("Can not use both expression and non-expression parameters in the same request: Non-expression "
+                     "parameters: {" + legacy + "} Expression parameters: {" + modern + "}");
+  }
+  if (!legacy.empty() && (find_member(request, "ExpressionAttributeNames") || find_member(request, "ExpressionAttributeValues"))) {
+    throw_validation(find_member(request, "ExpressionAttributeNames")
+                         ? "ExpressionAttributeNames can only be specified when using expressions"
+                         : "ExpressionAttributeValues can only be specified when using expressions");
+  }
+}
+
+}  // namespace
+
+request_expressions::request_expressions(const json& request, std::string_view filter_member,
+                                         std::string_view attributes_to_get_member) {
+  reject_mixture(request);
+  condition_ = string_member(request, "ConditionExpression");
+  update_ = string_member(request, "UpdateExpression");
+  filter_ = string_member(request, "FilterExpression");
+  key_condition_ = string_member(request, "KeyConditionExpression");
+  projection_ = string_member(request, "ProjectionExpression");
+
+  owned_names_ = json::object();
+  owned_values_ = json::object();
+  bool legacy = false;
+  auto adopt = [&](std::optional<translated_expression> translated, std::optional<std::string>& slot) {
+    if (!translated) return;
+    legacy = true;
+    slot = std::move(translated->text);
+    owned_names_.update(translated->names);
+    owned_values_.update(translated->values);
+  };
+  // ConditionalOperator joins the terms of Expected in writes and of the filter in reads.
+  if (filter_member.empty()) {
+    adopt(translate_expected(request), condition_);
+    adopt(translate_attribute_updates(request), update_);
+  } else {
+    adopt(translate_filter(request, filter_member), filter_);
+  }
+  adopt(translate_key_conditions(request), key_condition_);
+  adopt(translate_attributes_to_get(request, attributes_to_get_member), projection_);
+
+  if (legacy) {
+    attributes_.emplace(owned_names_.empty() ? nullptr : &owned_names_, owned_values_.empty() ? nullptr : &owned_values_);
+  } else {
+    attributes_.emplace(find_member(request, "ExpressionAttributeNames"), find_member(request, "ExpressionAttributeValues"));
+  }
+}
+
+}  // namespace fogbank::dynamodb

@@ -1,0 +1,45 @@
+#pragma once
+// The expressions of one request in expression form, whether the request used the expression
+// parameters or the legacy ones (translated by legacy_parameters.hpp), so that every operation
+// parses and evaluates one kind of thing.
+
+#include "expressions.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fogbank::dynamodb {
+
+class request_expressions {
+ public:
+  // Reads ConditionExpression, UpdateExpression, FilterExpression, KeyConditionExpression and
+  // ProjectionExpression of `request`, or translates Expected, AttributeUpdates, the filter
+  // member (`filter_member`: "QueryFilter", "ScanFilter" or empty when the operation has none),
+  // KeyConditions and AttributesToGet (`attributes_to_get_member` names it in messages).
+  // Throws ValidationException when a request mixes both kinds, as DynamoDB does.
+  // `request` must outlive this object.
+  request_expressions(const json& request, std::string_view filter_member,
+                      std::string_view attributes_to_get_member = "attributesToGet");
+  request_expressions(const request_expressions&) = delete;
+  request_expressions& operator=(const request_expressions&) = delete;
+
+  // The placeholders every expression of the request shares; check_all_used() after parsing.
+  expression_attributes& attributes() { return *attributes_; }
+
+  const std::optional<std::string>& condition() const { return condition_; }
+  const std::optional<std::string>& update() const { return update_; }
+  const std::optional<std::string>& filter() const { return filter_; }
+  const std::optional<std::string>& key_condition() const { return key_condition_; }
+  const std::optional<std::string>& projection() const { return projection_; }
+
+ private:
+  json owned_names_;
+  json owned_values_;
+  std::optional<std::string> condition_, update_, filter_, key_condition_, projection_;
+  std::optional<expression_attributes> attributes_;
+};
+
+}  // namespace fogbank::dynamodb
