@@ -104,13 +104,14 @@ class listener : public std::enable_shared_from_this<listener> {
 
  private:
   void do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-      if (!ec) {
-        s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<session>(std::move(s))->run();
-      }
-      if (self->acceptor_.is_open()) self->do_accept();
-    });
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+                             if (!ec) {
+                               s.set_option(tcp::no_delay(true), ec);
+                               std::make_shared<session>(std::move(s))->run();
+                             }
+                             if (self->acceptor_.is_open()) self->do_accept();
+                           });
   }
 
   net::io_context& ioc_;

@@ -20,7 +20,8 @@ using namespace fogbank;
 
 const json item_values{{":status", {{"S", "open"}}}, {":min", {{"N", "10"}}}, {":tags", {{"S", "red"}}}};
 const json item_names{{"#s", "status"}};
-const std::string condition_text = "#s = :status AND (score >= :min OR contains(tags, :tags)) AND attribute_exists(owner.id)";
+const std::string condition_text =
+    "#s = :status AND (score >= :min OR contains(tags, :tags)) AND attribute_exists(owner.id)";
 
 json sample_item() {
   return {{"pk", {{"S", "user#1"}}},
@@ -67,13 +68,14 @@ struct fixture {
     std::string error;
     db = storage::database::open(storage::open_options{.in_memory = true}, &error);
     dynamo = std::make_unique<dynamodb::service>(*db, clock, ids);
-    dynamo->dispatch("CreateTable",
-                     {{"TableName", "bench"},
-                      {"BillingMode", "PAY_PER_REQUEST"},
-                      {"AttributeDefinitions",
-                       {{{"AttributeName", "pk"}, {"AttributeType", "S"}}, {{"AttributeName", "sk"}, {"AttributeType", "N"}}}},
-                      {"KeySchema",
-                       {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
+    dynamo->dispatch("CreateTable", {{"TableName", "bench"},
+                                     {"BillingMode", "PAY_PER_REQUEST"},
+                                     {"AttributeDefinitions",
+                                      {{{"AttributeName", "pk"}, {"AttributeType", "S"}},
+                                       {{"AttributeName", "sk"}, {"AttributeType", "N"}}}},
+                                     {"KeySchema",
+                                      {{{"AttributeName", "pk"}, {"KeyType", "HASH"}},
+                                       {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
     for (int i = 0; i < items; ++i) dynamo->dispatch("PutItem", put_request(i));
   }
   static json put_request(int i) {
@@ -91,7 +93,8 @@ struct fixture {
 void BM_PutItem(benchmark::State& state) {
   fixture f(0);
   int i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(f.dynamo->dispatch("PutItem", fixture::put_request(i++ % 10000)));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(f.dynamo->dispatch("PutItem", fixture::put_request(i++ % 10000)));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PutItem);
@@ -101,8 +104,9 @@ void BM_GetItem(benchmark::State& state) {
   int i = 0;
   for (auto _ : state) {
     const int n = i++ % 1000;
-    json request{{"TableName", "bench"},
-                 {"Key", {{"pk", {{"S", "user#" + std::to_string(n % 10)}}}, {"sk", {{"N", std::to_string(n)}}}}}};
+    json request{
+        {"TableName", "bench"},
+        {"Key", {{"pk", {{"S", "user#" + std::to_string(n % 10)}}}, {"sk", {{"N", std::to_string(n)}}}}}};
     benchmark::DoNotOptimize(f.dynamo->dispatch("GetItem", request));
   }
   state.SetItemsProcessed(state.iterations());
@@ -116,7 +120,9 @@ void BM_Query(benchmark::State& state) {
     json request{{"TableName", "bench"},
                  {"KeyConditionExpression", "pk = :p AND sk BETWEEN :a AND :b"},
                  {"ExpressionAttributeValues",
-                  {{":p", {{"S", "user#" + std::to_string(i++ % 10)}}}, {":a", {{"N", "100"}}}, {":b", {{"N", "300"}}}}}};
+                  {{":p", {{"S", "user#" + std::to_string(i++ % 10)}}},
+                   {":a", {{"N", "100"}}},
+                   {":b", {{"N", "300"}}}}}};
     benchmark::DoNotOptimize(f.dynamo->dispatch("Query", request));
   }
   state.SetItemsProcessed(state.iterations());

@@ -1,2 +1,257 @@
-// Placeholder: replaced by the `fogbank` command line.
-int main() { return 0; }
+// The `fogbank` command line.
+//
+//   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N] [--seed N]
+//   fogbank --help | --version
+//
+// `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
+// accepts connections (tests and scripts wait for it), and runs until SIGINT or SIGTERM, then
+// stops accepting, lets requests in flight finish and exits 0. Bad usage exits 2; a failure to
+// start (storage, address in use) exits 1.
+
+#include "fogbank/core/clock.hpp"
+#include "fogbank/core/ids.hpp"
+#include "fogbank/dynamodb/service.hpp"
+#include "fogbank/http/server.hpp"
+#include "fogbank/storage/database.hpp"
+
+#include <pthread.h>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace {
+
+using namespace fogbank;
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+
+constexpr std::string_view main_help =
+    R"(fogbank - a local AWS emulator (DynamoDB; SQS, Lambda and API Gateway WebSockets to come)
+
+Usage:
+  fogbank serve [options]     Serve the AWS APIs on one port (see `fogbank serve --help`)
+  fogbank --help              Show this help
+  fogbank --version           Show the version
+
+Point any AWS client at it, e.g. `aws --endpoint-url http://localhost:4566 dynamodb list-tables`.
+)";
+
+constexpr std::string_view serve_help = R"(Usage: fogbank serve [options]
+
+Serve the AWS APIs on one port until SIGINT or SIGTERM.
+
+Options:
+  --host HOST        Address to listen on (default 127.0.0.1; 0.0.0.0 for all interfaces)
+  --port N           Port to listen on (default 4566, LocalStack's edge port; 0 = any free port)
+  --data-dir DIR     Keep data in DIR, created if missing (default ./.fogbank)
+  --in-memory        Keep data in memory only; nothing survives exit
+  --threads N        Server threads (default 2)
+  --seed N           Seed for generated ids (request ids and the like); random if not given
+  -h, --help         Show this help
+
+Once listening, prints one line: fogbank listening on http://HOST:PORT
+)";
+
+struct serve_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 4566;
+  std::string data_dir = ".fogbank";
+  bool data_dir_given = false;
+  bool in_memory = false;
+  int threads = 2;
+  std::optional<std::uint64_t> seed;
+};
+
+// A usage error: the message goes to stderr and fogbank exits 2.
+struct usage_error {
+  std::string message;
+};
+
+std::uint64_t parse_unsigned(std::string_view option, std::string_view text, std::uint64_t max) {
+  if (text.empty() || text.size() > 20)
+    throw usage_error{std::string(option) + ": expected a number, got '" + std::string(text) + "'"};
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') {
+      throw usage_error{std::string(option) + ": expected a number, got '" + std::string(text) + "'"};
+    }
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
+      throw usage_error{std::string(option) + ": " + std::string(text) + " is too large"};
+    }
+    value = value * 10 + digit;
+  }
+  if (value > max) {
+    throw usage_error{std::string(option) + ": " + std::string(text) + " is out of range (at most " +
+                      std::to_string(max) + ")"};
+  }
+  return value;
+}
+
+// Parses the arguments after "serve". Returns nullopt when help was printed.
+std::optional<serve_options> parse_serve(const std::vector<std::string_view>& args) {
+  serve_options options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::optional<std::string_view> inline_value;
+    if (arg.substr(0, 2) == "--") {
+      if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+        inline_value = arg.substr(eq + 1);
+        arg = arg.substr(0, eq);
+      }
+    }
+    const auto value = [&]() -> std::string_view {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= args.size()) throw usage_error{std::string(arg) + " needs a value"};
+      return args[++i];
+    };
+    const auto no_value = [&] {
+      if (inline_value) throw usage_error{std::string(arg) + " takes no value"};
+    };
+
+    if (arg == "-h" || arg == "--help") {
+      no_value();
+      std::cout << serve_help;
+      return std::nullopt;
+    } else if (arg == "--host") {
+      options.host = std::string(value());
+      if (options.host.empty()) throw usage_error{"--host: expected an address"};
+    } else if (arg == "--port") {
+      options.port = static_cast<std::uint16_t>(parse_unsigned(arg, value(), 65535));
+    } else if (arg == "--data-dir") {
+      options.data_dir = std::string(value());
+      options.data_dir_given = true;
+      if (options.data_dir.empty()) throw usage_error{"--data-dir: expected a directory"};
+    } else if (arg == "--in-memory") {
+      no_value();
+      options.in_memory = true;
+    } else if (arg == "--threads") {
+      options.threads = static_cast<int>(parse_unsigned(arg, value(), 256));
+      if (options.threads == 0) throw usage_error{"--threads: must be at least 1"};
+    } else if (arg == "--seed") {
+      options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
+    } else {
+      throw usage_error{"unknown option for serve: '" + std::string(args[i]) + "'"};
+    }
+  }
+  if (options.in_memory && options.data_dir_given)
+    throw usage_error{"--data-dir and --in-memory cannot be combined"};
+  return options;
+}
+
+// SIGINT and SIGTERM are blocked in every thread and taken synchronously by sigwait() in main,
+// so no handler runs in a signal context and the server threads never see them.
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+int serve(const serve_options& options) {
+  // Before any thread starts, so that every thread inherits the mask.
+  const sigset_t signals = shutdown_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client closing its connection must not kill the process (Asio also sends with
+  // MSG_NOSIGNAL; this covers stdout being a closed pipe).
+  std::signal(SIGPIPE, SIG_IGN);
+
+  storage::open_options storage_options;
+  storage_options.in_memory = options.in_memory;
+  if (!options.in_memory) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) {
+      std::cerr << "fogbank: cannot create data directory '" << options.data_dir << "': " << ec.message()
+                << "\n";
+      return exit_failure;
+    }
+    // RocksDB's files live in a subdirectory, so the data directory can hold other state later.
+    storage_options.path = (std::filesystem::path(options.data_dir) / "rocksdb").string();
+  }
+  std::string error;
+  std::unique_ptr<storage::database> db = storage::database::open(storage_options, &error);
+  if (!db) {
+    std::cerr << "fogbank: cannot open storage"
+              << (options.in_memory ? std::string(" in memory") : " in '" + storage_options.path + "'")
+              << ": " << error << "\n";
+    return exit_failure;
+  }
+
+  core::real_clock clock;
+  core::id_generator ids(options.seed ? *options.seed : core::id_generator::random_seed());
+  dynamodb::service dynamodb(*db, clock, ids);
+
+  http::server_options server_options;
+  server_options.host = options.host;
+  server_options.port = options.port;
+  server_options.threads = options.threads;
+  http::server server(server_options, http::backends{&dynamodb, &ids});
+  if (!server.start(&error)) {
+    std::cerr << "fogbank: " << error << "\n";
+    return exit_failure;
+  }
+
+  // An IPv6 literal needs brackets in a URL.
+  const bool ipv6 = options.host.find(':') != std::string::npos;
+  std::printf("fogbank listening on http://%s%s%s:%u\n", ipv6 ? "[" : "", options.host.c_str(),
+              ipv6 ? "]" : "", static_cast<unsigned>(server.port()));
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  while (sigwait(&signals, &signal_number) != 0) {
+  }
+  std::cerr << "fogbank: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM")
+            << " received, shutting down\n";
+  server.stop();
+  // The service, then storage, close as they go out of scope (reverse order of construction).
+  return exit_ok;
+}
+
+int run(const std::vector<std::string_view>& args) {
+  if (args.empty()) {
+    std::cerr << main_help;
+    return exit_usage;
+  }
+  const std::string_view command = args[0];
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::cout << main_help;
+    return exit_ok;
+  }
+  if (command == "--version" || command == "-V" || command == "version") {
+    std::cout << "fogbank " << http::fogbank_version << "\n";
+    return exit_ok;
+  }
+  if (command == "serve") {
+    const auto options = parse_serve(std::vector<std::string_view>(args.begin() + 1, args.end()));
+    if (!options) return exit_ok;
+    return serve(*options);
+  }
+  throw usage_error{"unknown command '" + std::string(command) + "'"};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  try {
+    return run(args);
+  } catch (const usage_error& e) {
+    std::cerr << "fogbank: " << e.message << "\nRun 'fogbank --help' for usage.\n";
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::cerr << "fogbank: " << e.what() << "\n";
+    return exit_failure;
+  }
+}

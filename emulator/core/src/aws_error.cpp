@@ -23,8 +23,7 @@ constexpr std::array catalog{
     error_type{error_code::idempotent_parameter_mismatch, "IdempotentParameterMismatchException", 400},
     error_type{error_code::item_collection_size_limit, "ItemCollectionSizeLimitExceededException", 400},
     error_type{error_code::limit_exceeded, "LimitExceededException", 400},
-    error_type{error_code::provisioned_throughput_exceeded, "ProvisionedThroughputExceededException",
-               400},
+    error_type{error_code::provisioned_throughput_exceeded, "ProvisionedThroughputExceededException", 400},
 };
 
 constexpr bool catalog_in_enum_order() {
@@ -39,8 +38,12 @@ static_assert(static_cast<std::size_t>(error_code::provisioned_throughput_exceed
 
 }  // namespace
 
-const error_type& describe(error_code code) noexcept { return catalog[static_cast<std::size_t>(code)]; }
+const error_type& describe(error_code code) noexcept {
+  return catalog[static_cast<std::size_t>(code)];
+}
 
-void throw_validation(std::string message) { throw aws_error(error_code::validation, std::move(message)); }
+void throw_validation(std::string message) {
+  throw aws_error(error_code::validation, std::move(message));
+}
 
 }  // namespace fogbank::core

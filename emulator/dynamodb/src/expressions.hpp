@@ -44,6 +44,12 @@ class expression_attributes {
   const std::string& name(std::string_view placeholder, std::string_view parameter);
   const json& value(std::string_view placeholder, std::string_view parameter);
 
+  // As name() / value(), but null instead of throwing when `placeholder` is not defined. The
+  // parsers use these because DynamoDB reports an undefined placeholder only after other
+  // problems found anywhere in the expression (e.g. a reserved word). Marks it used if found.
+  const std::string* find_name(std::string_view placeholder);
+  const json* find_value(std::string_view placeholder);
+
   // Throws ValidationException "Value provided in ExpressionAttributeNames unused in
   // expressions: keys: {#a, #b}" (or ...Values...) if any placeholder was never used.
   void check_all_used() const;

@@ -13,9 +13,13 @@ using core::throw_validation;
 
 // Byte size of a key attribute value for the key size limits: UTF-8 length of S, decoded length
 // of B, the stored size of N.
-std::size_t key_value_size(const json& value) { return value_size(value); }
+std::size_t key_value_size(const json& value) {
+  return value_size(value);
+}
 
-std::string_view type_name_of(const json& value) { return type_name(type_of(value)); }
+std::string_view type_name_of(const json& value) {
+  return type_name(type_of(value));
+}
 
 bool is_empty_key_value(const json& value) {
   if (value.contains("S")) return value["S"].get_ref<const std::string&>().empty();
@@ -26,11 +30,14 @@ bool is_empty_key_value(const json& value) {
 void check_key_sizes(const table_info& table, const json& item) {
   if (key_value_size(item.at(table.keys.hash)) > max_hash_key_bytes) {
     // DynamoDB's wording, missing space included.
-    throw_validation("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes");
+    throw_validation(
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit "
+        "of2048 bytes");
   }
   if (table.keys.range && key_value_size(item.at(*table.keys.range)) > max_range_key_bytes) {
     throw_validation(
-        "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes");
+        "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size "
+        "limit of 1024 bytes");
   }
 }
 
@@ -71,7 +78,8 @@ std::string item_storage_key(const table_info& table, const json& item) {
   return out;
 }
 
-std::optional<std::string> index_storage_key(const table_info& table, const index_info& index, const json& item) {
+std::optional<std::string> index_storage_key(const table_info& table, const index_info& index,
+                                             const json& item) {
   auto has_typed = [&](const std::string& name) {
     auto it = item.find(name);
     if (it == item.end()) return false;
@@ -103,8 +111,10 @@ json validate_key(const table_info& table, const json& key) {
   for (const auto& [name, value] : key.items()) {
     if (is_empty_key_value(value)) {
       throw_validation(
-          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty "
-          "string value. Key: " + name);
+          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain "
+          "an empty "
+          "string value. Key: " +
+          name);
     }
   }
   check_key_sizes(table, key);
@@ -116,16 +126,19 @@ void validate_item_keys(const table_info& table, const json& item) {
   if (table.keys.range) keys.push_back(*table.keys.range);
   for (const auto& name : keys) {
     auto it = item.find(name);
-    if (it == item.end()) throw_validation("One or more parameter values were invalid: Missing the key " + name + " in the item");
+    if (it == item.end())
+      throw_validation("One or more parameter values were invalid: Missing the key " + name + " in the item");
     const std::string& expected = table.attribute_types.at(name);
     if (!it->contains(expected)) {
-      throw_validation("One or more parameter values were invalid: Type mismatch for key " + name + " expected: " + expected +
-                       " actual: " + std::string(type_name_of(*it)));
+      throw_validation("One or more parameter values were invalid: Type mismatch for key " + name +
+                       " expected: " + expected + " actual: " + std::string(type_name_of(*it)));
     }
     if (is_empty_key_value(*it)) {
       throw_validation(
-          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty "
-          "string value. Key: " + name);
+          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain "
+          "an empty "
+          "string value. Key: " +
+          name);
     }
   }
   check_key_sizes(table, item);
@@ -137,12 +150,14 @@ void validate_item_keys(const table_info& table, const json& item) {
       if (it == item.end()) continue;
       const std::string& expected = table.attribute_types.at(name);
       if (!it->contains(expected)) {
-        throw_validation("One or more parameter values were invalid: Type mismatch for Index Key " + name + " Expected: " +
-                         expected + " Actual: " + std::string(type_name_of(*it)) + " IndexName: " + index.name);
+        throw_validation("One or more parameter values were invalid: Type mismatch for Index Key " + name +
+                         " Expected: " + expected + " Actual: " + std::string(type_name_of(*it)) +
+                         " IndexName: " + index.name);
       }
       if (is_empty_key_value(*it)) {
         throw_validation(
-            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
+            "One or more parameter values are not valid. A value specified for a secondary index key is not "
+            "supported. "
             "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " +
             index.name + ", IndexKey: " + name);
       }

@@ -16,7 +16,8 @@
 
 namespace fogbank::dynamodb {
 
-// DynamoDB's key size limits (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
+// DynamoDB's key size limits
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
 inline constexpr std::size_t max_hash_key_bytes = 2048;
 inline constexpr std::size_t max_range_key_bytes = 1024;
 
@@ -31,7 +32,8 @@ std::string table_prefix(std::uint32_t table_id);
 std::string item_storage_key(const table_info& table, const json& item);
 // The storage key of `item`'s entry in `index`, or nullopt when the item lacks the index's key
 // attributes (sparse indexes) or has them with another type.
-std::optional<std::string> index_storage_key(const table_info& table, const index_info& index, const json& item);
+std::optional<std::string> index_storage_key(const table_info& table, const index_info& index,
+                                             const json& item);
 
 // The Key parameter of GetItem/DeleteItem/UpdateItem/...: exactly the table's key attributes with
 // their declared types. Throws ValidationException "The provided key element does not match

@@ -31,7 +31,8 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
     write.item = required_object(request, "Item", "item");
     validate_item(write.item);
     validate_item_keys(table, write.item);
-    if (item_size(write.item) > max_item_bytes) throw_validation("Item size has exceeded the maximum allowed size");
+    if (item_size(write.item) > max_item_bytes)
+      throw_validation("Item size has exceeded the maximum allowed size");
     write.key = key_of(table, write.item);
   } else {
     write.key = validate_key(table, required_object(request, "Key", "key"));
@@ -49,8 +50,8 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
     write.update_expression = parse_update(*expressions.update(), attributes);
     for (const auto& path : updated_paths(*write.update_expression)) {
       if (touches_key(table, path)) {
-        throw_validation("One or more parameter values were invalid: Cannot update attribute " + path.front().name +
-                         ". This attribute is part of the key");
+        throw_validation("One or more parameter values were invalid: Cannot update attribute " +
+                         path.front().name + ". This attribute is part of the key");
       }
     }
   }
@@ -83,7 +84,8 @@ write_result evaluate_write(const write_request& write, const std::optional<json
       json item = old_item ? *old_item : write.key;
       if (write.update_expression) apply(*write.update_expression, item);
       validate_item_keys(*write.table, item);
-      if (item_size(item) > max_item_bytes) throw_validation("Item size to update has exceeded the maximum allowed size");
+      if (item_size(item) > max_item_bytes)
+        throw_validation("Item size to update has exceeded the maximum allowed size");
       result.new_item = std::move(item);
       break;
     }
@@ -93,7 +95,9 @@ write_result evaluate_write(const write_request& write, const std::optional<json
   return result;
 }
 
-double write_units(std::size_t bytes) { return std::max(1.0, std::ceil(static_cast<double>(bytes) / 1024.0)); }
+double write_units(std::size_t bytes) {
+  return std::max(1.0, std::ceil(static_cast<double>(bytes) / 1024.0));
+}
 
 double read_units(std::size_t bytes, bool consistent) {
   double units = std::max(1.0, std::ceil(static_cast<double>(bytes) / 4096.0));
@@ -101,8 +105,8 @@ double read_units(std::size_t bytes, bool consistent) {
 }
 
 json consumed_capacity(const json& request, const table_info& table, double units) {
-  const std::string mode =
-      optional_enum(request, "ReturnConsumedCapacity", "returnConsumedCapacity", {"INDEXES", "TOTAL", "NONE"}, "NONE");
+  const std::string mode = optional_enum(request, "ReturnConsumedCapacity", "returnConsumedCapacity",
+                                         {"INDEXES", "TOTAL", "NONE"}, "NONE");
   if (mode == "NONE") return nullptr;
   json out{{"TableName", table.name}, {"CapacityUnits", units}};
   if (mode == "INDEXES") out["Table"] = {{"CapacityUnits", units}};

@@ -17,12 +17,12 @@ enum class write_kind { put, update, remove, check };
 struct write_request {
   write_kind kind = write_kind::put;
   table_ptr table;
-  json key;                 // the primary key attributes
-  std::string storage_key;  // where the item lives
-  json item;                // put: the item to store
+  json key;                                               // the primary key attributes
+  std::string storage_key;                                // where the item lives
+  json item;                                              // put: the item to store
   std::shared_ptr<const condition> condition_expression;  // null when absent
   std::shared_ptr<const update> update_expression;        // update: null for a key-only upsert
-  bool return_old_on_failure = false;  // ReturnValuesOnConditionCheckFailure = ALL_OLD
+  bool return_old_on_failure = false;                     // ReturnValuesOnConditionCheckFailure = ALL_OLD
 };
 
 // Parses one write from a request shaped like PutItem/UpdateItem/DeleteItem (or the Put, Update,

@@ -33,7 +33,8 @@ const json& request_items(const json& request) {
   if (!items) throw_validation(null_member_message("requestItems"));
   if (!items->is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
   if (items->empty()) {
-    throw_validation(constraint_message("{}", "requestItems", "Member must have length greater than or equal to 1"));
+    throw_validation(
+        constraint_message("{}", "requestItems", "Member must have length greater than or equal to 1"));
   }
   return *items;
 }
@@ -74,7 +75,8 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
       read.keys.push_back(std::move(valid));
     }
     request_expressions expressions(spec, "", "requestItems." + name + ".member.attributesToGet");
-    if (expressions.projection()) read.wanted = parse_projection(*expressions.projection(), expressions.attributes());
+    if (expressions.projection())
+      read.wanted = parse_projection(*expressions.projection(), expressions.attributes());
     expressions.attributes().check_all_used();
     read.consistent = spec.value("ConsistentRead", false);
     reads.push_back(std::move(read));
@@ -110,9 +112,10 @@ json service_impl::batch_write_item(const json& request, const request_context&)
     if (!list.is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
     total += list.size();
     if (list.empty() || total > max_batch_write_requests) {
-      throw_validation(constraint_message("'" + items.dump() + "'", "requestItems",
-                                          "Map value must satisfy constraint: [Member must have length less than or equal "
-                                          "to 25, Member must have length greater than or equal to 1]"));
+      throw_validation(
+          constraint_message("'" + items.dump() + "'", "requestItems",
+                             "Map value must satisfy constraint: [Member must have length less than or equal "
+                             "to 25, Member must have length greater than or equal to 1]"));
     }
   }
   std::set<std::pair<std::string, std::string>> seen;
@@ -121,8 +124,10 @@ json service_impl::batch_write_item(const json& request, const request_context&)
       const bool is_put = entry.contains("PutRequest");
       const bool is_delete = entry.contains("DeleteRequest");
       if (is_put == is_delete) {
-        throw_validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported "
-                         "datatypes");  // unconfirmed for a WriteRequest with zero or two members
+        throw_validation(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the "
+            "supported "
+            "datatypes");  // unconfirmed for a WriteRequest with zero or two members
       }
       json single = is_put ? entry["PutRequest"] : entry["DeleteRequest"];
       if (!single.is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
@@ -141,7 +146,8 @@ json service_impl::batch_write_item(const json& request, const request_context&)
         }
       }
       write_request write = parse_write(*this, is_put ? write_kind::put : write_kind::remove, single);
-      if (!seen.emplace(name, write.storage_key).second) throw_validation("Provided list of item keys contains duplicates");
+      if (!seen.emplace(name, write.storage_key).second)
+        throw_validation("Provided list of item keys contains duplicates");
       writes.push_back(std::move(write));
     }
   }
@@ -175,15 +181,17 @@ json service_impl::transact_write_items(const json& request, const request_conte
   if (!actions->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
   if (actions->empty() || actions->size() > max_transaction_actions) {
     throw_validation(constraint_message("'" + actions->dump() + "'", "transactItems",
-                                        actions->empty() ? "Member must have length greater than or equal to 1"
-                                                         : "Member must have length less than or equal to 100"));
+                                        actions->empty()
+                                            ? "Member must have length greater than or equal to 1"
+                                            : "Member must have length less than or equal to 100"));
   }
   std::vector<write_request> writes;
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& action : *actions) {
-    static constexpr std::pair<const char*, write_kind> kinds[] = {
-        {"Put", write_kind::put}, {"Update", write_kind::update}, {"Delete", write_kind::remove},
-        {"ConditionCheck", write_kind::check}};
+    static constexpr std::pair<const char*, write_kind> kinds[] = {{"Put", write_kind::put},
+                                                                   {"Update", write_kind::update},
+                                                                   {"Delete", write_kind::remove},
+                                                                   {"ConditionCheck", write_kind::check}};
     const json* body = nullptr;
     write_kind kind = write_kind::put;
     int members = 0;
@@ -208,13 +216,15 @@ json service_impl::transact_write_items(const json& request, const request_conte
   const std::string token = optional_string(request, "ClientRequestToken");
   if (!token.empty()) {
     const auto now = clock_.now();
-    std::erase_if(transaction_tokens_, [&](const auto& entry) { return now - entry.second.at > client_token_lifetime; });
+    std::erase_if(transaction_tokens_,
+                  [&](const auto& entry) { return now - entry.second.at > client_token_lifetime; });
     if (auto it = transaction_tokens_.find(token); it != transaction_tokens_.end()) {
       json previous = it->second.request;
       json current = request;
       if (previous != current) {
-        throw aws_error(error_code::idempotent_parameter_mismatch,
-                        "Request with ClientRequestToken was previously used with different parameters");  // unconfirmed
+        throw aws_error(
+            error_code::idempotent_parameter_mismatch,
+            "Request with ClientRequestToken was previously used with different parameters");  // unconfirmed
       }
       return json::object();  // the same request again: already applied, nothing more to do
     }
@@ -234,7 +244,8 @@ json service_impl::transact_write_items(const json& request, const request_conte
       json reason;
       if (error.code() == error_code::conditional_check_failed) {
         reason = {{"Code", "ConditionalCheckFailed"}, {"Message", error.message()}};
-        if (error.extra().is_object() && error.extra().contains("Item")) reason["Item"] = error.extra()["Item"];
+        if (error.extra().is_object() && error.extra().contains("Item"))
+          reason["Item"] = error.extra()["Item"];
       } else {
         reason = {{"Code", "ValidationError"}, {"Message", error.message()}};
       }
@@ -243,10 +254,12 @@ json service_impl::transact_write_items(const json& request, const request_conte
   }
   if (cancelled) {
     std::string codes;
-    for (const auto& reason : reasons) codes += (codes.empty() ? "" : ", ") + reason["Code"].get<std::string>();
-    throw aws_error(error_code::transaction_canceled,
-                    "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]",
-                    {{"CancellationReasons", reasons}});
+    for (const auto& reason : reasons)
+      codes += (codes.empty() ? "" : ", ") + reason["Code"].get<std::string>();
+    throw aws_error(
+        error_code::transaction_canceled,
+        "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]",
+        {{"CancellationReasons", reasons}});
   }
   storage::write_batch batch;
   for (std::size_t i = 0; i < writes.size(); ++i) {
@@ -266,8 +279,9 @@ json service_impl::transact_get_items(const json& request, const request_context
   if (!actions->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
   if (actions->empty() || actions->size() > max_transaction_actions) {
     throw_validation(constraint_message("'" + actions->dump() + "'", "transactItems",
-                                        actions->empty() ? "Member must have length greater than or equal to 1"
-                                                         : "Member must have length less than or equal to 100"));
+                                        actions->empty()
+                                            ? "Member must have length greater than or equal to 1"
+                                            : "Member must have length less than or equal to 100"));
   }
   struct get_request {
     table_ptr table;
@@ -282,7 +296,8 @@ json service_impl::transact_get_items(const json& request, const request_context
     validate_table_name(get->contains("TableName") ? (*get)["TableName"] : json(), "tableName");
     get_request entry;
     entry.table = find_table((*get)["TableName"].get<std::string>());
-    entry.storage_key = item_storage_key(*entry.table, validate_key(*entry.table, required_object(*get, "Key", "key")));
+    entry.storage_key =
+        item_storage_key(*entry.table, validate_key(*entry.table, required_object(*get, "Key", "key")));
     expression_attributes attributes(find_member(*get, "ExpressionAttributeNames"), nullptr);
     if (const json* text = find_member(*get, "ProjectionExpression")) {
       entry.wanted = parse_projection(text->get<std::string>(), attributes);

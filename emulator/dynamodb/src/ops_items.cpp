@@ -36,9 +36,11 @@ void add_capacity(json& response, const json& request, const table_info& table, 
 }  // namespace
 
 json service_impl::put_item(const json& request, const request_context&) {
-  const std::string return_values = optional_enum(request, "ReturnValues", "returnValues",
-                                                  {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
-  if (return_values != "NONE" && return_values != "ALL_OLD") throw_validation("ReturnValues can only be ALL_OLD or NONE");
+  const std::string return_values =
+      optional_enum(request, "ReturnValues", "returnValues",
+                    {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
+  if (return_values != "NONE" && return_values != "ALL_OLD")
+    throw_validation("ReturnValues can only be ALL_OLD or NONE");
   write_request write = parse_write(*this, write_kind::put, request);
   write_result result = execute(*this, write);
   json response = json::object();
@@ -48,9 +50,11 @@ json service_impl::put_item(const json& request, const request_context&) {
 }
 
 json service_impl::delete_item(const json& request, const request_context&) {
-  const std::string return_values = optional_enum(request, "ReturnValues", "returnValues",
-                                                  {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
-  if (return_values != "NONE" && return_values != "ALL_OLD") throw_validation("ReturnValues can only be ALL_OLD or NONE");
+  const std::string return_values =
+      optional_enum(request, "ReturnValues", "returnValues",
+                    {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
+  if (return_values != "NONE" && return_values != "ALL_OLD")
+    throw_validation("ReturnValues can only be ALL_OLD or NONE");
   write_request write = parse_write(*this, write_kind::remove, request);
   write_result result = execute(*this, write);
   json response = json::object();
@@ -60,8 +64,9 @@ json service_impl::delete_item(const json& request, const request_context&) {
 }
 
 json service_impl::update_item(const json& request, const request_context&) {
-  const std::string return_values = optional_enum(request, "ReturnValues", "returnValues",
-                                                  {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
+  const std::string return_values =
+      optional_enum(request, "ReturnValues", "returnValues",
+                    {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
   write_request write = parse_write(*this, write_kind::update, request);
   write_result result = execute(*this, write);
   json response = json::object();
@@ -71,8 +76,9 @@ json service_impl::update_item(const json& request, const request_context&) {
   } else if (return_values == "ALL_NEW") {
     attributes = *result.new_item;
   } else if ((return_values == "UPDATED_OLD" || return_values == "UPDATED_NEW") && write.update_expression) {
-    const json& source = return_values == "UPDATED_OLD" ? (result.old_item ? *result.old_item : json::object())
-                                                        : *result.new_item;
+    const json& source = return_values == "UPDATED_OLD"
+                             ? (result.old_item ? *result.old_item : json::object())
+                             : *result.new_item;
     attributes = project(projection{updated_paths(*write.update_expression)}, source);
   }
   if (attributes.is_object() && !attributes.empty()) response["Attributes"] = std::move(attributes);
@@ -86,7 +92,8 @@ json service_impl::get_item(const json& request, const request_context&) {
   json key = validate_key(*table, required_object(request, "Key", "key"));
   request_expressions expressions(request, "");
   std::optional<projection> wanted;
-  if (expressions.projection()) wanted = parse_projection(*expressions.projection(), expressions.attributes());
+  if (expressions.projection())
+    wanted = parse_projection(*expressions.projection(), expressions.attributes());
   expressions.attributes().check_all_used();
   const bool consistent = request.value("ConsistentRead", false);
 

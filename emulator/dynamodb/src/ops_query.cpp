@@ -31,7 +31,7 @@ struct read_plan {
   std::optional<std::int64_t> limit;
   bool consistent = false;
   bool forward = true;
-  json exclusive_start_key;  // null when absent
+  json exclusive_start_key;       // null when absent
   bool fetch_from_table = false;  // LSI queried for attributes it does not project
 };
 
@@ -56,37 +56,48 @@ read_plan parse_read(const service_impl& service, const json& request, request_e
     }
   }
   if (const json* limit = find_member(request, "Limit")) {
-    if (!limit->is_number_integer()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+    if (!limit->is_number_integer())
+      throw aws_error(error_code::serialization, "Unexpected value type in payload");
     plan.limit = limit->get<std::int64_t>();
     if (*plan.limit < 1) {
-      throw_validation(constraint_message("\'" + std::to_string(*plan.limit) + "\'", "limit", "Member must have value greater than or equal to 1"));
+      throw_validation(constraint_message("\'" + std::to_string(*plan.limit) + "\'", "limit",
+                                          "Member must have value greater than or equal to 1"));
     }
   }
   plan.consistent = request.value("ConsistentRead", false);
   if (plan.consistent && plan.index && plan.index->global) {
     throw_validation("Consistent reads are not supported on global secondary indexes");
   }
-  if (expressions.filter()) plan.filter = parse_condition(*expressions.filter(), attributes, "FilterExpression");
+  if (expressions.filter())
+    plan.filter = parse_condition(*expressions.filter(), attributes, "FilterExpression");
   if (expressions.projection()) plan.wanted = parse_projection(*expressions.projection(), attributes);
-  plan.select = optional_enum(request, "Select", "select",
-                              {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
+  plan.select =
+      optional_enum(request, "Select", "select",
+                    {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
   if (plan.select.empty()) {
-    plan.select = plan.wanted ? "SPECIFIC_ATTRIBUTES" : plan.index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES";
+    plan.select = plan.wanted  ? "SPECIFIC_ATTRIBUTES"
+                  : plan.index ? "ALL_PROJECTED_ATTRIBUTES"
+                               : "ALL_ATTRIBUTES";
   } else if (plan.wanted && plan.select != "SPECIFIC_ATTRIBUTES") {
-    throw_validation("Cannot specify the ProjectionExpression when choosing to get " + plan.select);  // unconfirmed
+    throw_validation("Cannot specify the ProjectionExpression when choosing to get " +
+                     plan.select);  // unconfirmed
   }
   if (plan.select == "SPECIFIC_ATTRIBUTES" && !plan.wanted) {
-    throw_validation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression to be specified");  // unconfirmed
+    throw_validation(
+        "Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression to be specified");  // unconfirmed
   }
   if (plan.select == "ALL_PROJECTED_ATTRIBUTES" && !plan.index) {
-    throw_validation("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is not supported "
-                     "for a table");  // unconfirmed
+    throw_validation(
+        "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is not supported "
+        "for a table");  // unconfirmed
   }
   if (plan.index && plan.index->projection != projection_type::all &&
       (plan.select == "ALL_ATTRIBUTES" || plan.select == "SPECIFIC_ATTRIBUTES")) {
     if (plan.index->global && plan.select == "ALL_ATTRIBUTES") {
-      throw_validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global "
-                       "secondary index " + plan.index->name + " because its projection type is not ALL");
+      throw_validation(
+          "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global "
+          "secondary index " +
+          plan.index->name + " because its projection type is not ALL");
     }
     // A local index reads the attributes it lacks from the table, as DynamoDB does.
     plan.fetch_from_table = !plan.index->global;
@@ -109,16 +120,19 @@ std::string start_storage_key(const read_plan& plan) {
     return it != start.end() && it->contains(table.attribute_types.at(name));
   };
   bool ok = typed(table.keys.hash) && (!table.keys.range || typed(*table.keys.range));
-  if (plan.index) ok = ok && typed(plan.index->keys.hash) && (!plan.index->keys.range || typed(*plan.index->keys.range));
+  if (plan.index)
+    ok = ok && typed(plan.index->keys.hash) && (!plan.index->keys.range || typed(*plan.index->keys.range));
   // Exactly the key attributes: every one present with its type, and nothing else.
-  if (!ok || start.size() != key_of(table, start, plan.index).size()) throw_validation("The provided starting key is invalid: The provided key element does not match the schema");
+  if (!ok || start.size() != key_of(table, start, plan.index).size())
+    throw_validation(
+        "The provided starting key is invalid: The provided key element does not match the schema");
   if (!plan.index) return item_storage_key(table, start);
   auto key = index_storage_key(table, *plan.index, start);
   return *key;
 }
 
-json run_page(const service_impl& service, const read_plan& plan, storage::scan_range range, const json& request,
-              const std::function<bool(const json&)>& in_segment = {}) {
+json run_page(const service_impl& service, const read_plan& plan, storage::scan_range range,
+              const json& request, const std::function<bool(const json&)>& in_segment = {}) {
   const table_info& table = *plan.table;
   if (!plan.exclusive_start_key.is_null()) {
     const std::string start = start_storage_key(plan);
@@ -142,7 +156,8 @@ json run_page(const service_impl& service, const read_plan& plan, storage::scan_
     json item = decode_item(it->value());
     if (in_segment && !in_segment(item)) continue;
     if (plan.fetch_from_table) {
-      if (auto full = service.read_item(table, item_storage_key(table, item), snapshot.get())) item = std::move(*full);
+      if (auto full = service.read_item(table, item_storage_key(table, item), snapshot.get()))
+        item = std::move(*full);
     }
     ++scanned;
     bytes += item_size(item);
@@ -175,7 +190,8 @@ storage::scan_range query_range(const read_plan& plan, const key_condition& cond
     } else if (keys.range && term.attribute == *keys.range && !range_term) {
       range_term = &term;
     } else {
-      throw_validation("Query condition missed key schema element: " + (hash_term ? keys.range.value_or(keys.hash) : keys.hash));
+      throw_validation("Query condition missed key schema element: " +
+                       (hash_term ? keys.range.value_or(keys.hash) : keys.hash));
     }
   }
   if (!hash_term) throw_validation("Query condition missed key schema element: " + keys.hash);
@@ -185,7 +201,8 @@ storage::scan_range query_range(const read_plan& plan, const key_condition& cond
     const std::string& type = table.attribute_types.at(term.attribute);
     for (const json* operand : {&term.value, &term.value2}) {
       if (!operand->is_null() && !operand->contains(type)) {
-        throw_validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
+        throw_validation(
+            "One or more parameter values were invalid: Condition parameter type does not match schema type");
       }
     }
   };
@@ -223,17 +240,19 @@ storage::scan_range query_range(const read_plan& plan, const key_condition& cond
       break;
     case key_condition::op::between:
       if (compare_scalars(range_term->value, range_term->value2).value_or(0) > 0) {
-        throw_validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or "
-                         "equal to lower bound; lower bound operand: AttributeValue: " + range_term->value.dump() +
-                         ", upper bound operand: AttributeValue: " + range_term->value2.dump());
+        throw_validation(
+            "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or "
+            "equal to lower bound; lower bound operand: AttributeValue: " +
+            range_term->value.dump() + ", upper bound operand: AttributeValue: " + range_term->value2.dump());
       }
       range.lower = encoded(range_term->value);
       range.upper = storage::key::prefix_successor(encoded(range_term->value2));
       break;
     case key_condition::op::begins_with:
       if (table.attribute_types.at(range_term->attribute) == "N") {
-        throw_validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or "
-                         "function: begins_with, operand type: N");
+        throw_validation(
+            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or "
+            "function: begins_with, operand type: N");
       }
       range.lower = partition + key_value_prefix(range_term->value);
       range.upper = storage::key::prefix_successor(range.lower);
@@ -249,7 +268,8 @@ json service_impl::query(const json& request, const request_context&) {
   request_expressions expressions(request, "QueryFilter");
   read_plan plan = parse_read(*this, request, expressions);
   if (!expressions.key_condition()) {
-    throw_validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+    throw_validation(
+        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
   }
   key_condition condition = parse_key_condition(*expressions.key_condition(), expressions.attributes());
   expressions.attributes().check_all_used();
@@ -266,18 +286,22 @@ json service_impl::scan(const json& request, const request_context&) {
   const json* total = find_member(request, "TotalSegments");
   std::function<bool(const json&)> in_segment;
   if (segment || total) {
-    if (!segment) throw_validation("The TotalSegments parameter is present but Segment is missing");  // unconfirmed
-    if (!total) throw_validation("The Segment parameter is present but TotalSegments is missing");   // unconfirmed
+    if (!segment)
+      throw_validation("The TotalSegments parameter is present but Segment is missing");  // unconfirmed
+    if (!total)
+      throw_validation("The Segment parameter is present but TotalSegments is missing");  // unconfirmed
     const auto segments = total->get<std::int64_t>();
     const auto which = segment->get<std::int64_t>();
     if (segments < 1 || segments > 1000000) {
       throw_validation(constraint_message("\'" + std::to_string(segments) + "\'", "totalSegments",
-                                          segments < 1 ? "Member must have value greater than or equal to 1"
-                                                       : "Member must have value less than or equal to 1000000"));
+                                          segments < 1
+                                              ? "Member must have value greater than or equal to 1"
+                                              : "Member must have value less than or equal to 1000000"));
     }
     if (which < 0 || which >= segments) {
-      throw_validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
-                       std::to_string(which) + " is not less than TotalSegments: " + std::to_string(segments));
+      throw_validation(
+          "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
+          std::to_string(which) + " is not less than TotalSegments: " + std::to_string(segments));
     }
     // An item belongs to the segment chosen by a hash of its partition key, as DynamoDB splits
     // a table by partition.

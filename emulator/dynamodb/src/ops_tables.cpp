@@ -29,7 +29,8 @@ std::string table_name_from_arn(const std::string& arn) {
   return name.substr(0, name.find('/'));
 }
 
-void erase_prefix(storage::database& db, storage::write_batch& batch, storage::column column, const std::string& prefix) {
+void erase_prefix(storage::database& db, storage::write_batch& batch, storage::column column,
+                  const std::string& prefix) {
   storage::scan_range range;
   range.lower = prefix;
   range.upper = storage::key::prefix_successor(prefix);
@@ -93,13 +94,16 @@ json service_impl::describe_table(const json& request, const request_context& co
 json service_impl::list_tables(const json& request, const request_context&) {
   std::int64_t limit = 100;
   if (const json* value = find_member(request, "Limit")) {
-    if (!value->is_number_integer()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+    if (!value->is_number_integer())
+      throw aws_error(error_code::serialization, "Unexpected value type in payload");
     limit = value->get<std::int64_t>();
     if (limit < 1) {
-      throw_validation(constraint_message("\'" + std::to_string(limit) + "\'", "limit", "Member must have value greater than or equal to 1"));
+      throw_validation(constraint_message("\'" + std::to_string(limit) + "\'", "limit",
+                                          "Member must have value greater than or equal to 1"));
     }
     if (limit > 100) {
-      throw_validation(constraint_message("\'" + std::to_string(limit) + "\'", "limit", "Member must have value less than or equal to 100"));
+      throw_validation(constraint_message("\'" + std::to_string(limit) + "\'", "limit",
+                                          "Member must have value less than or equal to 100"));
     }
   }
   const std::string start = optional_string(request, "ExclusiveStartTableName");
@@ -123,8 +127,9 @@ json service_impl::delete_table(const json& request, const request_context& cont
   std::lock_guard lock(write_mutex_);
   auto table = find_table_for_control(request["TableName"].get<std::string>());
   if (table->deletion_protection) {
-    throw_validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
-                     "protection first.");
+    throw_validation(
+        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
+        "protection first.");
   }
   describe_context described = describe_for(context);
   std::tie(described.item_count, described.size_bytes) = measure(*table);
@@ -157,23 +162,28 @@ json service_impl::update_table(const json& request, const request_context& cont
   bool changed = false;
 
   if (const json* mode = find_member(request, "BillingMode")) {
-    table->billing_mode = optional_enum(request, "BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"}, "");
+    table->billing_mode =
+        optional_enum(request, "BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"}, "");
     if (table->billing_mode == "PAY_PER_REQUEST") table->provisioned_throughput = nullptr;
     changed = true;
     (void)mode;
   }
   if (const json* throughput = find_member(request, "ProvisionedThroughput")) {
     if (table->billing_mode == "PAY_PER_REQUEST") {
-      throw_validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
-                       "specified when BillingMode is PAY_PER_REQUEST");
+      throw_validation(
+          "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can "
+          "be "
+          "specified when BillingMode is PAY_PER_REQUEST");
     }
     table->provisioned_throughput = {{"ReadCapacityUnits", throughput->value("ReadCapacityUnits", 1)},
                                      {"WriteCapacityUnits", throughput->value("WriteCapacityUnits", 1)}};
     changed = true;
   }
   if (table->billing_mode == "PROVISIONED" && table->provisioned_throughput.is_null()) {
-    throw_validation("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is "
-                     "PROVISIONED");
+    throw_validation(
+        "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode "
+        "is "
+        "PROVISIONED");
   }
   if (const json* protection = find_member(request, "DeletionProtectionEnabled")) {
     table->deletion_protection = protection->get<bool>();
@@ -185,8 +195,8 @@ json service_impl::update_table(const json& request, const request_context& cont
     }
     const bool enable = (*stream)["StreamEnabled"].get<bool>();
     if (enable && !table->stream_label.empty()) {
-      throw_validation("Table already has an enabled stream: " + table_arn(*table, describe_for(context)) + "/stream/" +
-                       table->stream_label);
+      throw_validation("Table already has an enabled stream: " + table_arn(*table, describe_for(context)) +
+                       "/stream/" + table->stream_label);
     }
     if (!enable && table->stream_label.empty()) {
       throw_validation("Table already has no enabled stream");  // unconfirmed wording
@@ -204,9 +214,11 @@ json service_impl::update_table(const json& request, const request_context& cont
     if (!updates->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
     for (const auto& update : *updates) {
       if (update.contains("Create")) {
-        index_info index = parse_global_index(update["Create"], *table, request.value("AttributeDefinitions", json()));
+        index_info index =
+            parse_global_index(update["Create"], *table, request.value("AttributeDefinitions", json()));
         if (table->find_index(index.name)) {
-          throw_validation("One or more parameter values were invalid: Index already exists: " + index.name);  // unconfirmed
+          throw_validation("One or more parameter values were invalid: Index already exists: " +
+                           index.name);  // unconfirmed
         }
         if (request.contains("AttributeDefinitions")) {
           for (const auto& definition : request["AttributeDefinitions"]) {
@@ -221,7 +233,8 @@ json service_impl::update_table(const json& request, const request_context& cont
         auto it = std::find_if(table->indexes.begin(), table->indexes.end(),
                                [&](const index_info& index) { return index.global && index.name == name; });
         if (it == table->indexes.end()) {
-          throw aws_error(error_code::resource_not_found, "Requested resource not found: Index: " + name + " not found");
+          throw aws_error(error_code::resource_not_found,
+                          "Requested resource not found: Index: " + name + " not found");
         }
         dropped_indexes.push_back(it->id);
         table->indexes.erase(it);
@@ -230,21 +243,25 @@ json service_impl::update_table(const json& request, const request_context& cont
         auto it = std::find_if(table->indexes.begin(), table->indexes.end(),
                                [&](const index_info& index) { return index.global && index.name == name; });
         if (it == table->indexes.end()) {
-          throw aws_error(error_code::resource_not_found, "Requested resource not found: Index: " + name + " not found");
+          throw aws_error(error_code::resource_not_found,
+                          "Requested resource not found: Index: " + name + " not found");
         }
         if (update["Update"].contains("ProvisionedThroughput")) {
           it->provisioned_throughput = update["Update"]["ProvisionedThroughput"];
         }
       } else {
-        throw_validation("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, "
-                         "GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified");
+        throw_validation(
+            "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, "
+            "GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified");
       }
       changed = true;
     }
   }
   if (!changed) {
-    throw_validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
-                     "or SSESpecification or ReplicaUpdates is required");
+    throw_validation(
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+        "GlobalSecondaryIndexUpdates "
+        "or SSESpecification or ReplicaUpdates is required");
   }
 
   // Backfill new indexes and drop deleted ones in the same batch as the new definition: the
@@ -267,7 +284,8 @@ json service_impl::update_table(const json& request, const request_context& cont
       json item = decode_item(it->value());
       for (const index_info* index : created) {
         if (auto key = index_storage_key(*table, *index, item)) {
-          batch.put(storage::column::index_entries, *key, encode_item(project_for_index(*table, *index, item)));
+          batch.put(storage::column::index_entries, *key,
+                    encode_item(project_for_index(*table, *index, item)));
         }
       }
     }
@@ -292,14 +310,16 @@ json service_impl::tag_resource(const json& request, const request_context&) {
     if (!tag.is_object() || !tag.contains("Key") || !tag.contains("Value")) {
       throw_validation(null_member_message("tags.member.key"));
     }
-    auto existing = std::find_if(table->tags.begin(), table->tags.end(), [&](const json& t) { return t["Key"] == tag["Key"]; });
+    auto existing = std::find_if(table->tags.begin(), table->tags.end(),
+                                 [&](const json& t) { return t["Key"] == tag["Key"]; });
     if (existing != table->tags.end()) {
       (*existing)["Value"] = tag["Value"];
     } else {
       table->tags.push_back({{"Key", tag["Key"]}, {"Value", tag["Value"]}});
     }
   }
-  if (table->tags.size() > 50) throw aws_error(error_code::limit_exceeded, "Too many tags on the resource");  // unconfirmed
+  if (table->tags.size() > 50)
+    throw aws_error(error_code::limit_exceeded, "Too many tags on the resource");  // unconfirmed
   storage::write_batch batch;
   stage_table(batch, *table);
   commit(batch);

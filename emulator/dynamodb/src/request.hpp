@@ -15,7 +15,8 @@ namespace fogbank::dynamodb {
 
 using json = nlohmann::json;
 
-inline std::string constraint_message(std::string_view value, std::string_view member, std::string_view constraint) {
+inline std::string constraint_message(std::string_view value, std::string_view member,
+                                      std::string_view constraint) {
   return "1 validation error detected: Value " + std::string(value) + " at '" + std::string(member) +
          "' failed to satisfy constraint: " + std::string(constraint);
 }
@@ -32,7 +33,8 @@ inline const json* find_member(const json& request, std::string_view name) {
 }
 
 // A required string member; `member` is its camelCase name for the message.
-inline const std::string& required_string(const json& request, std::string_view name, std::string_view member) {
+inline const std::string& required_string(const json& request, std::string_view name,
+                                          std::string_view member) {
   const json* value = find_member(request, name);
   if (!value) core::throw_validation(null_member_message(member));
   if (!value->is_string()) {
@@ -55,7 +57,8 @@ inline const json& required_object(const json& request, std::string_view name, s
 inline std::string optional_string(const json& request, std::string_view name) {
   const json* value = find_member(request, name);
   if (!value) return {};
-  if (!value->is_string()) throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
+  if (!value->is_string())
+    throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
   return value->get<std::string>();
 }
 
@@ -72,7 +75,8 @@ inline std::string optional_enum(const json& request, std::string_view name, std
     if (!set.empty()) set += ", ";
     set += candidate;
   }
-  core::throw_validation(constraint_message("'" + value + "'", member, "Member must satisfy enum value set: [" + set + "]"));
+  core::throw_validation(
+      constraint_message("'" + value + "'", member, "Member must satisfy enum value set: [" + set + "]"));
 }
 
 }  // namespace fogbank::dynamodb

@@ -1,7 +1,7 @@
 #include "fogbank/dynamodb/service.hpp"
 
-#include "fogbank/storage/key_encoding.hpp"
 #include "attribute_value.hpp"
+#include "fogbank/storage/key_encoding.hpp"
 #include "item_keys.hpp"
 #include "service_impl.hpp"
 
@@ -60,9 +60,12 @@ std::string encode_item(const json& item) {
   return out;
 }
 
-json decode_item(std::string_view bytes) { return json::from_msgpack(bytes.begin(), bytes.end()); }
+json decode_item(std::string_view bytes) {
+  return json::from_msgpack(bytes.begin(), bytes.end());
+}
 
-service_impl::service_impl(storage::database& database, core::clock& service_clock, core::id_generator& id_source)
+service_impl::service_impl(storage::database& database, core::clock& service_clock,
+                           core::id_generator& id_source)
     : db_(database), clock_(service_clock), ids_(id_source) {
   // Load the catalog.
   storage::scan_range range;
@@ -102,10 +105,12 @@ void service_impl::publish_table(std::shared_ptr<table_info> table) {
   tables_[table->name] = std::move(table);
 }
 
-std::uint32_t service_impl::allocate_id() { return next_id_++; }
+std::uint32_t service_impl::allocate_id() {
+  return next_id_++;
+}
 
 std::optional<json> service_impl::read_item(const table_info& table, const std::string& storage_key,
-                                             const storage::snapshot* at) const {
+                                            const storage::snapshot* at) const {
   std::string bytes;
   auto status = db_.get(storage::column::items, storage_key, &bytes, at);
   if (status.is_not_found()) return std::nullopt;
@@ -117,7 +122,7 @@ std::optional<json> service_impl::read_item(const table_info& table, const std::
 }
 
 void service_impl::stage_item(storage::write_batch& batch, const table_info& table, const json* old_item,
-                               const json* new_item) const {
+                              const json* new_item) const {
   const json* any = new_item ? new_item : old_item;
   if (!any) return;
   const std::string key = item_storage_key(table, *any);
@@ -127,11 +132,14 @@ void service_impl::stage_item(storage::write_batch& batch, const table_info& tab
     batch.erase(storage::column::items, key);
   }
   for (const auto& index : table.indexes) {
-    std::optional<std::string> old_entry = old_item ? index_storage_key(table, index, *old_item) : std::nullopt;
-    std::optional<std::string> new_entry = new_item ? index_storage_key(table, index, *new_item) : std::nullopt;
+    std::optional<std::string> old_entry =
+        old_item ? index_storage_key(table, index, *old_item) : std::nullopt;
+    std::optional<std::string> new_entry =
+        new_item ? index_storage_key(table, index, *new_item) : std::nullopt;
     if (old_entry && old_entry != new_entry) batch.erase(storage::column::index_entries, *old_entry);
     if (new_entry) {
-      batch.put(storage::column::index_entries, *new_entry, encode_item(project_for_index(table, index, *new_item)));
+      batch.put(storage::column::index_entries, *new_entry,
+                encode_item(project_for_index(table, index, *new_item)));
     }
   }
 }
@@ -179,7 +187,8 @@ nlohmann::json service::dispatch(std::string_view operation, const nlohmann::jso
     throw core::aws_error(core::error_code::unknown_operation, "");
   }
   if (!request.is_object()) {
-    throw core::aws_error(core::error_code::serialization, "Start of structure or map found where not expected");
+    throw core::aws_error(core::error_code::serialization,
+                          "Start of structure or map found where not expected");
   }
   try {
     return (impl_.get()->*handler)(request, context);

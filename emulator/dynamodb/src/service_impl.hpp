@@ -54,7 +54,8 @@ class service_impl {
                                 const storage::snapshot* at = nullptr) const;
   // Adds to `batch` everything that replacing `old_item` by `new_item` (either may be null)
   // changes: the item itself and its index entries.
-  void stage_item(storage::write_batch& batch, const table_info& table, const json* old_item, const json* new_item) const;
+  void stage_item(storage::write_batch& batch, const table_info& table, const json* old_item,
+                  const json* new_item) const;
   void commit(storage::write_batch& batch);
   // Item count and total size of a table, by scanning it.
   std::pair<std::int64_t, std::int64_t> measure(const table_info& table) const;

@@ -43,8 +43,9 @@ key_schema parse_key_schema(const json& elements, std::string_view member) {
   if (!elements.is_array()) throw_validation(null_member_message(member));
   if (elements.empty() || elements.size() > 2) {
     throw_validation(constraint_message(elements.dump(), member,
-                                        elements.empty() ? "Member must have length greater than or equal to 1"
-                                                         : "Member must have length less than or equal to 2"));
+                                        elements.empty()
+                                            ? "Member must have length greater than or equal to 1"
+                                            : "Member must have length less than or equal to 2"));
   }
   for (const auto& element : elements) {
     if (!element.is_object() || !element.contains("AttributeName") || !element["AttributeName"].is_string() ||
@@ -65,7 +66,8 @@ key_schema parse_key_schema(const json& elements, std::string_view member) {
       throw_validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
     }
   }
-  if (elements[0]["KeyType"] != "HASH") throw_validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  if (elements[0]["KeyType"] != "HASH")
+    throw_validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
   if (elements.size() == 2 && elements[1]["KeyType"] != "RANGE") {
     throw_validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
   }
@@ -83,7 +85,8 @@ void require_defined(const key_schema& keys, const std::map<std::string, std::st
   auto names = key_names(keys);
   for (const auto& name : names) {
     if (!types.count(name)) {
-      throw_validation(std::string(invalid) + "Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
+      throw_validation(std::string(invalid) +
+                       "Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
                        join(names) + "], AttributeDefinitions: [" + join(definition_order) + "]");
     }
   }
@@ -95,13 +98,15 @@ json parse_throughput(const json& throughput, std::string_view member) {
   for (const char* field : {"ReadCapacityUnits", "WriteCapacityUnits"}) {
     const json* value = throughput.contains(field) ? &throughput[field] : nullptr;
     if (!value || !value->is_number_integer()) {
-      throw_validation(null_member_message(std::string(member) + "." + (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits")));
+      throw_validation(null_member_message(std::string(member) + "." +
+                                           (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits")));
     }
     auto units = value->get<std::int64_t>();
     if (units < 1) {
-      throw_validation(constraint_message("\'" + std::to_string(units) + "\'",
-                                          std::string(member) + "." + (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits"),
-                                          "Member must have value greater than or equal to 1"));
+      throw_validation(constraint_message(
+          "\'" + std::to_string(units) + "\'",
+          std::string(member) + "." + (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits"),
+          "Member must have value greater than or equal to 1"));
     }
     if (units > 1'000'000'000'000) {
       throw_validation("Given value " + std::to_string(units) + " for " + field + " is out of bounds");
@@ -111,13 +116,15 @@ json parse_throughput(const json& throughput, std::string_view member) {
   return out;
 }
 
-index_info parse_index_common(const json& definition, bool global, const std::map<std::string, std::string>& types,
+index_info parse_index_common(const json& definition, bool global,
+                              const std::map<std::string, std::string>& types,
                               const std::vector<std::string>& definition_order) {
   const std::string kind = global ? "globalSecondaryIndexes" : "localSecondaryIndexes";
   if (!definition.is_object()) throw_validation(null_member_message(kind + ".1.member"));
   index_info index;
   index.global = global;
-  validate_table_name(definition.contains("IndexName") ? definition["IndexName"] : json(), kind + ".1.member.indexName");
+  validate_table_name(definition.contains("IndexName") ? definition["IndexName"] : json(),
+                      kind + ".1.member.indexName");
   index.name = definition["IndexName"].get<std::string>();
   if (!definition.contains("KeySchema")) throw_validation(null_member_message(kind + ".1.member.keySchema"));
   index.keys = parse_key_schema(definition["KeySchema"], kind + ".1.member.keySchema");
@@ -135,13 +142,15 @@ index_info parse_index_common(const json& definition, bool global, const std::ma
   } else if (type == "INCLUDE") {
     index.projection = projection_type::include;
   } else {
-    throw_validation(constraint_message("'" + (type.is_string() ? type.get<std::string>() : type.dump()) + "'",
-                                        kind + ".1.member.projection.projectionType",
-                                        "Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"));
+    throw_validation(
+        constraint_message("'" + (type.is_string() ? type.get<std::string>() : type.dump()) + "'",
+                           kind + ".1.member.projection.projectionType",
+                           "Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"));
   }
   if (projection.contains("NonKeyAttributes")) {
     if (index.projection != projection_type::include) {
-      throw_validation(std::string(invalid) + "ProjectionType is " + std::string(projection_name(index.projection)) +
+      throw_validation(std::string(invalid) + "ProjectionType is " +
+                       std::string(projection_name(index.projection)) +
                        ", but NonKeyAttributes is specified");
     }
     const json& attributes = projection["NonKeyAttributes"];
@@ -150,11 +159,13 @@ index_info parse_index_common(const json& definition, bool global, const std::ma
                                           "Member must have length greater than or equal to 1"));
     }
     for (const auto& attribute : attributes) {
-      if (!attribute.is_string()) throw_validation(null_member_message(kind + ".1.member.projection.nonKeyAttributes"));
+      if (!attribute.is_string())
+        throw_validation(null_member_message(kind + ".1.member.projection.nonKeyAttributes"));
       index.non_key_attributes.push_back(attribute.get<std::string>());
     }
   } else if (index.projection == projection_type::include) {
-    throw_validation(std::string(invalid) + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+    throw_validation(std::string(invalid) +
+                     "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
   }
   return index;
 }
@@ -182,13 +193,16 @@ void validate_table_name(const json& name, std::string_view member) {
   if (!name.is_string()) throw_validation(null_member_message(member));
   const auto& text = name.get_ref<const std::string&>();
   if (text.size() < 3) {
-    throw_validation(constraint_message("'" + text + "'", member, "Member must have length greater than or equal to 3"));
+    throw_validation(
+        constraint_message("'" + text + "'", member, "Member must have length greater than or equal to 3"));
   }
   if (text.size() > 255) {
-    throw_validation(constraint_message("'" + text + "'", member, "Member must have length less than or equal to 255"));
+    throw_validation(
+        constraint_message("'" + text + "'", member, "Member must have length less than or equal to 255"));
   }
   bool pattern_ok = std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
   if (!pattern_ok) {
     throw_validation(constraint_message("'" + text + "'", member,
@@ -196,14 +210,16 @@ void validate_table_name(const json& name, std::string_view member) {
   }
 }
 
-index_info parse_global_index(const json& definition, const table_info& table, const json& attribute_definitions) {
+index_info parse_global_index(const json& definition, const table_info& table,
+                              const json& attribute_definitions) {
   std::map<std::string, std::string> types = table.attribute_types;
   std::vector<std::string> order;
   if (attribute_definitions.is_array()) {
     for (const auto& definition_entry : attribute_definitions) {
       if (definition_entry.is_object() && definition_entry.contains("AttributeName") &&
           definition_entry.contains("AttributeType")) {
-        types[definition_entry["AttributeName"].get<std::string>()] = definition_entry["AttributeType"].get<std::string>();
+        types[definition_entry["AttributeName"].get<std::string>()] =
+            definition_entry["AttributeType"].get<std::string>();
         order.push_back(definition_entry["AttributeName"].get<std::string>());
       }
     }
@@ -211,9 +227,11 @@ index_info parse_global_index(const json& definition, const table_info& table, c
   index_info index = parse_index_common(definition, true, types, order);
   if (table.billing_mode == "PROVISIONED") {
     if (!definition.contains("ProvisionedThroughput")) {
-      throw_validation(std::string(invalid) + "ProvisionedThroughput should not be null for index: " + index.name);
+      throw_validation(std::string(invalid) +
+                       "ProvisionedThroughput should not be null for index: " + index.name);
     }
-    index.provisioned_throughput = parse_throughput(definition["ProvisionedThroughput"], "provisionedThroughput");
+    index.provisioned_throughput =
+        parse_throughput(definition["ProvisionedThroughput"], "provisionedThroughput");
   }
   return index;
 }
@@ -230,7 +248,8 @@ table_info parse_create_table(const json& request) {
 
   std::vector<std::string> definition_order;
   for (const auto& definition : request["AttributeDefinitions"]) {
-    if (!definition.is_object() || !definition.contains("AttributeName") || !definition["AttributeName"].is_string()) {
+    if (!definition.is_object() || !definition.contains("AttributeName") ||
+        !definition["AttributeName"].is_string()) {
       throw_validation(null_member_message("attributeDefinitions.member.attributeName"));
     }
     const json type = definition.value("AttributeType", json());
@@ -241,7 +260,8 @@ table_info parse_create_table(const json& request) {
     }
     const auto& name = definition["AttributeName"].get_ref<const std::string&>();
     if (table.attribute_types.count(name)) {
-      throw_validation(std::string(invalid) + "Duplicate AttributeName in AttributeDefinitions: " + name);  // unconfirmed wording
+      throw_validation(std::string(invalid) +
+                       "Duplicate AttributeName in AttributeDefinitions: " + name);  // unconfirmed wording
     }
     table.attribute_types[name] = type.get<std::string>();
     definition_order.push_back(name);
@@ -251,7 +271,8 @@ table_info parse_create_table(const json& request) {
   table.keys = parse_key_schema(key_elements, "keySchema");
   if (key_elements.size() == 2) {
     for (const auto& name : key_names(table.keys)) {
-      if (!table.attribute_types.count(name)) throw_validation("Invalid KeySchema: Some index key attribute have no definition");
+      if (!table.attribute_types.count(name))
+        throw_validation("Invalid KeySchema: Some index key attribute have no definition");
     }
   } else {
     require_defined(table.keys, table.attribute_types, definition_order);
@@ -259,38 +280,50 @@ table_info parse_create_table(const json& request) {
 
   table.billing_mode = request.value("BillingMode", std::string("PROVISIONED"));
   if (table.billing_mode != "PROVISIONED" && table.billing_mode != "PAY_PER_REQUEST") {
-    throw_validation(constraint_message("'" + table.billing_mode + "'", "billingMode",
-                                        "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"));
+    throw_validation(
+        constraint_message("'" + table.billing_mode + "'", "billingMode",
+                           "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"));
   }
   if (table.billing_mode == "PROVISIONED") {
     if (!request.contains("ProvisionedThroughput")) {
-      throw_validation(std::string(invalid) + "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
+      throw_validation(
+          std::string(invalid) +
+          "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
     }
-    table.provisioned_throughput = parse_throughput(request["ProvisionedThroughput"], "provisionedThroughput");
+    table.provisioned_throughput =
+        parse_throughput(request["ProvisionedThroughput"], "provisionedThroughput");
   } else if (request.contains("ProvisionedThroughput")) {
-    throw_validation(std::string(invalid) + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+    throw_validation(std::string(invalid) +
+                     "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is "
+                     "PAY_PER_REQUEST");
   }
 
   std::set<std::string> index_names;
   auto remember_name = [&](const std::string& name) {
-    if (!index_names.insert(name).second) throw_validation(std::string(invalid) + "Duplicate index name: " + name);
+    if (!index_names.insert(name).second)
+      throw_validation(std::string(invalid) + "Duplicate index name: " + name);
   };
 
   if (request.contains("LocalSecondaryIndexes")) {
     const json& locals = request["LocalSecondaryIndexes"];
-    if (!locals.is_array() || locals.empty()) throw_validation(std::string(invalid) + "List of LocalSecondaryIndexes is empty");
+    if (!locals.is_array() || locals.empty())
+      throw_validation(std::string(invalid) + "List of LocalSecondaryIndexes is empty");
     if (!table.keys.range) {
       throw_validation(std::string(invalid) +
-                       "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex");
+                       "Table KeySchema does not have a range key, which is required when specifying a "
+                       "LocalSecondaryIndex");
     }
     for (const auto& definition : locals) {
       index_info index = parse_index_common(definition, false, table.attribute_types, definition_order);
       if (!index.keys.range) {
-        throw_validation(std::string(invalid) + "Index KeySchema does not have a range key for index: " + index.name);
+        throw_validation(std::string(invalid) +
+                         "Index KeySchema does not have a range key for index: " + index.name);
       }
       if (index.keys.hash != table.keys.hash) {
-        throw_validation(std::string(invalid) + "Index KeySchema does not have the same leading hash key as table KeySchema for index: " +
-                         index.name + ". index hash key: " + index.keys.hash + ", table hash key: " + table.keys.hash);
+        throw_validation(
+            std::string(invalid) +
+            "Index KeySchema does not have the same leading hash key as table KeySchema for index: " +
+            index.name + ". index hash key: " + index.keys.hash + ", table hash key: " + table.keys.hash);
       }
       remember_name(index.name);
       table.indexes.push_back(std::move(index));
@@ -301,7 +334,8 @@ table_info parse_create_table(const json& request) {
   }
   if (request.contains("GlobalSecondaryIndexes")) {
     const json& globals = request["GlobalSecondaryIndexes"];
-    if (!globals.is_array() || globals.empty()) throw_validation(std::string(invalid) + "List of GlobalSecondaryIndexes is empty");
+    if (!globals.is_array() || globals.empty())
+      throw_validation(std::string(invalid) + "List of GlobalSecondaryIndexes is empty");
     for (const auto& definition : globals) {
       index_info index = parse_global_index(definition, table, json());
       remember_name(index.name);
@@ -317,9 +351,11 @@ table_info parse_create_table(const json& request) {
   if (used.size() != table.attribute_types.size()) {
     if (table.indexes.empty()) {
       throw_validation(std::string(invalid) +
-                       "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
+                       "Number of attributes in KeySchema does not exactly match number of attributes "
+                       "defined in AttributeDefinitions");
     }
-    throw_validation(std::string(invalid) + "Some AttributeDefinitions are not used. AttributeDefinitions: [" +
+    throw_validation(std::string(invalid) +
+                     "Some AttributeDefinitions are not used. AttributeDefinitions: [" +
                      join(definition_order) + "], keys used: [" + join(used) + "]");
   }
 
@@ -331,7 +367,8 @@ table_info parse_create_table(const json& request) {
     if (stream["StreamEnabled"].get<bool>()) {
       const json view = stream.value("StreamViewType", json());
       if (view != "KEYS_ONLY" && view != "NEW_IMAGE" && view != "OLD_IMAGE" && view != "NEW_AND_OLD_IMAGES") {
-        throw_validation(std::string(invalid) + "You must specify a StreamViewType when enabling a stream");  // unconfirmed wording
+        throw_validation(std::string(invalid) +
+                         "You must specify a StreamViewType when enabling a stream");  // unconfirmed wording
       }
       table.stream_specification = stream;
     }
@@ -466,12 +503,9 @@ json describe(const table_info& table, const describe_context& context) {
   for (const auto& index : table.indexes) {
     json projection{{"ProjectionType", projection_name(index.projection)}};
     if (!index.non_key_attributes.empty()) projection["NonKeyAttributes"] = index.non_key_attributes;
-    json described{{"IndexName", index.name},
-                   {"KeySchema", key_schema_json(index.keys)},
-                   {"Projection", projection},
-                   {"IndexSizeBytes", 0},
-                   {"ItemCount", 0},
-                   {"IndexArn", arn + "/index/" + index.name}};
+    json described{{"IndexName", index.name},  {"KeySchema", key_schema_json(index.keys)},
+                   {"Projection", projection}, {"IndexSizeBytes", 0},
+                   {"ItemCount", 0},           {"IndexArn", arn + "/index/" + index.name}};
     if (index.global) {
       described["IndexStatus"] = "ACTIVE";
       described["ProvisionedThroughput"] = throughput_description(index.provisioned_throughput);

@@ -24,7 +24,7 @@ enum class projection_type { all, keys_only, include };
 
 struct index_info {
   std::string name;
-  bool global = true;  // GSI; false for an LSI
+  bool global = true;    // GSI; false for an LSI
   std::uint32_t id = 0;  // storage prefix of the index entries
   key_schema keys;
   projection_type projection = projection_type::all;
@@ -75,7 +75,8 @@ table_info parse_create_table(const json& request);
 
 // Validates one GlobalSecondaryIndex definition against `table` (for CreateTable and the
 // Create action of UpdateTable's GlobalSecondaryIndexUpdates) and returns it (id left 0).
-index_info parse_global_index(const json& definition, const table_info& table, const json& attribute_definitions);
+index_info parse_global_index(const json& definition, const table_info& table,
+                              const json& attribute_definitions);
 
 // Validates a table or index name and throws DynamoDB's ValidationException if it is invalid.
 // `member` is the request member for the message ("tableName", "indexName").

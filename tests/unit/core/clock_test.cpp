@@ -15,7 +15,8 @@ TEST(Clock, ManualClockMovesOnlyWhenTold) {
 
 TEST(Clock, Iso8601WithMilliseconds) {
   // 2023-11-14T22:13:20Z is epoch 1,700,000,000.
-  EXPECT_EQ(format_iso8601_millis(time_point{std::chrono::milliseconds{1'700'000'000'007}}), "2023-11-14T22:13:20.007");
+  EXPECT_EQ(format_iso8601_millis(time_point{std::chrono::milliseconds{1'700'000'000'007}}),
+            "2023-11-14T22:13:20.007");
   EXPECT_EQ(format_iso8601_millis(time_point{}), "1970-01-01T00:00:00.000");
 }
 

@@ -1,8 +1,8 @@
 // The storage key of an item orders as DynamoDB orders its key values: S by UTF-8 bytes, N
 // numerically, B by unsigned bytes. Checked on random values, pairwise.
 
-#include "attribute_value.hpp"
 #include "item_keys.hpp"
+#include "attribute_value.hpp"
 
 #include <gtest/gtest.h>
 
@@ -40,7 +40,9 @@ json random_key_value(std::mt19937_64& rng, const std::string& type) {
   return {{"N", random_number(rng)}};
 }
 
-int sign(int v) { return (v > 0) - (v < 0); }
+int sign(int v) {
+  return (v > 0) - (v < 0);
+}
 
 class ItemKeyOrder : public ::testing::TestWithParam<std::string> {};
 

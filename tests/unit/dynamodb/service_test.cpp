@@ -2,9 +2,9 @@
 // or on disk for the persistence tests). These pin behaviour that is awkward to reach from an
 // AWS client: paging boundaries, index maintenance on every kind of write, atomicity.
 
+#include "fogbank/dynamodb/service.hpp"
 #include "fogbank/core/clock.hpp"
 #include "fogbank/core/ids.hpp"
-#include "fogbank/dynamodb/service.hpp"
 #include "fogbank/storage/database.hpp"
 
 #include <gtest/gtest.h>
@@ -22,8 +22,12 @@ namespace {
 
 using nlohmann::json;
 
-json S(const std::string& value) { return {{"S", value}}; }
-json N(const std::string& value) { return {{"N", value}}; }
+json S(const std::string& value) {
+  return {{"S", value}};
+}
+json N(const std::string& value) {
+  return {{"N", value}};
+}
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -38,7 +42,9 @@ class ServiceTest : public ::testing::Test {
     service_ = std::make_unique<service>(*db_, clock_, ids_);
   }
 
-  json call(const std::string& operation, const json& request) { return service_->dispatch(operation, request); }
+  json call(const std::string& operation, const json& request) {
+    return service_->dispatch(operation, request);
+  }
 
   // The error a call raises: "<Type>: <message>", or "no error".
   std::string error_of(const std::string& operation, const json& request) {
@@ -59,11 +65,13 @@ class ServiceTest : public ::testing::Test {
            {{{"AttributeName", "pk"}, {"AttributeType", "S"}},
             {{"AttributeName", "sk"}, {"AttributeType", "N"}},
             {{"AttributeName", "state"}, {"AttributeType", "S"}}}},
-          {"KeySchema", {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}},
+          {"KeySchema",
+           {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}},
           {"GlobalSecondaryIndexes",
            {{{"IndexName", "byState"},
              {"KeySchema",
-              {{{"AttributeName", "state"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}},
+              {{{"AttributeName", "state"}, {"KeyType", "HASH"}},
+               {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}},
              {"Projection", {{"ProjectionType", "ALL"}}}}}}});
   }
 
@@ -98,11 +106,12 @@ TEST_F(ServiceTest, CreateDescribeListDelete) {
   EXPECT_EQ(described["TableArn"], "arn:aws:dynamodb:us-east-1:000000000000:table/orders");
   EXPECT_EQ(described["GlobalSecondaryIndexes"][0]["IndexArn"],
             "arn:aws:dynamodb:us-east-1:000000000000:table/orders/index/byState");
-  EXPECT_EQ(error_of("CreateTable", {{"TableName", "orders"},
-                                     {"BillingMode", "PAY_PER_REQUEST"},
-                                     {"AttributeDefinitions", {{{"AttributeName", "pk"}, {"AttributeType", "S"}}}},
-                                     {"KeySchema", {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}}}}),
-            "ResourceInUseException: Table already exists: orders");
+  EXPECT_EQ(
+      error_of("CreateTable", {{"TableName", "orders"},
+                               {"BillingMode", "PAY_PER_REQUEST"},
+                               {"AttributeDefinitions", {{{"AttributeName", "pk"}, {"AttributeType", "S"}}}},
+                               {"KeySchema", {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}}}}),
+      "ResourceInUseException: Table already exists: orders");
   EXPECT_EQ(call("ListTables", json::object())["TableNames"], json::array({"orders"}));
   call("DeleteTable", {{"TableName", "orders"}});
   EXPECT_EQ(error_of("DescribeTable", {{"TableName", "orders"}}),
@@ -126,7 +135,8 @@ TEST_F(ServiceTest, ListTablesPaginates) {
 
 TEST_F(ServiceTest, QueryPagesVisitEveryItemOnceInBothDirections) {
   create_orders_table();
-  for (int i = 0; i < 25; ++i) put({{"pk", S("p")}, {"sk", N(std::to_string(i * 10 - 100))}, {"state", S("open")}});
+  for (int i = 0; i < 25; ++i)
+    put({{"pk", S("p")}, {"sk", N(std::to_string(i * 10 - 100))}, {"state", S("open")}});
   put({{"pk", S("other")}, {"sk", N("1")}});
 
   std::vector<std::string> expected;
@@ -182,8 +192,11 @@ TEST_F(ServiceTest, BeginsWithOnStringSortKeys) {
   call("CreateTable",
        {{"TableName", "things"},
         {"BillingMode", "PAY_PER_REQUEST"},
-        {"AttributeDefinitions", {{{"AttributeName", "id"}, {"AttributeType", "S"}}, {{"AttributeName", "sk"}, {"AttributeType", "S"}}}},
-        {"KeySchema", {{{"AttributeName", "id"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
+        {"AttributeDefinitions",
+         {{{"AttributeName", "id"}, {"AttributeType", "S"}},
+          {{"AttributeName", "sk"}, {"AttributeType", "S"}}}},
+        {"KeySchema",
+         {{{"AttributeName", "id"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
   for (const char* sk : {"todo#1", "todo#2", "todo", "tod", "user#1", std::string("todo\0x", 6).c_str()}) {
     call("PutItem", {{"TableName", "things"}, {"Item", {{"id", S("u1")}, {"sk", S(sk)}}}});
   }
@@ -241,14 +254,17 @@ TEST_F(ServiceTest, GlobalIndexFollowsEveryKindOfWrite) {
 
   call("DeleteItem", {{"TableName", "orders"}, {"Key", {{"pk", S("a")}, {"sk", N("1")}}}});
   EXPECT_EQ(on_index("closed"), 1);
-  EXPECT_EQ(error_of("PutItem", {{"TableName", "orders"}, {"Item", {{"pk", S("c")}, {"sk", N("1")}, {"state", N("3")}}}}),
-            "ValidationException: One or more parameter values were invalid: Type mismatch for Index Key state "
-            "Expected: S Actual: N IndexName: byState");
+  EXPECT_EQ(
+      error_of("PutItem",
+               {{"TableName", "orders"}, {"Item", {{"pk", S("c")}, {"sk", N("1")}, {"state", N("3")}}}}),
+      "ValidationException: One or more parameter values were invalid: Type mismatch for Index Key state "
+      "Expected: S Actual: N IndexName: byState");
 }
 
 TEST_F(ServiceTest, UpdateTableBackfillsANewIndex) {
   create_orders_table();
-  for (int i = 0; i < 4; ++i) put({{"pk", S("p")}, {"sk", N(std::to_string(i))}, {"owner", S(i < 3 ? "ann" : "bob")}});
+  for (int i = 0; i < 4; ++i)
+    put({{"pk", S("p")}, {"sk", N(std::to_string(i))}, {"owner", S(i < 3 ? "ann" : "bob")}});
   call("UpdateTable", {{"TableName", "orders"},
                        {"AttributeDefinitions", {{{"AttributeName", "owner"}, {"AttributeType", "S"}}}},
                        {"GlobalSecondaryIndexUpdates",
@@ -285,7 +301,8 @@ TEST_F(ServiceTest, TransactionIsAllOrNothing) {
   } catch (const core::aws_error& e) {
     EXPECT_EQ(e.name(), "TransactionCanceledException");
     EXPECT_EQ(e.message(),
-              "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]");
+              "Transaction cancelled, please refer cancellation reasons for specific reasons [None, "
+              "ConditionalCheckFailed]");
     EXPECT_EQ(e.extra()["CancellationReasons"][1]["Code"], "ConditionalCheckFailed");
   }
   json item = call("GetItem", {{"TableName", "orders"}, {"Key", {{"pk", S("a")}, {"sk", N("1")}}}})["Item"];
@@ -314,15 +331,19 @@ TEST_F(ServiceTest, KeyValidation) {
   EXPECT_EQ(error_of("PutItem", {{"TableName", "orders"}, {"Item", {{"pk", S("a")}}}}),
             "ValidationException: One or more parameter values were invalid: Missing the key sk in the item");
   EXPECT_EQ(error_of("PutItem", {{"TableName", "orders"}, {"Item", {{"pk", N("1")}, {"sk", N("1")}}}}),
-            "ValidationException: One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N");
-  EXPECT_EQ(error_of("PutItem", {{"TableName", "orders"}, {"Item", {{"pk", S(std::string(2049, 'x'))}, {"sk", N("1")}}}}),
-            "ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size "
+            "ValidationException: One or more parameter values were invalid: Type mismatch for key pk "
+            "expected: S actual: N");
+  EXPECT_EQ(error_of("PutItem", {{"TableName", "orders"},
+                                 {"Item", {{"pk", S(std::string(2049, 'x'))}, {"sk", N("1")}}}}),
+            "ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded "
+            "the maximum size "
             "limit of2048 bytes");
   EXPECT_EQ(error_of("UpdateItem", {{"TableName", "orders"},
                                     {"Key", {{"pk", S("a")}, {"sk", N("1")}}},
                                     {"UpdateExpression", "SET pk = :v"},
                                     {"ExpressionAttributeValues", {{":v", S("b")}}}}),
-            "ValidationException: One or more parameter values were invalid: Cannot update attribute pk. This attribute is "
+            "ValidationException: One or more parameter values were invalid: Cannot update attribute pk. "
+            "This attribute is "
             "part of the key");
 }
 
@@ -339,9 +360,11 @@ TEST_F(ServiceTest, ItemSizeLimit) {
 TEST_F(ServiceTest, BatchWriteLimitAndDuplicates) {
   create_orders_table();
   json requests = json::array();
-  for (int i = 0; i < 26; ++i) requests.push_back({{"PutRequest", {{"Item", {{"pk", S("p")}, {"sk", N(std::to_string(i))}}}}}});
-  EXPECT_NE(error_of("BatchWriteItem", {{"RequestItems", {{"orders", requests}}}}).find("ValidationException"),
-            std::string::npos);
+  for (int i = 0; i < 26; ++i)
+    requests.push_back({{"PutRequest", {{"Item", {{"pk", S("p")}, {"sk", N(std::to_string(i))}}}}}});
+  EXPECT_NE(
+      error_of("BatchWriteItem", {{"RequestItems", {{"orders", requests}}}}).find("ValidationException"),
+      std::string::npos);
   requests.erase(requests.begin() + 25);
   EXPECT_EQ(error_of("BatchWriteItem", {{"RequestItems", {{"orders", requests}}}}), "no error");
   EXPECT_EQ(call("Scan", {{"TableName", "orders"}, {"Select", "COUNT"}})["Count"], 25);
@@ -366,7 +389,8 @@ TEST_F(ServiceTest, ParallelScanSegmentsPartitionTheTable) {
 
 TEST_F(ServiceTest, ScanStopsAtOneMegabyte) {
   create_orders_table();
-  for (int i = 0; i < 30; ++i) put({{"pk", S("p" + std::to_string(i))}, {"sk", N("0")}, {"blob", S(std::string(100 * 1024, 'x'))}});
+  for (int i = 0; i < 30; ++i)
+    put({{"pk", S("p" + std::to_string(i))}, {"sk", N("0")}, {"blob", S(std::string(100 * 1024, 'x'))}});
   json first = call("Scan", {{"TableName", "orders"}});
   // 100 KB items: the page that reaches 1 MB holds 11 of them (10 make 1,000 KB < 1,024 KB).
   EXPECT_EQ(first["Count"], 11);
@@ -388,11 +412,13 @@ TEST_F(ServiceTest, LegacyParametersRunOnTheExpressionEngine) {
   EXPECT_EQ(error_of("PutItem", put), "ConditionalCheckFailedException: The conditional request failed");
 
   // AttributeUpdates ADD on a number and PUT of a reserved word ("status") need no placeholders.
-  call("UpdateItem", {{"TableName", "orders"},
-                      {"Key", key},
-                      {"AttributeUpdates",
-                       {{"n", {{"Action", "ADD"}, {"Value", N("41")}}}, {"status", {{"Value", S("open")}}}}}});
-  json item = call("GetItem", {{"TableName", "orders"}, {"Key", key}, {"AttributesToGet", {"n", "status"}}})["Item"];
+  call("UpdateItem",
+       {{"TableName", "orders"},
+        {"Key", key},
+        {"AttributeUpdates",
+         {{"n", {{"Action", "ADD"}, {"Value", N("41")}}}, {"status", {{"Value", S("open")}}}}}});
+  json item =
+      call("GetItem", {{"TableName", "orders"}, {"Key", key}, {"AttributesToGet", {"n", "status"}}})["Item"];
   EXPECT_EQ(item, json({{"n", N("42")}, {"status", S("open")}}));
 
   put["Item"] = {{"pk", S("a")}, {"sk", N("2")}, {"n", N("7")}};
@@ -409,23 +435,25 @@ TEST_F(ServiceTest, LegacyParametersRunOnTheExpressionEngine) {
                                  {"ConditionalOperator", "OR"}});
   EXPECT_EQ(response["ScannedCount"], 2);
   EXPECT_EQ(response["Count"], 2);  // sk 1 by n > 40, sk 2 by status absent
-  response = call("Query", {{"TableName", "orders"},
-                            {"KeyConditions", {{"pk", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {S("a")}}}}}},
-                            {"QueryFilter",
-                             {{"n", {{"ComparisonOperator", "GT"}, {"AttributeValueList", {N("40")}}}},
-                              {"status", {{"ComparisonOperator", "NULL"}}}}}});
+  response = call(
+      "Query", {{"TableName", "orders"},
+                {"KeyConditions", {{"pk", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {S("a")}}}}}},
+                {"QueryFilter",
+                 {{"n", {{"ComparisonOperator", "GT"}, {"AttributeValueList", {N("40")}}}},
+                  {"status", {{"ComparisonOperator", "NULL"}}}}}});
   EXPECT_EQ(response["Count"], 0);  // AND: no item has both
 
-  EXPECT_EQ(error_of("GetItem", {{"TableName", "orders"},
-                                 {"Key", key},
-                                 {"AttributesToGet", {"n"}},
-                                 {"ProjectionExpression", "n"}}),
-            "ValidationException: Can not use both expression and non-expression parameters in the same request: "
-            "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}");
+  EXPECT_EQ(
+      error_of(
+          "GetItem",
+          {{"TableName", "orders"}, {"Key", key}, {"AttributesToGet", {"n"}}, {"ProjectionExpression", "n"}}),
+      "ValidationException: Can not use both expression and non-expression parameters in the same request: "
+      "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}");
 }
 
 TEST_F(ServiceTest, DataSurvivesReopen) {
-  const auto dir = std::filesystem::temp_directory_path() / ("fogbank-service-test-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("fogbank-service-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   open(storage::open_options{.path = dir.string()});
   create_orders_table();

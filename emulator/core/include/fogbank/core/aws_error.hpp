@@ -15,23 +15,23 @@ namespace fogbank::core {
 // (aws_error.cpp) giving its wire name and HTTP status.
 enum class error_code {
   // Shared by the JSON protocols.
-  validation,                 // ValidationException, 400
-  serialization,              // SerializationException, 400
-  unknown_operation,          // UnknownOperationException, 400
-  missing_authentication,     // MissingAuthenticationTokenException, 400
-  access_denied,              // AccessDeniedException, 400
-  request_too_large,          // RequestEntityTooLarge, 413
-  internal_failure,           // InternalServerError, 500
+  validation,              // ValidationException, 400
+  serialization,           // SerializationException, 400
+  unknown_operation,       // UnknownOperationException, 400
+  missing_authentication,  // MissingAuthenticationTokenException, 400
+  access_denied,           // AccessDeniedException, 400
+  request_too_large,       // RequestEntityTooLarge, 413
+  internal_failure,        // InternalServerError, 500
   // DynamoDB.
-  resource_not_found,         // ResourceNotFoundException, 400
-  resource_in_use,            // ResourceInUseException, 400
-  conditional_check_failed,   // ConditionalCheckFailedException, 400
-  transaction_canceled,       // TransactionCanceledException, 400
-  transaction_conflict,       // TransactionConflictException, 400
-  transaction_in_progress,    // TransactionInProgressException, 400
-  idempotent_parameter_mismatch,  // IdempotentParameterMismatchException, 400
-  item_collection_size_limit,     // ItemCollectionSizeLimitExceededException, 400
-  limit_exceeded,             // LimitExceededException, 400
+  resource_not_found,               // ResourceNotFoundException, 400
+  resource_in_use,                  // ResourceInUseException, 400
+  conditional_check_failed,         // ConditionalCheckFailedException, 400
+  transaction_canceled,             // TransactionCanceledException, 400
+  transaction_conflict,             // TransactionConflictException, 400
+  transaction_in_progress,          // TransactionInProgressException, 400
+  idempotent_parameter_mismatch,    // IdempotentParameterMismatchException, 400
+  item_collection_size_limit,       // ItemCollectionSizeLimitExceededException, 400
+  limit_exceeded,                   // LimitExceededException, 400
   provisioned_throughput_exceeded,  // ProvisionedThroughputExceededException, 400
 };
 

@@ -95,9 +95,9 @@ struct open_options {
 };
 
 struct scan_range {
-  std::string lower;              // inclusive; empty = from the start
+  std::string lower;                 // inclusive; empty = from the start
   std::optional<std::string> upper;  // exclusive; nullopt = to the end
-  bool reverse = false;           // iterate from the upper end down
+  bool reverse = false;              // iterate from the upper end down
 };
 
 class database {
