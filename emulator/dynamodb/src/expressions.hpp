@@ -111,8 +111,8 @@ struct key_condition {
   struct term {
     std::string attribute;  // resolved top-level attribute name
     op comparison;
-    json value;             // the (first) operand
-    json value2;            // BETWEEN's upper bound, else null
+    json value;   // the (first) operand
+    json value2;  // BETWEEN's upper bound, else null
   };
   // One or two terms joined by AND. Which term is the hash key (must be eq) and which the sort
   // key is checked by the caller against the table's key schema.
