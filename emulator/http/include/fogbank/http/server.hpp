@@ -1,0 +1,79 @@
+#pragma once
+// The HTTP front end: one port that speaks the AWS wire protocols and hands each decoded request
+// to a service's dispatch(). Requests are routed by `X-Amz-Target` (DynamoDB's JSON protocol
+// today; DynamoDB Streams and SQS plug into the same table). `GET /_fogbank/health` reports
+// status. Boost.Beast and Asio stay behind this header.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace fogbank::core {
+class id_generator;
+}
+namespace fogbank::dynamodb {
+class service;
+}
+
+namespace fogbank::http {
+
+// The version fogbank reports (health endpoint, `fogbank --version`).
+inline constexpr std::string_view fogbank_version = "0.1.0";
+
+struct server_options {
+  // Address to bind: an IPv4/IPv6 literal or a host name ("localhost").
+  std::string host = "127.0.0.1";
+  // 0 binds an ephemeral port; port() tells which.
+  std::uint16_t port = 4566;
+  // Threads running the one shared io_context.
+  int threads = 2;
+  // Largest request body accepted. DynamoDB's own front end refuses bodies over 16 MiB
+  // with 413 (dynalite's MAX_REQUEST_BYTES mirrors it).
+  std::size_t body_limit = 16 * 1024 * 1024;
+  // Largest request header block accepted.
+  std::uint32_t header_limit = 64 * 1024;
+  // How long a keep-alive connection may sit without starting a request.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds{120}};
+  // How long one request may take to arrive once it has started, and one response to be sent.
+  std::chrono::milliseconds io_timeout{std::chrono::seconds{60}};
+  // On stop(), how long in-flight requests get to finish before connections are dropped.
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds{10}};
+};
+
+// The services requests are dispatched to. Each must outlive the server.
+struct backends {
+  dynamodb::service* dynamodb = nullptr;
+  // Request ids (`x-amzn-RequestId`).
+  core::id_generator* ids = nullptr;
+};
+
+class server {
+ public:
+  server(server_options options, backends services);
+  // Calls stop().
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Resolves and binds the address, starts listening and starts the thread pool. Returns false
+  // with `*error` set when the address cannot be resolved or bound (for example, in use).
+  // Call at most once.
+  bool start(std::string* error);
+
+  // The port actually bound (meaningful after a successful start()).
+  std::uint16_t port() const noexcept;
+
+  // Stops accepting, closes idle keep-alive connections, lets requests in flight finish and
+  // their responses go out (up to shutdown_grace), then joins the threads. Idempotent. Must not
+  // be called from a server thread (i.e. from inside a service's dispatch()).
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace fogbank::http

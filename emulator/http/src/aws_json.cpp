@@ -1,0 +1,240 @@
+#include "aws_json.hpp"
+
+#include "log.hpp"
+#include "sigv4.hpp"
+
+#include <cstddef>
+#include <exception>
+
+namespace fogbank::http {
+namespace {
+
+using core::error_code;
+
+// Coral (the framework in front of every JSON-protocol AWS service) raises protocol errors in
+// its own namespaces; only errors of the service itself use the service's namespace.
+constexpr std::string_view coral_service = "com.amazon.coral.service";
+constexpr std::string_view coral_validate = "com.amazon.coral.validate";
+
+struct wire_shape {
+  std::string_view type_namespace;
+  // "message" or "Message": DynamoDB is not consistent, and the SDKs read both, but clients
+  // that parse bodies themselves (and transcripts) see the difference.
+  std::string_view message_member;
+};
+
+// Every catalog error, mapped to how DynamoDB spells it on the wire. Exhaustive on purpose:
+// a new error_code does not compile (-Werror=switch) until it has a row here.
+wire_shape shape_of(error_code code, std::string_view service_namespace) noexcept {
+  switch (code) {
+    case error_code::validation:
+      // {"__type":"com.amazon.coral.validate#ValidationException","message":"..."}
+      return {coral_validate, "message"};
+    case error_code::serialization:
+      // Type errors: {"__type":"com.amazon.coral.service#SerializationException","Message":"..."}
+      // (dynalite validations/index.js, checkTypes).
+      return {coral_service, "Message"};
+    case error_code::unknown_operation:
+    case error_code::missing_authentication:
+    case error_code::request_too_large:
+      return {coral_service, "message"};
+    case error_code::access_denied:
+      // Captured DynamoDB responses carry a capitalised "Message" for this one.
+      return {coral_service, "Message"};
+    case error_code::transaction_canceled:
+      // {"__type":"...#TransactionCanceledException","Message":"Transaction cancelled, please
+      // refer cancellation reasons for specific reasons [...]","CancellationReasons":[...]}
+      return {service_namespace, "Message"};
+    case error_code::internal_failure:
+    case error_code::resource_not_found:
+    case error_code::resource_in_use:
+    case error_code::conditional_check_failed:
+    case error_code::transaction_conflict:
+    case error_code::transaction_in_progress:
+    case error_code::idempotent_parameter_mismatch:
+    case error_code::item_collection_size_limit:
+    case error_code::limit_exceeded:
+    case error_code::provisioned_throughput_exceeded:
+      return {service_namespace, "message"};
+  }
+  return {service_namespace, "message"};
+}
+
+// A Coral protocol error that is not a service error (and so not in core's catalog).
+std::string coral_error_body(std::string_view name, std::string_view message) {
+  nlohmann::json body = {{"__type", std::string(coral_service) + "#" + std::string(name)}};
+  if (!message.empty()) body["message"] = message;
+  return body.dump();
+}
+
+std::string dump(const nlohmann::json& value) {
+  // Replace rather than throw on invalid UTF-8: a response must always be producible.
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Deeper nesting than any valid DynamoDB request can have (32 levels of attribute values, two
+// JSON levels each, inside a few levels of request structure). Checked before parsing so that
+// nothing downstream recurses over a hostile document.
+constexpr int max_json_depth = 128;
+
+bool nesting_within(std::string_view text, int limit) noexcept {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '{':
+      case '[':
+        if (++depth > limit) return false;
+        break;
+      case '}':
+      case ']':
+        --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+aws_json_front::aws_json_front(std::vector<json_service> services) : services_(std::move(services)) {}
+
+std::string_view aws_json_front::response_content_type(std::string_view request_content_type) noexcept {
+  return media_type(request_content_type) == amz_json_1_0 ? amz_json_1_0 : plain_json;
+}
+
+std::string aws_json_front::error_body(const core::aws_error& error, std::string_view error_namespace) {
+  const wire_shape shape = shape_of(error.code(), error_namespace);
+  nlohmann::json body = {{"__type", std::string(shape.type_namespace) + "#" + std::string(error.name())}};
+  // DynamoDB sends UnknownOperationException bare; a message the service attached is for logs.
+  const std::string message = error.message();
+  if (error.code() != error_code::unknown_operation && !message.empty()) {
+    body[std::string(shape.message_member)] = message;
+  }
+  if (error.extra().is_object()) {
+    for (const auto& [key, value] : error.extra().items()) {
+      if (key != "__type") body[key] = value;
+    }
+  }
+  return dump(body);
+}
+
+const json_service* aws_json_front::find(std::string_view target,
+                                         std::string_view& operation) const noexcept {
+  for (const json_service& service : services_) {
+    if (target.size() > service.target_prefix.size() &&
+        target.substr(0, service.target_prefix.size()) == service.target_prefix) {
+      operation = target.substr(service.target_prefix.size());
+      // "DynamoDB_20120810.A.B" has three parts: DynamoDB rejects it as an unknown operation.
+      if (operation.find('.') != std::string_view::npos) return nullptr;
+      return &service;
+    }
+  }
+  return nullptr;
+}
+
+response aws_json_front::handle(const request& req, std::string_view request_id) const {
+  const std::string_view request_type = media_type(sv(req[bhttp::field::content_type]));
+  const std::string& text = req.body();
+
+  // A body in anything but JSON is not an API call at all: DynamoDB answers 404 with this exact
+  // XML body (dynalite test/connection.js, "should return 404 if body but incorrect content-type").
+  if (!text.empty() && request_type != plain_json && request_type != amz_json_1_0) {
+    response res =
+        make_response(req, bhttp::status::not_found, "", "<UnknownOperationException/>\n", request_id);
+    res.erase(bhttp::field::content_type);
+    return res;
+  }
+  const std::string_view content_type = response_content_type(request_type);
+  const auto answer = [&](bhttp::status status, std::string body) {
+    return make_response(req, status, content_type, std::move(body), request_id);
+  };
+
+  nlohmann::json body;
+  if (!text.empty()) {
+    if (!nesting_within(text, max_json_depth)) {
+      return answer(
+          bhttp::status::bad_request,
+          error_body(core::aws_error(error_code::validation, "Nesting Levels have exceeded supported limits"),
+                     ""));
+    }
+    body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded())
+      return answer(bhttp::status::bad_request, coral_error_body("SerializationException", ""));
+  }
+
+  std::string_view operation;
+  const json_service* service = find(sv(req["X-Amz-Target"]), operation);
+  if (service == nullptr)
+    return answer(bhttp::status::bad_request, coral_error_body("UnknownOperationException", ""));
+
+  sigv4::signed_request signed_req;
+  if (const auto it = req.find(bhttp::field::authorization); it != req.end())
+    signed_req.authorization = sv(it->value());
+  const std::string_view target = sv(req.target());
+  if (const auto q = target.find('?'); q != std::string_view::npos) signed_req.query = target.substr(q + 1);
+  signed_req.has_date = req.find("X-Amz-Date") != req.end() || req.find(bhttp::field::date) != req.end();
+  sigv4::check_result auth = sigv4::check(signed_req);
+  switch (auth.result) {
+    case sigv4::check_result::outcome::ok:
+      break;
+    case sigv4::check_result::outcome::missing:
+      return answer(bhttp::status::bad_request,
+                    coral_error_body("MissingAuthenticationTokenException", auth.message));
+    case sigv4::check_result::outcome::incomplete:
+      return answer(bhttp::status::bad_request,
+                    coral_error_body("IncompleteSignatureException", auth.message));
+    case sigv4::check_result::outcome::invalid:
+      return answer(bhttp::status::bad_request, coral_error_body("InvalidSignatureException", auth.message));
+  }
+
+  // An empty body passes the JSON check above but is still not a request object.
+  if (text.empty()) return answer(bhttp::status::bad_request, coral_error_body("SerializationException", ""));
+  if (!body.is_object()) {
+    // Coral's deserializer reads the body as the operation's input structure.
+    const std::string message = body.is_array() ? "Start of list found where not expected" : "";
+    return answer(bhttp::status::bad_request,
+                  error_body(core::aws_error(error_code::serialization, message), service->error_namespace));
+  }
+
+  call_context context;
+  if (!auth.scope.region.empty()) context.region = auth.scope.region;
+  context.request_id = std::string(request_id);
+  try {
+    nlohmann::json result = service->dispatch(operation, body, context);
+    if (result.is_null()) result = nlohmann::json::object();
+    return answer(bhttp::status::ok, dump(result));
+  } catch (const core::aws_error& error) {
+    return answer(static_cast<bhttp::status>(error.http_status()),
+                  error_body(error, service->error_namespace));
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    log_error("internal error in " + std::string(sv(req["X-Amz-Target"])) + " (request " +
+              std::string(request_id) + "): " + e.what());
+  } catch (...) {
+    log_error("internal error in " + std::string(sv(req["X-Amz-Target"])) + " (request " +
+              std::string(request_id) + "): unknown exception");
+  }
+  return answer(bhttp::status::internal_server_error,
+                error_body(core::aws_error(error_code::internal_failure, "Internal server error"),
+                           service->error_namespace));
+}
+
+}  // namespace fogbank::http

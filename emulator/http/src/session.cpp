@@ -1,0 +1,220 @@
+#include "session.hpp"
+
+#include "log.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+
+namespace fogbank::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// After refusing a request whose body is not read (413, malformed HTTP), the rest of what the
+// client sends is read and thrown away before closing: closing a socket with unread data resets
+// the connection, and the client could lose the response. Bounded in time and bytes.
+constexpr std::chrono::seconds drain_timeout{5};
+constexpr std::size_t drain_chunk = 64 * 1024;
+
+bool is_parse_error(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
+}
+
+}  // namespace
+
+// ---- session_registry ---------------------------------------------------------------------------
+
+bool session_registry::add(const std::shared_ptr<session>& s) {
+  std::lock_guard lock(mutex_);
+  if (closing_) return false;
+  sessions_.emplace(s.get(), s);
+  return true;
+}
+
+void session_registry::remove(const session* s) noexcept {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(s);
+  if (sessions_.empty()) empty_.notify_all();
+}
+
+std::vector<std::shared_ptr<session>> session_registry::close() {
+  std::lock_guard lock(mutex_);
+  closing_ = true;
+  std::vector<std::shared_ptr<session>> live;
+  for (auto& [key, weak] : sessions_) {
+    if (auto s = weak.lock()) live.push_back(std::move(s));
+  }
+  return live;
+}
+
+bool session_registry::wait_empty(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return empty_.wait_for(lock, timeout, [this] { return sessions_.empty(); });
+}
+
+// ---- session ------------------------------------------------------------------------------------
+
+session::session(tcp::socket&& socket, router& router, session_registry& registry,
+                 const server_options& options)
+    : stream_(std::move(socket)), router_(router), registry_(registry), options_(options) {}
+
+session::~session() {
+  registry_.remove(this);
+}
+
+void session::run() {
+  if (!registry_.add(shared_from_this())) {
+    // Accepted while the server was stopping.
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return;
+  }
+  // The socket was accepted onto a strand: start there, so every handler of this session runs on it.
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::do_read, shared_from_this()));
+}
+
+void session::shutdown() {
+  net::post(stream_.get_executor(), beast::bind_front_handler(&session::on_shutdown, shared_from_this()));
+}
+
+void session::on_shutdown() {
+  stopping_ = true;
+  // Idle between requests: nothing in flight, close now. Anything else finishes first, and its
+  // response carries `Connection: close`.
+  if (phase_ == phase::reading_header && parser_ && !parser_->got_some() && buffer_.size() == 0)
+    stream_.cancel();
+  // Swallowing a refused body is a courtesy that shutdown does not wait for.
+  if (phase_ == phase::draining && !response_) stream_.cancel();
+}
+
+void session::do_read() {
+  phase_ = phase::reading_header;
+  parser_.emplace();
+  parser_->body_limit(options_.body_limit);
+  parser_->header_limit(options_.header_limit);
+  stream_.expires_after(options_.idle_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&session::on_read_header, shared_from_this()));
+}
+
+void session::on_read_header(beast::error_code ec, std::size_t) {
+  if (ec) return on_read_failed(ec);
+  const auto& header = parser_->get();
+  if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+    // The client waits for a go-ahead before sending the body (curl and the Java SDK do this
+    // for large bodies). An oversized body never gets here: the parser already refused it.
+    continue_.emplace(bhttp::status::continue_, header.version());
+    stream_.expires_after(options_.io_timeout);
+    return bhttp::async_write(stream_, *continue_,
+                              beast::bind_front_handler(&session::on_continue_sent, shared_from_this()));
+  }
+  do_read_body();
+}
+
+void session::on_continue_sent(beast::error_code ec, std::size_t) {
+  continue_.reset();
+  if (ec) return do_close();
+  do_read_body();
+}
+
+void session::do_read_body() {
+  phase_ = phase::reading_body;
+  stream_.expires_after(options_.io_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    beast::bind_front_handler(&session::on_read_body, shared_from_this()));
+}
+
+void session::on_read_body(beast::error_code ec, std::size_t) {
+  if (ec) return on_read_failed(ec);
+  response res = router_.handle(parser_->get());
+  parser_.reset();
+  if (stopping_) res.keep_alive(false);
+  do_write(std::move(res));
+}
+
+void session::on_read_failed(beast::error_code ec) {
+  if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted) return do_close();
+  if (ec == beast::error::timeout || ec == bhttp::error::partial_message) {
+    // The client went quiet or hung up halfway through a request: nobody to answer.
+    phase_ = phase::closed;
+    return;
+  }
+  if (ec == bhttp::error::body_limit) {
+    response res = router_.too_large(parser_->get());
+    phase_ = phase::draining;
+    return do_write(std::move(res));
+  }
+  if (ec == bhttp::error::header_limit) {
+    phase_ = phase::draining;
+    return do_write(router_.bad_request(bhttp::status::request_header_fields_too_large));
+  }
+  if (is_parse_error(ec)) {
+    phase_ = phase::draining;
+    return do_write(router_.bad_request(bhttp::status::bad_request));
+  }
+  // Connection reset and the like: nothing to answer. The socket closes with the session.
+  phase_ = phase::closed;
+}
+
+void session::do_write(response res) {
+  const bool draining = phase_ == phase::draining;
+  if (!draining) phase_ = phase::writing;
+  response_.emplace(std::move(res));
+  stream_.expires_after(options_.io_timeout);
+  bhttp::async_write(
+      stream_, *response_,
+      beast::bind_front_handler(&session::on_write, shared_from_this(), response_->need_eof()));
+}
+
+void session::on_write(bool close, beast::error_code ec, std::size_t) {
+  response_.reset();
+  if (ec) {
+    phase_ = phase::closed;
+    return;
+  }
+  if (phase_ == phase::draining) return do_drain();
+  if (close || stopping_) return do_close();
+  do_read();
+}
+
+void session::do_drain() {
+  if (drain_.empty()) {
+    // The response is out: tell the client nothing more is coming, then read until it is done.
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    drain_.resize(drain_chunk);
+    stream_.expires_after(drain_timeout);
+  }
+  stream_.async_read_some(net::buffer(drain_),
+                          beast::bind_front_handler(&session::on_drain, shared_from_this()));
+}
+
+void session::on_drain(beast::error_code ec, std::size_t bytes) {
+  drained_ += bytes;
+  // Enough to swallow the refused body of a client that ignores the early response.
+  const std::size_t cap = std::max<std::size_t>(4 * options_.body_limit, 64 * 1024 * 1024);
+  if (ec || drained_ > cap) {
+    phase_ = phase::closed;
+    return;  // the socket closes with the session
+  }
+  do_drain();
+}
+
+void session::do_close() {
+  phase_ = phase::closed;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace fogbank::http

@@ -1,0 +1,95 @@
+#pragma once
+// One HTTP/1.1 connection: reads a request, has the router answer it, writes the response, and
+// again while the client keeps the connection alive. Shaped like the sessions of Boost.Beast's
+// advanced_server example (boost-1.74.0): owned by shared_ptr through its pending operations,
+// its own strand, do_x/on_x pairs, a body limit and a deadline on every read and write. One
+// request at a time: a pipelined request waits in the buffer until the previous response is
+// written.
+
+#include "router.hpp"
+#include "wire.hpp"
+
+#include "fogbank/http/server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace fogbank::http {
+
+class session;
+
+// The sessions alive right now, so that stop() can reach them. Thread-safe.
+class session_registry {
+ public:
+  // False once closing: the session should not start.
+  bool add(const std::shared_ptr<session>& s);
+  void remove(const session* s) noexcept;
+  // Refuses new sessions from now on and returns the live ones.
+  std::vector<std::shared_ptr<session>> close();
+  // Waits until no session is left or `timeout` passes; true if none is left.
+  bool wait_empty(std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable empty_;
+  std::unordered_map<const session*, std::weak_ptr<session>> sessions_;
+  bool closing_ = false;
+};
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  // `socket` must have been accepted onto its own strand.
+  session(boost::asio::ip::tcp::socket&& socket, router& router, session_registry& registry,
+          const server_options& options);
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  // Starts reading requests.
+  void run();
+  // Asks the session to finish: an idle connection closes now, a request in progress is
+  // answered with `Connection: close`. Thread-safe.
+  void shutdown();
+
+ private:
+  enum class phase { reading_header, reading_body, writing, draining, closed };
+
+  void do_read();
+  void on_read_header(boost::beast::error_code ec, std::size_t bytes);
+  void on_continue_sent(boost::beast::error_code ec, std::size_t bytes);
+  void do_read_body();
+  void on_read_body(boost::beast::error_code ec, std::size_t bytes);
+  void on_read_failed(boost::beast::error_code ec);
+  void do_write(response res);
+  void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);
+  void do_drain();
+  void on_drain(boost::beast::error_code ec, std::size_t bytes);
+  void do_close();
+  void on_shutdown();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<response> response_;                            // the one outstanding write
+  std::optional<bhttp::response<bhttp::empty_body>> continue_;  // "100 Continue", while it is written
+  std::vector<char> drain_;
+  std::size_t drained_ = 0;
+  router& router_;
+  session_registry& registry_;
+  const server_options& options_;
+  phase phase_ = phase::reading_header;
+  bool stopping_ = false;
+};
+
+}  // namespace fogbank::http

@@ -1,0 +1,44 @@
+#include "wire.hpp"
+
+#include <zlib.h>
+
+#include <climits>
+
+namespace fogbank::http {
+
+std::string_view media_type(std::string_view content_type) noexcept {
+  content_type = content_type.substr(0, content_type.find(';'));
+  const auto first = content_type.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = content_type.find_last_not_of(" \t");
+  return content_type.substr(first, last - first + 1);
+}
+
+std::string crc32_decimal(std::string_view body) {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  const auto* data = reinterpret_cast<const Bytef*>(body.data());
+  std::size_t left = body.size();
+  // zlib's length parameter is a uInt: feed huge bodies in slices.
+  while (left > 0) {
+    const uInt slice = left > UINT_MAX ? UINT_MAX : static_cast<uInt>(left);
+    crc = ::crc32(crc, data, slice);
+    data += slice;
+    left -= slice;
+  }
+  return std::to_string(static_cast<unsigned long>(crc));
+}
+
+response make_response(const request& req, bhttp::status status, std::string_view content_type,
+                       std::string body, std::string_view request_id) {
+  response res{status, req.version()};
+  res.set(bhttp::field::server, "fogbank");
+  res.set("x-amzn-RequestId", bsv(request_id));
+  res.set("x-amz-crc32", crc32_decimal(body));
+  res.set(bhttp::field::content_type, bsv(content_type));
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace fogbank::http

@@ -1,0 +1,45 @@
+#pragma once
+// The message types shared by the session (transport) and the protocol fronts (routing and
+// codecs), and the headers every fogbank response carries.
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace fogbank::http {
+
+namespace bhttp = boost::beast::http;
+
+using request = bhttp::request<bhttp::string_body>;
+using response = bhttp::response<bhttp::string_body>;
+
+// Boost 1.74's Beast speaks boost::string_view; fogbank speaks std::string_view.
+inline std::string_view sv(boost::beast::string_view text) noexcept {
+  return {text.data(), text.size()};
+}
+inline boost::beast::string_view bsv(std::string_view text) noexcept {
+  return {text.data(), text.size()};
+}
+
+// Content types of the AWS JSON protocol. DynamoDB answers in the content type the request
+// used, and in application/json when the request had none (dynalite's connection tests pin
+// both against live DynamoDB).
+inline constexpr std::string_view amz_json_1_0 = "application/x-amz-json-1.0";
+inline constexpr std::string_view plain_json = "application/json";
+
+// The media type of a Content-Type value: "application/json; charset=utf-8" -> "application/json".
+std::string_view media_type(std::string_view content_type) noexcept;
+
+// A response to `req` with `status`, `content_type` and `body`, keep-alive as the request
+// asked, carrying `x-amzn-RequestId: request_id` and `x-amz-crc32` (the SDKs verify the
+// CRC32 of DynamoDB response bodies and retry on a mismatch).
+response make_response(const request& req, bhttp::status status, std::string_view content_type,
+                       std::string body, std::string_view request_id);
+
+// The decimal zlib CRC32 of `body`, as DynamoDB's x-amz-crc32 header gives it.
+std::string crc32_decimal(std::string_view body);
+
+}  // namespace fogbank::http

@@ -1,0 +1,597 @@
+"""The HTTP front end of `fogbank serve`, driven over real sockets with the standard library only.
+
+Pins the wire behaviour DynamoDB's own front door has (as recorded by dynalite's connection tests
+against live DynamoDB): error `__type`s and bodies for requests that never reach an operation,
+the x-amz-crc32 and x-amzn-RequestId headers, keep-alive, the 16 MiB body limit, and that the
+server survives garbage and shuts down cleanly on SIGTERM.
+
+Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_http
+"""
+
+import http.client
+import json
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import zlib
+
+FOGBANK_BIN = os.environ.get("FOGBANK_BIN", "fogbank")
+LISTENING = re.compile(r"^fogbank listening on http://(?P<host>[^\s]+):(?P<port>\d+)$")
+
+AMZ_JSON = "application/x-amz-json-1.0"
+BODY_LIMIT = 16 * 1024 * 1024
+
+# A signature fogbank accepts (any credentials are accepted; only the shape is checked).
+SIGNED = {
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-1/dynamodb/aws4_request, "
+    "SignedHeaders=host;x-amz-date;x-amz-target, Signature=0123456789abcdef",
+    "X-Amz-Date": "20240101T000000Z",
+}
+
+# Bodies (and their CRC32s) that DynamoDB sends byte for byte (dynalite test/connection.js).
+UNKNOWN_OPERATION = {"__type": "com.amazon.coral.service#UnknownOperationException"}
+UNKNOWN_OPERATION_CRC = 1368724161
+SERIALIZATION = {"__type": "com.amazon.coral.service#SerializationException"}
+SERIALIZATION_CRC = 3948637019
+MISSING_AUTH = {
+    "__type": "com.amazon.coral.service#MissingAuthenticationTokenException",
+    "message": "Request is missing Authentication Token",
+}
+MISSING_AUTH_CRC = 2088342776
+
+
+class Fogbank:
+    """One `fogbank serve --in-memory --port 0` process."""
+
+    def __init__(self, *extra_args):
+        self.stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [FOGBANK_BIN, "serve", "--in-memory", "--port", "0", *extra_args],
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+        )
+        line = self._read_line(timeout=10)
+        match = LISTENING.match(line)
+        if not match:
+            self.kill()
+            raise AssertionError(f"unexpected first line from fogbank: {line!r}; stderr: {self.stderr_text()}")
+        self.host = match["host"]
+        self.port = int(match["port"])
+
+    def _read_line(self, timeout):
+        deadline = time.monotonic() + timeout
+        selector = selectors.DefaultSelector()
+        selector.register(self.process.stdout, selectors.EVENT_READ)
+        data = b""
+        fd = self.process.stdout.fileno()
+        while not data.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                raise AssertionError(f"fogbank did not print its listening line; stderr: {self.stderr_text()}")
+            chunk = os.read(fd, 1)
+            if not chunk:
+                raise AssertionError(f"fogbank exited early ({self.process.wait()}); stderr: {self.stderr_text()}")
+            data += chunk
+        selector.close()
+        return data.decode().rstrip("\n")
+
+    def stderr_text(self):
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
+
+    def connection(self, timeout=10):
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def raw_socket(self, timeout=10):
+        return socket.create_connection((self.host, self.port), timeout=timeout)
+
+    def terminate(self, timeout=10):
+        """SIGTERM, then the exit code (raises if it does not exit within `timeout`)."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+        self.stderr.close()
+
+
+def post(conn, body, target="DynamoDB_20120810.ListTables", content_type=AMZ_JSON, signed=True, headers=None):
+    all_headers = {}
+    if content_type is not None:
+        all_headers["Content-Type"] = content_type
+    if target is not None:
+        all_headers["X-Amz-Target"] = target
+    if signed:
+        all_headers.update(SIGNED)
+    all_headers.update(headers or {})
+    if isinstance(body, str):
+        body = body.encode()
+    conn.request("POST", "/", body=body, headers=all_headers)
+    response = conn.getresponse()
+    return response, response.read()
+
+
+def read_http_response(sock):
+    """Reads one HTTP/1.1 response with a Content-Length from a raw socket: (status, headers, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError(f"connection closed before a full response header: {data!r}")
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError("connection closed before the full response body")
+        rest += chunk
+    return status, headers, rest[:length], rest[length:]
+
+
+class ServerTestCase(unittest.TestCase):
+    server = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Fogbank("--seed", "42")
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.terminate()
+        cls.server.kill()
+        assert code == 0, f"fogbank exited with {code}"
+
+    def connect(self, timeout=10):
+        conn = self.server.connection(timeout=timeout)
+        self.addCleanup(conn.close)
+        return conn
+
+    def raw(self, timeout=10):
+        sock = self.server.raw_socket(timeout=timeout)
+        self.addCleanup(sock.close)
+        return sock
+
+    def assert_aws_headers(self, response, body):
+        request_id = response.getheader("x-amzn-RequestId")
+        self.assertIsNotNone(request_id, "every response carries x-amzn-RequestId")
+        self.assertRegex(request_id, r"^[0-9A-Z]{52}$", "DynamoDB request ids are 52 characters of [0-9A-Z]")
+        crc = response.getheader("x-amz-crc32")
+        self.assertIsNotNone(crc, "every response carries x-amz-crc32")
+        self.assertEqual(int(crc), zlib.crc32(body), "x-amz-crc32 is the CRC32 of the body")
+        self.assertEqual(int(response.getheader("Content-Length")), len(body))
+
+    def assert_error(self, response, body, status, expected_body, expected_crc=None,
+                     content_type=AMZ_JSON):
+        self.assertEqual(response.status, status, body)
+        self.assertEqual(json.loads(body), expected_body)
+        self.assertEqual(response.getheader("Content-Type"), content_type)
+        self.assert_aws_headers(response, body)
+        if expected_crc is not None:
+            self.assertEqual(int(response.getheader("x-amz-crc32")), expected_crc)
+
+
+class HealthAndRouting(ServerTestCase):
+    def test_health(self):
+        conn = self.connect()
+        conn.request("GET", "/_fogbank/health")
+        response = conn.getresponse()
+        body = response.read()
+        self.assertEqual(response.status, 200)
+        health = json.loads(body)
+        self.assertEqual(health["status"], "running")
+        self.assertEqual(health["services"], {"dynamodb": "running"})
+        self.assertEqual(health["version"], "0.1.0")
+        self.assertIsInstance(health["tables"], int)
+        self.assert_aws_headers(response, body)
+
+    def test_unknown_path_is_404_json(self):
+        conn = self.connect()
+        conn.request("GET", "/no/such/thing")
+        response = conn.getresponse()
+        body = response.read()
+        self.assertEqual(response.status, 404)
+        self.assertIn("message", json.loads(body))
+        self.assert_aws_headers(response, body)
+
+    def test_signed_call_reaches_dynamodb(self):
+        # Whatever the service answers, it answers in DynamoDB's JSON shapes with the usual headers.
+        conn = self.connect()
+        response, body = post(conn, "{}")
+        self.assertIn(response.status, (200, 400))
+        self.assertIsInstance(json.loads(body), dict)
+        self.assertEqual(response.getheader("Content-Type"), AMZ_JSON)
+        self.assert_aws_headers(response, body)
+
+    def test_request_ids_are_unique(self):
+        conn = self.connect()
+        ids = set()
+        for _ in range(5):
+            conn.request("GET", "/_fogbank/health")
+            response = conn.getresponse()
+            response.read()
+            ids.add(response.getheader("x-amzn-RequestId"))
+        self.assertEqual(len(ids), 5)
+
+
+class ProtocolErrors(ServerTestCase):
+    """Requests DynamoDB refuses before any operation runs."""
+
+    def test_missing_target(self):
+        response, body = post(self.connect(), "{}", target=None)
+        self.assert_error(response, body, 400, UNKNOWN_OPERATION, UNKNOWN_OPERATION_CRC)
+
+    def test_unknown_target_prefix(self):
+        response, body = post(self.connect(), "{}", target="whatever")
+        self.assert_error(response, body, 400, UNKNOWN_OPERATION, UNKNOWN_OPERATION_CRC)
+
+    def test_unknown_operation(self):
+        response, body = post(self.connect(), "{}", target="DynamoDB_20120810.ListTable")
+        self.assert_error(response, body, 400, UNKNOWN_OPERATION, UNKNOWN_OPERATION_CRC)
+
+    def test_malformed_json(self):
+        response, body = post(self.connect(), "hi")
+        self.assert_error(response, body, 400, SERIALIZATION, SERIALIZATION_CRC)
+
+    def test_malformed_json_is_checked_before_target_and_auth(self):
+        response, body = post(self.connect(), "{", target=None, signed=False)
+        self.assert_error(response, body, 400, SERIALIZATION, SERIALIZATION_CRC)
+
+    def test_body_not_an_object(self):
+        for text in ("[1, 2]", '"text"', "12", "true", "null"):
+            with self.subTest(body=text):
+                response, body = post(self.connect(), text)
+                self.assertEqual(response.status, 400)
+                self.assertEqual(json.loads(body)["__type"], "com.amazon.coral.service#SerializationException")
+                self.assert_aws_headers(response, body)
+
+    def test_empty_body(self):
+        response, body = post(self.connect(), "")
+        self.assert_error(response, body, 400, SERIALIZATION, SERIALIZATION_CRC)
+
+    def test_missing_authentication(self):
+        response, body = post(self.connect(), "{}", signed=False)
+        self.assert_error(response, body, 400, MISSING_AUTH, MISSING_AUTH_CRC)
+
+    def test_authorization_not_sigv4(self):
+        response, body = post(self.connect(), "{}", signed=False, headers={"Authorization": "AWS4"})
+        self.assert_error(response, body, 400, MISSING_AUTH, MISSING_AUTH_CRC)
+
+    def test_incomplete_signature(self):
+        response, body = post(self.connect(), "{}", signed=False, headers={"Authorization": "AWS4-"})
+        self.assertEqual(response.status, 400)
+        self.assertEqual(json.loads(body), {
+            "__type": "com.amazon.coral.service#IncompleteSignatureException",
+            "message": "Authorization header requires 'Credential' parameter. "
+                       "Authorization header requires 'Signature' parameter. "
+                       "Authorization header requires 'SignedHeaders' parameter. "
+                       "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+                       "Authorization=AWS4-",
+        })
+        self.assertEqual(int(response.getheader("x-amz-crc32")), 1828866742)
+
+    def test_response_content_type_follows_request(self):
+        # DynamoDB answers application/json requests in application/json.
+        response, body = post(self.connect(), "hi", content_type="application/json")
+        self.assert_error(response, body, 400, SERIALIZATION, SERIALIZATION_CRC, content_type="application/json")
+        response, body = post(self.connect(), "{}", target=None, content_type="application/json; charset=utf-8")
+        self.assert_error(response, body, 400, UNKNOWN_OPERATION, content_type="application/json")
+
+    def test_body_in_other_content_type_is_404(self):
+        response, body = post(self.connect(), "hi", content_type="text/plain")
+        self.assertEqual(response.status, 404)
+        self.assertEqual(body, b"<UnknownOperationException/>\n")
+        self.assertEqual(int(response.getheader("x-amz-crc32")), 3552371480)
+
+    def test_oversized_body_is_413(self):
+        conn = self.connect(timeout=60)
+        response, body = post(conn, b"a" * (BODY_LIMIT + 1))
+        self.assertEqual(response.status, 413)
+        self.assertEqual(json.loads(body)["__type"], "com.amazon.coral.service#RequestEntityTooLarge")
+        self.assert_aws_headers(response, body)
+        conn.close()
+        # And the server is fine afterwards.
+        response, body = post(self.connect(), "hi")
+        self.assertEqual(response.status, 400)
+
+    def test_body_at_the_limit_is_read(self):
+        conn = self.connect(timeout=60)
+        response, body = post(conn, b"a" * BODY_LIMIT)
+        self.assert_error(response, body, 400, SERIALIZATION, SERIALIZATION_CRC)
+
+    def test_oversized_chunked_body_is_413(self):
+        sock = self.raw(timeout=60)
+        head = ("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                "X-Amz-Target: DynamoDB_20120810.ListTables\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+        chunk = b"a" * (1024 * 1024)
+        sock.sendall(head)
+        try:
+            for _ in range(BODY_LIMIT // len(chunk) + 2):
+                sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may stop reading once it has answered
+        status, headers, body, _ = read_http_response(sock)
+        self.assertEqual(status, 413)
+        self.assertEqual(int(headers["x-amz-crc32"]), zlib.crc32(body))
+        sock.close()
+
+    def test_cors(self):
+        conn = self.connect()
+        conn.request("OPTIONS", "/", headers={"Origin": "http://localhost:3000",
+                                              "Access-Control-Request-Method": "POST",
+                                              "Access-Control-Request-Headers": "x-amz-target"})
+        response = conn.getresponse()
+        response.read()
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.getheader("Access-Control-Allow-Origin"), "*")
+        self.assertEqual(response.getheader("Access-Control-Allow-Headers"), "x-amz-target")
+        self.assertEqual(response.getheader("Access-Control-Allow-Methods"), "POST")
+
+
+class Connections(ServerTestCase):
+    def test_keep_alive(self):
+        conn = self.connect()
+        conn.request("GET", "/_fogbank/health")
+        response = conn.getresponse()
+        response.read()
+        sock = conn.sock
+        self.assertIsNotNone(sock, "the connection stays open after a response")
+        for i in range(10):
+            if i % 2:
+                response, body = post(conn, "hi")
+                self.assertEqual(response.status, 400)
+            else:
+                conn.request("GET", "/_fogbank/health")
+                response = conn.getresponse()
+                body = response.read()
+                self.assertEqual(response.status, 200)
+            self.assert_aws_headers(response, body)
+            self.assertIs(conn.sock, sock, "all requests travel on the one connection")
+        conn.close()
+
+    def test_connection_close_is_honoured(self):
+        sock = self.raw()
+        sock.sendall(b"GET /_fogbank/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        status, headers, _, rest = read_http_response(sock)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("connection", "").lower(), "close")
+        self.assertEqual(rest + sock.recv(100), b"", "the server closes the connection")
+        sock.close()
+
+    def test_pipelined_requests(self):
+        sock = self.raw()
+        one = b"GET /_fogbank/health HTTP/1.1\r\nHost: x\r\n\r\n"
+        sock.sendall(one * 3)
+        leftover = b""
+        for _ in range(3):
+            # read_http_response may read ahead: feed it what the previous call left over.
+            if leftover:
+                status, _, _, leftover = _parse_buffered(leftover, sock)
+            else:
+                status, _, _, leftover = read_http_response(sock)
+            self.assertEqual(status, 200)
+        sock.close()
+
+    def test_expect_100_continue(self):
+        sock = self.raw()
+        body = b"hi"
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                     b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+        interim = sock.recv(1024)
+        self.assertTrue(interim.startswith(b"HTTP/1.1 100 Continue\r\n"), interim)
+        sock.sendall(body)
+        status, _, response_body, _ = read_http_response(sock)
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(response_body), SERIALIZATION)
+        sock.close()
+
+    def test_survives_garbage(self):
+        garbage = [
+            b"\x00\xff\xfe garbage \r\n\r\n",
+            b"GET / HTTP/9.9\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            b"GET / HTTP/1.1\r\n" + b"X-Long: " + b"a" * 200_000 + b"\r\n\r\n",
+            b"\r\n" * 1000,
+        ]
+        for data in garbage:
+            with self.subTest(data=data[:40]):
+                sock = self.raw()
+                try:
+                    sock.sendall(data)
+                    sock.shutdown(socket.SHUT_WR)
+                    reply = b""
+                    while True:
+                        chunk = sock.recv(65536)
+                        if not chunk:
+                            break
+                        reply += chunk
+                    if reply:
+                        self.assertRegex(reply, rb"^HTTP/1\.1 4\d\d ")
+                except (ConnectionResetError, BrokenPipeError):
+                    pass
+                finally:
+                    sock.close()
+                # Another connection is answered normally.
+                conn = self.connect()
+                conn.request("GET", "/_fogbank/health")
+                response = conn.getresponse()
+                response.read()
+                self.assertEqual(response.status, 200)
+
+    def test_stalled_connections_do_not_block_others(self):
+        # More silent connections than server threads: each session waits on its own.
+        stalled = [self.raw() for _ in range(8)]
+        stalled[0].sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        try:
+            conn = self.connect(timeout=5)
+            for _ in range(3):
+                conn.request("GET", "/_fogbank/health")
+                response = conn.getresponse()
+                response.read()
+                self.assertEqual(response.status, 200)
+        finally:
+            for sock in stalled:
+                sock.close()
+
+
+def _parse_buffered(data, sock):
+    class _Prefixed:
+        def __init__(self, prefix, inner):
+            self.prefix, self.inner = prefix, inner
+
+        def recv(self, n):
+            if self.prefix:
+                out, self.prefix = self.prefix, b""
+                return out
+            return self.inner.recv(n)
+
+    return read_http_response(_Prefixed(data, sock))
+
+
+class Lifecycle(unittest.TestCase):
+    def test_sigterm_exits_zero_promptly(self):
+        server = Fogbank()
+        try:
+            # An idle keep-alive connection must not hold the shutdown up.
+            conn = server.connection()
+            conn.request("GET", "/_fogbank/health")
+            conn.getresponse().read()
+            started = time.monotonic()
+            self.assertEqual(server.terminate(timeout=10), 0)
+            self.assertLess(time.monotonic() - started, 3.0)
+            conn.close()
+        finally:
+            server.kill()
+
+    def test_request_in_flight_finishes_on_sigterm(self):
+        server = Fogbank()
+        try:
+            sock = server.raw_socket()
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                         b"Content-Length: 10\r\n\r\nhihih")
+            time.sleep(0.2)
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            self.assertIsNone(server.process.poll(), "fogbank waits for the request in flight")
+            sock.sendall(b"ihihi")
+            status, headers, body, _ = read_http_response(sock)
+            self.assertEqual(status, 400)
+            self.assertEqual(json.loads(body), SERIALIZATION)
+            self.assertEqual(headers.get("connection", "").lower(), "close")
+            self.assertEqual(server.process.wait(timeout=10), 0)
+            sock.close()
+        finally:
+            server.kill()
+
+    def test_sigint_exits_zero(self):
+        server = Fogbank()
+        try:
+            server.process.send_signal(signal.SIGINT)
+            self.assertEqual(server.process.wait(timeout=10), 0)
+        finally:
+            server.kill()
+
+    def test_starts_quickly(self):
+        started = time.monotonic()
+        server = Fogbank()
+        try:
+            self.assertLess(time.monotonic() - started, 1.0)
+        finally:
+            server.terminate()
+            server.kill()
+
+    def test_listening_line_is_the_only_output(self):
+        server = Fogbank()
+        server.terminate()
+        rest = server.process.stdout.read()
+        server.kill()
+        self.assertEqual(rest, b"")
+
+    def test_port_in_use_fails(self):
+        first = Fogbank()
+        try:
+            result = subprocess.run([FOGBANK_BIN, "serve", "--in-memory", "--port", str(first.port)],
+                                    capture_output=True, timeout=10)
+            self.assertEqual(result.returncode, 1)
+            self.assertIn(b"bind", result.stderr)
+        finally:
+            first.terminate()
+            first.kill()
+
+    def test_data_dir_is_created(self):
+        with tempfile.TemporaryDirectory() as parent:
+            data_dir = os.path.join(parent, "nested", "data")
+            process = subprocess.Popen([FOGBANK_BIN, "serve", "--port", "0", "--data-dir", data_dir],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                line = process.stdout.readline().decode()
+                self.assertRegex(line, LISTENING)
+                self.assertTrue(os.path.isdir(data_dir))
+                process.send_signal(signal.SIGTERM)
+                self.assertEqual(process.wait(timeout=10), 0)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+                process.stdout.close()
+                process.stderr.close()
+
+
+class CommandLine(unittest.TestCase):
+    def run_fogbank(self, *args):
+        return subprocess.run([FOGBANK_BIN, *args], capture_output=True, timeout=10)
+
+    def test_help_lists_every_serve_option(self):
+        result = self.run_fogbank("serve", "--help")
+        self.assertEqual(result.returncode, 0)
+        for option in ("--host", "--port", "--data-dir", "--in-memory", "--threads", "--seed", "--help"):
+            self.assertIn(option.encode(), result.stdout)
+
+    def test_top_level_help(self):
+        result = self.run_fogbank("--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn(b"serve", result.stdout)
+
+    def test_version(self):
+        result = self.run_fogbank("--version")
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stdout, b"fogbank 0.1.0\n")
+
+    def test_bad_usage_exits_2(self):
+        cases = [
+            ("serve", "--bogus"),
+            ("serve", "--port"),
+            ("serve", "--port", "70000"),
+            ("serve", "--port", "abc"),
+            ("serve", "--threads", "0"),
+            ("serve", "--seed", "-1"),
+            ("serve", "--in-memory", "--data-dir", "/tmp/x"),
+            ("frobnicate",),
+            (),
+        ]
+        for args in cases:
+            with self.subTest(args=args):
+                result = self.run_fogbank(*args)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertTrue(result.stderr.startswith(b"fogbank:") or b"Usage" in result.stderr, result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
