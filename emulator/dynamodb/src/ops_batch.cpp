@@ -298,11 +298,10 @@ json service_impl::transact_get_items(const json& request, const request_context
     entry.table = find_table((*get)["TableName"].get<std::string>());
     entry.storage_key =
         item_storage_key(*entry.table, validate_key(*entry.table, required_object(*get, "Key", "key")));
-    expression_attributes attributes(find_member(*get, "ExpressionAttributeNames"), nullptr);
-    if (const json* text = find_member(*get, "ProjectionExpression")) {
-      entry.wanted = parse_projection(text->get<std::string>(), attributes);
-    }
-    attributes.check_all_used();
+    request_expressions expressions(*get, "");
+    if (expressions.projection())
+      entry.wanted = parse_projection(*expressions.projection(), expressions.attributes());
+    expressions.attributes().check_all_used();
     if (!seen.emplace(entry.table->name, entry.storage_key).second) {
       throw_validation("Transaction request cannot include multiple operations on one item");
     }

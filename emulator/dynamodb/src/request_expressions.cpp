@@ -12,17 +12,30 @@ using core::aws_error;
 using core::error_code;
 using core::throw_validation;
 
-constexpr std::array<std::string_view, 5> expression_members{"ConditionExpression", "UpdateExpression", "FilterExpression",
-                                                             "KeyConditionExpression", "ProjectionExpression"};
-constexpr std::array<std::string_view, 7> legacy_members{"AttributeUpdates", "AttributesToGet", "ConditionalOperator",
-                                                         "Expected",         "KeyConditions",   "QueryFilter",
-                                                         "ScanFilter"};
+constexpr std::array<std::string_view, 5> expression_members{"ConditionExpression", "UpdateExpression",
+                                                             "FilterExpression", "KeyConditionExpression",
+                                                             "ProjectionExpression"};
+constexpr std::array<std::string_view, 7> legacy_members{
+    "AttributeUpdates", "AttributesToGet", "ConditionalOperator", "Expected",
+    "KeyConditions",    "QueryFilter",     "ScanFilter"};
+
+// DynamoDB's limit on the length of any expression string, in bytes
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-expression-parameters).
+constexpr std::size_t max_expression_bytes = 4096;
 
 std::optional<std::string> string_member(const json& request, std::string_view name) {
   const json* value = find_member(request, name);
   if (!value) return std::nullopt;
   if (!value->is_string()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-  return value->get<std::string>();
+  const auto& text = value->get_ref<const std::string&>();
+  if (text.size() > max_expression_bytes) {
+    // Wording as real DynamoDB answers it, e.g. "Invalid FilterExpression: Expression size has
+    // exceeded the maximum allowed size; expression size: 5872".
+    throw_validation("Invalid " + std::string(name) +
+                     ": Expression size has exceeded the maximum allowed size; expression size: " +
+                     std::to_string(text.size()));
+  }
+  return text;
 }
 
 // DynamoDB's message for a request that mixes the two kinds of parameters lists each kind's
@@ -37,10 +50,13 @@ void reject_mixture(const json& request) {
     if (find_member(request, name)) modern += (modern.empty() ? "" : ", ") + std::string(name);
   }
   if (!legacy.empty() && !modern.empty()) {
-    throw_validation("Can not use both expression and non-expression parameters in the same request: Non-expression "
-                     "parameters: {" + legacy + "} Expression parameters: {" + modern + "}");
+    throw_validation(
+        "Can not use both expression and non-expression parameters in the same request: Non-expression "
+        "parameters: {" +
+        legacy + "} Expression parameters: {" + modern + "}");
   }
-  if (!legacy.empty() && (find_member(request, "ExpressionAttributeNames") || find_member(request, "ExpressionAttributeValues"))) {
+  if (!legacy.empty() && (find_member(request, "ExpressionAttributeNames") ||
+                          find_member(request, "ExpressionAttributeValues"))) {
     throw_validation(find_member(request, "ExpressionAttributeNames")
                          ? "ExpressionAttributeNames can only be specified when using expressions"
                          : "ExpressionAttributeValues can only be specified when using expressions");
@@ -79,9 +95,11 @@ request_expressions::request_expressions(const json& request, std::string_view f
   adopt(translate_attributes_to_get(request, attributes_to_get_member), projection_);
 
   if (legacy) {
-    attributes_.emplace(owned_names_.empty() ? nullptr : &owned_names_, owned_values_.empty() ? nullptr : &owned_values_);
+    attributes_.emplace(owned_names_.empty() ? nullptr : &owned_names_,
+                        owned_values_.empty() ? nullptr : &owned_values_);
   } else {
-    attributes_.emplace(find_member(request, "ExpressionAttributeNames"), find_member(request, "ExpressionAttributeValues"));
+    attributes_.emplace(find_member(request, "ExpressionAttributeNames"),
+                        find_member(request, "ExpressionAttributeValues"));
   }
 }
 

@@ -451,6 +451,22 @@ TEST_F(ServiceTest, LegacyParametersRunOnTheExpressionEngine) {
       "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}");
 }
 
+TEST_F(ServiceTest, ExpressionsAreLimitedTo4096Bytes) {
+  create_orders_table();
+  auto filter_of_size = [](std::size_t size) {
+    std::string text = "attribute_exists(a)";
+    while (text.size() + 24 <= size) text += " OR attribute_exists(a)";
+    text += std::string(size - text.size(), ' ');
+    return text;
+  };
+  EXPECT_EQ(error_of("Scan", {{"TableName", "orders"}, {"FilterExpression", filter_of_size(4096)}}),
+            "no error");
+  EXPECT_EQ(
+      error_of("Scan", {{"TableName", "orders"}, {"FilterExpression", filter_of_size(4097)}}),
+      "ValidationException: Invalid FilterExpression: Expression size has exceeded the maximum allowed size; "
+      "expression size: 4097");
+}
+
 TEST_F(ServiceTest, DataSurvivesReopen) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("fogbank-service-test-" + std::to_string(::getpid()));
