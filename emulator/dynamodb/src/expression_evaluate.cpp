@@ -245,11 +245,15 @@ bool evaluate_condition(const condition& c, const json& item) {
 }  // namespace
 
 const json* find_path(const json& item, const attribute_path& path) {
-  if (!item.is_object() || path.empty() || path[0].index) return nullptr;
+  return find_path(item, path, path.size());
+}
+
+const json* find_path(const json& item, const attribute_path& path, std::size_t length) {
+  if (!item.is_object() || length == 0 || path[0].index) return nullptr;
   const auto top = item.find(path[0].name);
   if (top == item.end()) return nullptr;
   const json* current = &*top;
-  for (std::size_t i = 1; i < path.size(); ++i) {
+  for (std::size_t i = 1; i < length; ++i) {
     if (!current->is_object() || current->size() != 1) return nullptr;
     const auto member = current->begin();
     if (path[i].index) {

@@ -69,5 +69,7 @@ struct update {
 // The value at `path` in `item` (an item: attribute name -> AttributeValue), or null if any
 // step is missing or of the wrong type. Never allocates.
 const json* find_path(const json& item, const attribute_path& path);
+// The value at the first `length` elements of `path`, or null.
+const json* find_path(const json& item, const attribute_path& path, std::size_t length);
 
 }  // namespace fogbank::dynamodb

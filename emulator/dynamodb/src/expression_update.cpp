@@ -26,24 +26,8 @@ constexpr const char* invalid_path =
     "The document path provided in the update expression is invalid for update";
 
 json* find_path_mutable(json& item, const attribute_path& path, std::size_t length) {
-  if (!item.is_object() || length == 0 || path[0].index) return nullptr;
-  const auto top = item.find(path[0].name);
-  if (top == item.end()) return nullptr;
-  json* current = &*top;
-  for (std::size_t i = 1; i < length; ++i) {
-    if (!current->is_object() || current->size() != 1) return nullptr;
-    auto member = current->begin();
-    if (path[i].index) {
-      if (member.key() != "L" || *path[i].index >= member->size()) return nullptr;
-      current = &(*member)[*path[i].index];
-    } else {
-      if (member.key() != "M") return nullptr;
-      const auto next = member->find(path[i].name);
-      if (next == member->end()) return nullptr;
-      current = &*next;
-    }
-  }
-  return current;
+  // The same walk as conditions use; the item is ours to modify, so dropping const is sound.
+  return const_cast<json*>(find_path(item, path, length));
 }
 
 // The list or map (the inner JSON array/object) that holds the last element of `path`, or null.

@@ -39,6 +39,20 @@ const json& request_items(const json& request) {
   return *items;
 }
 
+// The TransactItems of TransactWriteItems or TransactGetItems: 1 to 100 actions.
+const json& transact_items(const json& request) {
+  const json* actions = find_member(request, "TransactItems");
+  if (!actions) throw_validation(null_member_message("transactItems"));
+  if (!actions->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+  if (actions->empty() || actions->size() > max_transaction_actions) {
+    throw_validation(constraint_message("'" + actions->dump() + "'", "transactItems",
+                                        actions->empty()
+                                            ? "Member must have length greater than or equal to 1"
+                                            : "Member must have length less than or equal to 100"));
+  }
+  return *actions;
+}
+
 }  // namespace
 
 json service_impl::batch_get_item(const json& request, const request_context&) {
@@ -176,15 +190,7 @@ json service_impl::batch_write_item(const json& request, const request_context&)
 }
 
 json service_impl::transact_write_items(const json& request, const request_context&) {
-  const json* actions = find_member(request, "TransactItems");
-  if (!actions) throw_validation(null_member_message("transactItems"));
-  if (!actions->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-  if (actions->empty() || actions->size() > max_transaction_actions) {
-    throw_validation(constraint_message("'" + actions->dump() + "'", "transactItems",
-                                        actions->empty()
-                                            ? "Member must have length greater than or equal to 1"
-                                            : "Member must have length less than or equal to 100"));
-  }
+  const json* actions = &transact_items(request);
   std::vector<write_request> writes;
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& action : *actions) {
@@ -274,15 +280,7 @@ json service_impl::transact_write_items(const json& request, const request_conte
 }
 
 json service_impl::transact_get_items(const json& request, const request_context&) {
-  const json* actions = find_member(request, "TransactItems");
-  if (!actions) throw_validation(null_member_message("transactItems"));
-  if (!actions->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-  if (actions->empty() || actions->size() > max_transaction_actions) {
-    throw_validation(constraint_message("'" + actions->dump() + "'", "transactItems",
-                                        actions->empty()
-                                            ? "Member must have length greater than or equal to 1"
-                                            : "Member must have length less than or equal to 100"));
-  }
+  const json* actions = &transact_items(request);
   struct get_request {
     table_ptr table;
     std::string storage_key;
