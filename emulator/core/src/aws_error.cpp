@@ -24,6 +24,8 @@ constexpr std::array catalog{
     error_type{error_code::item_collection_size_limit, "ItemCollectionSizeLimitExceededException", 400},
     error_type{error_code::limit_exceeded, "LimitExceededException", 400},
     error_type{error_code::provisioned_throughput_exceeded, "ProvisionedThroughputExceededException", 400},
+    error_type{error_code::expired_iterator, "ExpiredIteratorException", 400},
+    error_type{error_code::trimmed_data_access, "TrimmedDataAccessException", 400},
 };
 
 constexpr bool catalog_in_enum_order() {
@@ -33,7 +35,7 @@ constexpr bool catalog_in_enum_order() {
   return true;
 }
 static_assert(catalog_in_enum_order(), "catalog rows must follow error_code order");
-static_assert(static_cast<std::size_t>(error_code::provisioned_throughput_exceeded) + 1 == catalog.size(),
+static_assert(static_cast<std::size_t>(last_error_code) + 1 == catalog.size(),
               "every error_code needs a catalog row");
 
 }  // namespace

@@ -33,7 +33,12 @@ enum class error_code {
   item_collection_size_limit,       // ItemCollectionSizeLimitExceededException, 400
   limit_exceeded,                   // LimitExceededException, 400
   provisioned_throughput_exceeded,  // ProvisionedThroughputExceededException, 400
+  // DynamoDB Streams.
+  expired_iterator,     // ExpiredIteratorException, 400
+  trimmed_data_access,  // TrimmedDataAccessException, 400
 };
+// The last enumerator: a new error_code goes before the closing brace and this moves with it.
+inline constexpr error_code last_error_code = error_code::trimmed_data_access;
 
 struct error_type {
   error_code code;
