@@ -55,6 +55,8 @@ wire_shape shape_of(error_code code, std::string_view service_namespace) noexcep
     case error_code::item_collection_size_limit:
     case error_code::limit_exceeded:
     case error_code::provisioned_throughput_exceeded:
+    case error_code::expired_iterator:
+    case error_code::trimmed_data_access:
       return {service_namespace, "message"};
   }
   return {service_namespace, "message"};
