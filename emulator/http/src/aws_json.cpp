@@ -57,6 +57,27 @@ wire_shape shape_of(error_code code, std::string_view service_namespace) noexcep
     case error_code::provisioned_throughput_exceeded:
     case error_code::expired_iterator:
     case error_code::trimmed_data_access:
+    case error_code::queue_does_not_exist:
+    case error_code::queue_name_exists:
+    case error_code::queue_deleted_recently:
+    case error_code::purge_queue_in_progress:
+    case error_code::over_limit:
+    case error_code::receipt_handle_is_invalid:
+    case error_code::message_not_inflight:
+    case error_code::batch_entry_ids_not_distinct:
+    case error_code::batch_request_too_long:
+    case error_code::empty_batch_request:
+    case error_code::invalid_batch_entry_id:
+    case error_code::too_many_entries_in_batch_request:
+    case error_code::invalid_attribute_name:
+    case error_code::invalid_attribute_value:
+    case error_code::invalid_message_contents:
+    case error_code::invalid_id_format:
+    case error_code::unsupported_operation:
+    case error_code::invalid_parameter_value:
+    case error_code::missing_parameter:
+    case error_code::invalid_address:
+    case error_code::invalid_security:
       return {service_namespace, "message"};
   }
   return {service_namespace, "message"};

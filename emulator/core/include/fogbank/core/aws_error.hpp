@@ -36,14 +36,39 @@ enum class error_code {
   // DynamoDB Streams.
   expired_iterator,     // ExpiredIteratorException, 400
   trimmed_data_access,  // TrimmedDataAccessException, 400
+  // SQS (names as in the JSON protocol's __type; query-protocol codes in the catalog).
+  queue_does_not_exist,               // QueueDoesNotExist, 400
+  queue_name_exists,                  // QueueNameExists, 400
+  queue_deleted_recently,             // QueueDeletedRecently, 400
+  purge_queue_in_progress,            // PurgeQueueInProgress, 403
+  over_limit,                         // OverLimit, 403
+  receipt_handle_is_invalid,          // ReceiptHandleIsInvalid, 400
+  message_not_inflight,               // MessageNotInflight, 400
+  batch_entry_ids_not_distinct,       // BatchEntryIdsNotDistinct, 400
+  batch_request_too_long,             // BatchRequestTooLong, 400
+  empty_batch_request,                // EmptyBatchRequest, 400
+  invalid_batch_entry_id,             // InvalidBatchEntryId, 400
+  too_many_entries_in_batch_request,  // TooManyEntriesInBatchRequest, 400
+  invalid_attribute_name,             // InvalidAttributeName, 400
+  invalid_attribute_value,            // InvalidAttributeValue, 400
+  invalid_message_contents,           // InvalidMessageContents, 400
+  invalid_id_format,                  // InvalidIdFormat, 400
+  unsupported_operation,              // UnsupportedOperation, 400
+  invalid_parameter_value,            // InvalidParameterValue, 400
+  missing_parameter,                  // MissingParameter, 400
+  invalid_address,                    // InvalidAddress, 404
+  invalid_security,                   // InvalidSecurity, 403
 };
 // The last enumerator: a new error_code goes before the closing brace and this moves with it.
-inline constexpr error_code last_error_code = error_code::trimmed_data_access;
+inline constexpr error_code last_error_code = error_code::invalid_security;
 
 struct error_type {
   error_code code;
   std::string_view name;  // the short wire name, e.g. "ValidationException"
   int http_status;
+  // The code the SQS query protocol (and the JSON protocol's x-amzn-query-error header) uses
+  // where it differs from `name`, e.g. "AWS.SimpleQueueService.NonExistentQueue"; else empty.
+  std::string_view query_code = {};
 };
 
 // The catalog row for `code`. Never fails: every enumerator has a row (pinned by a test).
