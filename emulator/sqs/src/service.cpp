@@ -1,0 +1,2 @@
+// Placeholder: replaced by the SQS service implementation.
+#include "fogbank/sqs/service.hpp"
