@@ -1,2 +1,540 @@
-// Placeholder: replaced by the SQS service implementation.
 #include "fogbank/sqs/service.hpp"
+
+#include "fogbank/storage/key_encoding.hpp"
+#include "message_format.hpp"
+#include "request.hpp"
+#include "service_impl.hpp"
+
+#include <algorithm>
+#include <array>
+#include <future>
+#include <limits>
+#include <utility>
+
+namespace fogbank::sqs {
+namespace {
+
+struct operation_entry {
+  std::string_view name;
+  service_impl::operation handler;
+};
+
+// Every SQS operation but ReceiveMessage (which may complete later, see dispatch), sorted by
+// name (checked below) for lookup.
+constexpr std::array operations{
+    operation_entry{"AddPermission", &service_impl::add_permission},
+    operation_entry{"CancelMessageMoveTask", &service_impl::cancel_message_move_task},
+    operation_entry{"ChangeMessageVisibility", &service_impl::change_message_visibility},
+    operation_entry{"ChangeMessageVisibilityBatch", &service_impl::change_message_visibility_batch},
+    operation_entry{"CreateQueue", &service_impl::create_queue},
+    operation_entry{"DeleteMessage", &service_impl::delete_message},
+    operation_entry{"DeleteMessageBatch", &service_impl::delete_message_batch},
+    operation_entry{"DeleteQueue", &service_impl::delete_queue},
+    operation_entry{"GetQueueAttributes", &service_impl::get_queue_attributes},
+    operation_entry{"GetQueueUrl", &service_impl::get_queue_url},
+    operation_entry{"ListDeadLetterSourceQueues", &service_impl::list_dead_letter_source_queues},
+    operation_entry{"ListMessageMoveTasks", &service_impl::list_message_move_tasks},
+    operation_entry{"ListQueueTags", &service_impl::list_queue_tags},
+    operation_entry{"ListQueues", &service_impl::list_queues},
+    operation_entry{"PurgeQueue", &service_impl::purge_queue},
+    operation_entry{"RemovePermission", &service_impl::remove_permission},
+    operation_entry{"SendMessage", &service_impl::send_message},
+    operation_entry{"SendMessageBatch", &service_impl::send_message_batch},
+    operation_entry{"SetQueueAttributes", &service_impl::set_queue_attributes},
+    operation_entry{"StartMessageMoveTask", &service_impl::start_message_move_task},
+    operation_entry{"TagQueue", &service_impl::tag_queue},
+    operation_entry{"UntagQueue", &service_impl::untag_queue},
+};
+static_assert(std::is_sorted(operations.begin(), operations.end(),
+                             [](const auto& a, const auto& b) { return a.name < b.name; }),
+              "operations must be sorted by name");
+
+// Storage layout. meta: "sqs-queue/<region>/<account>/<name>" -> queue definition (JSON).
+// queues: 'm' u64(queue id) u64(seq) -> message (MessagePack); 'd' u64(queue id) bytes(dedup id)
+// -> FIFO deduplication record (MessagePack).
+constexpr std::string_view queue_meta_prefix = "sqs-queue/";
+
+std::string message_key(std::uint64_t queue_id, std::uint64_t seq) {
+  std::string key = "m";
+  storage::key::append_u64(key, queue_id);
+  storage::key::append_u64(key, seq);
+  return key;
+}
+
+std::string dedup_key(std::uint64_t queue_id, std::string_view id) {
+  std::string key = "d";
+  storage::key::append_u64(key, queue_id);
+  storage::key::append_bytes(key, id);
+  return key;
+}
+
+json encode_message(const message& m) {
+  return json{{"s", m.seq},
+              {"i", m.id},
+              {"b", m.body},
+              {"a", m.attributes},
+              {"y", m.system_attributes},
+              {"g", m.group_id},
+              {"d", m.dedup_id},
+              {"n", m.sequence_number},
+              {"u", m.sender_id},
+              {"l", m.dead_letter_source_arn},
+              {"t", m.sent_ms},
+              {"v", m.visible_at_ms},
+              {"f", m.first_receive_ms},
+              {"r", m.last_receive_ms},
+              {"c", m.receive_count},
+              {"h", m.receipt_handle}};
+}
+
+message decode_message(const json& j) {
+  message m;
+  m.seq = j.at("s").get<std::uint64_t>();
+  m.id = j.at("i").get<std::string>();
+  m.body = j.at("b").get<std::string>();
+  m.attributes = j.at("a");
+  m.system_attributes = j.at("y");
+  m.group_id = j.at("g").get<std::string>();
+  m.dedup_id = j.at("d").get<std::string>();
+  m.sequence_number = j.at("n").get<std::string>();
+  m.sender_id = j.at("u").get<std::string>();
+  m.dead_letter_source_arn = j.at("l").get<std::string>();
+  m.sent_ms = j.at("t").get<std::int64_t>();
+  m.visible_at_ms = j.at("v").get<std::int64_t>();
+  m.first_receive_ms = j.at("f").get<std::int64_t>();
+  m.last_receive_ms = j.at("r").get<std::int64_t>();
+  m.receive_count = j.at("c").get<std::int64_t>();
+  m.receipt_handle = j.at("h").get<std::string>();
+  m.md5_body = md5_hex(m.body);
+  return m;
+}
+
+std::string to_msgpack(const json& j) {
+  std::string out;
+  json::to_msgpack(j, out);
+  return out;
+}
+
+json from_msgpack(std::string_view bytes) {
+  return json::from_msgpack(bytes.begin(), bytes.end());
+}
+
+constexpr std::string_view receipt_prefix = "fogbank-rh1|";
+
+}  // namespace
+
+std::int64_t queue::int_attribute(const std::string& attribute) const {
+  auto it = attributes.find(attribute);
+  if (it == attributes.end()) return 0;
+  return parse_int(it->second).value_or(0);
+}
+
+bool queue::bool_attribute(const std::string& attribute) const {
+  auto it = attributes.find(attribute);
+  return it != attributes.end() && it->second == "true";
+}
+
+service_impl::operation service_impl::find_operation(std::string_view name) {
+  auto it = std::lower_bound(operations.begin(), operations.end(), name,
+                             [](const operation_entry& entry, std::string_view n) { return entry.name < n; });
+  return it != operations.end() && it->name == name ? it->handler : nullptr;
+}
+
+service_impl::service_impl(storage::database& database, core::clock& service_clock,
+                           core::scheduler& scheduler, core::id_generator& id_source)
+    : db_(database),
+      clock_(service_clock),
+      scheduler_(scheduler),
+      ids_(id_source),
+      lifetime_(std::make_shared<lifetime>()) {
+  lifetime_->impl = this;
+  std::lock_guard lock(mutex_);
+  std::map<std::uint64_t, queue*> by_id;
+  storage::scan_range range;
+  range.lower = std::string(queue_meta_prefix);
+  range.upper = storage::key::prefix_successor(queue_meta_prefix);
+  for (auto it = db_.scan(storage::column::meta, range); it->valid(); it->next()) {
+    const json j = json::parse(it->value());
+    auto q = std::make_unique<queue>();
+    q->id = j.at("id").get<std::uint64_t>();
+    q->region = j.at("region").get<std::string>();
+    q->account_id = j.at("account").get<std::string>();
+    q->name = j.at("name").get<std::string>();
+    q->fifo = j.at("fifo").get<bool>();
+    q->attributes = j.at("attributes").get<std::map<std::string, std::string>>();
+    q->tags = j.at("tags").get<std::map<std::string, std::string>>();
+    q->created_s = j.at("created").get<std::int64_t>();
+    q->modified_s = j.at("modified").get<std::int64_t>();
+    q->next_sequence_number = j.at("next_sequence_number").get<std::uint64_t>();
+    next_queue_id_ = std::max(next_queue_id_, q->id + 1);
+    by_id[q->id] = q.get();
+    queues_[queue_key(q->region, q->account_id, q->name)] = std::move(q);
+  }
+  storage::scan_range all;
+  for (auto it = db_.scan(storage::column::queues, all); it->valid(); it->next()) {
+    std::string_view key = it->key();
+    const char kind = key.front();
+    key.remove_prefix(1);
+    std::uint64_t queue_id = 0;
+    if (!storage::key::read_u64(key, queue_id)) continue;
+    auto owner = by_id.find(queue_id);
+    if (owner == by_id.end()) continue;
+    queue& q = *owner->second;
+    if (kind == 'm') {
+      message m = decode_message(from_msgpack(it->value()));
+      q.next_seq = std::max(q.next_seq, m.seq + 1);
+      add_message(q, std::move(m));
+    } else if (kind == 'd') {
+      std::string id;
+      if (!storage::key::read_bytes(key, id)) continue;
+      const json j = from_msgpack(it->value());
+      q.dedup[id] = dedup_record{j.at("i").get<std::string>(), j.at("n").get<std::string>(),
+                                 j.at("g").get<std::string>(), j.at("x").get<std::int64_t>()};
+    }
+  }
+}
+
+service_impl::~service_impl() {
+  {
+    // Waits for a running scheduler entry of ours; later ones find impl null.
+    std::lock_guard guard(lifetime_->mutex);
+    lifetime_->impl = nullptr;
+  }
+  std::lock_guard lock(mutex_);
+  for (auto id : entries_) scheduler_.cancel(id);
+}
+
+std::string service_impl::queue_key(std::string_view region, std::string_view account,
+                                    std::string_view name) {
+  std::string key;
+  key.append(region).append("/").append(account).append("/").append(name);
+  return key;
+}
+
+std::string service_impl::queue_url(const queue& q, const request_context& context) const {
+  std::string endpoint = context.endpoint;
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  return endpoint + "/" + q.account_id + "/" + q.name;
+}
+
+queue& service_impl::find_queue(const json& request, const request_context& context) {
+  std::string url = required_string(request, "QueueUrl");
+  if (auto query = url.find('?'); query != std::string::npos) url.resize(query);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  // The queue is the last path segment and its account the one before, whatever the host: SDKs
+  // address queues by the URL they were given, and tools also pass bare names.
+  std::string name = url;
+  std::string account = context.account_id;
+  if (auto slash = url.rfind('/'); slash != std::string::npos) {
+    name = url.substr(slash + 1);
+    std::string rest = url.substr(0, slash);
+    auto previous = rest.rfind('/');
+    std::string segment = previous == std::string::npos ? rest : rest.substr(previous + 1);
+    if (!segment.empty() &&
+        std::all_of(segment.begin(), segment.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      account = segment;
+    }
+  }
+  auto it = queues_.find(queue_key(context.region, account, name));
+  if (it == queues_.end()) {
+    // The JSON protocol's wording; the query protocol adds " for this wsdl version".
+    fail(core::error_code::queue_does_not_exist, "The specified queue does not exist.");
+  }
+  expire(*it->second);
+  return *it->second;
+}
+
+queue* service_impl::find_queue_by_arn(std::string_view arn) {
+  // arn:aws:sqs:<region>:<account>:<name>
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto colon = arn.find(':', start);
+    if (colon == std::string_view::npos) return nullptr;
+    parts.emplace_back(arn.substr(start, colon - start));
+    start = colon + 1;
+  }
+  if (parts[0] != "arn" || parts[2] != "sqs") return nullptr;
+  auto it = queues_.find(queue_key(parts[3], parts[4], arn.substr(start)));
+  if (it == queues_.end()) return nullptr;
+  expire(*it->second);
+  return it->second.get();
+}
+
+void service_impl::expire(queue& q) {
+  const std::int64_t now = now_ms();
+  if (q.next_expiry_ms != 0 && now < q.next_expiry_ms) return;
+  const std::int64_t retention_ms = q.int_attribute("MessageRetentionPeriod") * 1000;
+  std::int64_t next = std::numeric_limits<std::int64_t>::max();
+  storage::write_batch batch;
+  // AWS deletes a message once it has been in the queue longer than the retention period,
+  // counted from its original enqueue time (also after a move to a dead-letter queue).
+  std::vector<std::uint64_t> expired;
+  for (const auto& [seq, m] : q.messages) {
+    if (m.sent_ms + retention_ms <= now) {
+      expired.push_back(seq);
+    } else {
+      next = std::min(next, m.sent_ms + retention_ms);
+    }
+  }
+  for (auto seq : expired) {
+    stage_message_erase(batch, q, seq);
+    erase_message(q, seq);
+  }
+  for (auto it = q.dedup.begin(); it != q.dedup.end();) {
+    if (it->second.expires_ms <= now) {
+      batch.erase(storage::column::queues, dedup_key(q.id, it->first));
+      it = q.dedup.erase(it);
+    } else {
+      next = std::min(next, it->second.expires_ms);
+      ++it;
+    }
+  }
+  q.next_expiry_ms = next;
+  if (!batch.empty()) commit(batch);
+}
+
+void service_impl::stage_queue(storage::write_batch& batch, const queue& q) const {
+  const json j{{"id", q.id},
+               {"region", q.region},
+               {"account", q.account_id},
+               {"name", q.name},
+               {"fifo", q.fifo},
+               {"attributes", q.attributes},
+               {"tags", q.tags},
+               {"created", q.created_s},
+               {"modified", q.modified_s},
+               {"next_sequence_number", q.next_sequence_number}};
+  batch.put(storage::column::meta, std::string(queue_meta_prefix) + queue_key(q.region, q.account_id, q.name),
+            j.dump());
+}
+
+void service_impl::stage_message(storage::write_batch& batch, const queue& q, const message& m) const {
+  batch.put(storage::column::queues, message_key(q.id, m.seq), to_msgpack(encode_message(m)));
+}
+
+void service_impl::stage_message_erase(storage::write_batch& batch, const queue& q, std::uint64_t seq) const {
+  batch.erase(storage::column::queues, message_key(q.id, seq));
+}
+
+void service_impl::stage_dedup(storage::write_batch& batch, const queue& q, const std::string& id,
+                               const dedup_record& r) const {
+  batch.put(storage::column::queues, dedup_key(q.id, id),
+            to_msgpack(
+                json{{"i", r.message_id}, {"n", r.sequence_number}, {"g", r.group_id}, {"x", r.expires_ms}}));
+}
+
+void service_impl::commit(storage::write_batch& batch) {
+  auto status = db_.write(batch);
+  if (!status.is_ok()) fail(core::error_code::internal_failure, "Internal server error: " + status.message());
+}
+
+void service_impl::erase_message(queue& q, std::uint64_t seq) {
+  auto it = q.messages.find(seq);
+  if (it == q.messages.end()) return;
+  q.seq_of_id.erase(it->second.id);
+  q.messages.erase(it);
+}
+
+void service_impl::add_message(queue& q, message m) {
+  const std::int64_t visible_at = m.visible_at_ms;
+  const std::int64_t expires = m.sent_ms + q.int_attribute("MessageRetentionPeriod") * 1000;
+  if (q.next_expiry_ms != 0) q.next_expiry_ms = std::min(q.next_expiry_ms, expires);
+  q.seq_of_id[m.id] = m.seq;
+  q.messages[m.seq] = std::move(m);
+  if (visible_at > now_ms()) schedule_wake(q, visible_at);
+}
+
+void service_impl::schedule_wake(queue& q, std::int64_t at_ms) {
+  if (!q.wakes.insert(at_ms).second) return;
+  auto life = lifetime_;
+  auto id = std::make_shared<core::scheduler::entry_id>(0);
+  const std::string key = queue_key(q.region, q.account_id, q.name);
+  // The entry reads *id under mutex_, which we hold until it is set.
+  *id = scheduler_.schedule_at(core::time_point{std::chrono::milliseconds(at_ms)}, [life, id, key, at_ms] {
+    std::lock_guard guard(life->mutex);
+    if (!life->impl) return;
+    service_impl& self = *life->impl;
+    std::unique_lock lock(self.mutex_);
+    self.entries_.erase(*id);
+    self.on_wake(key, at_ms);
+    auto pending = std::move(self.outbox_);
+    self.outbox_.clear();
+    lock.unlock();
+    for (auto& [done, r] : pending) done(std::move(r));
+  });
+  entries_.insert(*id);
+}
+
+void service_impl::on_wake(const std::string& key, std::int64_t at_ms) {
+  auto it = queues_.find(key);
+  if (it == queues_.end()) return;
+  queue& q = *it->second;
+  q.wakes.erase(at_ms);
+  expire(q);
+  serve_waiters(q);
+}
+
+void service_impl::serve_waiters(queue& q) {
+  while (!q.waiters.empty()) {
+    auto it = waiters_.find(q.waiters.front());
+    if (it == waiters_.end()) {
+      q.waiters.pop_front();
+      continue;
+    }
+    json body = receive_now(q, it->second.request);
+    if (!body.contains("Messages")) break;
+    scheduler_.cancel(it->second.deadline);
+    entries_.erase(it->second.deadline);
+    result r;
+    r.body = std::move(body);
+    queue_completion(std::move(it->second.done), std::move(r));
+    waiters_.erase(it);
+    q.waiters.pop_front();
+  }
+}
+
+void service_impl::on_deadline(std::uint64_t waiter_id) {
+  auto it = waiters_.find(waiter_id);
+  if (it == waiters_.end()) return;
+  auto owner = queues_.find(it->second.request.queue_key);
+  if (owner != queues_.end()) {
+    auto& list = owner->second->waiters;
+    list.erase(std::remove(list.begin(), list.end(), waiter_id), list.end());
+  }
+  queue_completion(std::move(it->second.done), result{});
+  waiters_.erase(it);
+}
+
+void service_impl::release_waiters(queue& q) {
+  for (auto waiter_id : q.waiters) {
+    auto it = waiters_.find(waiter_id);
+    if (it == waiters_.end()) continue;
+    scheduler_.cancel(it->second.deadline);
+    entries_.erase(it->second.deadline);
+    queue_completion(std::move(it->second.done), result{});
+    waiters_.erase(it);
+  }
+  q.waiters.clear();
+}
+
+void service_impl::queue_completion(service::completion done, result r) {
+  outbox_.emplace_back(std::move(done), std::move(r));
+}
+
+std::string service_impl::make_receipt_handle(const queue& q, const message& m) {
+  char nonce[17];
+  std::snprintf(nonce, sizeof nonce, "%016llx", static_cast<unsigned long long>(ids_.next()));
+  return base64_encode(std::string(receipt_prefix) + q.arn() + "|" + m.id + "|" + nonce);
+}
+
+std::optional<std::pair<std::string, std::string>> service_impl::parse_receipt_handle(
+    std::string_view handle) {
+  auto decoded = base64_decode(handle);
+  if (!decoded || !decoded->starts_with(receipt_prefix)) return std::nullopt;
+  std::string_view rest(*decoded);
+  rest.remove_prefix(receipt_prefix.size());
+  auto first = rest.find('|');
+  auto last = rest.rfind('|');
+  if (first == std::string_view::npos || last == first) return std::nullopt;
+  return std::make_pair(std::string(rest.substr(0, first)),
+                        std::string(rest.substr(first + 1, last - first - 1)));
+}
+
+void service_impl::dispatch(std::string_view operation_name, const json& request,
+                            const request_context& context, service::completion done) {
+  result out;
+  std::unique_lock lock(mutex_);
+  try {
+    if (!request.is_object()) {
+      fail(core::error_code::invalid_parameter_value, "The request body must be a JSON object.");
+    }
+    if (operation_name == "ReceiveMessage") {
+      receive_request parsed = parse_receive(request, context);
+      queue& q = *queues_.at(parsed.queue_key);
+      out.body = receive_now(q, parsed);
+      if (!out.body.contains("Messages") && parsed.wait_seconds > 0) {
+        // Park the long poll: a send, a visibility timeout or delay ending, or the deadline
+        // completes it (serve_waiters / on_deadline).
+        const std::uint64_t waiter_id = next_waiter_id_++;
+        auto life = lifetime_;
+        auto entry = std::make_shared<core::scheduler::entry_id>(0);
+        const auto deadline = clock_.now() + std::chrono::seconds(parsed.wait_seconds);
+        *entry = scheduler_.schedule_at(deadline, [life, entry, waiter_id] {
+          std::lock_guard guard(life->mutex);
+          if (!life->impl) return;
+          service_impl& self = *life->impl;
+          std::unique_lock inner(self.mutex_);
+          self.entries_.erase(*entry);
+          self.on_deadline(waiter_id);
+          auto pending = std::move(self.outbox_);
+          self.outbox_.clear();
+          inner.unlock();
+          for (auto& [d, r] : pending) d(std::move(r));
+        });
+        entries_.insert(*entry);
+        q.waiters.push_back(waiter_id);
+        waiters_.emplace(waiter_id, waiter{std::move(parsed), std::move(done), *entry});
+        auto pending = std::move(outbox_);
+        outbox_.clear();
+        lock.unlock();
+        for (auto& [d, r] : pending) d(std::move(r));
+        return;
+      }
+    } else {
+      auto handler = find_operation(operation_name);
+      if (!handler) {
+        fail(core::error_code::unsupported_operation,
+             "The action " + std::string(operation_name) + " is not valid for this endpoint.");
+      }
+      out.body = (this->*handler)(request, context);
+    }
+  } catch (const core::aws_error& e) {
+    out.body = json::object();
+    out.error = e;
+  } catch (const json::exception& e) {
+    // A member of an unexpected JSON type that slipped past validation: the client's fault.
+    out.body = json::object();
+    out.error = core::aws_error(core::error_code::invalid_parameter_value, e.what());
+  } catch (const std::exception& e) {
+    out.body = json::object();
+    out.error = core::aws_error(core::error_code::internal_failure, e.what());
+  }
+  auto pending = std::move(outbox_);
+  outbox_.clear();
+  lock.unlock();
+  for (auto& [d, r] : pending) d(std::move(r));
+  done(std::move(out));
+}
+
+std::size_t service_impl::queue_count() const {
+  std::lock_guard lock(mutex_);
+  return queues_.size();
+}
+
+// ---- public surface --------------------------------------------------------------------------
+
+service::service(storage::database& db, core::clock& clock, core::scheduler& scheduler,
+                 core::id_generator& ids)
+    : impl_(std::make_unique<service_impl>(db, clock, scheduler, ids)) {}
+
+service::~service() = default;
+
+void service::dispatch(std::string_view operation, const nlohmann::json& request,
+                       const request_context& context, completion done) {
+  impl_->dispatch(operation, request, context, std::move(done));
+}
+
+result service::call(std::string_view operation, const nlohmann::json& request,
+                     const request_context& context) {
+  auto promise = std::make_shared<std::promise<result>>();
+  auto future = promise->get_future();
+  impl_->dispatch(operation, request, context, [promise](result r) { promise->set_value(std::move(r)); });
+  return future.get();
+}
+
+std::size_t service::queue_count() const {
+  return impl_->queue_count();
+}
+
+}  // namespace fogbank::sqs

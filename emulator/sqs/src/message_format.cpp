@@ -1,0 +1,324 @@
+#include "message_format.hpp"
+
+#include "request.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace fogbank::sqs {
+namespace {
+
+std::string digest_hex(const EVP_MD* type, std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, type, nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 0xF]);
+  }
+  return out;
+}
+
+// Decodes one UTF-8 code point from the front of `text`; nullopt on malformed input.
+std::optional<char32_t> next_code_point(std::string_view& text) {
+  const auto lead = static_cast<unsigned char>(text.front());
+  int extra = 0;
+  char32_t cp = 0;
+  if (lead < 0x80) {
+    cp = lead;
+  } else if ((lead & 0xE0) == 0xC0) {
+    cp = lead & 0x1F;
+    extra = 1;
+  } else if ((lead & 0xF0) == 0xE0) {
+    cp = lead & 0x0F;
+    extra = 2;
+  } else if ((lead & 0xF8) == 0xF0) {
+    cp = lead & 0x07;
+    extra = 3;
+  } else {
+    return std::nullopt;
+  }
+  if (text.size() < static_cast<std::size_t>(extra) + 1) return std::nullopt;
+  for (int i = 1; i <= extra; ++i) {
+    const auto c = static_cast<unsigned char>(text[static_cast<std::size_t>(i)]);
+    if ((c & 0xC0) != 0x80) return std::nullopt;
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  text.remove_prefix(static_cast<std::size_t>(extra) + 1);
+  return cp;
+}
+
+bool allowed(char32_t c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+         (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+void append_length_prefixed(std::string& out, std::string_view bytes) {
+  const auto n = static_cast<std::uint32_t>(bytes.size());
+  out.push_back(static_cast<char>((n >> 24) & 0xFF));
+  out.push_back(static_cast<char>((n >> 16) & 0xFF));
+  out.push_back(static_cast<char>((n >> 8) & 0xFF));
+  out.push_back(static_cast<char>(n & 0xFF));
+  out.append(bytes);
+}
+
+bool starts_with_ci(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  return std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  });
+}
+
+bool is_number_text(std::string_view text) {
+  // SQS numbers: up to 38 significant digits, optional sign, decimal point and exponent.
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  bool digits = false;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
+  }
+  if (!digits) return false;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    bool exponent = false;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, exponent = true;
+    if (!exponent) return false;
+  }
+  return i == text.size();
+}
+
+std::string member_text(const json& value, const char* name) {
+  auto it = value.find(name);
+  if (it == value.end() || it->is_null() || !it->is_string()) return {};
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string md5_hex(std::string_view bytes) {
+  return digest_hex(EVP_md5(), bytes);
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  return digest_hex(EVP_sha256(), bytes);
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  std::size_t padding = 0;
+  for (char c : text) {
+    if (c == '=') {
+      ++padding;
+      continue;
+    }
+    if (padding > 0) return std::nullopt;  // data after padding
+    const int v = value(c);
+    if (v < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  if (padding > 2 || (text.size() % 4 != 0 && padding > 0)) return std::nullopt;
+  return out;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const std::uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
+                            (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                            static_cast<unsigned char>(bytes[i + 2]);
+    out.push_back(alphabet[(n >> 18) & 63]);
+    out.push_back(alphabet[(n >> 12) & 63]);
+    out.push_back(alphabet[(n >> 6) & 63]);
+    out.push_back(alphabet[n & 63]);
+  }
+  if (i < bytes.size()) {
+    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out.push_back(alphabet[(n >> 18) & 63]);
+    out.push_back(alphabet[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? alphabet[(n >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+bool has_only_allowed_characters(std::string_view text) {
+  while (!text.empty()) {
+    auto cp = next_code_point(text);
+    if (!cp || !allowed(*cp)) return false;
+  }
+  return true;
+}
+
+void check_body_characters(std::string_view body) {
+  if (!has_only_allowed_characters(body)) {
+    // AWS's message for a body with a character outside the XML 1.0 set (SendMessage errors).
+    fail(
+        core::error_code::invalid_message_contents,
+        "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "
+        "#xFFFD | #x10000 to #x10FFFF");
+  }
+}
+
+std::size_t check_message_attributes(const json& attributes) {
+  if (attributes.is_null()) return 0;
+  if (!attributes.is_object()) {
+    fail(core::error_code::invalid_parameter_value, "The message attributes must be a map.");
+  }
+  // Quotas: at most 10 message attributes (SQS developer guide, "Amazon SQS message quotas").
+  if (attributes.size() > 10) {
+    fail(core::error_code::invalid_parameter_value, "Number of message attributes [" +
+                                                        std::to_string(attributes.size()) +
+                                                        "] exceeds the allowed maximum [10].");
+  }
+  std::size_t size = 0;
+  for (const auto& [name, value] : attributes.items()) {
+    // Name rules from the developer guide: up to 256 characters of [A-Za-z0-9_.-], no leading or
+    // trailing period, no consecutive periods, no "AWS." or "Amazon." prefix (any case).
+    const bool name_chars = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+    if (name.size() > 256 || !name_chars) {
+      fail(
+          core::error_code::invalid_parameter_value,
+          "Message (user) attribute names can only contain upper and lower case characters, digits, periods, "
+          "hyphens and underscores and must be at most 256 characters long.");
+    }
+    if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string::npos ||
+        starts_with_ci(name, "AWS.") || starts_with_ci(name, "Amazon.")) {
+      fail(core::error_code::invalid_parameter_value,
+           "Message (user) attribute name '" + name +
+               "' is invalid. You can't use message attribute names beginning with 'AWS.' or 'Amazon.', nor "
+               "names that start or end with a period or contain consecutive periods.");
+    }
+    if (!value.is_object()) {
+      fail(core::error_code::invalid_parameter_value,
+           "The message attribute '" + name + "' must contain non-empty message attribute type.");
+    }
+    const std::string type = member_text(value, "DataType");
+    if (type.empty()) {
+      fail(core::error_code::invalid_parameter_value,
+           "The message attribute '" + name + "' must contain non-empty message attribute type.");
+    }
+    const bool is_string = starts_with_ci(type, "String");
+    const bool is_number = starts_with_ci(type, "Number");
+    const bool is_binary = starts_with_ci(type, "Binary");
+    const auto custom_ok = [&](std::size_t base) { return type.size() == base || type[base] == '.'; };
+    if (!((is_string && custom_ok(6)) || (is_number && custom_ok(6)) || (is_binary && custom_ok(6))) ||
+        type.size() > 256) {
+      fail(core::error_code::invalid_parameter_value, "The type of message (user) attribute '" + name +
+                                                          "' is invalid. You must use only the following "
+                                                          "supported type prefixes: Binary, Number, String.");
+    }
+    if (value.contains("StringListValues") || value.contains("BinaryListValues")) {
+      // AWS reserves the list members and rejects them.
+      fail(core::error_code::unsupported_operation,
+           "Message attribute list values in SendMessage operation are not supported.");
+    }
+    std::string payload;
+    if (is_binary) {
+      const std::string text = member_text(value, "BinaryValue");
+      auto decoded = base64_decode(text);
+      if (text.empty() || !decoded || decoded->empty()) {
+        fail(core::error_code::invalid_parameter_value,
+             "The message attribute '" + name +
+                 "' must contain non-empty message attribute value for message "
+                 "attribute type '" +
+                 type + "'.");
+      }
+      payload = *decoded;
+    } else {
+      payload = member_text(value, "StringValue");
+      if (payload.empty()) {
+        fail(core::error_code::invalid_parameter_value,
+             "The message attribute '" + name +
+                 "' must contain non-empty message attribute value for message "
+                 "attribute type '" +
+                 type + "'.");
+      }
+      if (!has_only_allowed_characters(payload)) {
+        fail(core::error_code::invalid_parameter_value,
+             "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
+             "#xE000 to "
+             "#xFFFD | #x10000 to #x10FFFF");
+      }
+      if (is_number && !is_number_text(payload)) {
+        fail(core::error_code::invalid_parameter_value,
+             "Can't cast the value of message (user) attribute '" + name + "' to a number.");
+      }
+    }
+    size += name.size() + type.size() + payload.size();
+  }
+  return size;
+}
+
+std::string message_attributes_md5(const json& attributes) {
+  if (!attributes.is_object() || attributes.empty()) return {};
+  std::vector<std::string> names;
+  for (const auto& [name, value] : attributes.items()) names.push_back(name);
+  std::sort(names.begin(), names.end());  // byte order, as the SDKs sort
+  std::string buffer;
+  for (const auto& name : names) {
+    const json& value = attributes.at(name);
+    const std::string type = member_text(value, "DataType");
+    append_length_prefixed(buffer, name);
+    append_length_prefixed(buffer, type);
+    if (starts_with_ci(type, "Binary")) {
+      buffer.push_back(2);
+      append_length_prefixed(buffer,
+                             base64_decode(member_text(value, "BinaryValue")).value_or(std::string()));
+    } else {
+      buffer.push_back(1);
+      append_length_prefixed(buffer, member_text(value, "StringValue"));
+    }
+  }
+  return md5_hex(buffer);
+}
+
+json select_message_attributes(const json& attributes, const std::vector<std::string>& names) {
+  json out = json::object();
+  if (!attributes.is_object() || attributes.empty()) return out;
+  for (const auto& wanted : names) {
+    if (wanted == "All" || wanted == ".*") return attributes;
+  }
+  for (const auto& [name, value] : attributes.items()) {
+    for (const auto& wanted : names) {
+      const bool prefix = wanted.size() > 2 && wanted.ends_with(".*");
+      if (prefix ? name.starts_with(wanted.substr(0, wanted.size() - 1)) : name == wanted) {
+        out[name] = value;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace fogbank::sqs

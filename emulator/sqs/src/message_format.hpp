@@ -1,0 +1,45 @@
+#pragma once
+// Message content rules and digests: body characters, message attributes, MD5s as the SDKs
+// verify them, SHA-256 for content-based deduplication, base64 for binary attribute values.
+// All functions are pure and thread-safe.
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fogbank::sqs {
+
+using json = nlohmann::json;
+
+// Lower-case hex digests.
+std::string md5_hex(std::string_view bytes);
+std::string sha256_hex(std::string_view bytes);
+
+std::optional<std::string> base64_decode(std::string_view text);
+std::string base64_encode(std::string_view bytes);
+
+// Throws InvalidMessageContents unless every character of `body` (UTF-8) is one SQS allows:
+// #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
+void check_body_characters(std::string_view body);
+// True if `text` is valid UTF-8 made only of those characters.
+bool has_only_allowed_characters(std::string_view text);
+
+// Validates a MessageAttributes (or MessageSystemAttributes) map — names, data types, values,
+// at most 10 entries — throwing InvalidParameterValue with AWS's wording. Returns the bytes it
+// counts towards the message size: every name, data type and value.
+std::size_t check_message_attributes(const json& attributes);
+
+// MD5 over message attributes as the SQS developer guide specifies ("Calculating the MD5 message
+// digest for message attributes"): names sorted; for each, the 4-byte big-endian length and bytes
+// of the name and of the data type, a transport byte (1 = String/Number, 2 = Binary) and the
+// length-prefixed value (binary values decoded from base64). Empty string for an empty map.
+std::string message_attributes_md5(const json& attributes);
+
+// The subset of `attributes` that a receive asking for `names` gets: "All" or ".*" selects
+// everything, "prefix.*" everything starting with "prefix.", anything else that exact name.
+json select_message_attributes(const json& attributes, const std::vector<std::string>& names);
+
+}  // namespace fogbank::sqs

@@ -1,0 +1,210 @@
+#include "queue_attributes.hpp"
+
+#include "request.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace fogbank::sqs {
+namespace {
+
+struct int_range {
+  std::string_view name;
+  std::int64_t low;
+  std::int64_t high;
+};
+
+// Valid ranges from the CreateQueue / SetQueueAttributes API reference.
+constexpr std::array int_attributes{
+    int_range{"DelaySeconds", 0, max_delay_seconds},
+    int_range{"KmsDataKeyReusePeriodSeconds", 60, 86'400},
+    int_range{"MaximumMessageSize", 1'024, max_message_bytes},
+    int_range{"MessageRetentionPeriod", 60, 1'209'600},
+    int_range{"ReceiveMessageWaitTimeSeconds", 0, max_wait_seconds},
+    int_range{"VisibilityTimeout", 0, max_visibility_seconds},
+};
+
+// Names that are reported but never set.
+constexpr std::array<std::string_view, 6> read_only{
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesDelayed",
+    "ApproximateNumberOfMessagesNotVisible",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+    "QueueArn",
+};
+
+constexpr std::array<std::string_view, 4> fifo_only{"ContentBasedDeduplication", "DeduplicationScope",
+                                                    "FifoThroughputLimit", "FifoQueue"};
+
+[[noreturn]] void invalid_value(const std::string& name) {
+  // AWS: "InvalidAttributeValue: Invalid value for the parameter VisibilityTimeout."
+  fail(core::error_code::invalid_attribute_value, "Invalid value for the parameter " + name + ".");
+}
+
+[[noreturn]] void unknown_attribute(const std::string& name) {
+  fail(core::error_code::invalid_attribute_name, "Unknown Attribute " + name + ".");
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string normalize_redrive_policy(const std::string& text, bool fifo, service_impl& service) {
+  const auto invalid = [&](const std::string& reason) { fail_invalid_value("RedrivePolicy", text, reason); };
+  json policy = json::parse(text, nullptr, false);
+  if (policy.is_discarded() || !policy.is_object()) invalid("Redrive policy is not a valid JSON map.");
+  auto target = policy.find("deadLetterTargetArn");
+  if (target == policy.end() || !target->is_string()) {
+    invalid("Redrive policy does not contain mandatory attribute: deadLetterTargetArn.");
+  }
+  auto count = policy.find("maxReceiveCount");
+  if (count == policy.end()) invalid("Redrive policy does not contain mandatory attribute: maxReceiveCount.");
+  std::optional<std::int64_t> max_receive;
+  if (count->is_number_integer()) max_receive = count->get<std::int64_t>();
+  if (count->is_string()) max_receive = parse_int(count->get<std::string>());
+  if (!max_receive || *max_receive < 1 || *max_receive > 1000) {
+    invalid("Invalid value for maxReceiveCount: " +
+            (count->is_string() ? count->get<std::string>() : count->dump()) +
+            ", valid values are from 1 to 1000 both inclusive.");
+  }
+  const std::string arn = target->get<std::string>();
+  queue* dlq = service.find_queue_by_arn(arn);
+  if (!dlq) invalid("Dead letter target does not exist.");
+  if (dlq->fifo != fifo) invalid("Dead-letter queue must be same type of queue as the source.");
+  return json{{"deadLetterTargetArn", arn}, {"maxReceiveCount", *max_receive}}.dump();
+}
+
+}  // namespace
+
+std::map<std::string, std::string> default_attributes(bool fifo) {
+  std::map<std::string, std::string> out{
+      {"DelaySeconds", "0"},
+      {"MaximumMessageSize", std::to_string(max_message_bytes)},
+      {"MessageRetentionPeriod", "345600"},
+      {"ReceiveMessageWaitTimeSeconds", "0"},
+      {"VisibilityTimeout", "30"},
+      {"SqsManagedSseEnabled", "true"},
+  };
+  if (fifo) {
+    out["FifoQueue"] = "true";
+    out["ContentBasedDeduplication"] = "false";
+    out["DeduplicationScope"] = "queue";
+    out["FifoThroughputLimit"] = "perQueue";
+  }
+  return out;
+}
+
+bool is_queue_attribute_name(const std::string& name) {
+  static const std::array<std::string_view, 22> names{
+      "All",
+      "Policy",
+      "VisibilityTimeout",
+      "MaximumMessageSize",
+      "MessageRetentionPeriod",
+      "ApproximateNumberOfMessages",
+      "ApproximateNumberOfMessagesNotVisible",
+      "CreatedTimestamp",
+      "LastModifiedTimestamp",
+      "QueueArn",
+      "ApproximateNumberOfMessagesDelayed",
+      "DelaySeconds",
+      "ReceiveMessageWaitTimeSeconds",
+      "RedrivePolicy",
+      "FifoQueue",
+      "ContentBasedDeduplication",
+      "KmsMasterKeyId",
+      "KmsDataKeyReusePeriodSeconds",
+      "DeduplicationScope",
+      "FifoThroughputLimit",
+      "RedriveAllowPolicy",
+      "SqsManagedSseEnabled",
+  };
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::map<std::string, std::string> validate_attributes(
+    const std::vector<std::pair<std::string, std::string>>& given, bool fifo, service_impl& service) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : given) {
+    if (!is_queue_attribute_name(name) || name == "All" ||
+        std::find(read_only.begin(), read_only.end(), name) != read_only.end()) {
+      unknown_attribute(name);
+    }
+    if (!fifo && std::find(fifo_only.begin(), fifo_only.end(), name) != fifo_only.end()) {
+      // A standard queue may say FifoQueue=false; the other FIFO settings do not exist for it.
+      if (name == "FifoQueue" && lower(value) == "false") continue;
+      if (name == "FifoThroughputLimit" || name == "DeduplicationScope") {
+        fail(core::error_code::invalid_attribute_name,
+             "You can specify the " + name + " only when FifoQueue is set to true.");
+      }
+      unknown_attribute(name);
+    }
+    auto range = std::find_if(int_attributes.begin(), int_attributes.end(),
+                              [&](const int_range& r) { return r.name == name; });
+    if (range != int_attributes.end()) {
+      auto number = parse_int(value);
+      if (!number || *number < range->low || *number > range->high) invalid_value(name);
+      out[name] = std::to_string(*number);
+    } else if (name == "FifoQueue" || name == "ContentBasedDeduplication" || name == "SqsManagedSseEnabled") {
+      const std::string flag = lower(value);
+      if (flag != "true" && flag != "false") invalid_value(name);
+      out[name] = flag;
+    } else if (name == "DeduplicationScope") {
+      if (value != "messageGroup" && value != "queue") invalid_value(name);
+      out[name] = value;
+    } else if (name == "FifoThroughputLimit") {
+      if (value != "perQueue" && value != "perMessageGroupId") invalid_value(name);
+      out[name] = value;
+    } else if (name == "RedrivePolicy") {
+      // An empty RedrivePolicy removes it (SetQueueAttributes).
+      out[name] = value.empty() ? std::string() : normalize_redrive_policy(value, fifo, service);
+    } else if (name == "Policy" || name == "RedriveAllowPolicy") {
+      if (!value.empty()) {
+        json document = json::parse(value, nullptr, false);
+        if (document.is_discarded() || !document.is_object()) invalid_value(name);
+      }
+      out[name] = value;
+    } else {
+      out[name] = value;  // KmsMasterKeyId
+    }
+  }
+  return out;
+}
+
+json read_attributes(const queue& q, const std::vector<std::string>& names, std::int64_t now_ms) {
+  bool all = false;
+  for (const auto& name : names) {
+    if (!is_queue_attribute_name(name)) unknown_attribute(name);
+    if (name == "All") all = true;
+  }
+  std::int64_t visible = 0;
+  std::int64_t in_flight = 0;
+  std::int64_t delayed = 0;
+  for (const auto& [seq, m] : q.messages) {
+    if (m.delayed(now_ms)) {
+      ++delayed;
+    } else if (m.in_flight(now_ms)) {
+      ++in_flight;
+    } else {
+      ++visible;
+    }
+  }
+  std::map<std::string, std::string> values = q.attributes;
+  values["ApproximateNumberOfMessages"] = std::to_string(visible);
+  values["ApproximateNumberOfMessagesNotVisible"] = std::to_string(in_flight);
+  values["ApproximateNumberOfMessagesDelayed"] = std::to_string(delayed);
+  values["CreatedTimestamp"] = std::to_string(q.created_s);
+  values["LastModifiedTimestamp"] = std::to_string(q.modified_s);
+  values["QueueArn"] = q.arn();
+  json out = json::object();
+  for (const auto& [name, value] : values) {
+    if (value.empty()) continue;  // unset optional attributes (Policy, RedrivePolicy, ...)
+    if (all || std::find(names.begin(), names.end(), name) != names.end()) out[name] = value;
+  }
+  return out;
+}
+
+}  // namespace fogbank::sqs
