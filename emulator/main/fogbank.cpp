@@ -10,8 +10,10 @@
 
 #include "fogbank/core/clock.hpp"
 #include "fogbank/core/ids.hpp"
+#include "fogbank/core/scheduler.hpp"
 #include "fogbank/dynamodb/service.hpp"
 #include "fogbank/http/server.hpp"
+#include "fogbank/sqs/service.hpp"
 #include "fogbank/storage/database.hpp"
 
 #include <pthread.h>
@@ -36,7 +38,7 @@ constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 
 constexpr std::string_view main_help =
-    R"(fogbank - a local AWS emulator (DynamoDB; SQS, Lambda and API Gateway WebSockets to come)
+    R"(fogbank - a local AWS emulator (DynamoDB and SQS; Lambda and API Gateway WebSockets to come)
 
 Usage:
   fogbank serve [options]     Serve the AWS APIs on one port (see `fogbank serve --help`)
@@ -189,17 +191,27 @@ int serve(const serve_options& options) {
     return exit_failure;
   }
 
+  // Declared in dependency order, so that they are destroyed in reverse: the server, then the
+  // services, then the scheduler they schedule on, the clock and ids, and storage last.
   core::real_clock clock;
   core::id_generator ids(options.seed ? *options.seed : core::id_generator::random_seed());
+  core::scheduler scheduler(clock);
+  scheduler.start();
   dynamodb::service dynamodb(*db, clock, ids);
+  sqs::service sqs(*db, clock, scheduler, ids);
 
   http::server_options server_options;
   server_options.host = options.host;
   server_options.port = options.port;
   server_options.threads = options.threads;
-  http::server server(server_options, http::backends{&dynamodb, &ids});
+  http::backends backends;
+  backends.dynamodb = &dynamodb;
+  backends.sqs = &sqs;
+  backends.ids = &ids;
+  http::server server(server_options, backends);
   if (!server.start(&error)) {
     std::cerr << "fogbank: " << error << "\n";
+    scheduler.stop();
     return exit_failure;
   }
 
@@ -214,8 +226,12 @@ int serve(const serve_options& options) {
   }
   std::cerr << "fogbank: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM")
             << " received, shutting down\n";
+  // Stop accepting, answer pending long polls with an empty receive, let the rest finish.
   server.stop();
-  // The service, then storage, close as they go out of scope (reverse order of construction).
+  // No visibility timeout, delay or poll deadline fires from here on; messages in flight become
+  // visible again when the service is next opened on this data.
+  scheduler.stop();
+  // The services, then storage, close as they go out of scope (reverse order of construction).
   return exit_ok;
 }
 

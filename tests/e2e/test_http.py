@@ -195,7 +195,7 @@ class HealthAndRouting(ServerTestCase):
         self.assertEqual(response.status, 200)
         health = json.loads(body)
         self.assertEqual(health["status"], "running")
-        self.assertEqual(health["services"], {"dynamodb": "running"})
+        self.assertEqual(health["services"], {"dynamodb": "running", "sqs": "running"})
         self.assertEqual(health["version"], "0.1.0")
         self.assertIsInstance(health["tables"], int)
         self.assert_aws_headers(response, body)

@@ -172,21 +172,26 @@ const json_service* aws_json_front::find(std::string_view target,
   return nullptr;
 }
 
-response aws_json_front::handle(const request& req, std::string_view request_id) const {
+const json_service* aws_json_front::service_for(const request& req) const noexcept {
+  std::string_view operation;
+  return find(sv(req["X-Amz-Target"]), operation);
+}
+
+std::optional<response> aws_json_front::handle(const request& req, const reply_to& to,
+                                               reply_channel& channel) const {
   const std::string_view request_type = media_type(sv(req[bhttp::field::content_type]));
   const std::string& text = req.body();
 
   // A body in anything but JSON is not an API call at all: DynamoDB answers 404 with this exact
   // XML body (dynalite test/connection.js, "should return 404 if body but incorrect content-type").
   if (!text.empty() && request_type != plain_json && request_type != amz_json_1_0) {
-    response res =
-        make_response(req, bhttp::status::not_found, "", "<UnknownOperationException/>\n", request_id);
+    response res = make_response(to, bhttp::status::not_found, "", "<UnknownOperationException/>\n");
     res.erase(bhttp::field::content_type);
     return res;
   }
   const std::string_view content_type = response_content_type(request_type);
   const auto answer = [&](bhttp::status status, std::string body) {
-    return make_response(req, status, content_type, std::move(body), request_id);
+    return make_response(to, status, content_type, std::move(body));
   };
 
   nlohmann::json body;
@@ -238,26 +243,79 @@ response aws_json_front::handle(const request& req, std::string_view request_id)
 
   call_context context;
   if (!auth.scope.region.empty()) context.region = auth.scope.region;
-  context.request_id = std::string(request_id);
+  context.request_id = to.request_id;
+  if (service->dispatch_async) {
+    context.endpoint = endpoint_of(req, "http://localhost:4566");
+    return dispatch_later(*service, operation, body, context, to, content_type, channel);
+  }
   try {
     nlohmann::json result = service->dispatch(operation, body, context);
     if (result.is_null()) result = nlohmann::json::object();
     return answer(bhttp::status::ok, dump(result));
   } catch (const core::aws_error& error) {
-    return answer(static_cast<bhttp::status>(error.http_status()),
-                  error_body(error, service->error_namespace));
+    return error_response(service->error_namespace, service->query_compatible, error, to, content_type);
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const std::exception& e) {
-    log_error("internal error in " + std::string(sv(req["X-Amz-Target"])) + " (request " +
-              std::string(request_id) + "): " + e.what());
+    log_error("internal error in " + std::string(sv(req["X-Amz-Target"])) + " (request " + to.request_id +
+              "): " + e.what());
   } catch (...) {
-    log_error("internal error in " + std::string(sv(req["X-Amz-Target"])) + " (request " +
-              std::string(request_id) + "): unknown exception");
+    log_error("internal error in " + std::string(sv(req["X-Amz-Target"])) + " (request " + to.request_id +
+              "): unknown exception");
   }
   return answer(bhttp::status::internal_server_error,
                 error_body(core::aws_error(error_code::internal_failure, "Internal server error"),
                            service->error_namespace));
+}
+
+response aws_json_front::error_response(std::string_view error_namespace, bool query_compatible,
+                                        const core::aws_error& error, const reply_to& to,
+                                        std::string_view content_type) {
+  response res = make_response(to, static_cast<bhttp::status>(error.http_status()), content_type,
+                               error_body(error, error_namespace));
+  if (query_compatible) {
+    const core::error_type& row = core::describe(error.code());
+    const std::string_view code = row.query_code.empty() ? row.name : row.query_code;
+    const std::string_view fault = error.http_status() >= 500 ? "Receiver" : "Sender";
+    res.set("x-amzn-query-error", std::string(code) + ";" + std::string(fault));
+  }
+  return res;
+}
+
+std::optional<response> aws_json_front::dispatch_later(const json_service& service,
+                                                       std::string_view operation, const nlohmann::json& body,
+                                                       const call_context& context, const reply_to& to,
+                                                       std::string_view content_type,
+                                                       reply_channel& channel) {
+  std::shared_ptr<deferred_reply> reply = channel.defer();
+  // Only a long poll outlives its dispatch(); a server that stops meanwhile answers it with the
+  // empty receive the poll would have ended with.
+  reply->set_fallback(
+      [to, content_type] { return make_response(to, bhttp::status::ok, content_type, "{}"); });
+  // The completion may outlive this front (a long poll the service still holds at shutdown):
+  // it keeps copies of what it needs.
+  service.dispatch_async(
+      operation, body, context,
+      [reply, to, content_type, error_namespace = service.error_namespace,
+       query_compatible = service.query_compatible](call_result result) {
+        // Runs on whichever thread completes the call; builds the response there and leaves the
+        // writing to the session's strand.
+        try {
+          if (result.error) {
+            reply->complete(
+                error_response(error_namespace, query_compatible, *result.error, to, content_type));
+            return;
+          }
+          if (result.body.is_null()) result.body = nlohmann::json::object();
+          reply->complete(make_response(to, bhttp::status::ok, content_type, dump(result.body)));
+        } catch (...) {
+          reply->complete(
+              make_response(to, bhttp::status::internal_server_error, content_type,
+                            error_body(core::aws_error(error_code::internal_failure, "Internal server error"),
+                                       error_namespace)));
+        }
+      });
+  return reply->take_if_ready();
 }
 
 }  // namespace fogbank::http

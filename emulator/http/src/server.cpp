@@ -4,6 +4,7 @@
 #include "router.hpp"
 #include "session.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -119,6 +121,9 @@ struct server::impl {
   router router_;
   session_registry registry;
   net::io_context ioc;
+  // Keeps run() going while nothing is pending on a socket: a session waiting for a long poll's
+  // answer has no operation in the io_context, and the answer is posted to it later.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::shared_ptr<listener> accept;
   std::vector<std::thread> threads;
   bool started = false;
@@ -164,6 +169,7 @@ bool server::start(std::string* error) {
     return false;
   }
   impl_->accept->run();
+  impl_->work.emplace(impl_->ioc.get_executor());
 
   const int thread_count = std::max(1, impl_->options.threads);
   impl_->threads.reserve(static_cast<std::size_t>(thread_count));
@@ -200,6 +206,7 @@ void server::stop() {
   }
   // With the acceptor closed and the sessions gone, run() is out of work and returns on its
   // own; stop() also cuts off whatever outlived the grace period.
+  impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();

@@ -94,6 +94,9 @@ void session::on_shutdown() {
   // response carries `Connection: close`.
   if (phase_ == phase::reading_header && parser_ && !parser_->got_some() && buffer_.size() == 0)
     stream_.cancel();
+  // A long poll would hold shutdown for up to 20 s: answer it now with an empty receive. Its
+  // response arrives through on_response like any other.
+  if (phase_ == phase::dispatching && pending_) pending_->abandon();
   // Swallowing a refused body is a courtesy that shutdown does not wait for.
   if (phase_ == phase::draining && !response_) stream_.cancel();
 }
@@ -137,8 +140,32 @@ void session::do_read_body() {
 
 void session::on_read_body(beast::error_code ec, std::size_t) {
   if (ec) return on_read_failed(ec);
-  response res = router_.handle(parser_->get());
+  phase_ = phase::dispatching;
+  // The request outlives the parser: a deferred answer may still read it (nothing else touches
+  // it until on_response).
+  request_.emplace(parser_->release());
   parser_.reset();
+  std::optional<response> res = router_.handle(*request_, *this);
+  if (!res) {
+    // Answered later, through the reply taken from defer(); at once if the server is stopping.
+    if (stopping_ && pending_) pending_->abandon();
+    return;
+  }
+  on_response(std::move(*res));
+}
+
+std::shared_ptr<deferred_reply> session::defer() {
+  pending_ = std::make_shared<deferred_reply>([self = shared_from_this()](response res) {
+    // Any thread: the session's state belongs to its strand.
+    net::post(self->stream_.get_executor(),
+              [self, res = std::move(res)]() mutable { self->on_response(std::move(res)); });
+  });
+  return pending_;
+}
+
+void session::on_response(response res) {
+  pending_.reset();
+  request_.reset();
   if (stopping_) res.keep_alive(false);
   do_write(std::move(res));
 }

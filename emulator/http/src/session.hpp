@@ -5,7 +5,14 @@
 // its own strand, do_x/on_x pairs, a body limit and a deadline on every read and write. One
 // request at a time: a pipelined request waits in the buffer until the previous response is
 // written.
+//
+// A request the router cannot answer at once (an SQS long poll) leaves the session in
+// `dispatching` with no operation pending on the socket and no timer running; the deferred reply
+// holds the session alive and posts the response back onto its strand (on_response), from
+// whichever thread the service completes on. shutdown() abandons such a reply, which answers
+// at once with the operation's empty result.
 
+#include "call.hpp"
 #include "router.hpp"
 #include "wire.hpp"
 
@@ -47,7 +54,7 @@ class session_registry {
   bool closing_ = false;
 };
 
-class session : public std::enable_shared_from_this<session> {
+class session : public std::enable_shared_from_this<session>, private reply_channel {
  public:
   // `socket` must have been accepted onto its own strand.
   session(boost::asio::ip::tcp::socket&& socket, router& router, session_registry& registry,
@@ -63,7 +70,10 @@ class session : public std::enable_shared_from_this<session> {
   void shutdown();
 
  private:
-  enum class phase { reading_header, reading_body, writing, draining, closed };
+  enum class phase { reading_header, reading_body, dispatching, writing, draining, closed };
+
+  // reply_channel: the reply for the request being dispatched. Called on the strand.
+  std::shared_ptr<deferred_reply> defer() override;
 
   void do_read();
   void on_read_header(boost::beast::error_code ec, std::size_t bytes);
@@ -71,6 +81,7 @@ class session : public std::enable_shared_from_this<session> {
   void do_read_body();
   void on_read_body(boost::beast::error_code ec, std::size_t bytes);
   void on_read_failed(boost::beast::error_code ec);
+  void on_response(response res);
   void do_write(response res);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);
   void do_drain();
@@ -81,6 +92,8 @@ class session : public std::enable_shared_from_this<session> {
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<request> request_;                              // while it is being dispatched
+  std::shared_ptr<deferred_reply> pending_;                     // its reply, if deferred
   std::optional<response> response_;                            // the one outstanding write
   std::optional<bhttp::response<bhttp::empty_body>> continue_;  // "100 Continue", while it is written
   std::vector<char> drain_;

@@ -33,11 +33,26 @@ inline constexpr std::string_view plain_json = "application/json";
 // The media type of a Content-Type value: "application/json; charset=utf-8" -> "application/json".
 std::string_view media_type(std::string_view content_type) noexcept;
 
-// A response to `req` with `status`, `content_type` and `body`, keep-alive as the request
-// asked, carrying `x-amzn-RequestId: request_id` and `x-amz-crc32` (the SDKs verify the
-// CRC32 of DynamoDB response bodies and retry on a mismatch).
-response make_response(const request& req, bhttp::status status, std::string_view content_type,
-                       std::string body, std::string_view request_id);
+// What a response needs from its request, kept apart from it so that a response can be made
+// after the request is gone (a deferred reply).
+struct reply_to {
+  unsigned version = 11;
+  bool keep_alive = true;
+  bool cors = false;  // the request carried an Origin header (a browser SDK)
+  std::string request_id;
+};
+
+reply_to reply_to_of(const request& req, std::string request_id);
+
+// A response with `status`, `content_type` and `body`, keep-alive as the request asked,
+// carrying `x-amzn-RequestId` and `x-amz-crc32` (the SDKs verify the CRC32 of DynamoDB response
+// bodies and retry on a mismatch), and CORS headers for a browser's request.
+response make_response(const reply_to& to, bhttp::status status, std::string_view content_type,
+                       std::string body);
+
+// "http://" and the Host header the client addressed ("http://localhost:4566"), or `fallback`
+// when there is none.
+std::string endpoint_of(const request& req, std::string_view fallback);
 
 // The decimal zlib CRC32 of `body`, as DynamoDB's x-amz-crc32 header gives it.
 std::string crc32_decimal(std::string_view body);

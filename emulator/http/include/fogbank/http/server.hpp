@@ -1,8 +1,13 @@
 #pragma once
 // The HTTP front end: one port that speaks the AWS wire protocols and hands each decoded request
-// to a service's dispatch(). Requests are routed by `X-Amz-Target` (DynamoDB's JSON protocol
-// today; DynamoDB Streams and SQS plug into the same table). `GET /_fogbank/health` reports
-// status. Boost.Beast and Asio stay behind this header.
+// to a service's dispatch(). Requests are routed by `X-Amz-Target` (the JSON protocol: DynamoDB,
+// and SQS as current SDKs speak it) or by a form body's `Action` (the query protocol: SQS as
+// older SDKs and AWS CLI v2 speak it). `GET /_fogbank/health` reports status. Boost.Beast and
+// Asio stay behind this header.
+//
+// A call may be answered after the service's dispatch() has returned (an SQS long poll, up to
+// 20 s): no server thread waits for it, and the connection keeps its place in line (the next
+// pipelined request is read only after that answer is written).
 
 #include <chrono>
 #include <cstddef>
@@ -15,6 +20,9 @@ namespace fogbank::core {
 class id_generator;
 }
 namespace fogbank::dynamodb {
+class service;
+}
+namespace fogbank::sqs {
 class service;
 }
 
@@ -35,17 +43,22 @@ struct server_options {
   std::size_t body_limit = 16 * 1024 * 1024;
   // Largest request header block accepted.
   std::uint32_t header_limit = 64 * 1024;
-  // How long a keep-alive connection may sit without starting a request.
+  // How long a keep-alive connection may sit without starting a request. Well above SQS's
+  // longest poll (20 s), so that a client polling in a loop keeps its connection.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds{120}};
   // How long one request may take to arrive once it has started, and one response to be sent.
+  // The time a service takes to answer (a long poll) is not counted: no timer runs meanwhile.
   std::chrono::milliseconds io_timeout{std::chrono::seconds{60}};
   // On stop(), how long in-flight requests get to finish before connections are dropped.
+  // Pending long polls do not wait for it: they are answered at once with an empty receive.
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds{10}};
 };
 
 // The services requests are dispatched to. Each must outlive the server.
 struct backends {
   dynamodb::service* dynamodb = nullptr;
+  // SQS over both the JSON and the query protocol; null leaves SQS unserved.
+  sqs::service* sqs = nullptr;
   // Request ids (`x-amzn-RequestId`).
   core::id_generator* ids = nullptr;
 };
@@ -66,9 +79,11 @@ class server {
   // The port actually bound (meaningful after a successful start()).
   std::uint16_t port() const noexcept;
 
-  // Stops accepting, closes idle keep-alive connections, lets requests in flight finish and
-  // their responses go out (up to shutdown_grace), then joins the threads. Idempotent. Must not
-  // be called from a server thread (i.e. from inside a service's dispatch()).
+  // Stops accepting, closes idle keep-alive connections, answers pending long polls with an
+  // empty receive, lets other requests in flight finish and their responses go out (up to
+  // shutdown_grace), then joins the threads. Idempotent. Must not be called from a server
+  // thread (i.e. from inside a service's dispatch()). A service may still complete a call after
+  // stop() (a long poll it was holding): that answer is dropped.
   void stop();
 
  private:
