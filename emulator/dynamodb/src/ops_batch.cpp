@@ -167,7 +167,7 @@ json service_impl::batch_write_item(const json& request, const request_context&)
   }
 
   std::lock_guard lock(write_mutex_);
-  storage::write_batch batch;
+  item_batch batch;
   std::map<std::string, double> units;
   for (const auto& write : writes) {
     write_result result = evaluate_write(write, read_item(*write.table, write.storage_key));
@@ -267,7 +267,7 @@ json service_impl::transact_write_items(const json& request, const request_conte
         "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]",
         {{"CancellationReasons", reasons}});
   }
-  storage::write_batch batch;
+  item_batch batch;
   for (std::size_t i = 0; i < writes.size(); ++i) {
     if (writes[i].kind == write_kind::check) continue;
     const auto& result = results[i];

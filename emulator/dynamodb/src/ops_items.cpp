@@ -18,7 +18,7 @@ write_result execute(service_impl& service, const write_request& write) {
   std::lock_guard lock(service.write_mutex_);
   write_result result = evaluate_write(write, service.read_item(*write.table, write.storage_key));
   if (result.old_item || result.new_item) {
-    storage::write_batch batch;
+    item_batch batch;
     service.stage_item(batch, *write.table, result.old_item ? &*result.old_item : nullptr,
                        result.new_item ? &*result.new_item : nullptr);
     service.commit(batch);

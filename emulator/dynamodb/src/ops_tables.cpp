@@ -50,14 +50,13 @@ json service_impl::create_table(const json& request, const request_context& cont
   for (auto& index : table->indexes) index.id = allocate_id();
   table->table_id = ids_.uuid();
   table->creation_time = clock_.epoch_seconds();
-  if (!table->stream_specification.is_null()) {
-    // The stream label is the stream's creation time in ISO 8601, as DynamoDB reports it.
-    table->stream_label = core::format_iso8601_millis(clock_.now());
-  }
   storage::write_batch batch;
+  std::shared_ptr<stream_info> stream;
+  if (!table->stream_specification.is_null()) stream = open_stream(batch, *table, context);
   stage_table(batch, *table);
   commit(batch);
   json description = describe(*table, describe_for(context));
+  if (stream) publish_stream(std::move(stream));
   publish_table(std::move(table));
   return {{"TableDescription", description}};
 }
@@ -144,7 +143,11 @@ json service_impl::delete_table(const json& request, const request_context& cont
     erase_prefix(db_, batch, storage::column::index_entries, prefix);
   }
   batch.erase(storage::column::meta, "table/" + table->name);
+  // The stream outlives its table: readable, DISABLED, for the retention period.
+  std::shared_ptr<stream_info> stream;
+  if (table->stream_id != 0) stream = close_stream(batch, *table);
   commit(batch);
+  if (stream) publish_stream(std::move(stream));
   {
     std::unique_lock catalog_lock(catalog_mutex_);
     tables_.erase(table->name);
@@ -189,24 +192,45 @@ json service_impl::update_table(const json& request, const request_context& cont
     table->deletion_protection = protection->get<bool>();
     changed = true;
   }
+  // Enabling opens a new stream (new label and ARN); a view type cannot change in place: disable,
+  // then enable. Messages as DynamoDB words them (recorded against the service by the
+  // ack-api-quirks DDB-TABLE-050 finding).
+  enum class stream_action { none, enable, disable };
+  stream_action stream_change = stream_action::none;
   if (const json* stream = find_member(request, "StreamSpecification")) {
-    if (!stream->is_object() || !stream->contains("StreamEnabled")) {
+    if (!stream->is_object() || !stream->contains("StreamEnabled") ||
+        !(*stream)["StreamEnabled"].is_boolean()) {
       throw_validation(null_member_message("streamSpecification.streamEnabled"));
     }
     const bool enable = (*stream)["StreamEnabled"].get<bool>();
-    if (enable && !table->stream_label.empty()) {
-      throw_validation("Table already has an enabled stream: " + table_arn(*table, describe_for(context)) +
-                       "/stream/" + table->stream_label);
+    const bool has_view = find_member(*stream, "StreamViewType") != nullptr;
+    if (enable && !has_view) {
+      throw_validation(
+          "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is "
+          "required");
     }
-    if (!enable && table->stream_label.empty()) {
-      throw_validation("Table already has no enabled stream");  // unconfirmed wording
+    if (!enable && has_view) {
+      throw_validation(
+          "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType "
+          "must not be specified");
     }
     if (enable) {
-      table->stream_specification = *stream;
-      table->stream_label = core::format_iso8601_millis(clock_.now());
+      optional_enum(*stream, "StreamViewType", "streamSpecification.streamViewType",
+                    {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"}, "");
+    }
+    if (enable && table->stream_id != 0) {
+      throw_validation("Table already has an enabled stream: TableName: " + table->name);
+    }
+    if (!enable && table->stream_id == 0) {
+      throw_validation("Table has no stream to disable: TableName: " + table->name);
+    }
+    if (enable) {
+      table->stream_specification = {{"StreamEnabled", true},
+                                     {"StreamViewType", (*stream)["StreamViewType"]}};
+      stream_change = stream_action::enable;
     } else {
       table->stream_specification = nullptr;
-      table->stream_label.clear();
+      stream_change = stream_action::disable;
     }
     changed = true;
   }
@@ -290,11 +314,19 @@ json service_impl::update_table(const json& request, const request_context& cont
       }
     }
   }
+  std::shared_ptr<stream_info> stream;
+  if (stream_change == stream_action::enable) {
+    stream = open_stream(batch, *table, context);
+  } else if (stream_change == stream_action::disable) {
+    stream = close_stream(batch, *table);
+    table->stream_id = 0;
+  }
   stage_table(batch, *table);
   commit(batch);
   describe_context described = describe_for(context);
   std::tie(described.item_count, described.size_bytes) = measure(*table);
   json description = describe(*table, described);
+  if (stream) publish_stream(std::move(stream));
   publish_table(std::move(table));
   return {{"TableDescription", description}};
 }

@@ -1,6 +1,7 @@
 #include "fogbank/dynamodb/service.hpp"
 
 #include "attribute_value.hpp"
+#include "fogbank/core/scheduler.hpp"
 #include "fogbank/storage/key_encoding.hpp"
 #include "item_keys.hpp"
 #include "service_impl.hpp"
@@ -27,6 +28,7 @@ constexpr std::array operations{
     operation_entry{"DescribeEndpoints", &service_impl::describe_endpoints},
     operation_entry{"DescribeLimits", &service_impl::describe_limits},
     operation_entry{"DescribeTable", &service_impl::describe_table},
+    operation_entry{"DescribeTimeToLive", &service_impl::describe_time_to_live},
     operation_entry{"GetItem", &service_impl::get_item},
     operation_entry{"ListTables", &service_impl::list_tables},
     operation_entry{"ListTagsOfResource", &service_impl::list_tags_of_resource},
@@ -39,12 +41,27 @@ constexpr std::array operations{
     operation_entry{"UntagResource", &service_impl::untag_resource},
     operation_entry{"UpdateItem", &service_impl::update_item},
     operation_entry{"UpdateTable", &service_impl::update_table},
+    operation_entry{"UpdateTimeToLive", &service_impl::update_time_to_live},
 };
 static_assert(std::is_sorted(operations.begin(), operations.end(),
                              [](const auto& a, const auto& b) { return a.name < b.name; }),
               "operations must be sorted by name");
 
 const char* const table_key_prefix = "table/";
+const char* const stream_key_prefix = "stream/";
+// The last stream sequence number handed out, as decimal text.
+const char* const sequence_key = "stream_sequence";
+
+// Items compare as DynamoDB compares values: a write that changes nothing but the order of a
+// set or the spelling of a number ("1.0" for "1") leaves the item as it was.
+bool same_item(const json& a, const json& b) {
+  if (a.size() != b.size()) return false;
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    auto other = b.find(it.key());
+    if (other == b.end() || !values_equal(*it, *other)) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -77,6 +94,18 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
     for (const auto& index : table->indexes) next_id_ = std::max(next_id_, index.id + 1);
     tables_[table->name] = std::move(table);
   }
+  range.lower = stream_key_prefix;
+  range.upper = storage::key::prefix_successor(stream_key_prefix);
+  for (auto it = db_.scan(storage::column::meta, range); it->valid(); it->next()) {
+    auto stream = std::make_shared<stream_info>(stream_from_storage_json(json::parse(it->value())));
+    next_id_ = std::max(next_id_, stream->id + 1);
+    streams_[stream->id] = std::move(stream);
+  }
+  std::string sequence;
+  if (db_.get(storage::column::meta, sequence_key, &sequence).is_ok()) {
+    last_sequence_ = std::stoull(sequence);
+  }
+  committed_sequence_ = last_sequence_;
 }
 
 table_ptr service_impl::find_table_or_null(std::string_view name) const {
@@ -121,26 +150,47 @@ std::optional<json> service_impl::read_item(const table_info& table, const std::
   return decode_item(bytes);
 }
 
-void service_impl::stage_item(storage::write_batch& batch, const table_info& table, const json* old_item,
-                              const json* new_item) const {
+void service_impl::stage_item(item_batch& batch, const table_info& table, const json* old_item,
+                              const json* new_item, change_origin origin) {
   const json* any = new_item ? new_item : old_item;
   if (!any) return;
   const std::string key = item_storage_key(table, *any);
   if (new_item) {
-    batch.put(storage::column::items, key, encode_item(*new_item));
+    batch.storage.put(storage::column::items, key, encode_item(*new_item));
   } else {
-    batch.erase(storage::column::items, key);
+    batch.storage.erase(storage::column::items, key);
   }
   for (const auto& index : table.indexes) {
     std::optional<std::string> old_entry =
         old_item ? index_storage_key(table, index, *old_item) : std::nullopt;
     std::optional<std::string> new_entry =
         new_item ? index_storage_key(table, index, *new_item) : std::nullopt;
-    if (old_entry && old_entry != new_entry) batch.erase(storage::column::index_entries, *old_entry);
+    if (old_entry && old_entry != new_entry) batch.storage.erase(storage::column::index_entries, *old_entry);
     if (new_entry) {
-      batch.put(storage::column::index_entries, *new_entry,
-                encode_item(project_for_index(table, index, *new_item)));
+      batch.storage.put(storage::column::index_entries, *new_entry,
+                        encode_item(project_for_index(table, index, *new_item)));
     }
+  }
+
+  // The stream record. `table` may predate an UpdateTable that changed the stream since the
+  // request was parsed: the catalog's current definition decides.
+  if (old_item && new_item && same_item(*old_item, *new_item)) return;  // DynamoDB writes no record
+  const table_ptr current = find_table_or_null(table.name);
+  if (!current || current->id != table.id || current->stream_id == 0) return;
+  const stream_ptr stream = find_stream_or_null(current->stream_id);
+  if (!stream || !stream->enabled) return;
+  const std::uint64_t sequence = ++last_sequence_;
+  const std::int64_t now_ms = clock_.epoch_millis();
+  std::string event_id = ids_.uuid();
+  std::erase(event_id, '-');  // AWS's eventIDs are 32 hex digits
+  json record = make_stream_record(*stream, *current, old_item, new_item, sequence, now_ms,
+                                   std::move(event_id), origin);
+  batch.storage.put(storage::column::streams, stream_record_key(stream->id, sequence),
+                    encode_stream_record(now_ms, record));
+  batch.storage.put(storage::column::meta, sequence_key, std::to_string(sequence));
+  if (has_subscribers_.load()) {
+    batch.records.push_back(
+        {stream->table_name, stream_arn(stream->region, stream->account_id, *stream), std::move(record)});
   }
 }
 
@@ -148,6 +198,17 @@ void service_impl::commit(storage::write_batch& batch) {
   auto status = db_.write(batch);
   if (!status.is_ok()) {
     throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + status.message());
+  }
+}
+
+void service_impl::commit(item_batch& batch) {
+  if (batch.storage.empty()) return;
+  commit(batch.storage);
+  committed_sequence_ = last_sequence_;
+  if (!batch.records.empty()) {
+    std::lock_guard lock(pending_mutex_);
+    for (auto& record : batch.records) pending_.push_back(std::move(record));
+    batch.records.clear();
   }
 }
 
@@ -176,7 +237,9 @@ describe_context service_impl::describe_for(const request_context& context) cons
 service::service(storage::database& db, core::clock& clock, core::id_generator& ids)
     : impl_(std::make_unique<service_impl>(db, clock, ids)) {}
 
-service::~service() = default;
+service::~service() {
+  impl_->stop_sweeper();
+}
 
 nlohmann::json service::dispatch(std::string_view operation, const nlohmann::json& request,
                                  const request_context& context) {
@@ -190,6 +253,11 @@ nlohmann::json service::dispatch(std::string_view operation, const nlohmann::jso
     throw core::aws_error(core::error_code::serialization,
                           "Start of structure or map found where not expected");
   }
+  // Stream records of this call's writes go to subscribers once it is done, whatever the outcome.
+  struct deliver_on_exit {
+    service_impl& impl;
+    ~deliver_on_exit() { impl.deliver_pending(); }
+  } deliver{*impl_};
   try {
     return (impl_.get()->*handler)(request, context);
   } catch (const core::aws_error&) {
@@ -203,6 +271,72 @@ nlohmann::json service::dispatch(std::string_view operation, const nlohmann::jso
 std::size_t service::table_count() const {
   std::shared_lock lock(impl_->catalog_mutex_);
   return impl_->tables_.size();
+}
+
+std::uint64_t service::subscribe_stream(std::string_view table_name, stream_callback on_record) {
+  auto entry = std::make_shared<const service_impl::subscriber>(
+      service_impl::subscriber{std::string(table_name), std::move(on_record)});
+  std::lock_guard lock(impl_->subscribers_mutex_);
+  const std::uint64_t id = impl_->next_subscription_++;
+  impl_->subscribers_[id] = std::move(entry);
+  impl_->has_subscribers_ = true;
+  return id;
+}
+
+bool service::unsubscribe_stream(std::uint64_t subscription) {
+  std::lock_guard lock(impl_->subscribers_mutex_);
+  const bool found = impl_->subscribers_.erase(subscription) > 0;
+  impl_->has_subscribers_ = !impl_->subscribers_.empty();
+  return found;
+}
+
+std::size_t service::expire_now() {
+  struct deliver_on_exit {
+    service_impl& impl;
+    ~deliver_on_exit() { impl.deliver_pending(); }
+  } deliver{*impl_};
+  const std::size_t deleted = impl_->expire_items();
+  impl_->trim_streams();
+  return deleted;
+}
+
+// The sweeper's schedule: shared between the service and its scheduler entries, so an entry
+// that runs after the service stopped it (or is gone) does nothing.
+struct service_impl::sweeper {
+  std::mutex mutex;
+  bool stopped = false;
+  core::scheduler* scheduler = nullptr;
+  core::scheduler::entry_id entry = 0;
+  std::chrono::milliseconds interval{0};
+};
+
+void service_impl::stop_sweeper() {
+  if (!sweeper_) return;
+  std::lock_guard lock(sweeper_->mutex);  // waits for a sweep in progress
+  sweeper_->stopped = true;
+  sweeper_->scheduler->cancel(sweeper_->entry);
+  sweeper_.reset();
+}
+
+void service::start_ttl_sweeper(core::scheduler& scheduler, std::chrono::milliseconds interval) {
+  impl_->stop_sweeper();
+  auto state = std::make_shared<service_impl::sweeper>();
+  state->scheduler = &scheduler;
+  state->interval = std::max(interval, std::chrono::milliseconds(1));
+  impl_->sweeper_ = state;
+  // Each entry sweeps and schedules the next: one pending entry at a time, `interval` apart.
+  struct sweep_task {
+    std::shared_ptr<service_impl::sweeper> state;
+    service* owner;
+    void operator()() const {
+      std::lock_guard lock(state->mutex);
+      if (state->stopped) return;
+      owner->expire_now();
+      state->entry = state->scheduler->schedule_after(state->interval, *this);
+    }
+  };
+  std::lock_guard lock(state->mutex);
+  state->entry = scheduler.schedule_after(state->interval, sweep_task{state, this});
 }
 
 }  // namespace fogbank::dynamodb

@@ -7,21 +7,39 @@
 #include "fogbank/core/ids.hpp"
 #include "fogbank/dynamodb/service.hpp"
 #include "fogbank/storage/database.hpp"
+#include "stream_model.hpp"
 #include "table_model.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 namespace fogbank::dynamodb {
 
 using json = nlohmann::json;
 using table_ptr = std::shared_ptr<const table_info>;
+using stream_ptr = std::shared_ptr<const stream_info>;
+
+// One API write's storage batch together with the stream records staged into it, which are
+// handed to subscribers once the batch is written.
+struct item_batch {
+  struct staged_record {
+    std::string table_name;
+    std::string arn;
+    json record;
+  };
+  storage::write_batch storage;
+  std::vector<staged_record> records;
+};
 
 // DynamoDB's item size limit.
 inline constexpr std::size_t max_item_bytes = 400 * 1024;
@@ -53,13 +71,43 @@ class service_impl {
   std::optional<json> read_item(const table_info& table, const std::string& storage_key,
                                 const storage::snapshot* at = nullptr) const;
   // Adds to `batch` everything that replacing `old_item` by `new_item` (either may be null)
-  // changes: the item itself and its index entries.
-  void stage_item(storage::write_batch& batch, const table_info& table, const json* old_item,
-                  const json* new_item) const;
+  // changes: the item itself, its index entries and, when the table has a stream and the item
+  // really changes, its stream record (with the next sequence number). Requires write_mutex_.
+  void stage_item(item_batch& batch, const table_info& table, const json* old_item, const json* new_item,
+                  change_origin origin = change_origin::client);
   void commit(storage::write_batch& batch);
+  // Writes the batch, then queues its stream records for subscribers. Requires write_mutex_.
+  void commit(item_batch& batch);
   // Item count and total size of a table, by scanning it.
   std::pair<std::int64_t, std::int64_t> measure(const table_info& table) const;
   describe_context describe_for(const request_context& context) const;
+
+  // ---- streams (stream_catalog.cpp) ----
+  stream_ptr find_stream_or_null(std::uint32_t stream_id) const;
+  // The stream a StreamArn names; throws ResourceNotFoundException (or ValidationException for
+  // something that is not a stream ARN).
+  stream_ptr find_stream_by_arn(const std::string& arn) const;
+  std::vector<stream_ptr> all_streams() const;
+  // Persists `stream` (in `batch`) and publishes it once `publish_stream` is called.
+  void stage_stream(storage::write_batch& batch, const stream_info& stream) const;
+  void publish_stream(std::shared_ptr<stream_info> stream);
+  // Starts a new stream for `table` (whose stream_specification is set): a fresh id and label,
+  // persisted in `batch`; sets table.stream_id and table.stream_label. Requires write_mutex_.
+  std::shared_ptr<stream_info> open_stream(storage::write_batch& batch, table_info& table,
+                                           const request_context& context);
+  // Closes the table's current stream (DISABLED, with its last sequence number), in `batch`.
+  std::shared_ptr<stream_info> close_stream(storage::write_batch& batch, const table_info& table);
+  // Removes records older than the retention period and forgets streams disabled longer than
+  // that. Takes write_mutex_.
+  void trim_streams();
+  // Hands queued records to subscribers, in sequence order. Never called with write_mutex_ held.
+  void deliver_pending();
+  // The last sequence number whose batch has been written (LATEST iterators start after it).
+  std::uint64_t committed_sequence() const { return committed_sequence_.load(); }
+
+  // ---- time to live (ops_ttl.cpp) ----
+  // Deletes every expired item of every table with TTL enabled; returns how many.
+  std::size_t expire_items();
 
   // ---- operations ----
   json create_table(const json& request, const request_context& context);
@@ -86,6 +134,9 @@ class service_impl {
   json transact_write_items(const json& request, const request_context& context);
   json transact_get_items(const json& request, const request_context& context);
 
+  json update_time_to_live(const json& request, const request_context& context);
+  json describe_time_to_live(const json& request, const request_context& context);
+
   storage::database& db_;
   core::clock& clock_;
   core::id_generator& ids_;
@@ -98,6 +149,30 @@ class service_impl {
   mutable std::shared_mutex catalog_mutex_;
   std::map<std::string, table_ptr, std::less<>> tables_;
   std::uint32_t next_id_ = 1;
+  std::map<std::uint32_t, stream_ptr> streams_;  // guarded by catalog_mutex_
+
+  // The last stream sequence number handed out (guarded by write_mutex_; persisted in the meta
+  // column with every batch that uses one) and the last one written.
+  std::uint64_t last_sequence_ = 0;
+  std::atomic<std::uint64_t> committed_sequence_{0};
+
+  // In-process stream subscribers (service::subscribe_stream) and the records waiting for them.
+  struct subscriber {
+    std::string table_name;
+    std::function<void(const json&)> callback;
+  };
+  std::mutex subscribers_mutex_;
+  std::map<std::uint64_t, std::shared_ptr<const subscriber>> subscribers_;
+  std::uint64_t next_subscription_ = 1;
+  std::atomic<bool> has_subscribers_{false};
+  std::mutex pending_mutex_;
+  std::deque<item_batch::staged_record> pending_;  // in sequence order
+  std::mutex delivery_mutex_;                      // one thread delivers at a time
+
+  // The TTL sweeper's schedule (service::start_ttl_sweeper), if started.
+  struct sweeper;
+  std::shared_ptr<sweeper> sweeper_;
+  void stop_sweeper();
 
   // TransactWriteItems ClientRequestToken -> (request, time) for the 10-minute idempotency window.
   struct token_record {

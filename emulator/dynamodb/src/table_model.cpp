@@ -418,6 +418,9 @@ json to_storage_json(const table_info& table) {
           {"provisioned_throughput", table.provisioned_throughput},
           {"stream_specification", table.stream_specification},
           {"stream_label", table.stream_label},
+          {"stream_id", table.stream_id},
+          {"ttl_attribute", table.ttl_attribute},
+          {"ttl_enabled", table.ttl_enabled},
           {"tags", table.tags},
           {"creation_time", table.creation_time},
           {"deletion_protection", table.deletion_protection}};
@@ -448,6 +451,9 @@ table_info from_storage_json(const json& stored) {
   table.provisioned_throughput = stored.at("provisioned_throughput");
   table.stream_specification = stored.at("stream_specification");
   table.stream_label = stored.value("stream_label", std::string());
+  table.stream_id = stored.value("stream_id", std::uint32_t{0});
+  table.ttl_attribute = stored.value("ttl_attribute", std::string());
+  table.ttl_enabled = stored.value("ttl_enabled", false);
   table.tags = stored.at("tags");
   table.creation_time = stored.at("creation_time").get<double>();
   table.deletion_protection = stored.value("deletion_protection", false);
@@ -456,12 +462,13 @@ table_info from_storage_json(const json& stored) {
 
 // ---- DescribeTable -------------------------------------------------------------------------------
 
-namespace {
 json key_schema_json(const key_schema& keys) {
   json out = json::array({{{"AttributeName", keys.hash}, {"KeyType", "HASH"}}});
   if (keys.range) out.push_back({{"AttributeName", *keys.range}, {"KeyType", "RANGE"}});
   return out;
 }
+
+namespace {
 
 json throughput_description(const json& throughput) {
   if (throughput.is_null()) {
@@ -516,12 +523,11 @@ json describe(const table_info& table, const describe_context& context) {
   }
   if (!globals.empty()) out["GlobalSecondaryIndexes"] = globals;
   if (!locals.empty()) out["LocalSecondaryIndexes"] = locals;
-  if (!table.stream_specification.is_null()) {
-    out["StreamSpecification"] = table.stream_specification;
-    if (!table.stream_label.empty()) {
-      out["LatestStreamLabel"] = table.stream_label;
-      out["LatestStreamArn"] = arn + "/stream/" + table.stream_label;
-    }
+  if (!table.stream_specification.is_null()) out["StreamSpecification"] = table.stream_specification;
+  // The latest stream's label and ARN linger after it is disabled (StreamSpecification does not).
+  if (!table.stream_label.empty()) {
+    out["LatestStreamLabel"] = table.stream_label;
+    out["LatestStreamArn"] = arn + "/stream/" + table.stream_label;
   }
   return out;
 }

@@ -43,8 +43,11 @@ struct table_info {
   json provisioned_throughput;  // {ReadCapacityUnits, WriteCapacityUnits}
   json stream_specification;    // as given, null when absent
   std::string stream_label;     // set while a stream is enabled
-  json tags = json::array();    // [{Key, Value}]
-  double creation_time = 0;     // epoch seconds
+  std::uint32_t stream_id = 0;  // the enabled stream's id, 0 when none
+  std::string ttl_attribute;    // TimeToLiveSpecification.AttributeName while TTL is enabled
+  bool ttl_enabled = false;
+  json tags = json::array();  // [{Key, Value}]
+  double creation_time = 0;   // epoch seconds
   bool deletion_protection = false;
 
   const index_info* find_index(std::string_view index_name) const;
@@ -68,6 +71,8 @@ struct describe_context {
 // DynamoDB's TableDescription for `table`.
 json describe(const table_info& table, const describe_context& context);
 std::string table_arn(const table_info& table, const describe_context& context);
+// A KeySchema list ([{AttributeName, KeyType}]) for `keys`.
+json key_schema_json(const key_schema& keys);
 
 // Validates a CreateTable request and builds the table it describes (ids left 0). Throws
 // ValidationException with DynamoDB's wording for every invalid combination.

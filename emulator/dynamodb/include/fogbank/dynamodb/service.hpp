@@ -7,6 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +17,7 @@
 namespace fogbank::core {
 class clock;
 class id_generator;
+class scheduler;
 }  // namespace fogbank::core
 namespace fogbank::storage {
 class database;
@@ -49,7 +53,40 @@ class service {
   // Number of tables, for the health endpoint.
   std::size_t table_count() const;
 
+  // ---- DynamoDB Streams, in process ----
+  // Every stream record of table `table_name` whose write commits after this call is handed to
+  // `on_record`, in sequence-number order, exactly once, in the shape of a record of a Lambda
+  // DynamoDB event: GetRecords' Record plus "eventSourceARN", userIdentity (TTL deletions only)
+  // as {"type": "Service", "principalId": "dynamodb.amazonaws.com"}. Records are only produced
+  // while the table has a stream enabled; the subscription follows the table by name across
+  // stream (and table) re-creation. Returns an id for unsubscribe_stream.
+  //
+  // Threading: `on_record` runs on a thread that called into this service (dispatch,
+  // expire_now, or a TTL sweep on the scheduler), after the write's batch is durable and after
+  // the service's write lock is released, and never on two threads at once. It may call back
+  // into the service, including writes; records those produce are delivered after it returns,
+  // on the same thread. It must not block for long: the writer that delivers it waits. An
+  // exception it throws is caught and dropped. Thread-safe.
+  using stream_callback = std::function<void(const nlohmann::json& record)>;
+  std::uint64_t subscribe_stream(std::string_view table_name, stream_callback on_record);
+  // Stops a subscription. After it returns, the callback is not called again (unless it is
+  // running right now on another thread). False if `subscription` is unknown. Thread-safe.
+  bool unsubscribe_stream(std::uint64_t subscription);
+
+  // ---- Time to Live ----
+  // Deletes, now, every item whose table has TTL enabled and whose TTL attribute is a Number
+  // of epoch seconds before the service clock's now (and at most five years before it), with
+  // its index entries and a REMOVE stream record carrying the TTL userIdentity. Also trims
+  // stream records past the 24-hour retention. Returns the number of items deleted.
+  // Thread-safe.
+  std::size_t expire_now();
+  // Runs expire_now() every `interval` of service time as scheduler entries (no thread of its
+  // own): on a manual clock, advance the clock and call scheduler.run_due(). Calling it again
+  // replaces the previous schedule. `scheduler` must outlive this service.
+  void start_ttl_sweeper(core::scheduler& scheduler, std::chrono::milliseconds interval);
+
  private:
+  friend class streams_service;
   std::unique_ptr<service_impl> impl_;
 };
 

@@ -1,0 +1,302 @@
+// The DynamoDB Streams API over a manual clock: ListStreams paging, DescribeStream's shape,
+// every iterator type, GetRecords paging, iterator expiry after 15 minutes, the 24-hour trim
+// horizon, errors; and in-process subscriptions (delivery order, re-entrant writes, unsubscribe).
+
+#include "fogbank/core/clock.hpp"
+#include "fogbank/core/ids.hpp"
+#include "fogbank/dynamodb/service.hpp"
+#include "fogbank/dynamodb/streams.hpp"
+#include "fogbank/storage/database.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fogbank::dynamodb {
+namespace {
+
+using nlohmann::json;
+
+json S(const std::string& value) {
+  return {{"S", value}};
+}
+
+class StreamApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    db_ = storage::database::open(storage::open_options{.in_memory = true}, &error);
+    ASSERT_TRUE(db_) << error;
+    service_ = std::make_unique<service>(*db_, clock_, ids_);
+    streams_ = std::make_unique<streams_service>(*service_);
+  }
+
+  json call(const std::string& operation, const json& request) {
+    return service_->dispatch(operation, request);
+  }
+  json streams(const std::string& operation, const json& request) {
+    return streams_->dispatch(operation, request);
+  }
+  std::string streams_error(const std::string& operation, const json& request) {
+    try {
+      streams(operation, request);
+    } catch (const core::aws_error& e) {
+      return std::string(e.name()) + ": " + e.message();
+    }
+    return "no error";
+  }
+
+  // A table keyed by pk (S) with a NEW_IMAGE stream (or none); returns its stream ARN.
+  std::string create_table(const std::string& name, bool stream = true) {
+    json request{{"TableName", name},
+                 {"BillingMode", "PAY_PER_REQUEST"},
+                 {"AttributeDefinitions", {{{"AttributeName", "pk"}, {"AttributeType", "S"}}}},
+                 {"KeySchema", {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}}}};
+    if (stream) request["StreamSpecification"] = {{"StreamEnabled", true}, {"StreamViewType", "NEW_IMAGE"}};
+    json description = call("CreateTable", request)["TableDescription"];
+    return description.value("LatestStreamArn", std::string());
+  }
+  void put(const std::string& table, const std::string& pk) {
+    call("PutItem", {{"TableName", table}, {"Item", {{"pk", S(pk)}}}});
+  }
+  std::string shard_of(const std::string& arn) {
+    return streams("DescribeStream", {{"StreamArn", arn}})["StreamDescription"]["Shards"][0]["ShardId"];
+  }
+  std::string iterator(const std::string& arn, const std::string& type, const std::string& sequence = "") {
+    json request{{"StreamArn", arn}, {"ShardId", shard_of(arn)}, {"ShardIteratorType", type}};
+    if (!sequence.empty()) request["SequenceNumber"] = sequence;
+    return streams("GetShardIterator", request)["ShardIterator"];
+  }
+  static std::vector<std::string> keys(const json& response) {
+    std::vector<std::string> out;
+    for (const auto& record : response["Records"]) out.push_back(record["dynamodb"]["Keys"]["pk"]["S"]);
+    return out;
+  }
+
+  core::manual_clock clock_;
+  core::id_generator ids_{7};
+  std::unique_ptr<storage::database> db_;
+  std::unique_ptr<service> service_;
+  std::unique_ptr<streams_service> streams_;
+};
+
+TEST_F(StreamApiTest, UnknownOperationAndMalformedRequests) {
+  EXPECT_EQ(streams_error("ListTables", json::object()), "UnknownOperationException: ");
+  EXPECT_EQ(
+      streams_error("GetRecords", json::object()),
+      "ValidationException: 1 validation error detected: Value null at 'shardIterator' failed to satisfy "
+      "constraint: Member must not be null");
+  EXPECT_EQ(streams_error("GetRecords", {{"ShardIterator", "garbage"}}),
+            "ValidationException: Invalid ShardIterator");
+  EXPECT_EQ(streams_error("DescribeStream",
+                          {{"StreamArn", "arn:aws:dynamodb:us-east-1:000000000000:table/x/stream/1"}}),
+            "ResourceNotFoundException: Requested resource not found: Stream: "
+            "arn:aws:dynamodb:us-east-1:000000000000:table/x/stream/1 not found");
+  const std::string arn = create_table("orders");
+  EXPECT_EQ(
+      streams_error("GetShardIterator",
+                    {{"StreamArn", arn}, {"ShardId", shard_of(arn)}, {"ShardIteratorType", "OLDEST"}}),
+      "ValidationException: 1 validation error detected: Value 'OLDEST' at 'shardIteratorType' failed to "
+      "satisfy constraint: Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, "
+      "AFTER_SEQUENCE_NUMBER]");
+  EXPECT_EQ(streams_error("GetRecords", {{"ShardIterator", iterator(arn, "LATEST")}, {"Limit", 1001}})
+                .substr(0, 20),
+            "ValidationException:");
+}
+
+TEST_F(StreamApiTest, ListStreamsFiltersAndPages) {
+  const std::string a = create_table("aaa");
+  const std::string b = create_table("bbb");
+  const std::string c = create_table("ccc");
+  create_table("plain", false);
+  json first = streams("ListStreams", {{"Limit", 2}});
+  ASSERT_EQ(first["Streams"].size(), 2u);
+  EXPECT_EQ(first["Streams"][0],
+            (json{{"StreamArn", a}, {"TableName", "aaa"}, {"StreamLabel", a.substr(a.rfind('/') + 1)}}));
+  EXPECT_EQ(first["Streams"][1]["StreamArn"], b);
+  EXPECT_EQ(first["LastEvaluatedStreamArn"], b);
+  json second = streams("ListStreams", {{"Limit", 2}, {"ExclusiveStartStreamArn", b}});
+  ASSERT_EQ(second["Streams"].size(), 1u);
+  EXPECT_EQ(second["Streams"][0]["StreamArn"], c);
+  EXPECT_FALSE(second.contains("LastEvaluatedStreamArn"));
+  json filtered = streams("ListStreams", {{"TableName", "bbb"}});
+  ASSERT_EQ(filtered["Streams"].size(), 1u);
+  EXPECT_EQ(filtered["Streams"][0]["StreamArn"], b);
+}
+
+TEST_F(StreamApiTest, DescribeStreamShape) {
+  const std::string arn = create_table("orders");
+  json description = streams("DescribeStream", {{"StreamArn", arn}})["StreamDescription"];
+  EXPECT_EQ(description["StreamArn"], arn);
+  EXPECT_EQ(description["StreamLabel"], "2023-11-14T22:13:20.000");  // the manual clock's start
+  EXPECT_EQ(description["StreamStatus"], "ENABLED");
+  EXPECT_EQ(description["StreamViewType"], "NEW_IMAGE");
+  EXPECT_EQ(description["TableName"], "orders");
+  EXPECT_EQ(description["CreationRequestDateTime"], 1'700'000'000.0);
+  EXPECT_EQ(description["KeySchema"], (json::array({{{"AttributeName", "pk"}, {"KeyType", "HASH"}}})));
+  ASSERT_EQ(description["Shards"].size(), 1u);
+  const json& shard = description["Shards"][0];
+  EXPECT_EQ(shard["ShardId"].get<std::string>().rfind("shardId-", 0), 0u);
+  EXPECT_GE(shard["ShardId"].get<std::string>().size(), 28u);
+  EXPECT_EQ(shard["SequenceNumberRange"]["StartingSequenceNumber"].get<std::string>().size(), 21u);
+  EXPECT_FALSE(shard["SequenceNumberRange"].contains("EndingSequenceNumber"));
+}
+
+TEST_F(StreamApiTest, IteratorTypesAndPaging) {
+  const std::string arn = create_table("orders");
+  for (const char* pk : {"a", "b", "c", "d", "e"}) put("orders", pk);
+  const std::string latest = iterator(arn, "LATEST");
+
+  // TRIM_HORIZON, two at a time.
+  std::vector<std::string> seen;
+  std::vector<std::string> sequences;
+  json position = iterator(arn, "TRIM_HORIZON");
+  for (int page = 0; page < 10; ++page) {
+    json response = streams("GetRecords", {{"ShardIterator", position}, {"Limit", 2}});
+    EXPECT_LE(response["Records"].size(), 2u);
+    for (const auto& record : response["Records"]) sequences.push_back(record["dynamodb"]["SequenceNumber"]);
+    for (auto& key : keys(response)) seen.push_back(key);
+    ASSERT_TRUE(response.contains("NextShardIterator"));  // an open shard always has a next iterator
+    position = response["NextShardIterator"];
+    if (response["Records"].empty()) break;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  ASSERT_EQ(sequences.size(), 5u);
+
+  // AT and AFTER a sequence number.
+  EXPECT_EQ(
+      keys(streams("GetRecords", {{"ShardIterator", iterator(arn, "AT_SEQUENCE_NUMBER", sequences[2])}})),
+      (std::vector<std::string>{"c", "d", "e"}));
+  EXPECT_EQ(
+      keys(streams("GetRecords", {{"ShardIterator", iterator(arn, "AFTER_SEQUENCE_NUMBER", sequences[2])}})),
+      (std::vector<std::string>{"d", "e"}));
+
+  // LATEST sees only what comes after it was issued; the exhausted TRIM_HORIZON page iterator too.
+  put("orders", "f");
+  EXPECT_EQ(keys(streams("GetRecords", {{"ShardIterator", latest}})), (std::vector<std::string>{"f"}));
+  EXPECT_EQ(keys(streams("GetRecords", {{"ShardIterator", position}})), (std::vector<std::string>{"f"}));
+}
+
+TEST_F(StreamApiTest, ClosedShardEndsWithoutNextIterator) {
+  const std::string arn = create_table("orders");
+  put("orders", "a");
+  put("orders", "b");
+  call("UpdateTable", {{"TableName", "orders"}, {"StreamSpecification", {{"StreamEnabled", false}}}});
+  json response = streams("GetRecords", {{"ShardIterator", iterator(arn, "TRIM_HORIZON")}, {"Limit", 1}});
+  EXPECT_EQ(keys(response), (std::vector<std::string>{"a"}));
+  ASSERT_TRUE(response.contains("NextShardIterator"));  // more to read
+  json last = streams("GetRecords", {{"ShardIterator", response["NextShardIterator"]}});
+  EXPECT_EQ(keys(last), (std::vector<std::string>{"b"}));
+  EXPECT_FALSE(last.contains("NextShardIterator"));  // read to the end of a closed shard
+  json empty = streams("GetRecords", {{"ShardIterator", iterator(arn, "LATEST")}});
+  EXPECT_TRUE(empty["Records"].empty());
+  EXPECT_FALSE(empty.contains("NextShardIterator"));
+}
+
+TEST_F(StreamApiTest, IteratorsExpireAfterFifteenMinutes) {
+  const std::string arn = create_table("orders");
+  put("orders", "a");
+  const std::string it = iterator(arn, "TRIM_HORIZON");
+  clock_.advance(std::chrono::minutes(15));
+  json response = streams("GetRecords", {{"ShardIterator", it}});  // exactly 15 minutes: still good
+  EXPECT_EQ(keys(response), (std::vector<std::string>{"a"}));
+  clock_.advance(std::chrono::milliseconds(1));
+  EXPECT_EQ(streams_error("GetRecords", {{"ShardIterator", it}}),
+            "ExpiredIteratorException: Shard iterator has expired");
+  // The NextShardIterator was issued at the later read: it has its own 15 minutes.
+  EXPECT_TRUE(streams("GetRecords", {{"ShardIterator", response["NextShardIterator"]}})["Records"].empty());
+}
+
+TEST_F(StreamApiTest, RecordsAreTrimmedAfterTwentyFourHours) {
+  const std::string arn = create_table("orders");
+  put("orders", "old");
+  const std::string old_sequence =
+      streams("GetRecords",
+              {{"ShardIterator", iterator(arn, "TRIM_HORIZON")}})["Records"][0]["dynamodb"]["SequenceNumber"];
+  clock_.advance(std::chrono::hours(12));
+  put("orders", "new");
+  clock_.advance(std::chrono::hours(12) - std::chrono::seconds(10));
+  const std::string early = iterator(arn, "TRIM_HORIZON");  // still points before "old"
+  clock_.advance(std::chrono::seconds(10));                 // "old" is now 24 hours old
+
+  EXPECT_EQ(keys(streams("GetRecords", {{"ShardIterator", iterator(arn, "TRIM_HORIZON")}})),
+            (std::vector<std::string>{"new"}));
+  EXPECT_EQ(streams_error("GetRecords", {{"ShardIterator", early}}),
+            "TrimmedDataAccessException: The data you are trying to access has been trimmed");
+  EXPECT_EQ(streams_error("GetShardIterator", {{"StreamArn", arn},
+                                               {"ShardId", shard_of(arn)},
+                                               {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
+                                               {"SequenceNumber", old_sequence}}),
+            "TrimmedDataAccessException: The data you are trying to access has been trimmed");
+  EXPECT_EQ(service_->expire_now(), 0u);  // the sweep trims too; nothing left to trim
+}
+
+TEST_F(StreamApiTest, SubscribersGetRecordsInOrderAfterCommit) {
+  create_table("orders");
+  create_table("audit");
+  std::vector<json> delivered;
+  std::vector<std::string> audit_seen;
+  std::uint64_t subscription = service_->subscribe_stream("orders", [&](const json& record) {
+    // Committed before delivery: the item is readable from inside the callback.
+    json item = call("GetItem", {{"TableName", "orders"}, {"Key", record["dynamodb"]["Keys"]}});
+    EXPECT_EQ(item.contains("Item"), record["eventName"] != "REMOVE");
+    delivered.push_back(record);
+    // A re-entrant write: its record is delivered after this one returns.
+    put("audit", record["dynamodb"]["SequenceNumber"]);
+  });
+  service_->subscribe_stream(
+      "audit", [&](const json& record) { audit_seen.push_back(record["dynamodb"]["Keys"]["pk"]["S"]); });
+
+  put("orders", "a");
+  call("BatchWriteItem", {{"RequestItems",
+                           {{"orders", json::array({{{"PutRequest", {{"Item", {{"pk", S("b")}}}}}},
+                                                    {{"PutRequest", {{"Item", {{"pk", S("c")}}}}}}})}}}});
+  call(
+      "TransactWriteItems",
+      {{"TransactItems", json::array({{{"Delete", {{"TableName", "orders"}, {"Key", {{"pk", S("a")}}}}}}})}});
+  ASSERT_EQ(delivered.size(), 4u);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < delivered.size(); ++i) {
+    names.push_back(delivered[i]["eventName"]);
+    EXPECT_EQ(
+        delivered[i]["eventSourceARN"].get<std::string>().find(":table/orders/stream/") != std::string::npos,
+        true);
+    if (i > 0) {
+      EXPECT_LT(delivered[i - 1]["dynamodb"]["SequenceNumber"], delivered[i]["dynamodb"]["SequenceNumber"]);
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"INSERT", "INSERT", "INSERT", "REMOVE"}));
+  ASSERT_EQ(audit_seen.size(), 4u);
+  EXPECT_EQ(audit_seen[0], delivered[0]["dynamodb"]["SequenceNumber"]);
+
+  EXPECT_TRUE(service_->unsubscribe_stream(subscription));
+  EXPECT_FALSE(service_->unsubscribe_stream(subscription));
+  put("orders", "z");
+  EXPECT_EQ(delivered.size(), 4u);
+}
+
+TEST_F(StreamApiTest, ConcurrentWritersDeliverInSequenceOrder) {
+  create_table("orders");
+  std::mutex mutex;
+  std::vector<std::string> sequences;
+  service_->subscribe_stream("orders", [&](const json& record) {
+    std::lock_guard lock(mutex);
+    sequences.push_back(record["dynamodb"]["SequenceNumber"]);
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 50; ++i) put("orders", std::to_string(w) + "-" + std::to_string(i));
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  ASSERT_EQ(sequences.size(), 200u);
+  EXPECT_TRUE(std::is_sorted(sequences.begin(), sequences.end()));
+}
+
+}  // namespace
+}  // namespace fogbank::dynamodb
