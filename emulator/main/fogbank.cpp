@@ -1,6 +1,7 @@
 // The `fogbank` command line.
 //
 //   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N] [--seed N]
+//                 [--ttl-interval S]
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -12,6 +13,7 @@
 #include "fogbank/core/ids.hpp"
 #include "fogbank/core/scheduler.hpp"
 #include "fogbank/dynamodb/service.hpp"
+#include "fogbank/dynamodb/streams.hpp"
 #include "fogbank/http/server.hpp"
 #include "fogbank/sqs/service.hpp"
 #include "fogbank/storage/database.hpp"
@@ -59,6 +61,8 @@ Options:
   --in-memory        Keep data in memory only; nothing survives exit
   --threads N        Server threads (default 2)
   --seed N           Seed for generated ids (request ids and the like); random if not given
+  --ttl-interval S   Seconds between DynamoDB TTL sweeps (default 60; 0 = only on
+                     POST /_fogbank/dynamodb/expire)
   -h, --help         Show this help
 
 Once listening, prints one line: fogbank listening on http://HOST:PORT
@@ -72,6 +76,7 @@ struct serve_options {
   bool in_memory = false;
   int threads = 2;
   std::optional<std::uint64_t> seed;
+  std::uint64_t ttl_interval_seconds = 60;
 };
 
 // A usage error: the message goes to stderr and fogbank exits 2.
@@ -142,6 +147,8 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& ar
       if (options.threads == 0) throw usage_error{"--threads: must be at least 1"};
     } else if (arg == "--seed") {
       options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
+    } else if (arg == "--ttl-interval") {
+      options.ttl_interval_seconds = parse_unsigned(arg, value(), 365ULL * 24 * 3600);
     } else {
       throw usage_error{"unknown option for serve: '" + std::string(args[i]) + "'"};
     }
@@ -198,6 +205,10 @@ int serve(const serve_options& options) {
   core::scheduler scheduler(clock);
   scheduler.start();
   dynamodb::service dynamodb(*db, clock, ids);
+  dynamodb::streams_service dynamodb_streams(dynamodb);
+  if (options.ttl_interval_seconds > 0) {
+    dynamodb.start_ttl_sweeper(scheduler, std::chrono::seconds(options.ttl_interval_seconds));
+  }
   sqs::service sqs(*db, clock, scheduler, ids);
 
   http::server_options server_options;
@@ -206,6 +217,7 @@ int serve(const serve_options& options) {
   server_options.threads = options.threads;
   http::backends backends;
   backends.dynamodb = &dynamodb;
+  backends.dynamodb_streams = &dynamodb_streams;
   backends.sqs = &sqs;
   backends.ids = &ids;
   http::server server(server_options, backends);

@@ -4,6 +4,7 @@
 
 #include "fogbank/core/ids.hpp"
 #include "fogbank/dynamodb/service.hpp"
+#include "fogbank/dynamodb/streams.hpp"
 #include "fogbank/sqs/service.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,8 @@ namespace fogbank::http {
 namespace {
 
 constexpr std::string_view health_path = "/_fogbank/health";
+// Runs the DynamoDB TTL sweep now, so that tests never wait for the periodic one.
+constexpr std::string_view expire_path = "/_fogbank/dynamodb/expire";
 
 constexpr std::string_view sqs_target_prefix = "AmazonSQS.";
 
@@ -53,7 +56,17 @@ std::vector<json_service> json_services(const backends& services) {
     sqs.query_compatible = true;
     table.push_back(std::move(sqs));
   }
-  // Next row: {"DynamoDBStreams_20120810.", "com.amazonaws.dynamodb.v20120810", streams}.
+  if (services.dynamodb_streams != nullptr) {
+    dynamodb::streams_service* streams = services.dynamodb_streams;
+    table.push_back(
+        {"DynamoDBStreams_20120810.", "com.amazonaws.dynamodb.v20120810",
+         [streams](std::string_view operation, const nlohmann::json& body, const call_context& call) {
+           dynamodb::request_context context;
+           context.region = call.region;
+           context.account_id = call.account_id;
+           return streams->dispatch(operation, body, context);
+         }});
+  }
   return table;
 }
 
@@ -86,6 +99,8 @@ std::string router::new_request_id(bool sqs) const {
 router::front router::front_for(const request& req) const noexcept {
   const std::string_view path = path_of(sv(req.target()));
   if (req.method() == bhttp::verb::get && path == health_path) return front::health;
+  if (req.method() == bhttp::verb::post && path == expire_path && services_.dynamodb != nullptr)
+    return front::expire;
   // X-Amz-Target names a JSON-protocol operation whatever the body looks like.
   if (req.method() == bhttp::verb::post && req.find("X-Amz-Target") != req.end()) return front::json;
   if (query_ && aws_query_front::accepts(req)) return front::query;
@@ -116,6 +131,11 @@ response router::health(const reply_to& to) const {
   return make_response(to, bhttp::status::ok, plain_json, body.dump());
 }
 
+response router::expire(const reply_to& to) const {
+  const nlohmann::json body = {{"expired", services_.dynamodb->expire_now()}};
+  return make_response(to, bhttp::status::ok, plain_json, body.dump());
+}
+
 std::optional<response> router::handle(const request& req, reply_channel& channel) noexcept {
   try {
     const front f = front_for(req);
@@ -136,6 +156,8 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
     switch (f) {
       case front::health:
         return health(to);
+      case front::expire:
+        return expire(to);
       case front::json:
         return json_.handle(req, to, channel);
       case front::query:

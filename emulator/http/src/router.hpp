@@ -3,6 +3,7 @@
 // endpoints) by method, path and headers. Knows nothing about sockets; the session calls it.
 //
 //   GET  /_fogbank/health                     -> health
+//   POST /_fogbank/dynamodb/expire            -> run the DynamoDB TTL sweep now
 //   POST with X-Amz-Target                    -> AWS JSON protocol (DynamoDB, SQS's AmazonSQS.*)
 //   POST form-encoded, or GET with Action=    -> AWS query protocol (SQS)
 //   any other POST                            -> the JSON front, which refuses it as DynamoDB does
@@ -36,11 +37,12 @@ class router {
   response bad_request(bhttp::status status) noexcept;
 
  private:
-  enum class front { health, json, query, not_found };
+  enum class front { health, expire, json, query, not_found };
 
   front front_for(const request& req) const noexcept;
   bool is_sqs(const request& req, front f) const noexcept;
   response health(const reply_to& to) const;
+  response expire(const reply_to& to) const;
   std::string new_request_id(bool sqs) const;
 
   backends services_;

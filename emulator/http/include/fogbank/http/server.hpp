@@ -21,7 +21,8 @@ class id_generator;
 }
 namespace fogbank::dynamodb {
 class service;
-}
+class streams_service;
+}  // namespace fogbank::dynamodb
 namespace fogbank::sqs {
 class service;
 }
@@ -57,6 +58,8 @@ struct server_options {
 // The services requests are dispatched to. Each must outlive the server.
 struct backends {
   dynamodb::service* dynamodb = nullptr;
+  // The DynamoDB Streams API (DynamoDBStreams_20120810.*); null leaves it unserved.
+  dynamodb::streams_service* dynamodb_streams = nullptr;
   // SQS over both the JSON and the query protocol; null leaves SQS unserved.
   sqs::service* sqs = nullptr;
   // Request ids (`x-amzn-RequestId`).
