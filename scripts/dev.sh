@@ -21,6 +21,9 @@ install_missing() {
   for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
+  # The JavaScript SDK tests need npm; the image may carry its own Node.js, so only a machine
+  # without npm gets Debian's.
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   if ((${#missing[@]})); then
     echo "== installing: ${missing[*]}"
     local sudo=()
