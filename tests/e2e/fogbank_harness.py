@@ -232,8 +232,9 @@ class FogbankServer:
 
     # ---- clients -----------------------------------------------------------------------------
 
-    def client(self, validate=True, service="dynamodb"):
-        """A boto3 client for this server; validate=False sends requests botocore would refuse."""
+    def client(self, validate=True, service="dynamodb", region=None):
+        """A boto3 client for this server; validate=False sends requests botocore would refuse;
+        region (default REGION) goes into the SigV4 credential scope."""
         cfg = botocore.config.Config(
             retries={"max_attempts": 1},
             parameter_validation=validate,
@@ -243,7 +244,7 @@ class FogbankServer:
         )
         return boto3.session.Session().client(
             service,
-            region_name=REGION,
+            region_name=region or REGION,
             endpoint_url=self.endpoint,
             aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=SECRET_KEY,

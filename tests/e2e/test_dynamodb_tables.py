@@ -499,3 +499,19 @@ class TablesTest(FogbankTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+class RegionTest(FogbankTestCase):
+    def test_region_comes_from_the_credential_scope(self):
+        # Any SigV4 credentials are accepted; the region of the signature's credential scope is
+        # the region of the request, and so of the ARNs the service hands out.
+        client = self.server.client(region="eu-west-1")
+        name = unique_name("region")
+        arn = client.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        )["TableDescription"]["TableArn"]
+        self.assertEqual(arn, f"arn:aws:dynamodb:eu-west-1:000000000000:table/{name}")
+        described = self.server.client(region="ap-southeast-2").describe_table(TableName=name)["Table"]
+        self.assertEqual(described["TableArn"], f"arn:aws:dynamodb:ap-southeast-2:000000000000:table/{name}")
