@@ -35,18 +35,22 @@ async_dispatch sqs_dispatch(sqs::service* sqs) {
   };
 }
 
+// A synchronous dispatch into DynamoDB or DynamoDB Streams, which share the request context.
+template <typename Service>
+auto dynamodb_dispatch(Service* service) {
+  return [service](std::string_view operation, const nlohmann::json& body, const call_context& call) {
+    dynamodb::request_context context;
+    context.region = call.region;
+    context.account_id = call.account_id;
+    return service->dispatch(operation, body, context);
+  };
+}
+
 std::vector<json_service> json_services(const backends& services) {
   std::vector<json_service> table;
   if (services.dynamodb != nullptr) {
-    dynamodb::service* dynamodb = services.dynamodb;
     table.push_back(
-        {"DynamoDB_20120810.", "com.amazonaws.dynamodb.v20120810",
-         [dynamodb](std::string_view operation, const nlohmann::json& body, const call_context& call) {
-           dynamodb::request_context context;
-           context.region = call.region;
-           context.account_id = call.account_id;
-           return dynamodb->dispatch(operation, body, context);
-         }});
+        {"DynamoDB_20120810.", "com.amazonaws.dynamodb.v20120810", dynamodb_dispatch(services.dynamodb)});
   }
   if (services.sqs != nullptr) {
     json_service sqs;
@@ -57,15 +61,8 @@ std::vector<json_service> json_services(const backends& services) {
     table.push_back(std::move(sqs));
   }
   if (services.dynamodb_streams != nullptr) {
-    dynamodb::streams_service* streams = services.dynamodb_streams;
-    table.push_back(
-        {"DynamoDBStreams_20120810.", "com.amazonaws.dynamodb.v20120810",
-         [streams](std::string_view operation, const nlohmann::json& body, const call_context& call) {
-           dynamodb::request_context context;
-           context.region = call.region;
-           context.account_id = call.account_id;
-           return streams->dispatch(operation, body, context);
-         }});
+    table.push_back({"DynamoDBStreams_20120810.", "com.amazonaws.dynamodb.v20120810",
+                     dynamodb_dispatch(services.dynamodb_streams)});
   }
   return table;
 }
