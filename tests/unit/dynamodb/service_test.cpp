@@ -7,6 +7,8 @@
 #include "fogbank/core/ids.hpp"
 #include "fogbank/storage/database.hpp"
 
+#include "service_fixture.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -21,41 +23,11 @@ namespace fogbank::dynamodb {
 namespace {
 
 using nlohmann::json;
+using test::N;
+using test::S;
 
-json S(const std::string& value) {
-  return {{"S", value}};
-}
-json N(const std::string& value) {
-  return {{"N", value}};
-}
-
-class ServiceTest : public ::testing::Test {
+class ServiceTest : public test::service_fixture {
  protected:
-  void SetUp() override { open(storage::open_options{.in_memory = true}); }
-
-  void open(const storage::open_options& options) {
-    service_.reset();
-    db_.reset();
-    std::string error;
-    db_ = storage::database::open(options, &error);
-    ASSERT_TRUE(db_) << error;
-    service_ = std::make_unique<service>(*db_, clock_, ids_);
-  }
-
-  json call(const std::string& operation, const json& request) {
-    return service_->dispatch(operation, request);
-  }
-
-  // The error a call raises: "<Type>: <message>", or "no error".
-  std::string error_of(const std::string& operation, const json& request) {
-    try {
-      call(operation, request);
-    } catch (const core::aws_error& e) {
-      return std::string(e.name()) + ": " + e.message();
-    }
-    return "no error";
-  }
-
   // pk (S) + sk (N), GSI byStatus on (status S, sk N) with ALL projection.
   void create_orders_table() {
     call("CreateTable",
@@ -88,11 +60,6 @@ class ServiceTest : public ::testing::Test {
     ADD_FAILURE() << "query did not finish in 100 pages";
     return keys;
   }
-
-  core::manual_clock clock_;
-  core::id_generator ids_{42};
-  std::unique_ptr<storage::database> db_;
-  std::unique_ptr<service> service_;
 };
 
 TEST_F(ServiceTest, UnknownOperationIsRejected) {

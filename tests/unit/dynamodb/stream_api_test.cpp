@@ -8,6 +8,8 @@
 #include "fogbank/dynamodb/streams.hpp"
 #include "fogbank/storage/database.hpp"
 
+#include "service_fixture.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -20,27 +22,11 @@ namespace fogbank::dynamodb {
 namespace {
 
 using nlohmann::json;
+using test::N;
+using test::S;
 
-json S(const std::string& value) {
-  return {{"S", value}};
-}
-
-class StreamApiTest : public ::testing::Test {
+class StreamApiTest : public test::service_fixture {
  protected:
-  void SetUp() override {
-    std::string error;
-    db_ = storage::database::open(storage::open_options{.in_memory = true}, &error);
-    ASSERT_TRUE(db_) << error;
-    service_ = std::make_unique<service>(*db_, clock_, ids_);
-    streams_ = std::make_unique<streams_service>(*service_);
-  }
-
-  json call(const std::string& operation, const json& request) {
-    return service_->dispatch(operation, request);
-  }
-  json streams(const std::string& operation, const json& request) {
-    return streams_->dispatch(operation, request);
-  }
   std::string streams_error(const std::string& operation, const json& request) {
     try {
       streams(operation, request);
@@ -76,12 +62,6 @@ class StreamApiTest : public ::testing::Test {
     for (const auto& record : response["Records"]) out.push_back(record["dynamodb"]["Keys"]["pk"]["S"]);
     return out;
   }
-
-  core::manual_clock clock_;
-  core::id_generator ids_{7};
-  std::unique_ptr<storage::database> db_;
-  std::unique_ptr<service> service_;
-  std::unique_ptr<streams_service> streams_;
 };
 
 TEST_F(StreamApiTest, UnknownOperationAndMalformedRequests) {

@@ -10,6 +10,8 @@
 #include "fogbank/dynamodb/streams.hpp"
 #include "fogbank/storage/database.hpp"
 
+#include "service_fixture.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -24,45 +26,11 @@ namespace fogbank::dynamodb {
 namespace {
 
 using nlohmann::json;
+using test::N;
+using test::S;
 
-json S(const std::string& value) {
-  return {{"S", value}};
-}
-json N(const std::string& value) {
-  return {{"N", value}};
-}
-
-class StreamRecordsTest : public ::testing::Test {
+class StreamRecordsTest : public test::service_fixture {
  protected:
-  void SetUp() override { open(storage::open_options{.in_memory = true}); }
-
-  void open(const storage::open_options& options) {
-    streams_.reset();
-    service_.reset();
-    db_.reset();
-    std::string error;
-    db_ = storage::database::open(options, &error);
-    ASSERT_TRUE(db_) << error;
-    service_ = std::make_unique<service>(*db_, clock_, ids_);
-    streams_ = std::make_unique<streams_service>(*service_);
-  }
-
-  json call(const std::string& operation, const json& request) {
-    return service_->dispatch(operation, request);
-  }
-  json streams(const std::string& operation, const json& request) {
-    return streams_->dispatch(operation, request);
-  }
-
-  std::string error_of(const std::string& operation, const json& request) {
-    try {
-      call(operation, request);
-    } catch (const core::aws_error& e) {
-      return std::string(e.name()) + ": " + e.message();
-    }
-    return "no error";
-  }
-
   // pk (S) + sk (N) with GSI byState (state S), and a stream of `view_type` ("" for none).
   void create_table(const std::string& name, const std::string& view_type) {
     json request{
@@ -110,12 +78,6 @@ class StreamRecordsTest : public ::testing::Test {
     for (const auto& record : list) names.push_back(record["eventName"]);
     return names;
   }
-
-  core::manual_clock clock_;
-  core::id_generator ids_{42};
-  std::unique_ptr<storage::database> db_;
-  std::unique_ptr<service> service_;
-  std::unique_ptr<streams_service> streams_;
 };
 
 // ---- every write kind under every view type -------------------------------------------------

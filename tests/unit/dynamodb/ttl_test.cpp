@@ -9,6 +9,8 @@
 #include "fogbank/dynamodb/streams.hpp"
 #include "fogbank/storage/database.hpp"
 
+#include "service_fixture.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -22,42 +24,14 @@ namespace fogbank::dynamodb {
 namespace {
 
 using nlohmann::json;
-
-json S(const std::string& value) {
-  return {{"S", value}};
-}
-json N(const std::string& value) {
-  return {{"N", value}};
-}
+using test::N;
+using test::S;
 
 // The manual clock starts at 1'700'000'000 epoch seconds.
 constexpr long long start_seconds = 1'700'000'000;
 
-class TtlTest : public ::testing::Test {
+class TtlTest : public test::service_fixture {
  protected:
-  void SetUp() override { open(storage::open_options{.in_memory = true}); }
-
-  void open(const storage::open_options& options) {
-    service_.reset();
-    db_.reset();
-    std::string error;
-    db_ = storage::database::open(options, &error);
-    ASSERT_TRUE(db_) << error;
-    service_ = std::make_unique<service>(*db_, clock_, ids_);
-  }
-
-  json call(const std::string& operation, const json& request) {
-    return service_->dispatch(operation, request);
-  }
-  std::string error_of(const std::string& operation, const json& request) {
-    try {
-      call(operation, request);
-    } catch (const core::aws_error& e) {
-      return std::string(e.name()) + ": " + e.message();
-    }
-    return "no error";
-  }
-
   // Table "sessions": pk (S), GSI byUser on user (S), stream NEW_AND_OLD_IMAGES, TTL on "expires".
   void create_sessions(bool enable_ttl = true) {
     call("CreateTable",
@@ -107,11 +81,6 @@ class TtlTest : public ::testing::Test {
         {{"StreamArn", arn}, {"ShardId", shard}, {"ShardIteratorType", "TRIM_HORIZON"}})["ShardIterator"];
     return streams.dispatch("GetRecords", {{"ShardIterator", it}})["Records"];
   }
-
-  core::manual_clock clock_;
-  core::id_generator ids_{3};
-  std::unique_ptr<storage::database> db_;
-  std::unique_ptr<service> service_;
 };
 
 TEST_F(TtlTest, DescribeAndUpdateTimeToLive) {
