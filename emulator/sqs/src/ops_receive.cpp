@@ -287,15 +287,19 @@ json service_impl::change_message_visibility(const json& request, const request_
   return json::object();
 }
 
-json service_impl::delete_message_batch(const json& request, const request_context& context) {
-  queue& q = find_queue(request, context);
-  const json& entries = check_batch(request, "DeleteMessageBatchRequestEntry");
+namespace {
+
+// Runs `apply` on every entry of a batch request: an entry that succeeds is listed under
+// Successful by its Id, one that fails under Failed with its error, and the others go on, as
+// SQS's *Batch operations answer.
+template <typename Apply>
+json run_batch_entries(const json& entries, Apply apply) {
   json successful = json::array();
   json failed = json::array();
   for (const auto& entry : entries) {
     const std::string id = entry.at("Id").get<std::string>();
     try {
-      delete_one(q, required_string(entry, "ReceiptHandle"));
+      apply(entry);
       successful.push_back(json{{"Id", id}});
     } catch (const core::aws_error& e) {
       failed.push_back(
@@ -305,24 +309,24 @@ json service_impl::delete_message_batch(const json& request, const request_conte
   return json{{"Successful", successful}, {"Failed", failed}};
 }
 
+}  // namespace
+
+json service_impl::delete_message_batch(const json& request, const request_context& context) {
+  queue& q = find_queue(request, context);
+  return run_batch_entries(check_batch(request, "DeleteMessageBatchRequestEntry"), [&](const json& entry) {
+    delete_one(q, required_string(entry, "ReceiptHandle"));
+  });
+}
+
 json service_impl::change_message_visibility_batch(const json& request, const request_context& context) {
   queue& q = find_queue(request, context);
-  const json& entries = check_batch(request, "ChangeMessageVisibilityBatchRequestEntry");
-  json successful = json::array();
-  json failed = json::array();
-  for (const auto& entry : entries) {
-    const std::string id = entry.at("Id").get<std::string>();
-    try {
-      auto timeout = entry.find("VisibilityTimeout");
-      if (timeout == entry.end() || timeout->is_null()) fail_missing("VisibilityTimeout");
-      change_visibility_one(q, required_string(entry, "ReceiptHandle"), *timeout);
-      successful.push_back(json{{"Id", id}});
-    } catch (const core::aws_error& e) {
-      failed.push_back(
-          json{{"Id", id}, {"SenderFault", true}, {"Code", std::string(e.name())}, {"Message", e.message()}});
-    }
-  }
-  return json{{"Successful", successful}, {"Failed", failed}};
+  return run_batch_entries(check_batch(request, "ChangeMessageVisibilityBatchRequestEntry"),
+                           [&](const json& entry) {
+                             auto timeout = entry.find("VisibilityTimeout");
+                             if (timeout == entry.end() || timeout->is_null())
+                               fail_missing("VisibilityTimeout");
+                             change_visibility_one(q, required_string(entry, "ReceiptHandle"), *timeout);
+                           });
 }
 
 }  // namespace fogbank::sqs
