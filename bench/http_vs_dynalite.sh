@@ -42,8 +42,9 @@ BUILD_DIR="${BUILD_DIR:-$ROOT/build-bench}"
 FOGBANK_BIN="${FOGBANK_BIN:-}"
 RESULTS="${RESULTS:-$BUILD_DIR/bench-results.md}"
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+BENCH_TAG=bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 skipped() { [[ " $SKIP " == *" $1 "* ]]; }
 
 WORK="$(mktemp -d /tmp/fogbank-bench.XXXXXX)"
@@ -61,17 +62,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-
 # --- tools -------------------------------------------------------------------------------
-need_apt() {  # need_apt COMMAND PACKAGE
-  command -v "$1" >/dev/null 2>&1 && return 0
-  log "installing $2 (apt-get)"
-  as_root apt-get update -qq >/dev/null || true
-  # shellcheck disable=SC2015 # log and fail when either step fails
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null && command -v "$1" >/dev/null 2>&1 \
-    || { log "could not install $2 with apt-get"; return 1; }
-}
 need_apt wrk wrk || die "wrk is needed"
 need_apt curl curl || die "curl is needed"
 
@@ -294,7 +285,6 @@ run_wrk() {  # run_wrk NAME OP REP
   fi
 }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime of every thread
 CLK_TCK="$(getconf CLK_TCK)"
 
 median_field() {  # median_field NAME OP FIELD: the median of FIELD over the repeats

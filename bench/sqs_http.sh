@@ -49,8 +49,9 @@ RESULTS="${RESULTS:-$BUILD_DIR/sqs-bench-results.md}"
 # The GetItem baseline's table: 10 x 10 items, same shape as http_vs_dynalite.sh's.
 export PARTITIONS=10 ITEMS_PER_PARTITION=10 TABLE=bench
 
-log() { printf '[sqs-bench] %s\n' "$*" >&2; }
-die() { printf '[sqs-bench] ERROR: %s\n' "$*" >&2; exit 1; }
+BENCH_TAG=sqs-bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WORK="$(mktemp -d /tmp/fogbank-sqs-bench.XXXXXX)"
 PIDS=()
@@ -63,15 +64,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-need_apt() {  # need_apt COMMAND PACKAGE
-  command -v "$1" >/dev/null 2>&1 && return 0
-  log "installing $2 (apt-get)"
-  as_root apt-get update -qq >/dev/null || true
-  # shellcheck disable=SC2015 # log and fail when either step fails
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null && command -v "$1" >/dev/null 2>&1 \
-    || { log "could not install $2 with apt-get"; return 1; }
-}
 need_apt wrk wrk || die "wrk is needed"
 need_apt curl curl || die "curl is needed"
 need_apt python3 python3 || die "python3 is needed"
@@ -159,7 +151,6 @@ body="$(ddb Scan "{\"TableName\":\"$TABLE\",\"Select\":\"COUNT\"}")" || die "Sca
 log "table $TABLE seeded with $((PARTITIONS * ITEMS_PER_PARTITION)) items"
 
 # --- load --------------------------------------------------------------------------------
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime of every thread
 CLK_TCK="$(getconf CLK_TCK)"
 FAILED=0
 ROWS=()         # "operation|protocol|fields..." per run, in order
