@@ -1,12 +1,9 @@
 // Hot paths of the DynamoDB service, in process: expression parse and evaluate, and PutItem,
-// GetItem and Query through dispatch() on RocksDB in memory. Over-the-wire load against a peer
+// GetItem and Query through the in-process client on RocksDB in memory. Over-the-wire load against a peer
 // is bench/http_vs_dynalite.sh.
 
+#include "bench_emulator.hpp"
 #include "expressions.hpp"
-#include "fogbank/core/clock.hpp"
-#include "fogbank/core/ids.hpp"
-#include "fogbank/dynamodb/service.hpp"
-#include "fogbank/storage/database.hpp"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
@@ -63,21 +60,20 @@ void BM_ApplyUpdate(benchmark::State& state) {
 }
 BENCHMARK(BM_ApplyUpdate);
 
-// A service on an in-memory RocksDB with one table (pk S, sk N) holding `items` items in 10 partitions.
+// The emulator on an in-memory RocksDB with one table (pk S, sk N) holding `items` items in 10
+// partitions.
 struct fixture {
   explicit fixture(int items) {
-    std::string error;
-    db = storage::database::open(storage::open_options{.in_memory = true}, &error);
-    dynamo = std::make_unique<dynamodb::service>(*db, clock, ids);
-    dynamo->dispatch("CreateTable", {{"TableName", "bench"},
-                                     {"BillingMode", "PAY_PER_REQUEST"},
-                                     {"AttributeDefinitions",
-                                      {{{"AttributeName", "pk"}, {"AttributeType", "S"}},
-                                       {{"AttributeName", "sk"}, {"AttributeType", "N"}}}},
-                                     {"KeySchema",
-                                      {{{"AttributeName", "pk"}, {"KeyType", "HASH"}},
-                                       {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
-    for (int i = 0; i < items; ++i) dynamo->dispatch("PutItem", put_request(i));
+    fogbank::bench::must(*emulator, "dynamodb", "CreateTable",
+                         {{"TableName", "bench"},
+                          {"BillingMode", "PAY_PER_REQUEST"},
+                          {"AttributeDefinitions",
+                           {{{"AttributeName", "pk"}, {"AttributeType", "S"}},
+                            {{"AttributeName", "sk"}, {"AttributeType", "N"}}}},
+                          {"KeySchema",
+                           {{{"AttributeName", "pk"}, {"KeyType", "HASH"}},
+                            {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
+    for (int i = 0; i < items; ++i) fogbank::bench::must(*emulator, "dynamodb", "PutItem", put_request(i));
   }
   static json put_request(int i) {
     json item = sample_item();
@@ -85,17 +81,16 @@ struct fixture {
     item["sk"] = {{"N", std::to_string(i)}};
     return {{"TableName", "bench"}, {"Item", item}};
   }
-  core::real_clock clock;
-  core::id_generator ids{1};
-  std::unique_ptr<storage::database> db;
-  std::unique_ptr<dynamodb::service> dynamo;
+  core::call_result call(std::string_view operation, const json& request) const {
+    return emulator->client().call("dynamodb", operation, request);
+  }
+  std::unique_ptr<fogbank::emulator> emulator = fogbank::bench::open_emulator(/*manual_clock=*/false);
 };
 
 void BM_PutItem(benchmark::State& state) {
   fixture f(0);
   int i = 0;
-  for (auto _ : state)
-    benchmark::DoNotOptimize(f.dynamo->dispatch("PutItem", fixture::put_request(i++ % 10000)));
+  for (auto _ : state) benchmark::DoNotOptimize(f.call("PutItem", fixture::put_request(i++ % 10000)));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PutItem);
@@ -108,7 +103,7 @@ void BM_GetItem(benchmark::State& state) {
     json request{
         {"TableName", "bench"},
         {"Key", {{"pk", {{"S", "user#" + std::to_string(n % 10)}}}, {"sk", {{"N", std::to_string(n)}}}}}};
-    benchmark::DoNotOptimize(f.dynamo->dispatch("GetItem", request));
+    benchmark::DoNotOptimize(f.call("GetItem", request));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -124,7 +119,7 @@ void BM_Query(benchmark::State& state) {
                   {{":p", {{"S", "user#" + std::to_string(i++ % 10)}}},
                    {":a", {{"N", "100"}}},
                    {":b", {{"N", "300"}}}}}};
-    benchmark::DoNotOptimize(f.dynamo->dispatch("Query", request));
+    benchmark::DoNotOptimize(f.call("Query", request));
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -1,16 +1,12 @@
 // SQS and DynamoDB Streams hot paths, in process: SendMessage, ReceiveMessage + DeleteMessage and
-// SendMessageBatch through sqs::service::call, and the delivery rate of DynamoDB stream records
-// (PutItem on a NEW_AND_OLD_IMAGES table, one subscribe_stream subscriber counting records), all
-// on RocksDB in memory. Time in the services is a manual clock that never moves, so no visibility
-// timeout, delay or retention falls due while a benchmark runs. Over-the-wire load is
-// bench/sqs_http.sh.
+// SendMessageBatch through the in-process client, and the delivery rate of DynamoDB stream records
+// (PutItem on a NEW_AND_OLD_IMAGES table, one subscribe_stream subscriber counting records, the
+// scheduler run after each put), all on RocksDB in memory. Time is a manual clock that never
+// moves, so no visibility timeout, delay or retention falls due while a benchmark runs.
+// Over-the-wire load is bench/sqs_http.sh.
 
-#include "fogbank/core/clock.hpp"
-#include "fogbank/core/ids.hpp"
-#include "fogbank/core/scheduler.hpp"
+#include "bench_emulator.hpp"
 #include "fogbank/dynamodb/service.hpp"
-#include "fogbank/sqs/service.hpp"
-#include "fogbank/storage/database.hpp"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
@@ -28,33 +24,25 @@ using namespace fogbank;
 // A 64-character body: about what a small event message carries.
 const std::string message_body(64, 'm');
 
-std::unique_ptr<storage::database> open_in_memory() {
-  std::string error;
-  auto db = storage::database::open(storage::open_options{.in_memory = true}, &error);
-  if (!db) throw std::runtime_error("cannot open an in-memory database: " + error);
-  return db;
-}
-
-// An SQS service on an in-memory RocksDB with one standard queue "bench".
+// The emulator on an in-memory RocksDB with one standard queue "bench".
 struct sqs_fixture {
   sqs_fixture() {
-    auto created = sqs->call("CreateQueue", {{"QueueName", "bench"}});
-    if (created.error) throw std::runtime_error("CreateQueue failed: " + std::string(created.error->what()));
-    queue_url = created.body.at("QueueUrl").get<std::string>();
+    queue_url = fogbank::bench::must(*emulator, "sqs", "CreateQueue", {{"QueueName", "bench"}})
+                    .at("QueueUrl")
+                    .get<std::string>();
+  }
+  core::call_result call(std::string_view operation, const json& request) const {
+    return emulator->client().call("sqs", operation, request);
   }
 
   // Stops the benchmark with a message if `r` is an error; returns whether it was fine.
-  static bool ok(benchmark::State& state, const sqs::result& r, const char* operation) {
+  static bool ok(benchmark::State& state, const core::call_result& r, const char* operation) {
     if (!r.error) return true;
     state.SkipWithError((std::string(operation) + " failed: " + r.error->what()).c_str());
     return false;
   }
 
-  core::manual_clock clock;
-  core::scheduler scheduler{clock};
-  core::id_generator ids{1};
-  std::unique_ptr<storage::database> db = open_in_memory();
-  std::unique_ptr<sqs::service> sqs = std::make_unique<sqs::service>(*db, clock, scheduler, ids);
+  std::unique_ptr<fogbank::emulator> emulator = fogbank::bench::open_emulator(/*manual_clock=*/true);
   std::string queue_url;
 };
 
@@ -62,7 +50,7 @@ void BM_SqsSendMessage(benchmark::State& state) {
   sqs_fixture f;
   const json request{{"QueueUrl", f.queue_url}, {"MessageBody", message_body}};
   for (auto _ : state) {
-    auto r = f.sqs->call("SendMessage", request);
+    auto r = f.call("SendMessage", request);
     if (!sqs_fixture::ok(state, r, "SendMessage")) break;
     benchmark::DoNotOptimize(r);
   }
@@ -78,7 +66,7 @@ void BM_SqsSendMessageBatch(benchmark::State& state) {
     entries.push_back({{"Id", "m" + std::to_string(i)}, {"MessageBody", message_body}});
   const json request{{"QueueUrl", f.queue_url}, {"Entries", entries}};
   for (auto _ : state) {
-    auto r = f.sqs->call("SendMessageBatch", request);
+    auto r = f.call("SendMessageBatch", request);
     if (!sqs_fixture::ok(state, r, "SendMessageBatch")) break;
     if (r.body.value("Successful", json::array()).size() != 10) {
       state.SkipWithError("SendMessageBatch did not send all 10 entries");
@@ -108,11 +96,11 @@ void BM_SqsReceiveDelete(benchmark::State& state) {
   for (auto _ : state) {
     if (available < max_messages) {
       state.PauseTiming();
-      for (int i = 0; i < refill_batches; ++i) f.sqs->call("SendMessageBatch", send_batch);
+      for (int i = 0; i < refill_batches; ++i) f.call("SendMessageBatch", send_batch);
       available += refill_batches * 10;
       state.ResumeTiming();
     }
-    auto r = f.sqs->call("ReceiveMessage", receive);
+    auto r = f.call("ReceiveMessage", receive);
     if (!sqs_fixture::ok(state, r, "ReceiveMessage")) break;
     auto messages = r.body.find("Messages");
     if (messages == r.body.end() || messages->empty()) {
@@ -120,8 +108,7 @@ void BM_SqsReceiveDelete(benchmark::State& state) {
       break;
     }
     for (const auto& m : *messages) {
-      auto d =
-          f.sqs->call("DeleteMessage", {{"QueueUrl", f.queue_url}, {"ReceiptHandle", m.at("ReceiptHandle")}});
+      auto d = f.call("DeleteMessage", {{"QueueUrl", f.queue_url}, {"ReceiptHandle", m.at("ReceiptHandle")}});
       if (!sqs_fixture::ok(state, d, "DeleteMessage")) break;
     }
     available -= static_cast<int>(messages->size());
@@ -134,12 +121,10 @@ BENCHMARK(BM_SqsReceiveDelete)->Arg(1)->Arg(10);
 // PutItem on a table with a NEW_AND_OLD_IMAGES stream and one in-process subscriber; items are
 // stream records the subscriber received (one per PutItem: INSERT for a new key, MODIFY after).
 void BM_DynamoStreamDelivery(benchmark::State& state) {
-  core::real_clock clock;
-  core::id_generator ids{1};
-  auto db = open_in_memory();
-  dynamodb::service dynamo(*db, clock, ids);
-  dynamo.dispatch(
-      "CreateTable",
+  auto emulator = fogbank::bench::open_emulator(/*manual_clock=*/true);
+  dynamodb::service& dynamo = emulator->dynamodb();
+  fogbank::bench::must(
+      *emulator, "dynamodb", "CreateTable",
       {{"TableName", "streamed"},
        {"BillingMode", "PAY_PER_REQUEST"},
        {"AttributeDefinitions", {{{"AttributeName", "pk"}, {"AttributeType", "S"}}}},
@@ -158,12 +143,13 @@ void BM_DynamoStreamDelivery(benchmark::State& state) {
                   {{"pk", {{"S", "key#" + std::to_string(puts % 1000)}}},
                    {"n", {{"N", std::to_string(puts)}}},
                    {"payload", {{"S", message_body}}}}}};
-    benchmark::DoNotOptimize(dynamo.dispatch("PutItem", request));
+    benchmark::DoNotOptimize(emulator->client().call("dynamodb", "PutItem", request));
+    emulator->run_until_idle();  // the delivery entry the put posted
     ++puts;
   }
   dynamo.unsubscribe_stream(subscription);
-  // Delivery is synchronous (on the writer's thread, before PutItem returns): every put must
-  // have produced exactly one record with its new image by now.
+  // Each put's record was delivered by the scheduler run after it: every put must have produced
+  // exactly one record with its new image by now.
   if (records.load() != puts || with_images.load() != puts) {
     state.SkipWithError(("expected " + std::to_string(puts) + " stream records with NewImage, got " +
                          std::to_string(records.load()) + " (" + std::to_string(with_images.load()) +
@@ -178,15 +164,12 @@ BENCHMARK(BM_DynamoStreamDelivery);
 
 // The same PutItem without a stream, for the cost streams add.
 void BM_DynamoPutNoStream(benchmark::State& state) {
-  core::real_clock clock;
-  core::id_generator ids{1};
-  auto db = open_in_memory();
-  dynamodb::service dynamo(*db, clock, ids);
-  dynamo.dispatch("CreateTable",
-                  {{"TableName", "plain"},
-                   {"BillingMode", "PAY_PER_REQUEST"},
-                   {"AttributeDefinitions", {{{"AttributeName", "pk"}, {"AttributeType", "S"}}}},
-                   {"KeySchema", {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}}}});
+  auto emulator = fogbank::bench::open_emulator(/*manual_clock=*/true);
+  fogbank::bench::must(*emulator, "dynamodb", "CreateTable",
+                       {{"TableName", "plain"},
+                        {"BillingMode", "PAY_PER_REQUEST"},
+                        {"AttributeDefinitions", {{{"AttributeName", "pk"}, {"AttributeType", "S"}}}},
+                        {"KeySchema", {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}}}});
   std::int64_t puts = 0;
   for (auto _ : state) {
     json request{{"TableName", "plain"},
@@ -194,7 +177,7 @@ void BM_DynamoPutNoStream(benchmark::State& state) {
                   {{"pk", {{"S", "key#" + std::to_string(puts % 1000)}}},
                    {"n", {{"N", std::to_string(puts)}}},
                    {"payload", {{"S", message_body}}}}}};
-    benchmark::DoNotOptimize(dynamo.dispatch("PutItem", request));
+    benchmark::DoNotOptimize(emulator->client().call("dynamodb", "PutItem", request));
     ++puts;
   }
   state.SetItemsProcessed(state.iterations());

@@ -9,26 +9,22 @@
 // stops accepting, lets requests in flight finish and exits 0. Bad usage exits 2; a failure to
 // start (storage, address in use) exits 1.
 
-#include "fogbank/core/clock.hpp"
 #include "fogbank/core/ids.hpp"
-#include "fogbank/core/scheduler.hpp"
-#include "fogbank/dynamodb/service.hpp"
-#include "fogbank/dynamodb/streams.hpp"
+#include "fogbank/core/version.hpp"
 #include "fogbank/http/server.hpp"
-#include "fogbank/sqs/service.hpp"
-#include "fogbank/storage/database.hpp"
+#include "fogbank/main/emulator.hpp"
 
 #include <pthread.h>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 namespace {
@@ -176,61 +172,34 @@ int serve(const serve_options& options) {
   // MSG_NOSIGNAL; this covers stdout being a closed pipe).
   std::signal(SIGPIPE, SIG_IGN);
 
-  storage::open_options storage_options;
-  storage_options.in_memory = options.in_memory;
-  if (!options.in_memory) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
-    if (ec) {
-      std::cerr << "fogbank: cannot create data directory '" << options.data_dir << "': " << ec.message()
-                << "\n";
-      return exit_failure;
-    }
-    // RocksDB's files live in a subdirectory, so the data directory can hold other state later.
-    storage_options.path = (std::filesystem::path(options.data_dir) / "rocksdb").string();
-  }
+  emulator_options emulator_options;
+  if (!options.in_memory) emulator_options.data_dir = options.data_dir;
+  emulator_options.seed = options.seed ? *options.seed : core::id_generator::random_seed();
+  emulator_options.ttl_interval = std::chrono::seconds(options.ttl_interval_seconds);
   std::string error;
-  std::unique_ptr<storage::database> db = storage::database::open(storage_options, &error);
-  if (!db) {
-    std::cerr << "fogbank: cannot open storage"
-              << (options.in_memory ? std::string(" in memory") : " in '" + storage_options.path + "'")
-              << ": " << error << "\n";
+  std::unique_ptr<emulator> services = emulator::open(emulator_options, &error);
+  if (!services) {
+    std::cerr << "fogbank: " << error << "\n";
     return exit_failure;
   }
-
-  // Declared in dependency order, so that they are destroyed in reverse: the server, then the
-  // services, then the scheduler they schedule on, the clock and ids, and storage last.
-  core::real_clock clock;
-  core::id_generator ids(options.seed ? *options.seed : core::id_generator::random_seed());
-  core::scheduler scheduler(clock);
-  scheduler.start();
-  dynamodb::service dynamodb(*db, clock, ids);
-  dynamodb::streams_service dynamodb_streams(dynamodb);
-  if (options.ttl_interval_seconds > 0) {
-    dynamodb.start_ttl_sweeper(scheduler, std::chrono::seconds(options.ttl_interval_seconds));
-  }
-  sqs::service sqs(*db, clock, scheduler, ids);
+  services->start();
 
   http::server_options server_options;
   server_options.host = options.host;
   server_options.port = options.port;
   server_options.threads = options.threads;
-  http::backends backends;
-  backends.dynamodb = &dynamodb;
-  backends.dynamodb_streams = &dynamodb_streams;
-  backends.sqs = &sqs;
-  backends.ids = &ids;
-  http::server server(server_options, backends);
+  http::server server(server_options, services->services());
   if (!server.start(&error)) {
     std::cerr << "fogbank: " << error << "\n";
-    scheduler.stop();
     return exit_failure;
   }
 
   // An IPv6 literal needs brackets in a URL.
   const bool ipv6 = options.host.find(':') != std::string::npos;
-  std::printf("fogbank listening on http://%s%s%s:%u\n", ipv6 ? "[" : "", options.host.c_str(),
-              ipv6 ? "]" : "", static_cast<unsigned>(server.port()));
+  const std::string endpoint = std::string("http://") + (ipv6 ? "[" : "") + options.host + (ipv6 ? "]" : "") +
+                               ":" + std::to_string(server.port());
+  services->set_endpoint(endpoint);
+  std::printf("fogbank listening on %s\n", endpoint.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -241,9 +210,9 @@ int serve(const serve_options& options) {
   // Stop accepting, answer pending long polls with an empty receive, let the rest finish.
   server.stop();
   // No visibility timeout, delay or poll deadline fires from here on; messages in flight become
-  // visible again when the service is next opened on this data.
-  scheduler.stop();
-  // The services, then storage, close as they go out of scope (reverse order of construction).
+  // visible again when the service is next opened on this data. The services, then storage,
+  // close with the emulator.
+  services->stop();
   return exit_ok;
 }
 
@@ -258,7 +227,7 @@ int run(const std::vector<std::string_view>& args) {
     return exit_ok;
   }
   if (command == "--version" || command == "-V" || command == "version") {
-    std::cout << "fogbank " << http::fogbank_version << "\n";
+    std::cout << "fogbank " << core::fogbank_version << "\n";
     return exit_ok;
   }
   if (command == "serve") {

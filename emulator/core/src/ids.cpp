@@ -11,6 +11,14 @@ std::uint64_t id_generator::random_seed() {
   return (static_cast<std::uint64_t>(device()) << 32) ^ device();
 }
 
+std::uint64_t id_generator::derive_seed(std::uint64_t seed, std::uint64_t stream) noexcept {
+  // SplitMix64 (Steele, Lea and Flood), the usual way to spread one seed over several generators.
+  std::uint64_t z = seed + (stream + 1) * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 std::uint64_t id_generator::next() {
   std::lock_guard lock(mutex_);
   return engine_();

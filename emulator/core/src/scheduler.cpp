@@ -1,6 +1,17 @@
 #include "fogbank/core/scheduler.hpp"
 
+#include "fogbank/core/log.hpp"
+
+#include <exception>
+#include <string>
+
 namespace fogbank::core {
+namespace {
+
+// The scheduler whose task this thread is running, if any.
+thread_local const scheduler* running_scheduler = nullptr;
+
+}  // namespace
 
 scheduler::scheduler(clock& service_clock) : clock_(service_clock) {}
 
@@ -45,7 +56,7 @@ std::size_t scheduler::run_due() {
   // cannot make the call run forever by moving a real clock along.
   const time_point now = clock_.now();
   while (auto work = pop_due(now)) {
-    (*work)();
+    run_task(*work);
     ++ran;
   }
   return ran;
@@ -60,6 +71,27 @@ std::optional<time_point> scheduler::next_due() const {
 std::size_t scheduler::pending() const {
   std::lock_guard lock(mutex_);
   return entries_.size();
+}
+
+void scheduler::run_task(task& work) const noexcept {
+  const scheduler* outer = running_scheduler;
+  running_scheduler = this;
+  try {
+    work();
+  } catch (const std::exception& e) {
+    try {
+      log_error(std::string("a scheduled task failed: ") + e.what());
+    } catch (...) {
+      log_error("a scheduled task failed");
+    }
+  } catch (...) {
+    log_error("a scheduled task failed: unknown exception");
+  }
+  running_scheduler = outer;
+}
+
+bool scheduler::in_task() const noexcept {
+  return running_scheduler == this;
 }
 
 void scheduler::start() {
@@ -84,7 +116,7 @@ void scheduler::start() {
       auto node = entries_.extract(entries_.begin());
       due_of_.erase(node.key().second);
       lock.unlock();
-      node.mapped()();
+      run_task(node.mapped());
       lock.lock();
     }
   });

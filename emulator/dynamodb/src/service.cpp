@@ -1,6 +1,7 @@
 #include "fogbank/dynamodb/service.hpp"
 
 #include "attribute_value.hpp"
+#include "fogbank/core/log.hpp"
 #include "fogbank/core/scheduler.hpp"
 #include "fogbank/storage/key_encoding.hpp"
 #include "item_keys.hpp"
@@ -13,39 +14,36 @@
 namespace fogbank::dynamodb {
 namespace {
 
-struct operation_entry {
-  std::string_view name;
-  service_impl::operation handler;
-};
-
 // Every DynamoDB operation fogbank implements, sorted by name (checked below) for lookup.
-constexpr std::array operations{
-    operation_entry{"BatchGetItem", &service_impl::batch_get_item},
-    operation_entry{"BatchWriteItem", &service_impl::batch_write_item},
-    operation_entry{"CreateTable", &service_impl::create_table},
-    operation_entry{"DeleteItem", &service_impl::delete_item},
-    operation_entry{"DeleteTable", &service_impl::delete_table},
-    operation_entry{"DescribeEndpoints", &service_impl::describe_endpoints},
-    operation_entry{"DescribeLimits", &service_impl::describe_limits},
-    operation_entry{"DescribeTable", &service_impl::describe_table},
-    operation_entry{"DescribeTimeToLive", &service_impl::describe_time_to_live},
-    operation_entry{"GetItem", &service_impl::get_item},
-    operation_entry{"ListTables", &service_impl::list_tables},
-    operation_entry{"ListTagsOfResource", &service_impl::list_tags_of_resource},
-    operation_entry{"PutItem", &service_impl::put_item},
-    operation_entry{"Query", &service_impl::query},
-    operation_entry{"Scan", &service_impl::scan},
-    operation_entry{"TagResource", &service_impl::tag_resource},
-    operation_entry{"TransactGetItems", &service_impl::transact_get_items},
-    operation_entry{"TransactWriteItems", &service_impl::transact_write_items},
-    operation_entry{"UntagResource", &service_impl::untag_resource},
-    operation_entry{"UpdateItem", &service_impl::update_item},
-    operation_entry{"UpdateTable", &service_impl::update_table},
-    operation_entry{"UpdateTimeToLive", &service_impl::update_time_to_live},
-};
-static_assert(std::is_sorted(operations.begin(), operations.end(),
-                             [](const auto& a, const auto& b) { return a.name < b.name; }),
-              "operations must be sorted by name");
+constexpr auto operations = core::make_operation_table<service_impl::operation>({
+    {"BatchGetItem", &service_impl::batch_get_item},
+    {"BatchWriteItem", &service_impl::batch_write_item},
+    {"CreateTable", &service_impl::create_table},
+    {"DeleteItem", &service_impl::delete_item},
+    {"DeleteTable", &service_impl::delete_table},
+    {"DescribeEndpoints", &service_impl::describe_endpoints},
+    {"DescribeLimits", &service_impl::describe_limits},
+    {"DescribeTable", &service_impl::describe_table},
+    {"DescribeTimeToLive", &service_impl::describe_time_to_live},
+    {"GetItem", &service_impl::get_item},
+    {"ListTables", &service_impl::list_tables},
+    {"ListTagsOfResource", &service_impl::list_tags_of_resource},
+    {"PutItem", &service_impl::put_item},
+    {"Query", &service_impl::query},
+    {"Scan", &service_impl::scan},
+    {"TagResource", &service_impl::tag_resource},
+    {"TransactGetItems", &service_impl::transact_get_items},
+    {"TransactWriteItems", &service_impl::transact_write_items},
+    {"UntagResource", &service_impl::untag_resource},
+    {"UpdateItem", &service_impl::update_item},
+    {"UpdateTable", &service_impl::update_table},
+    {"UpdateTimeToLive", &service_impl::update_time_to_live},
+});
+static_assert(operations.sorted(), "operations must be sorted by name");
+
+// Failures no operation classified (see core::run_funneled).
+constexpr core::error_funnel funnel{core::error_code::serialization, "Unexpected value type in payload",
+                                    "DynamoDB"};
 
 const char* const table_key_prefix = "table/";
 const char* const stream_key_prefix = "stream/";
@@ -65,10 +63,8 @@ bool same_item(const json& a, const json& b) {
 
 }  // namespace
 
-service_impl::operation service_impl::find_operation(std::string_view name) {
-  auto it = std::lower_bound(operations.begin(), operations.end(), name,
-                             [](const operation_entry& entry, std::string_view n) { return entry.name < n; });
-  return it != operations.end() && it->name == name ? it->handler : nullptr;
+const service_impl::operation* service_impl::find_operation(std::string_view name) {
+  return operations.find(name);
 }
 
 std::string encode_item(const json& item) {
@@ -82,30 +78,58 @@ json decode_item(std::string_view bytes) {
 }
 
 service_impl::service_impl(storage::database& database, core::clock& service_clock,
-                           core::id_generator& id_source)
-    : db_(database), clock_(service_clock), ids_(id_source) {
+                           core::scheduler& scheduler, core::id_generator& id_source)
+    : db_(database),
+      clock_(service_clock),
+      scheduler_(scheduler),
+      ids_(id_source),
+      lifetime_(std::make_shared<lifetime>()) {
+  lifetime_->impl = this;
   // Load the catalog.
   storage::scan_range range;
   range.lower = table_key_prefix;
   range.upper = storage::key::prefix_successor(table_key_prefix);
-  for (auto it = db_.scan(storage::column::meta, range); it->valid(); it->next()) {
-    auto table = std::make_shared<table_info>(from_storage_json(json::parse(it->value())));
+  auto tables = db_.scan(storage::column::meta, range);
+  for (; tables->valid(); tables->next()) {
+    auto table = std::make_shared<table_info>(from_storage_json(json::parse(tables->value())));
     next_id_ = std::max(next_id_, table->id + 1);
     for (const auto& index : table->indexes) next_id_ = std::max(next_id_, index.id + 1);
     tables_[table->name] = std::move(table);
   }
+  require_complete(*tables);
   range.lower = stream_key_prefix;
   range.upper = storage::key::prefix_successor(stream_key_prefix);
-  for (auto it = db_.scan(storage::column::meta, range); it->valid(); it->next()) {
-    auto stream = std::make_shared<stream_info>(stream_from_storage_json(json::parse(it->value())));
+  auto streams = db_.scan(storage::column::meta, range);
+  for (; streams->valid(); streams->next()) {
+    auto stream = std::make_shared<stream_info>(stream_from_storage_json(json::parse(streams->value())));
     next_id_ = std::max(next_id_, stream->id + 1);
     streams_[stream->id] = std::move(stream);
   }
+  require_complete(*streams);
   std::string sequence;
-  if (db_.get(storage::column::meta, sequence_key, &sequence).is_ok()) {
+  const storage::status read = db_.get(storage::column::meta, sequence_key, &sequence);
+  if (read.is_ok()) {
     last_sequence_ = std::stoull(sequence);
+  } else if (!read.is_not_found()) {
+    throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + read.message());
   }
   committed_sequence_ = last_sequence_;
+}
+
+service_impl::~service_impl() {
+  {
+    // Waits for a running delivery or sweep of ours; later entries find impl null.
+    std::lock_guard guard(lifetime_->mutex);
+    lifetime_->impl = nullptr;
+  }
+  std::lock_guard lock(pending_mutex_);
+  if (delivery_posted_) scheduler_.cancel(delivery_entry_);
+}
+
+void require_complete(const storage::iterator& it) {
+  if (const storage::status state = it.state(); !state.is_ok()) {
+    throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + state.message());
+  }
 }
 
 table_ptr service_impl::find_table_or_null(std::string_view name) const {
@@ -189,8 +213,8 @@ void service_impl::stage_item(item_batch& batch, const table_info& table, const 
                     encode_stream_record(now_ms, record));
   batch.storage.put(storage::column::meta, sequence_key, std::to_string(sequence));
   if (has_subscribers_.load()) {
-    batch.records.push_back(
-        {stream->table_name, stream_arn(stream->region, stream->account_id, *stream), std::move(record)});
+    batch.records.push_back({stream->table_name, stream_arn(stream->region, stream->account_id, *stream),
+                             shard_id(*stream), std::move(record)});
   }
 }
 
@@ -205,11 +229,19 @@ void service_impl::commit(item_batch& batch) {
   if (batch.storage.empty()) return;
   commit(batch.storage);
   committed_sequence_ = last_sequence_;
-  if (!batch.records.empty()) {
-    std::lock_guard lock(pending_mutex_);
-    for (auto& record : batch.records) pending_.push_back(std::move(record));
-    batch.records.clear();
-  }
+  if (batch.records.empty()) return;
+  std::lock_guard lock(pending_mutex_);
+  for (auto& record : batch.records) pending_.push_back(std::move(record));
+  batch.records.clear();
+  if (delivery_posted_) return;
+  // One entry delivers everything queued by the time it runs; a write made after it has taken
+  // the queue posts the next one. Records therefore reach subscribers in sequence order, after
+  // the call that wrote them has returned.
+  delivery_posted_ = true;
+  delivery_entry_ = scheduler_.post([life = lifetime_] {
+    std::lock_guard guard(life->mutex);
+    if (life->impl != nullptr) life->impl->deliver_pending();
+  });
 }
 
 std::pair<std::int64_t, std::int64_t> service_impl::measure(const table_info& table) const {
@@ -218,10 +250,12 @@ std::pair<std::int64_t, std::int64_t> service_impl::measure(const table_info& ta
   range.upper = table_prefix(table.id + 1);
   std::int64_t count = 0;
   std::int64_t bytes = 0;
-  for (auto it = db_.scan(storage::column::items, range); it->valid(); it->next()) {
+  auto it = db_.scan(storage::column::items, range);
+  for (; it->valid(); it->next()) {
     ++count;
     bytes += static_cast<std::int64_t>(item_size(decode_item(it->value())));
   }
+  require_complete(*it);
   return {count, bytes};
 }
 
@@ -234,38 +268,30 @@ describe_context service_impl::describe_for(const request_context& context) cons
 
 // ---- public surface --------------------------------------------------------------------------
 
-service::service(storage::database& db, core::clock& clock, core::id_generator& ids)
-    : impl_(std::make_unique<service_impl>(db, clock, ids)) {}
+service::service(storage::database& db, core::clock& clock, core::scheduler& scheduler,
+                 core::id_generator& ids)
+    : impl_(std::make_unique<service_impl>(db, clock, scheduler, ids)) {}
 
 service::~service() {
   impl_->stop_sweeper();
 }
 
-nlohmann::json service::dispatch(std::string_view operation, const nlohmann::json& request,
-                                 const request_context& context) {
-  auto handler = service_impl::find_operation(operation);
-  if (!handler) {
-    // DynamoDB answers an unknown operation (and, for now, PartiQL) with a bare
-    // UnknownOperationException; the HTTP codec renders it with the coral namespace.
-    throw core::aws_error(core::error_code::unknown_operation, "");
-  }
-  if (!request.is_object()) {
-    throw core::aws_error(core::error_code::serialization,
-                          "Start of structure or map found where not expected");
-  }
-  // Stream records of this call's writes go to subscribers once it is done, whatever the outcome.
-  struct deliver_on_exit {
-    service_impl& impl;
-    ~deliver_on_exit() { impl.deliver_pending(); }
-  } deliver{*impl_};
-  try {
-    return (impl_.get()->*handler)(request, context);
-  } catch (const core::aws_error&) {
-    throw;
-  } catch (const json::exception& e) {
-    // A member of an unexpected JSON type that slipped past validation: the client's fault.
-    throw core::aws_error(core::error_code::serialization, e.what());
-  }
+void service::call(std::string_view operation, const nlohmann::json& request,
+                   const core::call_context& context, core::call_completion done) {
+  done(core::run_funneled(funnel, operation, [&]() -> json {
+    const service_impl::operation* handler = service_impl::find_operation(operation);
+    if (!handler) {
+      // DynamoDB answers an unknown operation (and, for now, PartiQL) with a bare
+      // UnknownOperationException; the HTTP codec renders it with the coral namespace.
+      throw core::aws_error(core::error_code::unknown_operation, "");
+    }
+    core::require_request_object(request);
+    return (impl_.get()->**handler)(request, context);
+  }));
+}
+
+nlohmann::json service::health() const {
+  return {{"tables", table_count()}, {"stream_subscriber_errors", impl_->subscriber_errors_.load()}};
 }
 
 std::size_t service::table_count() const {
@@ -291,10 +317,6 @@ bool service::unsubscribe_stream(std::uint64_t subscription) {
 }
 
 std::size_t service::expire_now() {
-  struct deliver_on_exit {
-    service_impl& impl;
-    ~deliver_on_exit() { impl.deliver_pending(); }
-  } deliver{*impl_};
   const std::size_t deleted = impl_->expire_items();
   impl_->trim_streams();
   return deleted;
@@ -305,7 +327,6 @@ std::size_t service::expire_now() {
 struct service_impl::sweeper {
   std::mutex mutex;
   bool stopped = false;
-  core::scheduler* scheduler = nullptr;
   core::scheduler::entry_id entry = 0;
   std::chrono::milliseconds interval{0};
 };
@@ -314,29 +335,35 @@ void service_impl::stop_sweeper() {
   if (!sweeper_) return;
   std::lock_guard lock(sweeper_->mutex);  // waits for a sweep in progress
   sweeper_->stopped = true;
-  sweeper_->scheduler->cancel(sweeper_->entry);
+  scheduler_.cancel(sweeper_->entry);
   sweeper_.reset();
 }
 
-void service::start_ttl_sweeper(core::scheduler& scheduler, std::chrono::milliseconds interval) {
+void service::start_ttl_sweeper(std::chrono::milliseconds interval) {
   impl_->stop_sweeper();
   auto state = std::make_shared<service_impl::sweeper>();
-  state->scheduler = &scheduler;
   state->interval = std::max(interval, std::chrono::milliseconds(1));
   impl_->sweeper_ = state;
   // Each entry sweeps and schedules the next: one pending entry at a time, `interval` apart.
   struct sweep_task {
     std::shared_ptr<service_impl::sweeper> state;
     service* owner;
+    core::scheduler* scheduler;
     void operator()() const {
       std::lock_guard lock(state->mutex);
       if (state->stopped) return;
-      owner->expire_now();
-      state->entry = state->scheduler->schedule_after(state->interval, *this);
+      try {
+        owner->expire_now();
+      } catch (const std::exception& e) {
+        // The next sweep tries again; a failed one deleted nothing (each deletion is one batch).
+        core::log_error(std::string("DynamoDB TTL sweep failed: ") + e.what());
+      }
+      state->entry = scheduler->schedule_after(state->interval, *this);
     }
   };
   std::lock_guard lock(state->mutex);
-  state->entry = scheduler.schedule_after(state->interval, sweep_task{state, this});
+  state->entry =
+      impl_->scheduler_.schedule_after(state->interval, sweep_task{state, this, &impl_->scheduler_});
 }
 
 }  // namespace fogbank::dynamodb

@@ -5,6 +5,7 @@
 #include "fogbank/core/aws_error.hpp"
 #include "fogbank/core/clock.hpp"
 #include "fogbank/core/ids.hpp"
+#include "fogbank/core/scheduler.hpp"
 #include "fogbank/dynamodb/service.hpp"
 #include "fogbank/storage/database.hpp"
 #include "stream_model.hpp"
@@ -35,6 +36,7 @@ struct item_batch {
   struct staged_record {
     std::string table_name;
     std::string arn;
+    std::string shard_id;
     json record;
   };
   storage::write_batch storage;
@@ -48,11 +50,13 @@ inline constexpr std::size_t max_page_bytes = 1024 * 1024;
 
 class service_impl {
  public:
-  service_impl(storage::database& database, core::clock& service_clock, core::id_generator& id_source);
+  service_impl(storage::database& database, core::clock& service_clock, core::scheduler& scheduler,
+               core::id_generator& id_source);
+  ~service_impl();
 
   using operation = json (service_impl::*)(const json& request, const request_context& context);
   // The operation named `name`, or nullptr.
-  static operation find_operation(std::string_view name);
+  static const operation* find_operation(std::string_view name);
 
   // ---- catalog ----
   // The table named by `name`; throws ResourceNotFoundException when there is none. DynamoDB
@@ -76,7 +80,8 @@ class service_impl {
   void stage_item(item_batch& batch, const table_info& table, const json* old_item, const json* new_item,
                   change_origin origin = change_origin::client);
   void commit(storage::write_batch& batch);
-  // Writes the batch, then queues its stream records for subscribers. Requires write_mutex_.
+  // Writes the batch, then queues its stream records for subscribers (delivered by a scheduler
+  // entry, after the call returns). Requires write_mutex_.
   void commit(item_batch& batch);
   // Item count and total size of a table, by scanning it.
   std::pair<std::int64_t, std::int64_t> measure(const table_info& table) const;
@@ -100,7 +105,8 @@ class service_impl {
   // Removes records older than the retention period and forgets streams disabled longer than
   // that. Takes write_mutex_.
   void trim_streams();
-  // Hands queued records to subscribers, in sequence order. Never called with write_mutex_ held.
+  // Hands queued records to subscribers, in sequence order: the body of the scheduler entry that
+  // commit() posts. Never called with write_mutex_ held.
   void deliver_pending();
   // The last sequence number whose batch has been written (LATEST iterators start after it).
   std::uint64_t committed_sequence() const { return committed_sequence_.load(); }
@@ -139,7 +145,16 @@ class service_impl {
 
   storage::database& db_;
   core::clock& clock_;
+  core::scheduler& scheduler_;
   core::id_generator& ids_;
+
+  // Scheduler entries hold this, not the service: the destructor clears `impl` under `mutex`, so
+  // an entry that runs later does nothing.
+  struct lifetime {
+    std::mutex mutex;
+    service_impl* impl = nullptr;
+  };
+  std::shared_ptr<lifetime> lifetime_;
 
   // Serializes every write: a condition, the read it depends on and the write it guards happen
   // under it, so conditional writes and counters are exact under any concurrency. Reads take
@@ -166,8 +181,11 @@ class service_impl {
   std::uint64_t next_subscription_ = 1;
   std::atomic<bool> has_subscribers_{false};
   std::mutex pending_mutex_;
-  std::deque<item_batch::staged_record> pending_;  // in sequence order
+  std::deque<item_batch::staged_record> pending_;  // in sequence order; guarded by pending_mutex_
+  bool delivery_posted_ = false;                   // a delivery entry is pending; guarded by pending_mutex_
+  core::scheduler::entry_id delivery_entry_ = 0;   // guarded by pending_mutex_
   std::mutex delivery_mutex_;                      // one thread delivers at a time
+  std::atomic<std::uint64_t> subscriber_errors_{0};
 
   // The TTL sweeper's schedule (service::start_ttl_sweeper), if started.
   struct sweeper;
@@ -181,6 +199,10 @@ class service_impl {
   };
   std::map<std::string, token_record> transaction_tokens_;  // guarded by write_mutex_
 };
+
+// Throws InternalServerError when `it` stopped on a storage error rather than at the end of its
+// range: a failed read is never mistaken for the end of the data.
+void require_complete(const storage::iterator& it);
 
 // Items are stored as MessagePack.
 std::string encode_item(const json& item);

@@ -2,6 +2,7 @@
 // disabled or its table deleted, trimming records past the retention period, and handing
 // committed records to in-process subscribers.
 
+#include "fogbank/core/log.hpp"
 #include "fogbank/storage/key_encoding.hpp"
 #include "service_impl.hpp"
 
@@ -87,13 +88,15 @@ std::shared_ptr<stream_info> service_impl::close_stream(storage::write_batch& ba
   range.lower = stream_prefix(stream->id);
   range.upper = storage::key::prefix_successor(range.lower);
   range.reverse = true;
-  if (auto it = db_.scan(storage::column::streams, range); it->valid()) {
-    std::string_view key = it->key();
+  auto last = db_.scan(storage::column::streams, range);
+  if (last->valid()) {
+    std::string_view key = last->key();
     std::uint32_t id = 0;
     std::uint64_t sequence = 0;
     if (storage::key::read_u32(key, id) && storage::key::read_u64(key, sequence))
       stream->last_sequence = sequence;
   }
+  require_complete(*last);
   stage_stream(batch, *stream);
   return stream;
 }
@@ -112,7 +115,8 @@ void service_impl::trim_streams() {
     storage::scan_range range;
     range.lower = stream_prefix(stream->id);
     range.upper = storage::key::prefix_successor(range.lower);
-    for (auto it = db_.scan(storage::column::streams, range); it->valid(); it->next()) {
+    auto it = db_.scan(storage::column::streams, range);
+    for (; it->valid(); it->next()) {
       if (!expired && stream_record_time(it->value()) > horizon) break;  // records are in time order
       std::string_view key = it->key();
       std::uint32_t id = 0;
@@ -120,6 +124,7 @@ void service_impl::trim_streams() {
       if (storage::key::read_u32(key, id) && storage::key::read_u64(key, sequence)) trimmed = sequence;
       batch.erase(storage::column::streams, it->key());
     }
+    require_complete(*it);
     if (expired) {
       batch.erase(storage::column::meta, stream_meta_key(stream->id));
       removed.push_back(stream->id);
@@ -138,49 +143,42 @@ void service_impl::trim_streams() {
 }
 
 void service_impl::deliver_pending() {
-  // A subscriber that writes to the service from its callback lands here again on the same
-  // thread: the loop below, further up this thread's stack, delivers those records next.
-  static thread_local const service_impl* delivering = nullptr;
-  if (delivering == this) return;
-  for (;;) {
-    // One thread delivers at a time, so records arrive in sequence order. A thread that finds
-    // another delivering leaves its records to it: the owner re-checks the queue after letting go.
-    std::unique_lock delivery(delivery_mutex_, std::try_to_lock);
-    if (!delivery.owns_lock()) return;
-    struct delivering_scope {
-      explicit delivering_scope(const service_impl* self) { delivering = self; }
-      ~delivering_scope() { delivering = nullptr; }
-    };
-    std::optional<delivering_scope> scope(std::in_place, this);
-    for (;;) {
-      item_batch::staged_record next;
-      {
-        std::lock_guard lock(pending_mutex_);
-        if (pending_.empty()) break;
-        next = std::move(pending_.front());
-        pending_.pop_front();
-      }
-      std::vector<std::shared_ptr<const subscriber>> targets;
-      {
-        std::lock_guard lock(subscribers_mutex_);
-        for (const auto& [id, entry] : subscribers_) {
-          if (entry->table_name == next.table_name) targets.push_back(entry);
-        }
-      }
-      if (targets.empty()) continue;
-      const json event = lambda_event_record(next.record, next.arn);
-      for (const auto& target : targets) {
-        try {
-          target->callback(event);
-        } catch (...) {
-          // A subscriber's failure is its own: the write it reports has long been acknowledged.
-        }
+  // One delivery at a time (a manual clock's run_due() and the scheduler thread could otherwise
+  // overlap), so records arrive in sequence order.
+  std::lock_guard delivery(delivery_mutex_);
+  std::deque<item_batch::staged_record> records;
+  {
+    std::lock_guard lock(pending_mutex_);
+    records.swap(pending_);
+    delivery_posted_ = false;  // writes from here on post the next delivery
+  }
+  for (auto& next : records) {
+    std::vector<std::shared_ptr<const subscriber>> targets;
+    {
+      std::lock_guard lock(subscribers_mutex_);
+      for (const auto& [id, entry] : subscribers_) {
+        if (entry->table_name == next.table_name) targets.push_back(entry);
       }
     }
-    scope.reset();
-    delivery.unlock();
-    std::lock_guard lock(pending_mutex_);
-    if (pending_.empty()) return;
+    if (targets.empty()) continue;
+    const json event = lambda_event_record(next.record, next.arn);
+    // The subscriber's failure is its own (the write it reports has long been acknowledged), but
+    // it is never silent.
+    const auto report = [&](std::string_view what) {
+      ++subscriber_errors_;
+      core::log_error("DynamoDB stream subscriber failed on table " + next.table_name + ", shard " +
+                      next.shard_id + ", sequence number " +
+                      next.record["dynamodb"].value("SequenceNumber", "") + ": " + std::string(what));
+    };
+    for (const auto& target : targets) {
+      try {
+        target->callback(event);
+      } catch (const std::exception& e) {
+        report(e.what());
+      } catch (...) {
+        report("unknown exception");
+      }
+    }
   }
 }
 

@@ -206,41 +206,31 @@ json get_records(service_impl& dynamodb, const json& request, const request_cont
   return response;
 }
 
-using operation = json (*)(service_impl&, const json&, const request_context&);
-struct operation_entry {
-  std::string_view name;
-  operation handler;
-};
+using stream_operation = json (*)(service_impl&, const json&, const request_context&);
 // Every DynamoDB Streams operation, sorted by name (checked below) for lookup.
-constexpr std::array operations{
-    operation_entry{"DescribeStream", &describe_stream},
-    operation_entry{"GetRecords", &get_records},
-    operation_entry{"GetShardIterator", &get_shard_iterator},
-    operation_entry{"ListStreams", &list_streams},
-};
-static_assert(std::is_sorted(operations.begin(), operations.end(),
-                             [](const auto& a, const auto& b) { return a.name < b.name; }),
-              "operations must be sorted by name");
+constexpr auto operations = core::make_operation_table<stream_operation>({
+    {"DescribeStream", &describe_stream},
+    {"GetRecords", &get_records},
+    {"GetShardIterator", &get_shard_iterator},
+    {"ListStreams", &list_streams},
+});
+static_assert(operations.sorted(), "operations must be sorted by name");
+
+constexpr core::error_funnel funnel{core::error_code::serialization, "Unexpected value type in payload",
+                                    "DynamoDB Streams"};
 
 }  // namespace
 
-streams_service::streams_service(service& dynamodb) : dynamodb_(dynamodb) {}
+streams_service::streams_service(dynamodb::service& dynamodb) : dynamodb_(dynamodb) {}
 
-nlohmann::json streams_service::dispatch(std::string_view operation, const nlohmann::json& request,
-                                         const request_context& context) {
-  auto it = std::lower_bound(operations.begin(), operations.end(), operation,
-                             [](const operation_entry& entry, std::string_view n) { return entry.name < n; });
-  if (it == operations.end() || it->name != operation) throw aws_error(error_code::unknown_operation, "");
-  if (!request.is_object()) {
-    throw aws_error(error_code::serialization, "Start of structure or map found where not expected");
-  }
-  try {
-    return it->handler(*dynamodb_.impl_, request, context);
-  } catch (const aws_error&) {
-    throw;
-  } catch (const json::exception& e) {
-    throw aws_error(error_code::serialization, e.what());
-  }
+void streams_service::call(std::string_view operation, const nlohmann::json& request,
+                           const core::call_context& context, core::call_completion done) {
+  done(core::run_funneled(funnel, operation, [&]() -> json {
+    const stream_operation* handler = operations.find(operation);
+    if (!handler) throw aws_error(error_code::unknown_operation, "");
+    core::require_request_object(request);
+    return (*handler)(*dynamodb_.impl_, request, context);
+  }));
 }
 
 }  // namespace fogbank::dynamodb

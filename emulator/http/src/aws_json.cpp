@@ -136,7 +136,7 @@ bool nesting_within(std::string_view text, int limit) noexcept {
 
 }  // namespace
 
-aws_json_front::aws_json_front(std::vector<json_service> services) : services_(std::move(services)) {}
+aws_json_front::aws_json_front(const dispatch::registry& services) : services_(services) {}
 
 std::string_view aws_json_front::response_content_type(std::string_view request_content_type) noexcept {
   return media_type(request_content_type) == amz_json_1_0 ? amz_json_1_0 : plain_json;
@@ -158,10 +158,10 @@ std::string aws_json_front::error_body(const core::aws_error& error, std::string
   return dump(body);
 }
 
-const json_service* aws_json_front::find(std::string_view target,
-                                         std::string_view& operation) const noexcept {
-  for (const json_service& service : services_) {
-    if (target.size() > service.target_prefix.size() &&
+const dispatch::service_row* aws_json_front::find(std::string_view target,
+                                                  std::string_view& operation) const noexcept {
+  for (const dispatch::service_row& service : services_.services()) {
+    if (!service.target_prefix.empty() && target.size() > service.target_prefix.size() &&
         target.substr(0, service.target_prefix.size()) == service.target_prefix) {
       operation = target.substr(service.target_prefix.size());
       // "DynamoDB_20120810.A.B" has three parts: DynamoDB rejects it as an unknown operation.
@@ -172,7 +172,7 @@ const json_service* aws_json_front::find(std::string_view target,
   return nullptr;
 }
 
-const json_service* aws_json_front::service_for(const request& req) const noexcept {
+const dispatch::service_row* aws_json_front::service_for(const request& req) const noexcept {
   std::string_view operation;
   return find(sv(req["X-Amz-Target"]), operation);
 }
@@ -208,7 +208,7 @@ std::optional<response> aws_json_front::handle(const request& req, const reply_t
   }
 
   std::string_view operation;
-  const json_service* service = find(sv(req["X-Amz-Target"]), operation);
+  const dispatch::service_row* service = find(sv(req["X-Amz-Target"]), operation);
   if (service == nullptr)
     return answer(bhttp::status::bad_request, coral_error_body("UnknownOperationException", ""));
 
@@ -234,46 +234,22 @@ std::optional<response> aws_json_front::handle(const request& req, const reply_t
 
   // An empty body passes the JSON check above but is still not a request object.
   if (text.empty()) return answer(bhttp::status::bad_request, coral_error_body("SerializationException", ""));
-  if (!body.is_object()) {
-    // Coral's deserializer reads the body as the operation's input structure.
-    const std::string message = body.is_array() ? "Start of list found where not expected" : "";
-    return answer(bhttp::status::bad_request,
-                  error_body(core::aws_error(error_code::serialization, message), service->error_namespace));
-  }
+  // A body that is JSON but not an object goes on to the service, which answers it as it answers
+  // an in-process caller (core::require_request_object).
 
-  call_context context;
+  core::call_context context;
   if (!auth.scope.region.empty()) context.region = auth.scope.region;
+  context.caller.access_key_id = auth.scope.access_key_id;
   context.request_id = to.request_id;
-  if (service->dispatch_async) {
-    context.endpoint = endpoint_of(req, "http://localhost:4566");
-    return dispatch_later(*service, operation, body, context, to, content_type, channel);
-  }
-  try {
-    nlohmann::json result = service->dispatch(operation, body, context);
-    if (result.is_null()) result = nlohmann::json::object();
-    return answer(bhttp::status::ok, dump(result));
-  } catch (const core::aws_error& error) {
-    return error_response(service->error_namespace, service->query_compatible, error, to, content_type);
-  } catch (const std::bad_alloc&) {
-    throw;
-  } catch (const std::exception& e) {
-    log_error("internal error in " + std::string(sv(req["X-Amz-Target"])) + " (request " + to.request_id +
-              "): " + e.what());
-  } catch (...) {
-    log_error("internal error in " + std::string(sv(req["X-Amz-Target"])) + " (request " + to.request_id +
-              "): unknown exception");
-  }
-  return answer(bhttp::status::internal_server_error,
-                error_body(core::aws_error(error_code::internal_failure, "Internal server error"),
-                           service->error_namespace));
+  context.endpoint = endpoint_of(req, "http://localhost:4566");
+  return call(*service, operation, body, context, to, content_type, channel);
 }
 
-response aws_json_front::error_response(std::string_view error_namespace, bool query_compatible,
-                                        const core::aws_error& error, const reply_to& to,
-                                        std::string_view content_type) {
+response aws_json_front::error_response(const dispatch::service_row& service, const core::aws_error& error,
+                                        const reply_to& to, std::string_view content_type) {
   response res = make_response(to, static_cast<bhttp::status>(error.http_status()), content_type,
-                               error_body(error, error_namespace));
-  if (query_compatible) {
+                               error_body(error, service.error_namespace));
+  if (service.query_compatible) {
     const core::error_type& row = core::describe(error.code());
     const std::string_view code = row.query_code.empty() ? row.name : row.query_code;
     const std::string_view fault = error.http_status() >= 500 ? "Receiver" : "Sender";
@@ -282,37 +258,32 @@ response aws_json_front::error_response(std::string_view error_namespace, bool q
   return res;
 }
 
-std::optional<response> aws_json_front::dispatch_later(const json_service& service,
-                                                       std::string_view operation, const nlohmann::json& body,
-                                                       const call_context& context, const reply_to& to,
-                                                       std::string_view content_type,
-                                                       reply_channel& channel) {
+std::optional<response> aws_json_front::call(const dispatch::service_row& service, std::string_view operation,
+                                             const nlohmann::json& body, const core::call_context& context,
+                                             const reply_to& to, std::string_view content_type,
+                                             reply_channel& channel) const {
   std::shared_ptr<deferred_reply> reply = channel.defer();
-  // Only a long poll outlives its dispatch(); a server that stops meanwhile answers it with the
+  // Only a long poll outlives its call(); a server that stops meanwhile answers it with the
   // empty receive the poll would have ended with.
   reply->set_fallback(
       [to, content_type] { return make_response(to, bhttp::status::ok, content_type, "{}"); });
-  // The completion may outlive this front (a long poll the service still holds at shutdown):
-  // it keeps copies of what it needs.
-  service.dispatch_async(
-      operation, body, context,
-      [reply, to, content_type, error_namespace = service.error_namespace,
-       query_compatible = service.query_compatible](call_result result) {
-        // Runs on whichever thread completes the call; builds the response there and leaves the
-        // writing to the session's strand.
+  // The completion may outlive this front (a long poll the service still holds at shutdown): it
+  // keeps what it needs. Registry rows live as long as the services.
+  services_.call(
+      service, operation, body, context, [reply, to, content_type, &service](core::call_result result) {
+        // Runs on whichever thread completes the call (this one, for all but a long poll); builds
+        // the response there and leaves the writing to the session's strand.
         try {
           if (result.error) {
-            reply->complete(
-                error_response(error_namespace, query_compatible, *result.error, to, content_type));
+            reply->complete(error_response(service, *result.error, to, content_type));
             return;
           }
-          if (result.body.is_null()) result.body = nlohmann::json::object();
           reply->complete(make_response(to, bhttp::status::ok, content_type, dump(result.body)));
         } catch (...) {
           reply->complete(
               make_response(to, bhttp::status::internal_server_error, content_type,
                             error_body(core::aws_error(error_code::internal_failure, "Internal server error"),
-                                       error_namespace)));
+                                       service.error_namespace)));
         }
       });
   return reply->take_if_ready();

@@ -1,7 +1,7 @@
 #pragma once
 // The AWS JSON protocol (awsJson1_0) as DynamoDB's front door speaks it: a POST whose
 // `X-Amz-Target: <Prefix>.<Operation>` names the operation and whose body is the request
-// object. One table maps target prefixes to services, so DynamoDB Streams
+// object. The dispatch registry's rows map target prefixes to services, so DynamoDB Streams
 // (`DynamoDBStreams_20120810.`) and SQS's JSON protocol (`AmazonSQS.`) plug in as rows.
 //
 // Checks run in DynamoDB's order (dynalite's index.js, tested against live DynamoDB):
@@ -11,46 +11,27 @@
 #include "wire.hpp"
 
 #include "fogbank/core/aws_error.hpp"
+#include "fogbank/dispatch/registry.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace fogbank::http {
 
-// One service reachable through the JSON protocol.
-struct json_service {
-  // "DynamoDB_20120810.": the operation is what follows it.
-  std::string target_prefix;
-  // "com.amazonaws.dynamodb.v20120810": the __type prefix of the service's own errors.
-  std::string error_namespace;
-  // Runs one operation on the request object and returns the response object. Throws
-  // core::aws_error for anything a client can cause; any other exception is answered with
-  // 500 InternalServerError. For services that always answer at once (DynamoDB).
-  std::function<nlohmann::json(std::string_view operation, const nlohmann::json& body, const call_context&)>
-      dispatch;
-  // Used instead of `dispatch` when set: for services that may answer later (SQS long polls).
-  async_dispatch dispatch_async;
-  // awsQueryCompatible services (SQS) also give each error as the query protocol would, in
-  // `x-amzn-query-error: <query code>;<Sender|Receiver>`; the SDKs report that code
-  // ("AWS.SimpleQueueService.NonExistentQueue") rather than the __type's.
-  bool query_compatible = false;
-};
-
 class aws_json_front {
  public:
-  explicit aws_json_front(std::vector<json_service> services);
+  // `services` must outlive the front.
+  explicit aws_json_front(const dispatch::registry& services);
 
   // Answers one POST request: the response now, or nullopt when the service answers later
   // through a reply taken from `channel`. Never throws anything but std::bad_alloc.
   std::optional<response> handle(const request& req, const reply_to& to, reply_channel& channel) const;
 
   // The service the request's X-Amz-Target names, or nullptr.
-  const json_service* service_for(const request& req) const noexcept;
+  const dispatch::service_row* service_for(const request& req) const noexcept;
 
   // The error body for `error` raised by a service whose errors live in `error_namespace`:
   // {"__type":"<namespace>#<Name>","message":"..."} plus the error's extra members, with the
@@ -61,16 +42,15 @@ class aws_json_front {
   static std::string_view response_content_type(std::string_view request_content_type) noexcept;
 
  private:
-  static response error_response(std::string_view error_namespace, bool query_compatible,
-                                 const core::aws_error& error, const reply_to& to,
-                                 std::string_view content_type);
-  static std::optional<response> dispatch_later(const json_service& service, std::string_view operation,
-                                                const nlohmann::json& body, const call_context& context,
-                                                const reply_to& to, std::string_view content_type,
-                                                reply_channel& channel);
-  const json_service* find(std::string_view target, std::string_view& operation) const noexcept;
+  static response error_response(const dispatch::service_row& service, const core::aws_error& error,
+                                 const reply_to& to, std::string_view content_type);
+  std::optional<response> call(const dispatch::service_row& service, std::string_view operation,
+                               const nlohmann::json& body, const core::call_context& context,
+                               const reply_to& to, std::string_view content_type,
+                               reply_channel& channel) const;
+  const dispatch::service_row* find(std::string_view target, std::string_view& operation) const noexcept;
 
-  std::vector<json_service> services_;
+  const dispatch::registry& services_;
 };
 
 }  // namespace fogbank::http

@@ -84,15 +84,16 @@ std::optional<response> aws_query_front::handle(const request& req, const reply_
     return protocol_error(model, to, "InvalidAction",
                           "The action " + action->second + " is not valid for this web service.");
 
-  call_context context;
+  core::call_context context;
   sigv4::signed_request signed_req;
   if (const auto it = req.find(bhttp::field::authorization); it != req.end())
     signed_req.authorization = sv(it->value());
   signed_req.query = query_of(target);
   signed_req.has_date = true;
   if (const sigv4::check_result auth = sigv4::check(signed_req);
-      auth.result == sigv4::check_result::outcome::ok && !auth.scope.region.empty()) {
-    context.region = auth.scope.region;
+      auth.result == sigv4::check_result::outcome::ok) {
+    if (!auth.scope.region.empty()) context.region = auth.scope.region;
+    context.caller.access_key_id = auth.scope.access_key_id;
   }
   context.request_id = to.request_id;
   context.endpoint = endpoint_of(req, "http://localhost:4566");
@@ -119,19 +120,20 @@ std::optional<response> aws_query_front::handle(const request& req, const reply_
   });
   try {
     // `model` and `op` are static tables: the completion may safely outlive this front.
-    service_.dispatch(op->name, input, context, [reply, &model, op, to](call_result result) {
-      try {
-        if (result.error) {
-          reply->complete(error_response(model, *result.error, to));
-        } else {
-          reply->complete(
-              make_response(to, bhttp::status::ok, content_type,
-                            query_codec::encode_response(model, *op, result.body, to.request_id)));
-        }
-      } catch (...) {
-        reply->complete(internal_error(model, to));
-      }
-    });
+    service_.registry->call(
+        *service_.row, op->name, input, context, [reply, &model, op, to](core::call_result result) {
+          try {
+            if (result.error) {
+              reply->complete(error_response(model, *result.error, to));
+            } else {
+              reply->complete(
+                  make_response(to, bhttp::status::ok, content_type,
+                                query_codec::encode_response(model, *op, result.body, to.request_id)));
+            }
+          } catch (...) {
+            reply->complete(internal_error(model, to));
+          }
+        });
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const std::exception& e) {

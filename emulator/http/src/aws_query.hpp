@@ -11,15 +11,18 @@
 #include "query_model.hpp"
 #include "wire.hpp"
 
+#include "fogbank/dispatch/registry.hpp"
+
 #include <optional>
 #include <string_view>
 
 namespace fogbank::http {
 
-// One service reachable through the query protocol.
+// One service reachable through the query protocol: its wire model and its registry row.
 struct query_service {
   const query_model::service_model* model = nullptr;
-  async_dispatch dispatch;
+  const dispatch::service_row* row = nullptr;
+  const dispatch::registry* registry = nullptr;
 };
 
 class aws_query_front {
@@ -32,6 +35,8 @@ class aws_query_front {
   // Answers one request: the response now, or nullopt when the service answers later through a
   // reply taken from `channel`. Never throws anything but std::bad_alloc.
   std::optional<response> handle(const request& req, const reply_to& to, reply_channel& channel) const;
+
+  const dispatch::service_row* row() const noexcept { return service_.row; }
 
   static constexpr std::string_view content_type = "text/xml";
 

@@ -1,7 +1,7 @@
 #pragma once
-// One API call on its way through the front end, and the answer that may come later.
+// The answer to one API call that may come after the front end has returned.
 //
-// A service answers most calls before its dispatch() returns; an SQS long poll answers up to 20 s
+// A service answers most calls before its call() returns; an SQS long poll answers up to 20 s
 // later, from whichever thread makes a message available. The protocol fronts therefore return
 // either a response at once or nothing, in which case they have taken a deferred_reply from the
 // session (reply_channel::defer) and complete it when the service does. The session posts the
@@ -10,37 +10,12 @@
 
 #include "wire.hpp"
 
-#include "fogbank/core/aws_error.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <string>
-#include <string_view>
 
 namespace fogbank::http {
-
-// Who is calling and where, as far as the front can tell from the request.
-struct call_context {
-  std::string region = "us-east-1";         // from the SigV4 credential scope
-  std::string account_id = "000000000000";  // every caller is the one local account
-  std::string request_id;                   // the x-amzn-RequestId of this call
-  std::string endpoint;                     // "http://<Host header>", for SQS queue URLs
-};
-
-// What a service answered: a response object, or an AWS error.
-struct call_result {
-  nlohmann::json body = nlohmann::json::object();
-  std::optional<core::aws_error> error;
-};
-
-// Runs one operation and calls `done` exactly once, now or later, on any thread.
-using call_done = std::function<void(call_result)>;
-using async_dispatch = std::function<void(std::string_view operation, const nlohmann::json& request,
-                                          const call_context& context, call_done done)>;
 
 // A response that arrives after the front has returned. Thread-safe.
 class deferred_reply {

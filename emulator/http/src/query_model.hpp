@@ -69,4 +69,10 @@ struct service_model {
 // SQS 2012-11-05, from botocore's query-protocol model (sqs_query_model.cpp, generated).
 const service_model& sqs();
 
+// The model of the service a dispatch registry row names ("sqs"), or nullptr if fogbank has
+// none for it.
+inline const service_model* for_service(std::string_view name) noexcept {
+  return name == "sqs" ? &sqs() : nullptr;
+}
+
 }  // namespace fogbank::http::query_model

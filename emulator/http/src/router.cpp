@@ -2,74 +2,26 @@
 
 #include "log.hpp"
 
-#include "fogbank/core/ids.hpp"
-#include "fogbank/dynamodb/service.hpp"
-#include "fogbank/dynamodb/streams.hpp"
-#include "fogbank/sqs/service.hpp"
+#include "fogbank/core/version.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <exception>
+#include <stdexcept>
 
 namespace fogbank::http {
 namespace {
 
 constexpr std::string_view health_path = "/_fogbank/health";
-// Runs the DynamoDB TTL sweep now, so that tests never wait for the periodic one.
-constexpr std::string_view expire_path = "/_fogbank/dynamodb/expire";
 
-constexpr std::string_view sqs_target_prefix = "AmazonSQS.";
-
-// SQS through either protocol: the call in the JSON protocol's shapes, answered now or, for a
-// long poll, later.
-async_dispatch sqs_dispatch(sqs::service* sqs) {
-  return [sqs](std::string_view operation, const nlohmann::json& request, const call_context& call,
-               call_done done) {
-    sqs::request_context context;
-    context.region = call.region;
-    context.account_id = call.account_id;
-    context.endpoint = call.endpoint;
-    sqs->dispatch(operation, request, context, [done = std::move(done)](sqs::result outcome) {
-      done(call_result{std::move(outcome.body), std::move(outcome.error)});
-    });
-  };
-}
-
-// A synchronous dispatch into DynamoDB or DynamoDB Streams, which share the request context.
-template <typename Service>
-auto dynamodb_dispatch(Service* service) {
-  return [service](std::string_view operation, const nlohmann::json& body, const call_context& call) {
-    dynamodb::request_context context;
-    context.region = call.region;
-    context.account_id = call.account_id;
-    return service->dispatch(operation, body, context);
-  };
-}
-
-std::vector<json_service> json_services(const backends& services) {
-  std::vector<json_service> table;
-  if (services.dynamodb != nullptr) {
-    table.push_back(
-        {"DynamoDB_20120810.", "com.amazonaws.dynamodb.v20120810", dynamodb_dispatch(services.dynamodb)});
+std::optional<aws_query_front> query_front(const dispatch::registry& services) {
+  for (const dispatch::service_row& row : services.services()) {
+    if (!row.query_protocol) continue;
+    const query_model::service_model* model = query_model::for_service(row.name);
+    if (model == nullptr) throw std::logic_error("no query-protocol model for service " + row.name);
+    return aws_query_front(query_service{model, &row, &services});
   }
-  if (services.sqs != nullptr) {
-    json_service sqs;
-    sqs.target_prefix = std::string(sqs_target_prefix);
-    sqs.error_namespace = "com.amazonaws.sqs";
-    sqs.dispatch_async = sqs_dispatch(services.sqs);
-    sqs.query_compatible = true;
-    table.push_back(std::move(sqs));
-  }
-  if (services.dynamodb_streams != nullptr) {
-    table.push_back({"DynamoDBStreams_20120810.", "com.amazonaws.dynamodb.v20120810",
-                     dynamodb_dispatch(services.dynamodb_streams)});
-  }
-  return table;
-}
-
-std::optional<aws_query_front> query_front(const backends& services) {
-  if (services.sqs == nullptr) return std::nullopt;
-  return aws_query_front(query_service{&query_model::sqs(), sqs_dispatch(services.sqs)});
+  return std::nullopt;
 }
 
 std::string_view path_of(std::string_view target) noexcept {
@@ -83,21 +35,22 @@ std::string json_message(std::string_view type, std::string_view message) {
 
 }  // namespace
 
-router::router(backends services)
-    : services_(services), json_(json_services(services)), query_(query_front(services)) {}
+router::router(const dispatch::registry& services)
+    : services_(services), json_(services), query_(query_front(services)) {}
 
-std::string router::new_request_id(bool sqs) const {
-  if (services_.ids == nullptr) return sqs ? "00000000-0000-0000-0000-000000000000" : std::string(52, '0');
-  // SQS's request ids are UUIDs. DynamoDB's are 52 characters of [0-9A-Z] (dynalite's tests
-  // match /^[0-9A-Z]{52}$/ against live responses).
-  return sqs ? services_.ids->uuid() : services_.ids->upper_alnum(52);
+const dispatch::admin_action* router::admin_action_for(const request& req) const noexcept {
+  const std::string_view method = sv(req.method_string());
+  const std::string_view path = path_of(sv(req.target()));
+  for (const dispatch::admin_action& action : services_.admin_actions()) {
+    if (action.method == method && action.path == path) return &action;
+  }
+  return nullptr;
 }
 
 router::front router::front_for(const request& req) const noexcept {
   const std::string_view path = path_of(sv(req.target()));
   if (req.method() == bhttp::verb::get && path == health_path) return front::health;
-  if (req.method() == bhttp::verb::post && path == expire_path && services_.dynamodb != nullptr)
-    return front::expire;
+  if (admin_action_for(req) != nullptr) return front::admin;
   // X-Amz-Target names a JSON-protocol operation whatever the body looks like.
   if (req.method() == bhttp::verb::post && req.find("X-Amz-Target") != req.end()) return front::json;
   if (query_ && aws_query_front::accepts(req)) return front::query;
@@ -106,37 +59,29 @@ router::front router::front_for(const request& req) const noexcept {
   return front::not_found;
 }
 
-bool router::is_sqs(const request& req, front f) const noexcept {
-  if (f == front::query) return true;
-  if (f != front::json) return false;
-  const std::string_view target = sv(req["X-Amz-Target"]);
-  return target.substr(0, sqs_target_prefix.size()) == sqs_target_prefix;
+dispatch::request_id_style router::id_style_for(const request& req, front f) const noexcept {
+  const dispatch::service_row* row = nullptr;
+  if (f == front::query) row = query_->row();
+  if (f == front::json) row = json_.service_for(req);
+  return row != nullptr ? row->request_ids : dispatch::request_id_style::upper_alnum_52;
 }
 
 response router::health(const reply_to& to) const {
-  nlohmann::json body = {{"status", "running"},
-                         {"version", std::string(fogbank_version)},
-                         {"services", nlohmann::json::object()}};
-  if (services_.dynamodb != nullptr) {
-    body["services"]["dynamodb"] = "running";
-    body["tables"] = services_.dynamodb->table_count();
-  }
-  if (services_.sqs != nullptr) {
-    body["services"]["sqs"] = "running";
-    body["queues"] = services_.sqs->queue_count();
-  }
+  nlohmann::json body = services_.health();
+  body["status"] = "running";
+  body["version"] = std::string(core::fogbank_version);
   return make_response(to, bhttp::status::ok, plain_json, body.dump());
 }
 
-response router::expire(const reply_to& to) const {
-  const nlohmann::json body = {{"expired", services_.dynamodb->expire_now()}};
+response router::admin(const request& req, const reply_to& to) const {
+  const nlohmann::json body = admin_action_for(req)->run();
   return make_response(to, bhttp::status::ok, plain_json, body.dump());
 }
 
 std::optional<response> router::handle(const request& req, reply_channel& channel) noexcept {
   try {
     const front f = front_for(req);
-    const reply_to to = reply_to_of(req, new_request_id(is_sqs(req, f)));
+    const reply_to to = reply_to_of(req, services_.new_request_id(id_style_for(req, f)));
     if (to.cors && req.method() == bhttp::verb::options) {
       // CORS preflight, answered as DynamoDB answers it (browser SDKs send these).
       response res = make_response(to, bhttp::status::ok, "", "");
@@ -153,8 +98,8 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
     switch (f) {
       case front::health:
         return health(to);
-      case front::expire:
-        return expire(to);
+      case front::admin:
+        return admin(req, to);
       case front::json:
         return json_.handle(req, to, channel);
       case front::query:
@@ -176,7 +121,7 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
 
 response router::too_large(const request& header) noexcept {
   try {
-    reply_to to = reply_to_of(header, new_request_id(false));
+    reply_to to = reply_to_of(header, services_.new_request_id(dispatch::request_id_style::upper_alnum_52));
     to.keep_alive = false;  // the rest of the body is never read: the connection must close
     const std::string_view content_type =
         aws_json_front::response_content_type(sv(header[bhttp::field::content_type]));
@@ -202,7 +147,7 @@ response router::bad_request(bhttp::status status) noexcept {
     res.set(bhttp::field::content_type, bsv(plain_json));
     res.body() = json_message(type, sv(bhttp::obsolete_reason(status)));
     res.set("x-amz-crc32", crc32_decimal(res.body()));
-    res.set("x-amzn-RequestId", new_request_id(false));
+    res.set("x-amzn-RequestId", services_.new_request_id(dispatch::request_id_style::upper_alnum_52));
   } catch (...) {
   }
   res.keep_alive(false);

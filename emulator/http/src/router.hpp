@@ -2,10 +2,10 @@
 // Turns one HTTP request into one response: picks the protocol front (or fogbank's own
 // endpoints) by method, path and headers. Knows nothing about sockets; the session calls it.
 //
-//   GET  /_fogbank/health                     -> health
-//   POST /_fogbank/dynamodb/expire            -> run the DynamoDB TTL sweep now
-//   POST with X-Amz-Target                    -> AWS JSON protocol (DynamoDB, SQS's AmazonSQS.*)
-//   POST form-encoded, or GET with Action=    -> AWS query protocol (SQS)
+//   GET  /_fogbank/health                     -> health of every registered service
+//   the registry's admin actions              -> e.g. POST /_fogbank/dynamodb/expire
+//   POST with X-Amz-Target                    -> AWS JSON protocol (the row with that prefix)
+//   POST form-encoded, or GET with Action=    -> AWS query protocol (the row that speaks it)
 //   any other POST                            -> the JSON front, which refuses it as DynamoDB does
 
 #include "aws_json.hpp"
@@ -13,6 +13,7 @@
 #include "call.hpp"
 #include "wire.hpp"
 
+#include "fogbank/dispatch/registry.hpp"
 #include "fogbank/http/server.hpp"
 
 #include <optional>
@@ -23,7 +24,7 @@ namespace fogbank::http {
 class router {
  public:
   // `services` must outlive the router.
-  explicit router(backends services);
+  explicit router(const dispatch::registry& services);
 
   // The answer to a complete request: now, or nullopt when it comes later through a reply
   // taken from `channel` (an SQS long poll). Never throws: anything unexpected is a 500.
@@ -37,15 +38,17 @@ class router {
   response bad_request(bhttp::status status) noexcept;
 
  private:
-  enum class front { health, expire, json, query, not_found };
+  enum class front { health, admin, json, query, not_found };
 
   front front_for(const request& req) const noexcept;
-  bool is_sqs(const request& req, front f) const noexcept;
+  // The registry's admin action at the request's method and path, or nullptr.
+  const dispatch::admin_action* admin_action_for(const request& req) const noexcept;
+  // The request id style of the service the request goes to (DynamoDB's when none).
+  dispatch::request_id_style id_style_for(const request& req, front f) const noexcept;
   response health(const reply_to& to) const;
-  response expire(const reply_to& to) const;
-  std::string new_request_id(bool sqs) const;
+  response admin(const request& req, const reply_to& to) const;
 
-  backends services_;
+  const dispatch::registry& services_;
   aws_json_front json_;
   std::optional<aws_query_front> query_;
 };

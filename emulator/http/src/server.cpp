@@ -112,7 +112,7 @@ class listener : public std::enable_shared_from_this<listener> {
 }  // namespace
 
 struct server::impl {
-  impl(server_options opts, backends services)
+  impl(server_options opts, const dispatch::registry& services)
       : options(std::move(opts)), router_(services), ioc(std::max(1, options.threads)) {}
 
   // Destruction order matters: the io_context (and any session it still owns) goes first,
@@ -130,7 +130,7 @@ struct server::impl {
   bool stopped = false;
 };
 
-server::server(server_options options, backends services)
+server::server(server_options options, const dispatch::registry& services)
     : impl_(std::make_unique<impl>(std::move(options), services)) {}
 
 server::~server() {

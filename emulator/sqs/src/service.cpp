@@ -7,47 +7,44 @@
 
 #include <algorithm>
 #include <array>
-#include <future>
 #include <limits>
 #include <utility>
 
 namespace fogbank::sqs {
 namespace {
 
-struct operation_entry {
-  std::string_view name;
-  service_impl::operation handler;
-};
+// Every SQS operation but ReceiveMessage (which may complete later, see call), sorted by name
+// (checked below) for lookup.
+constexpr auto operations = core::make_operation_table<service_impl::operation>({
+    {"AddPermission", &service_impl::add_permission},
+    {"CancelMessageMoveTask", &service_impl::cancel_message_move_task},
+    {"ChangeMessageVisibility", &service_impl::change_message_visibility},
+    {"ChangeMessageVisibilityBatch", &service_impl::change_message_visibility_batch},
+    {"CreateQueue", &service_impl::create_queue},
+    {"DeleteMessage", &service_impl::delete_message},
+    {"DeleteMessageBatch", &service_impl::delete_message_batch},
+    {"DeleteQueue", &service_impl::delete_queue},
+    {"GetQueueAttributes", &service_impl::get_queue_attributes},
+    {"GetQueueUrl", &service_impl::get_queue_url},
+    {"ListDeadLetterSourceQueues", &service_impl::list_dead_letter_source_queues},
+    {"ListMessageMoveTasks", &service_impl::list_message_move_tasks},
+    {"ListQueueTags", &service_impl::list_queue_tags},
+    {"ListQueues", &service_impl::list_queues},
+    {"PurgeQueue", &service_impl::purge_queue},
+    {"RemovePermission", &service_impl::remove_permission},
+    {"SendMessage", &service_impl::send_message},
+    {"SendMessageBatch", &service_impl::send_message_batch},
+    {"SetQueueAttributes", &service_impl::set_queue_attributes},
+    {"StartMessageMoveTask", &service_impl::start_message_move_task},
+    {"TagQueue", &service_impl::tag_queue},
+    {"UntagQueue", &service_impl::untag_queue},
+});
+static_assert(operations.sorted(), "operations must be sorted by name");
 
-// Every SQS operation but ReceiveMessage (which may complete later, see dispatch), sorted by
-// name (checked below) for lookup.
-constexpr std::array operations{
-    operation_entry{"AddPermission", &service_impl::add_permission},
-    operation_entry{"CancelMessageMoveTask", &service_impl::cancel_message_move_task},
-    operation_entry{"ChangeMessageVisibility", &service_impl::change_message_visibility},
-    operation_entry{"ChangeMessageVisibilityBatch", &service_impl::change_message_visibility_batch},
-    operation_entry{"CreateQueue", &service_impl::create_queue},
-    operation_entry{"DeleteMessage", &service_impl::delete_message},
-    operation_entry{"DeleteMessageBatch", &service_impl::delete_message_batch},
-    operation_entry{"DeleteQueue", &service_impl::delete_queue},
-    operation_entry{"GetQueueAttributes", &service_impl::get_queue_attributes},
-    operation_entry{"GetQueueUrl", &service_impl::get_queue_url},
-    operation_entry{"ListDeadLetterSourceQueues", &service_impl::list_dead_letter_source_queues},
-    operation_entry{"ListMessageMoveTasks", &service_impl::list_message_move_tasks},
-    operation_entry{"ListQueueTags", &service_impl::list_queue_tags},
-    operation_entry{"ListQueues", &service_impl::list_queues},
-    operation_entry{"PurgeQueue", &service_impl::purge_queue},
-    operation_entry{"RemovePermission", &service_impl::remove_permission},
-    operation_entry{"SendMessage", &service_impl::send_message},
-    operation_entry{"SendMessageBatch", &service_impl::send_message_batch},
-    operation_entry{"SetQueueAttributes", &service_impl::set_queue_attributes},
-    operation_entry{"StartMessageMoveTask", &service_impl::start_message_move_task},
-    operation_entry{"TagQueue", &service_impl::tag_queue},
-    operation_entry{"UntagQueue", &service_impl::untag_queue},
-};
-static_assert(std::is_sorted(operations.begin(), operations.end(),
-                             [](const auto& a, const auto& b) { return a.name < b.name; }),
-              "operations must be sorted by name");
+// Failures no operation classified (see core::run_funneled): a member of the wrong JSON type is
+// the client's fault.
+constexpr core::error_funnel funnel{core::error_code::invalid_parameter_value,
+                                    "The request has a member of the wrong type.", "SQS"};  // unconfirmed
 
 // Storage layout. meta: "sqs-queue/<region>/<account>/<name>" -> queue definition (JSON).
 // queues: 'm' u64(queue id) u64(seq) -> message (MessagePack); 'd' u64(queue id) bytes(dedup id)
@@ -121,6 +118,13 @@ json from_msgpack(std::string_view bytes) {
 
 constexpr std::string_view receipt_prefix = "fogbank-rh1|";
 
+// A storage error ends a scan early: it must not pass for the end of the data.
+void require_complete(const storage::iterator& it) {
+  if (const storage::status state = it.state(); !state.is_ok()) {
+    fail(core::error_code::internal_failure, "Internal server error: " + state.message());
+  }
+}
+
 }  // namespace
 
 std::int64_t queue::int_attribute(const std::string& attribute) const {
@@ -134,10 +138,8 @@ bool queue::bool_attribute(const std::string& attribute) const {
   return it != attributes.end() && it->second == "true";
 }
 
-service_impl::operation service_impl::find_operation(std::string_view name) {
-  auto it = std::lower_bound(operations.begin(), operations.end(), name,
-                             [](const operation_entry& entry, std::string_view n) { return entry.name < n; });
-  return it != operations.end() && it->name == name ? it->handler : nullptr;
+const service_impl::operation* service_impl::find_operation(std::string_view name) {
+  return operations.find(name);
 }
 
 service_impl::service_impl(storage::database& database, core::clock& service_clock,
@@ -153,7 +155,8 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
   storage::scan_range range;
   range.lower = std::string(queue_meta_prefix);
   range.upper = storage::key::prefix_successor(queue_meta_prefix);
-  for (auto it = db_.scan(storage::column::meta, range); it->valid(); it->next()) {
+  auto definitions = db_.scan(storage::column::meta, range);
+  for (auto* it = definitions.get(); it->valid(); it->next()) {
     const json j = json::parse(it->value());
     auto q = std::make_unique<queue>();
     q->id = j.at("id").get<std::uint64_t>();
@@ -170,8 +173,10 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
     by_id[q->id] = q.get();
     queues_[queue_key(q->region, q->account_id, q->name)] = std::move(q);
   }
+  require_complete(*definitions);
   storage::scan_range all;
-  for (auto it = db_.scan(storage::column::queues, all); it->valid(); it->next()) {
+  auto contents = db_.scan(storage::column::queues, all);
+  for (auto* it = contents.get(); it->valid(); it->next()) {
     std::string_view key = it->key();
     const char kind = key.front();
     key.remove_prefix(1);
@@ -192,6 +197,7 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
                                  j.at("g").get<std::string>(), j.at("x").get<std::int64_t>()};
     }
   }
+  require_complete(*contents);
 }
 
 service_impl::~service_impl() {
@@ -212,7 +218,8 @@ std::string service_impl::queue_key(std::string_view region, std::string_view ac
 }
 
 std::string service_impl::queue_url(const queue& q, const request_context& context) const {
-  std::string endpoint = context.endpoint;
+  // An in-process caller that names no endpoint gets LocalStack's usual one.
+  std::string endpoint = context.endpoint.empty() ? std::string("http://localhost:4566") : context.endpoint;
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   return endpoint + "/" + q.account_id + "/" + q.name;
 }
@@ -355,13 +362,10 @@ void service_impl::schedule_wake(queue& q, std::int64_t at_ms) {
     std::lock_guard guard(life->mutex);
     if (!life->impl) return;
     service_impl& self = *life->impl;
-    std::unique_lock lock(self.mutex_);
+    std::lock_guard lock(self.mutex_);
     self.entries_.erase(*id);
     self.on_wake(key, at_ms);
-    auto pending = std::move(self.outbox_);
-    self.outbox_.clear();
-    lock.unlock();
-    for (auto& [done, r] : pending) done(std::move(r));
+    self.post_completions();
   });
   entries_.insert(*id);
 }
@@ -418,8 +422,21 @@ void service_impl::release_waiters(queue& q) {
   q.waiters.clear();
 }
 
-void service_impl::queue_completion(service::completion done, result r) {
+void service_impl::queue_completion(core::call_completion done, result r) {
   outbox_.emplace_back(std::move(done), std::move(r));
+}
+
+void service_impl::post_completions() {
+  if (outbox_.empty()) return;
+  // Another caller's answer (a long poll a send has satisfied) is a scheduler entry of its own:
+  // it never runs on the thread of the call that satisfied it, and on a manual clock it arrives
+  // when the scheduler runs, in order with everything else.
+  auto completions =
+      std::make_shared<std::vector<std::pair<core::call_completion, result>>>(std::move(outbox_));
+  outbox_.clear();
+  scheduler_.post([completions] {
+    for (auto& [done, r] : *completions) done(std::move(r));
+  });
 }
 
 std::string service_impl::make_receipt_handle(const queue& q, const message& m) {
@@ -441,70 +458,48 @@ std::optional<std::pair<std::string, std::string>> service_impl::parse_receipt_h
                         std::string(rest.substr(first + 1, last - first - 1)));
 }
 
-void service_impl::dispatch(std::string_view operation_name, const json& request,
-                            const request_context& context, service::completion done) {
-  result out;
-  std::unique_lock lock(mutex_);
-  try {
-    if (!request.is_object()) {
-      fail(core::error_code::invalid_parameter_value, "The request body must be a JSON object.");
+std::optional<json> service_impl::call(std::string_view operation_name, const json& request,
+                                       const request_context& context, core::call_completion& done) {
+  std::lock_guard lock(mutex_);
+  core::require_request_object(request);
+  if (operation_name != "ReceiveMessage") {
+    const operation* handler = find_operation(operation_name);
+    if (!handler) {
+      fail(core::error_code::unsupported_operation,
+           "The action " + std::string(operation_name) + " is not valid for this endpoint.");
     }
-    if (operation_name == "ReceiveMessage") {
-      receive_request parsed = parse_receive(request, context);
-      queue& q = *queues_.at(parsed.queue_key);
-      out.body = receive_now(q, parsed);
-      if (!out.body.contains("Messages") && parsed.wait_seconds > 0) {
-        // Park the long poll: a send, a visibility timeout or delay ending, or the deadline
-        // completes it (serve_waiters / on_deadline).
-        const std::uint64_t waiter_id = next_waiter_id_++;
-        auto life = lifetime_;
-        auto entry = std::make_shared<core::scheduler::entry_id>(0);
-        const auto deadline = clock_.now() + std::chrono::seconds(parsed.wait_seconds);
-        *entry = scheduler_.schedule_at(deadline, [life, entry, waiter_id] {
-          std::lock_guard guard(life->mutex);
-          if (!life->impl) return;
-          service_impl& self = *life->impl;
-          std::unique_lock inner(self.mutex_);
-          self.entries_.erase(*entry);
-          self.on_deadline(waiter_id);
-          auto pending = std::move(self.outbox_);
-          self.outbox_.clear();
-          inner.unlock();
-          for (auto& [d, r] : pending) d(std::move(r));
-        });
-        entries_.insert(*entry);
-        q.waiters.push_back(waiter_id);
-        waiters_.emplace(waiter_id, waiter{std::move(parsed), std::move(done), *entry});
-        auto pending = std::move(outbox_);
-        outbox_.clear();
-        lock.unlock();
-        for (auto& [d, r] : pending) d(std::move(r));
-        return;
-      }
-    } else {
-      auto handler = find_operation(operation_name);
-      if (!handler) {
-        fail(core::error_code::unsupported_operation,
-             "The action " + std::string(operation_name) + " is not valid for this endpoint.");
-      }
-      out.body = (this->*handler)(request, context);
-    }
-  } catch (const core::aws_error& e) {
-    out.body = json::object();
-    out.error = e;
-  } catch (const json::exception& e) {
-    // A member of an unexpected JSON type that slipped past validation: the client's fault.
-    out.body = json::object();
-    out.error = core::aws_error(core::error_code::invalid_parameter_value, e.what());
-  } catch (const std::exception& e) {
-    out.body = json::object();
-    out.error = core::aws_error(core::error_code::internal_failure, e.what());
+    json body = (this->**handler)(request, context);
+    post_completions();
+    return body;
   }
-  auto pending = std::move(outbox_);
-  outbox_.clear();
-  lock.unlock();
-  for (auto& [d, r] : pending) d(std::move(r));
-  done(std::move(out));
+
+  receive_request parsed = parse_receive(request, context);
+  queue& q = *queues_.at(parsed.queue_key);
+  json body = receive_now(q, parsed);
+  if (body.contains("Messages") || parsed.wait_seconds == 0 || !context.may_defer) {
+    post_completions();
+    return body;
+  }
+  // Park the long poll: a send, a visibility timeout or delay ending, or the deadline completes
+  // it (serve_waiters / on_deadline), as a scheduler entry.
+  const std::uint64_t waiter_id = next_waiter_id_++;
+  auto life = lifetime_;
+  auto entry = std::make_shared<core::scheduler::entry_id>(0);
+  const auto deadline = clock_.now() + std::chrono::seconds(parsed.wait_seconds);
+  *entry = scheduler_.schedule_at(deadline, [life, entry, waiter_id] {
+    std::lock_guard guard(life->mutex);
+    if (!life->impl) return;
+    service_impl& self = *life->impl;
+    std::lock_guard inner(self.mutex_);
+    self.entries_.erase(*entry);
+    self.on_deadline(waiter_id);
+    self.post_completions();
+  });
+  entries_.insert(*entry);
+  q.waiters.push_back(waiter_id);
+  waiters_.emplace(waiter_id, waiter{std::move(parsed), std::move(done), *entry});
+  post_completions();
+  return std::nullopt;
 }
 
 std::size_t service_impl::queue_count() const {
@@ -520,17 +515,22 @@ service::service(storage::database& db, core::clock& clock, core::scheduler& sch
 
 service::~service() = default;
 
-void service::dispatch(std::string_view operation, const nlohmann::json& request,
-                       const request_context& context, completion done) {
-  impl_->dispatch(operation, request, context, std::move(done));
+void service::call(std::string_view operation, const nlohmann::json& request,
+                   const core::call_context& context, core::call_completion done) {
+  // The answer is given here, outside the service's lock (a completion may call the service
+  // again), unless the call parked a long poll, which then owns `done`.
+  bool parked = false;
+  result out = core::run_funneled(funnel, operation, [&]() -> json {
+    std::optional<json> body = impl_->call(operation, request, context, done);
+    if (body) return std::move(*body);
+    parked = true;
+    return json::object();
+  });
+  if (!parked) done(std::move(out));
 }
 
-result service::call(std::string_view operation, const nlohmann::json& request,
-                     const request_context& context) {
-  auto promise = std::make_shared<std::promise<result>>();
-  auto future = promise->get_future();
-  impl_->dispatch(operation, request, context, [promise](result r) { promise->set_value(std::move(r)); });
-  return future.get();
+nlohmann::json service::health() const {
+  return {{"queues", queue_count()}};
 }
 
 std::size_t service::queue_count() const {

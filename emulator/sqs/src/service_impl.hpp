@@ -113,7 +113,7 @@ struct receive_request {
 
 struct waiter {
   receive_request request;
-  service::completion done;
+  core::call_completion done;
   core::scheduler::entry_id deadline = 0;
 };
 
@@ -136,10 +136,13 @@ class service_impl {
   ~service_impl();
 
   using operation = json (service_impl::*)(const json& request, const request_context& context);
-  static operation find_operation(std::string_view name);
+  static const operation* find_operation(std::string_view name);
 
-  void dispatch(std::string_view operation_name, const json& request, const request_context& context,
-                service::completion done);
+  // Runs one operation under the service's lock. Returns the response body if the call is
+  // answered now; nullopt if it parked a long poll, which then owns `done` (moved from). Throws
+  // aws_error (and whatever else) for failures; `done` is then untouched.
+  std::optional<json> call(std::string_view operation_name, const json& request,
+                           const request_context& context, core::call_completion& done);
   std::size_t queue_count() const;
 
   // ---- queues (ops_queues.cpp) ----
@@ -220,7 +223,10 @@ class service_impl {
   void move_to_queue(queue& source, std::uint64_t seq, queue& target, storage::write_batch& batch,
                      bool mark_source);
 
-  void queue_completion(service::completion done, result r);
+  // Queues the answer to another caller's parked call; post_completions() hands what is queued
+  // to the scheduler. Both require mutex_.
+  void queue_completion(core::call_completion done, result r);
+  void post_completions();
 
   storage::database& db_;
   core::clock& clock_;
@@ -232,7 +238,7 @@ class service_impl {
   std::uint64_t next_queue_id_ = 1;
   std::map<std::uint64_t, waiter> waiters_;
   std::uint64_t next_waiter_id_ = 1;
-  std::vector<std::pair<service::completion, result>> outbox_;
+  std::vector<std::pair<core::call_completion, result>> outbox_;
 
   std::vector<move_task_state> move_tasks_;
 

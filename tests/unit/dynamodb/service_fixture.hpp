@@ -1,16 +1,17 @@
 #pragma once
-// The fixture the DynamoDB service tests share: the service and its Streams API over a real
-// RocksDB (in memory, or on disk for persistence tests), on a manual clock with seeded ids.
+// The fixture the DynamoDB service tests share: the one emulator (the composition root), over a
+// real RocksDB in memory (or on disk for persistence tests), on a manual clock with seeded ids.
+// Calls go through the in-process client, the path every in-process caller takes.
 
-#include "fogbank/core/clock.hpp"
-#include "fogbank/core/ids.hpp"
+#include "fogbank/core/scheduler.hpp"
+#include "fogbank/dispatch/client.hpp"
 #include "fogbank/dynamodb/service.hpp"
-#include "fogbank/dynamodb/streams.hpp"
-#include "fogbank/storage/database.hpp"
+#include "fogbank/main/emulator.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -27,42 +28,53 @@ inline json N(const std::string& value) {
 
 class service_fixture : public ::testing::Test {
  protected:
-  void SetUp() override { open(storage::open_options{.in_memory = true}); }
+  void SetUp() override { open(""); }
 
-  // (Re)opens the database and the services over it, closing any earlier ones first.
-  void open(const storage::open_options& options) {
-    streams_.reset();
-    service_.reset();
-    db_.reset();
+  // (Re)opens the emulator over `data_dir` (empty: in memory), closing any earlier one first.
+  // The clock carries on from where the earlier one stood.
+  void open(const std::string& data_dir) {
+    emulator_options options;
+    options.data_dir = data_dir;
+    options.manual_clock = true;
+    options.seed = 42;
+    if (emulator_) options.clock_start = emulator_->clock().now();
+    emulator_.reset();
     std::string error;
-    db_ = storage::database::open(options, &error);
-    ASSERT_TRUE(db_) << error;
-    service_ = std::make_unique<service>(*db_, clock_, ids_);
-    streams_ = std::make_unique<streams_service>(*service_);
+    emulator_ = emulator::open(options, &error);
+    ASSERT_TRUE(emulator_) << error;
   }
 
+  // A DynamoDB call through the in-process client; throws the aws_error it answers with.
   json call(const std::string& operation, const json& request) {
-    return service_->dispatch(operation, request);
+    return checked("dynamodb", operation, request);
   }
   json streams(const std::string& operation, const json& request) {
-    return streams_->dispatch(operation, request);
+    return checked("dynamodbstreams", operation, request);
   }
 
   // The error a DynamoDB call raises: "<Type>: <message>", or "no error".
   std::string error_of(const std::string& operation, const json& request) {
-    try {
-      call(operation, request);
-    } catch (const core::aws_error& e) {
-      return std::string(e.name()) + ": " + e.message();
-    }
-    return "no error";
+    core::call_result result = emulator_->client().call("dynamodb", operation, request);
+    if (!result.error) return "no error";
+    return std::string(result.error->name()) + ": " + result.error->message();
   }
 
-  core::manual_clock clock_;
-  core::id_generator ids_{42};
-  std::unique_ptr<storage::database> db_;
-  std::unique_ptr<service> service_;
-  std::unique_ptr<streams_service> streams_;
+  service& dynamodb() { return emulator_->dynamodb(); }
+  core::scheduler& scheduler() { return emulator_->scheduler(); }
+  core::time_point now() { return emulator_->clock().now(); }
+  // Runs what is due now: stream deliveries of the writes made so far.
+  std::size_t run_until_idle() { return emulator_->run_until_idle(); }
+  // Moves the manual clock, running what falls due on the way.
+  std::size_t advance(std::chrono::nanoseconds by) { return emulator_->advance(by); }
+
+  std::unique_ptr<emulator> emulator_;
+
+ private:
+  json checked(const std::string& service, const std::string& operation, const json& request) {
+    core::call_result result = emulator_->client().call(service, operation, request);
+    if (result.error) throw *result.error;
+    return std::move(result.body);
+  }
 };
 
 }  // namespace fogbank::dynamodb::test

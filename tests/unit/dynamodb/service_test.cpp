@@ -164,7 +164,9 @@ TEST_F(ServiceTest, BeginsWithOnStringSortKeys) {
           {{"AttributeName", "sk"}, {"AttributeType", "S"}}}},
         {"KeySchema",
          {{{"AttributeName", "id"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
-  for (const char* sk : {"todo#1", "todo#2", "todo", "tod", "user#1", std::string("todo\0x", 6).c_str()}) {
+  const std::string with_nul("todo\0x", 6);  // a NUL sorts before '#' and still has the prefix
+  for (const std::string& sk : {std::string("todo#1"), std::string("todo#2"), std::string("todo"),
+                                std::string("tod"), std::string("user#1"), with_nul}) {
     call("PutItem", {{"TableName", "things"}, {"Item", {{"id", S("u1")}, {"sk", S(sk)}}}});
   }
   json response = call("Query", {{"TableName", "things"},
@@ -172,7 +174,7 @@ TEST_F(ServiceTest, BeginsWithOnStringSortKeys) {
                                  {"ExpressionAttributeValues", {{":id", S("u1")}, {":prefix", S("todo")}}}});
   std::vector<std::string> found;
   for (const auto& item : response["Items"]) found.push_back(item["sk"]["S"].get<std::string>());
-  EXPECT_EQ(found, (std::vector<std::string>{"todo", "todo#1", "todo#2"}));
+  EXPECT_EQ(found, (std::vector<std::string>{"todo", with_nul, "todo#1", "todo#2"}));
 }
 
 TEST_F(ServiceTest, FilterAppliesAfterLimit) {
@@ -438,10 +440,10 @@ TEST_F(ServiceTest, DataSurvivesReopen) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("fogbank-service-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  open(storage::open_options{.path = dir.string()});
+  open(dir.string());
   create_orders_table();
   put({{"pk", S("a")}, {"sk", N("1")}, {"state", S("open")}});
-  open(storage::open_options{.path = dir.string()});
+  open(dir.string());
   json item = call("GetItem", {{"TableName", "orders"}, {"Key", {{"pk", S("a")}, {"sk", N("1")}}}});
   EXPECT_EQ(item["Item"]["state"], S("open"));
   // Ids allocated after a restart must not collide with existing tables' ids.
@@ -451,8 +453,7 @@ TEST_F(ServiceTest, DataSurvivesReopen) {
                        {"KeySchema", {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}}}});
   EXPECT_EQ(call("Scan", {{"TableName", "second"}})["Count"], 0);
   EXPECT_EQ(call("Scan", {{"TableName", "orders"}})["Count"], 1);
-  service_.reset();
-  db_.reset();
+  emulator_.reset();
   std::filesystem::remove_all(dir);
 }
 

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -181,10 +182,10 @@ TEST_F(StreamApiTest, IteratorsExpireAfterFifteenMinutes) {
   const std::string arn = create_table("orders");
   put("orders", "a");
   const std::string it = iterator(arn, "TRIM_HORIZON");
-  clock_.advance(std::chrono::minutes(15));
+  advance(std::chrono::minutes(15));
   json response = streams("GetRecords", {{"ShardIterator", it}});  // exactly 15 minutes: still good
   EXPECT_EQ(keys(response), (std::vector<std::string>{"a"}));
-  clock_.advance(std::chrono::milliseconds(1));
+  advance(std::chrono::milliseconds(1));
   EXPECT_EQ(streams_error("GetRecords", {{"ShardIterator", it}}),
             "ExpiredIteratorException: Shard iterator has expired");
   // The NextShardIterator was issued at the later read: it has its own 15 minutes.
@@ -197,11 +198,11 @@ TEST_F(StreamApiTest, RecordsAreTrimmedAfterTwentyFourHours) {
   const std::string old_sequence =
       streams("GetRecords",
               {{"ShardIterator", iterator(arn, "TRIM_HORIZON")}})["Records"][0]["dynamodb"]["SequenceNumber"];
-  clock_.advance(std::chrono::hours(12));
+  advance(std::chrono::hours(12));
   put("orders", "new");
-  clock_.advance(std::chrono::hours(12) - std::chrono::seconds(10));
+  advance(std::chrono::hours(12) - std::chrono::seconds(10));
   const std::string early = iterator(arn, "TRIM_HORIZON");  // still points before "old"
-  clock_.advance(std::chrono::seconds(10));                 // "old" is now 24 hours old
+  advance(std::chrono::seconds(10));                        // "old" is now 24 hours old
 
   EXPECT_EQ(keys(streams("GetRecords", {{"ShardIterator", iterator(arn, "TRIM_HORIZON")}})),
             (std::vector<std::string>{"new"}));
@@ -212,7 +213,7 @@ TEST_F(StreamApiTest, RecordsAreTrimmedAfterTwentyFourHours) {
                                                {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
                                                {"SequenceNumber", old_sequence}}),
             "TrimmedDataAccessException: The data you are trying to access has been trimmed");
-  EXPECT_EQ(service_->expire_now(), 0u);  // the sweep trims too; nothing left to trim
+  EXPECT_EQ(dynamodb().expire_now(), 0u);  // the sweep trims too; nothing left to trim
 }
 
 TEST_F(StreamApiTest, SubscribersGetRecordsInOrderAfterCommit) {
@@ -220,7 +221,7 @@ TEST_F(StreamApiTest, SubscribersGetRecordsInOrderAfterCommit) {
   create_table("audit");
   std::vector<json> delivered;
   std::vector<std::string> audit_seen;
-  std::uint64_t subscription = service_->subscribe_stream("orders", [&](const json& record) {
+  std::uint64_t subscription = dynamodb().subscribe_stream("orders", [&](const json& record) {
     // Committed before delivery: the item is readable from inside the callback.
     json item = call("GetItem", {{"TableName", "orders"}, {"Key", record["dynamodb"]["Keys"]}});
     EXPECT_EQ(item.contains("Item"), record["eventName"] != "REMOVE");
@@ -228,16 +229,22 @@ TEST_F(StreamApiTest, SubscribersGetRecordsInOrderAfterCommit) {
     // A re-entrant write: its record is delivered after this one returns.
     put("audit", record["dynamodb"]["SequenceNumber"]);
   });
-  service_->subscribe_stream(
+  dynamodb().subscribe_stream(
       "audit", [&](const json& record) { audit_seen.push_back(record["dynamodb"]["Keys"]["pk"]["S"]); });
 
+  // Deliveries are scheduler entries: nothing arrives until the scheduler runs.
   put("orders", "a");
+  EXPECT_TRUE(delivered.empty());
+  run_until_idle();
+  EXPECT_EQ(delivered.size(), 1u);
   call("BatchWriteItem", {{"RequestItems",
                            {{"orders", json::array({{{"PutRequest", {{"Item", {{"pk", S("b")}}}}}},
                                                     {{"PutRequest", {{"Item", {{"pk", S("c")}}}}}}})}}}});
+  run_until_idle();
   call(
       "TransactWriteItems",
       {{"TransactItems", json::array({{{"Delete", {{"TableName", "orders"}, {"Key", {{"pk", S("a")}}}}}}})}});
+  run_until_idle();
   ASSERT_EQ(delivered.size(), 4u);
   std::vector<std::string> names;
   for (std::size_t i = 0; i < delivered.size(); ++i) {
@@ -253,17 +260,39 @@ TEST_F(StreamApiTest, SubscribersGetRecordsInOrderAfterCommit) {
   ASSERT_EQ(audit_seen.size(), 4u);
   EXPECT_EQ(audit_seen[0], delivered[0]["dynamodb"]["SequenceNumber"]);
 
-  EXPECT_TRUE(service_->unsubscribe_stream(subscription));
-  EXPECT_FALSE(service_->unsubscribe_stream(subscription));
+  EXPECT_TRUE(dynamodb().unsubscribe_stream(subscription));
+  EXPECT_FALSE(dynamodb().unsubscribe_stream(subscription));
   put("orders", "z");
+  run_until_idle();
   EXPECT_EQ(delivered.size(), 4u);
+}
+
+TEST_F(StreamApiTest, AThrowingSubscriberIsReportedAndLaterRecordsStillArrive) {
+  create_table("orders");
+  std::vector<std::string> seen;
+  dynamodb().subscribe_stream("orders", [&](const json& record) {
+    const std::string key = record["dynamodb"]["Keys"]["pk"]["S"];
+    seen.push_back(key);
+    if (key == "poison") throw std::runtime_error("cannot handle poison");
+  });
+  put("orders", "a");
+  put("orders", "poison");
+  put("orders", "b");
+  run_until_idle();
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "poison", "b"}));
+  EXPECT_EQ(dynamodb().health()["stream_subscriber_errors"], 1);
+
+  put("orders", "c");
+  run_until_idle();
+  EXPECT_EQ(seen.back(), "c");
+  EXPECT_EQ(dynamodb().health()["stream_subscriber_errors"], 1);
 }
 
 TEST_F(StreamApiTest, ConcurrentWritersDeliverInSequenceOrder) {
   create_table("orders");
   std::mutex mutex;
   std::vector<std::string> sequences;
-  service_->subscribe_stream("orders", [&](const json& record) {
+  dynamodb().subscribe_stream("orders", [&](const json& record) {
     std::lock_guard lock(mutex);
     sequences.push_back(record["dynamodb"]["SequenceNumber"]);
   });
@@ -274,6 +303,7 @@ TEST_F(StreamApiTest, ConcurrentWritersDeliverInSequenceOrder) {
     });
   }
   for (auto& writer : writers) writer.join();
+  run_until_idle();
   ASSERT_EQ(sequences.size(), 200u);
   EXPECT_TRUE(std::is_sorted(sequences.begin(), sequences.end()));
 }

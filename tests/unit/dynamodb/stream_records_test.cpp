@@ -113,7 +113,7 @@ TEST_P(StreamViewTypes, PutInsertOverwriteAndIdentical) {
   const json first{{"pk", S("a")}, {"sk", N("1")}, {"state", S("open")}, {"tags", {{"SS", {"x", "y"}}}}};
   const json second{{"pk", S("a")}, {"sk", N("1")}, {"state", S("shipped")}};
   call("PutItem", {{"TableName", "orders"}, {"Item", first}});
-  clock_.advance(std::chrono::seconds(5));
+  advance(std::chrono::seconds(5));
   call("PutItem", {{"TableName", "orders"}, {"Item", second}});
   // The same item again, spelled differently: no change, no record.
   call("PutItem",
@@ -254,7 +254,7 @@ TEST_F(StreamRecordsTest, SequenceNumbersIncreaseAcrossTablesAndSurviveReopen) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("fogbank-stream-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  open(storage::open_options{.path = dir.string()});
+  open(dir.string());
   create_table("orders", "KEYS_ONLY");
   create_table("other", "NEW_IMAGE");
   for (int i = 0; i < 5; ++i) {
@@ -273,16 +273,14 @@ TEST_F(StreamRecordsTest, SequenceNumbersIncreaseAcrossTablesAndSurviveReopen) {
   EXPECT_EQ(std::adjacent_find(before.begin(), before.end()), before.end());
 
   // Reopen: the records are still there and the next number is above every earlier one.
-  open(storage::open_options{.path = dir.string()});
+  open(dir.string());
   json kept = records("orders");
   ASSERT_EQ(kept.size(), 2u);
   call("PutItem", {{"TableName", "orders"}, {"Item", {{"pk", S("after")}, {"sk", N("1")}}}});
   json list = records("orders");
   ASSERT_EQ(list.size(), 3u);
   EXPECT_GT(list[2]["dynamodb"]["SequenceNumber"].get<std::string>(), before.back());
-  streams_.reset();
-  service_.reset();
-  db_.reset();
+  emulator_.reset();
   std::filesystem::remove_all(dir);
 }
 
@@ -355,7 +353,7 @@ TEST_F(StreamRecordsTest, StreamOutlivesItsTableForTheRetentionPeriod) {
   json description = streams("DescribeStream", {{"StreamArn", arn}})["StreamDescription"];
   EXPECT_EQ(description["StreamStatus"], "DISABLED");
   EXPECT_EQ(records_of_stream(arn).size(), 1u);
-  clock_.advance(std::chrono::hours(24));
+  advance(std::chrono::hours(24));
   try {
     streams("DescribeStream", {{"StreamArn", arn}});
     ADD_FAILURE() << "stream still there after 24 hours";

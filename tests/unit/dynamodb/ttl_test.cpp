@@ -72,14 +72,13 @@ class TtlTest : public test::service_fixture {
         .get<std::size_t>();
   }
   json stream_records() {
-    streams_service streams(*service_);
     const std::string arn = call("DescribeTable", {{"TableName", "sessions"}})["Table"]["LatestStreamArn"];
     const std::string shard =
-        streams.dispatch("DescribeStream", {{"StreamArn", arn}})["StreamDescription"]["Shards"][0]["ShardId"];
-    const std::string it = streams.dispatch(
+        streams("DescribeStream", {{"StreamArn", arn}})["StreamDescription"]["Shards"][0]["ShardId"];
+    const std::string it = streams(
         "GetShardIterator",
         {{"StreamArn", arn}, {"ShardId", shard}, {"ShardIteratorType", "TRIM_HORIZON"}})["ShardIterator"];
-    return streams.dispatch("GetRecords", {{"ShardIterator", it}})["Records"];
+    return streams("GetRecords", {{"ShardIterator", it}})["Records"];
   }
 };
 
@@ -154,14 +153,14 @@ TEST_F(TtlTest, ExpireNowDeletesOnlyExpiredNumbers) {
   put("millis", N(std::to_string(start_seconds * 1000)));                    // milliseconds: far future
   ASSERT_EQ(index_count(), 8u);
 
-  EXPECT_EQ(service_->expire_now(), 2u);
+  EXPECT_EQ(dynamodb().expire_now(), 2u);
   EXPECT_EQ(remaining(), (std::set<std::string>{"now", "future", "string", "absent", "ancient", "millis"}));
   EXPECT_EQ(index_count(), 6u);  // index entries go with the items
 
-  clock_.advance(std::chrono::seconds(61));
-  EXPECT_EQ(service_->expire_now(), 2u);
+  advance(std::chrono::seconds(61));
+  EXPECT_EQ(dynamodb().expire_now(), 2u);
   EXPECT_EQ(remaining(), (std::set<std::string>{"string", "absent", "ancient", "millis"}));
-  EXPECT_EQ(service_->expire_now(), 0u);
+  EXPECT_EQ(dynamodb().expire_now(), 0u);
 }
 
 TEST_F(TtlTest, DeletionsWriteRemoveRecordsWithTheTtlIdentity) {
@@ -169,8 +168,10 @@ TEST_F(TtlTest, DeletionsWriteRemoveRecordsWithTheTtlIdentity) {
   put("gone", N(std::to_string(start_seconds - 1)));
   call("DeleteItem", {{"TableName", "sessions"}, {"Key", {{"pk", S("nobody")}}}});
   std::vector<json> delivered;
-  service_->subscribe_stream("sessions", [&](const json& record) { delivered.push_back(record); });
-  EXPECT_EQ(service_->expire_now(), 1u);
+  dynamodb().subscribe_stream("sessions", [&](const json& record) { delivered.push_back(record); });
+  EXPECT_EQ(dynamodb().expire_now(), 1u);
+  EXPECT_TRUE(delivered.empty());  // delivered by the scheduler, not by the sweep itself
+  run_until_idle();
 
   json records = stream_records();
   ASSERT_EQ(records.size(), 2u);
@@ -192,42 +193,40 @@ TEST_F(TtlTest, DisabledTtlExpiresNothing) {
   put("expired", N(std::to_string(start_seconds - 10)));
   call("UpdateTimeToLive", {{"TableName", "sessions"},
                             {"TimeToLiveSpecification", {{"AttributeName", "expires"}, {"Enabled", false}}}});
-  EXPECT_EQ(service_->expire_now(), 0u);
+  EXPECT_EQ(dynamodb().expire_now(), 0u);
   EXPECT_EQ(remaining(), (std::set<std::string>{"expired"}));
 }
 
 TEST_F(TtlTest, SweeperRunsOnTheSchedulerClock) {
   create_sessions();
-  core::scheduler scheduler(clock_);
-  service_->start_ttl_sweeper(scheduler, std::chrono::minutes(1));
+  dynamodb().start_ttl_sweeper(std::chrono::minutes(1));
   put("soon", N(std::to_string(start_seconds + 90)));
-  EXPECT_EQ(scheduler.pending(), 1u);
+  EXPECT_EQ(scheduler().pending(), 1u);
 
-  clock_.advance(std::chrono::minutes(1));
-  EXPECT_EQ(scheduler.run_due(), 1u);  // swept at +60 s: not yet expired
+  EXPECT_EQ(advance(std::chrono::minutes(1)), 1u);  // swept at +60 s: not yet expired
   EXPECT_EQ(remaining(), (std::set<std::string>{"soon"}));
-  clock_.advance(std::chrono::minutes(1));
-  EXPECT_EQ(scheduler.run_due(), 1u);  // +120 s: gone
+  EXPECT_EQ(advance(std::chrono::minutes(1)), 1u);  // +120 s: gone
   EXPECT_TRUE(remaining().empty());
-  EXPECT_EQ(scheduler.pending(), 1u);  // and the next sweep is scheduled
+  EXPECT_EQ(scheduler().pending(), 1u);  // and the next sweep is scheduled
 
-  service_.reset();  // stopping the service cancels its sweeps
-  EXPECT_EQ(scheduler.pending(), 0u);
+  dynamodb().start_ttl_sweeper(std::chrono::hours(1));  // replaces the schedule
+  EXPECT_EQ(scheduler().pending(), 1u);
+  EXPECT_EQ(advance(std::chrono::minutes(59)), 0u);
+  EXPECT_EQ(advance(std::chrono::minutes(1)), 1u);
 }
 
 TEST_F(TtlTest, TtlSettingSurvivesReopen) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("fogbank-ttl-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  open(storage::open_options{.path = dir.string()});
+  open(dir.string());
   create_sessions();
   put("expired", N(std::to_string(start_seconds - 10)));
-  open(storage::open_options{.path = dir.string()});
+  open(dir.string());
   EXPECT_EQ(call("DescribeTimeToLive", {{"TableName", "sessions"}})["TimeToLiveDescription"]["AttributeName"],
             "expires");
-  EXPECT_EQ(service_->expire_now(), 1u);
-  service_.reset();
-  db_.reset();
+  EXPECT_EQ(dynamodb().expire_now(), 1u);
+  emulator_.reset();
   std::filesystem::remove_all(dir);
 }
 

@@ -7,6 +7,9 @@
 #include "call.hpp"
 #include "query_model.hpp"
 
+#include "fogbank/core/ids.hpp"
+#include "fogbank/dispatch/registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -36,25 +39,38 @@ class fake_channel final : public reply_channel {
   std::vector<response> delivered;
 };
 
-// A fake SQS: answers at once, fails, or keeps the completion to answer later.
-struct fake_sqs {
+// A fake SQS behind the registry's "sqs" row (the fronts are under test, not the service): answers
+// at once, fails, or keeps the completion to answer later.
+struct fake_sqs final : core::service {
+  fake_sqs() {
+    registry.add({.name = "sqs",
+                  .target_prefix = "AmazonSQS.",
+                  .error_namespace = "com.amazonaws.sqs",
+                  .query_compatible = true,
+                  .query_protocol = true,
+                  .request_ids = dispatch::request_id_style::uuid,
+                  .service = this});
+  }
+  void call(std::string_view operation, const json& request, const core::call_context& context,
+            core::call_completion done) override {
+    last_operation = std::string(operation);
+    last_request = request;
+    last_context = context;
+    behaviour(request, done);
+  }
+  json health() const override { return json::object(); }
+  query_service query() const { return query_service{&query_model::sqs(), registry.find("sqs"), &registry}; }
+
   std::string last_operation;
   json last_request;
-  call_context last_context;
-  call_done held;
-  std::function<void(const json&, call_done&)> behaviour = [](const json&, call_done& done) {
-    done(call_result{json{{"QueueUrl", "http://h/000000000000/q"}}, std::nullopt});
+  core::call_context last_context;
+  core::call_completion held;
+  std::function<void(const json&, core::call_completion&)> behaviour = [](const json&,
+                                                                          core::call_completion& done) {
+    done(core::call_result{json{{"QueueUrl", "http://h/000000000000/q"}}, std::nullopt});
   };
-
-  async_dispatch dispatch() {
-    return
-        [this](std::string_view operation, const json& request, const call_context& context, call_done done) {
-          last_operation = std::string(operation);
-          last_request = request;
-          last_context = context;
-          behaviour(request, done);
-        };
-  }
+  core::id_generator ids{1};
+  dispatch::registry registry{ids};
 };
 
 request json_request(std::string_view target, std::string body) {
@@ -87,14 +103,7 @@ reply_to to(std::string id = "rid") {
 }
 
 aws_json_front sqs_json_front(fake_sqs& sqs) {
-  json_service row;
-  row.target_prefix = "AmazonSQS.";
-  row.error_namespace = "com.amazonaws.sqs";
-  row.dispatch_async = sqs.dispatch();
-  row.query_compatible = true;
-  std::vector<json_service> rows;
-  rows.push_back(std::move(row));
-  return aws_json_front(std::move(rows));
+  return aws_json_front(sqs.registry);
 }
 
 TEST(DeferredReply, CompletedBeforeTakenIsAnsweredAtOnce) {
@@ -150,9 +159,9 @@ TEST(SqsJsonFront, AnswersAtOnceWithTheEndpointAndRegionOfTheCall) {
 
 TEST(SqsJsonFront, ErrorsCarryTheQueryErrorHeader) {
   fake_sqs sqs;
-  sqs.behaviour = [](const json&, call_done& done) {
-    done(call_result{json::object(), core::aws_error(core::error_code::queue_does_not_exist,
-                                                     "The specified queue does not exist.")});
+  sqs.behaviour = [](const json&, core::call_completion& done) {
+    done(core::call_result{json::object(), core::aws_error(core::error_code::queue_does_not_exist,
+                                                           "The specified queue does not exist.")});
   };
   const aws_json_front front = sqs_json_front(sqs);
   fake_channel channel;
@@ -164,16 +173,18 @@ TEST(SqsJsonFront, ErrorsCarryTheQueryErrorHeader) {
                             "message":"The specified queue does not exist."})"));
   EXPECT_EQ(sv((*res)["x-amzn-query-error"]), "AWS.SimpleQueueService.NonExistentQueue;Sender");
 
-  sqs.behaviour = [](const json&, call_done& done) {
-    done(call_result{json::object(), core::aws_error(core::error_code::purge_queue_in_progress, "busy")});
+  sqs.behaviour = [](const json&, core::call_completion& done) {
+    done(core::call_result{json::object(),
+                           core::aws_error(core::error_code::purge_queue_in_progress, "busy")});
   };
   const auto purge = front.handle(json_request("AmazonSQS.PurgeQueue", R"({"QueueUrl":"u"})"), to(), channel);
   ASSERT_TRUE(purge);
   EXPECT_EQ(purge->result(), bhttp::status::forbidden);
   EXPECT_EQ(sv((*purge)["x-amzn-query-error"]), "AWS.SimpleQueueService.PurgeQueueInProgress;Sender");
 
-  sqs.behaviour = [](const json&, call_done& done) {
-    done(call_result{json::object(), core::aws_error(core::error_code::invalid_parameter_value, "bad")});
+  sqs.behaviour = [](const json&, core::call_completion& done) {
+    done(
+        core::call_result{json::object(), core::aws_error(core::error_code::invalid_parameter_value, "bad")});
   };
   const auto invalid = front.handle(json_request("AmazonSQS.SendMessage", R"({})"), to(), channel);
   ASSERT_TRUE(invalid);
@@ -182,7 +193,7 @@ TEST(SqsJsonFront, ErrorsCarryTheQueryErrorHeader) {
 
 TEST(SqsJsonFront, LongPollIsAnsweredLaterFromAnotherThread) {
   fake_sqs sqs;
-  sqs.behaviour = [&sqs](const json&, call_done& done) { sqs.held = std::move(done); };
+  sqs.behaviour = [&sqs](const json&, core::call_completion& done) { sqs.held = std::move(done); };
   const aws_json_front front = sqs_json_front(sqs);
   fake_channel channel;
   const auto res = front.handle(
@@ -190,7 +201,7 @@ TEST(SqsJsonFront, LongPollIsAnsweredLaterFromAnotherThread) {
   EXPECT_FALSE(res);
   ASSERT_TRUE(sqs.held);
   std::thread sender([&] {
-    sqs.held(call_result{json{{"Messages", json::array({{{"Body", "b"}}})}}, std::nullopt});
+    sqs.held(core::call_result{json{{"Messages", json::array({{{"Body", "b"}}})}}, std::nullopt});
   });
   sender.join();
   ASSERT_EQ(channel.delivered_count(), 1u);
@@ -200,7 +211,7 @@ TEST(SqsJsonFront, LongPollIsAnsweredLaterFromAnotherThread) {
 
 TEST(SqsJsonFront, AbandonedLongPollIsAnEmptyReceive) {
   fake_sqs sqs;
-  sqs.behaviour = [&sqs](const json&, call_done& done) { sqs.held = std::move(done); };
+  sqs.behaviour = [&sqs](const json&, core::call_completion& done) { sqs.held = std::move(done); };
   const aws_json_front front = sqs_json_front(sqs);
   fake_channel channel;
   EXPECT_FALSE(front.handle(json_request("AmazonSQS.ReceiveMessage", R"({"QueueUrl":"u"})"), to(), channel));
@@ -208,7 +219,7 @@ TEST(SqsJsonFront, AbandonedLongPollIsAnEmptyReceive) {
   ASSERT_EQ(channel.delivered_count(), 1u);
   EXPECT_EQ(channel.delivered[0].result(), bhttp::status::ok);
   EXPECT_EQ(channel.delivered[0].body(), "{}");
-  sqs.held(call_result{});  // the service's own answer, after shutdown: dropped
+  sqs.held(core::call_result{});  // the service's own answer, after shutdown: dropped
   EXPECT_EQ(channel.delivered_count(), 1u);
 }
 
@@ -224,10 +235,10 @@ TEST(SqsQueryFront, AcceptsFormPostsAndGetsWithAction) {
 
 TEST(SqsQueryFront, DecodesDispatchesAndEncodes) {
   fake_sqs sqs;
-  sqs.behaviour = [](const json&, call_done& done) {
-    done(call_result{json{{"MessageId", "m"}, {"MD5OfMessageBody", "x"}}, std::nullopt});
+  sqs.behaviour = [](const json&, core::call_completion& done) {
+    done(core::call_result{json{{"MessageId", "m"}, {"MD5OfMessageBody", "x"}}, std::nullopt});
   };
-  const aws_query_front front(query_service{&query_model::sqs(), sqs.dispatch()});
+  const aws_query_front front(sqs.query());
   fake_channel channel;
   const auto res = front.handle(
       form_request("/",
@@ -249,7 +260,7 @@ TEST(SqsQueryFront, DecodesDispatchesAndEncodes) {
 
 TEST(SqsQueryFront, QueueUrlComesFromThePathWhenLeftOut) {
   fake_sqs sqs;
-  const aws_query_front front(query_service{&query_model::sqs(), sqs.dispatch()});
+  const aws_query_front front(sqs.query());
   fake_channel channel;
   ASSERT_TRUE(front.handle(form_request("/000000000000/orders", "Action=PurgeQueue"), to(), channel));
   EXPECT_EQ(sqs.last_request, json::parse(R"({"QueueUrl":"http://127.0.0.1:9999/000000000000/orders"})"));
@@ -261,12 +272,12 @@ TEST(SqsQueryFront, QueueUrlComesFromThePathWhenLeftOut) {
 
 TEST(SqsQueryFront, ErrorsAreErrorResponseDocuments) {
   fake_sqs sqs;
-  sqs.behaviour = [](const json&, call_done& done) {
-    done(call_result{json::object(), core::aws_error(core::error_code::queue_name_exists,
-                                                     "A queue already exists with the same name "
-                                                     "and a different value for attribute X")});
+  sqs.behaviour = [](const json&, core::call_completion& done) {
+    done(core::call_result{json::object(), core::aws_error(core::error_code::queue_name_exists,
+                                                           "A queue already exists with the same name "
+                                                           "and a different value for attribute X")});
   };
-  const aws_query_front front(query_service{&query_model::sqs(), sqs.dispatch()});
+  const aws_query_front front(sqs.query());
   fake_channel channel;
   const auto res = front.handle(form_request("/", "Action=CreateQueue&QueueName=q"), to("r"), channel);
   ASSERT_TRUE(res);
@@ -297,8 +308,8 @@ TEST(SqsQueryFront, ErrorsAreErrorResponseDocuments) {
 
 TEST(SqsQueryFront, AbandonedLongPollIsAnEmptyReceiveResult) {
   fake_sqs sqs;
-  sqs.behaviour = [&sqs](const json&, call_done& done) { sqs.held = std::move(done); };
-  const aws_query_front front(query_service{&query_model::sqs(), sqs.dispatch()});
+  sqs.behaviour = [&sqs](const json&, core::call_completion& done) { sqs.held = std::move(done); };
+  const aws_query_front front(sqs.query());
   fake_channel channel;
   EXPECT_FALSE(front.handle(form_request("/", "Action=ReceiveMessage&QueueUrl=u&WaitTimeSeconds=20"), to("r"),
                             channel));

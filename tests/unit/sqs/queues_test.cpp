@@ -19,7 +19,7 @@ TEST_F(sqs_test, create_queue_returns_url_and_is_idempotent) {
   fails("CreateQueue", {{"QueueName", "orders"}, {"Attributes", {{"VisibilityTimeout", "31"}}}},
         error_code::queue_name_exists,
         "A queue already exists with the same name and a different value for attribute VisibilityTimeout");
-  EXPECT_EQ(service_->queue_count(), 1u);
+  EXPECT_EQ(sqs().queue_count(), 1u);
 }
 
 TEST_F(sqs_test, create_queue_name_rules) {
@@ -58,7 +58,7 @@ TEST_F(sqs_test, create_queue_validates_attributes) {
         error_code::invalid_attribute_name, "Unknown Attribute QueueArn.");
   fails("CreateQueue", {{"QueueName", "q"}, {"Attributes", {{"ContentBasedDeduplication", "true"}}}},
         error_code::invalid_attribute_name, "Unknown Attribute ContentBasedDeduplication.");
-  EXPECT_EQ(service_->queue_count(), 0u);
+  EXPECT_EQ(sqs().queue_count(), 0u);
 }
 
 TEST_F(sqs_test, get_queue_url_and_missing_queue) {

@@ -1,11 +1,9 @@
 // Persistence: queues, messages and receive state survive closing the service and the database
 // and opening them again from disk (emulator/sqs/src/service.cpp).
 
-#include "fogbank/core/clock.hpp"
-#include "fogbank/core/ids.hpp"
-#include "fogbank/core/scheduler.hpp"
+#include "fogbank/dispatch/client.hpp"
+#include "fogbank/main/emulator.hpp"
 #include "fogbank/sqs/service.hpp"
-#include "fogbank/storage/database.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,18 +28,23 @@ class restart_test : public ::testing::Test {
     close();
     std::filesystem::remove_all(dir_);
   }
+  // Opens the emulator on the data directory, the clock where the last one left it.
   void open() {
+    emulator_options options;
+    options.data_dir = dir_;
+    options.manual_clock = true;
+    options.clock_start = now_;
+    options.seed = 7;
     std::string error;
-    db_ = storage::database::open({.path = dir_}, &error);
-    ASSERT_TRUE(db_) << error;
-    service_ = std::make_unique<service>(*db_, clock_, scheduler_, ids_);
+    emulator_ = emulator::open(options, &error);
+    ASSERT_TRUE(emulator_) << error;
   }
   void close() {
-    service_.reset();
-    db_.reset();
+    if (emulator_) now_ = emulator_->clock().now();
+    emulator_.reset();
   }
   json ok(const std::string& operation, const json& request) {
-    result r = service_->call(operation, request);
+    result r = emulator_->client().call("sqs", operation, request);
     EXPECT_FALSE(r.error.has_value()) << operation << ": " << (r.error ? r.error->message() : "");
     return r.body;
   }
@@ -51,11 +54,8 @@ class restart_test : public ::testing::Test {
   }
 
   std::string dir_;
-  core::manual_clock clock_;
-  core::scheduler scheduler_{clock_};
-  core::id_generator ids_{7};
-  std::unique_ptr<storage::database> db_;
-  std::unique_ptr<service> service_;
+  core::time_point now_ = core::time_point{std::chrono::seconds{1'700'000'000}};
+  std::unique_ptr<emulator> emulator_;
 };
 
 TEST_F(restart_test, messages_survive_and_in_flight_ones_reappear) {
@@ -72,15 +72,14 @@ TEST_F(restart_test, messages_survive_and_in_flight_ones_reappear) {
   json first = ok("SendMessage", {{"QueueUrl", fifo}, {"MessageBody", "once"}, {"MessageGroupId", "g"}});
 
   close();
-  clock_.advance(10s);
+  now_ += 10s;
   open();
 
-  EXPECT_EQ(service_->queue_count(), 2u);
+  EXPECT_EQ(emulator_->sqs().queue_count(), 2u);
   json now = receive(url);
   ASSERT_EQ(now.size(), 1u);
   EXPECT_EQ(now[0]["Body"], "waiting");
-  clock_.advance(20s);
-  scheduler_.run_due();
+  emulator_->advance(20s);
   json back = receive(url);
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0]["Body"], "in-flight");
@@ -101,7 +100,7 @@ TEST_F(restart_test, deleted_queue_stays_deleted) {
   ok("DeleteQueue", {{"QueueUrl", url}});
   close();
   open();
-  EXPECT_EQ(service_->queue_count(), 0u);
+  EXPECT_EQ(emulator_->sqs().queue_count(), 0u);
   ok("CreateQueue", {{"QueueName", "temp"}});
   EXPECT_TRUE(receive(url).empty());
 }

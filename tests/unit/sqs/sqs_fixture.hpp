@@ -1,11 +1,10 @@
 #pragma once
-// A service over an in-memory database on a manual clock, with helpers that check outcomes.
+// The one emulator over an in-memory database on a manual clock, and helpers that call SQS
+// through the in-process client and check outcomes.
 
-#include "fogbank/core/clock.hpp"
-#include "fogbank/core/ids.hpp"
-#include "fogbank/core/scheduler.hpp"
+#include "fogbank/dispatch/client.hpp"
+#include "fogbank/main/emulator.hpp"
 #include "fogbank/sqs/service.hpp"
-#include "fogbank/storage/database.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -22,15 +21,26 @@ using core::error_code;
 class sqs_test : public ::testing::Test {
  protected:
   void SetUp() override {
+    emulator_options options;
+    options.manual_clock = true;
+    options.seed = 42;
     std::string error;
-    db_ = storage::database::open({.in_memory = true}, &error);
-    ASSERT_TRUE(db_) << error;
-    service_ = std::make_unique<service>(*db_, clock_, scheduler_, ids_);
+    emulator_ = emulator::open(options, &error);
+    ASSERT_TRUE(emulator_) << error;
+  }
+
+  result call(const std::string& operation, const json& request) {
+    return emulator_->client().call("sqs", operation, request);
+  }
+  // Starts `operation`; `done` runs now or, for a long poll, when the scheduler completes it.
+  void call_async(const std::string& operation, const json& request, core::call_completion done) {
+    emulator_->client().call("sqs", operation, request, emulator_->client().default_context(),
+                             std::move(done));
   }
 
   // Runs `operation` and expects success.
   json ok(const std::string& operation, const json& request) {
-    result r = service_->call(operation, request);
+    result r = call(operation, request);
     EXPECT_FALSE(r.error.has_value())
         << operation << ": " << (r.error ? std::string(r.error->name()) + ": " + r.error->message() : "");
     return r.body;
@@ -38,7 +48,7 @@ class sqs_test : public ::testing::Test {
 
   // Runs `operation` and expects the error `code` with exactly `message`.
   void fails(const std::string& operation, const json& request, error_code code, const std::string& message) {
-    result r = service_->call(operation, request);
+    result r = call(operation, request);
     ASSERT_TRUE(r.error.has_value()) << operation << " succeeded: " << r.body.dump();
     EXPECT_EQ(r.error->code(), code) << r.error->name() << ": " << r.error->message();
     EXPECT_EQ(r.error->message(), message);
@@ -66,18 +76,15 @@ class sqs_test : public ::testing::Test {
     return attributes.contains("Attributes") ? attributes["Attributes"].value(name, "") : std::string();
   }
 
-  void advance(std::chrono::milliseconds by) {
-    clock_.advance(by);
-    scheduler_.run_due();
-  }
+  // Moves the manual clock, running what falls due on the way.
+  void advance(std::chrono::milliseconds by) { emulator_->advance(by); }
+  // Runs what is due now (answers to long polls that a call has satisfied).
+  void run_until_idle() { emulator_->run_until_idle(); }
+  service& sqs() { return emulator_->sqs(); }
 
   std::string arn(const std::string& name) { return "arn:aws:sqs:us-east-1:000000000000:" + name; }
 
-  core::manual_clock clock_;
-  core::scheduler scheduler_{clock_};
-  core::id_generator ids_{42};
-  std::unique_ptr<storage::database> db_;
-  std::unique_ptr<service> service_;
+  std::unique_ptr<emulator> emulator_;
 };
 
 }  // namespace fogbank::sqs

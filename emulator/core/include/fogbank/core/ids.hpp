@@ -13,8 +13,12 @@ class id_generator {
  public:
   // A generator whose sequence is fully determined by `seed`.
   explicit id_generator(std::uint64_t seed);
-  // A generator seeded from the operating system, for `fogbank serve`.
+  // A seed from the operating system, for `fogbank serve` without --seed.
   static std::uint64_t random_seed();
+  // The seed of independent stream number `stream` of a run seeded with `seed` (SplitMix64 of
+  // the pair): resource ids and request ids come from different streams, so that the number of
+  // requests does not move the ids of resources.
+  static std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) noexcept;
 
   // A random 128-bit id in RFC 4122 version-4 form, e.g. "1b4e28ba-2fa1-41d2-883f-0016d3cca427".
   // Thread-safe.

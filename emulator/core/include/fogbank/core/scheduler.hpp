@@ -43,8 +43,12 @@ class scheduler {
   // Removes a pending entry. False if it already ran, is running, or never existed.
   bool cancel(entry_id id);
 
+  // Runs `work` as soon as possible: due now, after the entries already due now.
+  entry_id post(task work) { return schedule_at(clock_.now(), std::move(work)); }
+
   // Runs, on this thread, every entry due at or before the clock's current time, including
   // entries that those tasks schedule for a time already reached. Returns how many ran.
+  // A task that throws is logged and does not stop the others.
   std::size_t run_due();
   // The time of the earliest pending entry, if any.
   std::optional<time_point> next_due() const;
@@ -54,7 +58,13 @@ class scheduler {
   void start();
   void stop();
 
+  // Whether the calling thread is running one of this scheduler's tasks right now. Work that
+  // would wait for the scheduler (a blocking long poll) must not wait on it.
+  bool in_task() const noexcept;
+
  private:
+  void run_task(task& work) const noexcept;
+
   // Removes and returns the earliest entry if it is due at `now`.
   std::optional<task> pop_due(time_point now);
 

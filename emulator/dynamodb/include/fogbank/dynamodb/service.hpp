@@ -1,9 +1,9 @@
 #pragma once
-// The DynamoDB service: every operation behind one entry point that takes and returns
-// DynamoDB's own JSON shapes. The HTTP front end, in-process handler clients and the scenario
-// runner all call dispatch(), so validation, limits and errors are the same for each.
+// The DynamoDB service: every operation behind core::service's one entry point, in DynamoDB's own
+// JSON shapes. The HTTP front end, in-process handler clients and the scenario runner all reach it
+// through the dispatch registry, so validation, limits and errors are the same for each.
 
-#include "fogbank/core/aws_error.hpp"
+#include "fogbank/core/service.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -28,29 +28,30 @@ namespace fogbank::dynamodb {
 class service_impl;
 
 // Who is calling, as far as an operation needs to know (ARNs carry the region and account).
-struct request_context {
-  std::string region = "us-east-1";
-  std::string account_id = "000000000000";
-};
+using request_context = core::call_context;
 
-class service {
+class service final : public core::service {
  public:
-  // `db`, `clock` and `ids` must outlive the service.
-  service(storage::database& db, core::clock& clock, core::id_generator& ids);
-  ~service();
+  // `db`, `clock`, `scheduler` and `ids` must outlive the service. Stream deliveries and TTL
+  // sweeps run as entries of `scheduler`.
+  service(storage::database& db, core::clock& clock, core::scheduler& scheduler, core::id_generator& ids);
+  ~service() override;
   service(const service&) = delete;
   service& operator=(const service&) = delete;
 
   // Runs one DynamoDB operation (`operation` is the name after "DynamoDB_20120810.", e.g.
-  // "PutItem") on a request body in DynamoDB's JSON shape and returns the response body.
-  // Throws core::aws_error for every failure a client can cause: ValidationException,
-  // ResourceNotFoundException, ConditionalCheckFailedException, UnknownOperationException
-  // for an operation fogbank does not know, and so on; InternalServerError only for storage
-  // failures. Thread-safe.
-  nlohmann::json dispatch(std::string_view operation, const nlohmann::json& request,
-                          const request_context& context = {});
+  // "PutItem") on a request body in DynamoDB's JSON shape; `done` receives the response body
+  // before call() returns. Errors a client can cause arrive as ValidationException,
+  // ResourceNotFoundException, ConditionalCheckFailedException, ..., UnknownOperationException for
+  // an operation fogbank does not know; InternalServerError only for storage failures.
+  // Thread-safe.
+  void call(std::string_view operation, const nlohmann::json& request, const core::call_context& context,
+            core::call_completion done) override;
 
-  // Number of tables, for the health endpoint.
+  // {"tables": <count>, "stream_subscriber_errors": <count of callbacks that threw>}.
+  nlohmann::json health() const override;
+
+  // Number of tables.
   std::size_t table_count() const;
 
   // ---- DynamoDB Streams, in process ----
@@ -61,12 +62,12 @@ class service {
   // while the table has a stream enabled; the subscription follows the table by name across
   // stream (and table) re-creation. Returns an id for unsubscribe_stream.
   //
-  // Threading: `on_record` runs on a thread that called into this service (dispatch,
-  // expire_now, or a TTL sweep on the scheduler), after the write's batch is durable and after
-  // the service's write lock is released, and never on two threads at once. It may call back
-  // into the service, including writes; records those produce are delivered after it returns,
-  // on the same thread. It must not block for long: the writer that delivers it waits. An
-  // exception it throws is caught and dropped. Thread-safe.
+  // Threading: records are delivered by a scheduler entry posted when their write commits, so
+  // `on_record` runs after the write's call has returned: on the scheduler's thread on a real
+  // clock, inside scheduler::run_due() on a manual one, never on two threads at once. It may call
+  // back into the service, including writes; records those produce are delivered by a later
+  // entry. An exception it throws is logged with the table, shard and sequence number and counted
+  // in health(); later records are still delivered. Thread-safe.
   using stream_callback = std::function<void(const nlohmann::json& record)>;
   std::uint64_t subscribe_stream(std::string_view table_name, stream_callback on_record);
   // Stops a subscription. After it returns, the callback is not called again (unless it is
@@ -80,10 +81,10 @@ class service {
   // stream records past the 24-hour retention. Returns the number of items deleted.
   // Thread-safe.
   std::size_t expire_now();
-  // Runs expire_now() every `interval` of service time as scheduler entries (no thread of its
-  // own): on a manual clock, advance the clock and call scheduler.run_due(). Calling it again
-  // replaces the previous schedule. `scheduler` must outlive this service.
-  void start_ttl_sweeper(core::scheduler& scheduler, std::chrono::milliseconds interval);
+  // Runs expire_now() every `interval` of service time as entries of the service's scheduler (no
+  // thread of its own): on a manual clock, advance the clock and run the scheduler. Calling it
+  // again replaces the previous schedule.
+  void start_ttl_sweeper(std::chrono::milliseconds interval);
 
  private:
   friend class streams_service;

@@ -1,11 +1,13 @@
 #pragma once
 // The HTTP front end: one port that speaks the AWS wire protocols and hands each decoded request
-// to a service's dispatch(). Requests are routed by `X-Amz-Target` (the JSON protocol: DynamoDB,
-// and SQS as current SDKs speak it) or by a form body's `Action` (the query protocol: SQS as
-// older SDKs and AWS CLI v2 speak it). `GET /_fogbank/health` reports status. Boost.Beast and
-// Asio stay behind this header.
+// to the dispatch registry's one call path. Requests are routed by `X-Amz-Target` (the JSON
+// protocol: DynamoDB, and SQS as current SDKs speak it) or by a form body's `Action` (the query
+// protocol: SQS as older SDKs and AWS CLI v2 speak it), to the registry row that claims them; the
+// rows are all the server knows of the services. `GET /_fogbank/health` reports status, and the
+// registry's admin actions are served under `/_fogbank/`. Boost.Beast and Asio stay behind this
+// header.
 //
-// A call may be answered after the service's dispatch() has returned (an SQS long poll, up to
+// A call may be answered after the service's call() has returned (an SQS long poll, up to
 // 20 s): no server thread waits for it, and the connection keeps its place in line (the next
 // pipelined request is read only after that answer is written).
 
@@ -14,23 +16,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 
-namespace fogbank::core {
-class id_generator;
-}
-namespace fogbank::dynamodb {
-class service;
-class streams_service;
-}  // namespace fogbank::dynamodb
-namespace fogbank::sqs {
-class service;
+namespace fogbank::dispatch {
+class registry;
 }
 
 namespace fogbank::http {
-
-// The version fogbank reports (health endpoint, `fogbank --version`).
-inline constexpr std::string_view fogbank_version = "0.1.0";
 
 struct server_options {
   // Address to bind: an IPv4/IPv6 literal or a host name ("localhost").
@@ -55,20 +46,10 @@ struct server_options {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds{10}};
 };
 
-// The services requests are dispatched to. Each must outlive the server.
-struct backends {
-  dynamodb::service* dynamodb = nullptr;
-  // The DynamoDB Streams API (DynamoDBStreams_20120810.*); null leaves it unserved.
-  dynamodb::streams_service* dynamodb_streams = nullptr;
-  // SQS over both the JSON and the query protocol; null leaves SQS unserved.
-  sqs::service* sqs = nullptr;
-  // Request ids (`x-amzn-RequestId`).
-  core::id_generator* ids = nullptr;
-};
-
 class server {
  public:
-  server(server_options options, backends services);
+  // `services` must outlive the server.
+  server(server_options options, const dispatch::registry& services);
   // Calls stop().
   ~server();
   server(const server&) = delete;
@@ -85,7 +66,7 @@ class server {
   // Stops accepting, closes idle keep-alive connections, answers pending long polls with an
   // empty receive, lets other requests in flight finish and their responses go out (up to
   // shutdown_grace), then joins the threads. Idempotent. Must not be called from a server
-  // thread (i.e. from inside a service's dispatch()). A service may still complete a call after
+  // thread (i.e. from inside a service's call()). A service may still complete a call after
   // stop() (a long poll it was holding): that answer is dropped.
   void stop();
 

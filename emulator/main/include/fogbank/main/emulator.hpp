@@ -1,0 +1,105 @@
+#pragma once
+// The one composition root. An `emulator` owns the database, the clock, the scheduler, the id
+// streams, every service and the registry that names them, wired once, here. `fogbank serve`, the
+// test fixtures and the benchmarks all build one; nothing else constructs a service.
+//
+// Two ways to run it:
+//   - real time (`fogbank serve`): start() runs the scheduler's thread; asynchronous work (stream
+//     deliveries, long-poll answers, visibility timeouts, TTL sweeps) happens on it as it falls due;
+//   - virtual time (tests, scenarios): a manual clock that moves only in advance(); run_until_idle()
+//     and advance() run the scheduler's entries on the calling thread in (time, sequence) order.
+//     Same calls, same seed: same results, byte for byte.
+
+#include "fogbank/core/clock.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace fogbank::core {
+class id_generator;
+class scheduler;
+}  // namespace fogbank::core
+namespace fogbank::storage {
+class database;
+}
+namespace fogbank::dynamodb {
+class service;
+class streams_service;
+}  // namespace fogbank::dynamodb
+namespace fogbank::sqs {
+class service;
+}
+namespace fogbank::dispatch {
+class registry;
+class client;
+}  // namespace fogbank::dispatch
+
+namespace fogbank {
+
+struct emulator_options {
+  // Directory the data is kept in (created if missing; RocksDB lives in its `rocksdb`
+  // subdirectory). Empty: everything in memory, gone at exit.
+  std::string data_dir;
+  // A manual clock, starting at `clock_start`, instead of the wall clock.
+  bool manual_clock = false;
+  core::time_point clock_start = core::time_point{std::chrono::seconds{1'700'000'000}};
+  // Seed of the id streams: resource ids (tables, queues, messages, stream records) and, apart
+  // from them, request ids, so that traffic does not move the ids of resources.
+  std::uint64_t seed = 0;
+  // Time between DynamoDB TTL sweeps (service time); zero sweeps only when asked
+  // (POST /_fogbank/dynamodb/expire).
+  std::chrono::milliseconds ttl_interval{0};
+};
+
+class emulator {
+ public:
+  // Opens the storage and builds every service over it. nullptr with `*error` set when the data
+  // directory cannot be created or the database cannot be opened or read.
+  static std::unique_ptr<emulator> open(const emulator_options& options, std::string* error);
+  // Stops the scheduler's thread (if started), then closes the services and the database.
+  ~emulator();
+  emulator(const emulator&) = delete;
+  emulator& operator=(const emulator&) = delete;
+
+  // Real clock: starts the scheduler's thread. stop() waits for a running task and stops it;
+  // pending entries stay pending. Both idempotent; no-ops on a manual clock.
+  void start();
+  void stop();
+
+  // Manual clock only (a real clock moves by itself: these then just run what is due).
+  // run_until_idle(): runs every scheduler entry due now, including those they add for now.
+  // advance(by): moves the clock forward by `by`, stopping at each entry's due time to run it
+  // (and what falls due with it) with the clock reading that time, then runs what is due at the
+  // end. Return how many entries ran. Call them from one thread at a time.
+  std::size_t run_until_idle();
+  std::size_t advance(std::chrono::nanoseconds by);
+
+  // Where in-process calls say they are addressed (their QueueUrls), e.g. once the HTTP server
+  // knows its port: "http://127.0.0.1:4566". Set-up only.
+  void set_endpoint(const std::string& endpoint);
+
+  bool has_manual_clock() const noexcept;
+  core::clock& clock() noexcept;
+  core::scheduler& scheduler() noexcept;
+  storage::database& database() noexcept;
+  dispatch::registry& services() noexcept;
+  // The in-process client: every service by name, on the same path as HTTP.
+  const dispatch::client& client() const noexcept;
+  dynamodb::service& dynamodb() noexcept;
+  dynamodb::streams_service& dynamodb_streams() noexcept;
+  sqs::service& sqs() noexcept;
+
+  // What GET /_fogbank/health shows of the services.
+  nlohmann::json health() const;
+
+ private:
+  struct parts;
+  explicit emulator(std::unique_ptr<parts> parts);
+  std::unique_ptr<parts> parts_;
+};
+
+}  // namespace fogbank

@@ -1,0 +1,212 @@
+#include "fogbank/main/emulator.hpp"
+
+#include "fogbank/core/ids.hpp"
+#include "fogbank/core/scheduler.hpp"
+#include "fogbank/dispatch/client.hpp"
+#include "fogbank/dispatch/registry.hpp"
+#include "fogbank/dynamodb/service.hpp"
+#include "fogbank/dynamodb/streams.hpp"
+#include "fogbank/sqs/service.hpp"
+#include "fogbank/storage/database.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+
+namespace fogbank {
+namespace {
+
+// The id streams of a run (core::id_generator::derive_seed). Resource ids also depend on the
+// data directory's generation: a server restarted on its data with the same seed must not hand
+// out the message ids and stream event ids it handed out before.
+constexpr std::uint64_t request_id_stream = 0;
+constexpr std::uint64_t first_resource_id_stream = 1;
+
+// How many times the data directory has been opened, kept beside the services' own metadata.
+constexpr std::string_view generation_key = "fogbank/generation";
+
+// Reads the generation and stores the next one. nullopt (with `*error`) on a storage failure.
+std::optional<std::uint64_t> next_generation(storage::database& db, std::string* error) {
+  std::string text;
+  std::uint64_t generation = 0;
+  const storage::status read = db.get(storage::column::meta, generation_key, &text);
+  if (read.is_ok()) {
+    generation = std::strtoull(text.c_str(), nullptr, 10) + 1;
+  } else if (!read.is_not_found()) {
+    *error = "cannot read the data directory's generation: " + read.message();
+    return std::nullopt;
+  }
+  storage::write_batch batch;
+  batch.put(storage::column::meta, std::string(generation_key), std::to_string(generation));
+  if (const storage::status written = db.write(batch); !written.is_ok()) {
+    *error = "cannot write the data directory's generation: " + written.message();
+    return std::nullopt;
+  }
+  return generation;
+}
+
+}  // namespace
+
+// Members in dependency order: destroyed in reverse, so services go before the scheduler they
+// schedule on, the clock and ids, and storage goes last.
+struct emulator::parts {
+  parts(const emulator_options& options, std::unique_ptr<storage::database> database,
+        std::uint64_t generation)
+      : db(std::move(database)),
+        manual(options.manual_clock ? std::optional<core::manual_clock>(std::in_place, options.clock_start)
+                                    : std::nullopt),
+        clock(manual ? static_cast<core::clock&>(*manual) : real),
+        resource_ids(core::id_generator::derive_seed(options.seed, first_resource_id_stream + generation)),
+        request_ids(core::id_generator::derive_seed(options.seed, request_id_stream)),
+        scheduler(clock),
+        registry(request_ids),
+        client(registry, scheduler, /*can_wait=*/!manual) {}
+
+  std::unique_ptr<storage::database> db;
+  core::real_clock real;
+  std::optional<core::manual_clock> manual;
+  core::clock& clock;
+  core::id_generator resource_ids;
+  core::id_generator request_ids;
+  core::scheduler scheduler;
+  std::unique_ptr<dynamodb::service> dynamodb;
+  std::unique_ptr<dynamodb::streams_service> dynamodb_streams;
+  std::unique_ptr<sqs::service> sqs;
+  dispatch::registry registry;
+  dispatch::client client;
+};
+
+std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::string* error) {
+  storage::open_options storage_options;
+  storage_options.in_memory = options.data_dir.empty();
+  if (!storage_options.in_memory) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) {
+      *error = "cannot create data directory '" + options.data_dir + "': " + ec.message();
+      return nullptr;
+    }
+    // RocksDB's files live in a subdirectory, so the data directory can hold other state later.
+    storage_options.path = (std::filesystem::path(options.data_dir) / "rocksdb").string();
+  }
+  std::string storage_error;
+  std::unique_ptr<storage::database> db = storage::database::open(storage_options, &storage_error);
+  if (!db) {
+    *error = "cannot open storage" +
+             (storage_options.in_memory ? std::string(" in memory") : " in '" + storage_options.path + "'") +
+             ": " + storage_error;
+    return nullptr;
+  }
+  const std::optional<std::uint64_t> generation = next_generation(*db, error);
+  if (!generation) return nullptr;
+  auto p = std::make_unique<parts>(options, std::move(db), *generation);
+  try {
+    p->dynamodb = std::make_unique<dynamodb::service>(*p->db, p->clock, p->scheduler, p->resource_ids);
+    p->dynamodb_streams = std::make_unique<dynamodb::streams_service>(*p->dynamodb);
+    p->sqs = std::make_unique<sqs::service>(*p->db, p->clock, p->scheduler, p->resource_ids);
+  } catch (const std::exception& e) {
+    // Reading back what the data directory holds failed.
+    *error = std::string("cannot read the stored data: ") + e.what();
+    return nullptr;
+  }
+  if (options.ttl_interval.count() > 0) p->dynamodb->start_ttl_sweeper(options.ttl_interval);
+
+  // The registry rows: all that the HTTP front end knows of each service.
+  p->registry.add({.name = "dynamodb",
+                   .target_prefix = "DynamoDB_20120810.",
+                   .error_namespace = "com.amazonaws.dynamodb.v20120810",
+                   .request_ids = dispatch::request_id_style::upper_alnum_52,
+                   .service = p->dynamodb.get()});
+  p->registry.add({.name = "dynamodbstreams",
+                   .target_prefix = "DynamoDBStreams_20120810.",
+                   .error_namespace = "com.amazonaws.dynamodb.v20120810",
+                   .request_ids = dispatch::request_id_style::upper_alnum_52,
+                   .service = p->dynamodb_streams.get()});
+  p->registry.add({.name = "sqs",
+                   .target_prefix = "AmazonSQS.",
+                   .error_namespace = "com.amazonaws.sqs",
+                   .query_compatible = true,
+                   .query_protocol = true,
+                   .request_ids = dispatch::request_id_style::uuid,
+                   .service = p->sqs.get()});
+  // Runs the TTL sweep now, so that tests never wait for the periodic one.
+  p->registry.add_admin({"POST", "/_fogbank/dynamodb/expire", [service = p->dynamodb.get()] {
+                           return nlohmann::json{{"expired", service->expire_now()}};
+                         }});
+  return std::unique_ptr<emulator>(new emulator(std::move(p)));
+}
+
+emulator::emulator(std::unique_ptr<parts> parts) : parts_(std::move(parts)) {}
+
+emulator::~emulator() {
+  stop();
+}
+
+void emulator::start() {
+  if (!parts_->manual) parts_->scheduler.start();
+}
+
+void emulator::stop() {
+  parts_->scheduler.stop();
+}
+
+std::size_t emulator::run_until_idle() {
+  return parts_->scheduler.run_due();
+}
+
+std::size_t emulator::advance(std::chrono::nanoseconds by) {
+  if (!parts_->manual) return parts_->scheduler.run_due();
+  core::manual_clock& clock = *parts_->manual;
+  const core::time_point target = clock.now() + std::chrono::duration_cast<core::time_point::duration>(by);
+  std::size_t ran = parts_->scheduler.run_due();
+  // Each entry runs with the clock at its own due time, in (time, sequence) order.
+  for (auto next = parts_->scheduler.next_due(); next && *next <= target;
+       next = parts_->scheduler.next_due()) {
+    if (*next > clock.now()) clock.set(*next);
+    ran += parts_->scheduler.run_due();
+  }
+  clock.set(target);
+  return ran + parts_->scheduler.run_due();
+}
+
+void emulator::set_endpoint(const std::string& endpoint) {
+  core::call_context context = parts_->client.default_context();
+  context.endpoint = endpoint;
+  parts_->client.set_default_context(std::move(context));
+}
+
+bool emulator::has_manual_clock() const noexcept {
+  return parts_->manual.has_value();
+}
+core::clock& emulator::clock() noexcept {
+  return parts_->clock;
+}
+core::scheduler& emulator::scheduler() noexcept {
+  return parts_->scheduler;
+}
+storage::database& emulator::database() noexcept {
+  return *parts_->db;
+}
+dispatch::registry& emulator::services() noexcept {
+  return parts_->registry;
+}
+const dispatch::client& emulator::client() const noexcept {
+  return parts_->client;
+}
+dynamodb::service& emulator::dynamodb() noexcept {
+  return *parts_->dynamodb;
+}
+dynamodb::streams_service& emulator::dynamodb_streams() noexcept {
+  return *parts_->dynamodb_streams;
+}
+sqs::service& emulator::sqs() noexcept {
+  return *parts_->sqs;
+}
+
+nlohmann::json emulator::health() const {
+  return parts_->registry.health();
+}
+
+}  // namespace fogbank
