@@ -9,7 +9,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from fogbank_harness import FogbankTestCase, unique_name
+from fogbank_harness import FogbankTestCase
 
 THREADS = 8
 INCREMENTS = 500

@@ -6,7 +6,6 @@ condition missed key schema element: pk" are from dynalite's test/query.js, reco
 real DynamoDB. Others that could not be confirmed are checked by code and status only.
 """
 
-import re
 import unittest
 
 from fogbank_harness import FogbankTestCase, unique_name

@@ -9,7 +9,6 @@ checks only the error code and HTTP status and says so.
 """
 
 import datetime
-import re
 import time
 import unittest
 import uuid

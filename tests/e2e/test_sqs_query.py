@@ -310,15 +310,18 @@ class SqsQueryTest(SqsCases, FogbankTestCase):
         self.assertIn("<Code>InvalidAction</Code>", body)
 
     def test_health_counts_queues(self):
-        self.new_queue("health")
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
-        try:
-            conn.request("GET", "/_fogbank/health")
-            health = json.loads(conn.getresponse().read())
-        finally:
-            conn.close()
-        self.assertEqual(health["services"].get("sqs"), "running")
-        self.assertGreaterEqual(health["queues"], 1)
+        def health():
+            status, body, _ = self.server.http("GET", "/_fogbank/health")
+            self.assertEqual(status, 200, body)
+            return body
+
+        before = health()["queues"]
+        _, url = self.new_queue("health")
+        after = health()
+        self.assertEqual(after["services"].get("sqs"), "running")
+        self.assertEqual(after["queues"], before + 1)
+        self.sqs.delete_queue(QueueUrl=url)
+        self.assertEqual(health()["queues"], before)
 
 
 class SqsCliTest(FogbankTestCase):
