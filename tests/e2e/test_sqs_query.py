@@ -59,11 +59,11 @@ class SqsCases:
                                  MISSING_QUEUE_MESSAGE, 400)
 
     def test_queue_attributes(self):
-        _, url = self.new_queue("attrs", VisibilityTimeout=45, DelaySeconds=0)
+        name, url = self.new_queue("attrs", VisibilityTimeout=45, DelaySeconds=0)
         attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         self.assertEqual(attrs["VisibilityTimeout"], "45")
         self.assertEqual(attrs["ApproximateNumberOfMessages"], "0")
-        self.assertTrue(attrs["QueueArn"].startswith("arn:aws:sqs:us-east-1:000000000000:"))
+        self.assertEqual(attrs["QueueArn"], f"arn:aws:sqs:us-east-1:000000000000:{name}")
         self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "10",
                                                                 "MaximumMessageSize": "2048"})
         got = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout",
