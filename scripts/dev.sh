@@ -33,6 +33,14 @@ install_missing() {
   fi
 }
 
+# The JavaScript SDK tests (tests/e2e/test_sqs_js.py) run against exactly the packages of their
+# lock file. `npm ci` installs them here, before the tests, so that no test reaches a registry;
+# under CI=true that test fails if they are missing.
+install_js_test_packages() {
+  echo "== installing the JavaScript test packages (npm ci in tests/e2e/sqs_js)"
+  (cd "$root/tests/e2e/sqs_js" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 build() {
   local werror=OFF
   [ "${CI:-}" = "true" ] && werror=ON
@@ -51,6 +59,7 @@ case "${1:-}" in
     ;;
   test)
     install_missing
+    install_js_test_packages
     build
     echo "== running the test suite"
     cd "$build_dir"

@@ -278,6 +278,23 @@ class FogbankServer:
             parsed = data.decode("utf-8", "replace")
         return resp.status, parsed, headers
 
+    def http(self, method, path, body=b"", headers=None, timeout=30):
+        """A plain HTTP request (no signature), e.g. to fogbank's own /_fogbank/... endpoints.
+        Returns (HTTP status, parsed JSON body or text, lower-cased headers)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            response_headers = {k.lower(): v for k, v in resp.getheaders()}
+        finally:
+            conn.close()
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = data.decode("utf-8", "replace")
+        return resp.status, parsed, response_headers
+
     def cli_env(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update({
@@ -311,6 +328,17 @@ class FogbankServer:
 
 
 # ---- assertions -----------------------------------------------------------------------------
+
+
+def client_missing(test, why):
+    """A client a suite needs (a newer boto3, the JavaScript SDK) is not there.
+
+    Under CI=true that fails the test: scripts/dev.sh installs every client before the tests run,
+    so a missing one is a broken setup, not a reason to pass. Elsewhere the test is skipped with
+    the reason, so that a developer without the client still runs everything else."""
+    if os.environ.get("CI") == "true":
+        test.fail(f"{why}\n(under CI=true a missing client is a failure, not a skip)")
+    test.skipTest(why)
 
 
 def _message_matches(expected, actual):

@@ -9,7 +9,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from fogbank_harness import FogbankTestCase, unique_name
+from fogbank_harness import FogbankTestCase
 
 THREADS = 8
 INCREMENTS = 500
@@ -108,14 +108,18 @@ class ConcurrencyTest(FogbankTestCase):
             return outcomes
 
         results = self.run_threads(work)
-        self.assertGreater(sum(r["ok"] for r in results), 0)
-        total = 0
-        for acct in ("a", "b"):
-            item = self.ddb.get_item(TableName=table, Key={"pk": {"S": acct}},
-                                     ConsistentRead=True)["Item"]
-            self.assertGreaterEqual(int(item["bal"]["N"]), 0)
-            total += int(item["bal"]["N"])
-        self.assertEqual(total, 2000)
+        for r in results:
+            self.assertEqual(r["ok"] + r["cancelled"], 50, results)
+        a_to_b = sum(r["ok"] for i, r in enumerate(results) if i % 2 == 0)
+        b_to_a = sum(r["ok"] for i, r in enumerate(results) if i % 2 == 1)
+        self.assertGreater(a_to_b + b_to_a, 0)
+        # Every transfer that answered success moved 7, and no cancelled one moved anything.
+        expected = {"a": 1000 - 7 * a_to_b + 7 * b_to_a, "b": 1000 - 7 * b_to_a + 7 * a_to_b}
+        balances = {acct: int(self.ddb.get_item(TableName=table, Key={"pk": {"S": acct}},
+                                                ConsistentRead=True)["Item"]["bal"]["N"])
+                    for acct in ("a", "b")}
+        self.assertEqual(balances, expected, f"transfers a->b {a_to_b}, b->a {b_to_a}")
+        self.assertGreaterEqual(min(balances.values()), 0)
 
 
 if __name__ == "__main__":

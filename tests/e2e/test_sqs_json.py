@@ -6,9 +6,10 @@ the `x-amzn-query-error` header, so its users see the same codes as with the que
 speaks the query protocol; the `python3` on PATH may carry a newer boto3.
 
 Run under Debian's interpreter (as ctest does), this module re-runs itself under the `python3` on
-PATH and runs there the same cases as test_sqs_query.py (SqsCases) plus a few JSON-only checks;
-it is skipped, with the reason, when that interpreter is missing, is Debian's own, or has no
-boto3 (or one too old to speak the JSON protocol).
+PATH and runs there the same cases as test_sqs_query.py (SqsCases) plus a few JSON-only checks.
+When that interpreter is missing, is Debian's own, or has no boto3 (or one too old to speak the
+JSON protocol), the test fails under CI=true (a fresh machine of this project's kind has the
+pyenv Python 3.11 with boto3 1.43 first on PATH) and is skipped, with the reason, elsewhere.
 
 Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_sqs_json
 """
@@ -95,13 +96,14 @@ if os.environ.get(CHILD_ENV) == "1":
 
 else:
     # ---- under Debian's interpreter: run the above under the newer one -------------------------
+    from fogbank_harness import client_missing
 
     class SqsJsonProtocolTest(unittest.TestCase):
 
         def test_sqs_cases_with_newer_boto3(self):
             python, info = newer_python()
             if python is None:
-                self.skipTest(f"no boto3 that speaks SQS's JSON protocol: {info}")
+                client_missing(self, f"no boto3 that speaks SQS's JSON protocol: {info}")
             env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
             env.update({CHILD_ENV: "1", "AWS_CONFIG_FILE": os.devnull,
                         "AWS_SHARED_CREDENTIALS_FILE": os.devnull})

@@ -59,11 +59,11 @@ class SqsCases:
                                  MISSING_QUEUE_MESSAGE, 400)
 
     def test_queue_attributes(self):
-        _, url = self.new_queue("attrs", VisibilityTimeout=45, DelaySeconds=0)
+        name, url = self.new_queue("attrs", VisibilityTimeout=45, DelaySeconds=0)
         attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         self.assertEqual(attrs["VisibilityTimeout"], "45")
         self.assertEqual(attrs["ApproximateNumberOfMessages"], "0")
-        self.assertTrue(attrs["QueueArn"].startswith("arn:aws:sqs:us-east-1:000000000000:"))
+        self.assertEqual(attrs["QueueArn"], f"arn:aws:sqs:us-east-1:000000000000:{name}")
         self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "10",
                                                                 "MaximumMessageSize": "2048"})
         got = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout",
@@ -310,15 +310,18 @@ class SqsQueryTest(SqsCases, FogbankTestCase):
         self.assertIn("<Code>InvalidAction</Code>", body)
 
     def test_health_counts_queues(self):
-        self.new_queue("health")
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
-        try:
-            conn.request("GET", "/_fogbank/health")
-            health = json.loads(conn.getresponse().read())
-        finally:
-            conn.close()
-        self.assertEqual(health["services"].get("sqs"), "running")
-        self.assertGreaterEqual(health["queues"], 1)
+        def health():
+            status, body, _ = self.server.http("GET", "/_fogbank/health")
+            self.assertEqual(status, 200, body)
+            return body
+
+        before = health()["queues"]
+        _, url = self.new_queue("health")
+        after = health()
+        self.assertEqual(after["services"].get("sqs"), "running")
+        self.assertEqual(after["queues"], before + 1)
+        self.sqs.delete_queue(QueueUrl=url)
+        self.assertEqual(health()["queues"], before)
 
 
 class SqsCliTest(FogbankTestCase):
