@@ -123,17 +123,6 @@ constexpr std::string_view receipt_prefix = "fogbank-rh1|";
 
 }  // namespace
 
-std::int64_t queue::int_attribute(const std::string& attribute) const {
-  auto it = attributes.find(attribute);
-  if (it == attributes.end()) return 0;
-  return parse_int(it->second).value_or(0);
-}
-
-bool queue::bool_attribute(const std::string& attribute) const {
-  auto it = attributes.find(attribute);
-  return it != attributes.end() && it->second == "true";
-}
-
 service_impl::operation service_impl::find_operation(std::string_view name) {
   auto it = std::lower_bound(operations.begin(), operations.end(), name,
                              [](const operation_entry& entry, std::string_view n) { return entry.name < n; });
@@ -161,7 +150,7 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
     q->account_id = j.at("account").get<std::string>();
     q->name = j.at("name").get<std::string>();
     q->fifo = j.at("fifo").get<bool>();
-    q->attributes = j.at("attributes").get<std::map<std::string, std::string>>();
+    q->update_attributes(j.at("attributes").get<std::map<std::string, std::string>>());
     q->tags = j.at("tags").get<std::map<std::string, std::string>>();
     q->created_s = j.at("created").get<std::int64_t>();
     q->modified_s = j.at("modified").get<std::int64_t>();
@@ -264,7 +253,7 @@ queue* service_impl::find_queue_by_arn(std::string_view arn) {
 void service_impl::expire(queue& q) {
   const std::int64_t now = now_ms();
   if (q.next_expiry_ms != 0 && now < q.next_expiry_ms) return;
-  const std::int64_t retention_ms = q.int_attribute("MessageRetentionPeriod") * 1000;
+  const std::int64_t retention_ms = q.settings.retention_seconds * 1000;
   std::int64_t next = std::numeric_limits<std::int64_t>::max();
   storage::write_batch batch;
   // AWS deletes a message once it has been in the queue longer than the retention period,
@@ -338,7 +327,7 @@ void service_impl::erase_message(queue& q, std::uint64_t seq) {
 
 void service_impl::add_message(queue& q, message m) {
   const std::int64_t visible_at = m.visible_at_ms;
-  const std::int64_t expires = m.sent_ms + q.int_attribute("MessageRetentionPeriod") * 1000;
+  const std::int64_t expires = m.sent_ms + q.settings.retention_seconds * 1000;
   if (q.next_expiry_ms != 0) q.next_expiry_ms = std::min(q.next_expiry_ms, expires);
   q.seq_of_id[m.id] = m.seq;
   q.messages[m.seq] = std::move(m);
