@@ -126,6 +126,19 @@ json policy_document(const queue& q) {
   return document && document->is_object() ? std::move(*document) : json::object();
 }
 
+// Applies `change` to a copy of the queue's definition, writes the copy, and only once that
+// write succeeded applies the same change to `q`: a storage failure answers InternalError
+// (service_impl::commit) and changes nothing. `change` must do the same thing both times.
+template <typename Change>
+void change_definition(service_impl& service, queue& q, const Change& change) {
+  queue updated = q.definition();
+  change(updated);
+  storage::write_batch batch;
+  service.stage_queue(batch, updated);
+  service.commit(batch);
+  change(q);
+}
+
 // Pages a sorted list of URLs for ListQueues / ListDeadLetterSourceQueues: NextToken is the
 // base64 of the last URL returned.
 json page_urls(std::vector<std::string> urls, const json& request, const char* list_name) {
@@ -266,12 +279,12 @@ json service_impl::set_queue_attributes(const json& request, const request_conte
       fail_invalid_value("RedrivePolicy", policy->second, "Dead letter target must not be the queue itself.");
     }
   }
-  q.update_attributes(attributes);
-  q.modified_s = now_ms() / 1000;
+  const std::int64_t modified_s = now_ms() / 1000;
+  change_definition(*this, q, [&](queue& target) {
+    target.update_attributes(attributes);
+    target.modified_s = modified_s;
+  });
   q.next_expiry_ms = 0;  // MessageRetentionPeriod may have changed
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
   expire(q);
   serve_waiters(q);
   return json::object();
@@ -286,20 +299,17 @@ json service_impl::tag_queue(const json& request, const request_context& context
   if (merged.size() > max_queue_tags) {
     fail(core::error_code::invalid_parameter_value, "Too many tags added for queue " + q.name + ".");
   }
-  q.tags = std::move(merged);
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
+  change_definition(*this, q, [&](queue& target) { target.tags = merged; });
   return json::object();
 }
 
 json service_impl::untag_queue(const json& request, const request_context& context) {
   queue& q = find_queue(request, context);
   if (!request.contains("TagKeys")) fail_missing("TagKeys");
-  for (const auto& key : string_list(request, "TagKeys")) q.tags.erase(key);
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
+  const auto keys = string_list(request, "TagKeys");
+  change_definition(*this, q, [&](queue& target) {
+    for (const auto& key : keys) target.tags.erase(key);
+  });
   return json::object();
 }
 
@@ -378,10 +388,8 @@ json service_impl::add_permission(const json& request, const request_context& co
                             {"Principal", {{"AWS", principals.size() == 1 ? principals[0] : principals}}},
                             {"Action", action_list.size() == 1 ? action_list[0] : action_list},
                             {"Resource", q.arn()}});
-  q.update_attributes({{"Policy", policy.dump()}});
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
+  const std::string text = policy.dump();
+  change_definition(*this, q, [&](queue& target) { target.update_attributes({{"Policy", text}}); });
   return json::object();
 }
 
@@ -401,15 +409,12 @@ json service_impl::remove_permission(const json& request, const request_context&
     }
   }
   if (!found) fail_invalid_value("Label", label, "can't find label.");
-  if (kept.empty()) {
-    q.update_attributes({{"Policy", ""}});
-  } else {
+  std::string text;  // no statement left: no policy
+  if (!kept.empty()) {
     policy["Statement"] = std::move(kept);
-    q.update_attributes({{"Policy", policy.dump()}});
+    text = policy.dump();
   }
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
+  change_definition(*this, q, [&](queue& target) { target.update_attributes({{"Policy", text}}); });
   return json::object();
 }
 

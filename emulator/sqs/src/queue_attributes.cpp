@@ -232,6 +232,25 @@ void queue::update_attributes(const std::map<std::string, std::string>& changes)
   settings = parse_settings(attributes);
 }
 
+queue queue::definition() const {
+  queue out;
+  out.id = id;
+  out.region = region;
+  out.account_id = account_id;
+  out.name = name;
+  out.fifo = fifo;
+  out.attributes = attributes;
+  out.settings = settings;
+  out.tags = tags;
+  out.created_s = created_s;
+  out.modified_s = modified_s;
+  out.last_purge_ms = last_purge_ms;
+  out.next_expiry_ms = next_expiry_ms;
+  out.next_seq = next_seq;
+  out.next_sequence_number = next_sequence_number;
+  return out;
+}
+
 json read_attributes(const queue& q, const std::vector<std::string>& names, std::int64_t now_ms) {
   bool all = false;
   for (const auto& name : names) {

@@ -123,6 +123,10 @@ struct queue {
   // afresh from the result (queue_attributes.cpp). Values are taken as validate_attributes()
   // normalized them, or as stored; a stored value that no longer parses leaves its default.
   void update_attributes(const std::map<std::string, std::string>& changes);
+  // A copy of the queue's definition (everything stage_queue writes) without its messages,
+  // deduplication records and parked polls: what an operation changes and writes before it
+  // changes the queue itself, so that a failed write leaves the queue as it was.
+  queue definition() const;
 };
 
 // Parameters of one ReceiveMessage, parsed and validated.
