@@ -58,6 +58,21 @@ std::size_t check_system_attributes(const json& attributes) {
   return size;
 }
 
+// The members of validated message attributes that SQS keeps and returns: DataType and the
+// value. Whatever else a client put beside them (of any size or depth) is dropped here, so
+// stored messages and receive answers hold only what SQS defines.
+json kept_attributes(const json& attributes) {
+  json out = json::object();
+  if (!attributes.is_object()) return out;
+  for (const auto& [name, value] : attributes.items()) {
+    json& kept = out[name] = json::object();
+    for (const char* member : {"DataType", "StringValue", "BinaryValue"}) {
+      if (auto it = value.find(member); it != value.end() && it->is_string()) kept[member] = *it;
+    }
+  }
+  return out;
+}
+
 const json& member_or_null(const json& object, const char* name) {
   static const json null_value;
   auto it = object.find(name);
@@ -181,8 +196,8 @@ json service_impl::send_one(queue& q, const json& entry, const request_context& 
   m.seq = q.next_seq++;
   m.body = body;
   m.md5_body = md5_hex(body);
-  if (attributes.is_object()) m.attributes = attributes;
-  if (system_attributes.is_object()) m.system_attributes = system_attributes;
+  m.attributes = kept_attributes(attributes);
+  m.system_attributes = kept_attributes(system_attributes);
   m.sender_id = context.account_id;
   m.sent_ms = now;
   m.visible_at_ms = now + (delay ? *delay : q.settings.delay_seconds) * 1000;

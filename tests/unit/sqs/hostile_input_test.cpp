@@ -219,6 +219,19 @@ TEST_F(hostile_test, tag_queue_refuses_too_many_and_keeps_the_old_tags) {
   EXPECT_EQ(ok("ListQueueTags", {{"QueueUrl", url}})["Tags"], json({{"team", "a"}}));
 }
 
+TEST_F(hostile_test, unknown_members_beside_attribute_values_are_not_kept) {
+  const std::string url = create("q");
+  const json extra = json::parse(nested_arrays(100));
+  send(url, "x",
+       {{"MessageAttributes", {{"a", {{"DataType", "String"}, {"StringValue", "v"}, {"Extra", extra}}}}},
+        {"MessageSystemAttributes",
+         {{"AWSTraceHeader", {{"DataType", "String"}, {"StringValue", "t"}, {"Extra", extra}}}}}});
+  const json got = receive(url, {{"MessageAttributeNames", {"All"}}, {"AttributeNames", {"All"}}});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["MessageAttributes"], json({{"a", {{"DataType", "String"}, {"StringValue", "v"}}}}));
+  EXPECT_EQ(got[0]["Attributes"]["AWSTraceHeader"], "t");
+}
+
 TEST_F(hostile_test, members_of_the_wrong_json_type_get_sqs_errors_not_library_text) {
   const std::string url = create("q");
   // A batch entry Id given as a number was read as text by the checks and then as a string.
