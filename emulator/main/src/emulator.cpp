@@ -99,6 +99,7 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
              ": " + storage_error;
     return nullptr;
   }
+  if (options.wrap_storage) db = options.wrap_storage(std::move(db));
   const std::optional<std::uint64_t> generation = next_generation(*db, error);
   if (!generation) return nullptr;
   auto p = std::make_unique<parts>(options, std::move(db), *generation);

@@ -26,22 +26,29 @@ std::string digest_hex(const EVP_MD* type, std::string_view bytes) {
   return out;
 }
 
-// Decodes one UTF-8 code point from the front of `text`; nullopt on malformed input.
+// Decodes one UTF-8 code point from the front of `text`; nullopt on malformed input. Malformed
+// includes what the Unicode standard calls ill-formed although the bit pattern decodes: overlong
+// forms (C0 AF for '/'), encoded surrogates (ED A0 80) and values past U+10FFFF, so that no
+// character reaches a queue in a disguise the checks below would not recognize.
 std::optional<char32_t> next_code_point(std::string_view& text) {
   const auto lead = static_cast<unsigned char>(text.front());
   int extra = 0;
   char32_t cp = 0;
+  char32_t smallest = 0;  // the least code point that needs this many bytes
   if (lead < 0x80) {
     cp = lead;
   } else if ((lead & 0xE0) == 0xC0) {
     cp = lead & 0x1F;
     extra = 1;
+    smallest = 0x80;
   } else if ((lead & 0xF0) == 0xE0) {
     cp = lead & 0x0F;
     extra = 2;
+    smallest = 0x800;
   } else if ((lead & 0xF8) == 0xF0) {
     cp = lead & 0x07;
     extra = 3;
+    smallest = 0x10000;
   } else {
     return std::nullopt;
   }
@@ -51,6 +58,7 @@ std::optional<char32_t> next_code_point(std::string_view& text) {
     if ((c & 0xC0) != 0x80) return std::nullopt;
     cp = (cp << 6) | (c & 0x3F);
   }
+  if (cp < smallest || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
   text.remove_prefix(static_cast<std::size_t>(extra) + 1);
   return cp;
 }
@@ -76,25 +84,68 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
   });
 }
 
-bool is_number_text(std::string_view text) {
-  // SQS numbers: up to 38 significant digits, optional sign, decimal point and exponent.
+// SQS Number attributes: "up to 38 digits of precision, and it can be between 10^-128 and
+// 10^+126" (developer guide, "Message attribute data types"). Read as DynamoDB reads its own
+// range: zero, or a magnitude from 10^-128 to 10^126. The text is an optional sign, digits with
+// at most one point, and an optional exponent. Looked at as text only: the exponent is
+// accumulated with a ceiling, so "1e999999999999" costs no more than "1e9".
+bool is_sqs_number(std::string_view text) {
+  constexpr int max_digits = 38;
+  constexpr std::int64_t max_exponent = 126;
+  constexpr std::int64_t min_exponent = -128;
   std::size_t i = 0;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
-  bool digits = false;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
+  // The value is 0.d1d2...dn x 10^scale with d1 != 0 (n significant digits).
+  bool any_digit = false;
+  int significant = 0;
+  int trailing_zeros = 0;  // zeros after the last non-zero digit, not yet known to be significant
+  char first = '0';        // d1
+  std::int64_t scale = 0;
+  bool after_point = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.') {
+      if (after_point) return false;
+      after_point = true;
+      continue;
+    }
+    if (c < '0' || c > '9') break;
+    any_digit = true;
+    if (c == '0' && significant == 0) {
+      if (after_point) --scale;  // 0.00d: each leading zero after the point shifts the scale
+      continue;
+    }
+    if (c == '0') {
+      ++trailing_zeros;
+    } else {
+      if (significant == 0) first = c;
+      significant += trailing_zeros + 1;
+      trailing_zeros = 0;
+      if (significant > max_digits) return false;
+    }
+    if (!after_point) ++scale;
   }
-  if (!digits) return false;
+  if (!any_digit) return false;
+  std::int64_t exponent = 0;
   if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
     ++i;
-    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
-    bool exponent = false;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, exponent = true;
-    if (!exponent) return false;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+    if (i == text.size()) return false;
+    for (; i < text.size(); ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      // Past this ceiling the value is out of range whatever the digits: stop growing.
+      exponent = std::min<std::int64_t>(exponent * 10 + (text[i] - '0'), 1'000'000);
+    }
+    if (negative) exponent = -exponent;
   }
-  return i == text.size();
+  if (i != text.size()) return false;
+  if (significant == 0) return true;  // zero, whatever its exponent
+  // 10^(scale-1) <= |value| < 10^scale.
+  const std::int64_t magnitude = scale + exponent;
+  const bool exactly_upper_bound = significant == 1 && first == '1';  // 10^126 itself
+  if (magnitude > max_exponent + 1 || (magnitude == max_exponent + 1 && !exactly_upper_bound)) return false;
+  return magnitude - 1 >= min_exponent;
 }
 
 std::string member_text(const json& value, const char* name) {
@@ -233,7 +284,7 @@ std::size_t check_message_attributes(const json& attributes) {
     const bool is_binary = starts_with_ci(type, "Binary");
     const auto custom_ok = [&](std::size_t base) { return type.size() == base || type[base] == '.'; };
     if (!((is_string && custom_ok(6)) || (is_number && custom_ok(6)) || (is_binary && custom_ok(6))) ||
-        type.size() > 256) {
+        type.size() > 256 || !has_only_allowed_characters(type)) {
       fail(core::error_code::invalid_parameter_value, "The type of message (user) attribute '" + name +
                                                           "' is invalid. You must use only the following "
                                                           "supported type prefixes: Binary, Number, String.");
@@ -270,7 +321,7 @@ std::size_t check_message_attributes(const json& attributes) {
              "#xE000 to "
              "#xFFFD | #x10000 to #x10FFFF");
       }
-      if (is_number && !is_number_text(payload)) {
+      if (is_number && !is_sqs_number(payload)) {
         fail(core::error_code::invalid_parameter_value,
              "Can't cast the value of message (user) attribute '" + name + "' to a number.");
       }

@@ -3,7 +3,9 @@
 // every message that is available when it starts, at once, and is then COMPLETED. Messages in
 // flight at that moment stay in the dead-letter queue, as they would in AWS until visible.
 
+#include "fogbank/core/json_limits.hpp"
 #include "message_format.hpp"
+#include "queue_attributes.hpp"
 #include "request.hpp"
 #include "service_impl.hpp"
 
@@ -24,10 +26,9 @@ json service_impl::start_message_move_task(const json& request, const request_co
   if (!source) not_found("SourceArn");
   bool is_dead_letter_queue = false;
   for (const auto& [key, q] : queues_) {
-    auto policy = q->attributes.find("RedrivePolicy");
-    if (policy == q->attributes.end() || policy->second.empty()) continue;
-    if (json::parse(policy->second).at("deadLetterTargetArn").get<std::string>() == source_arn) {
+    if (q->settings.redrive && q->settings.redrive->dead_letter_target_arn == source_arn) {
       is_dead_letter_queue = true;
+      break;
     }
   }
   if (!is_dead_letter_queue) {
@@ -126,8 +127,9 @@ json service_impl::cancel_message_move_task(const json& request, const request_c
     task.status = "CANCELLED";
     return json{{"ApproximateNumberOfMessagesMoved", task.moved}};
   }
+  // A handle is base64 of a small JSON object (start_message_move_task); anything else is not one.
   auto decoded = base64_decode(handle);
-  if (!decoded || json::parse(*decoded, nullptr, false).is_discarded()) {
+  if (!decoded || !core::parse_json_within(*decoded, max_attribute_json_depth)) {
     fail(core::error_code::invalid_parameter_value, "Value for parameter TaskHandle is invalid.");
   }
   fail(core::error_code::resource_not_found, "Task does not exist.");

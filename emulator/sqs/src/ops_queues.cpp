@@ -1,6 +1,7 @@
 // Queue operations: create, look up, list, delete, attributes, tags, purge, DLQ sources,
 // permissions.
 
+#include "fogbank/core/json_limits.hpp"
 #include "fogbank/storage/key_encoding.hpp"
 #include "message_format.hpp"
 #include "queue_attributes.hpp"
@@ -8,6 +9,7 @@
 #include "service_impl.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace fogbank::sqs {
 namespace {
@@ -35,6 +37,106 @@ void check_queue_name(const std::string& name, bool fifo) {
     fail(core::error_code::invalid_parameter_value,
          "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
   }
+}
+
+// Quotas: up to 50 tags per queue (SQS developer guide, "Amazon SQS queue quotas").
+constexpr std::size_t max_queue_tags = 50;
+
+// The tags of a CreateQueue (`tags`) or TagQueue (`Tags`), validated. The count is checked on
+// the request's map before any tag is looked at, so an oversized request costs nothing.
+std::vector<std::pair<std::string, std::string>> read_tags(const json& request, const char* member,
+                                                           const std::string& queue_name) {
+  if (auto it = request.find(member); it != request.end() && it->is_object() && it->size() > max_queue_tags) {
+    // moto's wording for TagQueue; the same for CreateQueue is unconfirmed.
+    fail(core::error_code::invalid_parameter_value, "Too many tags added for queue " + queue_name + ".");
+  }
+  auto tags = string_map(request, member);
+  for (const auto& [key, value] : tags) {
+    if (key.empty() || key.size() > 128 || value.size() > 256) {
+      fail(core::error_code::invalid_parameter_value,
+           "Tag keys must be 1 to 128 characters and values at most 256.");
+    }
+    // Tags are stored and returned as text (wording unconfirmed).
+    if (!has_only_allowed_characters(key) || !has_only_allowed_characters(value)) {
+      fail(core::error_code::invalid_parameter_value, "Tag keys and values must be valid Unicode text.");
+    }
+  }
+  return tags;
+}
+
+// "Amazon SQS policy quotas".
+constexpr std::size_t max_policy_actions = 7;
+constexpr std::size_t max_policy_principals = 50;
+
+// AddPermission's Label: "Maximum 80 characters. Allowed characters include alphanumeric
+// characters, hyphens (-), and underscores (_)." (API reference). Wording from ElasticMQ;
+// unconfirmed against AWS.
+void check_permission_label(const std::string& label) {
+  const bool ok = label.size() <= 80 && std::all_of(label.begin(), label.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+                  });
+  if (!ok) {
+    fail(core::error_code::invalid_parameter_value,
+         "Label can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+  }
+}
+
+// AddPermission's AWSAccountIds: 12-digit account numbers, which become the principals
+// "arn:aws:iam::<account>:root". AWS checks the account exists and answers this (the wording of
+// other emulators; unconfirmed) for one it cannot find.
+void check_permission_account(const std::string& account) {
+  const bool ok = account.size() == 12 &&
+                  std::all_of(account.begin(), account.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!ok) {
+    fail_invalid_value("PrincipalId",
+                       "[" + (has_only_allowed_characters(account) ? account : std::string("?")) + "]",
+                       "Unable to verify.");
+  }
+}
+
+// AddPermission's Actions: the names of SQS actions (or "*"), and none that only the queue's
+// owner may call. Wording from LocalStack and ElasticMQ; unconfirmed against AWS.
+void check_permission_action(const std::string& action) {
+  static constexpr std::array<std::string_view, 10> grantable{"*",
+                                                              "ChangeMessageVisibility",
+                                                              "DeleteMessage",
+                                                              "GetQueueAttributes",
+                                                              "GetQueueUrl",
+                                                              "ListDeadLetterSourceQueues",
+                                                              "PurgeQueue",
+                                                              "ReceiveMessage",
+                                                              "SendMessage",
+                                                              "ListQueueTags"};
+  static constexpr std::array<std::string_view, 8> owner_only{
+      "AddPermission",    "CreateQueue",        "DeleteQueue", "ListQueues",
+      "RemovePermission", "SetQueueAttributes", "TagQueue",    "UntagQueue"};
+  if (std::find(grantable.begin(), grantable.end(), action) != grantable.end()) return;
+  const bool owners = std::find(owner_only.begin(), owner_only.end(), action) != owner_only.end();
+  fail_invalid_value("ActionName", "SQS:" + (has_only_allowed_characters(action) ? action : std::string("?")),
+                     owners ? "Only the queue owner is allowed to invoke this action."
+                            : "Please refer to the appropriate WSDL for a list of valid actions.");
+}
+
+// The queue's Policy document for AddPermission / RemovePermission to edit: what was set (read
+// through the bounded parser), or an empty object if none is set or it does not parse.
+json policy_document(const queue& q) {
+  auto it = q.attributes.find("Policy");
+  if (it == q.attributes.end() || it->second.empty()) return json::object();
+  auto document = core::parse_json_within(it->second, max_attribute_json_depth);
+  return document && document->is_object() ? std::move(*document) : json::object();
+}
+
+// Applies `change` to a copy of the queue's definition, writes the copy, and only once that
+// write succeeded applies the same change to `q`: a storage failure answers InternalError
+// (service_impl::commit) and changes nothing. `change` must do the same thing both times.
+template <typename Change>
+void change_definition(service_impl& service, queue& q, const Change& change) {
+  queue updated = q.definition();
+  change(updated);
+  storage::write_batch batch;
+  service.stage_queue(batch, updated);
+  service.commit(batch);
+  change(q);
 }
 
 // Pages a sorted list of URLs for ListQueues / ListDeadLetterSourceQueues: NextToken is the
@@ -79,6 +181,7 @@ json service_impl::create_queue(const json& request, const request_context& cont
   }
   check_queue_name(name, fifo);
   auto attributes = validate_attributes(given, fifo, *this);
+  const auto tags = read_tags(request, "tags", name);
   const std::string key = queue_key(context.region, context.account_id, name);
   if (auto it = queues_.find(key); it != queues_.end()) {
     // CreateQueue is idempotent for the same attributes; a different value for any attribute
@@ -101,10 +204,10 @@ json service_impl::create_queue(const json& request, const request_context& cont
   q->account_id = context.account_id;
   q->name = name;
   q->fifo = fifo;
-  q->attributes = default_attributes(fifo);
-  for (auto& [attribute, value] : attributes) q->attributes[attribute] = value;
+  q->update_attributes(default_attributes(fifo));
+  q->update_attributes(attributes);
   q->created_s = q->modified_s = now_ms() / 1000;
-  for (const auto& [tag, value] : string_map(request, "tags")) q->tags[tag] = value;
+  for (const auto& [tag, value] : tags) q->tags[tag] = value;
   storage::write_batch batch;
   stage_queue(batch, *q);
   commit(batch);
@@ -171,17 +274,17 @@ json service_impl::set_queue_attributes(const json& request, const request_conte
   }
   auto attributes = validate_attributes(given, q.fifo, *this);
   if (auto policy = attributes.find("RedrivePolicy"); policy != attributes.end() && !policy->second.empty()) {
-    const json parsed = json::parse(policy->second);
-    if (parsed.at("deadLetterTargetArn").get<std::string>() == q.arn()) {
+    const auto parsed = parse_redrive_policy(policy->second);  // normalized above: it parses
+    if (parsed && parsed->dead_letter_target_arn == q.arn()) {
       fail_invalid_value("RedrivePolicy", policy->second, "Dead letter target must not be the queue itself.");
     }
   }
-  for (auto& [name, value] : attributes) q.attributes[name] = value;
-  q.modified_s = now_ms() / 1000;
+  const std::int64_t modified_s = now_ms() / 1000;
+  change_definition(*this, q, [&](queue& target) {
+    target.update_attributes(attributes);
+    target.modified_s = modified_s;
+  });
   q.next_expiry_ms = 0;  // MessageRetentionPeriod may have changed
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
   expire(q);
   serve_waiters(q);
   return json::object();
@@ -190,33 +293,23 @@ json service_impl::set_queue_attributes(const json& request, const request_conte
 json service_impl::tag_queue(const json& request, const request_context& context) {
   queue& q = find_queue(request, context);
   if (!request.contains("Tags")) fail_missing("Tags");
-  const auto tags = string_map(request, "Tags");
-  // Quotas: up to 50 tags per queue (SQS developer guide, "Amazon SQS queue quotas").
+  const auto tags = read_tags(request, "Tags", q.name);
   std::map<std::string, std::string> merged = q.tags;
-  for (const auto& [key, value] : tags) {
-    if (key.empty() || key.size() > 128 || value.size() > 256) {
-      fail(core::error_code::invalid_parameter_value,
-           "Tag keys must be 1 to 128 characters and values at most 256.");
-    }
-    merged[key] = value;
-  }
-  if (merged.size() > 50) {
+  for (const auto& [key, value] : tags) merged[key] = value;
+  if (merged.size() > max_queue_tags) {
     fail(core::error_code::invalid_parameter_value, "Too many tags added for queue " + q.name + ".");
   }
-  q.tags = std::move(merged);
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
+  change_definition(*this, q, [&](queue& target) { target.tags = merged; });
   return json::object();
 }
 
 json service_impl::untag_queue(const json& request, const request_context& context) {
   queue& q = find_queue(request, context);
   if (!request.contains("TagKeys")) fail_missing("TagKeys");
-  for (const auto& key : string_list(request, "TagKeys")) q.tags.erase(key);
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
+  const auto keys = string_list(request, "TagKeys");
+  change_definition(*this, q, [&](queue& target) {
+    for (const auto& key : keys) target.tags.erase(key);
+  });
   return json::object();
 }
 
@@ -247,9 +340,7 @@ json service_impl::list_dead_letter_source_queues(const json& request, const req
   const std::string arn = dlq.arn();
   std::vector<std::string> urls;
   for (const auto& [key, q] : queues_) {
-    auto policy = q->attributes.find("RedrivePolicy");
-    if (policy == q->attributes.end() || policy->second.empty()) continue;
-    if (json::parse(policy->second).at("deadLetterTargetArn").get<std::string>() == arn) {
+    if (q->settings.redrive && q->settings.redrive->dead_letter_target_arn == arn) {
       urls.push_back(queue_url(*q, context));
     }
   }
@@ -259,19 +350,32 @@ json service_impl::list_dead_letter_source_queues(const json& request, const req
 json service_impl::add_permission(const json& request, const request_context& context) {
   queue& q = find_queue(request, context);
   const std::string label = required_string(request, "Label");
+  check_permission_label(label);
   const auto accounts = string_list(request, "AWSAccountIds");
   const auto actions = string_list(request, "Actions");
   if (accounts.empty()) fail_missing("AWSAccountIds");
   if (actions.empty()) fail_missing("Actions");
-  json policy = json::parse(q.attributes["Policy"].empty() ? std::string("{}") : q.attributes["Policy"],
-                            nullptr, false);
-  if (!policy.is_object()) policy = json::object();
+  // Counts before anything is built: 7 actions per statement and 50 principals ("Amazon SQS
+  // policy quotas"). The OverLimit wording is other emulators'; unconfirmed against AWS.
+  if (actions.size() > max_policy_actions) {
+    fail(core::error_code::over_limit, std::to_string(actions.size()) +
+                                           " Actions were found, maximum allowed is " +
+                                           std::to_string(max_policy_actions) + ".");
+  }
+  if (accounts.size() > max_policy_principals) {
+    fail(core::error_code::over_limit, std::to_string(accounts.size()) +
+                                           " Principals were found, maximum allowed is " +
+                                           std::to_string(max_policy_principals) + ".");
+  }
+  for (const auto& account : accounts) check_permission_account(account);
+  for (const auto& action : actions) check_permission_action(action);
+  json policy = policy_document(q);
   if (!policy.contains("Version")) policy["Version"] = "2008-10-17";
   if (!policy.contains("Id")) policy["Id"] = q.arn() + "/SQSDefaultPolicy";
   json& statements = policy["Statement"];
   if (!statements.is_array()) statements = json::array();
   for (const auto& statement : statements) {
-    if (statement.value("Sid", "") == label) {
+    if (statement.is_object() && statement.value("Sid", json()) == label) {
       fail_invalid_value("Label", label, "Already exists.");
     }
   }
@@ -284,38 +388,33 @@ json service_impl::add_permission(const json& request, const request_context& co
                             {"Principal", {{"AWS", principals.size() == 1 ? principals[0] : principals}}},
                             {"Action", action_list.size() == 1 ? action_list[0] : action_list},
                             {"Resource", q.arn()}});
-  q.attributes["Policy"] = policy.dump();
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
+  const std::string text = policy.dump();
+  change_definition(*this, q, [&](queue& target) { target.update_attributes({{"Policy", text}}); });
   return json::object();
 }
 
 json service_impl::remove_permission(const json& request, const request_context& context) {
   queue& q = find_queue(request, context);
   const std::string label = required_string(request, "Label");
-  json policy = json::parse(q.attributes["Policy"].empty() ? std::string("{}") : q.attributes["Policy"],
-                            nullptr, false);
-  json statements = policy.is_object() ? policy.value("Statement", json::array()) : json::array();
+  json policy = policy_document(q);
   json kept = json::array();
   bool found = false;
-  for (const auto& statement : statements) {
-    if (statement.value("Sid", "") == label) {
-      found = true;
-    } else {
-      kept.push_back(statement);
+  if (auto statements = policy.find("Statement"); statements != policy.end() && statements->is_array()) {
+    for (auto& statement : *statements) {
+      if (statement.is_object() && statement.value("Sid", json()) == label) {
+        found = true;
+      } else {
+        kept.push_back(std::move(statement));
+      }
     }
   }
   if (!found) fail_invalid_value("Label", label, "can't find label.");
-  if (kept.empty()) {
-    q.attributes["Policy"].clear();
-  } else {
-    policy["Statement"] = kept;
-    q.attributes["Policy"] = policy.dump();
+  std::string text;  // no statement left: no policy
+  if (!kept.empty()) {
+    policy["Statement"] = std::move(kept);
+    text = policy.dump();
   }
-  storage::write_batch batch;
-  stage_queue(batch, q);
-  commit(batch);
+  change_definition(*this, q, [&](queue& target) { target.update_attributes({{"Policy", text}}); });
   return json::object();
 }
 

@@ -77,7 +77,7 @@ receive_request service_impl::parse_receive(const json& request, const request_c
     }
     out.visibility_timeout = *timeout;
   }
-  out.wait_seconds = q.int_attribute("ReceiveMessageWaitTimeSeconds");
+  out.wait_seconds = q.settings.receive_wait_seconds;
   if (auto wait = optional_int(request, "WaitTimeSeconds")) {
     if (*wait < 0 || *wait > max_wait_seconds) {
       fail_invalid_value("WaitTimeSeconds", std::to_string(*wait), "Must be >= 0 and <= 20, if provided.");
@@ -118,11 +118,9 @@ json service_impl::receive_now(queue& q, const receive_request& request) {
 
   std::int64_t max_receive = 0;
   queue* dead_letter = nullptr;
-  if (auto policy = q.attributes.find("RedrivePolicy");
-      policy != q.attributes.end() && !policy->second.empty()) {
-    const json parsed = json::parse(policy->second);
-    max_receive = parsed.at("maxReceiveCount").get<std::int64_t>();
-    dead_letter = find_queue_by_arn(parsed.at("deadLetterTargetArn").get<std::string>());
+  if (q.settings.redrive) {
+    max_receive = q.settings.redrive->max_receive_count;
+    dead_letter = find_queue_by_arn(q.settings.redrive->dead_letter_target_arn);
   }
 
   // Which messages can be taken, in order. In a FIFO queue a group with a message in flight is
@@ -153,7 +151,7 @@ json service_impl::receive_now(queue& q, const receive_request& request) {
     if (stop_early && candidates.size() >= request.max_messages) break;
   }
 
-  const std::int64_t timeout = request.visibility_timeout.value_or(q.int_attribute("VisibilityTimeout"));
+  const std::int64_t timeout = request.visibility_timeout.value_or(q.settings.visibility_timeout_seconds);
   storage::write_batch batch;
   json messages = json::array();
   receive_attempt attempt;
@@ -297,7 +295,7 @@ json run_batch_entries(const json& entries, Apply apply) {
   json successful = json::array();
   json failed = json::array();
   for (const auto& entry : entries) {
-    const std::string id = entry.at("Id").get<std::string>();
+    const std::string id = required_string(entry, "Id");  // as check_batch read it
     try {
       apply(entry);
       successful.push_back(json{{"Id", id}});

@@ -30,20 +30,47 @@ std::size_t check_system_attributes(const json& attributes) {
   if (!attributes.is_object()) {
     fail(core::error_code::invalid_parameter_value, "The message system attributes must be a map.");
   }
+  // A member that is not a string counts as absent rather than surfacing a JSON type error.
+  const auto text = [](const json& value, const char* member) -> std::string {
+    auto it = value.find(member);
+    return it != value.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   std::size_t size = 0;
   for (const auto& [name, value] : attributes.items()) {
     if (name != "AWSTraceHeader") {
       fail(core::error_code::invalid_parameter_value,
            "Message system attribute name '" + name + "' is invalid.");
     }
-    if (!value.is_object() || value.value("DataType", "") != "String" ||
-        value.value("StringValue", "").empty()) {
+    if (!value.is_object() || text(value, "DataType") != "String" || text(value, "StringValue").empty()) {
       fail(core::error_code::invalid_parameter_value,
            "Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'.");
     }
-    size += name.size() + 6 + value.value("StringValue", "").size();
+    const std::string trace = text(value, "StringValue");
+    if (!has_only_allowed_characters(trace)) {
+      // The rule of every String value (SendMessage); this wording for it is unconfirmed.
+      fail(core::error_code::invalid_parameter_value,
+           "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 "
+           "to "
+           "#xFFFD | #x10000 to #x10FFFF");
+    }
+    size += name.size() + 6 + trace.size();
   }
   return size;
+}
+
+// The members of validated message attributes that SQS keeps and returns: DataType and the
+// value. Whatever else a client put beside them (of any size or depth) is dropped here, so
+// stored messages and receive answers hold only what SQS defines.
+json kept_attributes(const json& attributes) {
+  json out = json::object();
+  if (!attributes.is_object()) return out;
+  for (const auto& [name, value] : attributes.items()) {
+    json& kept = out[name] = json::object();
+    for (const char* member : {"DataType", "StringValue", "BinaryValue"}) {
+      if (auto it = value.find(member); it != value.end() && it->is_string()) kept[member] = *it;
+    }
+  }
+  return out;
 }
 
 const json& member_or_null(const json& object, const char* name) {
@@ -99,7 +126,7 @@ json service_impl::send_one(queue& q, const json& entry, const request_context& 
   const json& system_attributes = member_or_null(entry, "MessageSystemAttributes");
   const std::size_t attributes_size = check_message_attributes(attributes);
   check_system_attributes(system_attributes);
-  const std::int64_t limit = q.int_attribute("MaximumMessageSize");
+  const std::int64_t limit = q.settings.maximum_message_size;
   if (static_cast<std::int64_t>(body.size() + attributes_size) > limit) {
     fail(core::error_code::invalid_parameter_value,
          "One or more parameters are invalid. Reason: Message must be shorter than " + std::to_string(limit) +
@@ -125,7 +152,7 @@ json service_impl::send_one(queue& q, const json& entry, const request_context& 
     }
     if (!group_id) fail_missing("MessageGroupId");
     if (!dedup_id) {
-      if (!q.bool_attribute("ContentBasedDeduplication")) {
+      if (!q.settings.content_based_deduplication) {
         fail(core::error_code::invalid_parameter_value,
              "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
              "provided "
@@ -135,8 +162,7 @@ json service_impl::send_one(queue& q, const json& entry, const request_context& 
       dedup_id = sha256_hex(body);
     }
     // With DeduplicationScope=messageGroup a deduplication id is unique within its group only.
-    const std::string dedup_key =
-        q.attributes["DeduplicationScope"] == "messageGroup" ? *group_id + '\n' + *dedup_id : *dedup_id;
+    const std::string dedup_key = q.settings.deduplicate_per_group ? *group_id + '\n' + *dedup_id : *dedup_id;
     if (auto seen = q.dedup.find(dedup_key); seen != q.dedup.end() && seen->second.expires_ms > now) {
       // A duplicate within the 5-minute window is accepted but not enqueued; the answer names the
       // original message.
@@ -170,11 +196,11 @@ json service_impl::send_one(queue& q, const json& entry, const request_context& 
   m.seq = q.next_seq++;
   m.body = body;
   m.md5_body = md5_hex(body);
-  if (attributes.is_object()) m.attributes = attributes;
-  if (system_attributes.is_object()) m.system_attributes = system_attributes;
+  m.attributes = kept_attributes(attributes);
+  m.system_attributes = kept_attributes(system_attributes);
   m.sender_id = context.account_id;
   m.sent_ms = now;
-  m.visible_at_ms = now + (delay ? *delay : q.int_attribute("DelaySeconds")) * 1000;
+  m.visible_at_ms = now + (delay ? *delay : q.settings.delay_seconds) * 1000;
   stage_message(batch, q, m);
 
   out["MessageId"] = m.id;
@@ -228,7 +254,7 @@ json service_impl::send_message_batch(const json& request, const request_context
   storage::write_batch batch;
   std::vector<message> staged;
   for (const auto& entry : entries) {
-    const std::string id = entry.at("Id").get<std::string>();
+    const std::string id = required_string(entry, "Id");  // as check_batch read it
     try {
       json result_entry = send_one(q, entry, context, batch, staged);
       result_entry["Id"] = id;

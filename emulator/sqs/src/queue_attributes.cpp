@@ -1,9 +1,12 @@
 #include "queue_attributes.hpp"
 
+#include "fogbank/core/json_limits.hpp"
+#include "message_format.hpp"
 #include "request.hpp"
 
 #include <algorithm>
 #include <array>
+#include <variant>
 
 namespace fogbank::sqs {
 namespace {
@@ -52,29 +55,50 @@ std::string lower(std::string text) {
   return text;
 }
 
-std::string normalize_redrive_policy(const std::string& text, bool fifo, service_impl& service) {
-  const auto invalid = [&](const std::string& reason) { fail_invalid_value("RedrivePolicy", text, reason); };
-  json policy = json::parse(text, nullptr, false);
-  if (policy.is_discarded() || !policy.is_object()) invalid("Redrive policy is not a valid JSON map.");
-  auto target = policy.find("deadLetterTargetArn");
-  if (target == policy.end() || !target->is_string()) {
-    invalid("Redrive policy does not contain mandatory attribute: deadLetterTargetArn.");
+// A RedrivePolicy text as a policy, or why it is not one in AWS's words ("Reason: ..." of the
+// InvalidParameterValue). Only the bounded parser looks at the text, so the value dump()ed into
+// the maxReceiveCount message below is at most max_attribute_json_depth deep.
+std::variant<redrive_policy, std::string> read_redrive_policy(std::string_view text) {
+  const auto policy = core::parse_json_within(text, max_attribute_json_depth);
+  if (!policy || !policy->is_object()) return std::string("Redrive policy is not a valid JSON map.");
+  const auto target = policy->find("deadLetterTargetArn");
+  if (target == policy->end() || !target->is_string()) {
+    return std::string("Redrive policy does not contain mandatory attribute: deadLetterTargetArn.");
   }
-  auto count = policy.find("maxReceiveCount");
-  if (count == policy.end()) invalid("Redrive policy does not contain mandatory attribute: maxReceiveCount.");
+  const auto count = policy->find("maxReceiveCount");
+  if (count == policy->end()) {
+    return std::string("Redrive policy does not contain mandatory attribute: maxReceiveCount.");
+  }
   std::optional<std::int64_t> max_receive;
   if (count->is_number_integer()) max_receive = count->get<std::int64_t>();
-  if (count->is_string()) max_receive = parse_int(count->get<std::string>());
+  if (count->is_string()) max_receive = parse_int(count->get_ref<const std::string&>());
   if (!max_receive || *max_receive < 1 || *max_receive > 1000) {
-    invalid("Invalid value for maxReceiveCount: " +
-            (count->is_string() ? count->get<std::string>() : count->dump()) +
-            ", valid values are from 1 to 1000 both inclusive.");
+    return "Invalid value for maxReceiveCount: " +
+           (count->is_string() ? count->get<std::string>() : count->dump()) +
+           ", valid values are from 1 to 1000 both inclusive.";
   }
-  const std::string arn = target->get<std::string>();
-  queue* dlq = service.find_queue_by_arn(arn);
+  return redrive_policy{target->get<std::string>(), *max_receive};
+}
+
+std::string normalize_redrive_policy(const std::string& text, bool fifo, service_impl& service) {
+  const auto invalid = [&](const std::string& reason) { fail_invalid_value("RedrivePolicy", text, reason); };
+  auto read = read_redrive_policy(text);
+  if (const auto* reason = std::get_if<std::string>(&read)) invalid(*reason);
+  const auto& policy = std::get<redrive_policy>(read);
+  queue* dlq = service.find_queue_by_arn(policy.dead_letter_target_arn);
   if (!dlq) invalid("Dead letter target does not exist.");
   if (dlq->fifo != fifo) invalid("Dead-letter queue must be same type of queue as the source.");
-  return json{{"deadLetterTargetArn", arn}, {"maxReceiveCount", *max_receive}}.dump();
+  return json{{"deadLetterTargetArn", policy.dead_letter_target_arn},
+              {"maxReceiveCount", policy.max_receive_count}}
+      .dump();
+}
+
+// Policy and RedriveAllowPolicy: a JSON object within the nesting bound (and, for Policy, the
+// size quota, looked at first since it is the cheaper check).
+bool is_policy_document(const std::string& name, const std::string& value) {
+  if (name == "Policy" && value.size() > max_policy_bytes) return false;
+  const auto document = core::parse_json_within(value, max_attribute_json_depth);
+  return document && document->is_object();
 }
 
 }  // namespace
@@ -83,9 +107,9 @@ std::map<std::string, std::string> default_attributes(bool fifo) {
   std::map<std::string, std::string> out{
       {"DelaySeconds", "0"},
       {"MaximumMessageSize", std::to_string(max_message_bytes)},
-      {"MessageRetentionPeriod", "345600"},
+      {"MessageRetentionPeriod", std::to_string(default_retention_seconds)},
       {"ReceiveMessageWaitTimeSeconds", "0"},
-      {"VisibilityTimeout", "30"},
+      {"VisibilityTimeout", std::to_string(default_visibility_seconds)},
       {"SqsManagedSseEnabled", "true"},
   };
   if (fifo) {
@@ -162,15 +186,68 @@ std::map<std::string, std::string> validate_attributes(
       // An empty RedrivePolicy removes it (SetQueueAttributes).
       out[name] = value.empty() ? std::string() : normalize_redrive_policy(value, fifo, service);
     } else if (name == "Policy" || name == "RedriveAllowPolicy") {
-      if (!value.empty()) {
-        json document = json::parse(value, nullptr, false);
-        if (document.is_discarded() || !document.is_object()) invalid_value(name);
-      }
+      // AWS: "InvalidAttributeValue: Invalid value for the parameter Policy." for a document
+      // that is not a policy; the same answer for one past the size quota or the nesting bound
+      // is unconfirmed.
+      if (!value.empty() && !is_policy_document(name, value)) invalid_value(name);
       out[name] = value;
     } else {
-      out[name] = value;  // KmsMasterKeyId
+      // KmsMasterKeyId: free text, but it is stored and returned, so it must be text
+      // (the answer for one that is not is unconfirmed).
+      if (!has_only_allowed_characters(value)) invalid_value(name);
+      out[name] = value;
     }
   }
+  return out;
+}
+
+std::optional<redrive_policy> parse_redrive_policy(std::string_view text) {
+  auto read = read_redrive_policy(text);
+  if (auto* policy = std::get_if<redrive_policy>(&read)) return std::move(*policy);
+  return std::nullopt;
+}
+
+queue_settings parse_settings(const std::map<std::string, std::string>& attributes) {
+  const auto text = [&](std::string_view name) -> std::string_view {
+    auto it = attributes.find(std::string(name));
+    return it == attributes.end() ? std::string_view() : std::string_view(it->second);
+  };
+  const auto integer = [&](std::string_view name, std::int64_t& out) {
+    if (auto value = parse_int(text(name))) out = *value;
+  };
+  queue_settings s;
+  integer("DelaySeconds", s.delay_seconds);
+  integer("MaximumMessageSize", s.maximum_message_size);
+  integer("MessageRetentionPeriod", s.retention_seconds);
+  integer("ReceiveMessageWaitTimeSeconds", s.receive_wait_seconds);
+  integer("VisibilityTimeout", s.visibility_timeout_seconds);
+  s.content_based_deduplication = text("ContentBasedDeduplication") == "true";
+  s.deduplicate_per_group = text("DeduplicationScope") == "messageGroup";
+  if (const auto redrive = text("RedrivePolicy"); !redrive.empty()) s.redrive = parse_redrive_policy(redrive);
+  return s;
+}
+
+void queue::update_attributes(const std::map<std::string, std::string>& changes) {
+  for (const auto& [name, value] : changes) attributes[name] = value;
+  settings = parse_settings(attributes);
+}
+
+queue queue::definition() const {
+  queue out;
+  out.id = id;
+  out.region = region;
+  out.account_id = account_id;
+  out.name = name;
+  out.fifo = fifo;
+  out.attributes = attributes;
+  out.settings = settings;
+  out.tags = tags;
+  out.created_s = created_s;
+  out.modified_s = modified_s;
+  out.last_purge_ms = last_purge_ms;
+  out.next_expiry_ms = next_expiry_ms;
+  out.next_seq = next_seq;
+  out.next_sequence_number = next_sequence_number;
   return out;
 }
 

@@ -127,17 +127,6 @@ void require_complete(const storage::iterator& it) {
 
 }  // namespace
 
-std::int64_t queue::int_attribute(const std::string& attribute) const {
-  auto it = attributes.find(attribute);
-  if (it == attributes.end()) return 0;
-  return parse_int(it->second).value_or(0);
-}
-
-bool queue::bool_attribute(const std::string& attribute) const {
-  auto it = attributes.find(attribute);
-  return it != attributes.end() && it->second == "true";
-}
-
 const service_impl::operation* service_impl::find_operation(std::string_view name) {
   return operations.find(name);
 }
@@ -164,7 +153,7 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
     q->account_id = j.at("account").get<std::string>();
     q->name = j.at("name").get<std::string>();
     q->fifo = j.at("fifo").get<bool>();
-    q->attributes = j.at("attributes").get<std::map<std::string, std::string>>();
+    q->update_attributes(j.at("attributes").get<std::map<std::string, std::string>>());
     q->tags = j.at("tags").get<std::map<std::string, std::string>>();
     q->created_s = j.at("created").get<std::int64_t>();
     q->modified_s = j.at("modified").get<std::int64_t>();
@@ -271,7 +260,7 @@ queue* service_impl::find_queue_by_arn(std::string_view arn) {
 void service_impl::expire(queue& q) {
   const std::int64_t now = now_ms();
   if (q.next_expiry_ms != 0 && now < q.next_expiry_ms) return;
-  const std::int64_t retention_ms = q.int_attribute("MessageRetentionPeriod") * 1000;
+  const std::int64_t retention_ms = q.settings.retention_seconds * 1000;
   std::int64_t next = std::numeric_limits<std::int64_t>::max();
   storage::write_batch batch;
   // AWS deletes a message once it has been in the queue longer than the retention period,
@@ -345,7 +334,7 @@ void service_impl::erase_message(queue& q, std::uint64_t seq) {
 
 void service_impl::add_message(queue& q, message m) {
   const std::int64_t visible_at = m.visible_at_ms;
-  const std::int64_t expires = m.sent_ms + q.int_attribute("MessageRetentionPeriod") * 1000;
+  const std::int64_t expires = m.sent_ms + q.settings.retention_seconds * 1000;
   if (q.next_expiry_ms != 0) q.next_expiry_ms = std::min(q.next_expiry_ms, expires);
   q.seq_of_id[m.id] = m.seq;
   q.messages[m.seq] = std::move(m);

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -39,6 +40,8 @@ inline constexpr std::int64_t max_wait_seconds = 20;            // long poll
 inline constexpr std::int64_t dedup_window_ms = 5 * 60 * 1000;  // FIFO deduplication interval
 inline constexpr std::int64_t purge_interval_ms = 60 * 1000;    // one PurgeQueue per minute
 inline constexpr std::size_t max_batch_entries = 10;
+inline constexpr std::int64_t default_retention_seconds = 345'600;  // 4 days
+inline constexpr std::int64_t default_visibility_seconds = 30;
 
 struct message {
   std::uint64_t seq = 0;  // order of arrival in its queue; the storage key
@@ -71,6 +74,25 @@ struct dedup_record {
   std::int64_t expires_ms = 0;
 };
 
+// A queue's RedrivePolicy, parsed.
+struct redrive_policy {
+  std::string dead_letter_target_arn;
+  std::int64_t max_receive_count = 0;
+};
+
+// The attributes that sends, receives and expiry consult, typed. They are parsed once, when the
+// attributes change (queue::update_attributes), not on every call.
+struct queue_settings {
+  std::int64_t delay_seconds = 0;
+  std::int64_t maximum_message_size = max_message_bytes;
+  std::int64_t retention_seconds = default_retention_seconds;
+  std::int64_t receive_wait_seconds = 0;
+  std::int64_t visibility_timeout_seconds = default_visibility_seconds;
+  bool content_based_deduplication = false;
+  bool deduplicate_per_group = false;  // DeduplicationScope=messageGroup
+  std::optional<redrive_policy> redrive;
+};
+
 struct queue {
   std::uint64_t id = 0;
   std::string region;
@@ -78,7 +100,9 @@ struct queue {
   std::string name;
   bool fifo = false;
   // Settable attributes, normalized as GetQueueAttributes returns them; defaults filled in.
+  // Changed only through update_attributes(), which keeps `settings` in step with them.
   std::map<std::string, std::string> attributes;
+  queue_settings settings;
   std::map<std::string, std::string> tags;
   std::int64_t created_s = 0;
   std::int64_t modified_s = 0;
@@ -95,8 +119,14 @@ struct queue {
   std::set<std::int64_t> wakes;               // times a scheduler entry will look at this queue
 
   std::string arn() const { return "arn:aws:sqs:" + region + ":" + account_id + ":" + name; }
-  std::int64_t int_attribute(const std::string& attribute) const;
-  bool bool_attribute(const std::string& attribute) const;
+  // Sets each of `changes` (an empty value unsets an optional attribute) and parses `settings`
+  // afresh from the result (queue_attributes.cpp). Values are taken as validate_attributes()
+  // normalized them, or as stored; a stored value that no longer parses leaves its default.
+  void update_attributes(const std::map<std::string, std::string>& changes);
+  // A copy of the queue's definition (everything stage_queue writes) without its messages,
+  // deduplication records and parked polls: what an operation changes and writes before it
+  // changes the queue itself, so that a failed write leaves the queue as it was.
+  queue definition() const;
 };
 
 // Parameters of one ReceiveMessage, parsed and validated.

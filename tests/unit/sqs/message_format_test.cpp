@@ -2,6 +2,8 @@
 
 #include "message_format.hpp"
 
+#include "fogbank/core/aws_error.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -35,6 +37,50 @@ TEST(sqs_message_format, allowed_characters) {
   EXPECT_FALSE(has_only_allowed_characters("\x0B"));
   EXPECT_FALSE(has_only_allowed_characters("\xEF\xBF\xBE"));  // U+FFFE
   EXPECT_FALSE(has_only_allowed_characters("\xC3"));          // truncated UTF-8
+}
+
+TEST(sqs_message_format, ill_formed_utf8_is_not_text) {
+  // Overlong forms: '/' in two, three and four bytes, and DEL (U+007F) in two.
+  EXPECT_FALSE(has_only_allowed_characters("\xC0\xAF"));
+  EXPECT_FALSE(has_only_allowed_characters("\xE0\x80\xAF"));
+  EXPECT_FALSE(has_only_allowed_characters("\xF0\x80\x80\xAF"));
+  EXPECT_FALSE(has_only_allowed_characters("\xC1\xBF"));
+  EXPECT_FALSE(has_only_allowed_characters("\xE0\x9F\xBF"));  // U+07FF in three bytes
+  // Encoded surrogates and values past U+10FFFF.
+  EXPECT_FALSE(has_only_allowed_characters("\xED\xA0\x80"));
+  EXPECT_FALSE(has_only_allowed_characters("\xF4\x90\x80\x80"));
+  EXPECT_FALSE(has_only_allowed_characters("\xF7\xBF\xBF\xBF"));
+  // The shortest forms of the same neighbourhoods are fine.
+  EXPECT_TRUE(has_only_allowed_characters("/\xC2\x80\xE0\xA0\x80\xF0\x90\x80\x80"));
+}
+
+// check_message_attributes on one Number attribute: the bytes it counts, or the error message.
+std::string number_check(const std::string& value) {
+  try {
+    return std::to_string(
+        check_message_attributes({{"n", {{"DataType", "Number"}, {"StringValue", value}}}}));
+  } catch (const core::aws_error& e) {
+    return e.message();
+  }
+}
+
+TEST(sqs_message_format, numbers_hold_38_digits_between_1e_minus_128_and_1e126) {
+  const std::string refused = "Can't cast the value of message (user) attribute 'n' to a number.";
+  for (const std::string& value :
+       {std::string("0"), std::string("-0.000"), std::string("0e999999"), std::string("1e126"),
+        std::string("-1.000e126"), std::string("9.99e125"), std::string("1e-128"), std::string("-1E-128"),
+        std::string("+12.5"), std::string(".5"), std::string("5."), std::string(38, '9'),
+        std::string("1") + std::string(100, '0'), std::string("0.") + std::string(127, '0') + "1"}) {
+    EXPECT_NE(number_check(value), refused) << value;
+  }
+  for (const std::string& value :
+       {std::string("1e999999"), std::string("-1e999999"), std::string("1e-999999"), std::string("1.1e126"),
+        std::string("1e127"), std::string("1e-129"), std::string("0.") + std::string(128, '0') + "1",
+        std::string(39, '9'), std::string("1.") + std::string(37, '0') + "1", std::string("1e"),
+        std::string("1e+"), std::string("."), std::string("-"), std::string("1.2.3"), std::string("0x10"),
+        std::string("1e99999999999999999999999999")}) {
+    EXPECT_EQ(number_check(value), refused) << value;
+  }
 }
 
 TEST(sqs_message_format, select_message_attributes) {

@@ -4,6 +4,7 @@
 #include "fogbank/dispatch/client.hpp"
 #include "fogbank/main/emulator.hpp"
 #include "fogbank/sqs/service.hpp"
+#include "fogbank/storage/database.hpp"
 
 #include <gtest/gtest.h>
 
@@ -103,6 +104,60 @@ TEST_F(restart_test, deleted_queue_stays_deleted) {
   EXPECT_EQ(emulator_->sqs().queue_count(), 0u);
   ok("CreateQueue", {{"QueueName", "temp"}});
   EXPECT_TRUE(receive(url).empty());
+}
+
+TEST_F(restart_test, typed_settings_are_parsed_again_on_load) {
+  ok("CreateQueue", {{"QueueName", "dlq"}});
+  const std::string url =
+      ok("CreateQueue",
+         {{"QueueName", "src"},
+          {"Attributes",
+           {{"VisibilityTimeout", "0"},
+            {"RedrivePolicy",
+             R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":1})"}}}})
+          ["QueueUrl"];
+  ok("SendMessage", {{"QueueUrl", url}, {"MessageBody", "x"}});
+  close();
+  open();
+  // VisibilityTimeout 0 and maxReceiveCount 1 came back from storage: the first receive takes
+  // the message, the second moves it to the dead-letter queue instead.
+  EXPECT_EQ(receive(url).size(), 1u);
+  EXPECT_TRUE(receive(url).empty());
+  const std::string dlq = ok("GetQueueUrl", {{"QueueName", "dlq"}})["QueueUrl"];
+  EXPECT_EQ(receive(dlq).size(), 1u);
+}
+
+TEST_F(restart_test, a_stored_policy_past_the_nesting_bound_loads_and_is_never_dumped) {
+  // A Policy 60,000 levels deep, as SetQueueAttributes accepted it before the bound existed
+  // (issue 6, finding 4): written into the queue's stored definition directly.
+  const std::string url = ok("CreateQueue", {{"QueueName", "old"}})["QueueUrl"];
+  close();
+  {
+    std::string error;
+    auto db =
+        storage::database::open({.path = dir_ + "/rocksdb"}, &error);  // the emulator keeps RocksDB there
+    ASSERT_TRUE(db) << error;
+    const std::string key = "sqs-queue/us-east-1/000000000000/old";
+    std::string stored;
+    ASSERT_TRUE(db->get(storage::column::meta, key, &stored).is_ok());
+    json definition = json::parse(stored);
+    definition["attributes"]["Policy"] =
+        R"({"Statement":)" + std::string(60'000, '[') + std::string(60'000, ']') + "}";
+    storage::write_batch batch;
+    batch.put(storage::column::meta, key, definition.dump());
+    ASSERT_TRUE(db->write(batch).is_ok());
+  }
+  open();
+  result missing = emulator_->client().call("sqs", "RemovePermission", {{"QueueUrl", url}, {"Label", "l1"}});
+  ASSERT_TRUE(missing.error.has_value());
+  EXPECT_EQ(missing.error->message(), "Value l1 for parameter Label is invalid. Reason: can't find label.");
+  // AddPermission starts a new document in place of the one it cannot read.
+  ok("AddPermission",
+     {{"QueueUrl", url}, {"Label", "l1"}, {"AWSAccountIds", {"111122223333"}}, {"Actions", {"SendMessage"}}});
+  const json attributes = ok("GetQueueAttributes", {{"QueueUrl", url}, {"AttributeNames", {"Policy"}}});
+  const json policy = json::parse(attributes["Attributes"]["Policy"].get<std::string>());
+  ASSERT_EQ(policy["Statement"].size(), 1u);
+  EXPECT_EQ(policy["Statement"][0]["Sid"], "l1");
 }
 
 }  // namespace

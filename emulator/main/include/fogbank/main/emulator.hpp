@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -53,6 +54,9 @@ struct emulator_options {
   // Time between DynamoDB TTL sweeps (service time); zero sweeps only when asked
   // (POST /_fogbank/dynamodb/expire).
   std::chrono::milliseconds ttl_interval{0};
+  // For tests of storage failures: receives the opened database and returns the one the services
+  // use (a wrapper that fails on demand). Empty: the database as opened.
+  std::function<std::unique_ptr<storage::database>(std::unique_ptr<storage::database>)> wrap_storage;
 };
 
 class emulator {

@@ -1,0 +1,29 @@
+#pragma once
+// Bounded JSON: a nesting check that reads text before anything parses it, and a parse that
+// applies it. nlohmann::json parses and destroys values without recursion, but copying,
+// comparing and dump() recurse once per level, so a value nested deeper than the stack allows
+// ends the process. Every piece of JSON a client controls (request bodies, and JSON carried
+// inside string members such as SQS's Policy and RedrivePolicy) goes through these first, and
+// only what passes is ever copied or dump()ed.
+//
+// Thread-safety: pure functions; safe from any thread.
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string_view>
+
+namespace fogbank::core {
+
+// True if no object or array in `text` opens more than `limit` levels deep ("{}" is one level,
+// "[[]]" two, a bare scalar none). Brackets inside JSON strings do not count. A single pass
+// over the bytes with no allocation; `text` need not be valid JSON: an invalid text is judged
+// by its brackets alone, and whatever parses it afterwards rejects it.
+bool nesting_within(std::string_view text, int limit) noexcept;
+
+// `text` parsed as one JSON value (surrounding whitespace allowed), or nullopt if it is not
+// valid JSON or nests deeper than `max_depth` (checked before parsing, as nesting_within).
+// The value returned may be copied and dump()ed safely. Never throws on bad input.
+std::optional<nlohmann::json> parse_json_within(std::string_view text, int max_depth);
+
+}  // namespace fogbank::core

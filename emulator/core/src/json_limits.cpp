@@ -1,0 +1,48 @@
+#include "fogbank/core/json_limits.hpp"
+
+namespace fogbank::core {
+
+bool nesting_within(std::string_view text, int limit) noexcept {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '{':
+      case '[':
+        if (++depth > limit) return false;
+        break;
+      case '}':
+      case ']':
+        // A closer with nothing open makes the text invalid; the parser stops there, before it
+        // could build anything deeper than what this count has already allowed.
+        --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+std::optional<nlohmann::json> parse_json_within(std::string_view text, int max_depth) {
+  if (!nesting_within(text, max_depth)) return std::nullopt;
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return std::nullopt;
+  return value;
+}
+
+}  // namespace fogbank::core
