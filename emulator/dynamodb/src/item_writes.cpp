@@ -83,6 +83,8 @@ write_result evaluate_write(const write_request& write, const std::optional<json
     case write_kind::update: {
       json item = old_item ? *old_item : write.key;
       if (write.update_expression) apply(*write.update_expression, item);
+      // Each value was valid, but SET a.b.c = :v can nest one deeper than the limit allows.
+      check_item_nesting(item);
       validate_item_keys(*write.table, item);
       if (item_size(item) > max_item_bytes)
         throw_validation("Item size to update has exceeded the maximum allowed size");
