@@ -148,9 +148,8 @@ json service_impl::batch_write_item(const json& request, const request_context&)
             "supported "
             "datatypes");  // unconfirmed for a WriteRequest with zero or two members
       }
-      json single = is_put ? entry["PutRequest"] : entry["DeleteRequest"];
+      const json& single = is_put ? entry["PutRequest"] : entry["DeleteRequest"];
       if (!single.is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-      single["TableName"] = name;
       if (is_put && single.contains("Item") && single["Item"].is_object()) {
         // BatchWriteItem words a missing or mistyped key in a PutRequest as a key mismatch, unlike
         // PutItem (dynalite's batchWriteItem tests, recorded against DynamoDB).
@@ -164,7 +163,7 @@ json service_impl::batch_write_item(const json& request, const request_context&)
           throw_validation("The provided key element does not match the schema");
         }
       }
-      write_request write = parse_write(*this, is_put ? write_kind::put : write_kind::remove, single);
+      write_request write = parse_write(*this, is_put ? write_kind::put : write_kind::remove, single, &name);
       if (!seen.emplace(name, write.storage_key).second)
         throw_validation("Provided list of item keys contains duplicates");
       writes.push_back(std::move(write));
