@@ -41,11 +41,6 @@ constexpr std::array<std::pair<std::string_view, value_type>, 10> type_table{{
     {"BS", value_type::BS},
 }};
 
-// DynamoDB accepts a leaf at level 32 and rejects one at level 33, counting a top-level
-// attribute value as level 1 (captured against AWS in dynoxide issue #110). Checking it also
-// bounds the recursion below on hostile input.
-constexpr std::size_t max_nesting_depth = 32;
-
 // dynalite validateAttributeValue.
 constexpr std::string_view empty_value_message =
     "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
@@ -153,7 +148,7 @@ void check_blob_text(const std::string& text) {
 // First pass over a value: the JSON shapes the deserializer enforces, and the nesting limit.
 // Unknown members and members whose value is null are ignored, as the deserializer drops them.
 void check_shape(const json& value, std::size_t level) {
-  if (level > max_nesting_depth) core::throw_validation(std::string(nesting_message));
+  if (level > max_attribute_nesting) core::throw_validation(std::string(nesting_message));
   if (value.is_null()) return;  // reported as an empty AttributeValue by the second pass
   if (value.is_array()) throw_serialization("Start of list found where not expected");
   if (!value.is_object()) throw_serialization("Expected null");
@@ -197,6 +192,10 @@ void check_shape(const json& value, std::size_t level) {
         break;
     }
   }
+}
+
+[[noreturn]] void throw_nesting() {
+  core::throw_validation(std::string(nesting_message));
 }
 
 core::decimal parse_number(const std::string& text) {
@@ -430,7 +429,10 @@ void validate_item(const json& item) {
   for (const auto& [name, value] : item.items()) check_value(value);
 }
 
-bool values_equal(const json& a, const json& b) {
+namespace {
+
+bool values_equal_at(const json& a, const json& b, std::size_t level) {
+  if (level > max_attribute_nesting) return false;
   const auto ta = find_type(a);
   const auto tb = find_type(b);
   if (!ta || !tb || ta->type != tb->type) return false;
@@ -461,18 +463,24 @@ bool values_equal(const json& a, const json& b) {
     case value_type::L:
       if (!x.is_array() || !y.is_array() || x.size() != y.size()) return false;
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!values_equal(x[i], y[i])) return false;
+        if (!values_equal_at(x[i], y[i], level + 1)) return false;
       }
       return true;
     case value_type::M:
       if (!x.is_object() || !y.is_object() || x.size() != y.size()) return false;
       for (const auto& [key, element] : x.items()) {
         const auto other = y.find(key);
-        if (other == y.end() || !values_equal(element, *other)) return false;
+        if (other == y.end() || !values_equal_at(element, *other, level + 1)) return false;
       }
       return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool values_equal(const json& a, const json& b) {
+  return values_equal_at(a, b, 1);
 }
 
 std::optional<int> compare_scalars(const json& a, const json& b) {
@@ -577,7 +585,10 @@ std::string base64_encode(std::string_view bytes) {
 // UTF-8 bytes, binary by raw bytes, BOOL and NULL 1 byte, M and L 3 bytes plus 1 byte per element
 // plus the elements (and, for M, each key's UTF-8 bytes). Sets are the sum of their members, with
 // no overhead (the guide is silent; this is dynamodb-calculator's measured rule).
-std::size_t value_size(const json& value) {
+namespace {
+
+std::size_t value_size_at(const json& value, std::size_t level) {
+  if (level > max_attribute_nesting) throw_nesting();
   const auto found = find_type(value);
   if (!found) return 0;
   const json& body = *found->body;
@@ -611,17 +622,43 @@ std::size_t value_size(const json& value) {
     }
     case value_type::L: {
       std::size_t size = document_overhead;
-      for (const auto& element : body) size += value_size(element) + element_overhead;
+      for (const auto& element : body) size += value_size_at(element, level + 1) + element_overhead;
       return size;
     }
     case value_type::M: {
       std::size_t size = document_overhead;
       for (const auto& [key, element] : body.items())
-        size += key.size() + value_size(element) + element_overhead;
+        size += key.size() + value_size_at(element, level + 1) + element_overhead;
       return size;
     }
   }
   return 0;
+}
+
+// Whether `value` (at `level`) nests deeper than the limit; stops as soon as it passes it.
+bool nests_too_deep(const json& value, std::size_t level) {
+  if (level > max_attribute_nesting) return true;
+  const auto found = find_type(value);
+  if (!found || (found->type != value_type::L && found->type != value_type::M)) return false;
+  for (const auto& element : *found->body) {
+    if (nests_too_deep(element, level + 1)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::size_t value_size(const json& value) {
+  return value_size_at(value, 1);
+}
+
+void check_item_nesting(const json& item) {
+  if (!item.is_object()) return;
+  for (const auto& [name, value] : item.items()) {
+    // Unconfirmed that DynamoDB words an UpdateItem result this way; it is its message for a
+    // PutItem item nested too deep.
+    if (nests_too_deep(value, 1)) throw_nesting();
+  }
 }
 
 std::size_t item_size(const json& item) {
@@ -639,23 +676,24 @@ std::string canonical_number(const std::string& text) {
   return text;
 }
 
-void normalize_value(json& value) {
+void normalize_value(json& value, std::size_t level) {
+  if (level > max_attribute_nesting) throw_nesting();
   for (auto& [type, content] : value.items()) {
     if (type == "N") {
       content = canonical_number(content.get_ref<const std::string&>());
     } else if (type == "NS") {
       for (auto& member : content) member = canonical_number(member.get_ref<const std::string&>());
     } else if (type == "M") {
-      for (auto& [name, nested] : content.items()) normalize_value(nested);
+      for (auto& [name, nested] : content.items()) normalize_value(nested, level + 1);
     } else if (type == "L") {
-      for (auto& nested : content) normalize_value(nested);
+      for (auto& nested : content) normalize_value(nested, level + 1);
     }
   }
 }
 }  // namespace
 
 void normalize_numbers(json& item) {
-  for (auto& [name, value] : item.items()) normalize_value(value);
+  for (auto& [name, value] : item.items()) normalize_value(value, 1);
 }
 
 }  // namespace fogbank::dynamodb

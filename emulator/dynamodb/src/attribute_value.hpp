@@ -19,6 +19,12 @@ using json = nlohmann::json;
 
 enum class value_type { S, N, B, BOOL, NUL, M, L, SS, NS, BS };
 
+// DynamoDB accepts a leaf at level 32 and rejects one at level 33, counting a top-level
+// attribute value as level 1 (captured against AWS in nubo-db/dynoxide#110). validate_value
+// enforces it before it recurses; every other recursive walk below stops at it too, so no value
+// can exhaust the stack, validated or not.
+inline constexpr std::size_t max_attribute_nesting = 32;
+
 // The type of a valid AttributeValue (must have passed validate_value).
 value_type type_of(const json& value);
 // The wire name of a type: "S", "N", ..., "NULL", ...
@@ -33,6 +39,10 @@ std::optional<value_type> type_from_name(std::string_view name);
 void validate_value(const json& value);
 // Checks every attribute of an item (a JSON object) with validate_value.
 void validate_item(const json& item);
+// Throws ValidationException "Nesting Levels have exceeded supported limits: ..." if any
+// attribute of `item` nests deeper than max_attribute_nesting: for items built from valid parts
+// that may together nest too deep (UpdateItem's SET a.b.c = :deep_value).
+void check_item_nesting(const json& item);
 
 // Rewrites every number in an item (N, NS, and inside M and L) in DynamoDB's canonical text
 // ("0012.50" -> "12.5", "1e3" -> "1000"), as DynamoDB stores and returns them. The item must
@@ -40,7 +50,8 @@ void validate_item(const json& item);
 void normalize_numbers(json& item);
 
 // Equality as DynamoDB compares values in conditions: numbers numerically ("1.0" == "1"),
-// sets regardless of order, maps and lists member by member.
+// sets regardless of order, maps and lists member by member. Values nested deeper than
+// max_attribute_nesting compare unequal (they cannot be valid).
 bool values_equal(const json& a, const json& b);
 
 // Order of two values of the same scalar type (S by UTF-8 bytes, N numerically, B by
@@ -59,7 +70,8 @@ std::string base64_encode(std::string_view bytes);
 // Size of an attribute value in bytes as DynamoDB counts it toward the 400 KB item limit
 // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):
 // strings by UTF-8 length, numbers by significant digits, binary by decoded length,
-// 1 byte for BOOL/NULL, 3 bytes of overhead plus contents for M and L, and so on.
+// 1 byte for BOOL/NULL, 3 bytes of overhead plus contents for M and L, and so on. Throws the
+// nesting ValidationException for a value nested deeper than max_attribute_nesting.
 std::size_t value_size(const json& value);
 // Size of an item: for each attribute, the UTF-8 length of its name plus value_size.
 std::size_t item_size(const json& item);

@@ -61,9 +61,30 @@ std::string bound_string(const json& value) {
   return out;
 }
 
-constexpr std::size_t max_in_operands = 100;  // DynamoDB's documented limit for IN
-
 }  // namespace
+
+std::string too_many_operators_message() {
+  return "The expression contains too many operators; operator count: " + std::to_string(max_operators + 1);
+}
+
+std::string too_many_in_operands_message(std::size_t operands) {
+  return "The IN operator is provided with too many operands; number of operands: " +
+         std::to_string(operands);
+}
+
+void expression_parser::count_operator() {
+  if (++operators_ > max_operators) raise(too_many_operators_message());
+}
+
+expression_parser::nesting_guard expression_parser::enter_nested() {
+  if (depth_ >= max_nesting_depth) {
+    // Unconfirmed wording: DynamoDB documents no nesting limit (alternator's test_limits.py
+    // shows it answers such input with a syntax, redundant-parentheses or operator-count error).
+    raise("The expression has too many nested levels; nesting levels: " + std::to_string(depth_ + 1));
+  }
+  ++depth_;
+  return nesting_guard(depth_);
+}
 
 std::string path_list_string(const attribute_path& path) {
   std::string out = "[";
@@ -197,6 +218,11 @@ attribute_path expression_parser::parse_path() {
   };
   parse_name();
   for (;;) {
+    if ((at(token_kind::dot) || at(token_kind::lbracket)) && path.size() > max_path_dereferences) {
+      // Unconfirmed wording; the limit is documented, DynamoDB's message for it is not known.
+      raise("The document path exceeds the maximum depth of " + std::to_string(max_path_dereferences) +
+            "; path depth: " + std::to_string(path.size()));
+    }
     if (at(token_kind::dot)) {
       ++pos_;
       parse_name();
@@ -256,6 +282,7 @@ operand expression_parser::parse_operand_parens(bool* parenthesized) {
     return parse_operand();
   }
   ++pos_;
+  const auto nested = enter_nested();
   bool inner_parenthesized = false;
   operand o = parse_operand_parens(&inner_parenthesized);
   expect(token_kind::rparen);
@@ -266,6 +293,7 @@ operand expression_parser::parse_operand_parens(bool* parenthesized) {
 
 operand expression_parser::parse_function(std::string_view name) {
   expect(token_kind::lparen);
+  const auto nested = enter_nested();
   operand call;
   call.what = operand::kind::function;
   call.args.push_back(parse_operand_parens());
@@ -401,7 +429,12 @@ void expression_parser::check_distinct(std::string_view op, const operand& a, co
 }
 
 void expression_parser::check_target(const attribute_path& path) {
-  for (const auto& earlier : targets_) {
+  // Paths under different top-level attributes neither overlap nor conflict, so only the earlier
+  // paths under the same one are compared: linear in the number of paths for the common case
+  // (AttributesToGet and AttributeUpdates name thousands of distinct attributes at most once).
+  auto& same_head = targets_by_head_[path.front().name];
+  for (const std::size_t earlier_index : same_head) {
+    const attribute_path& earlier = targets_[earlier_index];
     bool differ = false;
     const std::size_t common = std::min(earlier.size(), path.size());
     for (std::size_t i = 0; i < common; ++i) {
@@ -425,6 +458,7 @@ void expression_parser::check_target(const attribute_path& path) {
                path_list_string(earlier) + ", path two: " + path_list_string(path));
     }
   }
+  same_head.push_back(targets_.size());
   targets_.push_back(path);
 }
 
@@ -455,6 +489,7 @@ condition expression_parser::require_condition(node& n) {
 expression_parser::node expression_parser::parse_or() {
   node left = parse_and();
   while (at_keyword("OR")) {
+    count_operator();
     condition l = require_condition(left);
     ++pos_;
     node right = parse_and();
@@ -471,6 +506,7 @@ expression_parser::node expression_parser::parse_or() {
 expression_parser::node expression_parser::parse_and() {
   node left = parse_not();
   while (at_keyword("AND")) {
+    count_operator();
     condition l = require_condition(left);
     ++pos_;
     node right = parse_not();
@@ -484,13 +520,23 @@ expression_parser::node expression_parser::parse_and() {
   return left;
 }
 
+// NOT NOT ... NOT x: a loop, not a recursion, so that only the operator count bounds the chain.
 expression_parser::node expression_parser::parse_not() {
-  if (!at_keyword("NOT")) return parse_comparison();
-  ++pos_;
-  node inner = parse_not();
-  condition c;
-  c.what = condition::kind::not_;
-  c.children.push_back(require_condition(inner));
+  std::size_t nots = 0;
+  while (at_keyword("NOT")) {
+    count_operator();
+    ++pos_;
+    ++nots;
+  }
+  node inner = parse_comparison();
+  if (nots == 0) return inner;
+  condition c = require_condition(inner);
+  for (; nots > 0; --nots) {
+    condition outer;
+    outer.what = condition::kind::not_;
+    outer.children.push_back(std::move(c));
+    c = std::move(outer);
+  }
   return node{std::move(c), operand{}, false, pos_};
 }
 
@@ -526,6 +572,7 @@ expression_parser::node expression_parser::parse_comparison() {
         return left;  // an operand; the caller decides whether it may stand alone
       }
   }
+  count_operator();
   const std::string_view op = text_of(peek());
   ++pos_;
   c.operands.push_back(std::move(left.op));
@@ -546,9 +593,7 @@ expression_parser::node expression_parser::parse_comparison() {
     expect(token_kind::rparen);
     note_misused_functions(c.operands);
     if (c.operands.size() - 1 > max_in_operands) {
-      // Wording confirmed from a DynamoDB error quoted in reapit/foundations#8255.
-      note(problem::function, "The IN operator is provided with too many operands; number of operands: " +
-                                  std::to_string(c.operands.size() - 1));
+      note(problem::function, too_many_in_operands_message(c.operands.size() - 1));
     }
   } else {
     c.operands.push_back(parse_operand_parens());
@@ -561,6 +606,7 @@ expression_parser::node expression_parser::parse_comparison() {
 expression_parser::node expression_parser::parse_primary() {
   if (at(token_kind::lparen)) {
     ++pos_;
+    const auto nested = enter_nested();
     node inner = parse_or();
     expect(token_kind::rparen);
     if (inner.parenthesized) note(problem::parens, "The expression has redundant parentheses;");

@@ -9,12 +9,24 @@
 // parser therefore records the first problem of each kind and raises the winner at the end.
 // The order per expression type follows dynalite (db/conditionParser.pegjs,
 // db/updateParser.pegjs, db/projectionParser.pegjs), which was written against real DynamoDB.
+//
+// Limits, raised at once (before the stack can run out, and before any later problem):
+//  - at most `max_operators` operators (comparisons, BETWEEN, IN, AND, OR, NOT, and + and - in
+//    SET), DynamoDB's documented quota, with its wording "The expression contains too many
+//    operators; operator count: 301";
+//  - at most `max_nesting_depth` nested parentheses and function calls: every recursion of the
+//    parser passes through one of these, so this bounds its stack (NOT chains are parsed in a
+//    loop and bounded by the operator count);
+//  - document paths of at most `max_path_dereferences` dereferences (`.name` and `[n]`).
+// A parsed tree is therefore at most max_operators + max_nesting_depth levels deep, which bounds
+// every recursive walk over it (evaluation, key-condition narrowing, destruction).
 
 #include "expression_lexer.hpp"
 #include "expression_tree.hpp"
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,14 +114,34 @@ class expression_parser {
   set_value parse_set_term();
   void check_arithmetic(std::string_view op, const operand& a, const operand& b);
 
+  // Limits.
+  void count_operator();
+  // One level of parentheses or function call, left when the parse of that level ends,
+  // normally or by an exception.
+  class nesting_guard {
+   public:
+    explicit nesting_guard(std::size_t& depth) : depth_(depth) {}
+    nesting_guard(const nesting_guard&) = delete;
+    nesting_guard& operator=(const nesting_guard&) = delete;
+    ~nesting_guard() { --depth_; }
+
+   private:
+    std::size_t& depth_;
+  };
+  // Enters one more level, or raises the nesting error when that would pass max_nesting_depth.
+  nesting_guard enter_nested();
+
   std::string_view text_;
   std::vector<token> tokens_;
   std::size_t pos_ = 0;
+  std::size_t operators_ = 0;
+  std::size_t depth_ = 0;
   expression_attributes& attributes_;
   std::string prefix_;  // "Invalid ConditionExpression: "
   mode mode_;
   std::array<std::string, static_cast<std::size_t>(problem::count_)> problems_;
   std::vector<attribute_path> targets_;  // update and projection paths, for overlap checks
+  std::map<std::string, std::vector<std::size_t>, std::less<>> targets_by_head_;  // indexes into targets_
   std::array<bool, 4> sections_seen_{};
 };
 

@@ -77,6 +77,7 @@ set_value expression_parser::parse_set_value() {
   if (v.what != set_value::kind::single) return v;  // "(a + b)" takes no further operator
   if (!at(token_kind::plus) && !at(token_kind::minus)) return v;
   v.what = at(token_kind::plus) ? set_value::kind::plus : set_value::kind::minus;
+  count_operator();
   const std::string_view op = at(token_kind::plus) ? "+" : "-";
   ++pos_;
   v.right = parse_operand_parens();
@@ -92,6 +93,7 @@ set_value expression_parser::parse_set_term() {
     return v;
   }
   ++pos_;
+  const auto nested = enter_nested();
   set_value inner = parse_set_value();
   expect(token_kind::rparen);
   return inner;

@@ -52,15 +52,11 @@ void check_map(const json* map, std::string_view member, char sigil) {
   }
 }
 
-void mark_used(std::vector<std::string>& used, std::string_view placeholder) {
-  if (std::find(used.begin(), used.end(), placeholder) == used.end()) used.emplace_back(placeholder);
-}
-
-void check_used(const json* map, const std::vector<std::string>& used, std::string_view member) {
+void check_used(const json* map, const std::set<std::string, std::less<>>& used, std::string_view member) {
   if (map == nullptr || !map->is_object()) return;
   std::string unused;
   for (const auto& [key, value] : map->items()) {
-    if (std::find(used.begin(), used.end(), key) != used.end()) continue;
+    if (used.contains(key)) continue;
     if (!unused.empty()) unused += ", ";
     unused += key;
   }
@@ -100,7 +96,7 @@ const std::string* expression_attributes::find_name(std::string_view placeholder
   if (names_ == nullptr) return nullptr;
   const auto it = names_->find(placeholder);
   if (it == names_->end()) return nullptr;
-  mark_used(used_names_, placeholder);
+  used_names_.emplace(placeholder);
   return &it->get_ref<const std::string&>();
 }
 
@@ -108,7 +104,7 @@ const json* expression_attributes::find_value(std::string_view placeholder) {
   if (values_ == nullptr) return nullptr;
   const auto it = values_->find(placeholder);
   if (it == values_->end()) return nullptr;
-  mark_used(used_values_, placeholder);
+  used_values_.emplace(placeholder);
   return &*it;
 }
 

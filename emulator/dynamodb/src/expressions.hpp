@@ -9,13 +9,44 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace fogbank::dynamodb {
+
+// ---- Limits ----------------------------------------------------------------------------------
+// Checked by every parser below as it goes, so that no expression can exhaust the stack or make
+// the work grow faster than its text.
+
+// DynamoDB's quota on operators in any one expression
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-expression-parameters):
+// comparisons, BETWEEN, IN, AND, OR, NOT, and + and - in SET. Functions are not counted
+// (alternator's test_limits.py, run against DynamoDB).
+inline constexpr std::size_t max_operators = 300;
+// How deep parentheses and function calls may nest. DynamoDB documents no such limit; 300 admits
+// every expression the operator quota admits with one operator per level (e.g. 150 levels of
+// "a < b OR (...)"). A level of parenthesised condition costs the parser about 3 KB of stack
+// (measured: 300 levels need under 900 KB in a RelWithDebInfo build), far from the 8 MB of a
+// request thread even with a sanitizer's larger frames.
+inline constexpr std::size_t max_nesting_depth = 300;
+// "The maximum depth for a document path is 32. Therefore, the number of dereferences operators
+// in a path cannot exceed this limit." (developer guide, Expressions.Attributes.html)
+inline constexpr std::size_t max_path_dereferences = 32;
+// DynamoDB's documented limit on the operands of IN.
+inline constexpr std::size_t max_in_operands = 100;
+
+// The message DynamoDB answers an expression with more than max_operators operators, without
+// the "Invalid <parameter>: " prefix. DynamoDB stops counting at the first operator too many, so
+// the count is always 301 (alternator's test_limits.py; aws/aws-sdk-js#3721).
+std::string too_many_operators_message();
+// "The IN operator is provided with too many operands; number of operands: <n>" (wording from a
+// DynamoDB error quoted in reapit/foundations#8255), without the prefix.
+std::string too_many_in_operands_message(std::size_t operands);
 
 // One step of a document path: a member name (`a`, `#n` resolved) or a list index (`[2]`).
 struct path_element {
@@ -57,8 +88,10 @@ class expression_attributes {
  private:
   const json* names_;
   const json* values_;
-  std::vector<std::string> used_names_;
-  std::vector<std::string> used_values_;
+  // Sets, not lists: a request may use thousands of placeholders (legacy parameters are
+  // translated into them), and each use is looked up.
+  std::set<std::string, std::less<>> used_names_;
+  std::set<std::string, std::less<>> used_values_;
 };
 
 // ---- Condition and filter expressions --------------------------------------------------------

@@ -179,6 +179,13 @@ json key_of(const table_info& table, const json& item, const index_info* index) 
   return key;
 }
 
+void check_iteration(const storage::iterator& it) {
+  const storage::status status = it.state();
+  if (!status.is_ok()) {
+    throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + status.message());
+  }
+}
+
 json project_for_index(const table_info& table, const index_info& index, const json& item) {
   if (index.projection == projection_type::all) return item;
   json out = key_of(table, item, &index);

@@ -7,6 +7,7 @@
 //
 // Each key(...) is prefix-free, so "all items of partition h" is the prefix u32 | key(h).
 
+#include "fogbank/storage/database.hpp"
 #include "table_model.hpp"
 
 #include <nlohmann/json.hpp>
@@ -50,5 +51,10 @@ json key_of(const table_info& table, const json& item, const index_info* index =
 
 // The attributes of `item` that `index` projects.
 json project_for_index(const table_info& table, const index_info& index, const json& item);
+
+// Call after a loop over `it` ends: throws InternalServerError if the iterator stopped on a
+// storage error rather than at the end of its range, so that a failed read is never taken for
+// the end of the data (and nothing computed from the partial scan is written or returned).
+void check_iteration(const storage::iterator& it);
 
 }  // namespace fogbank::dynamodb

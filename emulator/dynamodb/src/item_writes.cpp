@@ -20,19 +20,25 @@ bool touches_key(const table_info& table, const attribute_path& path) {
 
 }  // namespace
 
-write_request parse_write(const service_impl& service, write_kind kind, const json& request) {
+write_request parse_write(const service_impl& service, write_kind kind, const json& request,
+                          const std::string* table_name) {
   write_request write;
   write.kind = kind;
-  validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
-  write.table = service.find_table(request["TableName"].get<std::string>());
+  if (table_name != nullptr) {
+    validate_table_name(json(*table_name), "tableName");
+    write.table = service.find_table(*table_name);
+  } else {
+    validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
+    write.table = service.find_table(request["TableName"].get<std::string>());
+  }
   const table_info& table = *write.table;
 
   if (kind == write_kind::put) {
-    write.item = required_object(request, "Item", "item");
-    validate_item(write.item);
-    validate_item_keys(table, write.item);
-    if (item_size(write.item) > max_item_bytes)
-      throw_validation("Item size has exceeded the maximum allowed size");
+    const json& item = required_object(request, "Item", "item");
+    validate_item(item);  // before the copy: the depth of what is copied is then bounded
+    validate_item_keys(table, item);
+    if (item_size(item) > max_item_bytes) throw_validation("Item size has exceeded the maximum allowed size");
+    write.item = item;
     write.key = key_of(table, write.item);
   } else {
     write.key = validate_key(table, required_object(request, "Key", "key"));
@@ -83,6 +89,8 @@ write_result evaluate_write(const write_request& write, const std::optional<json
     case write_kind::update: {
       json item = old_item ? *old_item : write.key;
       if (write.update_expression) apply(*write.update_expression, item);
+      // Each value was valid, but SET a.b.c = :v can nest one deeper than the limit allows.
+      check_item_nesting(item);
       validate_item_keys(*write.table, item);
       if (item_size(item) > max_item_bytes)
         throw_validation("Item size to update has exceeded the maximum allowed size");

@@ -26,9 +26,12 @@ struct write_request {
 };
 
 // Parses one write from a request shaped like PutItem/UpdateItem/DeleteItem (or the Put, Update,
-// Delete, ConditionCheck members of TransactWriteItems). Validates the table, key or item,
-// expressions and their placeholders. Throws ValidationException / ResourceNotFoundException.
-write_request parse_write(const service_impl& service, write_kind kind, const json& request);
+// Delete, ConditionCheck members of TransactWriteItems, or a BatchWriteItem PutRequest or
+// DeleteRequest, whose table is `table_name` rather than a member). Validates the table, key or
+// item, expressions and their placeholders; copies nothing from the request before it is
+// validated. Throws ValidationException / ResourceNotFoundException.
+write_request parse_write(const service_impl& service, write_kind kind, const json& request,
+                          const std::string* table_name = nullptr);
 
 struct write_result {
   std::optional<json> old_item;

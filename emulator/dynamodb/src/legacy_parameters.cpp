@@ -16,6 +16,7 @@
 #include "legacy_parameters.hpp"
 
 #include "attribute_value.hpp"
+#include "expressions.hpp"
 #include "fogbank/core/aws_error.hpp"
 #include "request.hpp"
 
@@ -23,6 +24,9 @@
 #include <cctype>
 #include <cstddef>
 #include <limits>
+#include <set>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fogbank::dynamodb {
@@ -78,26 +82,6 @@ const std::string& string_of(const json& value) {
 const std::string* string_member(const json& object, std::string_view name) {
   const json* value = find_member(object, name);
   return value == nullptr ? nullptr : &string_of(*value);
-}
-
-// DynamoDB's deserializer also takes the strings TRUE/FALSE, 1/0 and YES/NO, in any case.
-std::optional<bool> boolean_member(const json& object, std::string_view name) {
-  const json* value = find_member(object, name);
-  if (value == nullptr) return std::nullopt;
-  if (value->is_boolean()) return value->get<bool>();
-  if (value->is_string()) {
-    std::string text = value->get<std::string>();
-    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (text == "TRUE" || text == "1" || text == "YES") return true;
-    if (text == "FALSE" || text == "0" || text == "NO") return false;
-    throw_serialization("'" + text + "' can not be converted to an Boolean");
-  }
-  if (value->is_number()) {
-    throw_serialization(
-        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an Boolean");
-  }
-  if (value->is_array()) throw_serialization("Start of list found where not expected");
-  throw_serialization("Start of structure or map found where not expected.");
 }
 
 std::string lower_first(std::string_view member) {
@@ -178,8 +162,15 @@ const operator_rule* comparison_operator(const json& entry, const std::string& p
 }
 
 // Checks an AttributeValueList against its operator in dynalite's order (validateConditions):
-// each value, the count, one type for all, the operator's types, then BETWEEN's bounds.
-void check_arguments(const operator_rule& rule, const std::vector<const json*>& values) {
+// each value, the count, one type for all, the operator's types, then BETWEEN's bounds. An IN
+// list longer than expressions allow is refused first, before any work on its values, with the
+// message its translation would get (`expression` names it: "FilterExpression").
+void check_arguments(const operator_rule& rule, const std::vector<const json*>& values,
+                     std::string_view expression) {
+  if (rule.op == comparison::in && values.size() > max_in_operands) {
+    core::throw_validation("Invalid " + std::string(expression) + ": " +
+                           too_many_in_operands_message(values.size()));
+  }
   for (const json* value : values) validate_value(*value);
   if (values.size() < rule.min_values || values.size() > rule.max_values) {
     throw_invalid("Invalid number of argument(s) for the " + std::string(rule.name) + " ComparisonOperator");
@@ -285,6 +276,61 @@ std::string condition_text(const operator_rule& rule, const std::string& name,
   return {};  // unreachable: every comparison is handled above
 }
 
+// The operators condition_text writes for `op`, as the expression parser counts them.
+std::size_t operator_count(comparison op) {
+  switch (op) {
+    case comparison::not_null:
+    case comparison::null:
+    case comparison::contains:
+    case comparison::begins_with:
+      return 0;  // functions
+    case comparison::not_contains:
+      return 2;  // AND, NOT
+    default:
+      return 1;
+  }
+}
+
+// The rule named by a ComparisonOperator member, or nullptr (absent, or not one of the enum).
+const operator_rule* rule_named(const json& entry) {
+  const json* name = find_member(entry, "ComparisonOperator");
+  if (name == nullptr || !name->is_string()) return nullptr;
+  for (const auto& rule : operator_rules) {
+    if (rule.name == name->get_ref<const std::string&>()) return &rule;
+  }
+  return nullptr;
+}
+
+// The operator a filter or KeyConditions entry stands for.
+comparison condition_operator(const json& entry) {
+  const operator_rule* rule = rule_named(entry);
+  return rule != nullptr ? rule->op : comparison::eq;
+}
+
+// The operator an Expected entry stands for: its ComparisonOperator, else = for a Value, else
+// attribute_not_exists() (Exists: false).
+comparison expected_operator(const json& entry) {
+  if (const operator_rule* rule = rule_named(entry)) return rule->op;
+  return find_member(entry, "Value") != nullptr ? comparison::eq : comparison::null;
+}
+
+// Legacy conditions become one expression, so they get its operator quota: refused before any
+// of them is translated, with the message the translated expression would get (`expression`:
+// "ConditionExpression", "FilterExpression"). The joiners between entries count too.
+// Unconfirmed that DynamoDB limits legacy conditions this way; fogbank must bound them, as it
+// evaluates them as expressions.
+void check_operator_count(const json& conditions, std::string_view expression,
+                          comparison (*operator_of)(const json&)) {
+  std::size_t operators = conditions.size() - 1;
+  for (const auto& [attribute, entry] : conditions.items()) {
+    if (operators > max_operators) break;
+    operators += operator_count(operator_of(structure_of(entry)));
+  }
+  if (operators > max_operators) {
+    core::throw_validation("Invalid " + std::string(expression) + ": " + too_many_operators_message());
+  }
+}
+
 void append_term(std::string& text, const std::string& term, std::string_view joiner) {
   if (!text.empty()) text += joiner;
   text += term;
@@ -324,7 +370,7 @@ std::string expected_term(const std::string& attribute, const json& entry, place
       comparison_operator(entry, "expected." + attribute + ".member.comparisonOperator", false);
   const json* value = find_member(entry, "Value");
   const json* list = find_member(entry, "AttributeValueList");
-  const std::optional<bool> exists = boolean_member(entry, "Exists");
+  const std::optional<bool> exists = optional_boolean(entry, "Exists");
   const std::string for_attribute = " for Attribute: " + attribute;
 
   if (exists && rule != nullptr)
@@ -354,7 +400,7 @@ std::string expected_term(const std::string& attribute, const json& entry, place
     // With a ComparisonOperator, Value stands for a one-entry AttributeValueList (dynalite).
     std::vector<const json*> args = list != nullptr ? argument_list(list) : std::vector<const json*>{};
     if (value != nullptr) args.push_back(value);
-    check_arguments(*rule, args);
+    check_arguments(*rule, args, "ConditionExpression");
     return condition_text(*rule, p.name(attribute), args, p);
   }
   if (value != nullptr) {
@@ -375,15 +421,20 @@ void check_operators_present(const json& conditions, const std::string& member) 
   }
 }
 
-// A filter or KeyConditions entry, checked, as expression text; `op` receives its operator.
-std::string condition_term(const std::string& attribute, const json& entry, const std::string& member,
-                           placeholders& p, comparison& op) {
+// A filter or KeyConditions entry, checked: its operator and arguments. `expression` is what
+// the entry becomes ("FilterExpression"), for messages.
+struct checked_condition {
+  const operator_rule* rule;
+  std::vector<const json*> args;
+};
+
+checked_condition check_condition(const std::string& attribute, const json& entry, const std::string& member,
+                                  std::string_view expression) {
   const operator_rule* rule =
       comparison_operator(entry, member + "." + attribute + ".member.comparisonOperator", true);
-  const std::vector<const json*> args = argument_list(find_member(entry, "AttributeValueList"));
-  check_arguments(*rule, args);
-  op = rule->op;
-  return condition_text(*rule, p.name(attribute), args, p);
+  std::vector<const json*> args = argument_list(find_member(entry, "AttributeValueList"));
+  check_arguments(*rule, args, expression);
+  return {rule, std::move(args)};
 }
 
 bool indexable(comparison op) {
@@ -426,6 +477,7 @@ std::optional<translated_expression> translate_expected(const json& request) {
   for (const auto& [attribute, entry] : expected->items()) {
     comparison_operator(structure_of(entry), "expected." + attribute + ".member.comparisonOperator", false);
   }
+  check_operator_count(*expected, "ConditionExpression", expected_operator);
   placeholders p('e');
   std::string text;
   for (const auto& [attribute, entry] : expected->items()) {
@@ -442,12 +494,13 @@ std::optional<translated_expression> translate_filter(const json& request, std::
   if (count > 0) check_operators_present(*filter, path);
   check_conditional_operator(op, count);
   if (count == 0) return std::nullopt;
+  check_operator_count(*filter, "FilterExpression", condition_operator);
 
   placeholders p('f');
   std::string text;
   for (const auto& [attribute, entry] : filter->items()) {
-    comparison ignored{};
-    append_term(text, condition_term(attribute, structure_of(entry), path, p, ignored), op.joiner);
+    const checked_condition c = check_condition(attribute, structure_of(entry), path, "FilterExpression");
+    append_term(text, condition_text(*c.rule, p.name(attribute), c.args, p), op.joiner);
   }
   return std::move(p).finish(std::move(text));
 }
@@ -458,18 +511,23 @@ std::optional<translated_expression> translate_key_conditions(const json& reques
   map_of(*conditions);
   check_operators_present(*conditions, "keyConditions");
 
+  // Every entry checked (dynalite validations/index.js), then the count (validations/query.js),
+  // then the operators (actions/query.js); text only for the one or two that pass.
+  std::vector<std::pair<const std::string*, checked_condition>> checked;
+  for (const auto& [attribute, entry] : conditions->items()) {
+    checked.emplace_back(&attribute, check_condition(attribute, structure_of(entry), "keyConditions",
+                                                     "KeyConditionExpression"));
+  }
+  if (checked.size() != 1 && checked.size() != 2)
+    core::throw_validation("Conditions can be of length 1 or 2 only");
+  for (const auto& entry : checked) {
+    if (!indexable(entry.second.rule->op))
+      core::throw_validation("Attempted conditional constraint is not an indexable operation");
+  }
   placeholders p('k');
   std::string text;
-  std::vector<comparison> ops;
-  for (const auto& [attribute, entry] : conditions->items()) {
-    append_term(text, condition_term(attribute, structure_of(entry), "keyConditions", p, ops.emplace_back()),
-                " AND ");
-  }
-  // dynalite validations/query.js, then actions/query.js: the count before the operators.
-  if (ops.size() != 1 && ops.size() != 2) core::throw_validation("Conditions can be of length 1 or 2 only");
-  for (const comparison op : ops) {
-    if (!indexable(op))
-      core::throw_validation("Attempted conditional constraint is not an indexable operation");
+  for (const auto& [attribute, c] : checked) {
+    append_term(text, condition_text(*c.rule, p.name(*attribute), c.args, p), " AND ");
   }
   return std::move(p).finish(std::move(text));
 }
@@ -550,15 +608,12 @@ std::optional<translated_expression> translate_attributes_to_get(const json& req
         constraint_message("'[]'", member_path, "Member must have length greater than or equal to 1"));
   }
   placeholders p('p');
-  std::vector<std::string_view> seen;
+  std::set<std::string_view> seen;  // a set: AttributesToGet may name thousands of attributes
   std::string text;
   for (const auto& element : *attributes) {
     const std::string& attribute = string_of(element);
     // Checked here: the projection parser would call a repeated name overlapping paths.
-    for (auto earlier : seen) {
-      if (earlier == attribute) throw_invalid("Duplicate value in attribute name: " + attribute);
-    }
-    seen.push_back(attribute);
+    if (!seen.insert(attribute).second) throw_invalid("Duplicate value in attribute name: " + attribute);
     append_term(text, p.name(attribute), ", ");
   }
   return std::move(p).finish(std::move(text));

@@ -64,12 +64,11 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
     std::optional<projection> wanted;
     bool consistent = false;
   };
-  std::vector<table_read> reads;
+  // The shape and every count first, so that no key is validated (or table looked up) for a
+  // request that asks for more than DynamoDB reads in one call.
   for (const auto& [name, spec] : items.items()) {
     validate_table_name(json(name), "requestItems.member.key");
     if (!spec.is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-    table_read read;
-    read.table = find_table(name);
     const json* keys = find_member(spec, "Keys");
     if (!keys || !keys->is_array() || keys->empty()) {
       throw_validation(constraint_message("[]", "requestItems." + name + ".member.keys",
@@ -80,6 +79,13 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
                                           "Member must have length less than or equal to 100"));
     }
     total += keys->size();
+    if (total > max_batch_get_keys) throw_validation("Too many items requested for the BatchGetItem call");
+  }
+  std::vector<table_read> reads;
+  for (const auto& [name, spec] : items.items()) {
+    table_read read;
+    read.table = find_table(name);
+    const json* keys = find_member(spec, "Keys");
     std::set<std::string> seen;
     for (const auto& key : *keys) {
       json valid = validate_key(*read.table, key);
@@ -92,10 +98,9 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
     if (expressions.projection())
       read.wanted = parse_projection(*expressions.projection(), expressions.attributes());
     expressions.attributes().check_all_used();
-    read.consistent = spec.value("ConsistentRead", false);
+    read.consistent = boolean_member(spec, "ConsistentRead", false);
     reads.push_back(std::move(read));
   }
-  if (total > max_batch_get_keys) throw_validation("Too many items requested for the BatchGetItem call");
 
   json responses = json::object();
   json capacities = json::array();
@@ -143,9 +148,8 @@ json service_impl::batch_write_item(const json& request, const request_context&)
             "supported "
             "datatypes");  // unconfirmed for a WriteRequest with zero or two members
       }
-      json single = is_put ? entry["PutRequest"] : entry["DeleteRequest"];
+      const json& single = is_put ? entry["PutRequest"] : entry["DeleteRequest"];
       if (!single.is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-      single["TableName"] = name;
       if (is_put && single.contains("Item") && single["Item"].is_object()) {
         // BatchWriteItem words a missing or mistyped key in a PutRequest as a key mismatch, unlike
         // PutItem (dynalite's batchWriteItem tests, recorded against DynamoDB).
@@ -159,7 +163,7 @@ json service_impl::batch_write_item(const json& request, const request_context&)
           throw_validation("The provided key element does not match the schema");
         }
       }
-      write_request write = parse_write(*this, is_put ? write_kind::put : write_kind::remove, single);
+      write_request write = parse_write(*this, is_put ? write_kind::put : write_kind::remove, single, &name);
       if (!seen.emplace(name, write.storage_key).second)
         throw_validation("Provided list of item keys contains duplicates");
       writes.push_back(std::move(write));

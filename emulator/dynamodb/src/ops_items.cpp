@@ -95,7 +95,7 @@ json service_impl::get_item(const json& request, const request_context&) {
   if (expressions.projection())
     wanted = parse_projection(*expressions.projection(), expressions.attributes());
   expressions.attributes().check_all_used();
-  const bool consistent = request.value("ConsistentRead", false);
+  const bool consistent = boolean_member(request, "ConsistentRead", false);
 
   std::optional<json> item = read_item(*table, item_storage_key(*table, key));
   json response = json::object();

@@ -55,16 +55,14 @@ read_plan parse_read(const service_impl& service, const json& request, request_e
       throw_validation("The table does not have the specified index: " + name->get<std::string>());
     }
   }
-  if (const json* limit = find_member(request, "Limit")) {
-    if (!limit->is_number_integer())
-      throw aws_error(error_code::serialization, "Unexpected value type in payload");
-    plan.limit = limit->get<std::int64_t>();
+  plan.limit = optional_integer(request, "Limit");
+  if (plan.limit) {
     if (*plan.limit < 1) {
       throw_validation(constraint_message("\'" + std::to_string(*plan.limit) + "\'", "limit",
                                           "Member must have value greater than or equal to 1"));
     }
   }
-  plan.consistent = request.value("ConsistentRead", false);
+  plan.consistent = boolean_member(request, "ConsistentRead", false);
   if (plan.consistent && plan.index && plan.index->global) {
     throw_validation("Consistent reads are not supported on global secondary indexes");
   }
@@ -152,7 +150,8 @@ json run_page(const service_impl& service, const read_plan& plan, storage::scan_
   std::size_t bytes = 0;
   json last_key = nullptr;
   auto snapshot = service.db_.take_snapshot();
-  for (auto it = service.db_.scan(column, range, snapshot.get()); it->valid(); it->next()) {
+  const auto it = service.db_.scan(column, range, snapshot.get());
+  for (; it->valid(); it->next()) {
     json item = decode_item(it->value());
     if (in_segment && !in_segment(item)) continue;
     if (plan.fetch_from_table) {
@@ -170,6 +169,7 @@ json run_page(const service_impl& service, const read_plan& plan, storage::scan_
       break;
     }
   }
+  check_iteration(*it);
   json response{{"Count", count}, {"ScannedCount", scanned}};
   if (plan.select != "COUNT") response["Items"] = std::move(items);
   if (!last_key.is_null()) response["LastEvaluatedKey"] = std::move(last_key);
@@ -273,7 +273,7 @@ json service_impl::query(const json& request, const request_context&) {
   }
   key_condition condition = parse_key_condition(*expressions.key_condition(), expressions.attributes());
   expressions.attributes().check_all_used();
-  plan.forward = request.value("ScanIndexForward", true);
+  plan.forward = boolean_member(request, "ScanIndexForward", true);
   return run_page(*this, plan, query_range(plan, condition), request);
 }
 
@@ -282,16 +282,16 @@ json service_impl::scan(const json& request, const request_context&) {
   read_plan plan = parse_read(*this, request, expressions);
   expressions.attributes().check_all_used();
 
-  const json* segment = find_member(request, "Segment");
-  const json* total = find_member(request, "TotalSegments");
+  const std::optional<std::int64_t> segment = optional_integer(request, "Segment");
+  const std::optional<std::int64_t> total = optional_integer(request, "TotalSegments");
   std::function<bool(const json&)> in_segment;
   if (segment || total) {
     if (!segment)
       throw_validation("The TotalSegments parameter is present but Segment is missing");  // unconfirmed
     if (!total)
       throw_validation("The Segment parameter is present but TotalSegments is missing");  // unconfirmed
-    const auto segments = total->get<std::int64_t>();
-    const auto which = segment->get<std::int64_t>();
+    const auto segments = *total;
+    const auto which = *segment;
     if (segments < 1 || segments > 1000000) {
       throw_validation(constraint_message("\'" + std::to_string(segments) + "\'", "totalSegments",
                                           segments < 1

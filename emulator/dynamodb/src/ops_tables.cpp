@@ -7,8 +7,11 @@
 #include "item_keys.hpp"
 #include "request.hpp"
 #include "service_impl.hpp"
+#include "table_update.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 namespace fogbank::dynamodb {
 namespace {
@@ -29,12 +32,22 @@ std::string table_name_from_arn(const std::string& arn) {
   return name.substr(0, name.find('/'));
 }
 
+std::string index_prefix(std::uint32_t index_id) {
+  std::string prefix;
+  storage::key::append_u32(prefix, index_id);
+  return prefix;
+}
+
+// Adds to `batch` the erasure of every key under `prefix`; throws (and the caller commits
+// nothing) if the scan stops on a storage error, so a table or index is never half erased.
 void erase_prefix(storage::database& db, storage::write_batch& batch, storage::column column,
                   const std::string& prefix) {
   storage::scan_range range;
   range.lower = prefix;
   range.upper = storage::key::prefix_successor(prefix);
-  for (auto it = db.scan(column, range); it->valid(); it->next()) batch.erase(column, it->key());
+  const auto it = db.scan(column, range);
+  for (; it->valid(); it->next()) batch.erase(column, it->key());
+  check_iteration(*it);
 }
 
 }  // namespace
@@ -72,17 +85,18 @@ json service_impl::describe_table(const json& request, const request_context& co
     if (!description.contains(kind)) continue;
     for (auto& index_description : description[kind]) {
       const index_info* index = table->find_index(index_description["IndexName"].get<std::string>());
-      std::string prefix;
-      storage::key::append_u32(prefix, index->id);
+      const std::string prefix = index_prefix(index->id);
       storage::scan_range range;
       range.lower = prefix;
       range.upper = storage::key::prefix_successor(prefix);
       std::int64_t count = 0;
       std::int64_t bytes = 0;
-      for (auto it = db_.scan(storage::column::index_entries, range); it->valid(); it->next()) {
+      const auto it = db_.scan(storage::column::index_entries, range);
+      for (; it->valid(); it->next()) {
         ++count;
         bytes += static_cast<std::int64_t>(item_size(decode_item(it->value())));
       }
+      check_iteration(*it);
       index_description["ItemCount"] = count;
       index_description["IndexSizeBytes"] = bytes;
     }
@@ -92,10 +106,8 @@ json service_impl::describe_table(const json& request, const request_context& co
 
 json service_impl::list_tables(const json& request, const request_context&) {
   std::int64_t limit = 100;
-  if (const json* value = find_member(request, "Limit")) {
-    if (!value->is_number_integer())
-      throw aws_error(error_code::serialization, "Unexpected value type in payload");
-    limit = value->get<std::int64_t>();
+  if (const std::optional<std::int64_t> value = optional_integer(request, "Limit")) {
+    limit = *value;
     if (limit < 1) {
       throw_validation(constraint_message("\'" + std::to_string(limit) + "\'", "limit",
                                           "Member must have value greater than or equal to 1"));
@@ -138,9 +150,7 @@ json service_impl::delete_table(const json& request, const request_context& cont
   storage::write_batch batch;
   erase_prefix(db_, batch, storage::column::items, table_prefix(table->id));
   for (const auto& index : table->indexes) {
-    std::string prefix;
-    storage::key::append_u32(prefix, index.id);
-    erase_prefix(db_, batch, storage::column::index_entries, prefix);
+    erase_prefix(db_, batch, storage::column::index_entries, index_prefix(index.id));
   }
   batch.erase(storage::column::meta, "table/" + table->name);
   // The stream outlives its table: readable, DISABLED, for the retention period.
@@ -157,154 +167,33 @@ json service_impl::delete_table(const json& request, const request_context& cont
 
 json service_impl::update_table(const json& request, const request_context& context) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
-  std::lock_guard lock(write_mutex_);
-  auto current = find_table_for_control(request["TableName"].get<std::string>());
-  auto table = std::make_shared<table_info>(*current);
-  std::vector<const index_info*> backfill;
-  std::vector<std::uint32_t> dropped_indexes;
-  bool changed = false;
+  // Everything the request alone decides, before the lock: its work grows with the request.
+  const table_update update = parse_update_table(request);
 
-  if (const json* mode = find_member(request, "BillingMode")) {
-    table->billing_mode =
-        optional_enum(request, "BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"}, "");
-    if (table->billing_mode == "PAY_PER_REQUEST") table->provisioned_throughput = nullptr;
-    changed = true;
-    (void)mode;
-  }
-  if (const json* throughput = find_member(request, "ProvisionedThroughput")) {
-    if (table->billing_mode == "PAY_PER_REQUEST") {
-      throw_validation(
-          "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can "
-          "be "
-          "specified when BillingMode is PAY_PER_REQUEST");
-    }
-    table->provisioned_throughput = {{"ReadCapacityUnits", throughput->value("ReadCapacityUnits", 1)},
-                                     {"WriteCapacityUnits", throughput->value("WriteCapacityUnits", 1)}};
-    changed = true;
-  }
-  if (table->billing_mode == "PROVISIONED" && table->provisioned_throughput.is_null()) {
-    throw_validation(
-        "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode "
-        "is "
-        "PROVISIONED");
-  }
-  if (const json* protection = find_member(request, "DeletionProtectionEnabled")) {
-    table->deletion_protection = protection->get<bool>();
-    changed = true;
-  }
-  // Enabling opens a new stream (new label and ARN); a view type cannot change in place: disable,
-  // then enable. Messages as DynamoDB words them (recorded against the service by the
-  // ack-api-quirks DDB-TABLE-050 finding).
-  enum class stream_action { none, enable, disable };
-  stream_action stream_change = stream_action::none;
-  if (const json* stream = find_member(request, "StreamSpecification")) {
-    if (!stream->is_object() || !stream->contains("StreamEnabled") ||
-        !(*stream)["StreamEnabled"].is_boolean()) {
-      throw_validation(null_member_message("streamSpecification.streamEnabled"));
-    }
-    const bool enable = (*stream)["StreamEnabled"].get<bool>();
-    const bool has_view = find_member(*stream, "StreamViewType") != nullptr;
-    if (enable && !has_view) {
-      throw_validation(
-          "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is "
-          "required");
-    }
-    if (!enable && has_view) {
-      throw_validation(
-          "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType "
-          "must not be specified");
-    }
-    if (enable) {
-      optional_enum(*stream, "StreamViewType", "streamSpecification.streamViewType",
-                    {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"}, "");
-    }
-    if (enable && table->stream_id != 0) {
-      throw_validation("Table already has an enabled stream: TableName: " + table->name);
-    }
-    if (!enable && table->stream_id == 0) {
-      throw_validation("Table has no stream to disable: TableName: " + table->name);
-    }
-    if (enable) {
-      table->stream_specification = {{"StreamEnabled", true},
-                                     {"StreamViewType", (*stream)["StreamViewType"]}};
-      stream_change = stream_action::enable;
-    } else {
-      table->stream_specification = nullptr;
-      stream_change = stream_action::disable;
-    }
-    changed = true;
-  }
-  if (const json* updates = find_member(request, "GlobalSecondaryIndexUpdates")) {
-    if (!updates->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-    for (const auto& update : *updates) {
-      if (update.contains("Create")) {
-        index_info index =
-            parse_global_index(update["Create"], *table, request.value("AttributeDefinitions", json()));
-        if (table->find_index(index.name)) {
-          throw_validation("One or more parameter values were invalid: Index already exists: " +
-                           index.name);  // unconfirmed
-        }
-        if (request.contains("AttributeDefinitions")) {
-          for (const auto& definition : request["AttributeDefinitions"]) {
-            table->attribute_types[definition.at("AttributeName").get<std::string>()] =
-                definition.at("AttributeType").get<std::string>();
-          }
-        }
-        index.id = allocate_id();
-        table->indexes.push_back(std::move(index));
-      } else if (update.contains("Delete")) {
-        const std::string name = update["Delete"].value("IndexName", std::string());
-        auto it = std::find_if(table->indexes.begin(), table->indexes.end(),
-                               [&](const index_info& index) { return index.global && index.name == name; });
-        if (it == table->indexes.end()) {
-          throw aws_error(error_code::resource_not_found,
-                          "Requested resource not found: Index: " + name + " not found");
-        }
-        dropped_indexes.push_back(it->id);
-        table->indexes.erase(it);
-      } else if (update.contains("Update")) {
-        const std::string name = update["Update"].value("IndexName", std::string());
-        auto it = std::find_if(table->indexes.begin(), table->indexes.end(),
-                               [&](const index_info& index) { return index.global && index.name == name; });
-        if (it == table->indexes.end()) {
-          throw aws_error(error_code::resource_not_found,
-                          "Requested resource not found: Index: " + name + " not found");
-        }
-        if (update["Update"].contains("ProvisionedThroughput")) {
-          it->provisioned_throughput = update["Update"]["ProvisionedThroughput"];
-        }
-      } else {
-        throw_validation(
-            "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, "
-            "GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified");
-      }
-      changed = true;
-    }
-  }
-  if (!changed) {
-    throw_validation(
-        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-        "GlobalSecondaryIndexUpdates "
-        "or SSESpecification or ReplicaUpdates is required");
+  std::lock_guard lock(write_mutex_);
+  const table_ptr current = find_table_for_control(request["TableName"].get<std::string>());
+  auto table = std::make_shared<table_info>(apply_update(*current, update));
+  std::vector<const index_info*> created;
+  for (auto& index : table->indexes) {
+    if (index.id != 0) continue;
+    index.id = allocate_id();
+    created.push_back(&index);
   }
 
   // Backfill new indexes and drop deleted ones in the same batch as the new definition: the
   // index is complete (ACTIVE) as soon as UpdateTable returns.
   storage::write_batch batch;
-  for (auto id : dropped_indexes) {
-    std::string prefix;
-    storage::key::append_u32(prefix, id);
-    erase_prefix(db_, batch, storage::column::index_entries, prefix);
-  }
-  std::vector<const index_info*> created;
-  for (const auto& index : table->indexes) {
-    if (!current->find_index(index.name)) created.push_back(&index);
+  for (const auto& index : current->indexes) {
+    const bool kept = std::any_of(table->indexes.begin(), table->indexes.end(),
+                                  [&](const index_info& other) { return other.id == index.id; });
+    if (!kept) erase_prefix(db_, batch, storage::column::index_entries, index_prefix(index.id));
   }
   if (!created.empty()) {
     storage::scan_range range;
     range.lower = table_prefix(table->id);
     range.upper = table_prefix(table->id + 1);
-    for (auto it = db_.scan(storage::column::items, range); it->valid(); it->next()) {
+    const auto it = db_.scan(storage::column::items, range);
+    for (; it->valid(); it->next()) {
       json item = decode_item(it->value());
       for (const index_info* index : created) {
         if (auto key = index_storage_key(*table, *index, item)) {
@@ -313,11 +202,12 @@ json service_impl::update_table(const json& request, const request_context& cont
         }
       }
     }
+    check_iteration(*it);  // a partial backfill is never committed
   }
   std::shared_ptr<stream_info> stream;
-  if (stream_change == stream_action::enable) {
+  if (update.stream_enabled && *update.stream_enabled) {
     stream = open_stream(batch, *table, context);
-  } else if (stream_change == stream_action::disable) {
+  } else if (update.stream_enabled) {
     stream = close_stream(batch, *table);
     table->stream_id = 0;
   }
@@ -335,23 +225,26 @@ json service_impl::tag_resource(const json& request, const request_context&) {
   const std::string& arn = required_string(request, "ResourceArn", "resourceArn");
   const json* tags = find_member(request, "Tags");
   if (!tags) throw_validation(null_member_message("tags"));
-  if (!tags->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+  // The request's tags are read (and their count checked) before the lock; under it, the work is
+  // bounded by the 50 tags a table can hold.
+  const std::vector<tag> added = parse_tags(*tags);
+  const std::string name = table_name_from_arn(arn);
+
   std::lock_guard lock(write_mutex_);
-  auto table = std::make_shared<table_info>(*find_table(table_name_from_arn(arn)));
-  for (const auto& tag : *tags) {
-    if (!tag.is_object() || !tag.contains("Key") || !tag.contains("Value")) {
-      throw_validation(null_member_message("tags.member.key"));
-    }
-    auto existing = std::find_if(table->tags.begin(), table->tags.end(),
-                                 [&](const json& t) { return t["Key"] == tag["Key"]; });
-    if (existing != table->tags.end()) {
-      (*existing)["Value"] = tag["Value"];
+  auto table = std::make_shared<table_info>(*find_table(name));
+  std::vector<tag> merged = tags_of(*table);
+  std::map<std::string, std::size_t, std::less<>> position;
+  for (std::size_t i = 0; i < merged.size(); ++i) position.emplace(merged[i].key, i);
+  for (const auto& [key, value] : added) {
+    if (const auto it = position.find(key); it != position.end()) {
+      merged[it->second].value = value;
     } else {
-      table->tags.push_back({{"Key", tag["Key"]}, {"Value", tag["Value"]}});
+      position.emplace(key, merged.size());
+      merged.push_back({key, value});
     }
   }
-  if (table->tags.size() > 50)
-    throw aws_error(error_code::limit_exceeded, "Too many tags on the resource");  // unconfirmed
+  if (merged.size() > max_tags) throw_too_many_tags();
+  table->tags = tags_json(merged);
   storage::write_batch batch;
   stage_table(batch, *table);
   commit(batch);
@@ -364,13 +257,31 @@ json service_impl::untag_resource(const json& request, const request_context&) {
   const json* keys = find_member(request, "TagKeys");
   if (!keys) throw_validation(null_member_message("tagKeys"));
   if (!keys->is_array()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
-  std::lock_guard lock(write_mutex_);
-  auto table = std::make_shared<table_info>(*find_table(table_name_from_arn(arn)));
-  json kept = json::array();
-  for (const auto& tag : table->tags) {
-    if (std::find(keys->begin(), keys->end(), tag["Key"]) == keys->end()) kept.push_back(tag);
+  std::set<std::string, std::less<>> removed;
+  for (std::size_t i = 0; i < keys->size(); ++i) {
+    const json& key = (*keys)[i];
+    if (!key.is_string()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+    const auto& text = key.get_ref<const std::string&>();
+    // TagKeyString: 1-128 characters (UTF-8 continuation bytes are not characters).
+    const auto characters = std::count_if(
+        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+    if (characters < 1 || characters > 128) {
+      throw_validation(constraint_message("'" + text + "'", "tagKeys." + std::to_string(i + 1) + ".member",
+                                          text.empty()
+                                              ? "Member must have length greater than or equal to 1"
+                                              : "Member must have length less than or equal to 128"));
+    }
+    removed.insert(text);
   }
-  table->tags = std::move(kept);
+  const std::string name = table_name_from_arn(arn);
+
+  std::lock_guard lock(write_mutex_);
+  auto table = std::make_shared<table_info>(*find_table(name));
+  std::vector<tag> kept;
+  for (auto& entry : tags_of(*table)) {
+    if (!removed.contains(entry.key)) kept.push_back(std::move(entry));
+  }
+  table->tags = tags_json(kept);
   storage::write_batch batch;
   stage_table(batch, *table);
   commit(batch);

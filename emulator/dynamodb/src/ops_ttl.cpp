@@ -13,6 +13,7 @@
 #include "service_impl.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <variant>
 
 namespace fogbank::dynamodb {
@@ -108,9 +109,17 @@ std::size_t service_impl::expire_items() {
     storage::scan_range range;
     range.lower = table_prefix(table->id);
     range.upper = table_prefix(table->id + 1);
-    for (auto it = db_.scan(storage::column::items, range); it->valid(); it->next()) {
+    const auto it = db_.scan(storage::column::items, range);
+    for (; it->valid(); it->next()) {
       json item = decode_item(it->value());
       if (expired(item, table->ttl_attribute, now, oldest)) victims.push_back(std::move(item));
+    }
+    // A scan that failed part-way deletes nothing this round (the next sweep tries again), and
+    // says so: the sweep runs on the scheduler, where an exception would reach no client.
+    if (const storage::status status = it->state(); !status.is_ok()) {
+      std::fprintf(stderr, "fogbank: TTL sweep of table %s skipped, storage error: %s\n", table->name.c_str(),
+                   status.message().c_str());
+      continue;
     }
     for (std::size_t start = 0; start < victims.size(); start += sweep_batch_items) {
       item_batch batch;

@@ -8,6 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -60,6 +64,53 @@ inline std::string optional_string(const json& request, std::string_view name) {
   if (!value->is_string())
     throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
   return value->get<std::string>();
+}
+
+// An optional boolean member (ConsistentRead, ScanIndexForward, ...), nullopt when absent.
+// DynamoDB's deserializer also takes the strings TRUE/FALSE, 1/0 and YES/NO, in any case; any
+// other value is a SerializationException in the coral deserializer's wording (dynalite's
+// validations/index.js checkType 'Boolean').
+inline std::optional<bool> optional_boolean(const json& request, std::string_view name) {
+  const json* value = find_member(request, name);
+  if (value == nullptr) return std::nullopt;
+  if (value->is_boolean()) return value->get<bool>();
+  if (value->is_string()) {
+    std::string text = value->get<std::string>();
+    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (text == "TRUE" || text == "1" || text == "YES") return true;
+    if (text == "FALSE" || text == "0" || text == "NO") return false;
+    throw core::aws_error(core::error_code::serialization,
+                          "'" + text + "' can not be converted to an Boolean");
+  }
+  if (value->is_number()) {
+    throw core::aws_error(
+        core::error_code::serialization,
+        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an Boolean");
+  }
+  if (value->is_array()) {
+    throw core::aws_error(core::error_code::serialization, "Start of list found where not expected");
+  }
+  throw core::aws_error(core::error_code::serialization,
+                        "Start of structure or map found where not expected.");
+}
+
+inline bool boolean_member(const json& request, std::string_view name, bool fallback) {
+  return optional_boolean(request, name).value_or(fallback);
+}
+
+// An optional integer member (Limit, Segment, ...), nullopt when absent; anything but a JSON
+// integer is a SerializationException (wording as the other members of the wrong type here).
+inline std::optional<std::int64_t> optional_integer(const json& request, std::string_view name) {
+  const json* value = find_member(request, name);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_number_integer()) {
+    throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
+  }
+  if (value->is_number_unsigned() &&
+      value->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return std::numeric_limits<std::int64_t>::max();  // too large for any limit: saturate, never wrap
+  }
+  return value->get<std::int64_t>();
 }
 
 // An optional enum member: one of `allowed` (AWS lists the set in the message) or `fallback`.

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 #include <set>
+#include <string_view>
 
 namespace fogbank::dynamodb {
 namespace {
@@ -16,6 +16,15 @@ using core::throw_validation;
 // CreateTable validation messages below are DynamoDB's, as recorded against the real service
 // by dynalite (validations/createTable.js).
 constexpr std::string_view invalid = "One or more parameter values were invalid: ";
+
+// DynamoDB's per-table index quotas
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-secondary-indexes).
+constexpr std::size_t max_local_indexes = 5;
+constexpr std::size_t max_global_indexes = 20;
+constexpr std::size_t max_projected_attributes = 100;  // NonKeyAttributes over all indexes
+// Unconfirmed wording, as a CloudFormation policy (pf-dynamodb-projection-nonkey-total) quotes it.
+const std::string too_many_projected_attributes =
+    std::string(invalid) + "Number of projected attributes in all indexes exceeds limit of 100";
 
 std::string join(const std::vector<std::string>& parts) {
   std::string out;
@@ -92,30 +101,6 @@ void require_defined(const key_schema& keys, const std::map<std::string, std::st
   }
 }
 
-json parse_throughput(const json& throughput, std::string_view member) {
-  if (!throughput.is_object()) throw_validation(null_member_message(member));
-  json out = json::object();
-  for (const char* field : {"ReadCapacityUnits", "WriteCapacityUnits"}) {
-    const json* value = throughput.contains(field) ? &throughput[field] : nullptr;
-    if (!value || !value->is_number_integer()) {
-      throw_validation(null_member_message(std::string(member) + "." +
-                                           (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits")));
-    }
-    auto units = value->get<std::int64_t>();
-    if (units < 1) {
-      throw_validation(constraint_message(
-          "\'" + std::to_string(units) + "\'",
-          std::string(member) + "." + (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits"),
-          "Member must have value greater than or equal to 1"));
-    }
-    if (units > 1'000'000'000'000) {
-      throw_validation("Given value " + std::to_string(units) + " for " + field + " is out of bounds");
-    }
-    out[field] = units;
-  }
-  return out;
-}
-
 index_info parse_index_common(const json& definition, bool global,
                               const std::map<std::string, std::string>& types,
                               const std::vector<std::string>& definition_order) {
@@ -158,6 +143,8 @@ index_info parse_index_common(const json& definition, bool global,
       throw_validation(constraint_message("[]", kind + ".1.member.projection.nonKeyAttributes",
                                           "Member must have length greater than or equal to 1"));
     }
+    // Checked before the list is copied; the total over all indexes is checked by the caller.
+    if (attributes.size() > max_projected_attributes) throw_validation(too_many_projected_attributes);
     for (const auto& attribute : attributes) {
       if (!attribute.is_string())
         throw_validation(null_member_message(kind + ".1.member.projection.nonKeyAttributes"));
@@ -210,19 +197,65 @@ void validate_table_name(const json& name, std::string_view member) {
   }
 }
 
-index_info parse_global_index(const json& definition, const table_info& table,
-                              const json& attribute_definitions) {
-  std::map<std::string, std::string> types = table.attribute_types;
-  std::vector<std::string> order;
-  if (attribute_definitions.is_array()) {
-    for (const auto& definition_entry : attribute_definitions) {
-      if (definition_entry.is_object() && definition_entry.contains("AttributeName") &&
-          definition_entry.contains("AttributeType")) {
-        types[definition_entry["AttributeName"].get<std::string>()] =
-            definition_entry["AttributeType"].get<std::string>();
-        order.push_back(definition_entry["AttributeName"].get<std::string>());
-      }
+json parse_throughput(const json& throughput, std::string_view member) {
+  if (!throughput.is_object()) throw_validation(null_member_message(member));
+  json out = json::object();
+  for (const char* field : {"ReadCapacityUnits", "WriteCapacityUnits"}) {
+    const json* value = throughput.contains(field) ? &throughput[field] : nullptr;
+    if (!value || !value->is_number_integer()) {
+      throw_validation(null_member_message(std::string(member) + "." +
+                                           (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits")));
     }
+    auto units = value->get<std::int64_t>();
+    if (units < 1) {
+      throw_validation(constraint_message(
+          "\'" + std::to_string(units) + "\'",
+          std::string(member) + "." + (field[0] == 'R' ? "readCapacityUnits" : "writeCapacityUnits"),
+          "Member must have value greater than or equal to 1"));
+    }
+    if (units > 1'000'000'000'000) {
+      throw_validation("Given value " + std::to_string(units) + " for " + field + " is out of bounds");
+    }
+    out[field] = units;
+  }
+  return out;
+}
+
+std::vector<attribute_definition> parse_attribute_definitions(const json& definitions) {
+  if (!definitions.is_array()) throw_validation(null_member_message("attributeDefinitions"));
+  std::vector<attribute_definition> out;
+  std::set<std::string_view> names;
+  for (const auto& definition : definitions) {
+    if (!definition.is_object() || !definition.contains("AttributeName") ||
+        !definition["AttributeName"].is_string()) {
+      throw_validation(null_member_message("attributeDefinitions.member.attributeName"));
+    }
+    const json type = definition.value("AttributeType", json());
+    if (type != "S" && type != "N" && type != "B") {
+      throw_validation(constraint_message(type.is_string() ? "'" + type.get<std::string>() + "'" : "null",
+                                          "attributeDefinitions.member.attributeType",
+                                          "Member must satisfy enum value set: [B, N, S]"));
+    }
+    const auto& name = definition["AttributeName"].get_ref<const std::string&>();
+    if (!names.insert(name).second) {
+      throw_validation(std::string(invalid) +
+                       "Duplicate AttributeName in AttributeDefinitions: " + name);  // unconfirmed wording
+    }
+    out.push_back({name, type.get<std::string>()});
+  }
+  return out;
+}
+
+index_info parse_global_index(const json& definition, const table_info& table,
+                              const std::vector<attribute_definition>& attribute_definitions) {
+  // The index's keys must be defined by these definitions, not merely by the table's: DynamoDB
+  // wants UpdateTable's AttributeDefinitions to name the new index's keys even when the table
+  // already knows them (alternator's test_gsi_backfill_with_lsi; nubo-db/dynoxide#144).
+  std::map<std::string, std::string> types;
+  std::vector<std::string> order;
+  for (const auto& [name, type] : attribute_definitions) {
+    types[name] = type;
+    order.push_back(name);
   }
   index_info index = parse_index_common(definition, true, types, order);
   if (table.billing_mode == "PROVISIONED") {
@@ -247,24 +280,9 @@ table_info parse_create_table(const json& request) {
   if (!request.contains("KeySchema")) throw_validation(null_member_message("keySchema"));
 
   std::vector<std::string> definition_order;
-  for (const auto& definition : request["AttributeDefinitions"]) {
-    if (!definition.is_object() || !definition.contains("AttributeName") ||
-        !definition["AttributeName"].is_string()) {
-      throw_validation(null_member_message("attributeDefinitions.member.attributeName"));
-    }
-    const json type = definition.value("AttributeType", json());
-    if (type != "S" && type != "N" && type != "B") {
-      throw_validation(constraint_message(type.is_string() ? "'" + type.get<std::string>() + "'" : "null",
-                                          "attributeDefinitions.member.attributeType",
-                                          "Member must satisfy enum value set: [B, N, S]"));
-    }
-    const auto& name = definition["AttributeName"].get_ref<const std::string&>();
-    if (table.attribute_types.count(name)) {
-      throw_validation(std::string(invalid) +
-                       "Duplicate AttributeName in AttributeDefinitions: " + name);  // unconfirmed wording
-    }
-    table.attribute_types[name] = type.get<std::string>();
-    definition_order.push_back(name);
+  for (auto& [name, type] : parse_attribute_definitions(request["AttributeDefinitions"])) {
+    table.attribute_types[name] = type;
+    definition_order.push_back(std::move(name));
   }
 
   const json& key_elements = request["KeySchema"];
@@ -278,12 +296,8 @@ table_info parse_create_table(const json& request) {
     require_defined(table.keys, table.attribute_types, definition_order);
   }
 
-  table.billing_mode = request.value("BillingMode", std::string("PROVISIONED"));
-  if (table.billing_mode != "PROVISIONED" && table.billing_mode != "PAY_PER_REQUEST") {
-    throw_validation(
-        constraint_message("'" + table.billing_mode + "'", "billingMode",
-                           "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"));
-  }
+  table.billing_mode =
+      optional_enum(request, "BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"}, "PROVISIONED");
   if (table.billing_mode == "PROVISIONED") {
     if (!request.contains("ProvisionedThroughput")) {
       throw_validation(
@@ -304,10 +318,14 @@ table_info parse_create_table(const json& request) {
       throw_validation(std::string(invalid) + "Duplicate index name: " + name);
   };
 
+  // Each count is checked before the definitions it counts are parsed.
   if (request.contains("LocalSecondaryIndexes")) {
     const json& locals = request["LocalSecondaryIndexes"];
     if (!locals.is_array() || locals.empty())
       throw_validation(std::string(invalid) + "List of LocalSecondaryIndexes is empty");
+    if (locals.size() > max_local_indexes) {
+      throw_validation(std::string(invalid) + "Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+    }
     if (!table.keys.range) {
       throw_validation(std::string(invalid) +
                        "Table KeySchema does not have a range key, which is required when specifying a "
@@ -328,23 +346,23 @@ table_info parse_create_table(const json& request) {
       remember_name(index.name);
       table.indexes.push_back(std::move(index));
     }
-    if (locals.size() > 5) {
-      throw_validation(std::string(invalid) + "Number of LocalSecondaryIndexes exceeds per-table limit of 5");
-    }
   }
   if (request.contains("GlobalSecondaryIndexes")) {
     const json& globals = request["GlobalSecondaryIndexes"];
     if (!globals.is_array() || globals.empty())
       throw_validation(std::string(invalid) + "List of GlobalSecondaryIndexes is empty");
+    if (globals.size() > max_global_indexes) {
+      throw_validation(std::string(invalid) + "GlobalSecondaryIndex count exceeds the per-table limit of 20");
+    }
+    std::vector<attribute_definition> definitions;
+    for (const auto& name : definition_order) definitions.push_back({name, table.attribute_types.at(name)});
     for (const auto& definition : globals) {
-      index_info index = parse_global_index(definition, table, json());
+      index_info index = parse_global_index(definition, table, definitions);
       remember_name(index.name);
       table.indexes.push_back(std::move(index));
     }
-    if (globals.size() > 20) {
-      throw_validation(std::string(invalid) + "GlobalSecondaryIndex count exceeds the per-table limit of 20");
-    }
   }
+  check_projected_attributes(table);
 
   // Every attribute definition must be used by some key schema (DynamoDB rejects extras).
   auto used = table.all_key_attributes();
@@ -370,15 +388,96 @@ table_info parse_create_table(const json& request) {
         throw_validation(std::string(invalid) +
                          "You must specify a StreamViewType when enabling a stream");  // unconfirmed wording
       }
-      table.stream_specification = stream;
+      // The two members DynamoDB describes, not the client's object (which may carry anything).
+      table.stream_specification = {{"StreamEnabled", true}, {"StreamViewType", view}};
     }
   }
-  if (request.contains("Tags")) {
-    if (!request["Tags"].is_array()) throw_validation(null_member_message("tags"));
-    table.tags = request["Tags"];
-  }
-  table.deletion_protection = request.value("DeletionProtectionEnabled", false);
+  if (const json* tags = find_member(request, "Tags")) table.tags = tags_json(parse_tags(*tags));
+  table.deletion_protection = boolean_member(request, "DeletionProtectionEnabled", false);
   return table;
+}
+
+void check_projected_attributes(const table_info& table) {
+  std::size_t projected = 0;
+  for (const auto& index : table.indexes) projected += index.non_key_attributes.size();
+  if (projected > max_projected_attributes) throw_validation(too_many_projected_attributes);
+}
+
+// ---- tags ----------------------------------------------------------------------------------------
+
+namespace {
+
+// Length in characters (code points) of UTF-8 text, as AWS's length constraints count.
+std::size_t characters(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+const std::string& tag_string(const json& tag, const char* field, const std::string& member, std::size_t min,
+                              std::size_t max) {
+  const json* value = find_member(tag, field);
+  if (value == nullptr) throw_validation(null_member_message(member));
+  if (!value->is_string()) {
+    throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
+  }
+  const auto& text = value->get_ref<const std::string&>();
+  const std::size_t length = characters(text);
+  if (length < min || length > max) {
+    throw_validation(constraint_message(
+        "'" + text + "'", member,
+        length < min ? "Member must have length greater than or equal to " + std::to_string(min)
+                     : "Member must have length less than or equal to " + std::to_string(max)));
+  }
+  return text;
+}
+
+}  // namespace
+
+std::vector<tag> parse_tags(const json& tags) {
+  if (!tags.is_array())
+    throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
+  // More distinct keys than a resource may hold can never succeed: refused before any is read.
+  if (tags.size() > max_tags) throw_too_many_tags();
+  std::vector<tag> out;
+  std::map<std::string_view, std::size_t> position;  // key -> index in out: a repeated key updates
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    const json& entry = tags[i];
+    const std::string member = "tags." + std::to_string(i + 1) + ".member";
+    if (!entry.is_object()) throw_validation(null_member_message(member + ".key"));
+    // TagKeyString and TagValueString in the API reference: 1-128 and 0-256 characters.
+    const std::string& key = tag_string(entry, "Key", member + ".key", 1, 128);
+    const std::string& value = tag_string(entry, "Value", member + ".value", 0, 256);
+    if (const auto [it, inserted] = position.emplace(key, out.size()); !inserted) {
+      out[it->second].value = value;
+    } else {
+      out.push_back({key, value});
+    }
+  }
+  return out;
+}
+
+void throw_too_many_tags() {
+  // Unconfirmed: the API reference lists both LimitExceededException and ValidationException
+  // for TagResource; the quota of 50 tags per resource is documented.
+  throw core::aws_error(core::error_code::limit_exceeded, "Too many tags on the resource");
+}
+
+json tags_json(const std::vector<tag>& tags) {
+  json out = json::array();
+  for (const auto& [key, value] : tags) out.push_back({{"Key", key}, {"Value", value}});
+  return out;
+}
+
+std::vector<tag> tags_of(const table_info& table) {
+  std::vector<tag> out;
+  if (!table.tags.is_array()) return out;
+  for (const auto& entry : table.tags) {
+    if (entry.is_object() && entry.contains("Key") && entry["Key"].is_string() && entry.contains("Value") &&
+        entry["Value"].is_string()) {
+      out.push_back({entry["Key"].get<std::string>(), entry["Value"].get<std::string>()});
+    }
+  }
+  return out;
 }
 
 // ---- persistence ---------------------------------------------------------------------------------

@@ -5,10 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fogbank::dynamodb {
@@ -75,13 +77,46 @@ std::string table_arn(const table_info& table, const describe_context& context);
 json key_schema_json(const key_schema& keys);
 
 // Validates a CreateTable request and builds the table it describes (ids left 0). Throws
-// ValidationException with DynamoDB's wording for every invalid combination.
+// ValidationException with DynamoDB's wording for every invalid combination. Pure: the caller
+// applies the result (ids, storage) only once it has returned.
 table_info parse_create_table(const json& request);
 
-// Validates one GlobalSecondaryIndex definition against `table` (for CreateTable and the
-// Create action of UpdateTable's GlobalSecondaryIndexUpdates) and returns it (id left 0).
+struct attribute_definition {
+  std::string name;
+  std::string type;  // S, N or B
+};
+// An AttributeDefinitions list, in request order: names distinct, types S, N or B.
+std::vector<attribute_definition> parse_attribute_definitions(const json& definitions);
+
+// Validates one GlobalSecondaryIndex definition against `table` (billing mode) and
+// `attribute_definitions`, which must define its keys (for CreateTable and the Create action of
+// UpdateTable's GlobalSecondaryIndexUpdates), and returns it (id left 0).
 index_info parse_global_index(const json& definition, const table_info& table,
-                              const json& attribute_definitions);
+                              const std::vector<attribute_definition>& attribute_definitions);
+
+// A ProvisionedThroughput member (`member` names it in messages): both units, integers from 1.
+json parse_throughput(const json& throughput, std::string_view member);
+
+// Throws if the table's indexes project more NonKeyAttributes in all than DynamoDB allows.
+void check_projected_attributes(const table_info& table);
+
+// ---- tags ----
+
+// DynamoDB's quota of tags per resource.
+inline constexpr std::size_t max_tags = 50;
+struct tag {
+  std::string key;
+  std::string value;
+};
+// The Tags member of CreateTable or TagResource: at most max_tags, each Key 1-128 and Value 0-256
+// characters; a key given twice keeps the later value. The count is checked before any entry is
+// read.
+std::vector<tag> parse_tags(const json& tags);
+// The error for a resource that would hold more than max_tags tags.
+[[noreturn]] void throw_too_many_tags();
+// [{Key, Value}] as DynamoDB lists tags, and back.
+json tags_json(const std::vector<tag>& tags);
+std::vector<tag> tags_of(const table_info& table);
 
 // Validates a table or index name and throws DynamoDB's ValidationException if it is invalid.
 // `member` is the request member for the message ("tableName", "indexName").

@@ -555,5 +555,51 @@ TEST(AttributeValueSize, Items) {
   EXPECT_EQ(item_size(item), 98u);
 }
 
+// ---- Walks over values that were never validated (issue 6, finding 3) ---------------------------
+// Every recursive walk stops at the nesting limit instead of following the value down, so a value
+// that skipped validation (or an item an update made too deep) cannot exhaust the stack.
+
+// `levels` maps around a leaf, built by moving (not copying) each level into the next.
+json deeply_nested(int levels) {
+  json value = {{"N", "1"}};
+  for (int i = 0; i < levels; ++i) {
+    json wrapper = json::object();
+    wrapper["M"]["n"] = std::move(value);
+    value = std::move(wrapper);
+  }
+  return value;
+}
+
+TEST(AttributeValueWalks, StopAtTheNestingLimit) {
+  json deep = deeply_nested(1000);
+  EXPECT_FALSE(values_equal(deep, deep));
+  EXPECT_TRUE(values_equal(nested_maps(31), nested_maps(31)));
+  try {
+    value_size(deep);
+    ADD_FAILURE() << "value_size of a value 1,001 levels deep did not throw";
+  } catch (const core::aws_error& e) {
+    EXPECT_EQ(e.message(), nesting);
+  }
+  json item = json::object();
+  item["a"] = std::move(deep);
+  try {
+    normalize_numbers(item);
+    ADD_FAILURE() << "normalize_numbers of a value 1,001 levels deep did not throw";
+  } catch (const core::aws_error& e) {
+    EXPECT_EQ(e.message(), nesting);
+  }
+}
+
+TEST(AttributeValueWalks, CheckItemNestingAllowsThirtyTwoLevels) {
+  EXPECT_NO_THROW(check_item_nesting(json{{"a", nested_maps(31)}, {"b", {{"S", "x"}}}}));
+  try {
+    check_item_nesting(json{{"a", {{"S", "x"}}}, {"b", nested_maps(32)}});
+    ADD_FAILURE() << "an attribute 33 levels deep passed";
+  } catch (const core::aws_error& e) {
+    EXPECT_EQ(e.code(), core::error_code::validation);
+    EXPECT_EQ(e.message(), nesting);
+  }
+}
+
 }  // namespace
 }  // namespace fogbank::dynamodb
