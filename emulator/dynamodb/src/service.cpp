@@ -74,7 +74,13 @@ std::string encode_item(const json& item) {
 }
 
 json decode_item(std::string_view bytes) {
-  return json::from_msgpack(bytes.begin(), bytes.end());
+  try {
+    return json::from_msgpack(bytes.begin(), bytes.end());
+  } catch (const json::exception&) {
+    // Stored bytes fogbank cannot read are its own failure, not the client's malformed request.
+    throw core::aws_error(core::error_code::internal_failure,
+                          "Internal server error: unreadable stored item");
+  }
 }
 
 service_impl::service_impl(storage::database& database, core::clock& service_clock,
@@ -96,7 +102,7 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
     for (const auto& index : table->indexes) next_id_ = std::max(next_id_, index.id + 1);
     tables_[table->name] = std::move(table);
   }
-  require_complete(*tables);
+  check_iteration(*tables);
   range.lower = stream_key_prefix;
   range.upper = storage::key::prefix_successor(stream_key_prefix);
   auto streams = db_.scan(storage::column::meta, range);
@@ -105,7 +111,7 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
     next_id_ = std::max(next_id_, stream->id + 1);
     streams_[stream->id] = std::move(stream);
   }
-  require_complete(*streams);
+  check_iteration(*streams);
   std::string sequence;
   const storage::status read = db_.get(storage::column::meta, sequence_key, &sequence);
   if (read.is_ok()) {
@@ -124,12 +130,6 @@ service_impl::~service_impl() {
   }
   std::lock_guard lock(pending_mutex_);
   if (delivery_posted_) scheduler_.cancel(delivery_entry_);
-}
-
-void require_complete(const storage::iterator& it) {
-  if (const storage::status state = it.state(); !state.is_ok()) {
-    throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + state.message());
-  }
 }
 
 table_ptr service_impl::find_table_or_null(std::string_view name) const {
@@ -255,7 +255,7 @@ std::pair<std::int64_t, std::int64_t> service_impl::measure(const table_info& ta
     ++count;
     bytes += static_cast<std::int64_t>(item_size(decode_item(it->value())));
   }
-  require_complete(*it);
+  check_iteration(*it);
   return {count, bytes};
 }
 

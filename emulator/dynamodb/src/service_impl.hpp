@@ -200,10 +200,6 @@ class service_impl {
   std::map<std::string, token_record> transaction_tokens_;  // guarded by write_mutex_
 };
 
-// Throws InternalServerError when `it` stopped on a storage error rather than at the end of its
-// range: a failed read is never mistaken for the end of the data.
-void require_complete(const storage::iterator& it);
-
 // Items are stored as MessagePack.
 std::string encode_item(const json& item);
 json decode_item(std::string_view bytes);

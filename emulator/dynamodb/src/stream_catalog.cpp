@@ -4,6 +4,7 @@
 
 #include "fogbank/core/log.hpp"
 #include "fogbank/storage/key_encoding.hpp"
+#include "item_keys.hpp"
 #include "service_impl.hpp"
 
 #include <optional>
@@ -96,7 +97,7 @@ std::shared_ptr<stream_info> service_impl::close_stream(storage::write_batch& ba
     if (storage::key::read_u32(key, id) && storage::key::read_u64(key, sequence))
       stream->last_sequence = sequence;
   }
-  require_complete(*last);
+  check_iteration(*last);
   stage_stream(batch, *stream);
   return stream;
 }
@@ -124,7 +125,7 @@ void service_impl::trim_streams() {
       if (storage::key::read_u32(key, id) && storage::key::read_u64(key, sequence)) trimmed = sequence;
       batch.erase(storage::column::streams, it->key());
     }
-    require_complete(*it);
+    check_iteration(*it);
     if (expired) {
       batch.erase(storage::column::meta, stream_meta_key(stream->id));
       removed.push_back(stream->id);

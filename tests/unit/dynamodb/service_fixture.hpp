@@ -7,11 +7,13 @@
 #include "fogbank/dispatch/client.hpp"
 #include "fogbank/dynamodb/service.hpp"
 #include "fogbank/main/emulator.hpp"
+#include "fogbank/storage/database.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,10 +33,14 @@ class service_fixture : public ::testing::Test {
   void SetUp() override { open(""); }
 
   // (Re)opens the emulator over `data_dir` (empty: in memory), closing any earlier one first.
-  // The clock carries on from where the earlier one stood.
-  void open(const std::string& data_dir) {
+  // The clock carries on from where the earlier one stood. `wrap_storage` may put a database
+  // that fails on demand under the services (emulator_options::wrap_storage).
+  void open(const std::string& data_dir,
+            std::function<std::unique_ptr<storage::database>(std::unique_ptr<storage::database>)>
+                wrap_storage = {}) {
     emulator_options options;
     options.data_dir = data_dir;
+    options.wrap_storage = std::move(wrap_storage);
     options.manual_clock = true;
     options.seed = 42;
     if (emulator_) options.clock_start = emulator_->clock().now();

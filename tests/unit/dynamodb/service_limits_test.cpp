@@ -300,8 +300,8 @@ TEST_F(ServiceLimitsTest, WrongJsonTypesGetAwsErrorsNotLibraryText) {
 // ---- Storage errors (finding 7) --------------------------------------------------------------
 
 // A database whose scans fail after `fail_after` entries once `failing` is set: the iterator
-// stops (valid() false) with an io_error state, as RocksDB's does on a read error. (Built here
-// rather than through the fixture's open(): no storage option injects read errors.)
+// stops (valid() false) with an io_error state, as RocksDB's does on a read error. The fixture
+// puts it under the emulator's services.
 class failing_database : public storage::database {
  public:
   explicit failing_database(std::unique_ptr<storage::database> real) : real_(std::move(real)) {}
@@ -351,13 +351,11 @@ class failing_database : public storage::database {
 class StorageErrorTest : public test::service_fixture {
  protected:
   void SetUp() override {
-    std::string error;
-    auto real = storage::database::open(storage::open_options{.in_memory = true}, &error);
-    ASSERT_TRUE(real) << error;
-    auto failing = std::make_unique<failing_database>(std::move(real));
-    db_failing_ = failing.get();
-    db_ = std::move(failing);
-    service_ = std::make_unique<service>(*db_, clock_, ids_);
+    open("", [this](std::unique_ptr<storage::database> real) -> std::unique_ptr<storage::database> {
+      auto failing = std::make_unique<failing_database>(std::move(real));
+      db_failing_ = failing.get();
+      return failing;
+    });
     call("CreateTable", {{"TableName", "tbl"},
                          {"BillingMode", "PAY_PER_REQUEST"},
                          {"AttributeDefinitions", definitions({{"pk", "S"}})},
@@ -413,13 +411,13 @@ TEST_F(StorageErrorTest, AFailedEraseDeletesNoTable) {
 TEST_F(StorageErrorTest, AFailedTtlSweepDeletesNothing) {
   call("UpdateTimeToLive",
        {{"TableName", "tbl"}, {"TimeToLiveSpecification", {{"Enabled", true}, {"AttributeName", "ttl"}}}});
-  clock_.advance(std::chrono::hours(1));
+  advance(std::chrono::hours(1));
   db_failing_->failing = true;
   db_failing_->fail_after = 2;
-  EXPECT_EQ(service_->expire_now(), 0u);
+  EXPECT_EQ(dynamodb().expire_now(), 0u);
   db_failing_->failing = false;
   EXPECT_EQ(call("Scan", {{"TableName", "tbl"}})["Count"], 5);
-  EXPECT_EQ(service_->expire_now(), 5u);
+  EXPECT_EQ(dynamodb().expire_now(), 5u);
 }
 
 }  // namespace
