@@ -90,19 +90,46 @@ void session::shutdown() {
 
 void session::on_shutdown() {
   stopping_ = true;
-  // Idle between requests: nothing in flight, close now. Anything else finishes first, and its
-  // response carries `Connection: close`.
-  if (phase_ == phase::reading_header && parser_ && !parser_->got_some() && buffer_.size() == 0)
-    stream_.cancel();
-  // A long poll would hold shutdown for up to 20 s: answer it now with an empty receive. Its
-  // response arrives through on_response like any other.
-  if (phase_ == phase::dispatching && pending_) pending_->abandon();
-  // Swallowing a refused body is a courtesy that shutdown does not wait for.
-  if (phase_ == phase::draining && !response_) stream_.cancel();
+  switch (phase_) {
+    case phase::reading_header:
+    case phase::reading_body:
+      // Idle between requests, or part of a request in: nothing has reached a service yet, so
+      // nothing is owed. Close now rather than wait for the rest (issue 6, finding 8: a
+      // half-sent request used to hold the exit for the whole grace period).
+      return abort_read();
+    case phase::dispatching:
+      // A long poll would hold shutdown for up to 20 s: answer it now with an empty receive. Its
+      // response arrives through on_response like any other. (A call answered synchronously is
+      // never seen here: it runs on this strand from start to response.)
+      if (pending_) pending_->abandon();
+      return;
+    case phase::writing:
+      // on_write closes once the response is out.
+      return;
+    case phase::draining:
+      // Swallowing a refused body is a courtesy that shutdown does not wait for; the refusal
+      // itself, if still being written, goes out first (on_write).
+      if (!response_) stream_.cancel();
+      return;
+    case phase::closed:
+      return;
+  }
+}
+
+void session::abort_read() {
+  // Cancelling alone is not enough: a composed read (Beast's async_read) between two reads of
+  // the socket has nothing pending to cancel, and would go on to wait for more. Shutting the
+  // receive side down makes every later read of an empty socket end at once (end of stream),
+  // while a request already received whole is still read, served and answered.
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_receive, ignored);
+  stream_.cancel();
 }
 
 void session::do_read() {
   phase_ = phase::reading_header;
+  // Told to stop before the first read started.
+  if (stopping_) return do_close();
   parser_.emplace();
   parser_->body_limit(options_.body_limit);
   parser_->header_limit(options_.header_limit);
@@ -115,6 +142,8 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
   if (ec) return on_read_failed(ec);
   const auto& header = parser_->get();
   if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+    // A client that waits for the go-ahead has sent no body: when stopping, nothing is owed.
+    if (stopping_) return do_close();
     // The client waits for a go-ahead before sending the body (curl and the Java SDK do this
     // for large bodies). An oversized body never gets here: the parser already refused it.
     continue_.emplace(bhttp::status::continue_, header.version());
@@ -127,7 +156,7 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
 
 void session::on_continue_sent(beast::error_code ec, std::size_t) {
   continue_.reset();
-  if (ec) return do_close();
+  if (ec || stopping_) return do_close();
   do_read_body();
 }
 
@@ -210,7 +239,8 @@ void session::on_write(bool close, beast::error_code ec, std::size_t) {
     phase_ = phase::closed;
     return;
   }
-  if (phase_ == phase::draining) return do_drain();
+  // A refused request's connection is drained before it closes, unless the server is stopping.
+  if (phase_ == phase::draining && !stopping_) return do_drain();
   if (close || stopping_) return do_close();
   do_read();
 }

@@ -65,8 +65,10 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
 
   // Starts reading requests.
   void run();
-  // Asks the session to finish: an idle connection closes now, a request in progress is
-  // answered with `Connection: close`. Thread-safe.
+  // Asks the session to finish: a connection still reading a request (idle between requests,
+  // or with part of one in) closes now; a request received whole is served and answered with
+  // `Connection: close`; a deferred reply (a long poll) is abandoned, which answers it at once
+  // with the operation's empty result. Thread-safe.
   void shutdown();
 
  private:
@@ -88,6 +90,7 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   void on_drain(boost::beast::error_code ec, std::size_t bytes);
   void do_close();
   void on_shutdown();
+  void abort_read();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;

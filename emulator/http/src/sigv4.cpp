@@ -6,6 +6,11 @@
 namespace fogbank::http::sigv4 {
 namespace {
 
+// Longer than any AWS region name (the longest have about 15 characters) and than the names
+// local setups use ("local", "localhost", "fakeRegion"); the region goes into every ARN and
+// stream record of the caller's resources, so a client must not make it arbitrarily long.
+constexpr std::size_t max_region_length = 64;
+
 std::string_view trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
@@ -72,6 +77,19 @@ check_result failure(check_result::outcome outcome, std::string message) {
   return result;
 }
 
+// Letters, digits, '-' and '_': every AWS region name, and the made-up ones local setups use.
+// Anything else (a byte that is not ASCII, a quote, a slash) would end up in ARNs and stored
+// records the client later reads back.
+bool valid_region(std::string_view region) {
+  if (region.size() > max_region_length) return false;
+  for (const char c : region) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 check_result with_credential(std::string_view credential) {
   auto scope = parse_credential(credential);
   if (!scope) {
@@ -79,7 +97,14 @@ check_result with_credential(std::string_view credential) {
     return failure(check_result::outcome::incomplete,
                    "Credential must have exactly 5 slash-delimited elements, e.g. "
                    "keyid/date/region/service/term, got '" +
-                       std::string(credential) + "'");
+                       printable(credential) + "'");
+  }
+  if (!valid_region(scope->region)) {
+    // AWS's wording for a scope it does not serve, as SDK users quote it (aws-sdk-ruby issue
+    // 508, aws-sdk-js issue 4545), trailing space included. AWS checks the region against the
+    // endpoint's; fogbank serves every region and refuses only names no region can have.
+    return failure(check_result::outcome::invalid,
+                   "Credential should be scoped to a valid region, not '" + printable(scope->region) + "'. ");
   }
   check_result result;
   result.scope = std::move(*scope);
@@ -87,6 +112,48 @@ check_result with_credential(std::string_view credential) {
 }
 
 }  // namespace
+
+std::string printable(std::string_view text) {
+  // U+FFFD, as nlohmann::json's error_handler_t::replace writes it.
+  constexpr std::string_view replacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    char32_t min = 0;
+    if (lead < 0x80) {
+      length = 1;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+      min = 0x80;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      min = 0x800;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      min = 0x10000;
+    }
+    bool ok = length > 0 && i + length <= text.size();
+    char32_t code = length > 1 ? lead & (0x3Fu >> (length - 1)) : lead;
+    for (std::size_t k = 1; ok && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      ok = (next & 0xC0) == 0x80;
+      code = (code << 6) | (next & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 either.
+    ok = ok && code >= min && code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF);
+    if (ok) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out.append(replacement);
+      ++i;
+    }
+  }
+  return out;
+}
 
 std::string url_decode(std::string_view text) {
   std::string out;
@@ -149,7 +216,7 @@ check_result check(const signed_request& request) {
     }
     if (!message.empty()) {
       return failure(check_result::outcome::incomplete,
-                     message + "Authorization=" + std::string(*request.authorization));
+                     message + "Authorization=" + printable(*request.authorization));
     }
     return with_credential(params.find("Credential")->second);
   }

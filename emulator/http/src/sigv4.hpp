@@ -52,7 +52,15 @@ struct signed_request {
 //   neither, or a header not "AWS4-*" -> missing
 //   missing Credential/Signature/SignedHeaders or date -> incomplete
 //   a credential without 5 elements   -> incomplete
+//   a region that no region name can be (not letters, digits, '-' and '_', or longer than 64)
+//                                     -> invalid
+// Messages that quote the request quote it as valid UTF-8 (see printable()). The work is linear
+// in the size of the header and query string, which the HTTP parser bounds.
 check_result check(const signed_request& request);
+
+// `text` with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD, so
+// that an error message quoting client bytes can always be serialized as JSON.
+std::string printable(std::string_view text);
 
 // Decodes %XX escapes and '+' of a query-string component.
 std::string url_decode(std::string_view text);

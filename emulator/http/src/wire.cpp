@@ -54,12 +54,76 @@ response make_response(const reply_to& to, bhttp::status status, std::string_vie
   return res;
 }
 
+namespace {
+
+// A DNS name has at most 253 characters; a port at most 5 digits. The Host header is echoed
+// into every queue URL handed back, so it is taken only when it is a plain host[:port].
+constexpr std::size_t max_host_length = 253;
+constexpr std::size_t max_port_digits = 5;
+
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+
+// A host name or IPv4 address: letters, digits, '.', '-', and '_' (container names have it).
+bool is_name(std::string_view host) noexcept {
+  if (host.empty() || host.size() > max_host_length) return false;
+  for (const char c : host) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' || c == '-' ||
+          c == '_'))
+      return false;
+  }
+  return true;
+}
+
+// An IPv6 literal in brackets: "[::1]", "[fe80::1%25eth0]" is not accepted (a zone id would
+// need escaping in a URL).
+bool is_ipv6_literal(std::string_view host) noexcept {
+  if (host.size() < 3 || host.size() > 2 + 45 || host.front() != '[' || host.back() != ']') return false;
+  for (const char c : host.substr(1, host.size() - 2)) {
+    if (!(is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+      return false;
+  }
+  return true;
+}
+
+bool is_port(std::string_view port) noexcept {
+  if (port.empty() || port.size() > max_port_digits) return false;
+  for (const char c : port) {
+    if (!is_digit(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool is_plain_host(std::string_view host) noexcept {
+  std::string_view name = host;
+  std::string_view port;
+  if (const auto bracket = host.rfind(']'); !host.empty() && host.front() == '[') {
+    if (bracket == std::string_view::npos) return false;
+    name = host.substr(0, bracket + 1);
+    const std::string_view rest = host.substr(bracket + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return false;
+      port = rest.substr(1);
+      if (!is_port(port)) return false;
+    }
+    return is_ipv6_literal(name);
+  }
+  if (const auto colon = host.find(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+    port = host.substr(colon + 1);
+    if (!is_port(port)) return false;
+  }
+  return is_name(name);
+}
+
 std::string endpoint_of(const request& req, std::string_view fallback) {
   const std::string_view host = sv(req[bhttp::field::host]);
-  // A Host header is a host and an optional port; anything else would corrupt the queue URLs
-  // handed back (and could inject markup into them).
-  const bool plain = !host.empty() && host.find_first_of(" \t/\\?#@<>\"'&") == std::string_view::npos;
-  return plain ? "http://" + std::string(host) : std::string(fallback);
+  // Anything but a plain host[:port] would corrupt the queue URLs handed back (a huge header, a
+  // byte that is not ASCII, markup).
+  return is_plain_host(host) ? "http://" + std::string(host) : std::string(fallback);
 }
 
 }  // namespace fogbank::http

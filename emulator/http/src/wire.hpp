@@ -51,8 +51,12 @@ response make_response(const reply_to& to, bhttp::status status, std::string_vie
                        std::string body);
 
 // "http://" and the Host header the client addressed ("http://localhost:4566"), or `fallback`
-// when there is none.
+// when there is none or it is not a plain host[:port] (see is_plain_host).
 std::string endpoint_of(const request& req, std::string_view fallback);
+
+// True for "name", "name:port", "[ipv6]" and "[ipv6]:port", where a name is 1-253 letters,
+// digits, '.', '-' or '_', and a port 1-5 digits.
+bool is_plain_host(std::string_view host) noexcept;
 
 // The decimal zlib CRC32 of `body`, as DynamoDB's x-amz-crc32 header gives it.
 std::string crc32_decimal(std::string_view body);

@@ -63,8 +63,9 @@ class server {
   // The port actually bound (meaningful after a successful start()).
   std::uint16_t port() const noexcept;
 
-  // Stops accepting, closes idle keep-alive connections, answers pending long polls with an
-  // empty receive, lets other requests in flight finish and their responses go out (up to
+  // Stops accepting, closes every connection that is still reading a request (idle keep-alive
+  // ones and those with part of a request in), answers pending long polls with an empty
+  // receive, lets requests received whole finish and their responses go out (up to
   // shutdown_grace), then joins the threads. Idempotent. Must not be called from a server
   // thread (i.e. from inside a service's call()). A service may still complete a call after
   // stop() (a long poll it was holding): that answer is dropped.
