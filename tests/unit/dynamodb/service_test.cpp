@@ -164,7 +164,10 @@ TEST_F(ServiceTest, BeginsWithOnStringSortKeys) {
           {{"AttributeName", "sk"}, {"AttributeType", "S"}}}},
         {"KeySchema",
          {{{"AttributeName", "id"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
-  for (const char* sk : {"todo#1", "todo#2", "todo", "tod", "user#1", std::string("todo\0x", 6).c_str()}) {
+  // "todo\0x": a prefix match must compare bytes, not stop at the NUL.
+  const std::string with_nul("todo\0x", 6);
+  for (const std::string& sk : {std::string("todo#1"), std::string("todo#2"), std::string("todo"),
+                                std::string("tod"), std::string("user#1"), with_nul}) {
     call("PutItem", {{"TableName", "things"}, {"Item", {{"id", S("u1")}, {"sk", S(sk)}}}});
   }
   json response = call("Query", {{"TableName", "things"},
@@ -172,7 +175,7 @@ TEST_F(ServiceTest, BeginsWithOnStringSortKeys) {
                                  {"ExpressionAttributeValues", {{":id", S("u1")}, {":prefix", S("todo")}}}});
   std::vector<std::string> found;
   for (const auto& item : response["Items"]) found.push_back(item["sk"]["S"].get<std::string>());
-  EXPECT_EQ(found, (std::vector<std::string>{"todo", "todo#1", "todo#2"}));
+  EXPECT_EQ(found, (std::vector<std::string>{"todo", with_nul, "todo#1", "todo#2"}));
 }
 
 TEST_F(ServiceTest, FilterAppliesAfterLimit) {
