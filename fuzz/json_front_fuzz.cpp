@@ -29,7 +29,7 @@ using namespace fogbank;
 class immediate_channel : public http::reply_channel {
  public:
   std::shared_ptr<http::deferred_reply> defer() override {
-    return std::make_shared<http::deferred_reply>([](http::response) {});
+    return std::make_shared<http::deferred_reply>([](const http::response&) {});
   }
 };
 
@@ -44,7 +44,7 @@ nlohmann::json refuse(std::string_view operation, const nlohmann::json&, const h
 }
 
 void complete_later(std::string_view operation, const nlohmann::json& body, const http::call_context&,
-                    http::call_done done) {
+                    const http::call_done& done) {
   http::call_result result;
   if (body.contains("QueueUrl")) {
     result.error = core::aws_error(core::error_code::queue_does_not_exist,

@@ -13,7 +13,7 @@ using nlohmann::json;
 class no_deferral final : public reply_channel {
  public:
   std::shared_ptr<deferred_reply> defer() override {
-    return std::make_shared<deferred_reply>([](response) {});
+    return std::make_shared<deferred_reply>([](const response&) {});
   }
 };
 
