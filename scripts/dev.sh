@@ -15,7 +15,8 @@ build_dir=${FOGBANK_BUILD_DIR:-$root/build}
 asan_dir=${build_dir}-asan
 tsan_dir=${build_dir}-tsan
 
-# Debian packages the build and the tests need. Keep docker/Dockerfile in step with this list.
+# Debian packages the build and the tests need. Keep docker/Dockerfile in step with the build's
+# part of this list (the image needs neither the test clients nor the checks' Clang tools).
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev libboost-system-dev librocksdb-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libssl-dev
