@@ -332,11 +332,12 @@ struct service_impl::sweeper {
 };
 
 void service_impl::stop_sweeper() {
-  if (!sweeper_) return;
-  std::lock_guard lock(sweeper_->mutex);  // waits for a sweep in progress
-  sweeper_->stopped = true;
-  scheduler_.cancel(sweeper_->entry);
-  sweeper_.reset();
+  // Moved out first: cancel() may drop the entry's reference, and the mutex must outlive the lock.
+  const std::shared_ptr<sweeper> state = std::move(sweeper_);
+  if (!state) return;
+  std::lock_guard lock(state->mutex);  // waits for a sweep in progress
+  state->stopped = true;
+  scheduler_.cancel(state->entry);
 }
 
 void service::start_ttl_sweeper(std::chrono::milliseconds interval) {

@@ -167,7 +167,7 @@ std::map<std::string, std::string> validate_attributes(
       unknown_attribute(name);
     }
     auto range = std::find_if(int_attributes.begin(), int_attributes.end(),
-                              [&](const int_range& r) { return r.name == name; });
+                              [&name = name](const int_range& r) { return r.name == name; });
     if (range != int_attributes.end()) {
       auto number = parse_int(value);
       if (!number || *number < range->low || *number > range->high) invalid_value(name);
