@@ -285,6 +285,7 @@ void worker::on_next(const std::shared_ptr<api_connection>& from) {
   waiting_next_ = from;
   if (phase_ == phase::initializing) {
     phase_ = phase::ready;
+    init_ended_ = true;
     init_duration_ = since(spawned_at_);
     // What the runtime printed while loading the handler belongs to the first invocation's log.
     read_output(drain_budget);
@@ -413,9 +414,10 @@ void worker::on_init_error(const std::shared_ptr<api_connection>& from, api_requ
     body["errorType"] = type.empty() ? "Runtime.Unknown" : type;
     payload = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  phase_ = phase::stopping;
-  init_duration_ = since(spawned_at_);
   read_output(drain_budget);
+  phase_ = phase::stopping;
+  init_ended_ = true;
+  init_duration_ = since(spawned_at_);
   init_log_ += init_output_.take();
   init_log_ += init_report_line(host_.settings.deterministic ? std::chrono::microseconds{0} : init_duration_,
                                 "error", type);
@@ -438,8 +440,8 @@ void worker::finish(ending end) {
   outcome.payload = std::move(end.payload);
   if (!deterministic && run.delivered) outcome.duration = since(run.delivered_at);
   if (run.cold) {
-    // A worker that never finished its init reports the time it was given.
-    const auto init = phase_ == phase::initializing ? since(spawned_at_) : init_duration_;
+    // A worker that never finished its init reports the time it had.
+    const auto init = init_ended_ ? init_duration_ : since(spawned_at_);
     outcome.init_duration = deterministic ? std::chrono::microseconds{0} : init;
   }
   if (run.cold) outcome.log = std::move(init_log_) + init_output_.take();
@@ -503,15 +505,16 @@ void worker::on_timer(beast::error_code ec) {
 // ---- the process -------------------------------------------------------------------------------------
 
 void worker::on_exit(int wait_status) {
-  const bool expected = phase_ == phase::stopping;
-  const bool was_ready = phase_ == phase::ready;
-  phase_ = phase::exited;
-  timer_.cancel();
-  // Whatever it printed last (a crash's stack trace) is still in the pipe.
+  // Whatever it printed last (a crash's stack trace) is still in the pipe: read it while the
+  // phase still says whose it is.
   while (read_output(drain_budget)) {
     int pending = 0;
     if (!output_ || ::ioctl(output_->native_handle(), FIONREAD, &pending) != 0 || pending == 0) break;
   }
+  const bool expected = phase_ == phase::stopping;
+  const bool was_ready = phase_ == phase::ready;
+  phase_ = phase::exited;
+  timer_.cancel();
   if (!idle_line_.empty()) log_idle_line(std::exchange(idle_line_, {}));
   if (output_) {
     beast::error_code ignored;

@@ -164,6 +164,7 @@ class worker final : public api_handler, public std::enable_shared_from_this<wor
   bool last_answered_ = false;
 
   steady::time_point spawned_at_;
+  bool init_ended_ = false;  // the runtime asked for its first invocation or reported an init error
   std::chrono::microseconds init_duration_{0};
   std::string init_log_;  // INIT_START and what the runtime printed while initializing
   output_buffer init_output_{max_invocation_output};

@@ -84,7 +84,6 @@ function patchRandom() {
     randomFill: crypto.randomFill,
     randomUUID: crypto.randomUUID,
     randomInt: crypto.randomInt,
-    getRandomValues: crypto.getRandomValues,
   };
   const seeded = (name, fn) =>
     function (...args) {
@@ -118,7 +117,7 @@ function patchRandom() {
     if (typeof callback !== 'function') return result;
     process.nextTick(callback, null, result);
   });
-  crypto.getRandomValues = seeded('getRandomValues', (view) => fill(view));
+  // crypto.getRandomValues is a fixed getter for webcrypto's, which the override below covers.
   const web = crypto.webcrypto;
   const webGet = web.getRandomValues.bind(web);
   const webUuid = web.randomUUID.bind(web);
