@@ -385,13 +385,17 @@ void worker::on_body_too_large(const std::shared_ptr<api_connection>& from, cons
   from->reply(
       api_error(header, bhttp::status::payload_too_large, "RequestEntityTooLarge",
                 "Exceeded maximum allowed payload size (" + std::to_string(max_response_bytes) + " bytes)."));
-  const std::string_view target(header.target().data(), header.target().size());
-  const bool is_response = target.size() > 9 && target.substr(target.size() - 9) == "/response";
-  if (!is_response || !current_ || !current_->delivered) return;
+  // An oversized /error body ends the invocation the same way: the runtime's answer, whichever
+  // it was, did not fit.
+  std::string_view target(header.target().data(), header.target().size());
   const std::string_view prefix = "/2018-06-01/runtime/invocation/";
-  if (target.substr(0, prefix.size()) != prefix) return;
-  const std::string id = url_decode(target.substr(prefix.size(), target.size() - prefix.size() - 9));
-  if (id != current_->work.call.request_id) return;
+  if (!current_ || !current_->delivered || target.substr(0, prefix.size()) != prefix) return;
+  target.remove_prefix(prefix.size());
+  const std::size_t slash = target.rfind('/');
+  if (slash == std::string_view::npos) return;
+  const std::string_view action = target.substr(slash + 1);
+  if (action != "response" && action != "error") return;
+  if (url_decode(target.substr(0, slash)) != current_->work.call.request_id) return;
   last_answered_ = true;
   finish({lambda::outcome_kind::function_error,
           response_too_large_payload(static_cast<std::size_t>(size.value_or(max_response_bytes + 1))), "",
