@@ -12,6 +12,18 @@ namespace {
 
 class lifecycle : public worker_test {};
 
+// Whether process `pid` has ended (reaped, or a zombie waiting for whoever inherited it), waiting
+// up to a few seconds for SIGKILL to land.
+bool gone_or_zombie(int pid) {
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string ignored, state;
+    if (!(stat >> ignored >> ignored >> state) || state == "Z") return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
 // A handler that reports its process id, to tell workers apart.
 constexpr const char* pid_handler = "exports.handler = async (event) => ({ pid: process.pid, event });\n";
 
@@ -87,21 +99,30 @@ TEST_F(lifecycle, RetireStopsTheWarmWorkers) {
 }
 
 TEST_F(lifecycle, TimeoutKillsTheWorkerAndAnswersSandboxTimedout) {
+  // The handler leaves a child process behind: it goes with the worker's process group.
   write("index.js",
         "const { spawn } = require('child_process');\n"
         "exports.handler = async (event) => {\n"
-        "  if (event.hang) { spawn('sleep', ['600'], { stdio: 'ignore' }); console.log('hanging'); await new "
-        "Promise(() => setInterval(() => {}, 1000)); }\n"
+        "  if (event.hang) {\n"
+        "    const child = spawn('sleep', ['600'], { stdio: 'ignore' });\n"
+        "    require('fs').writeFileSync(event.pidFile, String(child.pid));\n"
+        "    console.log('hanging'); await new Promise(() => setInterval(() => {}, 1000));\n"
+        "  }\n"
         "  return { pid: process.pid };\n"
         "};\n");
   const auto config = function("nodejs20.x", "index.handler", 1s);
-  const auto outcome = invoke(config, R"({"hang":true})");
+  const auto pid_file = root_ / "child.pid";
+  const auto outcome = invoke(config, json{{"hang", true}, {"pidFile", pid_file.string()}}.dump());
   ASSERT_EQ(outcome.kind, lambda::outcome_kind::timeout) << describe(outcome);
   EXPECT_EQ(
       outcome.payload,
       R"({"errorType":"Sandbox.Timedout","errorMessage":"RequestId: req-1 Error: Task timed out after 1.00 seconds"})");
   EXPECT_NE(outcome.log.find("\tINFO\thanging\n"), std::string::npos) << outcome.log;
   EXPECT_NE(outcome.log.find("\tStatus: timeout\t"), std::string::npos) << outcome.log;
+  int child = 0;
+  std::ifstream(pid_file) >> child;
+  ASSERT_GT(child, 0);
+  EXPECT_TRUE(gone_or_zombie(child)) << "the handler's child process " << child << " outlived its worker";
   // The next invocation gets a new worker, which answers.
   const auto next = invoke(config);
   ASSERT_EQ(next.kind, lambda::outcome_kind::success) << describe(next);
