@@ -62,6 +62,9 @@ struct worker_host_options {
 };
 
 // The host. Throws std::runtime_error when the bootstraps cannot be written under runtime_dir.
+// runs() is true for the runtimes above (every provided* function: ask the C++ host first).
+// Destroying it kills the workers; invocations in flight or queued end as Runtime.ExitError
+// ("signal: killed"), their `done` called before the destructor returns (never from inside one).
 std::unique_ptr<lambda::runtime_host> make_worker_host(const worker_host_options& options);
 
 // fogbank's Node.js package folder (the AWS SDK for JavaScript v3, installed by `npm ci` in
