@@ -113,6 +113,16 @@ class worker_host final : public lambda::runtime_host {
 
   void invoke(const lambda::function_config& config, lambda::invocation call,
               std::function<void(lambda::invocation_outcome)> done) override {
+    if (!kind_of(config.runtime)) {
+      // The service asks runs() first; answered anyway, as Lambda answers a runtime it cannot
+      // start (research doc D9).
+      lambda::invocation_outcome outcome;
+      outcome.kind = lambda::outcome_kind::init_error;
+      outcome.payload = invalid_entrypoint_payload(
+          call.request_id, "fogbank does not run " + config.runtime + " functions in worker processes");
+      done(std::move(outcome));
+      return;
+    }
     assignment work{config, std::move(call), std::move(done), steady::now()};
     std::shared_ptr<function_pool> pool;
     {

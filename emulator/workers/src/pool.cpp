@@ -114,13 +114,9 @@ void function_pool::pump(actions& later) {
     if (static_cast<int>(workers_.size()) < concurrency_) {
       assignment work = std::move(queue_.front());
       queue_.pop_front();
-      const auto kind = kind_of(work.config.runtime);
-      if (!kind) {
-        later.push_back([work = std::move(work)]() mutable { fail(std::move(work)); });
-        continue;
-      }
+      const auto kind = kind_of(work.config.runtime).value_or(runtime_kind::provided);  // checked by the host
       // Started (and its first invocation handed over) after the lock is released.
-      auto w = std::make_shared<worker>(host_, shared_from_this(), *kind, epoch_, work.config);
+      auto w = std::make_shared<worker>(host_, shared_from_this(), kind, epoch_, work.config);
       workers_.push_back(w);
       later.push_back([w, work = std::move(work)]() mutable { w->begin(std::move(work)); });
       continue;

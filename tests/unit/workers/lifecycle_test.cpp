@@ -217,6 +217,9 @@ TEST_F(lifecycle, UnknownRuntimeIsNotRun) {
   EXPECT_TRUE(host().runs(function("nodejs22.x", "index.handler")));
   EXPECT_TRUE(host().runs(function("python3.12", "app.handler")));
   EXPECT_TRUE(host().runs(function("provided.al2023", "anything")));
+  const auto outcome = invoke(function("java21", "Handler::handle"));
+  ASSERT_EQ(outcome.kind, lambda::outcome_kind::init_error) << describe(outcome);
+  EXPECT_EQ(parsed(outcome)["errorType"], "Runtime.InvalidEntrypoint");
 }
 
 TEST_F(lifecycle, DestroyingTheHostEndsInvocationsInFlight) {
