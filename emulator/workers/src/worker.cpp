@@ -130,27 +130,46 @@ void worker::begin(assignment first) {
 }
 
 void worker::launch(assignment first) {
+  if (phase_ != phase::initializing) {
+    // Stopped before it started (retired, or the host is shutting down): the pool decides.
+    phase_ = phase::exited;
+    owner_->resubmit(std::move(first));
+    return;
+  }
+  current_.emplace(running{std::move(first), true});
+  try {
+    spawn();
+  } catch (const std::exception& e) {
+    // Boost.Process reports through error codes; anything thrown (memory) still ends the
+    // invocation rather than leaving it unanswered.
+    kill_process();
+    if (current_) fail_to_start(e.what());
+    host_.log(std::string("lambda: starting a worker failed: ") + e.what());
+  }
+}
+
+void worker::spawn() {
   spawned_at_ = steady::now();
+  const lambda::invocation& first = current_->work.call;
   api_ = std::make_shared<runtime_api>(strand_, weak_from_this(), max_response_bytes);
   std::string error;
-  if (!api_->open(&error)) return fail_to_start(std::move(first), error);
+  if (!api_->open(&error)) return fail_to_start(error);
 
   const auto& settings = host_.settings;
   worker_identity identity;
   identity.api_port = api_->port();
-  identity.log_stream = log_stream_name(first.call.service_time, config_.version, id_);
-  identity.init_time = first.call.service_time;
-  identity.init_seed = first.call.random_seed;
+  identity.log_stream = log_stream_name(first.service_time, config_.version, id_);
+  identity.init_time = first.service_time;
+  identity.init_seed = first.random_seed;
   const launch_spec spec = make_launch(config_, kind_, settings, identity);
 
   if (kind_ == runtime_kind::provided && !std::filesystem::is_regular_file(spec.executable)) {
-    return fail_to_start(std::move(first),
-                         "Couldn't find valid bootstrap(s): [" + spec.executable.string() + "]");
+    return fail_to_start("Couldn't find valid bootstrap(s): [" + spec.executable.string() + "]");
   }
   if (spec.executable.empty()) {
-    return fail_to_start(std::move(first), std::string("fogbank found no ") +
-                                               (kind_ == runtime_kind::node ? "node" : "python3") +
-                                               " to run " + config_.runtime + " with");
+    return fail_to_start(std::string("fogbank found no ") +
+                         (kind_ == runtime_kind::node ? "node" : "python3") + " to run " + config_.runtime +
+                         " with");
   }
 
   bp::environment env;
@@ -172,8 +191,7 @@ void worker::launch(assignment first) {
   if (ec) {
     // Lambda's wording for a bootstrap it cannot run: "fork/exec /var/task/bootstrap: permission
     // denied" (awslabs/aws-lambda-dart-runtime#20).
-    return fail_to_start(std::move(first),
-                         "fork/exec " + spec.executable.string() + ": " + lowercase_first(ec.message()));
+    return fail_to_start("fork/exec " + spec.executable.string() + ": " + lowercase_first(ec.message()));
   }
   // Killed by process group (the handler's own children too), never by the child's destructor.
   child_.detach();
@@ -184,14 +202,15 @@ void worker::launch(assignment first) {
   api_->start();
 
   init_log_ = init_start_line(config_.runtime, config_.region);
-  current_.emplace(running{std::move(first), true});
   arm_timer(init_phase_limit);
 }
 
-void worker::fail_to_start(assignment first, std::string message) {
+void worker::fail_to_start(std::string message) {
   phase_ = phase::exited;
   if (api_) api_->close();
   report_gone();
+  assignment first = std::move(current_->work);
+  current_.reset();
   const std::string& id = first.call.request_id;
   lambda::invocation_outcome outcome;
   outcome.kind = lambda::outcome_kind::init_error;
@@ -207,7 +226,11 @@ void worker::fail_to_start(assignment first, std::string message) {
                              .status = "error",
                              .error_type = "Runtime.InvalidEntrypoint"});
   host_.log("lambda " + config_.name + ": cannot start a " + config_.runtime + " worker: " + message);
-  first.done(std::move(outcome));
+  try {
+    first.done(std::move(outcome));
+  } catch (...) {
+    host_.log("lambda: an invocation's completion threw");
+  }
 }
 
 void worker::assign(assignment next) {

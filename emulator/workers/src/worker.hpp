@@ -108,7 +108,9 @@ class worker final : public api_handler, public std::enable_shared_from_this<wor
   };
 
   void launch(assignment first);
-  void fail_to_start(assignment first, std::string message);
+  // Starts the process for current_ (the cold start); fail_to_start() ends current_ instead.
+  void spawn();
+  void fail_to_start(std::string message);
 
   // Runtime API
   void on_next(const std::shared_ptr<api_connection>& from);
