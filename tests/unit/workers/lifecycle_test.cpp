@@ -172,6 +172,34 @@ TEST_F(lifecycle, UncaughtExceptionFailsTheInvocationAndTheNextOneRunsInANewWork
   }
 }
 
+TEST_F(lifecycle, WorkerThatExitsWhileIdleIsReplacedAtTheNextInvocation) {
+  // The handler answers at once and leaves a timer that prints and exits between invocations.
+  write("index.js",
+        "exports.handler = (event, context, callback) => {\n"
+        "  context.callbackWaitsForEmptyEventLoop = false;\n"
+        "  setTimeout(() => { console.log('late line'); process.exit(7); }, 50);\n"
+        "  callback(null, { pid: process.pid });\n"
+        "};\n");
+  const auto config = function("nodejs20.x", "index.handler");
+  const auto first = invoke(config);
+  ASSERT_EQ(first.kind, lambda::outcome_kind::success) << describe(first);
+  EXPECT_EQ(first.log.find("late line"), std::string::npos) << first.log;
+  // Whenever the exit is noticed (before or after the next invocation reaches the pool), the next
+  // invocation is answered, by a new worker.
+  std::this_thread::sleep_for(100ms);
+  const auto second = invoke(config);
+  ASSERT_EQ(second.kind, lambda::outcome_kind::success) << describe(second);
+  EXPECT_NE(parsed(first)["pid"], parsed(second)["pid"]);
+  const auto lines = host_log();
+  const auto logged = [&](const std::string& text) {
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(logged("(between invocations): ")) << "no idle output in the host's log";
+  EXPECT_TRUE(logged("INFO\tlate line"));
+  EXPECT_TRUE(logged(") exited with exit status 7"));
+}
+
 TEST_F(lifecycle, FloodedOutputIsBoundedAndTheHostKeepsServing) {
   // 40 MB through the pipe, written synchronously (console) and asynchronously (process.stderr):
   // the invocation answers, its log keeps the last 256 KiB, which end with its last line.
