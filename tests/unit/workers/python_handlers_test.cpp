@@ -140,6 +140,16 @@ TEST_F(python_handlers, DecimalsAndBytesAreMarshalledAsAwsRuntimeDoes) {
   EXPECT_EQ(outcome.payload, std::string("\0raw", 4));
 }
 
+TEST_F(python_handlers, OversizedResponseFailsAndTheWorkerGoesOn) {
+  write("app.py", "def handler(event, context):\n    return 'z' * event['size']\n");
+  const auto config = function("python3.11", "app.handler", 10s);
+  const auto outcome = invoke(config, R"({"size":7000000})");
+  ASSERT_EQ(outcome.kind, lambda::outcome_kind::function_error) << outcome.payload.substr(0, 300);
+  EXPECT_EQ(parsed(outcome)["errorType"], "Function.ResponseSizeTooLarge");
+  EXPECT_EQ(invoke(config, R"({"size":2})").payload, "\"zz\"");
+  EXPECT_EQ(cold_starts(), 1u);
+}
+
 TEST_F(python_handlers, WarmWorkerKeepsModuleState) {
   write("app.py",
         "calls = 0\ndef handler(event, context):\n    global calls\n    calls += 1\n    return calls\n");
