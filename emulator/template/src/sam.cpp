@@ -279,7 +279,11 @@ void apply_sam(template_source& source, std::vector<recorded_event>* events) {
         }
         // Generated resources share the function's Condition, as SAM passes it through.
         if (resource.contains("Condition")) extra.resource["Condition"] = resource["Condition"];
-        source.locations.alias(child_path("/Resources", extra.logical_id), extra.source_pointer);
+        const std::string generated_path = child_path("/Resources", extra.logical_id);
+        source.locations.alias(generated_path, extra.source_pointer);
+        for (const auto& [property, pointer] : extra.property_sources) {
+          source.locations.alias(child_path(child_path(generated_path, "Properties"), property), pointer);
+        }
         resources[extra.logical_id] = std::move(extra.resource);
         order.push_back(extra.logical_id);
       }

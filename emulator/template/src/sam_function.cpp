@@ -178,9 +178,14 @@ generated_resource event_source_mapping(const template_source& source, const std
       on_failure.erase("Type");
     }
   }
-  return {function + event,
-          {{"Type", "AWS::Lambda::EventSourceMapping"}, {"Properties", mapping}},
-          properties_at};
+  generated_resource out{function + event,
+                         {{"Type", "AWS::Lambda::EventSourceMapping"}, {"Properties", mapping}},
+                         event_path,
+                         {}};
+  for (const auto& [key, value] : properties.items()) {
+    out.property_sources[key == source_key ? "EventSourceArn" : key] = child_path(properties_at, key);
+  }
+  return out;
 }
 
 }  // namespace
@@ -220,12 +225,13 @@ std::vector<generated_resource> translate_function(const template_source& source
   function["Tags"] = std::move(tags);
 
   std::vector<generated_resource> out;
-  out.push_back({logical_id, {{"Type", "AWS::Lambda::Function"}, {"Properties", std::move(function)}}, path});
+  out.push_back(
+      {logical_id, {{"Type", "AWS::Lambda::Function"}, {"Properties", std::move(function)}}, path, {}});
   if (!properties.contains("Role")) {
     // SAM's execution role; fogbank enforces no IAM, so the role only gives the function an ARN.
     const std::string role = logical_id + "Role";
     out.front().resource["Properties"]["Role"] = {{"Fn::GetAtt", json::array({role, "Arn"})}};
-    out.push_back({role, {{"Type", "AWS::IAM::Role"}, {"Properties", json::object()}}, path});
+    out.push_back({role, {{"Type", "AWS::IAM::Role"}, {"Properties", json::object()}}, path, {}});
   }
 
   if (!properties.contains("Events")) return out;

@@ -4,6 +4,7 @@
 
 #include "sam.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ struct generated_resource {
   std::string logical_id;
   json resource;               // {"Type": ..., "Properties": ...}
   std::string source_pointer;  // where errors about it are reported
+  // Properties reported at a place of their own: property name -> pointer in the template.
+  std::map<std::string, std::string> property_sources;
 };
 
 // The function's resources: first the AWS::Lambda::Function (same logical id), then its role
