@@ -63,7 +63,8 @@ load_result execute_plan(const template_source& source, const stack_plan& plan, 
       outcome.action = done.action;
       outcome.notes.insert(outcome.notes.end(), done.notes.begin(), done.notes.end());
       const json request = r.create.empty() ? json::object() : r.create.front().request;
-      state.put(r.logical_id, {r.type, done.physical_id, r.properties, request});
+      state.put(r.logical_id, {r.type, done.recorded_id.empty() ? done.physical_id : done.recorded_id,
+                               r.properties, request});
     }
     state.save();
     result.resources.push_back(std::move(outcome));

@@ -52,7 +52,8 @@ class resource_calls {
 
 struct ensure_result {
   resource_action action = resource_action::created;
-  std::string physical_id;
+  std::string physical_id;  // as reported (a queue's URL, as CloudFormation's PhysicalResourceId is)
+  std::string recorded_id;  // as the next load finds it again (a queue's name); empty: physical_id
   std::map<std::string, std::string> deferred;  // values of the resource's tokens: "StreamArn" -> ...
   std::vector<std::string> notes;               // what was updated
 };

@@ -395,7 +395,8 @@ class lambda_event_source_mapping final : public resource_type {
     for (const std::string& key : mapping_replaced_by) {
       const json wanted = desired.value(key, json());
       const json had = before.is_object() ? before.value(key, json()) : existing->value(key, json());
-      replace = replace || (!wanted.is_null() && wanted != had);
+      // Unknown (neither recorded nor described) is no reason to replace.
+      replace = replace || (!wanted.is_null() && !had.is_null() && wanted != had);
     }
     if (replace) {
       calls.must("lambda", "DeleteEventSourceMapping", {{"UUID", out.physical_id}});

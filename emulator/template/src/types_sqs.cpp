@@ -148,6 +148,7 @@ class sqs_queue final : public resource_type {
     }
     out.deferred["QueueUrl"] = url;
     out.physical_id = url;
+    out.recorded_id = r.physical_id;
     return out;
   }
 
