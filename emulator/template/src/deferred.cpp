@@ -1,7 +1,5 @@
 #include "deferred.hpp"
 
-#include <vector>
-
 namespace fogbank::templates {
 namespace {
 

@@ -96,10 +96,16 @@ bool evaluator::condition_value(const json& value, const std::string& pointer, i
   }
   if (name == "Fn::Equals") {
     if (!args.is_array() || args.size() != 2) fail_at(source_, at, "Fn::Equals takes a list of two values");
-    ++in_condition_;
+    // Its arguments may not name resources: conditions are decided before anything exists.
+    struct condition_scope {
+      int& counter;
+      explicit condition_scope(int& c) : counter(++c) {}
+      ~condition_scope() { --counter; }
+      condition_scope(const condition_scope&) = delete;
+      condition_scope& operator=(const condition_scope&) = delete;
+    } scope(in_condition_);
     const json a = must_resolve(args[0], child_path(at, 0), depth + 1);
     const json b = must_resolve(args[1], child_path(at, 1), depth + 1);
-    --in_condition_;
     return is_scalar(a) && is_scalar(b) ? scalar_text(a) == scalar_text(b) : a == b;
   }
   if (name == "Fn::Not") {

@@ -143,8 +143,11 @@ std::vector<std::string> describe(const load_result& result) {
     lines.push_back(std::move(line));
   }
   for (const std::string& note : result.notes) lines.push_back(result.stack_name + ": " + note);
-  for (const auto& [name, value] : result.outputs)
-    lines.push_back(result.stack_name + ": output " + name + " = " + value);
+  for (const auto& [name, value] : result.outputs) {
+    std::string line = result.stack_name;
+    line.append(": output ").append(name).append(" = ").append(value);
+    lines.push_back(std::move(line));
+  }
   return lines;
 }
 

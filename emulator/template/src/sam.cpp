@@ -130,9 +130,12 @@ json read_globals(const template_source& source) {
     if (allowed == nullptr) continue;
     for (const auto& [key, value] : properties.items()) {
       if (!allowed->contains(key)) {
-        fail_at(
-            source, child_path(path, key),
-            "'Globals' section is invalid. '" + key + "' is not a supported property of '" + section + "'");
+        fail_at(source, child_path(path, key),
+                std::string("'Globals' section is invalid. '")
+                    .append(key)
+                    .append("' is not a supported property of '")
+                    .append(section)
+                    .append("'"));
       }
     }
   }

@@ -136,7 +136,8 @@ void check_event_properties(const template_source& source, const json& propertie
                             const std::string& path) {
   for (const auto& [key, value] : properties.items()) {
     if (!known.contains(key)) {
-      fail_at(source, child_path(path, key), "property " + key + " not defined for event of type " + type);
+      fail_at(source, child_path(path, key),
+              std::string("property ").append(key).append(" not defined for event of type ").append(type));
     }
   }
 }

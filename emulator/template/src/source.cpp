@@ -105,7 +105,7 @@ class converter {
     if (name == "GetAtt" && node.IsScalar()) {
       // `!GetAtt Resource.Attribute`: the attribute is everything after the first dot
       // (attributes such as Endpoint.Address have dots of their own).
-      const std::string text = node.Scalar();
+      const std::string& text = node.Scalar();
       const auto dot = text.find('.');
       if (dot == std::string::npos || dot == 0 || dot + 1 == text.size()) {
         fail_at(out_, inner_path, "!GetAtt needs Resource.Attribute, got '" + text + "'");

@@ -53,7 +53,7 @@ std::vector<std::string> keys_of(const template_source& source, const char* name
 std::string condition_name(const template_source& source, const json& value, const std::string& pointer,
                            const json& conditions) {
   if (!value.is_string()) fail_at(source, pointer, "Condition must name a condition");
-  const std::string name = value.get<std::string>();
+  std::string name = value.get<std::string>();
   if (!conditions.contains(name)) {
     fail_at(source, pointer,
             "names the condition '" + name + "', which the Conditions section does not define");

@@ -82,8 +82,7 @@ json projection(const plan_context& c, const json& value, const std::string& poi
 }
 
 // A GSI or LSI as CreateTable takes it.
-json index_definition(const plan_context& c, const planned_resource& r, const json& value,
-                      const std::string& pointer, bool global) {
+json index_definition(const plan_context& c, const json& value, const std::string& pointer, bool global) {
   if (!value.is_object()) fail_at(c.source, pointer, "an index is {IndexName, KeySchema, Projection}");
   static const std::set<std::string> unemulated = {"ContributorInsightsSpecification", "OnDemandThroughput",
                                                    "WarmThroughput"};
@@ -103,7 +102,6 @@ json index_definition(const plan_context& c, const planned_resource& r, const js
     out["ProvisionedThroughput"] =
         throughput(c, value["ProvisionedThroughput"], child_path(pointer, "ProvisionedThroughput"));
   }
-  (void)r;
   return out;
 }
 
@@ -113,7 +111,7 @@ json index_list(const plan_context& c, const planned_resource& r, const char* na
   if (!list.is_array()) fail_at(c.source, pointer, std::string(name) + " is a list of indexes");
   json out = json::array();
   for (std::size_t i = 0; i < list.size(); ++i) {
-    out.push_back(index_definition(c, r, list[i], child_path(pointer, i), global));
+    out.push_back(index_definition(c, list[i], child_path(pointer, i), global));
   }
   return out;
 }
@@ -267,7 +265,7 @@ class dynamodb_table final : public resource_type {
     update_indexes(calls, desired, table, latest, out);
     update_stream(calls, desired, table, latest, out);
     update_ttl(calls, r, out);
-    update_tags(calls, r, desired, table.value("TableArn", ""), previous, out);
+    update_tags(calls, desired, table.value("TableArn", ""), previous, out);
     if (desired.contains("DeletionProtectionEnabled") &&
         desired["DeletionProtectionEnabled"] != table.value("DeletionProtectionEnabled", false)) {
       latest = update(calls, {{"TableName", r.physical_id},
@@ -396,8 +394,8 @@ class dynamodb_table final : public resource_type {
 
   // Tags the template sets are set; tags an earlier load set and this one does not are removed;
   // tags set by other means are left alone.
-  static void update_tags(resource_calls& calls, const planned_resource& r, const json& desired,
-                          const std::string& arn, const recorded_resource* previous, ensure_result& out) {
+  static void update_tags(resource_calls& calls, const json& desired, const std::string& arn,
+                          const recorded_resource* previous, ensure_result& out) {
     std::map<std::string, std::string> wanted;
     for (const json& tag : desired.value("Tags", json::array())) {
       wanted[tag["Key"].get<std::string>()] = tag["Value"].get<std::string>();
@@ -422,7 +420,6 @@ class dynamodb_table final : public resource_type {
     if (!add.empty()) calls.must("dynamodb", "TagResource", {{"ResourceArn", arn}, {"Tags", add}});
     if (!remove.empty()) calls.must("dynamodb", "UntagResource", {{"ResourceArn", arn}, {"TagKeys", remove}});
     if (!add.empty() || !remove.empty()) out.notes.push_back("Tags");
-    (void)r;
   }
 };
 
