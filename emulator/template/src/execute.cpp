@@ -74,11 +74,15 @@ load_result execute_plan(const template_source& source, const stack_plan& plan, 
   }
   // What an earlier load made and this template no longer has is left as it is (deleting a
   // table would drop its items), and forgotten.
+  std::set<std::string> skipped;
+  for (const auto& [logical_id, type] : plan.skipped) skipped.insert(logical_id);
   for (const std::string& logical_id : state.logical_ids()) {
     if (in_plan.contains(logical_id)) continue;
     const recorded_resource* gone = state.find(logical_id);
-    result.notes.push_back(logical_id + " (" + gone->physical_id +
-                           ") is no longer in the template: left in place");
+    result.notes.push_back(logical_id + " (" + gone->physical_id + ") " +
+                           (skipped.contains(logical_id) ? "has a Condition that is now false"
+                                                         : "is no longer in the template") +
+                           ": left in place");
     state.erase(logical_id);
   }
   state.save();

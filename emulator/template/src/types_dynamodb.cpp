@@ -262,9 +262,10 @@ class dynamodb_table final : public resource_type {
     json latest = table;
     check_replacement(calls, desired, table);
     update_billing(calls, desired, table, latest, out);
-    update_indexes(calls, desired, table, latest, out);
-    update_stream(calls, desired, table, latest, out);
-    update_ttl(calls, r, out);
+    const json before = previous != nullptr ? previous->request : json::object();
+    update_indexes(calls, desired, table, before, latest, out);
+    update_stream(calls, desired, table, before, latest, out);
+    update_ttl(calls, r, previous, out);
     update_tags(calls, desired, table.value("TableArn", ""), previous, out);
     if (desired.contains("DeletionProtectionEnabled") &&
         desired["DeletionProtectionEnabled"] != table.value("DeletionProtectionEnabled", false)) {
@@ -321,14 +322,18 @@ class dynamodb_table final : public resource_type {
 
   // One index created or deleted per UpdateTable, as DynamoDB allows; an index whose keys or
   // projection changed is deleted and made again (CloudFormation does the same).
-  static void update_indexes(resource_calls& calls, const json& desired, const json& table, json& latest,
-                             ensure_result& out) {
+  // Indexes the last load made and this one drops are deleted; indexes made by other means are
+  // left alone.
+  static void update_indexes(resource_calls& calls, const json& desired, const json& table,
+                             const json& before, json& latest, ensure_result& out) {
     std::map<std::string, json> wanted =
         indexes_by_name(desired.value("GlobalSecondaryIndexes", json::array()));
     std::map<std::string, json> live = indexes_by_name(table.value("GlobalSecondaryIndexes", json::array()));
+    const std::map<std::string, json> made =
+        indexes_by_name(before.value("GlobalSecondaryIndexes", json::array()));
     const json& name = desired["TableName"];
     for (const auto& [index, definition] : live) {
-      if (wanted.contains(index) && same_shape(wanted[index], definition)) continue;
+      if (wanted.contains(index) ? same_shape(wanted[index], definition) : !made.contains(index)) continue;
       latest = update(calls, {{"TableName", name},
                               {"GlobalSecondaryIndexUpdates", {{{"Delete", {{"IndexName", index}}}}}}});
       out.notes.push_back("GlobalSecondaryIndexes: deleted " + index);
@@ -355,13 +360,15 @@ class dynamodb_table final : public resource_type {
 
   // A different view type needs the stream turned off and on again (DynamoDB refuses to enable
   // a second stream: "Table already has an enabled stream").
-  static void update_stream(resource_calls& calls, const json& desired, const json& table, json& latest,
-                            ensure_result& out) {
+  static void update_stream(resource_calls& calls, const json& desired, const json& table, const json& before,
+                            json& latest, ensure_result& out) {
     const json wanted = desired.value("StreamSpecification", json());
     const json live = table.value("StreamSpecification", json());
     const bool live_on = live.is_object() && live.value("StreamEnabled", false);
     if (live_on && wanted.is_object() && live.value("StreamViewType", "") == wanted["StreamViewType"]) return;
     if (!live_on && wanted.is_null()) return;
+    // A stream turned on by other means stays on unless the last load had declared it.
+    if (wanted.is_null() && !before.contains("StreamSpecification")) return;
     const json& name = desired["TableName"];
     if (live_on)
       latest = update(calls, {{"TableName", name}, {"StreamSpecification", {{"StreamEnabled", false}}}});
@@ -369,7 +376,8 @@ class dynamodb_table final : public resource_type {
     out.notes.push_back("StreamSpecification");
   }
 
-  static void update_ttl(resource_calls& calls, const planned_resource& r, ensure_result& out) {
+  static void update_ttl(resource_calls& calls, const planned_resource& r, const recorded_resource* previous,
+                         ensure_result& out) {
     json wanted;
     for (const planned_call& call : r.create) {
       if (call.operation == "UpdateTimeToLive") wanted = call.request["TimeToLiveSpecification"];
@@ -380,6 +388,10 @@ class dynamodb_table final : public resource_type {
     const std::string live_attribute = live.value("AttributeName", "");
     if (live_on && !wanted.is_null() && live_attribute == wanted["AttributeName"]) return;
     if (!live_on && wanted.is_null()) return;
+    // TTL turned on by other means stays on unless the last load had declared it.
+    if (wanted.is_null() &&
+        (previous == nullptr || !previous->properties.contains("TimeToLiveSpecification")))
+      return;
     if (live_on) {
       calls.must("dynamodb", "UpdateTimeToLive",
                  {{"TableName", r.physical_id},

@@ -297,6 +297,51 @@ TEST_F(TemplateReload, WhatChangedIsUpdatedAndTheDataStays) {
   EXPECT_EQ(queue_attributes(*e, work_url)["DelaySeconds"], "0");
 }
 
+TEST_F(TemplateReload, SettingsMadeByOtherMeansStayUnlessTheTemplateTakesThemBack) {
+  const std::string plain = R"(Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: plain
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: k, AttributeType: S}, {AttributeName: g, AttributeType: S}]
+      KeySchema: [{AttributeName: k, KeyType: HASH}]
+)";
+  const std::string with_index = plain + R"(      GlobalSecondaryIndexes:
+        - IndexName: declared
+          KeySchema: [{AttributeName: g, KeyType: HASH}]
+          Projection: {ProjectionType: ALL}
+)";
+  auto e = open_emulator(data(), 1);
+  load(*e, with_index);
+  // By other means: another index, TTL and a stream.
+  must(*e, "dynamodb", "UpdateTable", json::parse(R"({"TableName": "plain",
+      "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+      "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "other", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                                  "Projection": {"ProjectionType": "KEYS_ONLY"}}}]})"));
+  must(
+      *e, "dynamodb", "UpdateTimeToLive",
+      json::parse(
+          R"({"TableName": "plain", "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": true}})"));
+  must(
+      *e, "dynamodb", "UpdateTable",
+      json::parse(
+          R"({"TableName": "plain", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}})"));
+
+  EXPECT_EQ(load(*e, with_index).resources[0].action, resource_action::unchanged);
+  // The index the template made and no longer declares goes; the rest stays.
+  const load_result dropped = load(*e, plain);
+  EXPECT_EQ(dropped.resources[0].notes,
+            (std::vector<std::string>{"GlobalSecondaryIndexes: deleted declared"}));
+  const json table = must(*e, "dynamodb", "DescribeTable", {{"TableName", "plain"}})["Table"];
+  ASSERT_EQ(table["GlobalSecondaryIndexes"].size(), 1u);
+  EXPECT_EQ(table["GlobalSecondaryIndexes"][0]["IndexName"], "other");
+  EXPECT_EQ(table["StreamSpecification"]["StreamEnabled"], true);
+  EXPECT_EQ(must(*e, "dynamodb", "DescribeTimeToLive",
+                 {{"TableName", "plain"}})["TimeToLiveDescription"]["TimeToLiveStatus"],
+            "ENABLED");
+}
+
 TEST_F(TemplateReload, ChangesThatWouldReplaceAResourceAreRefused) {
   auto e = open_emulator(data(), 1);
   load(*e, app_v1);
