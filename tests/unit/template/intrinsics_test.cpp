@@ -146,7 +146,7 @@ TEST(TemplateIntrinsics, ErrorsNameTheirPlace) {
     EXPECT_EQ(e.file(), "t.yaml") << r.v;
     EXPECT_EQ(e.line(), 20) << r.v << ": " << e.what();
     EXPECT_EQ(e.resource(), "X") << r.v;
-    EXPECT_EQ(e.property().rfind("V", 0), 0u) << r.v << ": " << e.what();
+    EXPECT_EQ(e.property().rfind('V', 0), 0u) << r.v << ": " << e.what();
   }
 }
 
