@@ -1,5 +1,9 @@
 #include "deferred.hpp"
 
+#include "fogbank/template/loader.hpp"
+
+#include <string>
+
 namespace fogbank::templates {
 namespace {
 
@@ -19,28 +23,26 @@ void each_token(std::string_view text, Visit&& on_token) {
   }
 }
 
-}  // namespace
-
-std::string deferred_token(const std::string& logical_id, const std::string& attribute) {
-  return std::string(open_mark) + logical_id + "." + attribute + std::string(close_mark);
+void check_depth(int depth) {
+  if (depth > max_deferred_depth) {
+    throw template_error("", 0, "", "",
+                         "a value nested deeper than " + std::to_string(max_deferred_depth) + " levels");
+  }
 }
 
-bool has_deferred(std::string_view text) {
-  return text.find(open_mark) != std::string_view::npos;
-}
-
-void collect_deferred(const nlohmann::json& value, std::set<std::string>* keys) {
-  // Plans are built from templates bounded in depth (source.hpp), so this recursion is too.
+void collect_at(const nlohmann::json& value, std::set<std::string>* keys, int depth) {
+  check_depth(depth);
   if (value.is_string()) {
     each_token(value.get_ref<const std::string&>(),
                [&](const std::string& key, std::size_t, std::size_t) { keys->insert(key); });
   } else if (value.is_structured()) {
-    for (const auto& element : value) collect_deferred(element, keys);
+    for (const auto& element : value) collect_at(element, keys, depth + 1);
   }
 }
 
-nlohmann::json substitute_deferred(const nlohmann::json& value,
-                                   const std::map<std::string, std::string>& known) {
+nlohmann::json substitute_at(const nlohmann::json& value, const std::map<std::string, std::string>& known,
+                             int depth) {
+  check_depth(depth);
   if (value.is_string()) {
     const std::string& text = value.get_ref<const std::string&>();
     if (!has_deferred(text)) return value;
@@ -58,15 +60,34 @@ nlohmann::json substitute_deferred(const nlohmann::json& value,
   }
   if (value.is_object()) {
     nlohmann::json out = nlohmann::json::object();
-    for (const auto& [key, member] : value.items()) out[key] = substitute_deferred(member, known);
+    for (const auto& [key, member] : value.items()) out[key] = substitute_at(member, known, depth + 1);
     return out;
   }
   if (value.is_array()) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& element : value) out.push_back(substitute_deferred(element, known));
+    for (const auto& element : value) out.push_back(substitute_at(element, known, depth + 1));
     return out;
   }
   return value;
+}
+
+}  // namespace
+
+std::string deferred_token(const std::string& logical_id, const std::string& attribute) {
+  return std::string(open_mark) + logical_id + "." + attribute + std::string(close_mark);
+}
+
+bool has_deferred(std::string_view text) {
+  return text.find(open_mark) != std::string_view::npos;
+}
+
+void collect_deferred(const nlohmann::json& value, std::set<std::string>* keys) {
+  collect_at(value, keys, 0);
+}
+
+nlohmann::json substitute_deferred(const nlohmann::json& value,
+                                   const std::map<std::string, std::string>& known) {
+  return substitute_at(value, known, 0);
 }
 
 }  // namespace fogbank::templates

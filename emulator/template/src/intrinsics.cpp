@@ -10,6 +10,10 @@
 #include <cstdlib>
 
 namespace fogbank::templates {
+
+// Plans hold what this evaluator resolves; the walks over plans (deferred.cpp) must reach as deep.
+static_assert(max_deferred_depth > max_evaluation_depth);
+
 namespace {
 
 const std::set<std::string> unsupported_functions = {"Fn::Cidr", "Fn::Transform", "Fn::Length",

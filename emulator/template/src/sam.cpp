@@ -74,7 +74,13 @@ kind kind_of(const json& value) {
 // The merge of `global` and `local`, with the lines of what came from Globals kept (pointers
 // under `local_path` that only Globals gave are reported at `global_path`).
 json merge_at(const json& global, const json& local, const std::string& property, template_source* source,
-              const std::string& global_path, const std::string& local_path) {
+              const std::string& global_path, const std::string& local_path, int depth) {
+  // Both sides come from the template, which the reader bounds at max_template_depth.
+  if (depth > max_template_depth) {
+    const std::string reason = "nested deeper than " + std::to_string(max_template_depth) + " levels";
+    if (source != nullptr) fail_at(*source, local_path, reason);
+    throw template_error("", 0, "", property, reason);
+  }
   const kind g = kind_of(global);
   const kind l = kind_of(local);
   if (g != l || g == kind::primitive) return local;
@@ -91,7 +97,7 @@ json merge_at(const json& global, const json& local, const std::string& property
   for (const auto& [key, value] : local.items()) {
     if (merged.contains(key)) {
       merged[key] = merge_at(merged[key], value, property.empty() ? key : property, source,
-                             child_path(global_path, key), child_path(local_path, key));
+                             child_path(global_path, key), child_path(local_path, key), depth + 1);
     } else {
       merged[key] = value;
     }
@@ -169,7 +175,7 @@ json with_globals(template_source& source, const std::string& logical_id, const 
     }
   }
   return merge_at(global, local, "", &source, child_path("/Globals", section),
-                  child_path(resource_path, "Properties"));
+                  child_path(resource_path, "Properties"), 0);
 }
 
 // Tags given as SAM gives them (a map) in CloudFormation's list form.
@@ -228,7 +234,7 @@ json simple_table(const template_source& source, const std::string& logical_id, 
 }  // namespace
 
 json merge_globals(const json& global, const json& local, const std::string& property) {
-  return merge_at(global, local, property, nullptr, "", "");
+  return merge_at(global, local, property, nullptr, "", "", 0);
 }
 
 bool uses_sam(const template_source& source) {

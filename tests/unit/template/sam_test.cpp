@@ -261,6 +261,19 @@ TEST(TemplateSamMerge, MergeRules) {
   EXPECT_EQ(merge_globals(json({{"a", 1}}), json({{"Ref", "P"}}), "X"), json({{"Ref", "P"}}));
 }
 
+// The merge walks both sides together; past max_template_depth it stops with an error rather
+// than recursing on (a template read from a file cannot nest that deep).
+TEST(TemplateSamMerge, NestingPastTheTemplateLimitIsRefused) {
+  json global = json::object();
+  json local = json::object();
+  for (int i = 0; i < max_template_depth + 2; ++i) {
+    global = json{{"a", global}};
+    local = json{{"a", local}};
+  }
+  const template_error e = error_of([&] { merge_globals(global, local, "X"); });
+  EXPECT_EQ(e.reason(), "nested deeper than " + std::to_string(max_template_depth) + " levels");
+}
+
 TEST_F(TemplateSam, ErrorsNameTheSamResourceAndLine) {
   struct row {
     std::string text;
