@@ -18,21 +18,24 @@ planned_resource with_values(const planned_resource& planned,
   return r;
 }
 
-std::string output_text(const json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_array()) {
-    // CloudFormation outputs are strings; a list shows as its items joined, as Fn::Join would.
-    std::string out;
-    for (const json& item : value) out += (out.empty() ? "" : ",") + output_text(item);
-    return out;
-  }
-  return value.dump();
+std::string scalar_output(const json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-}  // namespace
+// CloudFormation outputs are strings; a list shows as its items joined, as Fn::Join would. Not
+// recursive: a list inside a list shows as its JSON.
+std::string output_text(const json& value) {
+  if (!value.is_array()) return scalar_output(value);
+  std::string out;
+  for (const json& item : value) out += (out.empty() ? "" : ",") + scalar_output(item);
+  return out;
+}
 
-load_result execute_plan(const template_source& source, const stack_plan& plan, call_runner& runner,
-                         stack_state& state, std::map<std::string, std::string>* exports) {
+// What this load created, newest last, so that a failure can delete it again.
+using created_list = std::vector<std::pair<const resource_type*, ensure_result>>;
+
+load_result run_plan(const template_source& source, const stack_plan& plan, call_runner& runner,
+                     stack_state& state, std::map<std::string, std::string>* exports, created_list& created) {
   load_result result;
   result.stack_name = plan.stack_name;
   std::map<std::string, std::string> known;
@@ -58,6 +61,7 @@ load_result execute_plan(const template_source& source, const stack_plan& plan, 
     } else {
       resource_calls calls(runner, source, r);
       ensure_result done = r.kind->ensure(calls, r, previous);
+      if (done.action == resource_action::created) created.emplace_back(r.kind, done);
       for (const auto& [attribute, value] : done.deferred) known[r.logical_id + "." + attribute] = value;
       outcome.physical_id = done.physical_id;
       outcome.action = done.action;
@@ -102,6 +106,34 @@ load_result execute_plan(const template_source& source, const stack_plan& plan, 
                            ") recorded: fogbank does not deliver " + event.type + " events yet");
   }
   return result;
+}
+
+}  // namespace
+
+load_result execute_plan(const template_source& source, const stack_plan& plan, call_runner& runner,
+                         stack_state& state, std::map<std::string, std::string>* exports) {
+  const stack_state before = state;
+  created_list created;
+  try {
+    return run_plan(source, plan, runner, state, exports, created);
+  } catch (const template_error& error) {
+    if (created.empty()) throw;
+    // As CloudFormation rolls back a failed creation: what this load made is deleted again,
+    // newest first, and the record is as it was. Deleting is best effort (a refusal is no reason
+    // to hide the error that matters).
+    for (auto it = created.rbegin(); it != created.rend(); ++it) {
+      for (const planned_call& call : it->first->delete_calls(it->second)) {
+        static_cast<void>(runner.call(call.service, call.operation, call.request));
+      }
+    }
+    state = before;
+    state.save();
+    const std::string what = created.size() == 1 ? std::string("the resource this load created before it was")
+                                                 : "the " + std::to_string(created.size()) +
+                                                       " resources this load created before it were";
+    throw template_error(error.file(), error.line(), error.resource(), error.property(),
+                         error.reason() + " (" + what + " deleted again)");
+  }
 }
 
 }  // namespace fogbank::templates

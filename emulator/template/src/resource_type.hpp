@@ -77,6 +77,14 @@ class resource_type {
   // nullptr when this load has no record) and from the service's own description.
   virtual ensure_result ensure(resource_calls& calls, const planned_resource& r,
                                const recorded_resource* previous) const = 0;
+
+  // The calls that delete what ensure() created (`done`), so that a load failing at a later
+  // resource leaves nothing of its own behind. None for what is no resource of its own (a queue
+  // policy, a permission).
+  virtual std::vector<planned_call> delete_calls(const ensure_result& done) const {
+    static_cast<void>(done);
+    return {};
+  }
 };
 
 // The emulated type called `name`, or nullptr.

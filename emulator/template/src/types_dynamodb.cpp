@@ -241,6 +241,10 @@ class dynamodb_table final : public resource_type {
     }
   }
 
+  std::vector<planned_call> delete_calls(const ensure_result& done) const override {
+    return {{"dynamodb", "DeleteTable", {{"TableName", done.physical_id}}}};
+  }
+
   ensure_result ensure(resource_calls& calls, const planned_resource& r,
                        const recorded_resource* previous) const override {
     ensure_result out;

@@ -7,7 +7,9 @@
 
 #include "deferred.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 namespace fogbank::templates {
@@ -32,10 +34,11 @@ const std::set<std::string> function_properties = {"FunctionName",  "Role",
                                                    "RecursiveLoop", "ImageConfig"};
 // Settings with APIs of their own that fogbank's Lambda has no use for.
 const std::set<std::string> function_unemulated = {"RuntimeManagementConfig", "RecursiveLoop"};
-// Passed to CreateFunction and UpdateFunctionConfiguration as they are.
-const std::set<std::string> passed_configuration = {
-    "Layers",    "DeadLetterConfig", "TracingConfig",     "KmsKeyArn",
-    "VpcConfig", "LoggingConfig",    "FileSystemConfigs", "SnapStart"};
+// Passed to CreateFunction and UpdateFunctionConfiguration as they are: CloudFormation's shapes
+// are the API's (botocore lambda 2015-03-31: DeadLetterConfig, TracingConfig, LoggingConfig,
+// FileSystemConfig, SnapStart), all strings.
+const std::set<std::string> passed_configuration = {"Layers",        "DeadLetterConfig",  "TracingConfig",
+                                                    "LoggingConfig", "FileSystemConfigs", "SnapStart"};
 // What a configuration member goes back to when a template stops setting it.
 const std::map<std::string, json>& configuration_defaults() {
   static const std::map<std::string, json> defaults = {
@@ -47,6 +50,8 @@ const std::map<std::string, json>& configuration_defaults() {
       {"DeadLetterConfig", {{"TargetArn", ""}}},
       {"TracingConfig", {{"Mode", "PassThrough"}}},
       {"EphemeralStorage", {{"Size", 512}}},
+      {"KMSKeyArn", ""},
+      {"VpcConfig", {{"SubnetIds", json::array()}, {"SecurityGroupIds", json::array()}}},
   };
   return defaults;
 }
@@ -75,8 +80,7 @@ const std::set<std::string> mapping_integers = {"BatchSize",
                                                 "MaximumRetryAttempts",
                                                 "MaximumRecordAgeInSeconds",
                                                 "ParallelizationFactor",
-                                                "TumblingWindowInSeconds",
-                                                "StartingPositionTimestamp"};
+                                                "TumblingWindowInSeconds"};
 const std::set<std::string> mapping_booleans = {"Enabled", "BisectBatchOnFunctionError"};
 // A change of these makes a new mapping (CloudFormation: "Update requires: Replacement").
 const std::set<std::string> mapping_replaced_by = {"EventSourceArn", "StartingPosition",
@@ -143,6 +147,17 @@ json code_of(const plan_context& c, planned_resource& r) {
   return {{"S3Bucket", local_code_bucket}, {"S3Key", absolute}};
 }
 
+// CloudFormation's VpcConfig is the API's, with Ipv6AllowedForDualStack a boolean.
+json vpc_config(const plan_context& c, const json& value, const std::string& pointer) {
+  if (!value.is_object()) fail_at(c.source, pointer, "VpcConfig is {SubnetIds, SecurityGroupIds}");
+  json out = value;
+  if (value.contains("Ipv6AllowedForDualStack")) {
+    out["Ipv6AllowedForDualStack"] =
+        bool_property(c, value["Ipv6AllowedForDualStack"], child_path(pointer, "Ipv6AllowedForDualStack"));
+  }
+  return out;
+}
+
 json string_map_property(const plan_context& c, const json& value, const std::string& pointer) {
   if (!value.is_object()) fail_at(c.source, pointer, "must be a mapping of names to values");
   json out = json::object();
@@ -182,6 +197,11 @@ json configuration(const plan_context& c, const planned_resource& r) {
   for (const std::string& name : passed_configuration) {
     if (p.contains(name)) out[name] = p[name];
   }
+  // CloudFormation's KmsKeyArn is the API's KMSKeyArn.
+  if (p.contains("KmsKeyArn"))
+    out["KMSKeyArn"] = string_property(c, p["KmsKeyArn"], property_path(r, "KmsKeyArn"));
+  if (p.contains("VpcConfig"))
+    out["VpcConfig"] = vpc_config(c, p["VpcConfig"], property_path(r, "VpcConfig"));
   return out;
 }
 
@@ -217,6 +237,10 @@ class lambda_function final : public resource_type {
     r.attributes["Ref"] = r.physical_id;
     r.attributes["Arn"] =
         "arn:aws:lambda:" + c.options.region + ":" + c.options.account_id + ":function:" + r.physical_id;
+  }
+
+  std::vector<planned_call> delete_calls(const ensure_result& done) const override {
+    return {{"lambda", "DeleteFunction", {{"FunctionName", done.physical_id}}}};
   }
 
   // Lambda's own description of code and configuration is not compared (its shapes differ from
@@ -324,6 +348,18 @@ class lambda_function final : public resource_type {
   }
 };
 
+json epoch_seconds(const plan_context& c, const json& value, const std::string& pointer) {
+  if (value.is_number()) return value;
+  const std::string text = string_property(c, value, pointer);
+  char* end = nullptr;
+  const double seconds = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(seconds) || seconds < 0) {
+    fail_at(c.source, pointer, "must be a time in seconds since 1970, got " + value.dump());
+  }
+  if (seconds == std::floor(seconds)) return static_cast<std::int64_t>(seconds);
+  return seconds;
+}
+
 class lambda_event_source_mapping final : public resource_type {
  public:
   std::string_view type_name() const override { return "AWS::Lambda::EventSourceMapping"; }
@@ -355,6 +391,13 @@ class lambda_event_source_mapping final : public resource_type {
                          int_property(c, value["MaximumConcurrency"], child_path(at, "MaximumConcurrency"))}};
       } else if (key == "FunctionName" || key == "EventSourceArn" || key == "StartingPosition") {
         request[key] = string_property(c, value, at);
+      } else if (key == "KmsKeyArn") {
+        // CloudFormation's KmsKeyArn is the API's KMSKeyArn.
+        request["KMSKeyArn"] = string_property(c, value, at);
+      } else if (key == "StartingPositionTimestamp") {
+        // A timestamp, which Lambda's JSON protocol carries as epoch seconds (a Double in
+        // CloudFormation).
+        request[key] = epoch_seconds(c, value, at);
       } else {
         request[key] = value;
       }
@@ -365,6 +408,10 @@ class lambda_event_source_mapping final : public resource_type {
     r.attributes["Ref"] = r.physical_id;
     r.attributes["Id"] = r.physical_id;
     r.attributes["EventSourceMappingArn"] = deferred_token(r.logical_id, "EventSourceMappingArn");
+  }
+
+  std::vector<planned_call> delete_calls(const ensure_result& done) const override {
+    return {{"lambda", "DeleteEventSourceMapping", {{"UUID", done.physical_id}}}};
   }
 
   ensure_result ensure(resource_calls& calls, const planned_resource& r,

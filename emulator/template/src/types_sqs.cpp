@@ -130,6 +130,11 @@ class sqs_queue final : public resource_type {
         "arn:aws:sqs:" + c.options.region + ":" + c.options.account_id + ":" + r.physical_id;
   }
 
+  // done.physical_id is the queue's URL.
+  std::vector<planned_call> delete_calls(const ensure_result& done) const override {
+    return {{"sqs", "DeleteQueue", {{"QueueUrl", done.physical_id}}}};
+  }
+
   ensure_result ensure(resource_calls& calls, const planned_resource& r,
                        const recorded_resource* previous) const override {
     ensure_result out;

@@ -199,6 +199,38 @@ TEST_F(TemplateDeploy, AServiceRefusalIsReportedAtTheResource) {
   EXPECT_EQ(error.reason(), "InvalidAttributeValue: Invalid value for the parameter DelaySeconds.");
 }
 
+// A load that fails part way changes nothing: what it created before the failure is deleted
+// again (as CloudFormation rolls back a failed creation) and the record stays as it was.
+TEST_F(TemplateDeploy, AFailedLoadDeletesWhatItCreatedBeforeTheFailure) {
+  state_dir = dir.path() / "data";
+  auto e = open_emulator(state_dir.string());
+  const template_error error = error_of([&] {
+    load(*e, R"(Resources:
+  Jobs: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs}}
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: orders
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      BillingMode: PAY_PER_REQUEST
+  Late:
+    Type: AWS::SQS::Queue
+    DependsOn: [Jobs, Orders]
+    Properties: {DelaySeconds: 9000}
+)");
+  });
+  EXPECT_EQ(error.resource(), "Late");
+  EXPECT_EQ(error.property(), "CreateQueue");
+  EXPECT_EQ(error.reason(),
+            "InvalidAttributeValue: Invalid value for the parameter DelaySeconds. (the 2 resources this load "
+            "created before it were deleted again)");
+  EXPECT_EQ(must(*e, "dynamodb", "ListTables", json::object())["TableNames"], json::array());
+  EXPECT_FALSE(must(*e, "sqs", "ListQueues", json::object()).contains("QueueUrls"));
+  const stack_state record = stack_state::load(state_dir, "app");
+  EXPECT_TRUE(record.logical_ids().empty());
+}
+
 class TemplateReload : public TemplateDeploy {
  protected:
   void SetUp() override { state_dir = dir.path() / "data"; }

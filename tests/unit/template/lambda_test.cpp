@@ -6,6 +6,7 @@
 
 #include "deferred.hpp"
 
+#include <set>
 #include <string>
 
 namespace fogbank::templates::testing {
@@ -274,10 +275,75 @@ TEST_F(TemplateLambda, AServiceErrorNamesTheResourceAndTheOperation) {
   EXPECT_EQ(e.line(), 7);
   EXPECT_EQ(e.resource(), "Handler");
   EXPECT_EQ(e.property(), "CreateFunction");
-  EXPECT_EQ(e.reason(), "ValidationException: 1 validation error detected: Value at 'timeout'");
-  // What was made before the failure stays recorded.
-  EXPECT_NE(state.find("Jobs"), nullptr);
+  EXPECT_EQ(e.reason(),
+            "ValidationException: 1 validation error detected: Value at 'timeout' (the resource this load "
+            "created before it was deleted again)");
+  // The queue made before the failure is deleted again, and nothing is recorded: the failed load
+  // changed nothing.
+  EXPECT_EQ(runner.operations(), (std::vector<std::string>{"GetQueueUrl", "CreateQueue", "GetFunction",
+                                                           "CreateFunction", "DeleteQueue"}));
+  EXPECT_EQ(runner.calls.back().request, json({{"QueueUrl", "http://localhost:4566/000000000000/jobs"}}));
+  EXPECT_EQ(state.find("Jobs"), nullptr);
   EXPECT_EQ(state.find("Handler"), nullptr);
+}
+
+// CloudFormation's property names and types, as botocore's lambda 2015-03-31 model names them in
+// CreateFunction and CreateEventSourceMapping: KmsKeyArn is KMSKeyArn, VpcConfig's
+// Ipv6AllowedForDualStack a boolean, StartingPositionTimestamp a timestamp (epoch seconds).
+TEST_F(TemplateLambda, CloudFormationNamesBecomeTheApis) {
+  const stack_plan plan = plan_text(read(R"(Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: t
+      AttributeDefinitions: [{AttributeName: k, AttributeType: S}]
+      KeySchema: [{AttributeName: k, KeyType: HASH}]
+      BillingMode: PAY_PER_REQUEST
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: fn
+      Role: r
+      Code: {S3Bucket: hot-reload, S3Key: /code}
+      KmsKeyArn: arn:aws:kms:us-east-1:000000000000:key/k
+      VpcConfig: {SubnetIds: [s], SecurityGroupIds: [g], Ipv6AllowedForDualStack: "true"}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      FunctionName: !Ref Fn
+      EventSourceArn: !GetAtt Table.StreamArn
+      StartingPosition: AT_TIMESTAMP
+      StartingPositionTimestamp: 1700000000.5
+      KmsKeyArn: arn:aws:kms:us-east-1:000000000000:key/k
+      ScalingConfig: {MaximumConcurrency: "5"}
+)"));
+  const json& function = resource(plan, "Fn").create[0].request;
+  EXPECT_EQ(function["KMSKeyArn"], "arn:aws:kms:us-east-1:000000000000:key/k") << function.dump(2);
+  EXPECT_FALSE(function.contains("KmsKeyArn")) << function.dump(2);
+  EXPECT_EQ(function["VpcConfig"], json::parse(R"({"SubnetIds": ["s"], "SecurityGroupIds": ["g"],
+                                                   "Ipv6AllowedForDualStack": true})"));
+  const json& mapping = resource(plan, "Mapping").create[0].request;
+  EXPECT_EQ(mapping["KMSKeyArn"], "arn:aws:kms:us-east-1:000000000000:key/k") << mapping.dump(2);
+  EXPECT_FALSE(mapping.contains("KmsKeyArn")) << mapping.dump(2);
+  EXPECT_EQ(mapping["StartingPositionTimestamp"], 1700000000.5) << mapping.dump(2);
+  EXPECT_EQ(mapping["ScalingConfig"], json({{"MaximumConcurrency", 5}}));
+  EXPECT_EQ(mapping["EventSourceArn"], deferred_token("Table", "StreamArn"));
+}
+
+// The walks over plans that find and replace tokens have their own limit, above the evaluator's.
+TEST(TemplateDeferred, WalksStopAtTheirDepthLimit) {
+  json deep = deferred_token("A", "Ref");
+  for (int i = 0; i < max_deferred_depth; ++i) deep = json::array({deep});
+  std::set<std::string> keys;
+  collect_deferred(deep, &keys);
+  EXPECT_EQ(keys, std::set<std::string>{"A.Ref"});
+  EXPECT_EQ(substitute_deferred(deep, {{"A.Ref", "a"}}).flatten().begin().value(), "a");
+  deep = json::array({deep});
+  const template_error collect = error_of([&] { collect_deferred(deep, &keys); });
+  EXPECT_EQ(collect.reason(), "a value nested deeper than " + std::to_string(max_deferred_depth) + " levels");
+  const template_error substitute = error_of([&] { substitute_deferred(deep, {}); });
+  EXPECT_EQ(substitute.reason(), collect.reason());
 }
 
 TEST_F(TemplateLambda, ReservedConcurrencyHasCallsOfItsOwn) {

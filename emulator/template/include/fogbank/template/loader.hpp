@@ -120,7 +120,8 @@ struct load_result {
 // Creates or updates the resources of `tmpl` through `client`, in dependency order. Throws
 // template_error for a bad parameter value, a bad reference, a cycle, an unsupported property of
 // an emulated type, or a call a service refused (the resource, the operation and the service's
-// error). Resources created before the failure stay (and are recorded).
+// error). Nothing of a failed load stays but its updates: what it created before the failure is
+// deleted again, as CloudFormation rolls back a failed creation.
 load_result deploy(const dispatch::client& client, const parsed_template& tmpl, const load_options& options);
 
 // What `fogbank serve` prints of a load: one line per resource, then one per output.
