@@ -5,6 +5,8 @@
 
 #include "sigv4.hpp"
 
+#include "fogbank/core/encoding.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -23,6 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   request.has_date = size % 2 == 0;
   sigv4::check(request);
   sigv4::parse_credential(header);
-  sigv4::url_decode(query);
+  fogbank::core::url_decode(query);
   return 0;
 }

@@ -22,6 +22,8 @@ packages=(
   libboost-dev libboost-system-dev librocksdb-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-boto3 awscli
+  # The Lambda worker tests' `provided` bootstraps speak the Runtime API with curl.
+  curl
   # The checks: Clang 14 for the sanitizer builds and libFuzzer (its runtimes are in
   # libclang-rt-14-dev), clang-format and clang-tidy.
   clang clang-format clang-tidy libclang-rt-14-dev
@@ -50,6 +52,16 @@ install_missing() {
 install_js_test_packages() {
   echo "== installing the JavaScript test packages (npm ci in tests/e2e/sqs_js)"
   (cd "$root/tests/e2e/sqs_js" && npm ci --no-audit --no-fund --loglevel=error)
+  # aws-sdk v2, which the worker tests' handlers load (tests/unit/workers/sdk_test.cpp).
+  echo "== installing the worker tests' packages (npm ci in tests/unit/workers/node_packages)"
+  (cd "$root/tests/unit/workers/node_packages" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+# The AWS SDK for JavaScript v3 that Node.js functions load without bundling it, as on Lambda
+# (emulator/workers: NODE_PATH of every Node.js worker). `fogbank serve` needs it too.
+install_lambda_node_sdk() {
+  echo "== installing the SDK for Node.js functions (npm ci in emulator/workers/node_sdk)"
+  (cd "$root/emulator/workers/node_sdk" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 build() {
@@ -93,6 +105,7 @@ sanitizer_configure() {
 
 stage_install() {
   install_missing
+  install_lambda_node_sdk
   install_js_test_packages
 }
 
@@ -187,6 +200,7 @@ case "${1:-}" in
   serve)
     shift
     install_missing
+    install_lambda_node_sdk
     build
     exec "$build_dir/emulator/main/fogbank" serve "$@"
     ;;

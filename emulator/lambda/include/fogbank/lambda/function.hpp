@@ -23,6 +23,9 @@ struct function_config {
   std::map<std::string, std::string> environment;  // Environment.Variables as the user set them
   std::chrono::milliseconds timeout{3000};
   int memory_mb = 128;
+  // ReservedConcurrentExecutions: at most this many invocations of the function run at once (one
+  // per worker). nullopt: the runtime host's default (`--lambda-concurrency`).
+  std::optional<int> reserved_concurrency;
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
   // Changes whenever code or configuration changes: warm workers of an older revision are not
