@@ -225,5 +225,23 @@ TEST(TemplateConditions, ALongChainOfConditionsStopsAtTheDepthLimit) {
   EXPECT_NE(e.reason().find("conditions nest deeper than"), std::string::npos) << e.what();
 }
 
+// A template read from a file nests at most max_template_depth levels, which the evaluator's
+// walk never reaches; values built otherwise stop at max_evaluation_depth with an error.
+TEST(TemplateIntrinsics, EvaluationStopsAtTheDepthLimit) {
+  template_source source;
+  source.file = "t.yaml";
+  const stack_model model;
+  evaluator values(source, model, {}, {}, nullptr);
+  auto joined = [](int levels) {
+    json value = "x";
+    for (int i = 0; i < levels; ++i) value = json{{"Fn::Join", json::array({"", json::array({value})})}};
+    return value;
+  };
+  EXPECT_EQ(values.resolve(joined(max_template_depth), "/V"), json("x"));
+  const template_error e = error_of([&] { values.resolve(joined(max_evaluation_depth), "/V"); });
+  EXPECT_EQ(e.file(), "t.yaml");
+  EXPECT_EQ(e.reason(), "nested deeper than " + std::to_string(max_evaluation_depth) + " levels");
+}
+
 }  // namespace
 }  // namespace fogbank::templates::testing
