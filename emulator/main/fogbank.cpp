@@ -1,7 +1,7 @@
 // The `fogbank` command line.
 //
 //   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N] [--seed N]
-//                 [--ttl-interval S]
+//                 [--ttl-interval S] [--lambda-concurrency N]
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -36,7 +36,7 @@ constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 
 constexpr std::string_view main_help =
-    R"(fogbank - a local AWS emulator (DynamoDB and SQS; Lambda and API Gateway WebSockets to come)
+    R"(fogbank - a local AWS emulator (DynamoDB, SQS and Lambda; API Gateway WebSockets to come)
 
 Usage:
   fogbank serve [options]     Serve the AWS APIs on one port (see `fogbank serve --help`)
@@ -59,6 +59,9 @@ Options:
   --seed N           Seed for generated ids (request ids and the like); random if not given
   --ttl-interval S   Seconds between DynamoDB TTL sweeps (default 60; 0 = only on
                      POST /_fogbank/dynamodb/expire)
+  --lambda-concurrency N
+                     Invocations of one Lambda function that may run at once when it has no
+                     reserved concurrency (default 10)
   -h, --help         Show this help
 
 Once listening, prints one line: fogbank listening on http://HOST:PORT
@@ -73,6 +76,7 @@ struct serve_options {
   int threads = 2;
   std::optional<std::uint64_t> seed;
   std::uint64_t ttl_interval_seconds = 60;
+  int lambda_concurrency = 10;
 };
 
 // A usage error: the message goes to stderr and fogbank exits 2.
@@ -145,6 +149,10 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& ar
       options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
     } else if (arg == "--ttl-interval") {
       options.ttl_interval_seconds = parse_unsigned(arg, value(), 365ULL * 24 * 3600);
+    } else if (arg == "--lambda-concurrency") {
+      // Lambda's default account concurrency is 1000.
+      options.lambda_concurrency = static_cast<int>(parse_unsigned(arg, value(), 1000));
+      if (options.lambda_concurrency == 0) throw usage_error{"--lambda-concurrency: must be at least 1"};
     } else {
       throw usage_error{"unknown option for serve: '" + std::string(args[i]) + "'"};
     }
@@ -176,6 +184,7 @@ int serve(const serve_options& options) {
   if (!options.in_memory) emulator_options.data_dir = options.data_dir;
   emulator_options.seed = options.seed ? *options.seed : core::id_generator::random_seed();
   emulator_options.ttl_interval = std::chrono::seconds(options.ttl_interval_seconds);
+  emulator_options.lambda_concurrency = options.lambda_concurrency;
   std::string error;
   std::unique_ptr<emulator> services = emulator::open(emulator_options, &error);
   if (!services) {
