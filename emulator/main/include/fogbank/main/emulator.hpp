@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace fogbank::core {
 class id_generator;
@@ -38,12 +39,17 @@ namespace fogbank::dispatch {
 class registry;
 class client;
 }  // namespace fogbank::dispatch
+namespace fogbank::lambda {
+class runtime_host;
+class service;
+}  // namespace fogbank::lambda
 
 namespace fogbank {
 
 struct emulator_options {
   // Directory the data is kept in (created if missing; RocksDB lives in its `rocksdb`
-  // subdirectory). Empty: everything in memory, gone at exit.
+  // subdirectory, Lambda's unpacked code in `lambda`). Empty: everything in memory (code in a
+  // temporary directory), gone at exit.
   std::string data_dir;
   // A manual clock, starting at `clock_start`, instead of the wall clock.
   bool manual_clock = false;
@@ -54,6 +60,12 @@ struct emulator_options {
   // Time between DynamoDB TTL sweeps (service time); zero sweeps only when asked
   // (POST /_fogbank/dynamodb/expire).
   std::chrono::milliseconds ttl_interval{0};
+  // Lambda: how many invocations of one function may run at once when it has no reserved
+  // concurrency (`--lambda-concurrency`).
+  int lambda_concurrency = 10;
+  // Runtime hosts besides the in-process one for C++ handlers (which is always there, asked
+  // first): e.g. the worker-process host for Node.js and Python. Asked in this order.
+  std::vector<std::shared_ptr<lambda::runtime_host>> runtime_hosts;
   // For tests of storage failures: receives the opened database and returns the one the services
   // use (a wrapper that fails on demand). Empty: the database as opened.
   std::function<std::unique_ptr<storage::database>(std::unique_ptr<storage::database>)> wrap_storage;
@@ -96,6 +108,7 @@ class emulator {
   dynamodb::service& dynamodb() noexcept;
   dynamodb::streams_service& dynamodb_streams() noexcept;
   sqs::service& sqs() noexcept;
+  lambda::service& lambda() noexcept;
 
   // What GET /_fogbank/health shows of the services.
   nlohmann::json health() const;
