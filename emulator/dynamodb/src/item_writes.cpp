@@ -68,7 +68,8 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
   return write;
 }
 
-write_result evaluate_write(const write_request& write, const std::optional<json>& old_item) {
+write_result evaluate_write(const write_request& write, const table_info& table,
+                            const std::optional<json>& old_item) {
   static const json no_item = json::object();
   if (write.condition_expression && !evaluate(*write.condition_expression, old_item ? *old_item : no_item)) {
     json extra = nullptr;
@@ -79,6 +80,8 @@ write_result evaluate_write(const write_request& write, const std::optional<json
   result.old_item = old_item;
   switch (write.kind) {
     case write_kind::put:
+      // parse_write checked the item against write.table; a newer definition may index more.
+      if (&table != write.table.get()) validate_item_keys(table, write.item);
       result.new_item = write.item;
       break;
     case write_kind::remove:
@@ -91,7 +94,7 @@ write_result evaluate_write(const write_request& write, const std::optional<json
       if (write.update_expression) apply(*write.update_expression, item);
       // Each value was valid, but SET a.b.c = :v can nest one deeper than the limit allows.
       check_item_nesting(item);
-      validate_item_keys(*write.table, item);
+      validate_item_keys(table, item);
       if (item_size(item) > max_item_bytes)
         throw_validation("Item size to update has exceeded the maximum allowed size");
       result.new_item = std::move(item);

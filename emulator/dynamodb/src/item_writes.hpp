@@ -1,14 +1,15 @@
 #pragma once
 // One item write — PutItem, UpdateItem, DeleteItem, or a ConditionCheck — parsed and validated
-// before anything is read, then evaluated against the item's current state. Single-item
-// operations, BatchWriteItem and TransactWriteItems all go through here, so validation and
-// errors are the same for each.
+// before anything is read, then evaluated against the item's current state and applied with
+// the others of its call. Single-item operations, BatchWriteItem and TransactWriteItems all go
+// through here, so validation, errors and locking are the same for each.
 
 #include "expressions.hpp"
 #include "service_impl.hpp"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fogbank::dynamodb {
 
@@ -38,10 +39,33 @@ struct write_result {
   std::optional<json> new_item;  // nullopt when the item is deleted (or absent and unchanged)
 };
 
-// Evaluates the condition against `old_item` and computes the new state. Throws
+// Evaluates the condition against `old_item` and computes the new state, for `table` (the
+// definition of write.table now: the same table, perhaps with other indexes). Throws
 // ConditionalCheckFailedException ("The conditional request failed", with the old item as
 // `Item` when asked) or ValidationException for run-time expression errors and size limits.
-write_result evaluate_write(const write_request& write, const std::optional<json>& old_item);
+write_result evaluate_write(const write_request& write, const table_info& table,
+                            const std::optional<json>& old_item);
+
+// What a write that fails its condition or validation does to the call.
+enum class write_failure {
+  raise,               // the call fails with that error (single-item writes, BatchWriteItem)
+  cancel_transaction,  // TransactionCanceledException with every action's reason
+};
+
+// Applies the writes of one call (one item, a BatchWriteItem or a TransactWriteItems; at most
+// one per item) as one atomic batch: items, index entries and stream records. Returns each
+// write's result, in order; on a failure (see write_failure) nothing is written.
+//
+// Every write is read, evaluated and encoded before any lock is taken (several against one
+// snapshot, so that a transaction's conditions see one state). Then, holding the locks of the
+// tables written, each item is read again: if none changed meanwhile (nor any table's
+// definition), only the stream records and the commit are left to do under the locks;
+// otherwise the writes are evaluated again there, against the state the locks now keep. A
+// failure found before the locks is one of the state read then, which the call may report as
+// of that moment. So conditions and counters are exact, and a large write holds its tables'
+// locks only for the check and the commit, never anyone else's.
+std::vector<write_result> apply_writes(service_impl& service, const std::vector<write_request>& writes,
+                                       write_failure on_failure);
 
 // The ConsumedCapacity member for `units` of capacity on `table`, or null when the request did
 // not ask for it (ReturnConsumedCapacity absent or NONE).
