@@ -1,5 +1,6 @@
 #include "fogbank/http/server.hpp"
 
+#include "call_pool.hpp"
 #include "log.hpp"
 #include "router.hpp"
 #include "session.hpp"
@@ -27,11 +28,13 @@ namespace {
 // Accepts connections and starts a session on its own strand for each.
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(net::io_context& ioc, router& router, session_registry& registry, const server_options& options)
+  listener(net::io_context& ioc, router& router, call_pool& calls, session_registry& registry,
+           const server_options& options)
       : ioc_(ioc),
         acceptor_(net::make_strand(ioc)),
         retry_(acceptor_.get_executor()),
         router_(router),
+        calls_(calls),
         registry_(registry),
         options_(options) {}
 
@@ -96,7 +99,7 @@ class listener : public std::enable_shared_from_this<listener> {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<session>(std::move(socket), router_, registry_, options_)->run();
+    std::make_shared<session>(std::move(socket), router_, calls_, registry_, options_)->run();
     do_accept();
   }
 
@@ -104,6 +107,7 @@ class listener : public std::enable_shared_from_this<listener> {
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
   router& router_;
+  call_pool& calls_;
   session_registry& registry_;
   const server_options& options_;
   bool closed_ = false;
@@ -113,14 +117,19 @@ class listener : public std::enable_shared_from_this<listener> {
 
 struct server::impl {
   impl(server_options opts, const dispatch::registry& services)
-      : options(std::move(opts)), router_(services), ioc(std::max(1, options.threads)) {}
+      : options(std::move(opts)),
+        router_(services),
+        ioc(std::max(1, options.threads)),
+        calls(static_cast<std::size_t>(std::max(1, options.call_threads))) {}
 
-  // Destruction order matters: the io_context (and any session it still owns) goes first,
-  // while the registry and router its sessions refer to are still alive.
+  // Destruction order matters: the io_context and the call pool (and any session they still
+  // own) go first, while the registry and router their sessions refer to are still alive; the
+  // io_context goes after the pool, whose last tasks may still post answers to it.
   server_options options;
   router router_;
   session_registry registry;
   net::io_context ioc;
+  call_pool calls;
   // Keeps run() going while nothing is pending on a socket: a session waiting for a long poll's
   // answer has no operation in the io_context, and the answer is posted to it later.
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -163,7 +172,8 @@ bool server::start(std::string* error) {
       break;
     }
   }
-  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->router_, impl_->registry, impl_->options);
+  impl_->accept =
+      std::make_shared<listener>(impl_->ioc, impl_->router_, impl_->calls, impl_->registry, impl_->options);
   if (!impl_->accept->open(endpoint, error)) {
     impl_->stopped = true;
     return false;
@@ -210,6 +220,9 @@ void server::stop() {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // Calls still running past the grace period finish (a call cannot be cut off); their answers
+  // go nowhere. Queued ones are dropped.
+  impl_->calls.stop();
 }
 
 }  // namespace fogbank::http

@@ -65,9 +65,9 @@ bool session_registry::wait_empty(std::chrono::milliseconds timeout) {
 
 // ---- session ------------------------------------------------------------------------------------
 
-session::session(tcp::socket&& socket, router& router, session_registry& registry,
+session::session(tcp::socket&& socket, router& router, call_pool& calls, session_registry& registry,
                  const server_options& options)
-    : stream_(std::move(socket)), router_(router), registry_(registry), options_(options) {}
+    : stream_(std::move(socket)), router_(router), calls_(calls), registry_(registry), options_(options) {}
 
 session::~session() {
   registry_.remove(this);
@@ -97,12 +97,15 @@ void session::on_shutdown() {
       // nothing is owed. Close now rather than wait for the rest (issue 6, finding 8: a
       // half-sent request used to hold the exit for the whole grace period).
       return abort_read();
-    case phase::dispatching:
+    case phase::dispatching: {
       // A long poll would hold shutdown for up to 20 s: answer it now with an empty receive. Its
-      // response arrives through on_response like any other. (A call answered synchronously is
-      // never seen here: it runs on this strand from start to response.)
+      // response arrives through on_response like any other. A call still running finishes and
+      // is answered as usual (deferred_reply::abandon waits for it to return).
+      std::lock_guard lock(pending_mutex_);
+      abandoning_ = true;
       if (pending_) pending_->abandon();
       return;
+    }
     case phase::writing:
       // on_write closes once the response is out.
       return;
@@ -174,26 +177,47 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
   // it until on_response).
   request_.emplace(parser_->release());
   parser_.reset();
-  std::optional<response> res = router_.handle(*request_, *this);
-  if (!res) {
-    // Answered later, through the reply taken from defer(); at once if the server is stopping.
-    if (stopping_ && pending_) pending_->abandon();
+  if (router_.answers_at_once(*request_)) {
+    std::optional<response> res = router_.handle(*request_, *this);
+    if (res) on_response(std::move(*res));
     return;
   }
-  on_response(std::move(*res));
+  if (stopping_) {
+    // Received whole while the server stops: served, but a long poll answers at once.
+    std::lock_guard lock(pending_mutex_);
+    abandoning_ = true;
+  }
+  // Nothing on the strand touches the request or the socket until on_response.
+  calls_.post([self = shared_from_this()] { self->run_call(); });
+}
+
+void session::run_call() {
+  std::optional<response> res = router_.handle(*request_, *this);
+  // Otherwise answered later, through the reply taken from defer().
+  if (!res) return;
+  net::post(stream_.get_executor(), [self = shared_from_this(), res = std::move(*res)]() mutable {
+    self->on_response(std::move(res));
+  });
 }
 
 std::shared_ptr<deferred_reply> session::defer() {
-  pending_ = std::make_shared<deferred_reply>([self = shared_from_this()](response res) {
+  auto reply = std::make_shared<deferred_reply>([self = shared_from_this()](response res) {
     // Any thread: the session's state belongs to its strand.
     net::post(self->stream_.get_executor(),
               [self, res = std::move(res)]() mutable { self->on_response(std::move(res)); });
   });
-  return pending_;
+  std::lock_guard lock(pending_mutex_);
+  pending_ = reply;
+  if (abandoning_) reply->abandon();
+  return reply;
 }
 
 void session::on_response(response res) {
-  pending_.reset();
+  {
+    std::lock_guard lock(pending_mutex_);
+    pending_.reset();
+    abandoning_ = false;
+  }
   request_.reset();
   if (stopping_) res.keep_alive(false);
   do_write(std::move(res));
