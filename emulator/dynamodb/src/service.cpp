@@ -359,10 +359,12 @@ struct service_impl::sweeper {
 
 void service_impl::stop_sweeper() {
   if (!sweeper_) return;
-  std::lock_guard lock(sweeper_->mutex);  // waits for a sweep in progress
-  sweeper_->stopped = true;
-  scheduler_.cancel(sweeper_->entry);
-  sweeper_.reset();
+  // Kept alive past the lock below: cancelling the entry may drop the last other reference, and
+  // the mutex must outlive its unlock (ThreadSanitizer caught the use after free).
+  const std::shared_ptr<sweeper> state = std::move(sweeper_);
+  std::lock_guard lock(state->mutex);  // waits for a sweep in progress
+  state->stopped = true;
+  scheduler_.cancel(state->entry);
 }
 
 void service::start_ttl_sweeper(std::chrono::milliseconds interval) {
