@@ -1,7 +1,7 @@
 // The `fogbank` command line.
 //
 //   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N]
-//                 [--call-threads N] [--seed N] [--ttl-interval S]
+//                 [--max-threads N] [--seed N] [--ttl-interval S]
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -55,10 +55,9 @@ Options:
   --port N           Port to listen on (default 4566, LocalStack's edge port; 0 = any free port)
   --data-dir DIR     Keep data in DIR, created if missing (default ./.fogbank)
   --in-memory        Keep data in memory only; nothing survives exit
-  --threads N        I/O threads: read requests, write answers, serve the health
-                     endpoint (default 2)
-  --call-threads N   Most service calls run at once, each on its own thread,
-                     started as needed (default 64)
+  --threads N        Server threads (default 2)
+  --max-threads N    Most server threads: more than --threads are started while
+                     slow requests hold threads, so others are still served (default 64)
   --seed N           Seed for generated ids (request ids and the like); random if not given
   --ttl-interval S   Seconds between DynamoDB TTL sweeps (default 60; 0 = only on
                      POST /_fogbank/dynamodb/expire)
@@ -74,7 +73,7 @@ struct serve_options {
   bool data_dir_given = false;
   bool in_memory = false;
   int threads = 2;
-  int call_threads = 64;
+  int max_threads = 64;
   std::optional<std::uint64_t> seed;
   std::uint64_t ttl_interval_seconds = 60;
 };
@@ -145,9 +144,9 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& ar
     } else if (arg == "--threads") {
       options.threads = static_cast<int>(parse_unsigned(arg, value(), 256));
       if (options.threads == 0) throw usage_error{"--threads: must be at least 1"};
-    } else if (arg == "--call-threads") {
-      options.call_threads = static_cast<int>(parse_unsigned(arg, value(), 1024));
-      if (options.call_threads == 0) throw usage_error{"--call-threads: must be at least 1"};
+    } else if (arg == "--max-threads") {
+      options.max_threads = static_cast<int>(parse_unsigned(arg, value(), 1024));
+      if (options.max_threads == 0) throw usage_error{"--max-threads: must be at least 1"};
     } else if (arg == "--seed") {
       options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
     } else if (arg == "--ttl-interval") {
@@ -195,7 +194,7 @@ int serve(const serve_options& options) {
   server_options.host = options.host;
   server_options.port = options.port;
   server_options.threads = options.threads;
-  server_options.call_threads = options.call_threads;
+  server_options.max_threads = options.max_threads;
   http::server server(server_options, services->services());
   if (!server.start(&error)) {
     std::cerr << "fogbank: " << error << "\n";

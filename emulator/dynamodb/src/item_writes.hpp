@@ -39,12 +39,17 @@ struct write_result {
   std::optional<json> new_item;  // nullopt when the item is deleted (or absent and unchanged)
 };
 
+// The item a put stores: its numbers in canonical form ("0012.50" is stored as "12.5", as
+// DynamoDB does). Needs nothing but the request.
+json item_as_stored(const write_request& write);
+
 // Evaluates the condition against `old_item` and computes the new state, for `table` (the
-// definition of write.table now: the same table, perhaps with other indexes). Throws
-// ConditionalCheckFailedException ("The conditional request failed", with the old item as
-// `Item` when asked) or ValidationException for run-time expression errors and size limits.
-write_result evaluate_write(const write_request& write, const table_info& table,
-                            const std::optional<json>& old_item);
+// definition of write.table now: the same table, perhaps with other indexes). A put stores
+// `stored_put` if given (item_as_stored, made earlier). Throws ConditionalCheckFailedException
+// ("The conditional request failed", with the old item as `Item` when asked) or
+// ValidationException for run-time expression errors and size limits.
+write_result evaluate_write(const write_request& write, const table_info& table, std::optional<json> old_item,
+                            std::optional<json> stored_put = std::nullopt);
 
 // What a write that fails its condition or validation does to the call.
 enum class write_failure {
@@ -56,14 +61,12 @@ enum class write_failure {
 // one per item) as one atomic batch: items, index entries and stream records. Returns each
 // write's result, in order; on a failure (see write_failure) nothing is written.
 //
-// Every write is read, evaluated and encoded before any lock is taken (several against one
-// snapshot, so that a transaction's conditions see one state). Then, holding the locks of the
-// tables written, each item is read again: if none changed meanwhile (nor any table's
-// definition), only the stream records and the commit are left to do under the locks;
-// otherwise the writes are evaluated again there, against the state the locks now keep. A
-// failure found before the locks is one of the state read then, which the call may report as
-// of that moment. So conditions and counters are exact, and a large write holds its tables'
-// locks only for the check and the commit, never anyone else's.
+// What a write needs no stored state for is done before any lock: the item a put stores, its
+// encoding and its index entries (the bulk of a large put). Then, holding the locks of the
+// tables written (table_locks.hpp), each item is read, each condition evaluated (a
+// transaction's all against the state the locks keep), updates computed, and the batch
+// written with its stream records. So conditions and counters are exact, and a large write
+// holds only its own tables' locks, and those only for what depends on what is stored.
 std::vector<write_result> apply_writes(service_impl& service, const std::vector<write_request>& writes,
                                        write_failure on_failure);
 

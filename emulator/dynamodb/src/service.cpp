@@ -193,20 +193,46 @@ std::optional<json> service_impl::read_item(const table_info& table, const std::
   return decode_item(*bytes);
 }
 
+service_impl::prepared_item service_impl::prepare_item(const table_info& table, const json& item) const {
+  prepared_item out;
+  out.table = &table;
+  out.encoded = encode_item(item);
+  out.index_entries.reserve(table.indexes.size());
+  for (const auto& index : table.indexes) {
+    std::optional<std::string> key = index_storage_key(table, index, item);
+    if (key) {
+      out.index_entries.emplace_back(std::in_place, std::move(*key),
+                                     encode_item(project_for_index(table, index, item)));
+    } else {
+      out.index_entries.emplace_back(std::nullopt);
+    }
+  }
+  return out;
+}
+
 void service_impl::stage_item_change(storage::write_batch& batch, const table_info& table,
                                      const json* old_item, const json* new_item,
-                                     const std::string* encoded_new) const {
+                                     const prepared_item* prepared) const {
   const json* any = new_item ? new_item : old_item;
   if (!any) return;
+  if (prepared && (prepared->table != &table || !new_item)) prepared = nullptr;
   const std::string key = item_storage_key(table, *any);
   if (new_item) {
-    batch.put(storage::column::items, key, encoded_new ? *encoded_new : encode_item(*new_item));
+    batch.put(storage::column::items, key, prepared ? prepared->encoded : encode_item(*new_item));
   } else {
     batch.erase(storage::column::items, key);
   }
-  for (const auto& index : table.indexes) {
+  for (std::size_t i = 0; i < table.indexes.size(); ++i) {
+    const index_info& index = table.indexes[i];
     std::optional<std::string> old_entry =
         old_item ? index_storage_key(table, index, *old_item) : std::nullopt;
+    if (prepared) {
+      const auto& entry = prepared->index_entries[i];
+      if (old_entry && (!entry || entry->first != *old_entry))
+        batch.erase(storage::column::index_entries, *old_entry);
+      if (entry) batch.put(storage::column::index_entries, entry->first, entry->second);
+      continue;
+    }
     std::optional<std::string> new_entry =
         new_item ? index_storage_key(table, index, *new_item) : std::nullopt;
     if (old_entry && old_entry != new_entry) batch.erase(storage::column::index_entries, *old_entry);

@@ -80,11 +80,20 @@ class service_impl {
   // storage failure.
   std::optional<std::string> read_item_bytes(const std::string& storage_key,
                                              const storage::snapshot* at = nullptr) const;
-  // Adds to `batch` what replacing `old_item` by `new_item` (either may be null) changes in
-  // the item and its index entries of `table`; `encoded_new` is new_item's encoding if the
-  // caller already has it. Needs no lock: call it before taking the table's.
+  // A new item in its storage form, made before the table's lock (it depends on nothing
+  // stored): its encoding and, for each index of `table` in order, its entry's key and value if
+  // the item has one.
+  struct prepared_item {
+    const table_info* table = nullptr;  // the definition the index entries are for
+    std::string encoded;
+    std::vector<std::optional<std::pair<std::string, std::string>>> index_entries;
+  };
+  prepared_item prepare_item(const table_info& table, const json& item) const;
+  // Adds to `batch` what replacing `old_item` by `new_item` (either may be null) changes in the
+  // item and its index entries of `table`; `prepared` is new_item's storage form, used if it
+  // was made for this same definition.
   void stage_item_change(storage::write_batch& batch, const table_info& table, const json* old_item,
-                         const json* new_item, const std::string* encoded_new = nullptr) const;
+                         const json* new_item, const prepared_item* prepared = nullptr) const;
   // Adds the stream record of that change to `batch`, when the table has a stream enabled and
   // the item really changes, with the next sequence number. `table` must be the catalog's
   // current definition, and its table lock held from here until the batch is committed: that

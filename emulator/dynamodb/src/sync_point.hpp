@@ -5,9 +5,9 @@
 // sleeps. Unarmed, which is always outside such tests, a point costs one relaxed atomic load.
 //
 // The points:
-//   "write:evaluated"      an item write (or a BatchWriteItem, a TransactWriteItems) has read
-//                          and evaluated its items and takes its table locks next; once per
-//                          table written, in name order
+//   "write:prepared"       an item write (or a BatchWriteItem, a TransactWriteItems) has done
+//                          what needs no lock and takes its table locks next; once per table
+//                          written, in name order
 //   "table_lock:acquired"  a table's write lock was just taken (`table` names it); in a
 //                          multi-table write, once per table, in the order they are taken
 //   "write:before_commit"  a write holds every lock it needs and is about to write its batch;

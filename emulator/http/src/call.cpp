@@ -22,24 +22,13 @@ void deferred_reply::complete(response res) {
 }
 
 std::optional<response> deferred_reply::take_if_ready() {
-  std::function<response()> fallback;
-  {
-    std::lock_guard lock(mutex_);
-    taken_ = true;
-    if (early_) {
-      deliver_ = nullptr;
-      std::optional<response> res = std::move(early_);
-      early_.reset();
-      return res;
-    }
-    if (!abandoned_ || !fallback_) return std::nullopt;
-    // Abandoned while the call ran, and it left its answer for later: the fallback now.
-    done_ = true;
-    deliver_ = nullptr;
-    fallback = std::move(fallback_);
-    fallback_ = nullptr;
-  }
-  return fallback();
+  std::lock_guard lock(mutex_);
+  taken_ = true;
+  if (!early_) return std::nullopt;
+  deliver_ = nullptr;
+  std::optional<response> res = std::move(early_);
+  early_.reset();
+  return res;
 }
 
 void deferred_reply::set_fallback(std::function<response()> fallback) {
@@ -51,9 +40,7 @@ void deferred_reply::abandon() {
   std::function<response()> fallback;
   {
     std::lock_guard lock(mutex_);
-    abandoned_ = true;
-    // While the call runs, its own answer may still come: take_if_ready() decides.
-    if (done_ || !taken_ || !fallback_) return;
+    if (done_ || !fallback_) return;
     fallback = fallback_;
   }
   complete(fallback());

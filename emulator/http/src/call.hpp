@@ -6,10 +6,7 @@
 // either a response at once or nothing, in which case they have taken a deferred_reply from the
 // session (reply_channel::defer) and complete it when the service does. The session posts the
 // deferred response back onto its own strand; a server that stops first abandons the reply,
-// which answers with the operation's empty result instead of waiting out the poll. Calls run on
-// the call pool, not on the session's strand, so the abandon may come while the call is still
-// running: it then waits for the call to return, and applies only if the call left its answer
-// for later (a running PutItem is never answered with an empty result).
+// which answers with the operation's empty result instead of waiting out the poll.
 
 #include "wire.hpp"
 
@@ -34,17 +31,14 @@ class deferred_reply {
   // response is kept for it; after, it goes to the sink, which is released right after.
   void complete(response res);
 
-  // Called once by the front after the service's call() has returned: the response if it is
-  // already complete (the sink then never runs), the fallback if abandon() came first, else
-  // nullopt (the sink runs exactly once, later).
+  // Called once by the front after starting the call: the response if it is already complete
+  // (the sink then never runs), else nullopt (the sink runs exactly once, later).
   std::optional<response> take_if_ready();
 
   // What abandon() answers with: the operation's empty result (an empty receive for a long
   // poll), built by `fallback`.
   void set_fallback(std::function<response()> fallback);
-  // For a server that is stopping: once the call has returned without answering, completes
-  // with the fallback (if set) instead of waiting for the answer; at once if it has already.
-  // Any thread.
+  // Completes now with the fallback (if set), for a server that is stopping.
   void abandon();
 
  private:
@@ -54,7 +48,6 @@ class deferred_reply {
   std::optional<response> early_;
   bool taken_ = false;
   bool done_ = false;
-  bool abandoned_ = false;
 };
 
 // The session side of a deferred reply.
@@ -62,7 +55,6 @@ class reply_channel {
  public:
   virtual ~reply_channel() = default;
   // A fresh deferred reply whose response the session will write. At most once per request.
-  // Any thread (the call pool's, for a service call).
   virtual std::shared_ptr<deferred_reply> defer() = 0;
 };
 

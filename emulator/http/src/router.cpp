@@ -59,14 +59,6 @@ router::front router::front_for(const request& req) const noexcept {
   return front::not_found;
 }
 
-bool router::answers_at_once(const request& req) const noexcept {
-  // A preflight is answered from its own headers (handle()). The health endpoint reads counts
-  // that each service keeps without holding its lock across any work (service::health()).
-  if (req.method() == bhttp::verb::options && req.find(bhttp::field::origin) != req.end()) return true;
-  const front f = front_for(req);
-  return f == front::health || f == front::not_found;
-}
-
 dispatch::request_id_style router::id_style_for(const request& req, front f) const noexcept {
   const dispatch::service_row* row = nullptr;
   if (f == front::query) row = query_->row();

@@ -31,11 +31,6 @@ class router {
   // Thread-safe.
   std::optional<response> handle(const request& req, reply_channel& channel) noexcept;
 
-  // True for the requests answered without any service work, in constant time and without a
-  // service's lock: the health endpoint, a CORS preflight, an unknown path. The session answers
-  // these on its I/O thread; everything else goes to the call pool. Thread-safe.
-  bool answers_at_once(const request& req) const noexcept;
-
   // The answer to a request whose body exceeds the limit; `header` holds what was parsed.
   response too_large(const request& header) noexcept;
 

@@ -1,6 +1,6 @@
 #include "fogbank/http/server.hpp"
 
-#include "call_pool.hpp"
+#include "io_threads.hpp"
 #include "log.hpp"
 #include "router.hpp"
 #include "session.hpp"
@@ -13,8 +13,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include <algorithm>
 #include <optional>
-#include <thread>
 #include <vector>
 
 namespace fogbank::http {
@@ -28,13 +28,11 @@ namespace {
 // Accepts connections and starts a session on its own strand for each.
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(net::io_context& ioc, router& router, call_pool& calls, session_registry& registry,
-           const server_options& options)
+  listener(net::io_context& ioc, router& router, session_registry& registry, const server_options& options)
       : ioc_(ioc),
         acceptor_(net::make_strand(ioc)),
         retry_(acceptor_.get_executor()),
         router_(router),
-        calls_(calls),
         registry_(registry),
         options_(options) {}
 
@@ -99,7 +97,7 @@ class listener : public std::enable_shared_from_this<listener> {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<session>(std::move(socket), router_, calls_, registry_, options_)->run();
+    std::make_shared<session>(std::move(socket), router_, registry_, options_)->run();
     do_accept();
   }
 
@@ -107,7 +105,6 @@ class listener : public std::enable_shared_from_this<listener> {
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
   router& router_;
-  call_pool& calls_;
   session_registry& registry_;
   const server_options& options_;
   bool closed_ = false;
@@ -119,22 +116,22 @@ struct server::impl {
   impl(server_options opts, const dispatch::registry& services)
       : options(std::move(opts)),
         router_(services),
-        ioc(std::max(1, options.threads)),
-        calls(static_cast<std::size_t>(std::max(1, options.call_threads))) {}
+        // Never 1: that hint lets Asio keep handlers on the thread that posted them, where a
+        // long call would hold them up (the threads here are more than one at times).
+        ioc(std::max({2, options.threads, options.max_threads})),
+        threads(ioc, options.threads, options.max_threads) {}
 
-  // Destruction order matters: the io_context and the call pool (and any session they still
-  // own) go first, while the registry and router their sessions refer to are still alive; the
-  // io_context goes after the pool, whose last tasks may still post answers to it.
+  // Destruction order matters: the threads, then the io_context (and any session it still
+  // owns) go first, while the registry and router its sessions refer to are still alive.
   server_options options;
   router router_;
   session_registry registry;
   net::io_context ioc;
-  call_pool calls;
+  io_threads threads;
   // Keeps run() going while nothing is pending on a socket: a session waiting for a long poll's
   // answer has no operation in the io_context, and the answer is posted to it later.
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::shared_ptr<listener> accept;
-  std::vector<std::thread> threads;
   bool started = false;
   bool stopped = false;
 };
@@ -172,8 +169,7 @@ bool server::start(std::string* error) {
       break;
     }
   }
-  impl_->accept =
-      std::make_shared<listener>(impl_->ioc, impl_->router_, impl_->calls, impl_->registry, impl_->options);
+  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->router_, impl_->registry, impl_->options);
   if (!impl_->accept->open(endpoint, error)) {
     impl_->stopped = true;
     return false;
@@ -181,23 +177,7 @@ bool server::start(std::string* error) {
   impl_->accept->run();
   impl_->work.emplace(impl_->ioc.get_executor());
 
-  const int thread_count = std::max(1, impl_->options.threads);
-  impl_->threads.reserve(static_cast<std::size_t>(thread_count));
-  for (int i = 0; i < thread_count; ++i) {
-    impl_->threads.emplace_back([this] {
-      // A handler that throws must not take the server down: log it and keep serving.
-      for (;;) {
-        try {
-          impl_->ioc.run();
-          return;
-        } catch (const std::exception& e) {
-          log_error(std::string("uncaught exception in a server thread: ") + e.what());
-        } catch (...) {
-          log_error("uncaught exception in a server thread");
-        }
-      }
-    });
-  }
+  impl_->threads.start();
   return true;
 }
 
@@ -218,11 +198,9 @@ void server::stop() {
   // own; stop() also cuts off whatever outlived the grace period.
   impl_->work.reset();
   impl_->ioc.stop();
-  for (auto& t : impl_->threads) t.join();
-  impl_->threads.clear();
-  // Calls still running past the grace period finish (a call cannot be cut off); their answers
-  // go nowhere. Queued ones are dropped.
-  impl_->calls.stop();
+  // A call still running past the grace period finishes (a call cannot be cut off); its answer
+  // goes nowhere.
+  impl_->threads.join();
 }
 
 }  // namespace fogbank::http

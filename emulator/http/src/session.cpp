@@ -1,5 +1,6 @@
 #include "session.hpp"
 
+#include "io_threads.hpp"
 #include "log.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -65,9 +66,9 @@ bool session_registry::wait_empty(std::chrono::milliseconds timeout) {
 
 // ---- session ------------------------------------------------------------------------------------
 
-session::session(tcp::socket&& socket, router& router, call_pool& calls, session_registry& registry,
+session::session(tcp::socket&& socket, router& router, session_registry& registry,
                  const server_options& options)
-    : stream_(std::move(socket)), router_(router), calls_(calls), registry_(registry), options_(options) {}
+    : stream_(std::move(socket)), router_(router), registry_(registry), options_(options) {}
 
 session::~session() {
   registry_.remove(this);
@@ -97,15 +98,12 @@ void session::on_shutdown() {
       // nothing is owed. Close now rather than wait for the rest (issue 6, finding 8: a
       // half-sent request used to hold the exit for the whole grace period).
       return abort_read();
-    case phase::dispatching: {
+    case phase::dispatching:
       // A long poll would hold shutdown for up to 20 s: answer it now with an empty receive. Its
-      // response arrives through on_response like any other. A call still running finishes and
-      // is answered as usual (deferred_reply::abandon waits for it to return).
-      std::lock_guard lock(pending_mutex_);
-      abandoning_ = true;
+      // response arrives through on_response like any other. (A call answered synchronously is
+      // never seen here: it runs on this strand from start to response.)
       if (pending_) pending_->abandon();
       return;
-    }
     case phase::writing:
       // on_write closes once the response is out.
       return;
@@ -177,47 +175,32 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
   // it until on_response).
   request_.emplace(parser_->release());
   parser_.reset();
-  if (router_.answers_at_once(*request_)) {
-    std::optional<response> res = router_.handle(*request_, *this);
-    if (res) on_response(std::move(*res));
+  std::optional<response> res;
+  {
+    // The call runs here, on this I/O thread; if it takes long, the monitor adds a thread so
+    // that other connections and the health endpoint are still served (io_threads.hpp).
+    const io_threads::call_scope in_call;
+    res = router_.handle(*request_, *this);
+  }
+  if (!res) {
+    // Answered later, through the reply taken from defer(); at once if the server is stopping.
+    if (stopping_ && pending_) pending_->abandon();
     return;
   }
-  if (stopping_) {
-    // Received whole while the server stops: served, but a long poll answers at once.
-    std::lock_guard lock(pending_mutex_);
-    abandoning_ = true;
-  }
-  // Nothing on the strand touches the request or the socket until on_response.
-  calls_.post([self = shared_from_this()] { self->run_call(); });
-}
-
-void session::run_call() {
-  std::optional<response> res = router_.handle(*request_, *this);
-  // Otherwise answered later, through the reply taken from defer().
-  if (!res) return;
-  net::post(stream_.get_executor(), [self = shared_from_this(), res = std::move(*res)]() mutable {
-    self->on_response(std::move(res));
-  });
+  on_response(std::move(*res));
 }
 
 std::shared_ptr<deferred_reply> session::defer() {
-  auto reply = std::make_shared<deferred_reply>([self = shared_from_this()](response res) {
+  pending_ = std::make_shared<deferred_reply>([self = shared_from_this()](response res) {
     // Any thread: the session's state belongs to its strand.
     net::post(self->stream_.get_executor(),
               [self, res = std::move(res)]() mutable { self->on_response(std::move(res)); });
   });
-  std::lock_guard lock(pending_mutex_);
-  pending_ = reply;
-  if (abandoning_) reply->abandon();
-  return reply;
+  return pending_;
 }
 
 void session::on_response(response res) {
-  {
-    std::lock_guard lock(pending_mutex_);
-    pending_.reset();
-    abandoning_ = false;
-  }
+  pending_.reset();
   request_.reset();
   if (stopping_) res.keep_alive(false);
   do_write(std::move(res));

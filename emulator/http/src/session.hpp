@@ -6,16 +6,16 @@
 // request at a time: a pipelined request waits in the buffer until the previous response is
 // written.
 //
-// Only the health endpoint and other answers that need no service are made on the strand
-// (router::answers_at_once). A service call runs on the call pool (call_pool.hpp), so that a
-// slow one never holds an I/O thread: the session sits in `dispatching` with no operation
-// pending on the socket and no timer running, and the answer is posted back onto its strand
-// (on_response), from the pool thread when the call answers before returning, or through the
-// deferred reply from whichever thread completes it later (an SQS long poll). shutdown()
-// abandons such a reply, which answers at once with the operation's empty result.
+// The service call runs on the strand, on the I/O thread that read the request; a call that
+// takes long holds that thread, and io_threads gives the io_context another one meanwhile.
+//
+// A request the router cannot answer at once (an SQS long poll) leaves the session in
+// `dispatching` with no operation pending on the socket and no timer running; the deferred reply
+// holds the session alive and posts the response back onto its strand (on_response), from
+// whichever thread the service completes on. shutdown() abandons such a reply, which answers
+// at once with the operation's empty result.
 
 #include "call.hpp"
-#include "call_pool.hpp"
 #include "router.hpp"
 #include "wire.hpp"
 
@@ -59,8 +59,8 @@ class session_registry {
 
 class session : public std::enable_shared_from_this<session>, private reply_channel {
  public:
-  // `socket` must have been accepted onto its own strand. Service calls run on `calls`.
-  session(boost::asio::ip::tcp::socket&& socket, router& router, call_pool& calls, session_registry& registry,
+  // `socket` must have been accepted onto its own strand.
+  session(boost::asio::ip::tcp::socket&& socket, router& router, session_registry& registry,
           const server_options& options);
   ~session();
   session(const session&) = delete;
@@ -77,10 +77,8 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
  private:
   enum class phase { reading_header, reading_body, dispatching, writing, draining, closed };
 
-  // reply_channel: the reply for the request being dispatched. Called on the call pool.
+  // reply_channel: the reply for the request being dispatched. Called on the strand.
   std::shared_ptr<deferred_reply> defer() override;
-  // Runs the request's call (on the call pool) and posts its answer to the strand.
-  void run_call();
 
   void do_read();
   void on_read_header(boost::beast::error_code ec, std::size_t bytes);
@@ -100,19 +98,13 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  // While it is being dispatched; read by the call pool then, by the strand only before and after.
-  std::optional<request> request_;
-  // Its reply, if deferred, and whether shutdown() wants it abandoned: set from the call pool
-  // (defer()) and the strand (on_shutdown), hence the mutex.
-  std::mutex pending_mutex_;
-  std::shared_ptr<deferred_reply> pending_;                     // guarded by pending_mutex_
-  bool abandoning_ = false;                                     // guarded by pending_mutex_
+  std::optional<request> request_;                              // while it is being dispatched
+  std::shared_ptr<deferred_reply> pending_;                     // its reply, if deferred
   std::optional<response> response_;                            // the one outstanding write
   std::optional<bhttp::response<bhttp::empty_body>> continue_;  // "100 Continue", while it is written
   std::vector<char> drain_;
   std::size_t drained_ = 0;
   router& router_;
-  call_pool& calls_;
   session_registry& registry_;
   const server_options& options_;
   phase phase_ = phase::reading_header;

@@ -2,8 +2,9 @@
 // Each test holds a writer at a named point of the write path (sync_point.hpp) and shows what
 // other writers may and may not do meanwhile: writes to other tables finish, writes to the held
 // table wait, multi-table writes take their locks in one order, a LATEST iterator never skips a
-// record committed after it, and a write evaluated before a concurrent change is evaluated
-// again. No test sleeps: the held thread waits for the test to release it.
+// record committed after it, and a write prepared before a concurrent change sees that change
+// (its condition is evaluated, and the definition read, under the locks). No test sleeps: the held thread
+// waits for the test to release it.
 
 #include "fogbank/core/aws_error.hpp"
 
@@ -200,10 +201,9 @@ TEST_F(WriteIsolationTest, WritesToOtherTablesFinishWhileOneTableIsHeld) {
     return counter("tab-a", "counter");
   });
   const bool others_done = finishes(others);
-  // A second write to table b, evaluated against the item as it is before the first commits
-  // (the first passed this point before the gate was set), then waits for the first: it cannot
-  // finish while b is held.
-  gate& evaluated = hold("write:evaluated", "tab-b");
+  // A second write to table b, prepared before the first commits (the first passed this point
+  // before the gate was set), then waits for the first: it cannot finish while b is held.
+  gate& evaluated = hold("write:prepared", "tab-b");
   auto second_b = spawn([&] { return add("tab-b", "big"); });
   const bool second_b_evaluated = evaluated.wait_held();
   evaluated.release();
@@ -220,7 +220,7 @@ TEST_F(WriteIsolationTest, WritesToOtherTablesFinishWhileOneTableIsHeld) {
   ASSERT_TRUE(finishes(second_b));
   writer_b.get();
   second_b.get();
-  // The second write to b was evaluated again under the lock: it kept the first one's value.
+  // The second write to b read the item under the lock: it kept the first one's value.
   const json item = get("tab-b", "big")["Item"];
   EXPECT_EQ(item["v"], S("first")) << item.dump();
   EXPECT_EQ(item["n"], N("1")) << item.dump();
@@ -318,10 +318,11 @@ TEST_F(WriteIsolationTest, LatestIteratorNeverSkipsARecordCommittedAfterIt) {
   EXPECT_TRUE(record_keys(latest_iterator("tab-a")).empty());
 }
 
-TEST_F(WriteIsolationTest, AWriteEvaluatedBeforeAConcurrentChangeIsEvaluatedAgain) {
+TEST_F(WriteIsolationTest, AConditionPreparedBeforeAConcurrentWriteIsEvaluatedAfterIt) {
   create_table("tab-a");
-  // A conditional put evaluated against "no item" while another put of the key commits.
-  gate& held = hold("write:evaluated", "tab-a");
+  // A conditional put prepared while there is no item, and another put of the key commits
+  // before it takes the lock.
+  gate& held = hold("write:prepared", "tab-a");
   auto first = spawn([&] {
     return error_of("PutItem", {{"TableName", "tab-a"},
                                 {"Item", {{"pk", S("k")}, {"by", S("first")}}},
@@ -335,9 +336,9 @@ TEST_F(WriteIsolationTest, AWriteEvaluatedBeforeAConcurrentChangeIsEvaluatedAgai
   EXPECT_EQ(get("tab-a", "k")["Item"]["by"], S("second"));
 }
 
-TEST_F(WriteIsolationTest, AWriteEvaluatedBeforeANewIndexIsIndexed) {
+TEST_F(WriteIsolationTest, APutPreparedBeforeANewIndexIsIndexed) {
   create_table("tab-a");
-  gate& held = hold("write:evaluated", "tab-a");
+  gate& held = hold("write:prepared", "tab-a");
   auto writer = spawn([&] { return put("tab-a", "k", {{"g", S("blue")}}); });
   ASSERT_TRUE(held.wait_held());
   // The index is created (and backfilled) between the write's evaluation and its commit.
@@ -360,7 +361,7 @@ TEST_F(WriteIsolationTest, AWriteEvaluatedBeforeANewIndexIsIndexed) {
 
 TEST_F(WriteIsolationTest, AWriteToATableDeletedMeanwhileWritesNothing) {
   create_table("tab-a");
-  gate& held = hold("write:evaluated", "tab-a");
+  gate& held = hold("write:prepared", "tab-a");
   auto writer = spawn([&] {
     return error_of("PutItem", {{"TableName", "tab-a"}, {"Item", {{"pk", S("k")}}}});
   });

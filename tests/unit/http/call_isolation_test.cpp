@@ -1,20 +1,21 @@
-// Service calls run on the call pool, not on the I/O threads (issue 6: a slow request never
-// stalls other services or the health endpoint). A real server on a loopback port, two I/O
-// threads, and a fake service whose "Slow" operation waits until the test lets it go: more slow
-// calls than I/O threads are held inside the service while the health endpoint and other calls
-// are answered; shutdown answers a running call with its real result. And the pool itself:
-// threads start as calls need them, up to the cap.
+// Slow service calls never hold every server thread (issue 6: a slow request never stalls other
+// services or the health endpoint). A real server on a loopback port, two base threads, and a
+// fake service whose "Slow" operation waits until the test lets it go: more slow calls than base
+// threads are held inside the service while the health endpoint and other calls are answered;
+// shutdown answers a running call with its real result. And io_threads itself: a thread is
+// added while a call holds the base ones, and leaves after.
 
-#include "call.hpp"
-#include "call_pool.hpp"
+#include "io_threads.hpp"
 
 #include "fogbank/core/ids.hpp"
 #include "fogbank/dispatch/registry.hpp"
 #include "fogbank/http/server.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -177,7 +178,7 @@ class CallIsolationTest : public ::testing::Test {
   std::vector<std::thread> clients_;
 };
 
-TEST_F(CallIsolationTest, SlowCallsHoldNoIOThread) {
+TEST_F(CallIsolationTest, SlowCallsNeverHoldEveryThread) {
   // Three slow calls, one more than there are I/O threads, all inside the service at once.
   std::vector<std::future<std::string>> slow;
   for (int i = 0; i < 3; ++i) slow.push_back(call_async("Slow"));
@@ -223,98 +224,45 @@ TEST_F(CallIsolationTest, StoppingAnswersARunningCallWithItsOwnResult) {
   ASSERT_EQ(stopping.wait_for(hang_guard), std::future_status::ready);
 }
 
-// deferred_reply::abandon() for a server that stops: a call still running keeps its own answer;
-// one that returned without answering (a parked long poll) gets the fallback.
-TEST(DeferredReplyTest, AbandonWaitsForTheCallToReturn) {
-  std::vector<std::string> delivered;
-  const auto text = [](std::string body) {
-    response res{bhttp::status::ok, 11};
-    res.body() = std::move(body);
-    return res;
-  };
-  {
-    deferred_reply reply([&](response res) { delivered.push_back(res.body()); });
-    reply.set_fallback([&] { return text("fallback"); });
-    reply.abandon();              // while the call runs...
-    reply.complete(text("own"));  // ... it answers before returning
-    const auto now = reply.take_if_ready();
-    ASSERT_TRUE(now);
-    EXPECT_EQ(now->body(), "own");
-  }
-  {
-    deferred_reply reply([&](response res) { delivered.push_back(res.body()); });
-    reply.set_fallback([&] { return text("fallback"); });
-    reply.abandon();  // while the call runs; it then parks without answering
-    const auto now = reply.take_if_ready();
-    ASSERT_TRUE(now);
-    EXPECT_EQ(now->body(), "fallback");
-    reply.complete(text("late"));  // the poll's own answer, after: dropped
-  }
-  {
-    deferred_reply reply([&](response res) { delivered.push_back(res.body()); });
-    reply.set_fallback([&] { return text("fallback"); });
-    EXPECT_FALSE(reply.take_if_ready());  // parked
-    reply.abandon();                      // the server stops: answered now, through the sink
-    reply.complete(text("late"));
-  }
-  EXPECT_EQ(delivered, std::vector<std::string>{"fallback"});
-}
-
-TEST(CallPoolTest, StartsThreadsAsCallsNeedThemUpToTheCap) {
-  call_pool pool(3);
-  EXPECT_EQ(pool.threads(), 0u);
+TEST(IoThreadsTest, AddsAThreadWhileCallsHoldTheBaseOnesAndLetsItGoAfter) {
+  net::io_context ioc(4);
+  auto work = net::make_work_guard(ioc);
+  io_threads threads(ioc, 1, 3, std::chrono::milliseconds(1));
+  threads.start();
   std::mutex mutex;
   std::condition_variable changed;
-  int running = 0;
   bool release = false;
-  int finished = 0;
-  const auto task = [&] {
+  bool other_ran = false;
+  // A call that holds the only base thread...
+  net::post(ioc, [&] {
+    const io_threads::call_scope in_call;
     std::unique_lock lock(mutex);
-    ++running;
-    changed.notify_all();
     changed.wait(lock, [&] { return release; });
-    ++finished;
+  });
+  // ... and other work, which a thread the monitor adds gets to.
+  net::post(ioc, [&] {
+    std::lock_guard lock(mutex);
+    other_ran = true;
     changed.notify_all();
-  };
-  for (int i = 0; i < 4; ++i) pool.post(task);
+  });
   {
-    // Three run at once, each on a thread of its own; the fourth waits for one of them.
     std::unique_lock lock(mutex);
-    ASSERT_TRUE(changed.wait_for(lock, hang_guard, [&] { return running == 3; }));
+    EXPECT_TRUE(changed.wait_for(lock, hang_guard, [&] { return other_ran; }))
+        << "no thread was added while the call held the only one";
   }
-  EXPECT_EQ(pool.threads(), 3u);
+  EXPECT_EQ(threads.running(), 2u);
   {
-    std::unique_lock lock(mutex);
+    std::lock_guard lock(mutex);
     release = true;
     changed.notify_all();
-    ASSERT_TRUE(changed.wait_for(lock, hang_guard, [&] { return finished == 4; }));
   }
-  EXPECT_EQ(pool.threads(), 3u);
-}
-
-TEST(CallPoolTest, StopDropsQueuedTasksAndLetsRunningOnesFinish) {
-  call_pool pool(1);
-  std::promise<void> started;
-  bool ran_first = false;
-  pool.post([&] {
-    started.set_value();
-    // Until stop() has begun (it hands its threads over first thing), so that the second task
-    // is still queued when it does.
-    const auto give_up = std::chrono::steady_clock::now() + hang_guard;
-    while (pool.threads() != 0 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
-    ran_first = true;
-  });
-  auto owned = std::make_shared<int>(0);
-  bool ran_second = false;
-  pool.post([&, owned] { ran_second = true; });
-  started.get_future().wait();
-  pool.stop();
-  EXPECT_TRUE(ran_first);
-  EXPECT_FALSE(ran_second);
-  EXPECT_EQ(owned.use_count(), 1) << "the dropped task still holds what it owns";
-  bool ran_after = false;
-  pool.post([&] { ran_after = true; });
-  EXPECT_FALSE(ran_after);
+  // Once the base thread is free again, the extra one leaves.
+  const auto give_up = std::chrono::steady_clock::now() + hang_guard;
+  while (threads.running() > 1 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  EXPECT_EQ(threads.running(), 1u);
+  work.reset();
+  ioc.stop();
+  threads.join();
 }
 
 }  // namespace
