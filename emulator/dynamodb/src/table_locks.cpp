@@ -26,7 +26,12 @@ void table_locks::held::release() noexcept {
 }
 
 std::shared_ptr<std::mutex> table_locks::mutex_for(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  {
+    // Every write looks its tables up here: writers of different tables share the map, not a lock.
+    std::shared_lock lock(mutex_);
+    if (auto it = locks_.find(name); it != locks_.end()) return it->second;
+  }
+  std::unique_lock lock(mutex_);
   auto it = locks_.find(name);
   if (it == locks_.end()) it = locks_.emplace(name, std::make_shared<std::mutex>()).first;
   return it->second;

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +49,7 @@ class table_locks {
  private:
   std::shared_ptr<std::mutex> mutex_for(const std::string& name);
 
-  std::mutex mutex_;
+  std::shared_mutex mutex_;
   // One entry per table name ever locked (a few dozen bytes each), never removed: a lock that a
   // writer of a deleted table still waits on must stay the one a new table of that name gets.
   std::map<std::string, std::shared_ptr<std::mutex>, std::less<>> locks_;  // guarded by mutex_

@@ -122,8 +122,12 @@ void io_threads::monitor() {
     const bool extras =
         std::any_of(slots_.begin(), slots_.end(), [](const slot& s) { return s.running && s.extra; });
     if (in_calls_.load() == 0 && !extras) {
-      // Nothing to watch: sleep until a call begins (call_scope wakes us).
+      // Nothing to watch: sleep until a call begins (call_scope wakes us). The flag is set before
+      // in_calls_ is looked at again, and call_scope counts itself in before it reads the flag
+      // (both sequentially consistent), so either it sees the flag or we see its call.
+      monitor_idle_.store(true);
       wake_.wait(lock, [this] { return stopping_ || in_calls_.load() > 0; });
+      monitor_idle_.store(false);
     } else {
       wake_.wait_for(lock, tick_);
     }
@@ -159,8 +163,8 @@ io_threads::call_scope::call_scope() noexcept : slot_(current_slot) {
   if (slot_ == nullptr) return;
   auto& s = *static_cast<slot*>(slot_);
   s.calls.fetch_add(1, std::memory_order_release);
-  if (s.owner->in_calls_.fetch_add(1) == 0) {
-    // The monitor may be asleep with nothing to watch.
+  if (s.owner->in_calls_.fetch_add(1) == 0 && s.owner->monitor_idle_.load()) {
+    // The monitor sleeps with nothing to watch: there is something now.
     std::lock_guard lock(s.owner->mutex_);
     s.owner->wake_.notify_one();
   }

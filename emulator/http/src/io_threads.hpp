@@ -79,8 +79,11 @@ class io_threads {
   const int base_;
   const int max_;
   const std::chrono::milliseconds tick_;
-  // Calls in progress on any thread: the monitor sleeps until there is one.
+  // Calls in progress on any thread: the monitor sleeps until there is one. A call that
+  // begins wakes it only if it sleeps that way (monitor_idle_): waking it at every call would
+  // cost a thread switch per request.
   std::atomic<int> in_calls_{0};
+  std::atomic<bool> monitor_idle_{false};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<slot> slots_;  // stable addresses; one per thread ever needed (at most max_)
