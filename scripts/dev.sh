@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
 # The two ways to start fogbank from a fresh Debian machine (see README.md):
 #   scripts/dev.sh serve [serve options]   install what is missing, build, run `fogbank serve`
-#   scripts/dev.sh test                    install what is missing, build, run the whole test suite
-# Set FOGBANK_BUILD_DIR to build elsewhere (default: build/).
+#   scripts/dev.sh test [STAGE...]         install what is missing, then every CI stage (or the named ones)
+# and the checks CI does not run:
+#   scripts/dev.sh tidy [FILE...]          clang-tidy over fogbank's sources (or FILEs)
+#   scripts/dev.sh format                  clang-format -i over fogbank's C++ files
+#   scripts/dev.sh fuzz [TARGET] [SECONDS] run the fuzzers longer than CI does (default: all, 300 s each)
+# Set FOGBANK_BUILD_DIR to build elsewhere (default: build/; the sanitizer builds go beside it,
+# in build-asan/ and build-tsan/).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${FOGBANK_BUILD_DIR:-$root/build}
+asan_dir=${build_dir}-asan
+tsan_dir=${build_dir}-tsan
 
-# Debian packages the build and the tests need. Keep docker/Dockerfile in step with this list.
+# Debian packages the build and the tests need. Keep docker/Dockerfile in step with the build's
+# part of this list (the image needs neither the test clients nor the checks' Clang tools).
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev libboost-system-dev librocksdb-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-boto3 awscli
+  # The Lambda worker tests' `provided` bootstraps speak the Runtime API with curl.
+  curl
+  # The checks: Clang 14 for the sanitizer builds and libFuzzer (its runtimes are in
+  # libclang-rt-14-dev), clang-format and clang-tidy.
+  clang clang-format clang-tidy libclang-rt-14-dev
 )
 
 install_missing() {
@@ -39,6 +52,16 @@ install_missing() {
 install_js_test_packages() {
   echo "== installing the JavaScript test packages (npm ci in tests/e2e/sqs_js)"
   (cd "$root/tests/e2e/sqs_js" && npm ci --no-audit --no-fund --loglevel=error)
+  # aws-sdk v2, which the worker tests' handlers load (tests/unit/workers/sdk_test.cpp).
+  echo "== installing the worker tests' packages (npm ci in tests/unit/workers/node_packages)"
+  (cd "$root/tests/unit/workers/node_packages" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+# The AWS SDK for JavaScript v3 that Node.js functions load without bundling it, as on Lambda
+# (emulator/workers: NODE_PATH of every Node.js worker). `fogbank serve` needs it too.
+install_lambda_node_sdk() {
+  echo "== installing the SDK for Node.js functions (npm ci in emulator/workers/node_sdk)"
+  (cd "$root/emulator/workers/node_sdk" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 build() {
@@ -50,23 +73,157 @@ build() {
   cmake --build "$build_dir" -j "$(nproc)"
 }
 
+# ---- The CI stages ---------------------------------------------------------------------------
+# `scripts/dev.sh test` runs them in this order, cheapest and most telling first, and stops at the
+# first that fails. Each prints "== <stage>" when it starts and its time when it ends.
+#   format      clang-format --dry-run --Werror over every C++ file (seconds)
+#   build       the GCC build everyone runs (RelWithDebInfo, -Werror in CI)
+#   unit        its unit tests and the benchmarks' smoke run
+#   asan-build  one Clang build with ASan+UBSan for the tests and libFuzzer for fuzz/
+#   asan-tests  unit and e2e tests under ASan+UBSan (the e2e tests run here only: their servers
+#               are the same code as the GCC build's, and running them twice costs ~4 minutes)
+#   fuzz        every fuzz target for 20 s, two at a time
+#   tsan-build  a Clang TSan build of what the threaded tests need
+#   tsan-tests  the threaded unit and e2e tests (label threaded) under TSan
+# clang-tidy is not a stage: it takes ~5 minutes on 2 cores (`scripts/dev.sh tidy`; README.md).
+ci_stages=(format build unit asan-build asan-tests fuzz tsan-build tsan-tests)
+
+# fogbank's own C++ files: what clang-format checks and clang-tidy reads.
+cxx_files() {
+  git -C "$root" ls-files -- '*.cpp' '*.hpp' | sed "s|^|$root/|"
+}
+
+# The sanitizer builds use Clang at -O1 with line tables only: the sanitizers' advice for
+# usable stack traces at a fraction of the compile time of -O2 -g. No benchmarks in them.
+sanitizer_configure() {
+  local dir=$1
+  shift
+  CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DFOGBANK_WERROR=ON -DFOGBANK_BUILD_BENCH=OFF \
+    "$@" >/dev/null
+}
+
+stage_install() {
+  install_missing
+  install_lambda_node_sdk
+  install_js_test_packages
+}
+
+stage_format() {
+  # clang-format 14 (Debian's), as .clang-format says. `scripts/dev.sh format` fixes what this finds.
+  cxx_files | xargs clang-format --dry-run --Werror
+}
+
+stage_build() {
+  build
+}
+
+stage_unit() {
+  ctest --test-dir "$build_dir" --output-on-failure --timeout 300 -j "$(nproc)" -L 'unit|bench'
+}
+
+stage_asan-build() {
+  # One Clang build for ASan+UBSan and libFuzzer: the fuzzers link the same instrumented libraries.
+  sanitizer_configure "$asan_dir" -DFOGBANK_FUZZ=ON
+  cmake --build "$asan_dir" -j "$(nproc)"
+}
+
+stage_fuzz() {
+  # Each fuzz target for 20 s (FOGBANK_FUZZ_SECONDS), two at a time.
+  ctest --test-dir "$asan_dir" --output-on-failure --timeout 600 -j "$(nproc)" -L fuzz
+}
+
+stage_asan-tests() {
+  ctest --test-dir "$asan_dir" --output-on-failure --timeout 900 -j "$(nproc)" -L 'unit|e2e'
+}
+
+stage_tsan-build() {
+  # Only what the threaded tests need (tests/CMakeLists.txt registers nothing else under TSan).
+  sanitizer_configure "$tsan_dir" -DFOGBANK_TSAN=ON
+  cmake --build "$tsan_dir" -j "$(nproc)"
+}
+
+stage_tsan-tests() {
+  ctest --test-dir "$tsan_dir" --output-on-failure --timeout 900 -j "$(nproc)" -L threaded
+}
+
+# Runs `install` and then the named stages (default: all, in order), printing "== <stage>" and
+# each one's time.
+run_stages() {
+  local stages=("$@") start=$SECONDS stage_start
+  ((${#stages[@]})) || stages=("${ci_stages[@]}")
+  stages=(install "${stages[@]}")
+  for stage in "${stages[@]}"; do
+    if ! declare -F "stage_$stage" >/dev/null; then
+      echo "unknown stage '$stage'; stages: ${ci_stages[*]}" >&2
+      exit 2
+    fi
+  done
+  local times=()
+  for stage in "${stages[@]}"; do
+    echo "== $stage"
+    stage_start=$SECONDS
+    # In a subshell with errexit, outside any `if`, so that a stage stops at its first failing command.
+    set +e
+    (set -e; "stage_$stage")
+    local status=$?
+    set -e
+    if ((status != 0)); then
+      echo "== $stage FAILED after $((SECONDS - stage_start)) s (total $((SECONDS - start)) s)"
+      exit 1
+    fi
+    times+=("$stage $((SECONDS - stage_start)) s")
+    echo "== $stage done in $((SECONDS - stage_start)) s (total $((SECONDS - start)) s)"
+  done
+  echo "== all stages passed in $((SECONDS - start)) s: $(IFS=,; echo "${times[*]}" | sed 's/,/, /g')"
+}
+
+tidy() {
+  # Reads the Clang build's compile_commands.json (GCC's flags are not all Clang's), configuring
+  # it if needed; nothing is compiled. Files default to every fogbank .cpp; headers are checked
+  # through them (.clang-tidy's HeaderFilterRegex).
+  [ -f "$asan_dir/compile_commands.json" ] || sanitizer_configure "$asan_dir" -DFOGBANK_FUZZ=ON
+  local files=("$@")
+  ((${#files[@]})) || mapfile -t files < <(cxx_files | grep '\.cpp$')
+  run-clang-tidy -quiet -p "$asan_dir" -j "$(nproc)" "${files[@]}"
+}
+
+fuzz() {
+  local target=${1:-} seconds=${2:-300}
+  sanitizer_configure "$asan_dir" -DFOGBANK_FUZZ=ON
+  cmake --build "$asan_dir" -j "$(nproc)"
+  FOGBANK_FUZZ_SECONDS=$seconds ctest --test-dir "$asan_dir" --output-on-failure --timeout $((seconds * 2 + 600)) \
+    -L fuzz ${target:+-R "^fuzz\\.$target\$"}
+}
+
 case "${1:-}" in
   serve)
     shift
     install_missing
+    install_lambda_node_sdk
     build
     exec "$build_dir/emulator/main/fogbank" serve "$@"
     ;;
   test)
+    shift
+    run_stages "$@"
+    ;;
+  tidy)
+    shift
     install_missing
-    install_js_test_packages
-    build
-    echo "== running the test suite"
-    cd "$build_dir"
-    exec ctest --output-on-failure --timeout 900 -j "$(nproc)"
+    tidy "$@"
+    ;;
+  format)
+    cxx_files | xargs clang-format -i
+    ;;
+  fuzz)
+    shift
+    install_missing
+    fuzz "$@"
     ;;
   *)
-    echo "usage: scripts/dev.sh serve [options] | scripts/dev.sh test" >&2
+    echo "usage: scripts/dev.sh serve [options] | test [STAGE...] | tidy [FILE...] | format | fuzz [TARGET] [SECONDS]" >&2
+    echo "stages of test: ${ci_stages[*]}" >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,7 @@
 #include "fogbank/core/json_limits.hpp"
 
+#include <vector>
+
 namespace fogbank::core {
 
 bool nesting_within(std::string_view text, int limit) noexcept {
@@ -43,6 +45,34 @@ std::optional<nlohmann::json> parse_json_within(std::string_view text, int max_d
   nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return std::nullopt;
   return value;
+}
+
+bool depth_within(const nlohmann::json& value, int limit) noexcept {
+  if (!value.is_structured()) return true;
+  if (limit < 1) return false;
+  try {
+    // One frame per open container: where its walk has got to.
+    struct frame {
+      const nlohmann::json* container;
+      nlohmann::json::const_iterator next;
+    };
+    std::vector<frame> open{{&value, value.cbegin()}};
+    while (!open.empty()) {
+      frame& top = open.back();
+      if (top.next == top.container->cend()) {
+        open.pop_back();
+        continue;
+      }
+      const nlohmann::json& child = *top.next;
+      ++top.next;
+      if (!child.is_structured()) continue;
+      if (static_cast<int>(open.size()) + 1 > limit) return false;
+      open.push_back({&child, child.cbegin()});
+    }
+    return true;
+  } catch (...) {
+    return false;  // no memory for the walk: treat as too deep rather than recurse
+  }
 }
 
 }  // namespace fogbank::core

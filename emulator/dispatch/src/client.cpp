@@ -1,5 +1,6 @@
 #include "fogbank/dispatch/client.hpp"
 
+#include "fogbank/core/json_limits.hpp"
 #include "fogbank/core/scheduler.hpp"
 
 #include <condition_variable>
@@ -17,6 +18,16 @@ core::call_result no_such_service(std::string_view service) {
   return out;
 }
 
+// A request built in process may nest deeper than any wire request could (the HTTP front end
+// refuses those bodies before parsing them): refused alike, before any service copies, compares
+// or dumps it recursively.
+std::optional<core::call_result> refuse_too_deep(const nlohmann::json& request) {
+  if (core::depth_within(request, core::max_request_nesting)) return std::nullopt;
+  core::call_result out;
+  out.error.emplace(core::error_code::validation, "Nesting Levels have exceeded supported limits");
+  return out;
+}
+
 }  // namespace
 
 client::client(const registry& services, const core::scheduler& scheduler, bool can_wait)
@@ -27,6 +38,10 @@ void client::call(std::string_view service, std::string_view operation, const nl
   const service_row* row = services_.find(service);
   if (row == nullptr) {
     done(no_such_service(service));
+    return;
+  }
+  if (auto refused = refuse_too_deep(request)) {
+    done(std::move(*refused));
     return;
   }
   services_.call(*row, operation, request, context, std::move(done));
@@ -41,6 +56,7 @@ core::call_result client::call(std::string_view service, std::string_view operat
                                const nlohmann::json& request, const core::call_context& context) const {
   const service_row* row = services_.find(service);
   if (row == nullptr) return no_such_service(service);
+  if (auto refused = refuse_too_deep(request)) return std::move(*refused);
 
   // Where nothing may wait, the service answers before call() returns.
   const core::call_context* effective = &context;

@@ -520,67 +520,6 @@ json make_number(const core::decimal& number) {
   return json{{"N", number.to_string()}};
 }
 
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    const bool last_quad = i + 4 == text.size();
-    std::array<int, 4> sextets{};
-    int padding = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      const auto c = static_cast<unsigned char>(text[i + j]);
-      if (c == '=') {
-        // Padding only ends the text, and at most two characters of it.
-        if (!last_quad || j < 2) return std::nullopt;
-        ++padding;
-        continue;
-      }
-      if (padding > 0) return std::nullopt;
-      sextets[j] = base64_value(c);
-      if (sextets[j] < 0) return std::nullopt;
-    }
-    // Strict: the bits a padded quad does not use must be zero, so each byte string has exactly
-    // one encoding and comparing texts is comparing bytes.
-    if ((padding == 2 && (sextets[1] & 0x0F) != 0) || (padding == 1 && (sextets[2] & 0x03) != 0)) {
-      return std::nullopt;
-    }
-    const std::uint32_t triple =
-        (static_cast<std::uint32_t>(sextets[0]) << 18) | (static_cast<std::uint32_t>(sextets[1]) << 12) |
-        (static_cast<std::uint32_t>(sextets[2]) << 6) | static_cast<std::uint32_t>(sextets[3]);
-    out.push_back(static_cast<char>((triple >> 16) & 0xFF));
-    if (padding < 2) out.push_back(static_cast<char>((triple >> 8) & 0xFF));
-    if (padding < 1) out.push_back(static_cast<char>(triple & 0xFF));
-  }
-  return out;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t triple = (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
-                                 (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
-                                 static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
-    out.push_back(alphabet[(triple >> 18) & 0x3F]);
-    out.push_back(alphabet[(triple >> 12) & 0x3F]);
-    out.push_back(alphabet[(triple >> 6) & 0x3F]);
-    out.push_back(alphabet[triple & 0x3F]);
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    std::uint32_t triple = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (rest == 2) triple |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out.push_back(alphabet[(triple >> 18) & 0x3F]);
-    out.push_back(alphabet[(triple >> 12) & 0x3F]);
-    out.push_back(rest == 2 ? alphabet[(triple >> 6) & 0x3F] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
 // Per the developer guide's "Item sizes and formats" (CapacityUnitCalculations.html): strings by
 // UTF-8 bytes, binary by raw bytes, BOOL and NULL 1 byte, M and L 3 bytes plus 1 byte per element
 // plus the elements (and, for M, each key's UTF-8 bytes). Sets are the sum of their members, with

@@ -5,6 +5,7 @@
 // as on the wire.
 
 #include "fogbank/core/decimal.hpp"
+#include "fogbank/core/encoding.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -63,9 +64,9 @@ core::decimal number_of(const json& value);
 // An N value holding `number` in DynamoDB's canonical text.
 json make_number(const core::decimal& number);
 
-// base64 helpers for B and BS.
-std::optional<std::string> base64_decode(std::string_view text);
-std::string base64_encode(std::string_view bytes);
+// B and BS hold canonical base64 (core's one implementation).
+using core::base64_decode;
+using core::base64_encode;
 
 // Size of an attribute value in bytes as DynamoDB counts it toward the 400 KB item limit
 // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):

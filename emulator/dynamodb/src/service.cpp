@@ -384,10 +384,9 @@ struct service_impl::sweeper {
 };
 
 void service_impl::stop_sweeper() {
-  if (!sweeper_) return;
-  // Kept alive past the lock below: cancelling the entry may drop the last other reference, and
-  // the mutex must outlive its unlock (ThreadSanitizer caught the use after free).
+  // Moved out first: cancel() may drop the entry's reference, and the mutex must outlive the lock.
   const std::shared_ptr<sweeper> state = std::move(sweeper_);
+  if (!state) return;
   std::lock_guard lock(state->mutex);  // waits for a sweep in progress
   state->stopped = true;
   scheduler_.cancel(state->entry);

@@ -87,7 +87,8 @@ wire_shape shape_of(error_code code, std::string_view service_namespace) noexcep
 std::string coral_error_body(std::string_view name, std::string_view message) {
   nlohmann::json body = {{"__type", std::string(coral_service) + "#" + std::string(name)}};
   if (!message.empty()) body["message"] = message;
-  return body.dump();
+  // Replace, not throw: SigV4 messages quote the client's Authorization header, any bytes in it.
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string dump(const nlohmann::json& value) {

@@ -1,5 +1,7 @@
 #include "query_codec.hpp"
 
+#include "fogbank/core/encoding.hpp"
+
 #include "sigv4.hpp"
 
 #include <charconv>
@@ -260,8 +262,8 @@ void parse_form(std::string_view text, params& into) {
     text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    std::string name = sigv4::url_decode(pair.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? std::string() : sigv4::url_decode(pair.substr(eq + 1));
+    std::string name = core::url_decode(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? std::string() : core::url_decode(pair.substr(eq + 1));
     into.insert_or_assign(std::move(name), std::move(value));
   }
 }

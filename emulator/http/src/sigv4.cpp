@@ -1,5 +1,7 @@
 #include "sigv4.hpp"
 
+#include "fogbank/core/encoding.hpp"
+
 #include <array>
 #include <map>
 
@@ -18,13 +20,6 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Query parameters by decoded name; a name without '=' maps to "".
 std::map<std::string, std::string, std::less<>> parse_query(std::string_view query) {
   std::map<std::string, std::string, std::less<>> params;
@@ -34,8 +29,8 @@ std::map<std::string, std::string, std::less<>> parse_query(std::string_view que
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    std::string name = url_decode(pair.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1));
+    std::string name = core::url_decode(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? std::string{} : core::url_decode(pair.substr(eq + 1));
     params.emplace(std::move(name), std::move(value));
   }
   return params;
@@ -150,24 +145,6 @@ std::string printable(std::string_view text) {
     } else {
       out.append(replacement);
       ++i;
-    }
-  }
-  return out;
-}
-
-std::string url_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
     }
   }
   return out;

@@ -62,7 +62,4 @@ check_result check(const signed_request& request);
 // that an error message quoting client bytes can always be serialized as JSON.
 std::string printable(std::string_view text);
 
-// Decodes %XX escapes and '+' of a query-string component.
-std::string url_decode(std::string_view text);
-
 }  // namespace fogbank::http::sigv4

@@ -3,6 +3,8 @@
 // verify them, SHA-256 for content-based deduplication, base64 for binary attribute values.
 // All functions are pure and thread-safe.
 
+#include "fogbank/core/encoding.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -18,8 +20,11 @@ using json = nlohmann::json;
 std::string md5_hex(std::string_view bytes);
 std::string sha256_hex(std::string_view bytes);
 
-std::optional<std::string> base64_decode(std::string_view text);
-std::string base64_encode(std::string_view bytes);
+// Base64 as SQS reads it, Java's decoder (padding optional): core's one implementation.
+using core::base64_encode;
+inline std::optional<std::string> base64_decode(std::string_view text) {
+  return core::base64_decode_lenient(text);
+}
 
 // Throws InvalidMessageContents unless every character of `body` (UTF-8) is one SQS allows:
 // #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.

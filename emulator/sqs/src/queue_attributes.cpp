@@ -191,7 +191,7 @@ std::map<std::string, std::string> validate_attributes(
     // RedrivePolicy says why in its own words (read_redrive_policy).
     if (value.size() > max_attribute_value_bytes && name != "RedrivePolicy") invalid_value(name);
     auto range = std::find_if(int_attributes.begin(), int_attributes.end(),
-                              [&](const int_range& r) { return r.name == name; });
+                              [&name = name](const int_range& r) { return r.name == name; });
     if (range != int_attributes.end()) {
       auto number = parse_int(value);
       if (!number || *number < range->low || *number > range->high) invalid_value(name);

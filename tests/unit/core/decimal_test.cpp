@@ -217,10 +217,11 @@ TEST(decimal_order, is_numeric) {
 
 TEST(decimal_ordered_bytes, rejects_garbage) {
   decimal out;
-  for (std::string bad : {std::string(), std::string("\x00", 1), std::string("\x04"), std::string("\x03"),
-                          std::string("\x03\x81", 2), std::string("\x03\x81\x65\x00", 4),
-                          std::string("\x03\x81\x01\x00", 4) /* leading zero digit */,
-                          std::string("\x03\x81\x0B\x01\x00", 5) /* trailing zero pair */}) {
+  for (const std::string& bad :
+       {std::string(), std::string("\x00", 1), std::string("\x04"), std::string("\x03"),
+        std::string("\x03\x81", 2), std::string("\x03\x81\x65\x00", 4),
+        std::string("\x03\x81\x01\x00", 4) /* leading zero digit */,
+        std::string("\x03\x81\x0B\x01\x00", 5) /* trailing zero pair */}) {
     std::string_view in = bad;
     EXPECT_FALSE(decimal::read_ordered_bytes(in, out)) << testing::PrintToString(bad);
     EXPECT_EQ(in.size(), bad.size());

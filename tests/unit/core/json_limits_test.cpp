@@ -75,3 +75,27 @@ TEST(parse_json_within, stray_closers_cannot_buy_extra_depth) {
 
 }  // namespace
 }  // namespace fogbank::core
+
+namespace fogbank::core {
+namespace {
+
+TEST(DepthWithin, CountsLevelsAsNestingWithinDoes) {
+  EXPECT_TRUE(depth_within(nlohmann::json(5), 0));
+  EXPECT_TRUE(depth_within(nlohmann::json::object(), 1));
+  EXPECT_FALSE(depth_within(nlohmann::json::object(), 0));
+  const auto parsed = nlohmann::json::parse(R"({"a":[1,{"b":[]}],"c":{}})");
+  EXPECT_TRUE(depth_within(parsed, 4));
+  EXPECT_FALSE(depth_within(parsed, 3));
+  EXPECT_EQ(nesting_within(parsed.dump(), 4), true);
+  EXPECT_EQ(nesting_within(parsed.dump(), 3), false);
+}
+
+TEST(DepthWithin, WalksAValueFarDeeperThanTheStackWithoutRecursing) {
+  nlohmann::json deep = nlohmann::json::array();
+  for (int i = 0; i < 1'000'000; ++i) deep = nlohmann::json::array({std::move(deep)});
+  EXPECT_FALSE(depth_within(deep, 128));
+  EXPECT_TRUE(depth_within(deep, 2'000'000));
+}
+
+}  // namespace
+}  // namespace fogbank::core

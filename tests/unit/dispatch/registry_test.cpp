@@ -94,6 +94,22 @@ TEST_F(registry_test, ClientCallsByNameAndAnswersUnknownNames) {
   ASSERT_TRUE(async && async->error);
 }
 
+TEST_F(registry_test, ClientRefusesRequestsNestedDeeperThanAnyWireRequest) {
+  const client c(services, scheduler, /*can_wait=*/true);
+  json deep = json::object();
+  for (int i = 0; i < 100000; ++i) deep = json{{"a", std::move(deep)}};  // built without recursion
+  core::call_result r = c.call("echo", "Say", deep);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code(), core::error_code::validation);
+  EXPECT_EQ(r.error->message(), "Nesting Levels have exceeded supported limits");
+
+  json at_limit = json::object();
+  for (int i = 1; i < 128; ++i) at_limit = json{{"a", std::move(at_limit)}};
+  EXPECT_TRUE(c.call("echo", "Say", json{{"k", 1}}).ok());
+  EXPECT_FALSE(c.call("echo", "Say", json{{"a", at_limit}}).ok());  // 129 levels
+  EXPECT_TRUE(c.call("echo", "Count", at_limit).ok());              // 128 levels
+}
+
 TEST_F(registry_test, ClientThatCannotWaitNeverLetsACallDefer) {
   const client c(services, scheduler, /*can_wait=*/false);  // a manual clock's
   core::call_result r = c.call("echo", "Wait", json::object());

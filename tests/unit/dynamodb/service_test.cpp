@@ -164,7 +164,8 @@ TEST_F(ServiceTest, BeginsWithOnStringSortKeys) {
           {{"AttributeName", "sk"}, {"AttributeType", "S"}}}},
         {"KeySchema",
          {{{"AttributeName", "id"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
-  const std::string with_nul("todo\0x", 6);  // a NUL sorts before '#' and still has the prefix
+  // "todo\0x": a prefix match must compare bytes, not stop at the NUL.
+  const std::string with_nul("todo\0x", 6);
   for (const std::string& sk : {std::string("todo#1"), std::string("todo#2"), std::string("todo"),
                                 std::string("tod"), std::string("user#1"), with_nul}) {
     call("PutItem", {{"TableName", "things"}, {"Item", {{"id", S("u1")}, {"sk", S(sk)}}}});

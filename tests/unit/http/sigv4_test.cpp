@@ -149,12 +149,7 @@ TEST(Sigv4, AQueryStringOfThousandsOfParametersIsChecked) {
   const check_result r = check(request);
   EXPECT_EQ(r.result, outcome::incomplete);
   EXPECT_NE(r.message.find("'X-Amz-Credential'"), std::string::npos) << r.message;
-
-  // Escapes cut short at the end of the text are kept as they are.
-  EXPECT_EQ(url_decode("%"), "%");
-  EXPECT_EQ(url_decode("%4"), "%4");
-  EXPECT_EQ(url_decode("a%4"), "a%4");
-  EXPECT_EQ(url_decode("%zz%41+"), "%zzA ");
+  // Escapes cut short at the end of the text: core's url_decode keeps them (encoding_test.cpp).
 }
 
 TEST(Sigv4, PrintableKeepsValidUtf8AndReplacesTheRest) {

@@ -51,7 +51,7 @@ std::string get_or(const database& db, column c, std::string_view key, const sna
   return value;
 }
 
-std::vector<std::string> keys_of(const database& db, column c, scan_range range,
+std::vector<std::string> keys_of(const database& db, column c, const scan_range& range,
                                  const snapshot* at = nullptr) {
   std::vector<std::string> keys;
   auto it = db.scan(c, range, at);

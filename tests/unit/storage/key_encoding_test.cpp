@@ -77,8 +77,8 @@ TEST(key_bytes, escapes_zero_and_terminates) {
 
 TEST(key_bytes, rejects_malformed_input) {
   std::string out;
-  for (std::string bad : {std::string(), std::string("abc"), std::string("a\x00", 2),
-                          std::string("a\x00\x02", 3), std::string("a\x00\xFF", 3)}) {
+  for (const std::string& bad : {std::string(), std::string("abc"), std::string("a\x00", 2),
+                                 std::string("a\x00\x02", 3), std::string("a\x00\xFF", 3)}) {
     std::string_view in = bad;
     EXPECT_FALSE(read_bytes(in, out)) << testing::PrintToString(bad);
     EXPECT_EQ(in.size(), bad.size());

@@ -15,6 +15,12 @@
 
 namespace fogbank::core {
 
+// The deepest request any AWS JSON protocol call needs: 32 levels of DynamoDB attribute values
+// (two JSON levels each) inside a few levels of request structure. The HTTP front end checks
+// request bodies against it before parsing; the in-process client checks requests built in
+// process against it (depth_within) before calling.
+inline constexpr int max_request_nesting = 128;
+
 // True if no object or array in `text` opens more than `limit` levels deep ("{}" is one level,
 // "[[]]" two, a bare scalar none). Brackets inside JSON strings do not count. A single pass
 // over the bytes with no allocation; `text` need not be valid JSON: an invalid text is judged
@@ -25,5 +31,9 @@ bool nesting_within(std::string_view text, int limit) noexcept;
 // valid JSON or nests deeper than `max_depth` (checked before parsing, as nesting_within).
 // The value returned may be copied and dump()ed safely. Never throws on bad input.
 std::optional<nlohmann::json> parse_json_within(std::string_view text, int max_depth);
+
+// True if no object or array in the parsed `value` is more than `limit` levels deep, counted as
+// nesting_within counts them. Iterative: safe on any value, however deep.
+bool depth_within(const nlohmann::json& value, int limit) noexcept;
 
 }  // namespace fogbank::core

@@ -30,7 +30,9 @@ class client {
   const core::call_context& default_context() const noexcept { return default_context_; }
 
   // Asynchronous: `done` receives the result exactly once, now or later (see core::service::call).
-  // An unknown `service` answers UnknownOperationException. Never throws. Thread-safe.
+  // An unknown `service` answers UnknownOperationException; a request nested deeper than
+  // core::max_request_nesting answers ValidationException, as over HTTP. Never throws.
+  // Thread-safe.
   void call(std::string_view service, std::string_view operation, const nlohmann::json& request,
             const core::call_context& context, core::call_completion done) const;
 

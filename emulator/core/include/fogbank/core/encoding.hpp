@@ -1,0 +1,30 @@
+#pragma once
+// Text encodings every wire format needs, implemented once: base64 (RFC 4648, the standard
+// alphabet, as every AWS JSON and query protocol carries blobs) and URL form decoding. Pure
+// functions; thread-safe; linear in their input.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fogbank::core {
+
+// `bytes` in base64 with padding.
+std::string base64_encode(std::string_view bytes);
+
+// The bytes of canonical base64 text, or nullopt: the length a multiple of 4, '=' only as the
+// last one or two characters, and the bits a padded quad does not use zero, so that each byte
+// string has exactly one encoding (DynamoDB's B and BS values; see attribute_value.cpp for the
+// errors it gives for each rule).
+std::optional<std::string> base64_decode(std::string_view text);
+
+// The bytes of base64 text as Java's basic decoder reads it (what SQS and other services behind
+// it accept): padding optional but, when present, completing the last quad; unused bits ignored;
+// a last quad of one character refused.
+std::optional<std::string> base64_decode_lenient(std::string_view text);
+
+// One component of application/x-www-form-urlencoded text or a URL's query string: '+' is a
+// space and %XX the byte XX; a '%' not followed by two hex digits stays as it is.
+std::string url_decode(std::string_view text);
+
+}  // namespace fogbank::core

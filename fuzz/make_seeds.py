@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Writes the fuzz targets' seed corpora (fuzz/corpus/<target>/) from the inputs the unit and
+end-to-end tests already use, valid and invalid, plus a few hand-made edge cases per target.
+
+Run it again after adding tests whose inputs the corpora should know about:
+    python3 fuzz/make_seeds.py
+Files are named after the SHA-1 of their content, so reruns only add what is new; a target's
+directory is emptied first so that removed cases go too. Each corpus stays at a few dozen files:
+libFuzzer finds the rest from them.
+"""
+
+import hashlib
+import json
+import pathlib
+import re
+import shutil
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+UNIT = ROOT / "tests" / "unit"
+CORPUS = ROOT / "fuzz" / "corpus"
+LIMIT = 60  # files per target
+
+# A C++ string literal: "..." with escapes, or R"(...)".
+LITERAL = r'(?:R"\((?P<raw>.*?)\)"|"(?P<plain>(?:[^"\\]|\\.)*)")'
+
+
+def unescape(plain):
+    return bytes(plain, "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+
+
+def literal_value(match):
+    return match.group("raw") if match.group("raw") is not None else unescape(match.group("plain"))
+
+
+def first_arguments(paths, helpers):
+    """The first string-literal argument of every call to one of `helpers` in `paths`."""
+    pattern = re.compile(r"\b(?:%s)\(\s*%s" % ("|".join(helpers), LITERAL), re.S)
+    found = []
+    for path in paths:
+        for match in pattern.finditer(path.read_text()):
+            found.append(literal_value(match))
+    return found
+
+
+def all_literals(path):
+    return [literal_value(m) for m in re.finditer(LITERAL, path.read_text(), re.S)]
+
+
+def json_objects(path):
+    out = []
+    for text in all_literals(path):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(value, (dict, list)):
+            out.append(value)
+    return out
+
+
+# Placeholders of the tests, rewritten onto the ones fuzz/expression_fixture.hpp defines, so that
+# seeds parse past placeholder resolution; the originals stay too (undefined ones are cases).
+VALUES = [":v", ":s", ":n", ":f", ":b", ":t", ":z", ":l", ":m", ":ss", ":ns", ":bs"]
+NAMES = ["#a", "#s", "#n", "#l", "#m", "#k", "#d", "#r"]
+
+
+def with_fixture_placeholders(text):
+    values = iter(VALUES * 10)
+    names = iter(NAMES * 10)
+    text = re.sub(r":[A-Za-z_][A-Za-z0-9_]*", lambda m: next(values), text)
+    return re.sub(r"#[A-Za-z_][A-Za-z0-9_]*", lambda m: next(names), text)
+
+
+def expression_seeds(helpers, extra):
+    files = sorted(UNIT.glob("dynamodb/expression_*_test.cpp"))
+    texts = first_arguments(files, helpers)
+    seeds = []
+    for text in texts + extra:
+        seeds += [text, with_fixture_placeholders(text)]
+    return seeds
+
+
+def legacy_seeds():
+    path = UNIT / "dynamodb" / "legacy_parameters_test.cpp"
+    text = path.read_text()
+    legacy_keys = {"Expected", "QueryFilter", "ScanFilter", "KeyConditions", "AttributeUpdates",
+                   "AttributesToGet", "ConditionalOperator"}
+    seeds = [o for o in json_objects(path) if isinstance(o, dict) and legacy_keys & o.keys()]
+    # expected_holds("attr", R"({condition})") and compare("attr", "OP", R"([values])").
+    for m in re.finditer(r'expected_holds\("([^"]*)",\s*R"\((.*?)\)"', text, re.S):
+        condition = json.loads(m.group(2))
+        seeds.append({"Expected": {m.group(1): condition}})
+        seeds.append({"ScanFilter": {m.group(1): condition}})
+    for m in re.finditer(r'compare\("([^"]*)",\s*"([A-Z_]+)",\s*R"\((.*?)\)"', text, re.S):
+        condition = {"ComparisonOperator": m.group(2), "AttributeValueList": json.loads(m.group(3))}
+        seeds.append({"Expected": {m.group(1): condition}})
+        seeds.append({"QueryFilter": {m.group(1): condition}, "ConditionalOperator": "OR"})
+    seeds += [
+        {"Expected": {"a": {"Exists": False}, "b": {"Value": {"S": "x"}}}, "ConditionalOperator": "OR"},
+        {"KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "k"}]},
+                           "s": {"ComparisonOperator": "BETWEEN",
+                                 "AttributeValueList": [{"S": "a"}, {"S": "z"}]}}},
+        {"AttributeUpdates": {"n": {"Action": "ADD", "Value": {"N": "1"}},
+                              "l": {"Action": "ADD", "Value": {"L": [{"S": "y"}]}},
+                              "ss": {"Action": "DELETE", "Value": {"SS": ["a"]}},
+                              "s": {"Action": "DELETE"}, "t": {"Value": {"BOOL": False}}}},
+        {"AttributesToGet": ["s", "a.b", "name", "s"]},
+        {"Expected": {"a": {"Value": {"S": "x"}}}, "ConditionExpression": "a = :v"},
+        {"ScanFilter": {"a": {"ComparisonOperator": "IN",
+                              "AttributeValueList": [{"S": "x"}, {"N": "1"}, {"B": "AQ=="}]}}},
+        {"ScanFilter": {str(i): {"ComparisonOperator": "NOT_NULL"} for i in range(50)}},
+    ]
+    return [json.dumps(s) for s in seeds]
+
+
+def attribute_value_seeds():
+    path = UNIT / "dynamodb" / "attribute_value_test.cpp"
+    text = path.read_text()
+    seeds = [json.dumps(o) for o in json_objects(path)]
+    # The scalar values the test builds with nlohmann's initializer lists: {"N", "1e100"}.
+    scalars = [(m.group(1), unescape(m.group(2)))
+               for m in re.finditer(r'\{"(N|S|B)", "((?:[^"\\]|\\.)*)"\}', text)]
+    for i, (kind, value) in enumerate(scalars):
+        seeds.append(json.dumps({kind: value}))
+        other = scalars[(i + 7) % len(scalars)]
+        seeds.append(json.dumps({"a": {kind: value}, "b": {other[0] + "S": [other[1], other[1]]}}))
+    seeds += [
+        json.dumps({"m": {"M": {"a": {"S": "x"}, "b": {"N": "1"}}}, "l": {"L": [{"S": "x"}, {"L": []}]},
+                    "t": {"BOOL": False}, "z": {"NULL": True}, "ss": {"SS": ["a", "b"]},
+                    "ns": {"NS": ["1", "2.5", "-3"]}, "bs": {"BS": ["YQ==", "Yg=="]}}),
+        json.dumps({"S": "a", "X": 1}), json.dumps({"NULL": False}), json.dumps({"BOOL": "true"}),
+        json.dumps({"SS": []}), json.dumps({"L": {}}), json.dumps({"M": []}), json.dumps({"N": 5}),
+        json.dumps({"n": {"N": "-0.000000000000000000000000000000000000001e-90"}}),
+        json.dumps({"n": {"NS": ["1", "1.0"]}}),
+        json.dumps({"deep": {"M": {"a": {"L": [{"M": {"b": {"L": [{"N": "1"}]}}}]}}}}),
+        json.dumps({"b": {"B": "not base64!"}}),
+        json.dumps({"s": {"S": "\ud83d\ude00"}, "e": {"S": ""}}),
+        json.dumps({"two": {"S": "x", "N": "1"}}),
+        '{"x": {"L": [' * 20 + '{"NULL": true}' + "]}}" * 20,
+    ]
+    return seeds
+
+
+QUERY_FILES = [UNIT / "http" / "query_codec_test.cpp", UNIT / "http" / "sqs_fronts_test.cpp"]
+
+
+def query_seeds():
+    seeds = []
+    for path in QUERY_FILES:
+        # Adjacent literals ("Action=..." "&QueueName=...") are one string in C++.
+        text = re.sub(r'"\s*\n\s*"', "", path.read_text())
+        for m in re.finditer(r'"((?:[^"\\]|\\.)*Action=(?:[^"\\]|\\.)*)"', text):
+            seeds.append(unescape(m.group(1)))
+    seeds += [
+        "Action=SendMessage&QueueUrl=u&MessageBody=x&MessageAttribute.1.Name=a"
+        "&MessageAttribute.1.Value.DataType=Number&MessageAttribute.1.Value.StringValue=1e999999",
+        "Action=SendMessageBatch&QueueUrl=u&SendMessageBatchRequestEntry.1.Id=a"
+        "&SendMessageBatchRequestEntry.1.MessageBody=b&SendMessageBatchRequestEntry.100000.Id=c",
+        "Action=ReceiveMessage&QueueUrl=u&MaxNumberOfMessages=99999999999999999999&WaitTimeSeconds=-1",
+        "Action=CreateQueue&QueueName=q&Attribute.1.Name=RedrivePolicy&Attribute.1.Value=%7B%22a%22%3A1%7D"
+        "&Tag.1.Key=k&Tag.1.Value=v&Tag.2.Key=k",
+        "Action=TagQueue&QueueUrl=u&Tag.0.Key=k&Tag.-1.Value=v&Tag..Key=x",
+        "Action=AddPermission&QueueUrl=u&Label=l&AWSAccountId.1=1&ActionName.1=SendMessage",
+        "Action=ChangeMessageVisibilityBatch&QueueUrl=u&ChangeMessageVisibilityBatchRequestEntry.1.Id=a"
+        "&ChangeMessageVisibilityBatchRequestEntry.1.VisibilityTimeout=true",
+        "Action=%zz&%=&&==&a=%4",
+    ]
+    return seeds
+
+
+SIGNED = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-1/dynamodb/aws4_request, "
+          "SignedHeaders=host;x-amz-date;x-amz-target, Signature=0123456789abcdef")
+
+
+def sigv4_seeds():
+    headers = [
+        SIGNED, "AWS4", "AWS4-", "AWS4-HMAC-SHA256", "AWS4-HMAC-SHA256 Credential=a/b/c/d/e",
+        "AWS4-HMAC-SHA256 Credential=a/b/c/d, SignedHeaders=host, Signature=s",
+        "AWS4-HMAC-SHA256 Credential=a/b/c/d/e///, SignedHeaders=host, Signature=s",
+        "AWS4-HMAC-SHA256 Credential=, SignedHeaders=, Signature=",
+        "AWS4-HMAC-SHA256 Credential=a/b/c/d/e,SignedHeaders=host,Signature=s,Credential=x",
+        "AWS AKID:signature", "Bearer token", "-",
+    ]
+    queries = [
+        "", "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20240101%2Fus-east-1%2Fsqs%2Faws4_request"
+        "&X-Amz-Date=20240101T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=abc",
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a%2Fb",
+        "Action=ListQueues&X-Amz-Algorithm=&X-Amz-Credential=%zz%",
+    ]
+    return [h + "\n" + q for h in headers for q in queries[:2]] + ["-\n" + q for q in queries]
+
+
+def json_front_seeds():
+    def request(target, body, content_type="application/x-amz-json-1.0", auth=SIGNED, path="/",
+                extra=()):
+        lines = [path]
+        if target is not None:
+            lines.append("X-Amz-Target: " + target)
+        if content_type is not None:
+            lines.append("Content-Type: " + content_type)
+        if auth is not None:
+            lines.append("Authorization: " + auth)
+        lines.append("X-Amz-Date: 20240101T000000Z")
+        lines += list(extra)
+        return "\n".join(lines) + "\n\n" + body
+
+    put = json.dumps({"TableName": "t", "Item": {"pk": {"S": "k"}, "n": {"N": "1"}}})
+    seeds = [
+        request("DynamoDB_20120810.PutItem", put),
+        request("DynamoDB_20120810.ListTables", "{}"),
+        request("DynamoDB_20120810.ListTables", ""),
+        request("DynamoDB_20120810.ListTables", "[1, 2]"),
+        request("DynamoDB_20120810.ListTables", '"text"'),
+        request("DynamoDB_20120810.ListTables", "{", content_type="application/json; charset=utf-8"),
+        request("DynamoDB_20120810.A.B", "{}"),
+        request(None, "{}"),
+        request("DynamoDB_20120810.ListTables", "hi", content_type="text/plain"),
+        request("DynamoDB_20120810.ListTables", "{}", auth=None),
+        request("DynamoDB_20120810.ListTables", "{}", auth="AWS4-"),
+        request("DynamoDB_20120810.ListTables", "{}", auth=None,
+                path="/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a%2Fb%2Fc%2Fd%2Fe"
+                     "&X-Amz-Signature=s&X-Amz-SignedHeaders=host"),
+        request("DynamoDB_20120810.ListTables", "{}", extra=["Origin: http://localhost:3000"]),
+        request("DynamoDBStreams_20120810.GetRecords", json.dumps({"ShardIterator": "x"})),
+        request("AmazonSQS.SendMessage", json.dumps({"QueueUrl": "http://h/0/q", "MessageBody": "b"}),
+                content_type="application/x-amz-json-1.0", extra=["Host: localhost:4566"]),
+        request("AmazonSQS.ListQueues", "{}"),
+        request("DynamoDB_20120810.PutItem", "[" * 129 + "]" * 129),
+        request("DynamoDB_20120810.PutItem", '{"a": "' + "[" * 200 + '"}'),
+        request("DynamoDB_20120810.PutItem", '{"a": "\\ud800", "b": "\xff"}'),
+    ]
+    return seeds
+
+
+def sqs_policy_seeds():
+    dlq = "arn:aws:sqs:us-east-1:000000000000:dlq"
+    redrive = [
+        {"deadLetterTargetArn": dlq, "maxReceiveCount": "2"},
+        {"deadLetterTargetArn": dlq, "maxReceiveCount": 1},
+        {"deadLetterTargetArn": dlq + ".fifo", "maxReceiveCount": 1000},
+        {"deadLetterTargetArn": dlq, "maxReceiveCount": 0},
+        {"deadLetterTargetArn": dlq, "maxReceiveCount": 1.5},
+        {"deadLetterTargetArn": dlq, "maxReceiveCount": [1]},
+        {"deadLetterTargetArn": dlq, "maxReceiveCount": {"a": [1, {"b": None}]}},
+        {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:missing", "maxReceiveCount": 3},
+        {"maxReceiveCount": 3}, {"deadLetterTargetArn": 5, "maxReceiveCount": 3},
+    ]
+    allow = [{"redrivePermission": "allowAll"}, {"redrivePermission": "denyAll"},
+             {"redrivePermission": "byQueue", "sourceQueueArns": [dlq]}]
+    policy = [
+        {"Version": "2012-10-17", "Statement": [{
+            "Sid": "all", "Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "sqs:SendMessage",
+            "Resource": dlq}]},
+        {"Version": "2012-10-17", "Statement": [{"Sid": "fuzz"}, {"Sid": "other"}]},
+        {"Statement": {"Sid": "fuzz"}}, {"Statement": [1, "two", None]}, {"Statement": [{"Sid": 5}]},
+        {"Id": 1, "Version": []},
+    ]
+    seeds = []
+    for selector, documents in ((0, redrive), (2, allow), (1, policy)):
+        for i, document in enumerate(documents):
+            flags = selector | (4 if i % 3 == 1 else 0) | (8 if i % 2 else 0)
+            seeds.append(bytes([flags]) + json.dumps(document).encode())
+    for text in ["", "{", "[]", "null", '"string"', "{}", '{"a": "' + "[" * 300 + '"}', "[" * 300 + "]" * 300]:
+        for selector in (0, 1, 9):
+            seeds.append(bytes([selector]) + text.encode())
+    return seeds
+
+
+def write(target, seeds):
+    directory = CORPUS / target
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    unique = {}
+    for seed in seeds:
+        data = seed if isinstance(seed, bytes) else seed.encode("utf-8", "surrogatepass")
+        unique.setdefault(hashlib.sha1(data).hexdigest(), data)
+    # Keep the corpus small; spread the kept cases over the whole list rather than the first N.
+    items = sorted(unique.items())
+    step = max(1, len(items) / LIMIT)
+    kept = [items[int(i * step)] for i in range(min(LIMIT, len(items)))]
+    for name, data in kept:
+        (directory / name).write_bytes(data)
+    print(f"{target}: {len(kept)} seeds (of {len(unique)})")
+
+
+def main():
+    write("expression_condition", expression_seeds(
+        ["eval", "condition_error", "parse_condition"],
+        ["((((a = :v))))", "NOT NOT NOT a = :v", "a IN (:v, :n, :s)", "size(l[0].x) BETWEEN :n AND :f",
+         "attribute_type(#a, :s) OR contains(ss, :v) AND begins_with(#d, :s)", "a = :v AND " * 20 + "b = :v"]))
+    write("expression_update", expression_seeds(
+        ["updated", "update_error", "apply_error", "parse_update"],
+        ["SET a = if_not_exists(a, :n) + :n, l = list_append(:l, l) REMOVE m.k[0] ADD ss :ss DELETE ns :ns",
+         "SET l[100000000000000000000] = :v", "SET #a.#s[0].#n = :v - :n", "REMOVE a, b, c, a.b[1]"]))
+    write("expression_projection", expression_seeds(
+        ["projected", "projection_error", "parse_projection"],
+        ["a, b.c, #a[1][2].#s", "l[0], l[1], l[4294967296]", "a.b.c.d.e.f.g.h.i.j"]))
+    write("expression_key_condition", expression_seeds(
+        ["key", "key_error"],
+        ["pk = :v AND begins_with(s, :s)", "#k = :v AND s BETWEEN :n AND :f", "pk = :v AND (s > :n)"]))
+    write("legacy_parameters", legacy_seeds())
+    write("attribute_value", attribute_value_seeds())
+    write("query_codec", query_seeds())
+    write("sigv4", sigv4_seeds())
+    write("json_front", json_front_seeds())
+    write("sqs_policy", sqs_policy_seeds())
+
+
+if __name__ == "__main__":
+    main()
