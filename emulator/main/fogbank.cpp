@@ -1,8 +1,8 @@
 // The `fogbank` command line.
 //
-//   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N] [--seed N]
-//                 [--ttl-interval S] [--lambda-concurrency N] [--template FILE]...
-//                 [--parameter KEY=VALUE]...
+//   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N]
+//                 [--max-threads N] [--seed N] [--ttl-interval S] [--lambda-concurrency N]
+//                 [--template FILE]... [--parameter KEY=VALUE]...
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -64,6 +64,8 @@ Options:
   --data-dir DIR     Keep data in DIR, created if missing (default ./.fogbank)
   --in-memory        Keep data in memory only; nothing survives exit
   --threads N        Server threads (default 2)
+  --max-threads N    Most server threads: more than --threads are started while
+                     slow requests hold threads, so others are still served (default 64)
   --seed N           Seed for generated ids (request ids and the like); random if not given
   --ttl-interval S   Seconds between DynamoDB TTL sweeps (default 60; 0 = only on
                      POST /_fogbank/dynamodb/expire)
@@ -87,6 +89,7 @@ struct serve_options {
   bool data_dir_given = false;
   bool in_memory = false;
   int threads = 2;
+  int max_threads = 64;
   std::optional<std::uint64_t> seed;
   std::uint64_t ttl_interval_seconds = 60;
   std::vector<std::string> templates;
@@ -160,6 +163,9 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& ar
     } else if (arg == "--threads") {
       options.threads = static_cast<int>(parse_unsigned(arg, value(), 256));
       if (options.threads == 0) throw usage_error{"--threads: must be at least 1"};
+    } else if (arg == "--max-threads") {
+      options.max_threads = static_cast<int>(parse_unsigned(arg, value(), 1024));
+      if (options.max_threads == 0) throw usage_error{"--max-threads: must be at least 1"};
     } else if (arg == "--seed") {
       options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
     } else if (arg == "--ttl-interval") {
@@ -273,6 +279,7 @@ int serve(const serve_options& options) {
   server_options.host = options.host;
   server_options.port = options.port;
   server_options.threads = options.threads;
+  server_options.max_threads = options.max_threads;
   http::server server(server_options, services->services());
   if (!server.start(&error)) {
     std::cerr << "fogbank: " << error << "\n";
