@@ -144,7 +144,7 @@ void service_impl::poll_mapping(const std::string& uuid) {
   }
 }
 
-void service_impl::invoke_batch(const function_record& fn, const json& event,
+void service_impl::invoke_batch(const mapping_record& m, const function_record& fn, const json& event,
                                 std::function<void(service_impl&, const invocation_outcome&)> then) {
   invocation call;
   function_config config;
@@ -161,15 +161,15 @@ void service_impl::invoke_batch(const function_record& fn, const json& event,
   };
   if (options_.wait_for_invocations) {
     // The clock stands still until the handler is done (see service_options).
-    std::mutex m;
+    std::mutex waiting;
     std::condition_variable arrived;
     std::optional<invocation_outcome> outcome;
     run_invocation(config, std::move(call), [&](invocation_outcome o) {
-      std::lock_guard lock(m);
+      std::lock_guard lock(waiting);
       outcome = std::move(o);
       arrived.notify_all();
     });
-    std::unique_lock lock(m);
+    std::unique_lock lock(waiting);
     arrived.wait(lock, [&] { return outcome.has_value(); });
     const invocation_outcome done = std::move(*outcome);
     lock.unlock();
@@ -178,10 +178,17 @@ void service_impl::invoke_batch(const function_record& fn, const json& event,
     return;
   }
   run_invocation(config, std::move(call),
-                 [life = lifetime_, record, then = std::move(then)](invocation_outcome outcome) {
+                 [life = lifetime_, m, record, then = std::move(then)](invocation_outcome outcome) {
                    with_service(life, [&](service_impl& self) {
-                     record(self, outcome);
-                     then(self, outcome);
+                     // On the host's thread: nothing may escape, and the mapping must not stay busy.
+                     try {
+                       record(self, outcome);
+                       then(self, outcome);
+                     } catch (const std::exception& e) {
+                       core::log_error("lambda: event source mapping " + m.uuid +
+                                       " failed after its batch: " + e.what());
+                       self.end_poll(m, false);
+                     }
                    });
                  });
 }

@@ -178,6 +178,23 @@ void read_settings(mapping_record& m, const json& request) {
   }
 }
 
+// The batch rules of a queue mapping (Create and Update).
+void check_queue_batch(const mapping_record& m) {
+  if (m.kind != source_kind::sqs) return;
+  const std::string name = m.source_arn.substr(m.source_arn.rfind(':') + 1);
+  const bool fifo = name.size() > 5 && name.substr(name.size() - 5) == ".fifo";
+  if (fifo && m.batch_size > max_fifo_batch_size) {
+    // The model: "FIFO queues - Maximum 10" (wording unconfirmed).
+    fail(error_code::lambda_invalid_parameter_value,
+         "Batch size for FIFO queues must be less than or equal to 10.");
+  }
+  if (m.batch_size > 10 && m.batching_window_seconds == 0) {
+    // Recorded (research §6.1).
+    fail(error_code::lambda_invalid_parameter_value,
+         "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10");
+  }
+}
+
 }  // namespace
 
 mapping_record& service_impl::find_mapping(const json& request) {
@@ -256,18 +273,7 @@ json service_impl::create_event_source_mapping(const json& request, const core::
   m.batch_size = s.kind == source_kind::sqs ? default_sqs_batch_size : default_stream_batch_size;
   read_settings(m, request);
 
-  const bool fifo =
-      s.kind == source_kind::sqs && s.name.size() > 5 && s.name.substr(s.name.size() - 5) == ".fifo";
-  if (fifo && m.batch_size > max_fifo_batch_size) {
-    // The model: "FIFO queues - Maximum 10" (wording unconfirmed).
-    fail(error_code::lambda_invalid_parameter_value,
-         "Batch size for FIFO queues must be less than or equal to 10.");
-  }
-  if (s.kind == source_kind::sqs && m.batch_size > 10 && m.batching_window_seconds == 0) {
-    // Recorded (research §6.1).
-    fail(error_code::lambda_invalid_parameter_value,
-         "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10");
-  }
+  check_queue_batch(m);
   const std::optional<std::string> position = validate::string_member(request, "StartingPosition");
   if (s.kind == source_kind::dynamodb_stream) {
     if (!position) {
@@ -403,10 +409,7 @@ json service_impl::update_event_source_mapping(const json& request, const core::
          "StartingPosition cannot be changed: create a new mapping");
   }
   read_settings(m, request);
-  if (m.kind == source_kind::sqs && m.batch_size > 10 && m.batching_window_seconds == 0) {
-    fail(error_code::lambda_invalid_parameter_value,
-         "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10");
-  }
+  check_queue_batch(m);
   const bool was_enabled = current.enabled;
   m.last_modified = clock_.epoch_seconds();
   store_mapping(m);

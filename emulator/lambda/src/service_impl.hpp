@@ -231,7 +231,7 @@ class service_impl {
   void poll_stream(const mapping_record& m, const function_record& fn);
   // Runs a mapping's batch in its function and hands the outcome to `then` (on this thread when
   // invocations are waited for, else on the host's). Without the lock.
-  void invoke_batch(const function_record& fn, const json& event,
+  void invoke_batch(const mapping_record& m, const function_record& fn, const json& event,
                     std::function<void(service_impl&, const invocation_outcome&)> then);
   // Ends a poll: releases the slot, clears busy and polls again now if `more` or a wake-up came
   // meanwhile. Without the lock.

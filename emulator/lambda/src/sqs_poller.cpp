@@ -184,7 +184,7 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
     ids.insert(message.value("MessageId", ""));
   }
   const bool full = static_cast<int>(messages.size()) == m.batch_size;
-  invoke_batch(fn, json{{"Records", std::move(records)}},
+  invoke_batch(m, fn, json{{"Records", std::move(records)}},
                [m, url, context, messages, ids, full, visibility_ms](service_impl& self,
                                                                      const invocation_outcome& outcome) {
                  std::set<std::string> failed;

@@ -141,7 +141,7 @@ void service_impl::poll_stream(const mapping_record& m, const function_record& f
   for (json& record : records) record["eventSourceARN"] = m.source_arn;
 
   invoke_batch(
-      fn, json{{"Records", records}},
+      m, fn, json{{"Records", records}},
       [m, records, limit, shard](service_impl& self, const invocation_outcome& outcome) {
         // Where the batch got to: the last sequence number handled, and whether it all succeeded.
         std::string handled = records.back()["dynamodb"].value("SequenceNumber", "");
