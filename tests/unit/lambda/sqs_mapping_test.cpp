@@ -145,6 +145,19 @@ TEST_F(sqs_mapping, BadMappingsAreRefusedWithLambdasErrors) {
             " \") and function (\" consumer \") provided mapping "
             "already exists. Please update or delete the existing mapping with UUID " +
             uuid);
+  ok("sqs", "CreateQueue", {{"QueueName", "jobs.fifo"}, {"Attributes", {{"FifoQueue", "true"}}}});
+  fails("CreateEventSourceMapping",
+        with({{"EventSourceArn", queue_arn("jobs.fifo")},
+              {"BatchSize", 11},
+              {"MaximumBatchingWindowInSeconds", 1}}),
+        error_code::lambda_invalid_parameter_value,
+        "Batch size for FIFO queues must be less than or equal to 10.");
+  const std::string fifo_uuid = map("jobs.fifo")["UUID"];
+  fails("UpdateEventSourceMapping",
+        {{"UUID", fifo_uuid}, {"BatchSize", 11}, {"MaximumBatchingWindowInSeconds", 1}},
+        error_code::lambda_invalid_parameter_value,
+        "Batch size for FIFO queues must be less than or equal to 10.");
+  ok("DeleteEventSourceMapping", {{"UUID", fifo_uuid}});
   // None of the refused ones was made.
   EXPECT_EQ(ok("ListEventSourceMappings", json::object())["EventSourceMappings"].size(), 1u);
 }
