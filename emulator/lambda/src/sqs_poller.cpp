@@ -115,7 +115,8 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
       "sqs", "GetQueueAttributes",
       {{"QueueUrl", url},
        {"AttributeNames",
-        {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "VisibilityTimeout"}}},
+        {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+         "ApproximateNumberOfMessagesDelayed", "VisibilityTimeout", "DelaySeconds"}}},
       context);
   if (attributes.error) {
     core::log_error("lambda: event source mapping " + m.uuid + " cannot read " + m.source_arn + ": " +
@@ -127,6 +128,11 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
   const std::int64_t visible = std::stoll(a.value("ApproximateNumberOfMessages", "0"));
   const std::int64_t in_flight = std::stoll(a.value("ApproximateNumberOfMessagesNotVisible", "0"));
   const std::int64_t visibility_ms = 1000 * std::stoll(a.value("VisibilityTimeout", "30"));
+  const std::int64_t delayed = std::stoll(a.value("ApproximateNumberOfMessagesDelayed", "0"));
+  const std::int64_t delay_ms = 1000 * std::stoll(a.value("DelaySeconds", "0"));
+  // Messages sent with the queue's own delay become visible that much later (a message's own
+  // DelaySeconds is announced by watch_sqs).
+  if (delayed > 0 && delay_ms > 0) wake_mapping(m.uuid, now_ms() + delay_ms);
 
   if (visible == 0) {
     // Messages someone holds come back after their timeout at the latest (a queue's own, or one
@@ -173,6 +179,9 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
     if (static_cast<int>(got.size()) < want) break;
   }
   if (messages.empty()) {
+    // Visible but not receivable (a FIFO group another receiver holds): look again when what it
+    // holds comes back at the latest.
+    wake_mapping(m.uuid, now_ms() + visibility_ms);
     end_poll(m, false);
     return;
   }

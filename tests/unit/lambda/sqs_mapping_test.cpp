@@ -266,6 +266,46 @@ TEST_F(sqs_mapping, WithoutReportBatchItemFailuresTheResponseIsIgnored) {
   EXPECT_EQ(approximate(url, "ApproximateNumberOfMessages"), "0");
 }
 
+TEST_F(sqs_mapping, DelayedMessagesAreDeliveredWhenTheirDelayEnds) {
+  const std::string url =
+      ok("sqs", "CreateQueue", {{"QueueName", "slow"}, {"Attributes", {{"DelaySeconds", "4"}}}})["QueueUrl"];
+  const std::string fast = create_queue("fast");
+  map("slow");
+  map("fast");
+  send(url, "queue-delay");
+  ok("sqs", "SendMessage", {{"QueueUrl", fast}, {"MessageBody", "own-delay"}, {"DelaySeconds", 7}});
+  advance(3999ms);
+  EXPECT_TRUE(seen_.empty());
+  advance(1ms);
+  ASSERT_EQ(bodies(), (strings{{"queue-delay"}}));
+  EXPECT_EQ(seen_[0].at_ms, 4000);
+  advance(3s);
+  ASSERT_EQ(bodies(), (strings{{"queue-delay"}, {"own-delay"}}));
+  EXPECT_EQ(seen_[1].at_ms, 7000);
+}
+
+TEST_F(sqs_mapping, FifoMessagesOfAGroupArriveInOrder) {
+  const std::string url =
+      ok("sqs", "CreateQueue",
+         {{"QueueName", "orders.fifo"},
+          {"Attributes", {{"FifoQueue", "true"}, {"ContentBasedDeduplication", "true"}}}})["QueueUrl"];
+  for (const auto& [group, body] : std::vector<std::pair<std::string, std::string>>{
+           {"g1", "g1-1"}, {"g2", "g2-1"}, {"g1", "g1-2"}, {"g1", "g1-3"}, {"g2", "g2-2"}}) {
+    ok("sqs", "SendMessage", {{"QueueUrl", url}, {"MessageBody", body}, {"MessageGroupId", group}});
+  }
+  map("orders.fifo", {{"BatchSize", 2}});
+  emulator_->run_until_idle();
+  std::map<std::string, std::vector<std::string>> by_group;
+  for (const batch_seen& b : seen_) {
+    for (const json& r : b.event["Records"]) {
+      by_group[r["attributes"].value("MessageGroupId", "")].push_back(r.value("body", ""));
+      EXPECT_TRUE(r["attributes"].contains("SequenceNumber")) << r.dump();
+    }
+  }
+  EXPECT_EQ(by_group["g1"], (std::vector<std::string>{"g1-1", "g1-2", "g1-3"}));
+  EXPECT_EQ(by_group["g2"], (std::vector<std::string>{"g2-1", "g2-2"}));
+}
+
 TEST_F(sqs_mapping, ADisabledMappingReadsNothingUntilEnabled) {
   const std::string url = create_queue("jobs");
   const std::string uuid = map("jobs", {{"Enabled", false}})["UUID"];

@@ -195,6 +195,27 @@ TEST_F(stream_mapping, AFailedBatchIsRetriedUntilMaximumRetryAttemptsThenGoesToO
   EXPECT_FALSE(info["shardId"].get<std::string>().empty());
 }
 
+TEST_F(stream_mapping, ARecordOlderThanMaximumRecordAgeIsGivenUpOn) {
+  const std::string failures = create_queue("stream-failures");
+  put("poison");
+  put("after");
+  map({{"BatchSize", 1},
+       {"MaximumRecordAgeInSeconds", 60},
+       {"DestinationConfig", {{"OnFailure", {{"Destination", queue_arn("stream-failures")}}}}}});
+  advance(10min);
+  // Retries 1, 2, 4, ... 32 s apart (attempts at 0, 1, 3, 7, 15, 31, 63 s); after the one at
+  // 63 s the record is older than 60 s.
+  std::vector<std::int64_t> poison_at;
+  for (const stream_seen& b : seen_)
+    if (key_of(b.event["Records"][0]) == "poison") poison_at.push_back(b.at_ms);
+  EXPECT_EQ(poison_at, (std::vector<std::int64_t>{0, 1000, 3000, 7000, 15000, 31000, 63000}));
+  EXPECT_EQ(keys().back(), std::vector<std::string>{"after"});
+  const json records = receive_all(failures);
+  ASSERT_EQ(records.size(), 1u) << records.dump();
+  EXPECT_EQ(json::parse(records[0]["Body"].get<std::string>())["requestContext"]["condition"],
+            "RecordAgeExceeded");
+}
+
 TEST_F(stream_mapping, BisectIsolatesAPoisonRecord) {
   const std::string failures = create_queue("stream-failures");
   for (const std::string key : {"a", "b", "poison", "d"}) put(key);
