@@ -16,6 +16,7 @@ json mapping_record::to_stored() const {
           {"batch_size", batch_size},
           {"window", batching_window_seconds},
           {"report_failures", report_batch_item_failures},
+          {"filters", filters},
           {"starting_position", starting_position},
           {"retries", maximum_retry_attempts},
           {"max_age", maximum_record_age_seconds},
@@ -40,6 +41,7 @@ mapping_record mapping_record::from_stored(const json& stored) {
   m.batch_size = stored.at("batch_size").get<int>();
   m.batching_window_seconds = stored.at("window").get<int>();
   m.report_batch_item_failures = stored.at("report_failures").get<bool>();
+  m.filters = stored.value("filters", std::vector<std::string>{});
   m.starting_position = stored.at("starting_position").get<std::string>();
   m.maximum_retry_attempts = stored.at("retries").get<int>();
   m.maximum_record_age_seconds = stored.at("max_age").get<std::int64_t>();
@@ -64,6 +66,11 @@ json mapping_record::configuration(std::string_view state) const {
               {"State", state},
               {"FunctionResponseTypes",
                report_batch_item_failures ? json::array({"ReportBatchItemFailures"}) : json::array()}};
+  if (!filters.empty()) {
+    json list = json::array();
+    for (const std::string& pattern : filters) list.push_back({{"Pattern", pattern}});
+    out["FilterCriteria"] = {{"Filters", std::move(list)}};
+  }
   if (kind == source_kind::sqs) {
     out["StateTransitionReason"] = "USER_INITIATED";
     return out;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fogbank::lambda {
 
@@ -26,6 +27,8 @@ struct mapping_record {
   int batch_size = 10;
   int batching_window_seconds = 0;
   bool report_batch_item_failures = false;
+  // FilterCriteria's patterns, as given (filter_pattern.hpp); a record passes if any matches.
+  std::vector<std::string> filters;
   // Streams only.
   std::string starting_position;                 // TRIM_HORIZON or LATEST
   int maximum_retry_attempts = -1;               // -1: until the record expires

@@ -6,6 +6,7 @@
 // A mapping is ready when the call returns: Create answers State "Creating" (and Update
 // "Updating", "Enabling" or "Disabling") as AWS does, and Get then reads "Enabled" or "Disabled".
 
+#include "filter_pattern.hpp"
 #include "service_impl.hpp"
 #include "validation.hpp"
 
@@ -124,11 +125,21 @@ void read_settings(mapping_record& m, const json& request) {
     m.report_batch_item_failures = !types.empty();
   }
   if (const auto it = request.find("FilterCriteria"); it != request.end() && !it->is_null()) {
+    std::vector<std::string> patterns;
     const auto filters = it->find("Filters");
-    if (filters != it->end() && filters->is_array() && !filters->empty()) {
-      fail(error_code::lambda_invalid_parameter_value,
-           "fogbank does not emulate FilterCriteria yet: filter in the handler instead");
+    if (filters != it->end() && !filters->is_null()) {
+      const auto list = filters->get<std::vector<json>>();
+      if (list.size() > filter::max_filters) {
+        validate::constraint(std::to_string(list.size()), "filterCriteria.filters",
+                             "Member must have length less than or equal to 5");
+      }
+      for (const json& f : list) {
+        const std::string pattern = f.value("Pattern", std::string());
+        (void)filter::parse(pattern);
+        patterns.push_back(pattern);
+      }
     }
+    m.filters = std::move(patterns);
   }
   const bool stream = m.kind == source_kind::dynamodb_stream;
   auto stream_only = [&](std::string_view member) {

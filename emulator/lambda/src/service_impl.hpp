@@ -48,6 +48,10 @@ inline constexpr std::size_t max_async_payload_bytes = 1'048'576;
 inline constexpr std::size_t max_response_bytes = 6'291'456 + 100;
 // X-Amz-Log-Result: "The last 4 KB of the execution log, which is base64-encoded."
 inline constexpr std::size_t log_result_bytes = 4096;
+// How deep a handler's response (or a message body) may nest when fogbank reads it as JSON
+// (partial batch responses, destination records, filters): the same bound as Invoke's payload.
+// Anything deeper is read as not JSON, before any recursion over it.
+inline constexpr int max_read_nesting = 512;
 // What recent_logs() keeps per function.
 inline constexpr std::size_t kept_log_bytes = 64 * 1024;
 // ListFunctions "returns a maximum of 50 items in each response, even if you set the number higher".

@@ -6,6 +6,8 @@
 // queue's own RedrivePolicy moves them to its dead-letter queue after maxReceiveCount receives.
 // With ReportBatchItemFailures only the messages the function lists stay.
 
+#include "filter_pattern.hpp"
+#include "fogbank/core/json_limits.hpp"
 #include "fogbank/core/log.hpp"
 #include "service_impl.hpp"
 
@@ -86,8 +88,9 @@ json sqs_record(const json& message, const std::string& arn, const std::string& 
 std::optional<std::set<std::string>> failed_items(const std::string& response,
                                                   const std::set<std::string>& ids) {
   std::set<std::string> failed;
-  const json parsed = json::parse(response, nullptr, false);
-  if (parsed.is_discarded()) return std::nullopt;
+  const std::optional<json> read = core::parse_json_within(response, max_read_nesting);
+  if (!read) return std::nullopt;
+  const json& parsed = *read;
   if (parsed.is_null() || !parsed.is_object()) return failed;
   const auto list = parsed.find("batchItemFailures");
   if (list == parsed.end() || list->is_null()) return failed;
@@ -102,6 +105,30 @@ std::optional<std::set<std::string>> failed_items(const std::string& response,
   return failed;
 }
 
+// Deletes `messages` but those whose id is in `keep`, ten at a time.
+void delete_messages(const dispatch::client& client, const std::string& url,
+                     const core::call_context& context, const json& messages,
+                     const std::set<std::string>& keep, const std::string& uuid) {
+  json entries = json::array();
+  auto flush = [&] {
+    if (entries.empty()) return;
+    const core::call_result deleted =
+        client.call("sqs", "DeleteMessageBatch", {{"QueueUrl", url}, {"Entries", entries}}, context);
+    if (deleted.error) {
+      core::log_error("lambda: event source mapping " + uuid +
+                      " cannot delete messages: " + deleted.error->message());
+    }
+    entries = json::array();
+  };
+  for (const json& message : messages) {
+    if (keep.count(message.value("MessageId", "")) != 0) continue;
+    entries.push_back(
+        {{"Id", std::to_string(entries.size())}, {"ReceiptHandle", message.value("ReceiptHandle", "")}});
+    if (entries.size() == max_delete_batch) flush();
+  }
+  flush();
+}
+
 }  // namespace
 
 void service_impl::poll_queue(const mapping_record& m, const function_record& fn) {
@@ -111,13 +138,13 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
   context.account_id = queue.account;
   const std::string url = "http://localhost:4566/" + queue.account + "/" + queue.name;
 
-  const core::call_result attributes = client_.call(
-      "sqs", "GetQueueAttributes",
-      {{"QueueUrl", url},
-       {"AttributeNames",
-        {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-         "ApproximateNumberOfMessagesDelayed", "VisibilityTimeout", "DelaySeconds"}}},
-      context);
+  const core::call_result attributes =
+      client_.call("sqs", "GetQueueAttributes",
+                   {{"QueueUrl", url},
+                    {"AttributeNames",
+                     {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                      "ApproximateNumberOfMessagesDelayed", "VisibilityTimeout", "DelaySeconds"}}},
+                   context);
   if (attributes.error) {
     core::log_error("lambda: event source mapping " + m.uuid + " cannot read " + m.source_arn + ": " +
                     attributes.error->message());
@@ -186,40 +213,40 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
     return;
   }
 
+  const bool full = static_cast<int>(messages.size()) == m.batch_size;
+  // FilterCriteria: messages no filter matches are deleted without reaching the function (the
+  // developer guide's "Lambda event filtering").
+  std::vector<json> patterns;
+  for (const std::string& pattern : m.filters) patterns.push_back(filter::parse(pattern));
   json records = json::array();
+  json passing = json::array();
+  json dropped = json::array();
   std::set<std::string> ids;
   for (const json& message : messages) {
-    records.push_back(sqs_record(message, m.source_arn, queue.region));
+    json record = sqs_record(message, m.source_arn, queue.region);
+    if (!filter::sqs_passes(patterns, record)) {
+      dropped.push_back(message);
+      continue;
+    }
+    records.push_back(std::move(record));
+    passing.push_back(message);
     ids.insert(message.value("MessageId", ""));
   }
-  const bool full = static_cast<int>(messages.size()) == m.batch_size;
+  delete_messages(client_, url, context, dropped, {}, m.uuid);
+  if (passing.empty()) {
+    end_poll(m, full);
+    return;
+  }
   invoke_batch(m, fn, json{{"Records", std::move(records)}},
-               [m, url, context, messages, ids, full, visibility_ms](service_impl& self,
-                                                                     const invocation_outcome& outcome) {
+               [m, url, context, passing, ids, full, visibility_ms](service_impl& self,
+                                                                    const invocation_outcome& outcome) {
                  std::set<std::string> failed;
                  if (outcome.kind != outcome_kind::success) {
                    failed = ids;
                  } else if (m.report_batch_item_failures) {
                    failed = failed_items(outcome.payload, ids).value_or(ids);
                  }
-                 json entries = json::array();
-                 auto flush = [&] {
-                   if (entries.empty()) return;
-                   const core::call_result deleted = self.client_.call(
-                       "sqs", "DeleteMessageBatch", {{"QueueUrl", url}, {"Entries", entries}}, context);
-                   if (deleted.error) {
-                     core::log_error("lambda: event source mapping " + m.uuid +
-                                     " cannot delete messages: " + deleted.error->message());
-                   }
-                   entries = json::array();
-                 };
-                 for (const json& message : messages) {
-                   if (failed.count(message.value("MessageId", "")) != 0) continue;
-                   entries.push_back({{"Id", std::to_string(entries.size())},
-                                      {"ReceiptHandle", message.value("ReceiptHandle", "")}});
-                   if (entries.size() == max_delete_batch) flush();
-                 }
-                 flush();
+                 delete_messages(self.client_, url, context, passing, failed, m.uuid);
                  // Failed messages come back when their visibility timeout ends: read them then.
                  if (!failed.empty()) self.wake_mapping(m.uuid, self.now_ms() + visibility_ms);
                  self.end_poll(m, full);

@@ -8,6 +8,8 @@
 // isolates a poison record; with ReportBatchItemFailures the mapping moves to the record before
 // the lowest failed sequence number and retries from there.
 
+#include "filter_pattern.hpp"
+#include "fogbank/core/json_limits.hpp"
 #include "fogbank/core/log.hpp"
 #include "service_impl.hpp"
 
@@ -41,8 +43,9 @@ std::string arrival(const json& record) {
 // makes the whole batch a failure (the same rules as for SQS).
 std::string lowest_failure(const std::string& response, const json& records) {
   const std::string first = records.front()["dynamodb"].value("SequenceNumber", "");
-  const json parsed = json::parse(response, nullptr, false);
-  if (parsed.is_discarded()) return first;
+  const std::optional<json> read = core::parse_json_within(response, max_read_nesting);
+  if (!read) return first;
+  const json& parsed = *read;
   if (parsed.is_null() || !parsed.is_object()) return "";
   const auto list = parsed.find("batchItemFailures");
   if (list == parsed.end() || list->is_null()) return "";
@@ -138,13 +141,34 @@ void service_impl::poll_stream(const mapping_record& m, const function_record& f
     std::lock_guard lock(mutex_);
     mapping_states_[m.uuid].window_ends_ms.reset();
   }
-  for (json& record : records) record["eventSourceARN"] = m.source_arn;
+  // FilterCriteria: records no filter matches are skipped (the checkpoint moves past them).
+  std::vector<json> patterns;
+  for (const std::string& pattern : m.filters) patterns.push_back(filter::parse(pattern));
+  const bool full = static_cast<int>(records.size()) == limit;
+  const std::string last_read = records.back()["dynamodb"].value("SequenceNumber", "");
+  json passing = json::array();
+  for (json& record : records) {
+    record["eventSourceARN"] = m.source_arn;
+    if (filter::stream_passes(patterns, record)) passing.push_back(std::move(record));
+  }
+  if (passing.empty()) {
+    {
+      std::lock_guard lock(mutex_);
+      if (const auto it = mappings_.find(m.uuid); it != mappings_.end()) {
+        it->second.checkpoint = last_read;
+        store_mapping(it->second);
+      }
+    }
+    end_poll(m, full);
+    return;
+  }
+  records = std::move(passing);
 
   invoke_batch(
       m, fn, json{{"Records", records}},
-      [m, records, limit, shard](service_impl& self, const invocation_outcome& outcome) {
+      [m, records, shard, full, last_read](service_impl& self, const invocation_outcome& outcome) {
         // Where the batch got to: the last sequence number handled, and whether it all succeeded.
-        std::string handled = records.back()["dynamodb"].value("SequenceNumber", "");
+        std::string handled = last_read;
         bool failed = outcome.kind != outcome_kind::success;
         std::size_t failed_from = 0;  // the first record of the failed rest
         if (!failed && m.report_batch_item_failures) {
@@ -177,7 +201,7 @@ void service_impl::poll_stream(const mapping_record& m, const function_record& f
               state.attempts = 0;
               state.batch_limit = 0;
               state.retry_delay_ms = first_stream_retry_delay_ms;
-              more = static_cast<int>(records.size()) == limit;
+              more = full;
             } else {
               ++state.attempts;
               current.checkpoint = handled;  // moves past what succeeded (partial batch responses)

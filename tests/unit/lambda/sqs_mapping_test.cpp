@@ -306,6 +306,28 @@ TEST_F(sqs_mapping, FifoMessagesOfAGroupArriveInOrder) {
   EXPECT_EQ(by_group["g2"], (std::vector<std::string>{"g2-1", "g2-2"}));
 }
 
+TEST_F(sqs_mapping, FilterCriteriaDeletesWhatNoFilterMatches) {
+  const std::string url = create_queue("jobs");
+  const json filters = {
+      {"Filters",
+       {{{"Pattern", R"({"body": {"kind": ["order"]}})"}}, {{"Pattern", R"({"body": ["ping"]})"}}}}};
+  const json created = map("jobs", {{"FilterCriteria", filters}});
+  EXPECT_EQ(created["FilterCriteria"], filters);
+  for (const std::string body : {R"({"kind": "order", "id": 1})", R"({"kind": "refund"})", "ping", "pong"}) {
+    send(url, body);
+  }
+  emulator_->run_until_idle();
+  EXPECT_EQ(bodies(), (strings{{R"({"kind": "order", "id": 1})", "ping"}}));
+  // The filtered-out messages are gone from the queue, not left to come back.
+  EXPECT_EQ(approximate(url, "ApproximateNumberOfMessages"), "0");
+  EXPECT_EQ(approximate(url, "ApproximateNumberOfMessagesNotVisible"), "0");
+  fails("CreateEventSourceMapping",
+        {{"EventSourceArn", queue_arn("jobs")},
+         {"FunctionName", "consumer"},
+         {"FilterCriteria", {{"Filters", {{{"Pattern", R"({"body": "not a list"})"}}}}}}},
+        error_code::lambda_invalid_parameter_value, "Invalid filter pattern definition.");
+}
+
 TEST_F(sqs_mapping, ADisabledMappingReadsNothingUntilEnabled) {
   const std::string url = create_queue("jobs");
   const std::string uuid = map("jobs", {{"Enabled", false}})["UUID"];

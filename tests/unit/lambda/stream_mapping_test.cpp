@@ -240,6 +240,22 @@ TEST_F(stream_mapping, ReportBatchItemFailuresRetriesFromTheLowestFailedRecord) 
   EXPECT_EQ(keys(), (batches{{"a", "b", "c"}, {"b", "c"}}));
 }
 
+TEST_F(stream_mapping, FilterCriteriaSkipsWhatNoFilterMatches) {
+  map({{"FilterCriteria",
+        {{"Filters",
+          {{{"Pattern",
+             R"({"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "keep"}]}}}})"}}}}}}});
+  put("keep-1");
+  put("drop-1");
+  put("keep-1");  // a MODIFY: filtered out
+  put("keep-2");
+  emulator_->run_until_idle();
+  EXPECT_EQ(keys(), (batches{{"keep-1", "keep-2"}}));
+  put("drop-2");
+  emulator_->run_until_idle();
+  EXPECT_EQ(keys().size(), 1u) << "a batch with nothing left after filtering invokes nothing";
+}
+
 TEST_F(stream_mapping, ManyWritesArriveInOrderExactlyOnce) {
   map({{"BatchSize", 7}});
   std::vector<std::string> written;
