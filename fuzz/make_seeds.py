@@ -306,6 +306,55 @@ def main():
     write("sigv4", sigv4_seeds())
     write("json_front", json_front_seeds())
     write("sqs_policy", sqs_policy_seeds())
+    write("filter_pattern", filter_pattern_seeds())
+    write("lambda_zip", lambda_zip_seeds())
+
+
+def filter_pattern_seeds():
+    """Every pattern the Lambda unit tests use, valid and invalid."""
+    paths = [UNIT / "lambda" / "filter_pattern_test.cpp", UNIT / "lambda" / "sqs_mapping_test.cpp",
+             UNIT / "lambda" / "stream_mapping_test.cpp"]
+    found = []
+    for path in paths:
+        for match in re.finditer(LITERAL, path.read_text(), re.S):
+            value = literal_value(match)
+            if value.startswith("{") or value in ("", "[]", "not json"):
+                found.append(value)
+    return found + ['{"a": [{"numeric": [">", 1e308, "<", -1e308]}]}', '{"$or": [{"a": [1]}, {"$or": [{"b": [2]}, {"c": [3]}]}]}']
+
+
+def lambda_zip_seeds():
+    """Small packages: plain files, a directory, an executable, a link inside and one out, a
+    name that climbs out, an absolute name, a stored and a deflated entry; and not-zips."""
+    import io
+    import zipfile
+
+    def package(entries):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, data, mode, method in entries:
+                info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+                info.create_system = 3
+                info.external_attr = mode << 16
+                info.compress_type = method
+                z.writestr(info, data)
+        return buf.getvalue()
+
+    stored, deflated = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
+    return [
+        package([("index.js", b"exports.handler = async () => 1;\n", 0o100644, deflated)]),
+        package([("bootstrap", b"#!/bin/sh\n", 0o100755, stored), ("lib/", b"", 0o040755, stored),
+                 ("lib/a.txt", b"a" * 100, 0o100644, deflated)]),
+        package([("node_modules/.bin/x", b"../pkg/bin/x", 0o120777, stored),
+                 ("node_modules/pkg/bin/x", b"x", 0o100755, stored)]),
+        package([("out", b"../../etc", 0o120777, stored)]),
+        package([("../evil.txt", b"x", 0o100644, stored)]),
+        package([("/abs.txt", b"x", 0o100644, stored)]),
+        package([("a/../../b.txt", b"x", 0o100644, stored)]),
+        b"PK\x05\x06" + b"\x00" * 18,
+        b"not a zip",
+        b"",
+    ]
 
 
 if __name__ == "__main__":
