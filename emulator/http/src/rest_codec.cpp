@@ -126,7 +126,8 @@ std::optional<int> match_one(const rest_model::operation& op, const std::vector<
     const auto [first, last] = query.equal_range(key);
     // A copy: clang (C++20 before P2036) cannot capture a structured binding.
     const std::string wanted_value = value;
-    if (std::none_of(first, last, [&](const auto& kv) { return kv.second == wanted_value; })) return std::nullopt;
+    if (std::none_of(first, last, [&](const auto& kv) { return kv.second == wanted_value; }))
+      return std::nullopt;
     ++literals;
   }
   return literals;
