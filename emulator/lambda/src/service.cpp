@@ -168,7 +168,7 @@ std::string service_impl::key_of(const json& request, const core::call_context& 
     }
     qualifier = *given;
   }
-  const std::string key = function_record::key_of(context.region, context.account_id, parts.name);
+  std::string key = function_record::key_of(context.region, context.account_id, parts.name);
   // Versions and aliases are not emulated: only $LATEST exists.
   if (!qualifier.empty() && qualifier != "$LATEST") {
     fail(core::error_code::lambda_resource_not_found, "Function not found: arn:aws:lambda:" + context.region +

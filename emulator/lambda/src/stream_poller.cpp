@@ -42,7 +42,7 @@ std::string arrival(const json& record) {
 // record's SequenceNumber), "" for complete success, or the first record's for a response that
 // makes the whole batch a failure (the same rules as for SQS).
 std::string lowest_failure(const std::string& response, const json& records) {
-  const std::string first = records.front()["dynamodb"].value("SequenceNumber", "");
+  std::string first = records.front()["dynamodb"].value("SequenceNumber", "");
   const std::optional<json> read = core::parse_json_within(response, max_read_nesting);
   if (!read) return first;
   const json& parsed = *read;
