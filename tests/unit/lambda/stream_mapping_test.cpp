@@ -187,7 +187,7 @@ TEST_F(stream_mapping, AFailedBatchIsRetriedUntilMaximumRetryAttemptsThenGoesToO
   EXPECT_EQ(record["requestContext"]["approximateInvokeCount"], 3);
   EXPECT_EQ(record["requestContext"]["functionArn"], function_arn("consumer"));
   EXPECT_EQ(record["responseContext"]["functionError"], "Unhandled");
-  const json info = record["DDBStreamBatchInfo"];
+  const json& info = record["DDBStreamBatchInfo"];
   EXPECT_EQ(info["batchSize"], 1);
   EXPECT_EQ(info["streamArn"], stream_arn_);
   EXPECT_EQ(info["startSequenceNumber"], seen_[0].event["Records"][0]["dynamodb"]["SequenceNumber"]);
