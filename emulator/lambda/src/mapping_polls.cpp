@@ -110,6 +110,17 @@ void service_impl::wake_mapping(const std::string& uuid, std::int64_t at_ms) {
   });
 }
 
+void service_impl::recheck_mapping(const std::string& uuid, std::int64_t at_ms) {
+  {
+    std::lock_guard lock(mutex_);
+    mapping_state& state = mapping_states_[uuid];
+    // One still to come (not the one running now) covers this one.
+    if (state.recheck_ms && *state.recheck_ms > now_ms() && *state.recheck_ms <= at_ms) return;
+    state.recheck_ms = at_ms;
+  }
+  wake_mapping(uuid, at_ms);
+}
+
 void service_impl::poll_mapping(const std::string& uuid) {
   mapping_record m;
   function_record fn;
@@ -122,6 +133,7 @@ void service_impl::poll_mapping(const std::string& uuid) {
       state.again = true;
       return;
     }
+    if (now_ms() < state.hold_until_ms) return;  // the retry's own wake-up comes then
     const auto f = functions_.find(it->second.function_key);
     if (f == functions_.end()) return;  // its function was deleted: nothing to invoke
     if (!acquire_slot(f->second)) {

@@ -93,6 +93,11 @@ struct mapping_state {
   int attempts = 0;
   int batch_limit = 0;
   std::int64_t retry_delay_ms = first_stream_retry_delay_ms;
+  // A failed stream batch waits for its retry: wake-ups (new records) before then read nothing.
+  std::int64_t hold_until_ms = 0;
+  // The pending look-again for what no call announces (messages in flight with others, a queue's
+  // own delay): one per mapping, so that such wake-ups never multiply.
+  std::optional<std::int64_t> recheck_ms;
 };
 
 // An asynchronous invocation waiting for its (next) attempt.
@@ -224,6 +229,8 @@ class service_impl {
   // Polls mapping `uuid` at `at_ms` (a scheduler entry; one per mapping and instant). Takes
   // only wake_mutex_: callable from any thread, under any other service's lock.
   void wake_mapping(const std::string& uuid, std::int64_t at_ms);
+  // Wakes mapping `uuid` at `at_ms` unless a look-again is already due by then. Without the lock.
+  void recheck_mapping(const std::string& uuid, std::int64_t at_ms);
   // The scheduler entry of a wake-up.
   void poll_mapping(const std::string& uuid);
   // SQS calls that may make messages visible (SendMessage, ChangeMessageVisibility, ...): wakes

@@ -159,12 +159,13 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
   const std::int64_t delay_ms = 1000 * std::stoll(a.value("DelaySeconds", "0"));
   // Messages sent with the queue's own delay become visible that much later (a message's own
   // DelaySeconds is announced by watch_sqs).
-  if (delayed > 0 && delay_ms > 0) wake_mapping(m.uuid, now_ms() + delay_ms);
+  if (delayed > 0 && delay_ms > 0) recheck_mapping(m.uuid, now_ms() + delay_ms);
 
   if (visible == 0) {
-    // Messages someone holds come back after their timeout at the latest (a queue's own, or one
-    // a receiver asked for that ChangeMessageVisibility did not announce): look again then.
-    if (in_flight > 0) wake_mapping(m.uuid, now_ms() + visibility_ms);
+    // Messages in flight come back when their visibility timeout ends, which no call announces
+    // (a receiver may have asked for any timeout): look again every timeout of the queue while
+    // any are in flight, so they are read within one of it.
+    if (in_flight > 0) recheck_mapping(m.uuid, now_ms() + visibility_ms);
     end_poll(m, false);
     return;
   }
@@ -208,7 +209,7 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
   if (messages.empty()) {
     // Visible but not receivable (a FIFO group another receiver holds): look again when what it
     // holds comes back at the latest.
-    wake_mapping(m.uuid, now_ms() + visibility_ms);
+    recheck_mapping(m.uuid, now_ms() + visibility_ms);
     end_poll(m, false);
     return;
   }

@@ -251,6 +251,7 @@ void service_impl::poll_stream(const mapping_record& m, const function_record& f
                 }
                 retry_later = true;
                 retry_at = self.now_ms() + state.retry_delay_ms;
+                state.hold_until_ms = retry_at;
                 state.retry_delay_ms = std::min(state.retry_delay_ms * 2, max_stream_retry_delay_ms);
               }
             }

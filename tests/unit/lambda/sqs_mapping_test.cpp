@@ -328,6 +328,29 @@ TEST_F(sqs_mapping, FilterCriteriaDeletesWhatNoFilterMatches) {
         error_code::lambda_invalid_parameter_value, "Invalid filter pattern definition.");
 }
 
+TEST_F(sqs_mapping, LookingAgainForMessagesHeldElsewhereNeverMultiplies) {
+  const std::string url = create_queue("jobs");
+  send(url, "held");
+  // Another consumer holds the only message for 100 s.
+  ASSERT_EQ(ok("sqs", "ReceiveMessage", {{"QueueUrl", url}, {"VisibilityTimeout", 100}})["Messages"].size(),
+            1u);
+  const std::string uuid = map("jobs")["UUID"];
+  emulator_->run_until_idle();
+  const std::size_t pending = emulator_->scheduler().pending();
+  for (int i = 0; i < 20; ++i) {
+    ok("UpdateEventSourceMapping", {{"UUID", uuid}, {"BatchSize", 1 + i % 2}});  // each one wakes the mapping
+    advance(1s);
+  }
+  EXPECT_LE(emulator_->scheduler().pending(), pending);
+  // The mapping looks again every visibility timeout of the queue (30 s) while something is in
+  // flight, so it finds the message within one of them after the other consumer's hold ends.
+  advance(80s);
+  EXPECT_TRUE(seen_.empty());
+  advance(20s);
+  EXPECT_EQ(bodies(), (strings{{"held"}}));
+  EXPECT_EQ(seen_[0].at_ms, 120'000);
+}
+
 TEST_F(sqs_mapping, ADisabledMappingReadsNothingUntilEnabled) {
   const std::string url = create_queue("jobs");
   const std::string uuid = map("jobs", {{"Enabled", false}})["UUID"];

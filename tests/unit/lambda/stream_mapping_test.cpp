@@ -216,6 +216,20 @@ TEST_F(stream_mapping, ARecordOlderThanMaximumRecordAgeIsGivenUpOn) {
             "RecordAgeExceeded");
 }
 
+TEST_F(stream_mapping, NewRecordsDoNotHurryTheRetryOfAFailedBatch) {
+  put("poison");
+  map({{"BatchSize", 1}, {"MaximumRetryAttempts", 1}});
+  emulator_->run_until_idle();
+  ASSERT_EQ(seen_.size(), 1u);
+  advance(std::chrono::milliseconds(500));
+  put("later");
+  emulator_->run_until_idle();
+  EXPECT_EQ(seen_.size(), 1u) << "retried at 500 ms, before its backoff";
+  advance(std::chrono::milliseconds(500));
+  EXPECT_EQ(keys(), (batches{{"poison"}, {"poison"}, {"later"}}));
+  EXPECT_EQ(seen_[1].at_ms, 1000);
+}
+
 TEST_F(stream_mapping, BisectIsolatesAPoisonRecord) {
   const std::string failures = create_queue("stream-failures");
   for (const std::string key : {"a", "b", "poison", "d"}) put(key);
