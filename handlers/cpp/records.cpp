@@ -1,7 +1,8 @@
 // records.store: the consumer of an event source mapping. Writes each record of an SQS or
 // DynamoDB stream event to the DynamoDB table TABLE_NAME, keyed by the message id or the stream
 // record's sequence number, and reports the SQS messages whose body starts with "fail" as batch
-// item failures (Lambda uses that answer only with FunctionResponseTypes ReportBatchItemFailures).
+// item failures (Lambda uses that answer only with FunctionResponseTypes ReportBatchItemFailures);
+// a stream record whose key pk is "poison" fails the whole batch (it throws).
 //
 //   SQS record  -> {"pk": messageId, "source": "aws:sqs", "body": body}
 //   stream record -> {"pk": SequenceNumber, "source": "aws:dynamodb", "event": eventName, "key": Keys.pk.S}
@@ -33,6 +34,8 @@ json handle(const json& event, fogbank::lambda::context& ctx) {
       item["body"] = {{"S", body.empty() ? std::string("(empty)") : body}};
     } else {
       const json& change = record.at("dynamodb");
+      const json key = change.value("Keys", json::object()).value("pk", json::object());
+      if (key.value("S", "") == "poison") throw std::runtime_error("a poison record");
       item["pk"] = {{"S", change.value("SequenceNumber", "")}};
       item["event"] = {{"S", record.value("eventName", "")}};
       if (change.contains("Keys") && change["Keys"].contains("pk")) item["key"] = change["Keys"]["pk"];

@@ -3,8 +3,10 @@
 
 Covers: create/get/list/update/delete-event-source-mapping with the CLI (Lambda's shapes and
 errors); SQS -> function with ReportBatchItemFailures (the succeeded messages deleted, the failed
-one left in flight); a DynamoDB stream -> function from TRIM_HORIZON, in write order; and a
-mapping that survives a restart on a data directory.
+one left in flight), and a message that keeps failing moved to the queue's dead-letter queue by
+its RedrivePolicy; a DynamoDB stream -> function from TRIM_HORIZON, in write order, and a poison
+record isolated by BisectBatchOnFunctionError and sent to the OnFailure queue; and a mapping
+that survives a restart on a data directory.
 
 Delivery is asynchronous on a real clock (a scheduler entry right after the send or write), so
 the tests wait for its effect with a bounded deadline, never for a fixed time.
@@ -144,6 +146,59 @@ class EventSourceMappingTest(FogbankTestCase, EventSourceMixin):
         ordered = sorted(items, key=lambda i: int(i["pk"]["S"]))
         self.assertEqual([(i["event"]["S"], i["key"]["S"]) for i in ordered],
                          [("INSERT", "a"), ("INSERT", "b"), ("MODIFY", "b"), ("REMOVE", "a")])
+
+    def wait_for(self, what, check):
+        deadline = time.monotonic() + DELIVERY_DEADLINE
+        value = None
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            time.sleep(0.05)
+        self.fail(f"{what} within {DELIVERY_DEADLINE} s (last: {value!r})")
+
+    def test_a_failing_message_ends_in_the_queues_dead_letter_queue(self):
+        table = self.create_table()
+        dlq = self.sqs.create_queue(QueueName=unique_name("dlq"))["QueueUrl"]
+        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = self.sqs.create_queue(
+            QueueName=unique_name("jobs"),
+            Attributes={"VisibilityTimeout": "1",
+                        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})})["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        fn = self.make_consumer(self.lam, table)
+        self.lam.update_function_configuration(FunctionName=fn, Timeout=1)
+        self.lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn,
+                                             FunctionResponseTypes=["ReportBatchItemFailures"])
+        self.sqs.send_message(QueueUrl=url, MessageBody="ok")
+        failing = self.sqs.send_message(QueueUrl=url, MessageBody="fail-always")["MessageId"]
+        # Received twice (at once, then after the 1 s visibility timeout), then moved by SQS.
+        moved = self.wait_for("the failing message in the dead-letter queue", lambda: self.sqs.receive_message(
+            QueueUrl=dlq, AttributeNames=["All"]).get("Messages"))
+        self.assertEqual([m["MessageId"] for m in moved], [failing])
+        self.assertEqual(moved[0]["Body"], "fail-always")
+        self.assertEqual(len(self.wait_for_items(self.ddb, table, 1)), 1)
+
+    def test_a_poison_record_is_isolated_by_bisect_and_sent_to_on_failure(self):
+        source = self.create_table(StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+        stream_arn = self.ddb.describe_table(TableName=source)["Table"]["LatestStreamArn"]
+        sink = self.create_table()
+        failures = self.sqs.create_queue(QueueName=unique_name("stream-failures"))["QueueUrl"]
+        fn = self.make_consumer(self.lam, sink)
+        for key in ("a", "b", "poison", "d"):
+            self.ddb.put_item(TableName=source, Item={"pk": {"S": key}})
+        self.lam.create_event_source_mapping(
+            FunctionName=fn, EventSourceArn=stream_arn, StartingPosition="TRIM_HORIZON", BatchSize=4,
+            BisectBatchOnFunctionError=True, MaximumRetryAttempts=0,
+            DestinationConfig={"OnFailure": {"Destination": queue_arn(failures.rsplit("/", 1)[1])}})
+        records = self.wait_for("the OnFailure record", lambda: self.sqs.receive_message(
+            QueueUrl=failures).get("Messages"))
+        info = json.loads(records[0]["Body"])["DDBStreamBatchInfo"]
+        self.assertEqual(info["batchSize"], 1)
+        self.assertEqual(info["streamArn"], stream_arn)
+        items = self.wait_for_items(self.ddb, sink, 3)
+        self.assertEqual(sorted(i["key"]["S"] for i in items), ["a", "b", "d"])
+        self.assertNotIn(info["startSequenceNumber"], [i["pk"]["S"] for i in items])
 
 
 class EventSourceMappingRestartTest(unittest.TestCase, EventSourceMixin):
