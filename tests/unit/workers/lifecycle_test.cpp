@@ -5,6 +5,7 @@
 #include "worker_fixture.hpp"
 
 #include <set>
+#include <string>
 #include <thread>
 
 namespace fogbank::workers::testing {
@@ -184,9 +185,18 @@ TEST_F(lifecycle, WorkerThatExitsWhileIdleIsReplacedAtTheNextInvocation) {
   const auto first = invoke(config);
   ASSERT_EQ(first.kind, lambda::outcome_kind::success) << describe(first);
   EXPECT_EQ(first.log.find("late line"), std::string::npos) << first.log;
-  // Whenever the exit is noticed (before or after the next invocation reaches the pool), the next
-  // invocation is answered, by a new worker.
-  std::this_thread::sleep_for(100ms);
+  // Once the host has seen the exit, the next invocation is answered by a new worker. (If it comes
+  // before the exit is seen, the dead worker's pending /next has already been answered with it and
+  // it fails with Runtime.ExitError, as on Lambda, where a thawed runtime whose timer exits the
+  // process fails the invocation that thawed it; emulator/workers/README.md.)
+  const auto exit_seen = [&] {
+    const auto lines = host_log();
+    return std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+      return l.find(") exited with exit status 7") != std::string::npos;
+    });
+  };
+  for (int i = 0; i < 1000 && !exit_seen(); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(exit_seen()) << "the host did not see the worker exit within 10 s";
   const auto second = invoke(config);
   ASSERT_EQ(second.kind, lambda::outcome_kind::success) << describe(second);
   EXPECT_NE(parsed(first)["pid"], parsed(second)["pid"]);
