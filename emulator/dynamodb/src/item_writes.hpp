@@ -37,6 +37,7 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
 struct write_result {
   std::optional<json> old_item;
   std::optional<json> new_item;  // nullopt when the item is deleted (or absent and unchanged)
+  bool written = false;          // committed to storage (write_commit::each may stop early)
 };
 
 // The item a put stores: its numbers in canonical form ("0012.50" is stored as "12.5", as
@@ -57,9 +58,23 @@ enum class write_failure {
   cancel_transaction,  // TransactionCanceledException with every action's reason
 };
 
+// How the writes of one call are committed.
+enum class write_commit {
+  // One atomic storage batch for all of them (single-item writes, TransactWriteItems).
+  together,
+  // One storage batch per item (its item, index entries and stream record), in order, so that
+  // other tables' writers (and SQS) interleave rather than queue behind a 10 MB batch in
+  // RocksDB's single write queue: BatchWriteItem, which DynamoDB does not make atomic either.
+  // If storage fails after some items were committed, the rest are left unwritten
+  // (write_result::written false) and no error is raised; if it fails on the first, the error
+  // is raised and nothing is written.
+  each,
+};
+
 // Applies the writes of one call (one item, a BatchWriteItem or a TransactWriteItems; at most
-// one per item) as one atomic batch: items, index entries and stream records. Returns each
-// write's result, in order; on a failure (see write_failure) nothing is written.
+// one per item): items, index entries and stream records, committed as `commit` says. Returns
+// each write's result, in order. Every write is evaluated before any is committed, so on a
+// failure of a condition or of validation (see write_failure) nothing is written.
 //
 // What a write needs no stored state for is done before any lock: the item a put stores, its
 // encoding and its index entries (the bulk of a large put). Then, holding the locks of the
@@ -68,7 +83,8 @@ enum class write_failure {
 // written with its stream records. So conditions and counters are exact, and a large write
 // holds only its own tables' locks, and those only for what depends on what is stored.
 std::vector<write_result> apply_writes(service_impl& service, const std::vector<write_request>& writes,
-                                       write_failure on_failure);
+                                       write_failure on_failure,
+                                       write_commit commit = write_commit::together);
 
 // The ConsumedCapacity member for `units` of capacity on `table`, or null when the request did
 // not ask for it (ReturnConsumedCapacity absent or NONE).

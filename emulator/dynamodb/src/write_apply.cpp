@@ -1,7 +1,7 @@
 // apply_writes (item_writes.hpp): how every item write reaches storage. The work a put's size
 // decides (the item as stored, its encoding, its index entries) is done before the locks; under
 // them, the old items are read, conditions evaluated, updates computed, stream records numbered
-// and the batch written.
+// and the batch written (or, for BatchWriteItem, one batch per item).
 
 #include "item_keys.hpp"
 #include "item_writes.hpp"
@@ -39,7 +39,7 @@ json cancellation_reason(const aws_error& error) {
 }  // namespace
 
 std::vector<write_result> apply_writes(service_impl& service, const std::vector<write_request>& writes,
-                                       write_failure on_failure) {
+                                       write_failure on_failure, write_commit commit) {
   // Before any lock: what each put stores, in its storage form, for the definition the request
   // was parsed against.
   std::vector<std::optional<json>> stored(writes.size());
@@ -89,9 +89,8 @@ std::vector<write_result> apply_writes(service_impl& service, const std::vector<
   }
   if (cancelled) throw_cancelled(std::move(reasons));
 
-  item_batch batch;
-  for (std::size_t i = 0; i < writes.size(); ++i) {
-    if (writes[i].kind == write_kind::check) continue;  // a condition only: nothing changes
+  auto stage = [&](item_batch& batch, std::size_t i) {
+    if (writes[i].kind == write_kind::check) return;  // a condition only: nothing changes
     const write_result& result = results[i];
     const json* old_item = result.old_item ? &*result.old_item : nullptr;
     const json* new_item = result.new_item ? &*result.new_item : nullptr;
@@ -99,9 +98,29 @@ std::vector<write_result> apply_writes(service_impl& service, const std::vector<
     service.stage_item_change(batch.storage, *tables[i], old_item, new_item,
                               tables[i] == writes[i].table ? &prepared[i] : nullptr);
     service.stage_stream_record(batch, *tables[i], old_item, new_item);
+  };
+  if (commit == write_commit::together) {
+    item_batch batch;
+    for (std::size_t i = 0; i < writes.size(); ++i) stage(batch, i);
+    for (const auto& name : locks.tables()) sync_point("write:before_commit", name);
+    service.commit(batch);
+    for (auto& result : results) result.written = true;
+    return results;
   }
+  // One item at a time, each staged (its stream record numbered) just before its commit and
+  // under its table's lock, so each stream's records stay in commit order.
   for (const auto& name : locks.tables()) sync_point("write:before_commit", name);
-  service.commit(batch);
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    item_batch batch;
+    stage(batch, i);
+    try {
+      service.commit(batch);
+    } catch (const aws_error&) {
+      if (i == 0) throw;  // nothing written: the call fails as a whole
+      return results;     // the rest stay unwritten; the caller reports them
+    }
+    results[i].written = true;
+  }
   return results;
 }
 

@@ -300,8 +300,9 @@ TEST_F(ServiceLimitsTest, WrongJsonTypesGetAwsErrorsNotLibraryText) {
 // ---- Storage errors (finding 7) --------------------------------------------------------------
 
 // A database whose scans fail after `fail_after` entries once `failing` is set: the iterator
-// stops (valid() false) with an io_error state, as RocksDB's does on a read error. The fixture
-// puts it under the emulator's services.
+// stops (valid() false) with an io_error state, as RocksDB's does on a read error. Its writes
+// fail with an io_error, writing nothing, once `writes_before_failure` (when not negative)
+// more have succeeded. The fixture puts it under the emulator's services.
 class failing_database : public storage::database {
  public:
   explicit failing_database(std::unique_ptr<storage::database> real) : real_(std::move(real)) {}
@@ -313,7 +314,15 @@ class failing_database : public storage::database {
                       const storage::snapshot* at) const override {
     return real_->get(c, key, value, at);
   }
-  storage::status write(storage::write_batch& batch) override { return real_->write(batch); }
+  std::atomic<int> writes_before_failure{-1};
+
+  storage::status write(storage::write_batch& batch) override {
+    int left = writes_before_failure.load();
+    while (left > 0 && !writes_before_failure.compare_exchange_weak(left, left - 1)) {
+    }
+    if (left == 0) return storage::status::error(storage::status::kind::io_error, "injected write error");
+    return real_->write(batch);
+  }
   std::unique_ptr<storage::snapshot> take_snapshot() const override { return real_->take_snapshot(); }
   std::unique_ptr<storage::iterator> scan(storage::column c, const storage::scan_range& range,
                                           const storage::snapshot* at) const override {
@@ -405,6 +414,43 @@ TEST_F(StorageErrorTest, AFailedEraseDeletesNoTable) {
   db_failing_->fail_after = 2;
   EXPECT_EQ(error_of("DeleteTable", {{"TableName", "tbl"}}), injected);
   db_failing_->failing = false;
+  EXPECT_EQ(call("Scan", {{"TableName", "tbl"}})["Count"], 5);
+}
+
+// BatchWriteItem is not atomic: "If any requested operations fail because [...] an internal
+// processing failure occurs, the failed operations are returned in the UnprocessedItems
+// response parameter" (API_BatchWriteItem). Each item is committed on its own, so a storage
+// failure after the first leaves the items before it written and answers the rest, as sent.
+TEST_F(StorageErrorTest, ABatchWriteFailingMidwayAnswersTheRestAsUnprocessedItems) {
+  const json requests = json::array({
+      {{"PutRequest", {{"Item", {{"pk", S("new-a")}}}}}},
+      {{"DeleteRequest", {{"Key", {{"pk", S("0")}}}}}},
+      {{"PutRequest", {{"Item", {{"pk", S("new-b")}}}}}},
+      {{"DeleteRequest", {{"Key", {{"pk", S("1")}}}}}},
+  });
+  db_failing_->writes_before_failure = 2;
+  const json response = call("BatchWriteItem", {{"RequestItems", {{"tbl", requests}}}});
+  db_failing_->writes_before_failure = -1;
+  EXPECT_EQ(response["UnprocessedItems"], json({{"tbl", {requests[2], requests[3]}}}));
+  auto present = [&](const std::string& pk) {
+    return call("GetItem", {{"TableName", "tbl"}, {"Key", {{"pk", S(pk)}}}}).contains("Item");
+  };
+  EXPECT_TRUE(present("new-a"));
+  EXPECT_FALSE(present("0"));
+  EXPECT_FALSE(present("new-b"));
+  EXPECT_TRUE(present("1"));
+  EXPECT_EQ(call("Scan", {{"TableName", "tbl"}})["Count"], 5);
+}
+
+// A failure on the first item: nothing was written, so the call fails as a whole.
+TEST_F(StorageErrorTest, ABatchWriteFailingOnItsFirstItemWritesNothing) {
+  db_failing_->writes_before_failure = 0;
+  EXPECT_EQ(error_of("BatchWriteItem", {{"RequestItems",
+                                         {{"tbl",
+                                           {{{"PutRequest", {{"Item", {{"pk", S("new-a")}}}}}},
+                                            {{"DeleteRequest", {{"Key", {{"pk", S("0")}}}}}}}}}}}),
+            "InternalServerError: Internal server error: injected write error");
+  db_failing_->writes_before_failure = -1;
   EXPECT_EQ(call("Scan", {{"TableName", "tbl"}})["Count"], 5);
 }
 
