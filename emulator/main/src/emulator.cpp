@@ -1,5 +1,7 @@
 #include "fogbank/main/emulator.hpp"
 
+#include "fogbank/apigw/connections.hpp"
+#include "fogbank/apigw/service.hpp"
 #include "fogbank/core/ids.hpp"
 #include "fogbank/core/scheduler.hpp"
 #include "fogbank/dispatch/client.hpp"
@@ -74,6 +76,9 @@ struct emulator::parts {
   std::unique_ptr<dynamodb::service> dynamodb;
   std::unique_ptr<dynamodb::streams_service> dynamodb_streams;
   std::unique_ptr<sqs::service> sqs;
+  std::unique_ptr<apigw::service> apigw;
+  std::unique_ptr<apigw::connection_registry> websocket_connections;
+  std::unique_ptr<apigw::connections_service> apigw_management;
   dispatch::registry registry;
   dispatch::client client;
 };
@@ -107,6 +112,11 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     p->dynamodb = std::make_unique<dynamodb::service>(*p->db, p->clock, p->scheduler, p->resource_ids);
     p->dynamodb_streams = std::make_unique<dynamodb::streams_service>(*p->dynamodb);
     p->sqs = std::make_unique<sqs::service>(*p->db, p->clock, p->scheduler, p->resource_ids);
+    p->apigw = std::make_unique<apigw::service>(*p->db, p->clock, p->resource_ids);
+    p->websocket_connections = std::make_unique<apigw::connection_registry>(
+        p->clock, p->scheduler, p->resource_ids,
+        apigw::connection_timeouts{options.websocket_idle_timeout, options.websocket_max_lifetime});
+    p->apigw_management = std::make_unique<apigw::connections_service>(*p->websocket_connections);
   } catch (const std::exception& e) {
     // Reading back what the data directory holds failed.
     *error = std::string("cannot read the stored data: ") + e.what();
@@ -132,6 +142,13 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .query_protocol = true,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->sqs.get()});
+  // API Gateway's services are REST-JSON: no target prefix; the HTTP front end routes them by
+  // method and path.
+  p->registry.add(
+      {.name = "apigatewayv2", .request_ids = dispatch::request_id_style::uuid, .service = p->apigw.get()});
+  p->registry.add({.name = "apigatewaymanagementapi",
+                   .request_ids = dispatch::request_id_style::uuid,
+                   .service = p->apigw_management.get()});
   // Runs the TTL sweep now, so that tests never wait for the periodic one.
   p->registry.add_admin({"POST", "/_fogbank/dynamodb/expire", [service = p->dynamodb.get()] {
                            return nlohmann::json{{"expired", service->expire_now()}};
@@ -204,6 +221,13 @@ dynamodb::streams_service& emulator::dynamodb_streams() noexcept {
 }
 sqs::service& emulator::sqs() noexcept {
   return *parts_->sqs;
+}
+
+apigw::service& emulator::apigw() noexcept {
+  return *parts_->apigw;
+}
+apigw::connection_registry& emulator::websocket_connections() noexcept {
+  return *parts_->websocket_connections;
 }
 
 nlohmann::json emulator::health() const {

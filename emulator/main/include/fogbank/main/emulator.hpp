@@ -34,6 +34,10 @@ class streams_service;
 namespace fogbank::sqs {
 class service;
 }
+namespace fogbank::apigw {
+class service;
+class connection_registry;
+}  // namespace fogbank::apigw
 namespace fogbank::dispatch {
 class registry;
 class client;
@@ -54,6 +58,10 @@ struct emulator_options {
   // Time between DynamoDB TTL sweeps (service time); zero sweeps only when asked
   // (POST /_fogbank/dynamodb/expire).
   std::chrono::milliseconds ttl_interval{0};
+  // WebSocket connections end after this long without a message from the client, and this long
+  // after they opened, whatever the traffic (service time; AWS: 10 minutes and 2 hours).
+  std::chrono::nanoseconds websocket_idle_timeout = std::chrono::minutes{10};
+  std::chrono::nanoseconds websocket_max_lifetime = std::chrono::hours{2};
   // For tests of storage failures: receives the opened database and returns the one the services
   // use (a wrapper that fails on demand). Empty: the database as opened.
   std::function<std::unique_ptr<storage::database>(std::unique_ptr<storage::database>)> wrap_storage;
@@ -96,6 +104,9 @@ class emulator {
   dynamodb::service& dynamodb() noexcept;
   dynamodb::streams_service& dynamodb_streams() noexcept;
   sqs::service& sqs() noexcept;
+  // API Gateway: the apigatewayv2 control plane and the open WebSocket connections.
+  apigw::service& apigw() noexcept;
+  apigw::connection_registry& websocket_connections() noexcept;
 
   // What GET /_fogbank/health shows of the services.
   nlohmann::json health() const;
