@@ -2,6 +2,7 @@
 
 #include "fogbank/apigw/connections.hpp"
 #include "fogbank/apigw/service.hpp"
+#include "fogbank/apigw/websocket.hpp"
 #include "fogbank/core/ids.hpp"
 #include "fogbank/core/scheduler.hpp"
 #include "fogbank/dispatch/client.hpp"
@@ -79,6 +80,7 @@ struct emulator::parts {
   std::unique_ptr<apigw::service> apigw;
   std::unique_ptr<apigw::connection_registry> websocket_connections;
   std::unique_ptr<apigw::connections_service> apigw_management;
+  std::unique_ptr<apigw::websocket_gateway> websocket_gateway;
   dispatch::registry registry;
   dispatch::client client;
 };
@@ -117,6 +119,8 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
         p->clock, p->scheduler, p->resource_ids,
         apigw::connection_timeouts{options.websocket_idle_timeout, options.websocket_max_lifetime});
     p->apigw_management = std::make_unique<apigw::connections_service>(*p->websocket_connections);
+    p->websocket_gateway =
+        std::make_unique<apigw::websocket_gateway>(*p->apigw, *p->websocket_connections, p->client, p->clock);
   } catch (const std::exception& e) {
     // Reading back what the data directory holds failed.
     *error = std::string("cannot read the stored data: ") + e.what();
@@ -228,6 +232,9 @@ apigw::service& emulator::apigw() noexcept {
 }
 apigw::connection_registry& emulator::websocket_connections() noexcept {
   return *parts_->websocket_connections;
+}
+apigw::websocket_gateway& emulator::websocket_gateway() noexcept {
+  return *parts_->websocket_gateway;
 }
 
 nlohmann::json emulator::health() const {

@@ -37,6 +37,7 @@ class service;
 namespace fogbank::apigw {
 class service;
 class connection_registry;
+class websocket_gateway;
 }  // namespace fogbank::apigw
 namespace fogbank::dispatch {
 class registry;
@@ -107,6 +108,8 @@ class emulator {
   // API Gateway: the apigatewayv2 control plane and the open WebSocket connections.
   apigw::service& apigw() noexcept;
   apigw::connection_registry& websocket_connections() noexcept;
+  // Where the HTTP front end reports WebSocket upgrades, messages and closes.
+  apigw::websocket_gateway& websocket_gateway() noexcept;
 
   // What GET /_fogbank/health shows of the services.
   nlohmann::json health() const;
