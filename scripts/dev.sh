@@ -22,6 +22,8 @@ packages=(
   libboost-dev libboost-system-dev librocksdb-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-boto3 awscli
+  # The API Gateway WebSocket e2e tests' client.
+  python3-websockets
   # The Lambda worker tests' `provided` bootstraps speak the Runtime API with curl.
   curl
   # The checks: Clang 14 for the sanitizer builds and libFuzzer (its runtimes are in

@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include "log.hpp"
+#include "ws_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -174,6 +175,11 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
   // it until on_response).
   request_.emplace(parser_->release());
   parser_.reset();
+  if (options_.websocket != nullptr && is_api_upgrade(*request_)) {
+    // A WebSocket client of an API: its socket belongs to a ws_session from now on.
+    phase_ = phase::closed;
+    return start_websocket_session(std::move(stream_), std::move(*request_), *options_.websocket);
+  }
   std::optional<response> res = router_.handle(*request_, *this);
   if (!res) {
     // Answered later, through the reply taken from defer(); at once if the server is stopping.
