@@ -1,28 +1,35 @@
 // The `fogbank` command line.
 //
 //   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N] [--seed N]
-//                 [--ttl-interval S]
+//                 [--ttl-interval S] [--template FILE]... [--parameter KEY=VALUE]...
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
 // accepts connections (tests and scripts wait for it), and runs until SIGINT or SIGTERM, then
 // stops accepting, lets requests in flight finish and exits 0. Bad usage exits 2; a failure to
-// start (storage, address in use) exits 1.
+// start (storage, address in use, a template that does not load) exits 1. Templates are loaded
+// after the port is bound and before that line; what they did goes to stderr, so that stdout
+// keeps its one line.
 
 #include "fogbank/core/ids.hpp"
 #include "fogbank/core/version.hpp"
+#include "fogbank/dispatch/client.hpp"
 #include "fogbank/http/server.hpp"
 #include "fogbank/main/emulator.hpp"
+#include "fogbank/template/loader.hpp"
 
 #include <pthread.h>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,9 +66,14 @@ Options:
   --seed N           Seed for generated ids (request ids and the like); random if not given
   --ttl-interval S   Seconds between DynamoDB TTL sweeps (default 60; 0 = only on
                      POST /_fogbank/dynamodb/expire)
+  --template FILE    Create the resources of a CloudFormation or SAM template (YAML or JSON)
+                     before listening; repeatable, loaded in order. With a data directory, a
+                     later start updates what changed and keeps the data (README: Templates)
+  --parameter K=V    A value for the templates' parameter K (over its Default); repeatable
   -h, --help         Show this help
 
 Once listening, prints one line: fogbank listening on http://HOST:PORT
+(what the templates created, and their Outputs, go to stderr before it)
 )";
 
 struct serve_options {
@@ -73,6 +85,8 @@ struct serve_options {
   int threads = 2;
   std::optional<std::uint64_t> seed;
   std::uint64_t ttl_interval_seconds = 60;
+  std::vector<std::string> templates;
+  std::map<std::string, std::string> parameters;
 };
 
 // A usage error: the message goes to stderr and fogbank exits 2.
@@ -145,6 +159,19 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& ar
       options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
     } else if (arg == "--ttl-interval") {
       options.ttl_interval_seconds = parse_unsigned(arg, value(), 365ULL * 24 * 3600);
+    } else if (arg == "--template") {
+      options.templates.emplace_back(value());
+      if (options.templates.back().empty()) throw usage_error{"--template: expected a file"};
+    } else if (arg == "--parameter") {
+      const std::string_view pair = value();
+      const auto eq = pair.find('=');
+      if (eq == std::string_view::npos || eq == 0) {
+        throw usage_error{"--parameter: expected KEY=VALUE, got '" + std::string(pair) + "'"};
+      }
+      const std::string key(pair.substr(0, eq));
+      if (!options.parameters.emplace(key, std::string(pair.substr(eq + 1))).second) {
+        throw usage_error{"--parameter: " + key + " is given twice"};
+      }
     } else {
       throw usage_error{"unknown option for serve: '" + std::string(args[i]) + "'"};
     }
@@ -162,6 +189,54 @@ sigset_t shutdown_signals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   return set;
+}
+
+// Reads every template, checks that each --parameter belongs to one of them, then creates (or
+// brings in line) their resources in order, printing what was done to stderr. False, with
+// `*error` ("file:line: resource: property: what"), on the first failure.
+bool load_templates(const serve_options& options, const emulator_options& opened, const emulator& services,
+                    std::string* error) {
+  if (options.templates.empty()) return true;
+  try {
+    std::vector<templates::parsed_template> parsed;
+    std::set<std::string> declared;
+    for (const std::string& file : options.templates) {
+      parsed.push_back(templates::read_template(file));
+      for (const std::string& name : parsed.back().parameter_names()) declared.insert(name);
+    }
+    for (const auto& [key, value] : options.parameters) {
+      if (!declared.contains(key)) {
+        // CloudFormation's answer to a parameter the template does not declare.
+        *error = "--parameter: Parameters: [" + key + "] do not exist in the template" +
+                 (parsed.size() > 1 ? "s" : "");
+        return false;
+      }
+    }
+    std::map<std::string, std::string> exports;
+    std::set<std::string> stacks;
+    for (const templates::parsed_template& tmpl : parsed) {
+      templates::load_options load;
+      load.stack_name = tmpl.default_stack_name();
+      if (!stacks.insert(load.stack_name).second) {
+        *error = tmpl.file().string() + ": a second template for the stack '" + load.stack_name +
+                 "' (stack names come from the file names; give each template its own)";
+        return false;
+      }
+      load.parameters = options.parameters;
+      load.seed = opened.seed;
+      if (!opened.data_dir.empty()) {
+        load.state_dir = opened.data_dir;
+        load.code_dir = std::filesystem::path(opened.data_dir) / "code";
+      }
+      load.exports = &exports;
+      const templates::load_result result = templates::deploy(services.client(), tmpl, load);
+      for (const std::string& line : templates::describe(result)) std::cerr << "fogbank: " << line << "\n";
+    }
+  } catch (const templates::template_error& e) {
+    *error = e.what();
+    return false;
+  }
+  return true;
 }
 
 int serve(const serve_options& options) {
@@ -200,6 +275,12 @@ int serve(const serve_options& options) {
   const std::string endpoint = std::string("http://") + (ipv6 ? "[" : "") + options.host + (ipv6 ? "]" : "") +
                                ":" + std::to_string(server.port());
   services->set_endpoint(endpoint);
+  if (!load_templates(options, emulator_options, *services, &error)) {
+    std::cerr << "fogbank: " << error << "\n";
+    server.stop();
+    services->stop();
+    return exit_failure;
+  }
   std::printf("fogbank listening on %s\n", endpoint.c_str());
   std::fflush(stdout);
 

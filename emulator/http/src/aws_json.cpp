@@ -1,5 +1,6 @@
 #include "aws_json.hpp"
 
+#include "fogbank/core/json_limits.hpp"
 #include "log.hpp"
 #include "sigv4.hpp"
 
@@ -104,45 +105,6 @@ std::string dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// Deeper nesting than any valid DynamoDB request can have (32 levels of attribute values, two
-// JSON levels each, inside a few levels of request structure). Checked before parsing so that
-// nothing downstream recurses over a hostile document.
-constexpr int max_json_depth = 128;
-
-bool nesting_within(std::string_view text, int limit) noexcept {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_string = true;
-        break;
-      case '{':
-      case '[':
-        if (++depth > limit) return false;
-        break;
-      case '}':
-      case ']':
-        --depth;
-        break;
-      default:
-        break;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 aws_json_front::aws_json_front(const dispatch::registry& services) : services_(services) {}
@@ -205,7 +167,9 @@ std::optional<response> aws_json_front::handle(const request& req, const reply_t
 
   nlohmann::json body;
   if (!text.empty()) {
-    if (!nesting_within(text, max_json_depth)) {
+    // Checked before parsing, so that nothing downstream recurses over a hostile document; the
+    // in-process client holds requests to the same bound (core::max_request_nesting).
+    if (!core::nesting_within(text, core::max_request_nesting)) {
       return answer(
           bhttp::status::bad_request,
           error_body(core::aws_error(error_code::validation, "Nesting Levels have exceeded supported limits"),
