@@ -178,7 +178,9 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
   if (options_.websocket != nullptr && is_api_upgrade(*request_)) {
     // A WebSocket client of an API: its socket belongs to a ws_session from now on.
     phase_ = phase::closed;
-    return start_websocket_session(std::move(stream_), std::move(*request_), *options_.websocket);
+    // The socket alone moves: stream_ stays valid for a shutdown() racing with the handover.
+    return start_websocket_session(beast::tcp_stream(stream_.release_socket()), std::move(*request_),
+                                   *options_.websocket);
   }
   std::optional<response> res = router_.handle(*request_, *this);
   if (!res) {
