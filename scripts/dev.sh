@@ -21,6 +21,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev libboost-system-dev librocksdb-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # Lambda deployment packages are zip archives: libzip reads them (README, Dependencies).
+  libzip-dev
   python3 python3-boto3 awscli
   # The API Gateway WebSocket e2e tests' client.
   python3-websockets

@@ -1,7 +1,8 @@
 // The `fogbank` command line.
 //
 //   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N] [--seed N]
-//                 [--ttl-interval S] [--template FILE]... [--parameter KEY=VALUE]...
+//                 [--ttl-interval S] [--lambda-concurrency N] [--template FILE]...
+//                 [--parameter KEY=VALUE]...
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -43,7 +44,7 @@ constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 
 constexpr std::string_view main_help =
-    R"(fogbank - a local AWS emulator (DynamoDB and SQS; Lambda and API Gateway WebSockets to come)
+    R"(fogbank - a local AWS emulator (DynamoDB, SQS and Lambda; API Gateway WebSockets to come)
 
 Usage:
   fogbank serve [options]     Serve the AWS APIs on one port (see `fogbank serve --help`)
@@ -66,6 +67,9 @@ Options:
   --seed N           Seed for generated ids (request ids and the like); random if not given
   --ttl-interval S   Seconds between DynamoDB TTL sweeps (default 60; 0 = only on
                      POST /_fogbank/dynamodb/expire)
+  --lambda-concurrency N
+                     Invocations of one Lambda function that may run at once when it has no
+                     reserved concurrency (default 10)
   --template FILE    Create the resources of a CloudFormation or SAM template (YAML or JSON)
                      before listening; repeatable, loaded in order. With a data directory, a
                      later start updates what changed and keeps the data (README: Templates)
@@ -87,6 +91,7 @@ struct serve_options {
   std::uint64_t ttl_interval_seconds = 60;
   std::vector<std::string> templates;
   std::map<std::string, std::string> parameters;
+  int lambda_concurrency = 10;
 };
 
 // A usage error: the message goes to stderr and fogbank exits 2.
@@ -172,6 +177,10 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& ar
       if (!options.parameters.emplace(key, std::string(pair.substr(eq + 1))).second) {
         throw usage_error{"--parameter: " + key + " is given twice"};
       }
+    } else if (arg == "--lambda-concurrency") {
+      // Lambda's default account concurrency is 1000.
+      options.lambda_concurrency = static_cast<int>(parse_unsigned(arg, value(), 1000));
+      if (options.lambda_concurrency == 0) throw usage_error{"--lambda-concurrency: must be at least 1"};
     } else {
       throw usage_error{"unknown option for serve: '" + std::string(args[i]) + "'"};
     }
@@ -251,6 +260,7 @@ int serve(const serve_options& options) {
   if (!options.in_memory) emulator_options.data_dir = options.data_dir;
   emulator_options.seed = options.seed ? *options.seed : core::id_generator::random_seed();
   emulator_options.ttl_interval = std::chrono::seconds(options.ttl_interval_seconds);
+  emulator_options.lambda_concurrency = options.lambda_concurrency;
   std::string error;
   std::unique_ptr<emulator> services = emulator::open(emulator_options, &error);
   if (!services) {

@@ -197,13 +197,14 @@ class HealthAndRouting(ServerTestCase):
         self.assertEqual(health["status"], "running")
         self.assertEqual(health["services"],
                          {"apigatewaymanagementapi": "running", "apigatewayv2": "running", "dynamodb": "running",
-                          "dynamodbstreams": "running", "sqs": "running"})
+                          "dynamodbstreams": "running", "lambda": "running", "sqs": "running"})
         self.assertEqual(health["version"], "0.1.0")
         self.assertEqual(health["tables"], 0)
         self.assertEqual(health["queues"], 0)
         self.assertEqual(health["apis"], 0)
         self.assertEqual(health["websocket_connections"], 0)
         self.assertEqual(health["stream_subscriber_errors"], 0)
+        self.assertEqual(health["functions"], 0)
         self.assert_aws_headers(response, body)
 
     def test_unknown_path_is_404_json(self):

@@ -58,6 +58,19 @@ constexpr std::array catalog{
     error_type{error_code::missing_parameter, "MissingParameter", 400},
     error_type{error_code::invalid_address, "InvalidAddress", 404},
     error_type{error_code::invalid_security, "InvalidSecurity", 403},
+    // Lambda: names and statuses from botocore's lambda 2015-03-31 model, except the 413, whose
+    // name on the wire is RequestEntityTooLargeException in every AWS answer on record ("6291478
+    // byte payload is too large for the RequestResponse invocation type (limit 6291456 bytes)",
+    // "Request must be smaller than 70167211 bytes for the CreateFunction operation"), not the
+    // model's RequestTooLargeException.
+    error_type{error_code::lambda_invalid_parameter_value, "InvalidParameterValueException", 400},
+    error_type{error_code::lambda_resource_not_found, "ResourceNotFoundException", 404},
+    error_type{error_code::lambda_resource_conflict, "ResourceConflictException", 409},
+    error_type{error_code::lambda_precondition_failed, "PreconditionFailedException", 412},
+    error_type{error_code::lambda_request_too_large, "RequestEntityTooLargeException", 413},
+    error_type{error_code::lambda_invalid_request_content, "InvalidRequestContentException", 400},
+    error_type{error_code::lambda_too_many_requests, "TooManyRequestsException", 429},
+    error_type{error_code::lambda_service, "ServiceException", 500},
     // API Gateway: names and statuses from botocore's apigatewayv2 and apigatewaymanagementapi
     // 2018-11-29 models.
     error_type{error_code::apigw_not_found, "NotFoundException", 404},

@@ -79,6 +79,16 @@ wire_shape shape_of(error_code code, std::string_view service_namespace) noexcep
     case error_code::missing_parameter:
     case error_code::invalid_address:
     case error_code::invalid_security:
+    // Lambda's errors go out through the REST-JSON front; its wire shapes are in the generated
+    // model. Were one to reach this front, it would go out like any other service error.
+    case error_code::lambda_invalid_parameter_value:
+    case error_code::lambda_resource_not_found:
+    case error_code::lambda_resource_conflict:
+    case error_code::lambda_precondition_failed:
+    case error_code::lambda_request_too_large:
+    case error_code::lambda_invalid_request_content:
+    case error_code::lambda_too_many_requests:
+    case error_code::lambda_service:
     // API Gateway's errors belong to REST-JSON services; were one to reach this front, it would
     // go out like any other service error.
     case error_code::apigw_not_found:

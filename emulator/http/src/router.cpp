@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 
@@ -36,7 +37,7 @@ std::string json_message(std::string_view type, std::string_view message) {
 }  // namespace
 
 router::router(const dispatch::registry& services)
-    : services_(services), json_(services), query_(query_front(services)) {}
+    : services_(services), json_(services), rest_(services), query_(query_front(services)) {}
 
 const dispatch::admin_action* router::admin_action_for(const request& req) const noexcept {
   const std::string_view method = sv(req.method_string());
@@ -53,6 +54,13 @@ router::front router::front_for(const request& req) const noexcept {
   if (admin_action_for(req) != nullptr) return front::admin;
   // X-Amz-Target names a JSON-protocol operation whatever the body looks like.
   if (req.method() == bhttp::verb::post && req.find("X-Amz-Target") != req.end()) return front::json;
+  // A REST-JSON route is a method and a path of its own ("/2015-03-31/functions/..."): no other
+  // protocol's request has it.
+  try {
+    if (rest_.find(req)) return front::rest;
+  } catch (...) {
+    // Out of memory matching a route: the request goes where it would have gone without one.
+  }
   if (query_ && aws_query_front::accepts(req)) return front::query;
   // DynamoDB ignores the path and answers any other POST with its own errors.
   if (req.method() == bhttp::verb::post) return front::json;
@@ -63,6 +71,12 @@ dispatch::request_id_style router::id_style_for(const request& req, front f) con
   const dispatch::service_row* row = nullptr;
   if (f == front::query) row = query_->row();
   if (f == front::json) row = json_.service_for(req);
+  if (f == front::rest) {
+    try {
+      if (auto found = rest_.find(req)) row = found->row;
+    } catch (...) {
+    }
+  }
   return row != nullptr ? row->request_ids : dispatch::request_id_style::upper_alnum_52;
 }
 
@@ -102,6 +116,8 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
         return admin(req, to);
       case front::json:
         return json_.handle(req, to, channel);
+      case front::rest:
+        return rest_.handle(req, to, channel);
       case front::query:
         return query_->handle(req, to, channel);
       case front::not_found:
@@ -119,8 +135,25 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
   return bad_request(bhttp::status::internal_server_error);
 }
 
-response router::too_large(const request& header) noexcept {
+std::size_t router::body_limit(const request& header, std::size_t fallback) const noexcept {
   try {
+    if (auto found = rest_.find(header)) return rest_json_front::body_limit(*found, fallback);
+  } catch (...) {
+  }
+  return fallback;
+}
+
+std::size_t router::max_body_limit(std::size_t fallback) const noexcept {
+  return std::max(fallback, rest_.max_body_limit());
+}
+
+response router::too_large(const request& header, std::size_t limit) noexcept {
+  try {
+    if (auto found = rest_.find(header)) {
+      reply_to to = reply_to_of(header, services_.new_request_id(found->row->request_ids));
+      to.keep_alive = false;  // the rest of the body is never read: the connection must close
+      return rest_.too_large(*found, to, limit);
+    }
     reply_to to = reply_to_of(header, services_.new_request_id(dispatch::request_id_style::upper_alnum_52));
     to.keep_alive = false;  // the rest of the body is never read: the connection must close
     const std::string_view content_type =

@@ -5,17 +5,20 @@
 //   GET  /_fogbank/health                     -> health of every registered service
 //   the registry's admin actions              -> e.g. POST /_fogbank/dynamodb/expire
 //   POST with X-Amz-Target                    -> AWS JSON protocol (the row with that prefix)
+//   a route of a REST-JSON row (Lambda's)     -> AWS REST-JSON protocol
 //   POST form-encoded, or GET with Action=    -> AWS query protocol (the row that speaks it)
 //   any other POST                            -> the JSON front, which refuses it as DynamoDB does
 
 #include "aws_json.hpp"
 #include "aws_query.hpp"
 #include "call.hpp"
+#include "rest_json.hpp"
 #include "wire.hpp"
 
 #include "fogbank/dispatch/registry.hpp"
 #include "fogbank/http/server.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -32,13 +35,21 @@ class router {
   std::optional<response> handle(const request& req, reply_channel& channel) noexcept;
 
   // The answer to a request whose body exceeds the limit; `header` holds what was parsed.
-  response too_large(const request& header) noexcept;
+  // `limit` is the limit it exceeded (see body_limit).
+  response too_large(const request& header, std::size_t limit) noexcept;
+
+  // The body limit of the request whose header is `header`: the limit of the REST-JSON service
+  // it goes to, where that service sets one, else `fallback` (the server's). Never throws.
+  std::size_t body_limit(const request& header, std::size_t fallback) const noexcept;
+  // The largest limit body_limit() can answer for any request, given the server's `fallback`:
+  // what a request's header is read with before it is known where the request goes.
+  std::size_t max_body_limit(std::size_t fallback) const noexcept;
 
   // The answer to bytes that are not HTTP/1.1 (or headers over the limit).
   response bad_request(bhttp::status status) noexcept;
 
  private:
-  enum class front { health, admin, json, query, not_found };
+  enum class front { health, admin, json, rest, query, not_found };
 
   front front_for(const request& req) const noexcept;
   // The registry's admin action at the request's method and path, or nullptr.
@@ -50,6 +61,7 @@ class router {
 
   const dispatch::registry& services_;
   aws_json_front json_;
+  rest_json_front rest_;
   std::optional<aws_query_front> query_;
 };
 

@@ -132,7 +132,10 @@ void session::do_read() {
   // Told to stop before the first read started.
   if (stopping_) return do_close();
   parser_.emplace();
-  parser_->body_limit(options_.body_limit);
+  // Where the request goes is known only once its header is in: the header is read with the
+  // largest limit of any service, and on_read_header narrows it.
+  body_limit_ = router_.max_body_limit(options_.body_limit);
+  parser_->body_limit(body_limit_);
   parser_->header_limit(options_.header_limit);
   stream_.expires_after(options_.idle_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_,
@@ -142,6 +145,13 @@ void session::do_read() {
 void session::on_read_header(beast::error_code ec, std::size_t) {
   if (ec) return on_read_failed(ec);
   const auto& header = parser_->get();
+  body_limit_ = router_.body_limit(header, options_.body_limit);
+  if (const auto length = parser_->content_length(); length && *length > body_limit_) {
+    // Refused before any of the body is read (or a 100-continue asked for).
+    return on_read_failed(bhttp::error::body_limit);
+  }
+  // A chunked body is counted against the request's own limit as it arrives.
+  parser_->body_limit(body_limit_);
   if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
     // A client that waits for the go-ahead has sent no body: when stopping, nothing is owed.
     if (stopping_) return do_close();
@@ -215,7 +225,7 @@ void session::on_read_failed(beast::error_code ec) {
     return;
   }
   if (ec == bhttp::error::body_limit) {
-    response res = router_.too_large(parser_->get());
+    response res = router_.too_large(parser_->get(), body_limit_);
     phase_ = phase::draining;
     return do_write(std::move(res));
   }

@@ -101,6 +101,9 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   std::optional<bhttp::response<bhttp::empty_body>> continue_;  // "100 Continue", while it is written
   std::vector<char> drain_;
   std::size_t drained_ = 0;
+  // The body limit of the request being read: the server's, or that of the REST-JSON service the
+  // request goes to (known once its header is in).
+  std::size_t body_limit_ = 0;
   router& router_;
   session_registry& registry_;
   const server_options& options_;

@@ -38,22 +38,21 @@ handler_function find_handler(std::string_view name) noexcept {
 
 context::context(std::string function_name, std::string function_version, std::string invoked_function_arn,
                  int memory_limit_mb, std::string request_id, std::chrono::system_clock::time_point deadline,
-                 const std::chrono::system_clock::time_point* now,
-                 const std::map<std::string, std::string>* environment, const dispatch::client* aws,
-                 std::string* log)
+                 const core::clock* clock, const std::map<std::string, std::string>* environment,
+                 const dispatch::client* aws, std::string* log)
     : function_name_(std::move(function_name)),
       function_version_(std::move(function_version)),
       invoked_function_arn_(std::move(invoked_function_arn)),
       memory_limit_mb_(memory_limit_mb),
       request_id_(std::move(request_id)),
       deadline_(deadline),
-      now_(now),
+      clock_(clock),
       environment_(environment),
       aws_(aws),
       log_(log) {}
 
 std::chrono::milliseconds context::remaining_time() const noexcept {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - *now_);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock_->now());
 }
 
 std::optional<std::string> context::env(std::string_view name) const {

@@ -9,9 +9,14 @@
 #include "fogbank/dispatch/registry.hpp"
 #include "fogbank/dynamodb/service.hpp"
 #include "fogbank/dynamodb/streams.hpp"
+#include "fogbank/lambda/cpp_host.hpp"
+#include "fogbank/lambda/service.hpp"
 #include "fogbank/sqs/service.hpp"
 #include "fogbank/storage/database.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -50,6 +55,37 @@ std::optional<std::uint64_t> next_generation(storage::database& db, std::string*
   return generation;
 }
 
+// Where Lambda keeps unpacked code when everything else is in memory: a directory of its own
+// under the system's temporary directory, removed with the emulator.
+class temporary_directory {
+ public:
+  temporary_directory() = default;
+  temporary_directory(const temporary_directory&) = delete;
+  temporary_directory& operator=(const temporary_directory&) = delete;
+  ~temporary_directory() {
+    if (path_.empty()) return;
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  // Makes the directory; false (with `*error`) if it cannot be made.
+  bool make(std::string* error) {
+    std::error_code ec;
+    std::string pattern = (std::filesystem::temp_directory_path(ec) / "fogbank-XXXXXX").string();
+    if (ec) pattern = "/tmp/fogbank-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      *error = "cannot make a temporary directory for Lambda's code: " +
+               std::error_code(errno, std::generic_category()).message();
+      return false;
+    }
+    path_ = pattern;
+    return true;
+  }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 }  // namespace
 
 // Members in dependency order: destroyed in reverse, so services go before the scheduler they
@@ -83,6 +119,9 @@ struct emulator::parts {
   std::unique_ptr<apigw::websocket_gateway> websocket_gateway;
   dispatch::registry registry;
   dispatch::client client;
+  // Lambda calls other services through the client, so it comes after it (and goes first).
+  temporary_directory code_dir;
+  std::unique_ptr<lambda::service> lambda;
 };
 
 std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::string* error) {
@@ -114,6 +153,21 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     p->dynamodb = std::make_unique<dynamodb::service>(*p->db, p->clock, p->scheduler, p->resource_ids);
     p->dynamodb_streams = std::make_unique<dynamodb::streams_service>(*p->dynamodb);
     p->sqs = std::make_unique<sqs::service>(*p->db, p->clock, p->scheduler, p->resource_ids);
+    lambda::service_options lambda_options;
+    if (options.data_dir.empty()) {
+      if (!p->code_dir.make(error)) return nullptr;
+      lambda_options.code_root = p->code_dir.path();
+    } else {
+      lambda_options.code_root = options.data_dir;
+    }
+    lambda_options.default_concurrency = options.lambda_concurrency;
+    // On a manual clock whoever moves the clock waits for each handler: the clock stands still
+    // while one runs, and invocations run one at a time.
+    lambda_options.wait_for_invocations = options.manual_clock;
+    lambda_options.hosts.push_back(lambda::make_cpp_host(p->clock, p->client));
+    for (const auto& host : options.runtime_hosts) lambda_options.hosts.push_back(host);
+    p->lambda = std::make_unique<lambda::service>(*p->db, p->clock, p->scheduler, p->resource_ids,
+                                                  p->request_ids, p->client, std::move(lambda_options));
     p->apigw = std::make_unique<apigw::service>(*p->db, p->clock, p->resource_ids);
     p->websocket_connections = std::make_unique<apigw::connection_registry>(
         p->clock, p->scheduler, p->resource_ids,
@@ -146,6 +200,12 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .query_protocol = true,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->sqs.get()});
+  p->registry.add({.name = "lambda",
+                   .rest_protocol = true,
+                   // "Request must be smaller than 70167211 bytes for the CreateFunction operation".
+                   .max_request_bytes = 70'167'211,
+                   .request_ids = dispatch::request_id_style::uuid,
+                   .service = p->lambda.get()});
   // API Gateway's services are REST-JSON: no target prefix; the HTTP front end routes them by
   // method and path.
   p->registry.add(
@@ -156,6 +216,10 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
   // Runs the TTL sweep now, so that tests never wait for the periodic one.
   p->registry.add_admin({"POST", "/_fogbank/dynamodb/expire", [service = p->dynamodb.get()] {
                            return nlohmann::json{{"expired", service->expire_now()}};
+                         }});
+  // The recent invocation logs of every function (START ... REPORT and what handlers wrote).
+  p->registry.add_admin({"GET", "/_fogbank/lambda/logs", [service = p->lambda.get()] {
+                           return nlohmann::json{{"logs", service->recent_logs()}};
                          }});
   return std::unique_ptr<emulator>(new emulator(std::move(p)));
 }
@@ -225,6 +289,9 @@ dynamodb::streams_service& emulator::dynamodb_streams() noexcept {
 }
 sqs::service& emulator::sqs() noexcept {
   return *parts_->sqs;
+}
+lambda::service& emulator::lambda() noexcept {
+  return *parts_->lambda;
 }
 
 apigw::service& emulator::apigw() noexcept {

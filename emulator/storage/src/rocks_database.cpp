@@ -23,9 +23,9 @@ namespace {
 
 // Column family names are on disk: renaming one orphans its data.
 constexpr std::array<std::string_view, column_count> column_names{
-    "meta", "items", "index_entries", "streams", "queues",
+    "meta", "items", "index_entries", "streams", "queues", "lambda",
 };
-static_assert(static_cast<int>(column::queues) + 1 == column_count, "every column needs a name");
+static_assert(static_cast<int>(column::lambda) + 1 == column_count, "every column needs a name");
 
 // The database name inside the in-memory Env; any absolute path works there.
 constexpr const char* in_memory_path = "/fogbank";

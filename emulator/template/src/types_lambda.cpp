@@ -252,7 +252,7 @@ class lambda_function final : public resource_type {
     out.physical_id = r.physical_id;
     write_files(calls, r);
     const std::optional<json> found = calls.find("lambda", "GetFunction", {{"FunctionName", r.physical_id}},
-                                                 core::error_code::resource_not_found);
+                                                 core::error_code::lambda_resource_not_found);
     if (!found) {
       for (const planned_call& call : r.create) calls.must(call);
       out.action = resource_action::created;
@@ -421,7 +421,7 @@ class lambda_event_source_mapping final : public resource_type {
     std::optional<json> existing;
     if (previous != nullptr && !previous->physical_id.empty()) {
       existing = calls.find("lambda", "GetEventSourceMapping", {{"UUID", previous->physical_id}},
-                            core::error_code::resource_not_found);
+                            core::error_code::lambda_resource_not_found);
     }
     if (!existing) {
       // A mapping of the same function and source made before the record was written.

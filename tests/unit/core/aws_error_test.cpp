@@ -4,6 +4,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 
 namespace fogbank::core {
 namespace {
@@ -13,14 +14,16 @@ namespace {
 constexpr auto last_code = last_error_code;
 
 TEST(aws_error_catalog, every_code_has_a_row) {
-  std::set<std::string_view> names;
+  // A name appears twice only where two services have errors of that name with different
+  // statuses (ResourceNotFoundException: DynamoDB's 400, Lambda's 404).
+  std::set<std::pair<std::string_view, int>> names;
   for (int i = 0; i <= static_cast<int>(last_code); ++i) {
     const auto code = static_cast<error_code>(i);
     const error_type& row = describe(code);
     EXPECT_EQ(row.code, code) << i;
     EXPECT_FALSE(row.name.empty()) << i;
     EXPECT_TRUE(row.http_status >= 400 && row.http_status <= 599) << row.name << " " << row.http_status;
-    EXPECT_TRUE(names.insert(row.name).second) << "duplicate name " << row.name;
+    EXPECT_TRUE(names.insert({row.name, row.http_status}).second) << "duplicate row " << row.name;
   }
 }
 
@@ -33,6 +36,9 @@ TEST(aws_error_catalog, spot_checks) {
   EXPECT_EQ(describe(error_code::internal_failure).name, "InternalServerError");
   EXPECT_EQ(describe(error_code::internal_failure).http_status, 500);
   EXPECT_EQ(describe(error_code::unknown_operation).name, "UnknownOperationException");
+  EXPECT_EQ(describe(error_code::lambda_resource_not_found).name, "ResourceNotFoundException");
+  EXPECT_EQ(describe(error_code::lambda_resource_not_found).http_status, 404);
+  EXPECT_EQ(describe(error_code::lambda_too_many_requests).http_status, 429);
 }
 
 // Statuses from botocore's apigatewayv2 and apigatewaymanagementapi models (error.httpStatusCode).

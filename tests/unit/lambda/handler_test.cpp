@@ -44,12 +44,15 @@ TEST(CppHandlers, GetTheirInvocationsContext) {
   const std::map<std::string, std::string> environment{{"STAGE", "test"}};
   std::string log;
   context ctx("echoer", "$LATEST", "arn:aws:lambda:us-east-1:000000000000:function:echoer", 128, "req-1",
-              now + 3s, &now, &environment, &services->client(), &log);
+              now + 3s, &services->clock(), &environment, &services->client(), &log);
 
   const json out = find_handler("test.echo")(json{{"a", 1}}, ctx);
   EXPECT_EQ(out, (json{{"event", {{"a", 1}}}, {"request", "req-1"}, {"stage", "test"}}));
   EXPECT_EQ(log, "echoing {\"a\":1}\n");
   EXPECT_EQ(ctx.remaining_time(), 3000ms);
+  // Read from the service clock, not from a copy of the time the invocation started.
+  services->advance(1200ms);
+  EXPECT_EQ(ctx.remaining_time(), 1800ms);
   EXPECT_EQ(ctx.env("MISSING"), std::nullopt);
 
   EXPECT_EQ(find_handler("test.tables")(json::object(), ctx), (json{{"TableNames", json::array()}}));

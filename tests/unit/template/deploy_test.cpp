@@ -172,20 +172,41 @@ TEST_F(TemplateDeploy, GeneratedNamesFollowTheSeed) {
   EXPECT_NE(load(*third, text, seeded).resources[0].physical_id, name);
 }
 
-TEST_F(TemplateDeploy, ALambdaFunctionNeedsTheLambdaService) {
+TEST_F(TemplateDeploy, ALambdaFunctionIsCreatedThroughTheLambdaService) {
+  auto e = open_emulator();
+  const std::filesystem::path code = dir.path() / "code";
+  std::filesystem::create_directories(code);
+  load(*e,
+       "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: orders\n"
+       "      Role: arn:aws:iam::000000000000:role/r\n"
+       "      Code: {S3Bucket: hot-reload, S3Key: " +
+           code.string() +
+           "}\n      Runtime: nodejs20.x\n      Handler: index.handler\n      Timeout: 7\n"
+           "      Environment: {Variables: {TABLE: orders}}\n");
+  const json function = must(*e, "lambda", "GetFunctionConfiguration", {{"FunctionName", "orders"}});
+  EXPECT_EQ(function.value("Runtime", ""), "nodejs20.x");
+  EXPECT_EQ(function.value("Handler", ""), "index.handler");
+  EXPECT_EQ(function.value("Timeout", 0), 7);
+  EXPECT_EQ(function["Environment"]["Variables"].value("TABLE", ""), "orders");
+}
+
+TEST_F(TemplateDeploy, LambdasRefusalIsReportedAtTheFunction) {
   auto e = open_emulator();
   std::filesystem::create_directories(dir.path() / "code");
   const template_error error = error_of([&] {
     load(*e,
          "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: "
          "arn:aws:iam::000000000000:role/r\n"
-         "      Code: {S3Bucket: hot-reload, S3Key: code}\n      Runtime: nodejs20.x\n      Handler: "
-         "index.handler\n");
+         "      Code: {S3Bucket: hot-reload, S3Key: " +
+             (dir.path() / "code").string() +
+             "}\n      Runtime: nodejs20.x\n      Handler: index.handler\n      Timeout: 901\n");
   });
   EXPECT_EQ(error.line(), 2);
   EXPECT_EQ(error.resource(), "Fn");
-  EXPECT_EQ(error.property(), "GetFunction");
-  EXPECT_EQ(error.reason(), "UnknownOperationException: fogbank serves no service named 'lambda'");
+  EXPECT_EQ(error.property(), "CreateFunction");
+  EXPECT_EQ(error.reason(),
+            "ValidationException: 1 validation error detected: Value 901 at 'timeout' failed to satisfy "
+            "constraint: Member must have value less than or equal to 900");
 }
 
 TEST_F(TemplateDeploy, AServiceRefusalIsReportedAtTheResource) {

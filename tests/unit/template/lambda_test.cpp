@@ -49,7 +49,7 @@ std::optional<core::call_result> fresh(const std::string& operation, const json&
     return failure(core::error_code::queue_does_not_exist, "The specified queue does not exist.");
   if (operation == "CreateQueue") return answer({{"QueueUrl", "http://localhost:4566/000000000000/jobs"}});
   if (operation == "GetFunction" || operation == "GetEventSourceMapping") {
-    return failure(core::error_code::resource_not_found, "Function not found");
+    return failure(core::error_code::lambda_resource_not_found, "Function not found");
   }
   if (operation == "ListEventSourceMappings") return answer({{"EventSourceMappings", json::array()}});
   if (operation == "CreateEventSourceMapping" || operation == "UpdateEventSourceMapping") {

@@ -58,6 +58,16 @@ enum class error_code {
   missing_parameter,                  // MissingParameter, 400
   invalid_address,                    // InvalidAddress, 404
   invalid_security,                   // InvalidSecurity, 403
+  // Lambda (REST-JSON: the name goes out in x-amzn-ErrorType). Statuses from botocore's lambda
+  // model; two names are shared with DynamoDB's errors of other statuses.
+  lambda_invalid_parameter_value,  // InvalidParameterValueException, 400
+  lambda_resource_not_found,       // ResourceNotFoundException, 404
+  lambda_resource_conflict,        // ResourceConflictException, 409
+  lambda_precondition_failed,      // PreconditionFailedException, 412
+  lambda_request_too_large,        // RequestEntityTooLargeException, 413
+  lambda_invalid_request_content,  // InvalidRequestContentException, 400
+  lambda_too_many_requests,        // TooManyRequestsException, 429
+  lambda_service,                  // ServiceException, 500
   // API Gateway (REST-JSON: apigatewayv2 and apigatewaymanagementapi). Names and statuses from
   // botocore's apigatewayv2 and apigatewaymanagementapi 2018-11-29 models.
   apigw_not_found,          // NotFoundException, 404

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,13 @@ struct service_row {
   // Also served over the AWS query protocol (form-encoded `Action=...`, XML answers), with the
   // wire model the HTTP front end keeps under this row's name.
   bool query_protocol = false;
+  // Served over the AWS REST-JSON protocol (the operation named by method and path, members in
+  // the URI, query string, headers and body), with the route table the HTTP front end keeps
+  // under this row's name.
+  bool rest_protocol = false;
+  // The largest request body this service takes over REST-JSON, where it differs from the
+  // server's own limit (Lambda's CreateFunction takes up to 70167211 bytes); 0 = the server's.
+  std::size_t max_request_bytes = 0;
   request_id_style request_ids = request_id_style::upper_alnum_52;
   core::service* service = nullptr;
 };

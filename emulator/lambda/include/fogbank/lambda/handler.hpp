@@ -10,6 +10,7 @@
 // through ctx.aws(), the same in-process client the rest of fogbank uses, so it calls DynamoDB,
 // SQS or the API Gateway management API exactly as over HTTP.
 
+#include "fogbank/core/clock.hpp"
 #include "fogbank/core/service.hpp"
 
 #include <nlohmann/json.hpp>
@@ -29,11 +30,13 @@ namespace fogbank::lambda {
 // What a C++ handler knows of its invocation (Lambda's context object).
 class context {
  public:
+  // `clock` is the service clock the deadline is on: remaining_time() reads it, so that a handler
+  // on the wall clock sees its time run down while one on a manual clock (which stands still while
+  // a handler runs) does not. The pointers must outlive the context.
   context(std::string function_name, std::string function_version, std::string invoked_function_arn,
           int memory_limit_mb, std::string request_id, std::chrono::system_clock::time_point deadline,
-          const std::chrono::system_clock::time_point* now,
-          const std::map<std::string, std::string>* environment, const dispatch::client* aws,
-          std::string* log);
+          const core::clock* clock, const std::map<std::string, std::string>* environment,
+          const dispatch::client* aws, std::string* log);
 
   const std::string& function_name() const noexcept { return function_name_; }
   const std::string& function_version() const noexcept { return function_version_; }
@@ -61,7 +64,7 @@ class context {
   int memory_limit_mb_;
   std::string request_id_;
   std::chrono::system_clock::time_point deadline_;
-  const std::chrono::system_clock::time_point* now_;
+  const core::clock* clock_;
   const std::map<std::string, std::string>* environment_;
   const dispatch::client* aws_;
   std::string* log_;

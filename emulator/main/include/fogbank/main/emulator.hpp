@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace fogbank::core {
 class id_generator;
@@ -43,12 +44,17 @@ namespace fogbank::dispatch {
 class registry;
 class client;
 }  // namespace fogbank::dispatch
+namespace fogbank::lambda {
+class runtime_host;
+class service;
+}  // namespace fogbank::lambda
 
 namespace fogbank {
 
 struct emulator_options {
   // Directory the data is kept in (created if missing; RocksDB lives in its `rocksdb`
-  // subdirectory). Empty: everything in memory, gone at exit.
+  // subdirectory, Lambda's unpacked code in `lambda`). Empty: everything in memory (code in a
+  // temporary directory), gone at exit.
   std::string data_dir;
   // A manual clock, starting at `clock_start`, instead of the wall clock.
   bool manual_clock = false;
@@ -59,6 +65,12 @@ struct emulator_options {
   // Time between DynamoDB TTL sweeps (service time); zero sweeps only when asked
   // (POST /_fogbank/dynamodb/expire).
   std::chrono::milliseconds ttl_interval{0};
+  // Lambda: how many invocations of one function may run at once when it has no reserved
+  // concurrency (`--lambda-concurrency`).
+  int lambda_concurrency = 10;
+  // Runtime hosts besides the in-process one for C++ handlers (which is always there, asked
+  // first): e.g. the worker-process host for Node.js and Python. Asked in this order.
+  std::vector<std::shared_ptr<lambda::runtime_host>> runtime_hosts;
   // WebSocket connections end after this long without a message from the client, and this long
   // after they opened, whatever the traffic (service time; AWS: 10 minutes and 2 hours).
   std::chrono::nanoseconds websocket_idle_timeout = std::chrono::minutes{10};
@@ -105,6 +117,7 @@ class emulator {
   dynamodb::service& dynamodb() noexcept;
   dynamodb::streams_service& dynamodb_streams() noexcept;
   sqs::service& sqs() noexcept;
+  lambda::service& lambda() noexcept;
   // API Gateway: the apigatewayv2 control plane and the open WebSocket connections.
   apigw::service& apigw() noexcept;
   apigw::connection_registry& websocket_connections() noexcept;

@@ -21,8 +21,9 @@ enum class column {
   index_entries,  // DynamoDB GSI/LSI entries by (index id, encoded index key, primary key)
   streams,        // DynamoDB stream records by (stream id, sequence number)
   queues,         // SQS messages
+  lambda,         // Lambda functions and pending asynchronous invocations
 };
-inline constexpr int column_count = 5;
+inline constexpr int column_count = 6;
 
 // The outcome of a storage call. Must be checked.
 class [[nodiscard]] status {
