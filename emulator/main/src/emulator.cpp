@@ -206,11 +206,14 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .max_request_bytes = 70'167'211,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->lambda.get()});
-  // API Gateway's services are REST-JSON: no target prefix; the HTTP front end routes them by
-  // method and path.
-  p->registry.add(
-      {.name = "apigatewayv2", .request_ids = dispatch::request_id_style::uuid, .service = p->apigw.get()});
+  // API Gateway's services speak REST-JSON: the HTTP front end routes them by method and path
+  // ("/v2/apis/...", "/@connections/{id}" and "/<stage>/@connections/{id}").
+  p->registry.add({.name = "apigatewayv2",
+                   .rest_protocol = true,
+                   .request_ids = dispatch::request_id_style::uuid,
+                   .service = p->apigw.get()});
   p->registry.add({.name = "apigatewaymanagementapi",
+                   .rest_protocol = true,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->apigw_management.get()});
   // Runs the TTL sweep now, so that tests never wait for the periodic one.
