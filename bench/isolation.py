@@ -16,7 +16,9 @@ connection, one process, looping the request for PHASE_SECONDS or MAX_HOSTILE re
 whichever ends first), then beside all of them at once, and alone again last (the drift of the
 machine during the run). The kinds:
   - control_cpu_spin: no request at all, a process spinning on one core: what the probes see
-                  when the machine is just busier (it is left out of "all at once");
+                  when the machine is just busier (it is left out of "all at once"; a phase
+                  "control_cpu_spin xN" before "all at once" spins N processes, one for each
+                  worst-case loop that "all at once" runs);
   - put_400k:     PutItem of an item just under 400 KB on table `iso-b`;
   - batch_25x400k: BatchWriteItem of 25 such items (about 10 MB of JSON);
   - scan_filter:  Scan of `iso-scan` (1 MB pages of small items) with a FilterExpression of
@@ -360,7 +362,12 @@ def main():
 
     phases = [("alone", {})] + [(k, {k: all_hostile[k]}) for k in kinds]
     if len(kinds) > 1:
-        phases.append(("all at once", {k: all_hostile[k] for k in kinds if all_hostile[k][0] is not None}))
+        together = {k: all_hostile[k] for k in kinds if all_hostile[k][0] is not None}
+        # The control of "all at once": as many spinning processes as it runs worst-case loops,
+        # so that what the machine's cores alone cost the probes can be told from fogbank's share.
+        spinners = {f"spinner {i + 1}": (None, None, None) for i in range(len(together))}
+        phases.append((f"control_cpu_spin x{len(together)}", spinners))
+        phases.append(("all at once", together))
     # Alone again at the end: how far the machine itself drifted during the run.
     phases.append(("alone (again)", {}))
     measured = {label: {"probe": {}, "hostile": {}} for label, _ in phases}
@@ -376,7 +383,8 @@ def main():
                     pooled[0].extend(latencies)
                     pooled[1][0] += errors
                     pooled[2][0] = pooled[2][0] or first_error
-                    if errors or (not latencies and not (role == "hostile" and all_hostile[name][0] is None)):
+                    is_control = role == "hostile" and all_hostile.get(name, (None,))[0] is None
+                    if errors or (not latencies and not is_control):
                         failed = True
                         print(f"[isolation]   {role} {name}: {len(latencies)} answers, {errors} errors; "
                               f"first: {first_error}", file=sys.stderr)

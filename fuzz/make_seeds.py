@@ -306,6 +306,90 @@ def main():
     write("sigv4", sigv4_seeds())
     write("json_front", json_front_seeds())
     write("sqs_policy", sqs_policy_seeds())
+    write("filter_pattern", filter_pattern_seeds())
+    write("lambda_zip", lambda_zip_seeds())
+    write("rest_front", rest_front_seeds())
+
+
+def filter_pattern_seeds():
+    """Every pattern the Lambda unit tests use, valid and invalid."""
+    paths = [UNIT / "lambda" / "filter_pattern_test.cpp", UNIT / "lambda" / "sqs_mapping_test.cpp",
+             UNIT / "lambda" / "stream_mapping_test.cpp"]
+    found = []
+    for path in paths:
+        for match in re.finditer(LITERAL, path.read_text(), re.S):
+            value = literal_value(match)
+            if value.startswith("{") or value in ("", "[]", "not json"):
+                found.append(value)
+    return found + ['{"a": [{"numeric": [">", 1e308, "<", -1e308]}]}', '{"$or": [{"a": [1]}, {"$or": [{"b": [2]}, {"c": [3]}]}]}']
+
+
+def lambda_zip_seeds():
+    """Small packages: plain files, a directory, an executable, a link inside and one out, a
+    name that climbs out, an absolute name, a stored and a deflated entry; and not-zips."""
+    import io
+    import zipfile
+
+    def package(entries):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, data, mode, method in entries:
+                info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+                info.create_system = 3
+                info.external_attr = mode << 16
+                info.compress_type = method
+                z.writestr(info, data)
+        return buf.getvalue()
+
+    stored, deflated = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
+    return [
+        package([("index.js", b"exports.handler = async () => 1;\n", 0o100644, deflated)]),
+        package([("bootstrap", b"#!/bin/sh\n", 0o100755, stored), ("lib/", b"", 0o040755, stored),
+                 ("lib/a.txt", b"a" * 100, 0o100644, deflated)]),
+        package([("node_modules/.bin/x", b"../pkg/bin/x", 0o120777, stored),
+                 ("node_modules/pkg/bin/x", b"x", 0o100755, stored)]),
+        package([("out", b"../../etc", 0o120777, stored)]),
+        package([("../evil.txt", b"x", 0o100644, stored)]),
+        package([("/abs.txt", b"x", 0o100644, stored)]),
+        package([("a/../../b.txt", b"x", 0o100644, stored)]),
+        b"PK\x05\x06" + b"\x00" * 18,
+        b"not a zip",
+        b"",
+    ]
+
+
+def rest_front_seeds():
+    """Lambda REST-JSON requests: one per kind of member binding (URI, greedy and encoded labels,
+    query string, headers, JSON body, raw blob payload), and some that bend them."""
+    fn = "/2015-03-31/functions"
+    requests = [
+        ("POST", fn, [], json.dumps({"FunctionName": "f", "Runtime": "provided.al2023", "Role": "r",
+                                     "Handler": "echo.handler", "Code": {"ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}})),
+        ("GET", fn + "/f", [], ""),
+        ("GET", fn + "/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af/configuration?Qualifier=%24LATEST", [], ""),
+        ("GET", fn + "/?MaxItems=2&Marker=YQ%3D%3D", [], ""),
+        ("PUT", fn + "/f/code", [], json.dumps({"ZipFile": "not base64!", "DryRun": True})),
+        ("PUT", fn + "/f/configuration", [], json.dumps({"Timeout": 5, "Environment": {"Variables": {"AB": "1"}}})),
+        ("DELETE", fn + "/f", [], ""),
+        ("POST", fn + "/f/invocations", ["X-Amz-Invocation-Type: Event", "X-Amz-Log-Type: Tail"], '{"a": 1}'),
+        ("POST", fn + "/f/invocations", ["X-Amz-Client-Context: eyJhIjoxfQ=="], "\x00\xff raw bytes"),
+        ("POST", fn + "/f/invocations", ["X-Amz-Invocation-Type: DryRun"], ""),
+        ("POST", "/2015-03-31/event-source-mappings/", [],
+         json.dumps({"FunctionName": "f", "EventSourceArn": "arn:aws:sqs:us-east-1:000000000000:q", "BatchSize": 5})),
+        ("GET", "/2015-03-31/event-source-mappings/?FunctionName=f&EventSourceArn=arn%3Aaws%3Asqs", [], ""),
+        ("PUT", "/2015-03-31/event-source-mappings/0b5e3f0a-0000-4000-8000-000000000000", [], '{"Enabled": false}'),
+        ("DELETE", "/2015-03-31/event-source-mappings/%2E%2E", [], ""),
+        ("PUT", "/2017-10-31/functions/f/concurrency", [], '{"ReservedConcurrentExecutions": 0}'),
+        ("POST", "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af", [], '{"Tags": {"a": "b"}}'),
+        ("DELETE", "/2017-03-31/tags/arn?tagKeys=a&tagKeys=b", [], ""),
+        ("POST", fn + "/f/invocations", ["Content-Type: application/json"], "[" * 200 + "]" * 200),
+        ("GET", fn + "/%ZZ", [], ""),
+        ("POST", fn, [], "{"),
+    ]
+    out = []
+    for method, target, headers, body in requests:
+        out.append("\n".join([f"{method} {target}", *headers, "", body]))
+    return out
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 // The `fogbank` command line.
 //
-//   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N] [--seed N]
-//                 [--ttl-interval S] [--lambda-concurrency N] [--template FILE]...
-//                 [--parameter KEY=VALUE]...
+//   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N]
+//                 [--max-threads N] [--seed N] [--ttl-interval S] [--lambda-concurrency N]
+//                 [--template FILE]... [--parameter KEY=VALUE]...
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -16,8 +16,10 @@
 #include "fogbank/core/version.hpp"
 #include "fogbank/dispatch/client.hpp"
 #include "fogbank/http/server.hpp"
+#include "fogbank/lambda/runtime_host.hpp"
 #include "fogbank/main/emulator.hpp"
 #include "fogbank/template/loader.hpp"
+#include "fogbank/workers/worker_host.hpp"
 
 #include <pthread.h>
 #include <chrono>
@@ -29,10 +31,12 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -64,6 +68,8 @@ Options:
   --data-dir DIR     Keep data in DIR, created if missing (default ./.fogbank)
   --in-memory        Keep data in memory only; nothing survives exit
   --threads N        Server threads (default 2)
+  --max-threads N    Most server threads: more than --threads are started while
+                     slow requests hold threads, so others are still served (default 64)
   --seed N           Seed for generated ids (request ids and the like); random if not given
   --ttl-interval S   Seconds between DynamoDB TTL sweeps (default 60; 0 = only on
                      POST /_fogbank/dynamodb/expire)
@@ -87,6 +93,7 @@ struct serve_options {
   bool data_dir_given = false;
   bool in_memory = false;
   int threads = 2;
+  int max_threads = 64;
   std::optional<std::uint64_t> seed;
   std::uint64_t ttl_interval_seconds = 60;
   std::vector<std::string> templates;
@@ -160,6 +167,9 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& ar
     } else if (arg == "--threads") {
       options.threads = static_cast<int>(parse_unsigned(arg, value(), 256));
       if (options.threads == 0) throw usage_error{"--threads: must be at least 1"};
+    } else if (arg == "--max-threads") {
+      options.max_threads = static_cast<int>(parse_unsigned(arg, value(), 1024));
+      if (options.max_threads == 0) throw usage_error{"--max-threads: must be at least 1"};
     } else if (arg == "--seed") {
       options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
     } else if (arg == "--ttl-interval") {
@@ -203,6 +213,73 @@ sigset_t shutdown_signals() {
 // Reads every template, checks that each --parameter belongs to one of them, then creates (or
 // brings in line) their resources in order, printing what was done to stderr. False, with
 // `*error` ("file:line: resource: property: what"), on the first failure.
+// The worker host (Node.js, Python and provided functions) needs the URL handlers' SDKs reach,
+// which is known only once the HTTP server has bound its port, after the emulator and its Lambda
+// service exist. The emulator gets this stand-in among its runtime hosts at open(); the worker host
+// is put behind it once the port is known, and taken out again before the services stop, so that
+// the invocations it ends on shutdown still find the Lambda service alive.
+class late_worker_host final : public lambda::runtime_host {
+ public:
+  void attach(std::shared_ptr<lambda::runtime_host> host) {
+    std::lock_guard lock(mutex_);
+    host_ = std::move(host);
+  }
+  std::shared_ptr<lambda::runtime_host> detach() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(host_, nullptr);
+  }
+
+  bool runs(const lambda::function_config& config) const override {
+    const auto host = current();
+    return host && host->runs(config);
+  }
+  void invoke(const lambda::function_config& config, lambda::invocation call,
+              std::function<void(lambda::invocation_outcome)> done) override {
+    if (const auto host = current()) {
+      host->invoke(config, std::move(call), std::move(done));
+      return;
+    }
+    // runs() said yes a moment ago and the host has since been detached: shutting down.
+    lambda::invocation_outcome outcome;
+    outcome.kind = lambda::outcome_kind::crashed;
+    outcome.payload = R"({"errorType":"Runtime.ExitError","errorMessage":"fogbank is shutting down"})";
+    done(std::move(outcome));
+  }
+  void retire(std::string_view function_name) override {
+    if (const auto host = current()) host->retire(function_name);
+  }
+
+ private:
+  std::shared_ptr<lambda::runtime_host> current() const {
+    std::lock_guard lock(mutex_);
+    return host_;
+  }
+
+  mutable std::mutex mutex_;
+  std::shared_ptr<lambda::runtime_host> host_;
+};
+
+// Starts the worker host behind `slot`: handlers' SDKs reach `endpoint`, Node.js handlers find the
+// SDK for JavaScript v3 as on Lambda, and the bootstraps are written under the data directory (the
+// temporary directory when in memory).
+bool attach_workers(late_worker_host& slot, const serve_options& options, const std::string& endpoint,
+                    std::string* error) {
+  workers::worker_host_options host_options;
+  host_options.endpoint_url = endpoint;
+  host_options.default_concurrency = options.lambda_concurrency;
+  if (!options.in_memory)
+    host_options.runtime_dir = std::filesystem::path(options.data_dir) / "lambda-runtime";
+  if (auto sdk = workers::default_node_modules(); !sdk.empty())
+    host_options.node_path.push_back(std::move(sdk));
+  try {
+    slot.attach(workers::make_worker_host(host_options));
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return false;
+  }
+  return true;
+}
+
 bool load_templates(const serve_options& options, const emulator_options& opened, const emulator& services,
                     std::string* error) {
   if (options.templates.empty()) return true;
@@ -261,6 +338,8 @@ int serve(const serve_options& options) {
   emulator_options.seed = options.seed ? *options.seed : core::id_generator::random_seed();
   emulator_options.ttl_interval = std::chrono::seconds(options.ttl_interval_seconds);
   emulator_options.lambda_concurrency = options.lambda_concurrency;
+  const auto workers = std::make_shared<late_worker_host>();
+  emulator_options.runtime_hosts.push_back(workers);
   std::string error;
   std::unique_ptr<emulator> services = emulator::open(emulator_options, &error);
   if (!services) {
@@ -273,6 +352,7 @@ int serve(const serve_options& options) {
   server_options.host = options.host;
   server_options.port = options.port;
   server_options.threads = options.threads;
+  server_options.max_threads = options.max_threads;
   server_options.websocket = &services->websocket_gateway();
   http::server server(server_options, services->services());
   if (!server.start(&error)) {
@@ -285,9 +365,17 @@ int serve(const serve_options& options) {
   const std::string endpoint = std::string("http://") + (ipv6 ? "[" : "") + options.host + (ipv6 ? "]" : "") +
                                ":" + std::to_string(server.port());
   services->set_endpoint(endpoint);
+  std::string workers_error;
+  if (!attach_workers(*workers, options, endpoint, &workers_error)) {
+    std::cerr << "fogbank: " << workers_error << "\n";
+    server.stop();
+    services->stop();
+    return exit_failure;
+  }
   if (!load_templates(options, emulator_options, *services, &error)) {
     std::cerr << "fogbank: " << error << "\n";
     server.stop();
+    workers->detach().reset();
     services->stop();
     return exit_failure;
   }
@@ -301,6 +389,9 @@ int serve(const serve_options& options) {
             << " received, shutting down\n";
   // Stop accepting, answer pending long polls with an empty receive, let the rest finish.
   server.stop();
+  // The worker processes go first: the invocations their end interrupts complete into the Lambda
+  // service, which must still be there.
+  workers->detach().reset();
   // No visibility timeout, delay or poll deadline fires from here on; messages in flight become
   // visible again when the service is next opened on this data. The services, then storage,
   // close with the emulator.

@@ -68,18 +68,26 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
   return write;
 }
 
-write_result evaluate_write(const write_request& write, const std::optional<json>& old_item) {
+json item_as_stored(const write_request& write) {
+  json item = write.item;
+  normalize_numbers(item);
+  return item;
+}
+
+write_result evaluate_write(const write_request& write, const table_info& table, std::optional<json> old_item,
+                            std::optional<json> stored_put) {
   static const json no_item = json::object();
   if (write.condition_expression && !evaluate(*write.condition_expression, old_item ? *old_item : no_item)) {
     json extra = nullptr;
-    if (write.return_old_on_failure && old_item) extra = {{"Item", *old_item}};
+    if (write.return_old_on_failure && old_item) extra = {{"Item", std::move(*old_item)}};
     throw aws_error(error_code::conditional_check_failed, "The conditional request failed", std::move(extra));
   }
   write_result result;
-  result.old_item = old_item;
   switch (write.kind) {
     case write_kind::put:
-      result.new_item = write.item;
+      // parse_write checked the item against write.table; a newer definition may index more.
+      if (&table != write.table.get()) validate_item_keys(table, write.item);
+      result.new_item = stored_put ? std::move(*stored_put) : item_as_stored(write);
       break;
     case write_kind::remove:
       break;
@@ -91,15 +99,16 @@ write_result evaluate_write(const write_request& write, const std::optional<json
       if (write.update_expression) apply(*write.update_expression, item);
       // Each value was valid, but SET a.b.c = :v can nest one deeper than the limit allows.
       check_item_nesting(item);
-      validate_item_keys(*write.table, item);
+      validate_item_keys(table, item);
       if (item_size(item) > max_item_bytes)
         throw_validation("Item size to update has exceeded the maximum allowed size");
+      // DynamoDB stores numbers in canonical form: "0012.50" comes back as "12.5".
+      normalize_numbers(item);
       result.new_item = std::move(item);
       break;
     }
   }
-  // DynamoDB stores numbers in canonical form: "0012.50" comes back as "12.5".
-  if (result.new_item && write.kind != write_kind::check) normalize_numbers(*result.new_item);
+  result.old_item = std::move(old_item);
   return result;
 }
 

@@ -1,14 +1,15 @@
 #pragma once
 // One item write — PutItem, UpdateItem, DeleteItem, or a ConditionCheck — parsed and validated
-// before anything is read, then evaluated against the item's current state. Single-item
-// operations, BatchWriteItem and TransactWriteItems all go through here, so validation and
-// errors are the same for each.
+// before anything is read, then evaluated against the item's current state and applied with
+// the others of its call. Single-item operations, BatchWriteItem and TransactWriteItems all go
+// through here, so validation, errors and locking are the same for each.
 
 #include "expressions.hpp"
 #include "service_impl.hpp"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fogbank::dynamodb {
 
@@ -38,10 +39,36 @@ struct write_result {
   std::optional<json> new_item;  // nullopt when the item is deleted (or absent and unchanged)
 };
 
-// Evaluates the condition against `old_item` and computes the new state. Throws
-// ConditionalCheckFailedException ("The conditional request failed", with the old item as
-// `Item` when asked) or ValidationException for run-time expression errors and size limits.
-write_result evaluate_write(const write_request& write, const std::optional<json>& old_item);
+// The item a put stores: its numbers in canonical form ("0012.50" is stored as "12.5", as
+// DynamoDB does). Needs nothing but the request.
+json item_as_stored(const write_request& write);
+
+// Evaluates the condition against `old_item` and computes the new state, for `table` (the
+// definition of write.table now: the same table, perhaps with other indexes). A put stores
+// `stored_put` if given (item_as_stored, made earlier). Throws ConditionalCheckFailedException
+// ("The conditional request failed", with the old item as `Item` when asked) or
+// ValidationException for run-time expression errors and size limits.
+write_result evaluate_write(const write_request& write, const table_info& table, std::optional<json> old_item,
+                            std::optional<json> stored_put = std::nullopt);
+
+// What a write that fails its condition or validation does to the call.
+enum class write_failure {
+  raise,               // the call fails with that error (single-item writes, BatchWriteItem)
+  cancel_transaction,  // TransactionCanceledException with every action's reason
+};
+
+// Applies the writes of one call (one item, a BatchWriteItem or a TransactWriteItems; at most
+// one per item) as one atomic batch: items, index entries and stream records. Returns each
+// write's result, in order; on a failure (see write_failure) nothing is written.
+//
+// What a write needs no stored state for is done before any lock: the item a put stores, its
+// encoding and its index entries (the bulk of a large put). Then, holding the locks of the
+// tables written (table_locks.hpp), each item is read, each condition evaluated (a
+// transaction's all against the state the locks keep), updates computed, and the batch
+// written with its stream records. So conditions and counters are exact, and a large write
+// holds only its own tables' locks, and those only for what depends on what is stored.
+std::vector<write_result> apply_writes(service_impl& service, const std::vector<write_request>& writes,
+                                       write_failure on_failure);
 
 // The ConsumedCapacity member for `units` of capacity on `table`, or null when the request did
 // not ask for it (ReturnConsumedCapacity absent or NONE).

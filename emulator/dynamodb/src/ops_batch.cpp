@@ -1,8 +1,9 @@
 // BatchGetItem, BatchWriteItem, TransactWriteItems and TransactGetItems.
 //
 // A batch write is applied as one atomic storage batch (DynamoDB promises less: each item on
-// its own); a transaction checks every condition under the write lock, then writes every
-// change in one batch, so it is all or nothing.
+// its own); a transaction checks every condition against one state and writes every change in
+// one batch, holding the locks of all its tables for the check and the commit
+// (apply_writes), so it is all or nothing.
 
 #include "attribute_value.hpp"
 #include "expressions.hpp"
@@ -170,16 +171,12 @@ json service_impl::batch_write_item(const json& request, const request_context&)
     }
   }
 
-  std::lock_guard lock(write_mutex_);
-  item_batch batch;
+  const std::vector<write_result> results = apply_writes(*this, writes, write_failure::raise);
   std::map<std::string, double> units;
-  for (const auto& write : writes) {
-    write_result result = evaluate_write(write, read_item(*write.table, write.storage_key));
-    stage_item(batch, *write.table, result.old_item ? &*result.old_item : nullptr,
-               result.new_item ? &*result.new_item : nullptr);
-    units[write.table->name] += write_units(result.new_item ? item_size(*result.new_item) : 0);
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const write_result& result = results[i];
+    units[writes[i].table->name] += write_units(result.new_item ? item_size(*result.new_item) : 0);
   }
-  commit(batch);
   json response{{"UnprocessedItems", json::object()}};
   json capacities = json::array();
   for (const auto& write : writes) {
@@ -222,16 +219,38 @@ json service_impl::transact_write_items(const json& request, const request_conte
     writes.push_back(std::move(write));
   }
 
-  std::lock_guard lock(write_mutex_);
+  // ClientRequestToken: the same request again within the idempotency window is answered
+  // without being applied again (API_TransactWriteItems: ClientRequestToken). The token table's
+  // lock is held only to look up or mark a token; requests are compared outside it.
   const std::string token = optional_string(request, "ClientRequestToken");
+  std::shared_ptr<const json> claimed;
   if (!token.empty()) {
-    const auto now = clock_.now();
-    std::erase_if(transaction_tokens_,
-                  [&](const auto& entry) { return now - entry.second.at > client_token_lifetime; });
-    if (auto it = transaction_tokens_.find(token); it != transaction_tokens_.end()) {
-      json previous = it->second.request;
-      json current = request;
-      if (previous != current) {
+    auto mine = std::make_shared<const json>(request);
+    std::shared_ptr<const json> previous;
+    {
+      std::lock_guard lock(tokens_mutex_);
+      const auto now = clock_.now();
+      while (!token_expiry_.empty() && now - token_expiry_.front().first > client_token_lifetime) {
+        const auto& [completed, expired] = token_expiry_.front();
+        auto it = transaction_tokens_.find(expired);
+        if (it != transaction_tokens_.end() && it->second.done && it->second.completed == completed)
+          transaction_tokens_.erase(it);
+        token_expiry_.pop_front();
+      }
+      auto it = transaction_tokens_.find(token);
+      if (it == transaction_tokens_.end()) {
+        transaction_tokens_.emplace(token, token_record{mine, {}, false});
+        claimed = std::move(mine);
+      } else if (!it->second.done) {
+        // The exception's description in the API reference; as its message, unconfirmed.
+        throw aws_error(error_code::transaction_in_progress,
+                        "The transaction with the given request token is already in progress.");
+      } else {
+        previous = it->second.request;
+      }
+    }
+    if (previous) {
+      if (*previous != request) {
         throw aws_error(
             error_code::idempotent_parameter_mismatch,
             "Request with ClientRequestToken was previously used with different parameters");  // unconfirmed
@@ -240,46 +259,29 @@ json service_impl::transact_write_items(const json& request, const request_conte
     }
   }
 
-  // Evaluate every action against the current state; any failure cancels them all.
-  std::vector<write_result> results;
-  json reasons = json::array();
-  bool cancelled = false;
-  for (const auto& write : writes) {
-    try {
-      results.push_back(evaluate_write(write, read_item(*write.table, write.storage_key)));
-      reasons.push_back({{"Code", "None"}});
-    } catch (const aws_error& error) {
-      cancelled = true;
-      results.emplace_back();
-      json reason;
-      if (error.code() == error_code::conditional_check_failed) {
-        reason = {{"Code", "ConditionalCheckFailed"}, {"Message", error.message()}};
-        if (error.extra().is_object() && error.extra().contains("Item"))
-          reason["Item"] = error.extra()["Item"];
-      } else {
-        reason = {{"Code", "ValidationError"}, {"Message", error.message()}};
-      }
-      reasons.push_back(std::move(reason));
+  // Any failed condition cancels every action (apply_writes).
+  try {
+    apply_writes(*this, writes, write_failure::cancel_transaction);
+  } catch (...) {
+    // A transaction that did not happen leaves its token free for a retry.
+    if (claimed) {
+      std::lock_guard lock(tokens_mutex_);
+      if (auto it = transaction_tokens_.find(token);
+          it != transaction_tokens_.end() && it->second.request == claimed)
+        transaction_tokens_.erase(it);
+    }
+    throw;
+  }
+  if (claimed) {
+    std::lock_guard lock(tokens_mutex_);
+    if (auto it = transaction_tokens_.find(token);
+        it != transaction_tokens_.end() && it->second.request == claimed) {
+      // Valid for 10 minutes after the first request that used it completed.
+      it->second.done = true;
+      it->second.completed = clock_.now();
+      token_expiry_.emplace_back(it->second.completed, token);
     }
   }
-  if (cancelled) {
-    std::string codes;
-    for (const auto& reason : reasons)
-      codes += (codes.empty() ? "" : ", ") + reason["Code"].get<std::string>();
-    throw aws_error(
-        error_code::transaction_canceled,
-        "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]",
-        {{"CancellationReasons", reasons}});
-  }
-  item_batch batch;
-  for (std::size_t i = 0; i < writes.size(); ++i) {
-    if (writes[i].kind == write_kind::check) continue;
-    const auto& result = results[i];
-    stage_item(batch, *writes[i].table, result.old_item ? &*result.old_item : nullptr,
-               result.new_item ? &*result.new_item : nullptr);
-  }
-  commit(batch);
-  if (!token.empty()) transaction_tokens_[token] = {request, clock_.now()};
   return json::object();
 }
 

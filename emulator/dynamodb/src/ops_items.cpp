@@ -13,16 +13,12 @@ namespace {
 
 using core::throw_validation;
 
-// Runs one write under the write lock: read, condition, compute, one atomic batch.
-write_result execute(service_impl& service, const write_request& write) {
-  std::lock_guard lock(service.write_mutex_);
-  write_result result = evaluate_write(write, service.read_item(*write.table, write.storage_key));
-  if (result.old_item || result.new_item) {
-    item_batch batch;
-    service.stage_item(batch, *write.table, result.old_item ? &*result.old_item : nullptr,
-                       result.new_item ? &*result.new_item : nullptr);
-    service.commit(batch);
-  }
+// Applies one write (apply_writes): read, condition, compute, one atomic batch.
+write_result execute(service_impl& service, write_request& write) {
+  std::vector<write_request> writes;
+  writes.push_back(std::move(write));
+  write_result result = std::move(apply_writes(service, writes, write_failure::raise).front());
+  write = std::move(writes.front());
   return result;
 }
 

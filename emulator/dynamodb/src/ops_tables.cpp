@@ -54,7 +54,8 @@ void erase_prefix(storage::database& db, storage::write_batch& batch, storage::c
 
 json service_impl::create_table(const json& request, const request_context& context) {
   table_info parsed = parse_create_table(request);
-  std::lock_guard lock(write_mutex_);
+  // The name's lock: a second CreateTable of the same name waits, then finds it taken.
+  const table_locks::held lock = table_locks_.lock(parsed.name);
   if (find_table_or_null(parsed.name)) {
     throw aws_error(error_code::resource_in_use, "Table already exists: " + parsed.name);
   }
@@ -135,7 +136,8 @@ json service_impl::list_tables(const json& request, const request_context&) {
 
 json service_impl::delete_table(const json& request, const request_context& context) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
-  std::lock_guard lock(write_mutex_);
+  // Erasing a table takes as long as the table is large; only its own writers wait for it.
+  const table_locks::held lock = table_locks_.lock(request["TableName"].get<std::string>());
   auto table = find_table_for_control(request["TableName"].get<std::string>());
   if (table->deletion_protection) {
     throw_validation(
@@ -170,7 +172,9 @@ json service_impl::update_table(const json& request, const request_context& cont
   // Everything the request alone decides, before the lock: its work grows with the request.
   const table_update update = parse_update_table(request);
 
-  std::lock_guard lock(write_mutex_);
+  // The backfill of a new index takes as long as the table is large; only the table's own
+  // writers wait for it (they must: a write it did not see would be missing from the index).
+  const table_locks::held lock = table_locks_.lock(request["TableName"].get<std::string>());
   const table_ptr current = find_table_for_control(request["TableName"].get<std::string>());
   auto table = std::make_shared<table_info>(apply_update(*current, update));
   std::vector<const index_info*> created;
@@ -230,7 +234,7 @@ json service_impl::tag_resource(const json& request, const request_context&) {
   const std::vector<tag> added = parse_tags(*tags);
   const std::string name = table_name_from_arn(arn);
 
-  std::lock_guard lock(write_mutex_);
+  const table_locks::held lock = table_locks_.lock(name);
   auto table = std::make_shared<table_info>(*find_table(name));
   std::vector<tag> merged = tags_of(*table);
   std::map<std::string, std::size_t, std::less<>> position;
@@ -275,7 +279,7 @@ json service_impl::untag_resource(const json& request, const request_context&) {
   }
   const std::string name = table_name_from_arn(arn);
 
-  std::lock_guard lock(write_mutex_);
+  const table_locks::held lock = table_locks_.lock(name);
   auto table = std::make_shared<table_info>(*find_table(name));
   std::vector<tag> kept;
   for (auto& entry : tags_of(*table)) {

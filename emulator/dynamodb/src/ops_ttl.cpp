@@ -23,8 +23,8 @@ using core::throw_validation;
 
 // "no more than five years in the past"
 constexpr std::int64_t max_expired_age_seconds = 5LL * 365 * 24 * 60 * 60;
-// Expired items are deleted in batches of this many, so that a sweep of a large table does
-// not hold the write lock for one enormous batch.
+// Expired items are deleted in batches of this many, so that a sweep of a large table holds
+// the table's write lock for bounded work at a time.
 constexpr std::size_t sweep_batch_items = 100;
 
 // Epoch seconds `seconds` as a DynamoDB number.
@@ -64,7 +64,7 @@ json service_impl::update_time_to_live(const json& request, const request_contex
   }
   const bool enable = enabled->get<bool>();
 
-  std::lock_guard lock(write_mutex_);
+  const table_locks::held lock = table_locks_.lock(request["TableName"].get<std::string>());
   auto table = std::make_shared<table_info>(*find_table_for_control(request["TableName"].get<std::string>()));
   // UpdateTimeToLive is not idempotent: DynamoDB refuses a change to the state the table is
   // already in, and an attribute change while enabled (disable first). Wording as clients match it.
@@ -97,22 +97,20 @@ std::size_t service_impl::expire_items() {
   }
   std::size_t deleted = 0;
   for (const auto& name : names) {
-    std::lock_guard lock(write_mutex_);
-    // Under the write lock the table and its items cannot change: check it is still there and
-    // still has TTL enabled, then delete what has expired by now.
     const table_ptr table = find_table_or_null(name);
     if (!table || !table->ttl_enabled) continue;
     const std::int64_t now_ms = clock_.epoch_millis();
     const core::decimal now = seconds_decimal(now_ms);
     const core::decimal oldest = seconds_decimal(now_ms - max_expired_age_seconds * 1000);
-    std::vector<json> victims;
+    // The scan, as long as the table is large, takes no lock: it only finds candidates.
+    std::vector<std::string> victims;
     storage::scan_range range;
     range.lower = table_prefix(table->id);
     range.upper = table_prefix(table->id + 1);
     const auto it = db_.scan(storage::column::items, range);
     for (; it->valid(); it->next()) {
-      json item = decode_item(it->value());
-      if (expired(item, table->ttl_attribute, now, oldest)) victims.push_back(std::move(item));
+      if (expired(decode_item(it->value()), table->ttl_attribute, now, oldest))
+        victims.emplace_back(it->key());
     }
     // A scan that failed part-way deletes nothing this round (the next sweep tries again), and
     // says so: the sweep runs on the scheduler, where an exception would reach no client.
@@ -121,15 +119,22 @@ std::size_t service_impl::expire_items() {
                    status.message().c_str());
       continue;
     }
+    // Deleted a batch at a time under the table's lock, each candidate read again there: it may
+    // have been written since the scan (a new TTL value, or deleted already).
     for (std::size_t start = 0; start < victims.size(); start += sweep_batch_items) {
+      const table_locks::held lock = table_locks_.lock(name);
+      const table_ptr current = find_table_or_null(name);
+      if (!current || current->id != table->id || !current->ttl_enabled) break;
       item_batch batch;
       const std::size_t end = std::min(victims.size(), start + sweep_batch_items);
       for (std::size_t i = start; i < end; ++i) {
-        stage_item(batch, *table, &victims[i], nullptr, change_origin::time_to_live);
+        const std::optional<json> item = read_item(*current, victims[i]);
+        if (!item || !expired(*item, current->ttl_attribute, now, oldest)) continue;
+        stage_item(batch, *current, &*item, nullptr, change_origin::time_to_live);
+        ++deleted;
       }
       commit(batch);
     }
-    deleted += victims.size();
   }
   return deleted;
 }

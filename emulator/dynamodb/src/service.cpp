@@ -95,31 +95,43 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
   storage::scan_range range;
   range.lower = table_key_prefix;
   range.upper = storage::key::prefix_successor(table_key_prefix);
+  std::uint32_t next_id = 1;
   auto tables = db_.scan(storage::column::meta, range);
   for (; tables->valid(); tables->next()) {
     auto table = std::make_shared<table_info>(from_storage_json(json::parse(tables->value())));
-    next_id_ = std::max(next_id_, table->id + 1);
-    for (const auto& index : table->indexes) next_id_ = std::max(next_id_, index.id + 1);
+    next_id = std::max(next_id, table->id + 1);
+    for (const auto& index : table->indexes) next_id = std::max(next_id, index.id + 1);
     tables_[table->name] = std::move(table);
   }
   check_iteration(*tables);
+  const auto read_number = [&](const std::string& key) -> std::uint64_t {
+    std::string text;
+    const storage::status read = db_.get(storage::column::meta, key, &text);
+    if (read.is_not_found()) return 0;
+    if (!read.is_ok()) {
+      throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + read.message());
+    }
+    return std::stoull(text);
+  };
+  std::uint64_t last_sequence = read_number(sequence_key);
   range.lower = stream_key_prefix;
   range.upper = storage::key::prefix_successor(stream_key_prefix);
   auto streams = db_.scan(storage::column::meta, range);
   for (; streams->valid(); streams->next()) {
     auto stream = std::make_shared<stream_info>(stream_from_storage_json(json::parse(streams->value())));
-    next_id_ = std::max(next_id_, stream->id + 1);
+    next_id = std::max(next_id, stream->id + 1);
+    stream->trimmed_through = std::max(stream->trimmed_through, read_number(stream_trim_key(stream->id)));
+    // Batches of different tables may have committed out of sequence order, leaving the stored
+    // counter below a number already used: no number a stream holds, or has trimmed, or ended
+    // at, is handed out again.
+    last_sequence =
+        std::max({last_sequence, last_record_sequence(stream->id), stream->trimmed_through,
+                  stream->last_sequence, stream->first_sequence > 0 ? stream->first_sequence - 1 : 0});
     streams_[stream->id] = std::move(stream);
   }
   check_iteration(*streams);
-  std::string sequence;
-  const storage::status read = db_.get(storage::column::meta, sequence_key, &sequence);
-  if (read.is_ok()) {
-    last_sequence_ = std::stoull(sequence);
-  } else if (!read.is_not_found()) {
-    throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + read.message());
-  }
-  committed_sequence_ = last_sequence_;
+  next_id_ = next_id;
+  last_sequence_ = last_sequence;
 }
 
 service_impl::~service_impl() {
@@ -159,56 +171,97 @@ void service_impl::publish_table(std::shared_ptr<table_info> table) {
 }
 
 std::uint32_t service_impl::allocate_id() {
-  return next_id_++;
+  return next_id_.fetch_add(1);
 }
 
-std::optional<json> service_impl::read_item(const table_info& table, const std::string& storage_key,
-                                            const storage::snapshot* at) const {
+std::optional<std::string> service_impl::read_item_bytes(const std::string& storage_key,
+                                                         const storage::snapshot* at) const {
   std::string bytes;
   auto status = db_.get(storage::column::items, storage_key, &bytes, at);
   if (status.is_not_found()) return std::nullopt;
   if (!status.is_ok()) {
     throw core::aws_error(core::error_code::internal_failure, "Internal server error: " + status.message());
   }
+  return bytes;
+}
+
+std::optional<json> service_impl::read_item(const table_info& table, const std::string& storage_key,
+                                            const storage::snapshot* at) const {
   (void)table;
-  return decode_item(bytes);
+  std::optional<std::string> bytes = read_item_bytes(storage_key, at);
+  if (!bytes) return std::nullopt;
+  return decode_item(*bytes);
+}
+
+service_impl::prepared_item service_impl::prepare_item(const table_info& table, const json& item) const {
+  prepared_item out;
+  out.table = &table;
+  out.encoded = encode_item(item);
+  out.index_entries.reserve(table.indexes.size());
+  for (const auto& index : table.indexes) {
+    std::optional<std::string> key = index_storage_key(table, index, item);
+    if (key) {
+      out.index_entries.emplace_back(std::in_place, std::move(*key),
+                                     encode_item(project_for_index(table, index, item)));
+    } else {
+      out.index_entries.emplace_back(std::nullopt);
+    }
+  }
+  return out;
+}
+
+void service_impl::stage_item_change(storage::write_batch& batch, const table_info& table,
+                                     const json* old_item, const json* new_item,
+                                     const prepared_item* prepared) const {
+  const json* any = new_item ? new_item : old_item;
+  if (!any) return;
+  if (prepared && (prepared->table != &table || !new_item)) prepared = nullptr;
+  const std::string key = item_storage_key(table, *any);
+  if (new_item) {
+    batch.put(storage::column::items, key, prepared ? prepared->encoded : encode_item(*new_item));
+  } else {
+    batch.erase(storage::column::items, key);
+  }
+  for (std::size_t i = 0; i < table.indexes.size(); ++i) {
+    const index_info& index = table.indexes[i];
+    std::optional<std::string> old_entry =
+        old_item ? index_storage_key(table, index, *old_item) : std::nullopt;
+    if (prepared) {
+      const auto& entry = prepared->index_entries[i];
+      if (old_entry && (!entry || entry->first != *old_entry))
+        batch.erase(storage::column::index_entries, *old_entry);
+      if (entry) batch.put(storage::column::index_entries, entry->first, entry->second);
+      continue;
+    }
+    std::optional<std::string> new_entry =
+        new_item ? index_storage_key(table, index, *new_item) : std::nullopt;
+    if (old_entry && old_entry != new_entry) batch.erase(storage::column::index_entries, *old_entry);
+    if (new_entry) {
+      batch.put(storage::column::index_entries, *new_entry,
+                encode_item(project_for_index(table, index, *new_item)));
+    }
+  }
 }
 
 void service_impl::stage_item(item_batch& batch, const table_info& table, const json* old_item,
                               const json* new_item, change_origin origin) {
-  const json* any = new_item ? new_item : old_item;
-  if (!any) return;
-  const std::string key = item_storage_key(table, *any);
-  if (new_item) {
-    batch.storage.put(storage::column::items, key, encode_item(*new_item));
-  } else {
-    batch.storage.erase(storage::column::items, key);
-  }
-  for (const auto& index : table.indexes) {
-    std::optional<std::string> old_entry =
-        old_item ? index_storage_key(table, index, *old_item) : std::nullopt;
-    std::optional<std::string> new_entry =
-        new_item ? index_storage_key(table, index, *new_item) : std::nullopt;
-    if (old_entry && old_entry != new_entry) batch.storage.erase(storage::column::index_entries, *old_entry);
-    if (new_entry) {
-      batch.storage.put(storage::column::index_entries, *new_entry,
-                        encode_item(project_for_index(table, index, *new_item)));
-    }
-  }
+  stage_item_change(batch.storage, table, old_item, new_item);
+  stage_stream_record(batch, table, old_item, new_item, origin);
+}
 
-  // The stream record. `table` may predate an UpdateTable that changed the stream since the
-  // request was parsed: the catalog's current definition decides.
+void service_impl::stage_stream_record(item_batch& batch, const table_info& table, const json* old_item,
+                                       const json* new_item, change_origin origin) {
+  if (!old_item && !new_item) return;
   if (old_item && new_item && same_item(*old_item, *new_item)) return;  // DynamoDB writes no record
-  const table_ptr current = find_table_or_null(table.name);
-  if (!current || current->id != table.id || current->stream_id == 0) return;
-  const stream_ptr stream = find_stream_or_null(current->stream_id);
+  if (table.stream_id == 0) return;
+  const stream_ptr stream = find_stream_or_null(table.stream_id);
   if (!stream || !stream->enabled) return;
   const std::uint64_t sequence = ++last_sequence_;
   const std::int64_t now_ms = clock_.epoch_millis();
   std::string event_id = ids_.uuid();
   std::erase(event_id, '-');  // AWS's eventIDs are 32 hex digits
-  json record = make_stream_record(*stream, *current, old_item, new_item, sequence, now_ms,
-                                   std::move(event_id), origin);
+  json record =
+      make_stream_record(*stream, table, old_item, new_item, sequence, now_ms, std::move(event_id), origin);
   batch.storage.put(storage::column::streams, stream_record_key(stream->id, sequence),
                     encode_stream_record(now_ms, record));
   batch.storage.put(storage::column::meta, sequence_key, std::to_string(sequence));
@@ -228,7 +281,6 @@ void service_impl::commit(storage::write_batch& batch) {
 void service_impl::commit(item_batch& batch) {
   if (batch.storage.empty()) return;
   commit(batch.storage);
-  committed_sequence_ = last_sequence_;
   if (batch.records.empty()) return;
   std::lock_guard lock(pending_mutex_);
   for (auto& record : batch.records) pending_.push_back(std::move(record));

@@ -9,6 +9,7 @@
 #include "fogbank/dynamodb/service.hpp"
 #include "fogbank/storage/database.hpp"
 #include "stream_model.hpp"
+#include "table_locks.hpp"
 #include "table_model.hpp"
 
 #include <nlohmann/json.hpp>
@@ -69,19 +70,42 @@ class service_impl {
   // once the batch is written.
   void stage_table(storage::write_batch& batch, const table_info& table) const;
   void publish_table(std::shared_ptr<table_info> table);
-  std::uint32_t allocate_id();  // requires write_mutex_
+  // A fresh id for a table, index or stream (their storage prefixes). Thread-safe.
+  std::uint32_t allocate_id();
 
   // ---- items ----
   std::optional<json> read_item(const table_info& table, const std::string& storage_key,
                                 const storage::snapshot* at = nullptr) const;
-  // Adds to `batch` everything that replacing `old_item` by `new_item` (either may be null)
-  // changes: the item itself, its index entries and, when the table has a stream and the item
-  // really changes, its stream record (with the next sequence number). Requires write_mutex_.
+  // The stored bytes of the item at `storage_key`, or nullopt; InternalServerError on a
+  // storage failure.
+  std::optional<std::string> read_item_bytes(const std::string& storage_key,
+                                             const storage::snapshot* at = nullptr) const;
+  // A new item in its storage form, made before the table's lock (it depends on nothing
+  // stored): its encoding and, for each index of `table` in order, its entry's key and value if
+  // the item has one.
+  struct prepared_item {
+    const table_info* table = nullptr;  // the definition the index entries are for
+    std::string encoded;
+    std::vector<std::optional<std::pair<std::string, std::string>>> index_entries;
+  };
+  prepared_item prepare_item(const table_info& table, const json& item) const;
+  // Adds to `batch` what replacing `old_item` by `new_item` (either may be null) changes in the
+  // item and its index entries of `table`; `prepared` is new_item's storage form, used if it
+  // was made for this same definition.
+  void stage_item_change(storage::write_batch& batch, const table_info& table, const json* old_item,
+                         const json* new_item, const prepared_item* prepared = nullptr) const;
+  // Adds the stream record of that change to `batch`, when the table has a stream enabled and
+  // the item really changes, with the next sequence number. `table` must be the catalog's
+  // current definition, and its table lock held from here until the batch is committed: that
+  // is what keeps each stream's sequence numbers in commit order.
+  void stage_stream_record(item_batch& batch, const table_info& table, const json* old_item,
+                           const json* new_item, change_origin origin = change_origin::client);
+  // Both of the above. Requires the table's lock.
   void stage_item(item_batch& batch, const table_info& table, const json* old_item, const json* new_item,
                   change_origin origin = change_origin::client);
   void commit(storage::write_batch& batch);
   // Writes the batch, then queues its stream records for subscribers (delivered by a scheduler
-  // entry, after the call returns). Requires write_mutex_.
+  // entry, after the call returns). Requires the locks of the tables whose records it holds.
   void commit(item_batch& batch);
   // Item count and total size of a table, by scanning it.
   std::pair<std::int64_t, std::int64_t> measure(const table_info& table) const;
@@ -97,19 +121,23 @@ class service_impl {
   void stage_stream(storage::write_batch& batch, const stream_info& stream) const;
   void publish_stream(std::shared_ptr<stream_info> stream);
   // Starts a new stream for `table` (whose stream_specification is set): a fresh id and label,
-  // persisted in `batch`; sets table.stream_id and table.stream_label. Requires write_mutex_.
+  // persisted in `batch`; sets table.stream_id and table.stream_label. Requires the table's lock.
   std::shared_ptr<stream_info> open_stream(storage::write_batch& batch, table_info& table,
                                            const request_context& context);
   // Closes the table's current stream (DISABLED, with its last sequence number), in `batch`.
+  // Requires the table's lock.
   std::shared_ptr<stream_info> close_stream(storage::write_batch& batch, const table_info& table);
   // Removes records older than the retention period and forgets streams disabled longer than
-  // that. Takes write_mutex_.
+  // that. Takes no table lock: it erases only records no writer touches again. If another
+  // thread is trimming already, returns at once (that thread does the work).
   void trim_streams();
   // Hands queued records to subscribers, in sequence order: the body of the scheduler entry that
-  // commit() posts. Never called with write_mutex_ held.
+  // commit() posts. Never called with a table lock held.
   void deliver_pending();
-  // The last sequence number whose batch has been written (LATEST iterators start after it).
-  std::uint64_t committed_sequence() const { return committed_sequence_.load(); }
+  // The sequence number of the last record written to the stream, or 0 if it holds none. A
+  // record written after this call returns has a higher number: each stream's records are
+  // numbered and written under its table's lock, so in order (LATEST iterators start here).
+  std::uint64_t last_record_sequence(std::uint32_t stream_id) const;
 
   // ---- time to live (ops_ttl.cpp) ----
   // Deletes every expired item of every table with TTL enabled; returns how many.
@@ -156,20 +184,26 @@ class service_impl {
   };
   std::shared_ptr<lifetime> lifetime_;
 
-  // Serializes every write: a condition, the read it depends on and the write it guards happen
-  // under it, so conditional writes and counters are exact under any concurrency. Reads take
+  // One write lock per table (table_locks.hpp): a condition, the read it depends on and the
+  // write it guards happen under the locks of the tables written, so conditional writes and
+  // counters are exact under any concurrency, while writes to other tables go on. Reads take
   // no lock: each write is one atomic RocksDB batch, so a read sees all of it or none.
-  std::mutex write_mutex_;
+  table_locks table_locks_;
 
+  // The catalog: held only to look up or replace an entry, never across other work (the
+  // health endpoint counts tables under it).
   mutable std::shared_mutex catalog_mutex_;
   std::map<std::string, table_ptr, std::less<>> tables_;
-  std::uint32_t next_id_ = 1;
   std::map<std::uint32_t, stream_ptr> streams_;  // guarded by catalog_mutex_
+  std::atomic<std::uint32_t> next_id_{1};
 
-  // The last stream sequence number handed out (guarded by write_mutex_; persisted in the meta
-  // column with every batch that uses one) and the last one written.
-  std::uint64_t last_sequence_ = 0;
-  std::atomic<std::uint64_t> committed_sequence_{0};
+  // The last stream sequence number handed out, service-wide. Taken under the lock of the
+  // table whose stream the record goes to (so each stream's numbers follow its commits);
+  // persisted in the meta column with the batches that use one, and recovered at start from
+  // the streams themselves too (batches of different tables may commit out of number order).
+  std::atomic<std::uint64_t> last_sequence_{0};
+  // One trim at a time (trim_streams); a second caller skips rather than waits.
+  std::mutex trim_mutex_;
 
   // In-process stream subscribers (service::subscribe_stream) and the records waiting for them.
   struct subscriber {
@@ -192,12 +226,17 @@ class service_impl {
   std::shared_ptr<sweeper> sweeper_;
   void stop_sweeper();
 
-  // TransactWriteItems ClientRequestToken -> (request, time) for the 10-minute idempotency window.
+  // TransactWriteItems ClientRequestToken -> its request, for the 10-minute idempotency window
+  // (ops_batch.cpp). Held only for constant work: requests are compared outside it.
   struct token_record {
-    json request;
-    core::time_point at;
+    std::shared_ptr<const json> request;
+    core::time_point completed;  // meaningful once done
+    bool done = false;           // false while the transaction that first used it runs
   };
-  std::map<std::string, token_record> transaction_tokens_;  // guarded by write_mutex_
+  std::mutex tokens_mutex_;
+  std::map<std::string, token_record, std::less<>> transaction_tokens_;  // guarded by tokens_mutex_
+  // Completed tokens by completion time, oldest first, for expiry.
+  std::deque<std::pair<core::time_point, std::string>> token_expiry_;  // guarded by tokens_mutex_
 };
 
 // Items are stored as MessagePack.

@@ -7,6 +7,7 @@
 #include "item_keys.hpp"
 #include "service_impl.hpp"
 
+#include <algorithm>
 #include <optional>
 
 namespace fogbank::dynamodb {
@@ -44,7 +45,27 @@ void service_impl::stage_stream(storage::write_batch& batch, const stream_info& 
 
 void service_impl::publish_stream(std::shared_ptr<stream_info> stream) {
   std::unique_lock lock(catalog_mutex_);
+  // A trim may have moved the horizon since `stream` was copied from the catalog (trim_streams
+  // takes no table lock): the horizon only moves forward.
+  if (auto it = streams_.find(stream->id); it != streams_.end())
+    stream->trimmed_through = std::max(stream->trimmed_through, it->second->trimmed_through);
   streams_[stream->id] = std::move(stream);
+}
+
+std::uint64_t service_impl::last_record_sequence(std::uint32_t stream_id) const {
+  storage::scan_range range;
+  range.lower = stream_prefix(stream_id);
+  range.upper = storage::key::prefix_successor(range.lower);
+  range.reverse = true;
+  const auto last = db_.scan(storage::column::streams, range);
+  std::uint64_t sequence = 0;
+  if (last->valid()) {
+    std::string_view key = last->key();
+    std::uint32_t id = 0;
+    if (!storage::key::read_u32(key, id) || !storage::key::read_u64(key, sequence)) sequence = 0;
+  }
+  check_iteration(*last);
+  return sequence;
 }
 
 std::shared_ptr<stream_info> service_impl::open_stream(storage::write_batch& batch, table_info& table,
@@ -69,7 +90,7 @@ std::shared_ptr<stream_info> service_impl::open_stream(storage::write_batch& bat
   while (label_taken(core::format_iso8601_millis(at))) at += std::chrono::milliseconds(1);
   stream->label = core::format_iso8601_millis(at);
   stream->created_ms = at.time_since_epoch().count();
-  stream->first_sequence = last_sequence_ + 1;
+  stream->first_sequence = last_sequence_.load() + 1;
   table.stream_id = stream->id;
   table.stream_label = stream->label;
   stage_stream(batch, *stream);
@@ -84,33 +105,26 @@ std::shared_ptr<stream_info> service_impl::close_stream(storage::write_batch& ba
   stream->enabled = false;
   stream->disabled_ms = clock_.epoch_millis();
   // EndingSequenceNumber: the shard's last record (its first possible number if it has none).
-  stream->last_sequence = stream->first_sequence;
-  storage::scan_range range;
-  range.lower = stream_prefix(stream->id);
-  range.upper = storage::key::prefix_successor(range.lower);
-  range.reverse = true;
-  auto last = db_.scan(storage::column::streams, range);
-  if (last->valid()) {
-    std::string_view key = last->key();
-    std::uint32_t id = 0;
-    std::uint64_t sequence = 0;
-    if (storage::key::read_u32(key, id) && storage::key::read_u64(key, sequence))
-      stream->last_sequence = sequence;
-  }
-  check_iteration(*last);
+  const std::uint64_t last = last_record_sequence(stream->id);
+  stream->last_sequence = last != 0 ? last : stream->first_sequence;
   stage_stream(batch, *stream);
   return stream;
 }
 
 void service_impl::trim_streams() {
-  std::lock_guard lock(write_mutex_);
+  // Every stream read trims; one trim at a time does the work, the others go on reading.
+  std::unique_lock trimming(trim_mutex_, std::try_to_lock);
+  if (!trimming.owns_lock()) return;
   const std::int64_t horizon =
       clock_.epoch_millis() - std::chrono::duration_cast<std::chrono::milliseconds>(stream_retention).count();
+  // No table lock is needed: writers only add records newer than any trimmed here, and a
+  // stream's definition is not rewritten (the horizon has its own key, stream_trim_key).
   storage::write_batch batch;
-  std::vector<std::shared_ptr<stream_info>> changed;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> trimmed_to;
   std::vector<std::uint32_t> removed;
   for (const stream_ptr& stream : all_streams()) {
-    // A stream disabled for longer than the retention period is gone, records and all.
+    // A stream disabled for longer than the retention period is gone, records and all. Nothing
+    // changes a disabled stream any more, so this reading of it stands.
     const bool expired = !stream->enabled && stream->disabled_ms <= horizon;
     std::uint64_t trimmed = stream->trimmed_through;
     storage::scan_range range;
@@ -128,18 +142,23 @@ void service_impl::trim_streams() {
     check_iteration(*it);
     if (expired) {
       batch.erase(storage::column::meta, stream_meta_key(stream->id));
+      batch.erase(storage::column::meta, stream_trim_key(stream->id));
       removed.push_back(stream->id);
     } else if (trimmed != stream->trimmed_through) {
-      auto updated = std::make_shared<stream_info>(*stream);
-      updated->trimmed_through = trimmed;
-      stage_stream(batch, *updated);
-      changed.push_back(std::move(updated));
+      batch.put(storage::column::meta, stream_trim_key(stream->id), std::to_string(trimmed));
+      trimmed_to.emplace_back(stream->id, trimmed);
     }
   }
   if (batch.empty()) return;
   commit(batch);
-  for (auto& stream : changed) publish_stream(std::move(stream));
   std::unique_lock catalog_lock(catalog_mutex_);
+  for (const auto& [id, trimmed] : trimmed_to) {
+    auto it = streams_.find(id);
+    if (it == streams_.end() || it->second->trimmed_through >= trimmed) continue;
+    auto updated = std::make_shared<stream_info>(*it->second);
+    updated->trimmed_through = trimmed;
+    it->second = std::move(updated);
+  }
   for (auto id : removed) streams_.erase(id);
 }
 

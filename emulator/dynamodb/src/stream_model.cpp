@@ -51,6 +51,12 @@ std::string stream_meta_key(std::uint32_t stream_id) {
   return text;
 }
 
+std::string stream_trim_key(std::uint32_t stream_id) {
+  char text[32];
+  std::snprintf(text, sizeof text, "stream-trim/%08x", stream_id);
+  return text;
+}
+
 std::string stream_arn(std::string_view region, std::string_view account_id, const stream_info& stream) {
   return "arn:aws:dynamodb:" + std::string(region) + ":" + std::string(account_id) + ":table/" +
          stream.table_name + "/stream/" + stream.label;

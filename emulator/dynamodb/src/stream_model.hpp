@@ -50,6 +50,10 @@ json to_storage_json(const stream_info& stream);
 stream_info stream_from_storage_json(const json& stored);
 // The meta-column key of a stream's definition.
 std::string stream_meta_key(std::uint32_t stream_id);
+// The meta-column key of how far a stream has been trimmed (decimal text), kept apart from its
+// definition so that trimming never rewrites a definition that UpdateTable or DeleteTable may
+// be changing at the same moment. A stream's trimmed_through is the larger of the two.
+std::string stream_trim_key(std::uint32_t stream_id);
 
 // arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>
 std::string stream_arn(std::string_view region, std::string_view account_id, const stream_info& stream);

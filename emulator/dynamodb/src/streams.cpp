@@ -140,8 +140,11 @@ json get_shard_iterator(service_impl& dynamodb, const json& request, const reque
   if (type == "TRIM_HORIZON") {
     position.after = horizon;
   } else if (type == "LATEST") {
-    position.after =
-        std::max(horizon, stream->enabled ? dynamodb.committed_sequence() : stream->last_sequence);
+    // After the shard's last record now: one written later has a higher number, even if a write
+    // to another stream took its number from the shared counter after that one
+    // (service_impl::last_record_sequence).
+    position.after = std::max(
+        horizon, stream->enabled ? dynamodb.last_record_sequence(stream->id) : stream->last_sequence);
   } else {
     // A sequence number already trimmed away (API_streams_GetShardIterator: TrimmedDataAccessException).
     if (sequence <= stream->trimmed_through) throw_trimmed();

@@ -124,7 +124,10 @@ std::optional<int> match_one(const rest_model::operation& op, const std::vector<
   if (path.size() != wanted.size()) return std::nullopt;
   for (const auto& [key, value] : parse_query(op.query)) {
     const auto [first, last] = query.equal_range(key);
-    if (std::none_of(first, last, [&](const auto& kv) { return kv.second == value; })) return std::nullopt;
+    // A copy: clang (C++20 before P2036) cannot capture a structured binding.
+    const std::string wanted_value = value;
+    if (std::none_of(first, last, [&](const auto& kv) { return kv.second == wanted_value; }))
+      return std::nullopt;
     ++literals;
   }
   return literals;

@@ -1,5 +1,6 @@
 #include "fogbank/http/server.hpp"
 
+#include "io_threads.hpp"
 #include "log.hpp"
 #include "router.hpp"
 #include "session.hpp"
@@ -12,8 +13,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include <algorithm>
 #include <optional>
-#include <thread>
 #include <vector>
 
 namespace fogbank::http {
@@ -113,19 +114,24 @@ class listener : public std::enable_shared_from_this<listener> {
 
 struct server::impl {
   impl(server_options opts, const dispatch::registry& services)
-      : options(std::move(opts)), router_(services), ioc(std::max(1, options.threads)) {}
+      : options(std::move(opts)),
+        router_(services),
+        // Never 1: that hint lets Asio keep handlers on the thread that posted them, where a
+        // long call would hold them up (the threads here are more than one at times).
+        ioc(std::max({2, options.threads, options.max_threads})),
+        threads(ioc, options.threads, options.max_threads) {}
 
-  // Destruction order matters: the io_context (and any session it still owns) goes first,
-  // while the registry and router its sessions refer to are still alive.
+  // Destruction order matters: the threads, then the io_context (and any session it still
+  // owns) go first, while the registry and router its sessions refer to are still alive.
   server_options options;
   router router_;
   session_registry registry;
   net::io_context ioc;
+  io_threads threads;
   // Keeps run() going while nothing is pending on a socket: a session waiting for a long poll's
   // answer has no operation in the io_context, and the answer is posted to it later.
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::shared_ptr<listener> accept;
-  std::vector<std::thread> threads;
   bool started = false;
   bool stopped = false;
 };
@@ -171,23 +177,7 @@ bool server::start(std::string* error) {
   impl_->accept->run();
   impl_->work.emplace(impl_->ioc.get_executor());
 
-  const int thread_count = std::max(1, impl_->options.threads);
-  impl_->threads.reserve(static_cast<std::size_t>(thread_count));
-  for (int i = 0; i < thread_count; ++i) {
-    impl_->threads.emplace_back([this] {
-      // A handler that throws must not take the server down: log it and keep serving.
-      for (;;) {
-        try {
-          impl_->ioc.run();
-          return;
-        } catch (const std::exception& e) {
-          log_error(std::string("uncaught exception in a server thread: ") + e.what());
-        } catch (...) {
-          log_error("uncaught exception in a server thread");
-        }
-      }
-    });
-  }
+  impl_->threads.start();
   return true;
 }
 
@@ -208,8 +198,9 @@ void server::stop() {
   // own; stop() also cuts off whatever outlived the grace period.
   impl_->work.reset();
   impl_->ioc.stop();
-  for (auto& t : impl_->threads) t.join();
-  impl_->threads.clear();
+  // A call still running past the grace period finishes (a call cannot be cut off); its answer
+  // goes nowhere.
+  impl_->threads.join();
 }
 
 }  // namespace fogbank::http

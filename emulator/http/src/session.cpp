@@ -1,5 +1,6 @@
 #include "session.hpp"
 
+#include "io_threads.hpp"
 #include "log.hpp"
 #include "ws_session.hpp"
 
@@ -192,7 +193,13 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
     return start_websocket_session(beast::tcp_stream(stream_.release_socket()), std::move(*request_),
                                    *options_.websocket);
   }
-  std::optional<response> res = router_.handle(*request_, *this);
+  std::optional<response> res;
+  {
+    // The call runs here, on this I/O thread; if it takes long, the monitor adds a thread so
+    // that other connections and the health endpoint are still served (io_threads.hpp).
+    const io_threads::call_scope in_call;
+    res = router_.handle(*request_, *this);
+  }
   if (!res) {
     // Answered later, through the reply taken from defer(); at once if the server is stopping.
     if (stopping_ && pending_) pending_->abandon();

@@ -6,6 +6,9 @@
 // request at a time: a pipelined request waits in the buffer until the previous response is
 // written.
 //
+// The service call runs on the strand, on the I/O thread that read the request; a call that
+// takes long holds that thread, and io_threads gives the io_context another one meanwhile.
+//
 // A request the router cannot answer at once (an SQS long poll) leaves the session in
 // `dispatching` with no operation pending on the socket and no timer running; the deferred reply
 // holds the session alive and posts the response back onto its strand (on_response), from

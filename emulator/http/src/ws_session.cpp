@@ -1,5 +1,6 @@
 #include "ws_session.hpp"
 
+#include "io_threads.hpp"
 #include "log.hpp"
 
 #include "fogbank/apigw/websocket.hpp"
@@ -99,6 +100,9 @@ void ws_session::run(request&& req) {
     u.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   // The HTTP session's deadline no longer applies: the WebSocket stream keeps its own.
   beast::get_lowest_layer(ws_).expires_never();
+  // $connect's function may run here, on this I/O thread: marked as a call, as HTTP requests are
+  // (io_threads.hpp), so a slow one does not hold other connections up.
+  const io_threads::call_scope in_call;
   gateway_.connect(
       std::move(u), weak_from_this(), [self = shared_from_this()](apigw::connect_outcome outcome) {
         // Any thread: the session's state belongs to its strand.
@@ -162,7 +166,10 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
   const bool binary = ws_.got_binary();
   std::string data = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
-  gateway_.message(connection_id_, std::move(data), binary);
+  {
+    const io_threads::call_scope in_call;  // the route's function may run here (see run())
+    gateway_.message(connection_id_, std::move(data), binary);
+  }
   do_read();
 }
 

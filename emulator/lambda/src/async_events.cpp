@@ -10,6 +10,7 @@
 // Each event is stored (column lambda) before Invoke answers and is a scheduler entry at its due
 // time, so it survives a restart and runs at the same virtual instant on a manual clock.
 
+#include "fogbank/core/json_limits.hpp"
 #include "fogbank/core/log.hpp"
 #include "fogbank/storage/key_encoding.hpp"
 #include "service_impl.hpp"
@@ -50,13 +51,13 @@ async_event decode_event(std::uint64_t seq, const json& j) {
 
 // The event or response as JSON inside a record: parsed where it parses, else its text.
 json embedded(const std::string& text) {
-  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return parsed.is_discarded() ? json(text) : parsed;
+  std::optional<json> parsed = core::parse_json_within(text, max_read_nesting);
+  return parsed ? std::move(*parsed) : json(text);
 }
 
 // errorMessage of an error payload, for the dead-letter queue's ErrorMessage attribute.
 std::string error_message_of(const std::string& payload) {
-  const json parsed = json::parse(payload, nullptr, false);
+  const json parsed = core::parse_json_within(payload, max_read_nesting).value_or(json());
   std::string message = parsed.is_object() ? parsed.value("errorMessage", payload) : payload;
   if (message.size() > dead_letter_message_bytes) message.resize(dead_letter_message_bytes);
   return message;

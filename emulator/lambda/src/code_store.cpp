@@ -46,7 +46,7 @@ struct file_closer {
 // The entry's path inside the package, or an empty path if it would land outside it.
 fs::path safe_relative(std::string_view name) {
   if (name.empty() || name.front() == '/' || name.find('\0') != std::string_view::npos) return {};
-  const fs::path normal = fs::path(std::string(name)).lexically_normal();
+  fs::path normal = fs::path(std::string(name)).lexically_normal();
   if (normal.empty() || normal.is_absolute()) return {};
   const auto first = *normal.begin();
   if (first == ".." || first == ".") return {};

@@ -18,7 +18,7 @@ constexpr std::string_view no_such_resource = "The resource you requested does n
 std::string destination_of(const json& config, std::string_view which) {
   const auto it = config.find(which);
   if (it == config.end() || it->is_null()) return {};
-  const std::string arn = it->value("Destination", std::string());
+  std::string arn = it->value("Destination", std::string());
   if (!arn.empty() && !validate::is_arn(arn)) {
     validate::constraint(
         validate::quote_value(arn),

@@ -15,15 +15,19 @@ namespace {
 // service_impl::invoke), sorted by name (checked below) for lookup.
 constexpr auto operations = core::make_operation_table<service_impl::operation>({
     {"AddPermission", &service_impl::add_permission},
+    {"CreateEventSourceMapping", &service_impl::create_event_source_mapping},
     {"CreateFunction", &service_impl::create_function},
+    {"DeleteEventSourceMapping", &service_impl::delete_event_source_mapping},
     {"DeleteFunction", &service_impl::delete_function},
     {"DeleteFunctionConcurrency", &service_impl::delete_function_concurrency},
     {"DeleteFunctionEventInvokeConfig", &service_impl::delete_function_event_invoke_config},
+    {"GetEventSourceMapping", &service_impl::get_event_source_mapping},
     {"GetFunction", &service_impl::get_function},
     {"GetFunctionConcurrency", &service_impl::get_function_concurrency},
     {"GetFunctionConfiguration", &service_impl::get_function_configuration},
     {"GetFunctionEventInvokeConfig", &service_impl::get_function_event_invoke_config},
     {"GetPolicy", &service_impl::get_policy},
+    {"ListEventSourceMappings", &service_impl::list_event_source_mappings},
     {"ListFunctionEventInvokeConfigs", &service_impl::list_function_event_invoke_configs},
     {"ListFunctions", &service_impl::list_functions},
     {"ListTags", &service_impl::list_tags},
@@ -32,6 +36,7 @@ constexpr auto operations = core::make_operation_table<service_impl::operation>(
     {"RemovePermission", &service_impl::remove_permission},
     {"TagResource", &service_impl::tag_resource},
     {"UntagResource", &service_impl::untag_resource},
+    {"UpdateEventSourceMapping", &service_impl::update_event_source_mapping},
     {"UpdateFunctionCode", &service_impl::update_function_code},
     {"UpdateFunctionConfiguration", &service_impl::update_function_configuration},
     {"UpdateFunctionEventInvokeConfig", &service_impl::update_function_event_invoke_config},
@@ -46,7 +51,8 @@ constexpr core::error_funnel funnel{core::error_code::lambda_invalid_request_con
                                     "Lambda"};
 
 // Storage layout (column lambda): 'f' bytes(region/account/name) -> function (JSON);
-// 'e' u64(seq) -> pending asynchronous invocation (JSON, see async_events.cpp).
+// 'e' u64(seq) -> pending asynchronous invocation (JSON, see async_events.cpp);
+// 'm' bytes(uuid) -> event source mapping (JSON, see ops_mappings.cpp).
 std::string function_storage_key(const function_record& fn) {
   std::string key = "f";
   storage::key::append_bytes(key, fn.key());
@@ -96,6 +102,7 @@ service_impl::service_impl(storage::database& db, core::clock& clock, core::sche
     throw std::runtime_error("cannot read Lambda functions: " + state.message());
   }
   load_events();
+  load_mappings();
 }
 
 service_impl::~service_impl() {
@@ -107,6 +114,11 @@ service_impl::~service_impl() {
   }
   std::lock_guard lock(mutex_);
   for (auto id : entries_) scheduler_.cancel(id);
+  // Stream subscriptions would only find the service gone; they go with it.
+  for (const auto& [uuid, state] : mapping_states_) {
+    if (state.subscription != 0 && options_.unsubscribe_stream)
+      options_.unsubscribe_stream(state.subscription);
+  }
 }
 
 bool service_impl::with_service(const std::shared_ptr<lifetime>& life,
@@ -156,7 +168,7 @@ std::string service_impl::key_of(const json& request, const core::call_context& 
     }
     qualifier = *given;
   }
-  const std::string key = function_record::key_of(context.region, context.account_id, parts.name);
+  std::string key = function_record::key_of(context.region, context.account_id, parts.name);
   // Versions and aliases are not emulated: only $LATEST exists.
   if (!qualifier.empty() && qualifier != "$LATEST") {
     fail(core::error_code::lambda_resource_not_found, "Function not found: arn:aws:lambda:" + context.region +

@@ -9,6 +9,7 @@
 // without it, and takes the lock again to record its outcome, so a handler may call any service,
 // this one included.
 
+#include "event_source_mapping.hpp"
 #include "fogbank/core/aws_error.hpp"
 #include "fogbank/core/clock.hpp"
 #include "fogbank/core/ids.hpp"
@@ -47,6 +48,10 @@ inline constexpr std::size_t max_async_payload_bytes = 1'048'576;
 inline constexpr std::size_t max_response_bytes = 6'291'456 + 100;
 // X-Amz-Log-Result: "The last 4 KB of the execution log, which is base64-encoded."
 inline constexpr std::size_t log_result_bytes = 4096;
+// How deep a handler's response (or a message body) may nest when fogbank reads it as JSON
+// (partial batch responses, destination records, filters): the same bound as Invoke's payload.
+// Anything deeper is read as not JSON, before any recursion over it.
+inline constexpr int max_read_nesting = 512;
 // What recent_logs() keeps per function.
 inline constexpr std::size_t kept_log_bytes = 64 * 1024;
 // ListFunctions "returns a maximum of 50 items in each response, even if you set the number higher".
@@ -68,6 +73,32 @@ inline constexpr std::int64_t first_throttle_delay_ms = 1'000;
 inline constexpr std::int64_t max_throttle_delay_ms = 300'000;
 // The dead-letter queue's ErrorMessage attribute: "the first 1 KB of the error message".
 inline constexpr std::size_t dead_letter_message_bytes = 1024;
+// Event source mappings: a mapping that cannot take a concurrency slot of its function tries
+// again this much later; a stream batch that failed is retried after a delay that starts here
+// and doubles up to the maximum (Lambda "retries with exponential backoff"; the numbers are
+// fogbank's, so that a manual clock moves through retries in bounded steps).
+inline constexpr std::int64_t mapping_throttle_delay_ms = 1'000;
+inline constexpr std::int64_t first_stream_retry_delay_ms = 1'000;
+inline constexpr std::int64_t max_stream_retry_delay_ms = 60'000;
+
+// What an event source mapping is doing now (not stored).
+struct mapping_state {
+  bool busy = false;   // a batch is being read or handled
+  bool again = false;  // a wake-up came while busy: poll once more when done
+  // SQS and stream batching window: when the batch being gathered goes, once started.
+  std::optional<std::int64_t> window_ends_ms;
+  std::uint64_t subscription = 0;  // the stream wake-up subscription, or 0
+  // A stream batch that keeps failing: attempts so far, and its size after bisecting (0: the
+  // mapping's BatchSize).
+  int attempts = 0;
+  int batch_limit = 0;
+  std::int64_t retry_delay_ms = first_stream_retry_delay_ms;
+  // A failed stream batch waits for its retry: wake-ups (new records) before then read nothing.
+  std::int64_t hold_until_ms = 0;
+  // The pending look-again for what no call announces (messages in flight with others, a queue's
+  // own delay): one per mapping, so that such wake-ups never multiply.
+  std::optional<std::int64_t> recheck_ms;
+};
 
 // An asynchronous invocation waiting for its (next) attempt.
 struct async_event {
@@ -182,6 +213,41 @@ class service_impl {
   void send_to_queue(delivery d);
   void load_events();
 
+  // ---- event source mappings (ops_mappings.cpp, sqs_poller.cpp, stream_poller.cpp) ----
+  json create_event_source_mapping(const json& request, const core::call_context& context);
+  json get_event_source_mapping(const json& request, const core::call_context& context);
+  json list_event_source_mappings(const json& request, const core::call_context& context);
+  json update_event_source_mapping(const json& request, const core::call_context& context);
+  json delete_event_source_mapping(const json& request, const core::call_context& context);
+  mapping_record& find_mapping(const json& request);
+  void store_mapping(const mapping_record& m);
+  void load_mappings();
+  // Starts what a mapping needs to hear of new records (a stream subscription) and polls it
+  // once. Requires mutex_.
+  void start_mapping(const mapping_record& m);
+  void stop_mapping(const std::string& uuid);
+  // Polls mapping `uuid` at `at_ms` (a scheduler entry; one per mapping and instant). Takes
+  // only wake_mutex_: callable from any thread, under any other service's lock.
+  void wake_mapping(const std::string& uuid, std::int64_t at_ms);
+  // Wakes mapping `uuid` at `at_ms` unless a look-again is already due by then. Without the lock.
+  void recheck_mapping(const std::string& uuid, std::int64_t at_ms);
+  // The scheduler entry of a wake-up.
+  void poll_mapping(const std::string& uuid);
+  // SQS calls that may make messages visible (SendMessage, ChangeMessageVisibility, ...): wakes
+  // the mappings of their queue when they may be received. Takes only wake_mutex_.
+  void queue_activity(const core::call_context& context, std::string_view operation, const json& request);
+  // One poll of an SQS mapping / a stream mapping, `m` and `fn` as they stood when it began (the
+  // mapping is busy and holds a concurrency slot of the function). Without the lock.
+  void poll_queue(const mapping_record& m, const function_record& fn);
+  void poll_stream(const mapping_record& m, const function_record& fn);
+  // Runs a mapping's batch in its function and hands the outcome to `then` (on this thread when
+  // invocations are waited for, else on the host's). Without the lock.
+  void invoke_batch(const mapping_record& m, const function_record& fn, const json& event,
+                    std::function<void(service_impl&, const invocation_outcome&)> then);
+  // Ends a poll: releases the slot, clears busy and polls again now if `more` or a wake-up came
+  // meanwhile. Without the lock.
+  void end_poll(const mapping_record& m, bool more);
+
   // ---- shared helpers (service.cpp) ----
   // The function `request`'s FunctionName names (name, ARN or partial ARN; only $LATEST), or
   // ResourceNotFoundException. Requires mutex_.
@@ -215,7 +281,15 @@ class service_impl {
   std::map<std::string, int> in_flight_;              // by key()
   std::map<std::uint64_t, async_event> events_;       // by seq
   std::uint64_t next_event_seq_ = 1;
-  std::map<std::string, std::string> logs_;  // by "<region>/<name>"
+  std::map<std::string, std::string> logs_;              // by "<region>/<name>"
+  std::map<std::string, mapping_record> mappings_;       // by UUID
+  std::map<std::string, mapping_state> mapping_states_;  // by UUID
+
+  // Who to wake when a queue changes, and the wake-ups already scheduled. A lock of its own,
+  // taken by SQS callers (queue_activity) and never held while calling out.
+  std::mutex wake_mutex_;
+  std::multimap<std::string, std::string> queue_watchers_;        // "<region>/<account>/<queue>" -> UUID
+  std::set<std::pair<std::string, std::int64_t>> pending_wakes_;  // (UUID, due ms)
 
   // Scheduler entries and completions from hosts hold this, not the service, and reach the
   // service through with_service(). The destructor clears `impl` and waits until none is inside:

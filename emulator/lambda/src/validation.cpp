@@ -325,7 +325,7 @@ int ephemeral_storage(const json& value) {
 }
 
 std::string tracing_mode(const json& value) {
-  const std::string mode = value.value("Mode", std::string("PassThrough"));
+  std::string mode = value.value("Mode", std::string("PassThrough"));
   if (mode != "Active" && mode != "PassThrough") {
     constraint(quote_value(mode), "tracingConfig.mode",
                "Member must satisfy enum value set: [Active, PassThrough]");
@@ -347,7 +347,7 @@ std::vector<std::string> architectures(const json& value) {
 }
 
 std::string dead_letter_target(const json& value) {
-  const std::string arn = value.value("TargetArn", std::string());
+  std::string arn = value.value("TargetArn", std::string());
   if (!arn.empty() && !is_arn(arn)) {
     constraint(
         quote_value(arn), "deadLetterConfig.targetArn",

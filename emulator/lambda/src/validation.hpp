@@ -24,7 +24,7 @@ std::optional<bool> bool_member(const json& request, std::string_view name);
 
 // ValidationException "1 validation error detected: Value <value> at '<at>' failed to satisfy
 // constraint: <constraint>" (`value` as Lambda quotes it: 'text', a number, or null).
-[[noreturn]] void constraint(std::string_view value, std::string_view at, std::string_view constraint);
+[[noreturn]] void constraint(std::string_view value, std::string_view at, std::string_view rule);
 std::string quote_value(std::string_view text);
 
 // A function's own name (CreateFunction's FunctionName may also be an ARN): 1-64 of

@@ -122,6 +122,8 @@ struct emulator::parts {
   // Lambda calls other services through the client, so it comes after it (and goes first).
   temporary_directory code_dir;
   std::unique_ptr<lambda::service> lambda;
+  // SQS as the registry serves it: every call passed on, sends announced to Lambda's mappings.
+  std::unique_ptr<core::service> sqs_watch;
 };
 
 std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::string* error) {
@@ -166,8 +168,18 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     lambda_options.wait_for_invocations = options.manual_clock;
     lambda_options.hosts.push_back(lambda::make_cpp_host(p->clock, p->client));
     for (const auto& host : options.runtime_hosts) lambda_options.hosts.push_back(host);
+    // Stream mappings hear of each record as it commits; SQS mappings of each message through
+    // the wrapper registered in SQS's place below.
+    lambda_options.subscribe_stream = [service = p->dynamodb.get()](const std::string& table,
+                                                                    std::function<void()> wake) {
+      return service->subscribe_stream(table, [wake = std::move(wake)](const nlohmann::json&) { wake(); });
+    };
+    lambda_options.unsubscribe_stream = [service = p->dynamodb.get()](std::uint64_t id) {
+      (void)service->unsubscribe_stream(id);
+    };
     p->lambda = std::make_unique<lambda::service>(*p->db, p->clock, p->scheduler, p->resource_ids,
                                                   p->request_ids, p->client, std::move(lambda_options));
+    p->sqs_watch = p->lambda->watch_sqs(*p->sqs);
     p->apigw = std::make_unique<apigw::service>(*p->db, p->clock, p->resource_ids);
     p->websocket_connections = std::make_unique<apigw::connection_registry>(
         p->clock, p->scheduler, p->resource_ids,
@@ -199,7 +211,7 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .query_compatible = true,
                    .query_protocol = true,
                    .request_ids = dispatch::request_id_style::uuid,
-                   .service = p->sqs.get()});
+                   .service = p->sqs_watch.get()});
   p->registry.add({.name = "lambda",
                    .rest_protocol = true,
                    // "Request must be smaller than 70167211 bytes for the CreateFunction operation".

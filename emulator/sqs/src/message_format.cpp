@@ -187,8 +187,7 @@ std::size_t check_message_attributes(const json& attributes) {
   if (!attributes.is_object()) {
     fail(core::error_code::invalid_parameter_value, "The message attributes must be a map.");
   }
-  // Quotas: at most 10 message attributes (SQS developer guide, "Amazon SQS message quotas").
-  if (attributes.size() > 10) {
+  if (attributes.size() > max_message_attributes) {
     fail(core::error_code::invalid_parameter_value, "Number of message attributes [" +
                                                         std::to_string(attributes.size()) +
                                                         "] exceeds the allowed maximum [10].");
@@ -274,6 +273,24 @@ std::size_t check_message_attributes(const json& attributes) {
   return size;
 }
 
+std::size_t minimum_attributes_size(const json& attributes) {
+  if (!attributes.is_object() || attributes.size() > max_message_attributes) return 0;
+  const auto text_size = [](const json& value, const char* member) -> std::size_t {
+    auto it = value.find(member);
+    return it != value.end() && it->is_string() ? it->get_ref<const std::string&>().size() : 0;
+  };
+  std::size_t size = 0;
+  for (const auto& [name, value] : attributes.items()) {
+    if (!value.is_object()) continue;
+    size += name.size() + text_size(value, "DataType");
+    auto type = value.find("DataType");
+    const bool binary = type != value.end() && type->is_string() &&
+                        starts_with_ci(type->get_ref<const std::string&>(), "Binary");
+    if (!binary) size += text_size(value, "StringValue");
+  }
+  return size;
+}
+
 std::string message_attributes_md5(const json& attributes) {
   if (!attributes.is_object() || attributes.empty()) return {};
   std::vector<std::string> names;
@@ -300,17 +317,14 @@ std::string message_attributes_md5(const json& attributes) {
 json select_message_attributes(const json& attributes, const std::vector<std::string>& names) {
   json out = json::object();
   if (!attributes.is_object() || attributes.empty()) return out;
-  for (const auto& wanted : names) {
-    if (wanted == "All" || wanted == ".*") return attributes;
-  }
+  if (contains(names, "All") || contains(names, ".*")) return attributes;
   for (const auto& [name, value] : attributes.items()) {
-    for (const auto& wanted : names) {
-      const bool prefix = wanted.size() > 2 && wanted.ends_with(".*");
-      if (prefix ? name.starts_with(wanted.substr(0, wanted.size() - 1)) : name == wanted) {
-        out[name] = value;
-        break;
-      }
-    }
+    bool wanted = contains(names, name);
+    // "prefix.*" for each "prefix." the name starts with (a prefix of at least one character).
+    for (std::size_t dot = name.find('.', 1); !wanted && dot != std::string::npos;
+         dot = name.find('.', dot + 1))
+      wanted = contains(names, name.substr(0, dot + 1) + "*");
+    if (wanted) out[name] = value;
   }
   return out;
 }

@@ -32,10 +32,18 @@ void check_body_characters(std::string_view body);
 // True if `text` is valid UTF-8 made only of those characters.
 bool has_only_allowed_characters(std::string_view text);
 
+// Quotas: at most 10 message attributes (SQS developer guide, "Amazon SQS message quotas").
+inline constexpr std::size_t max_message_attributes = 10;
+
 // Validates a MessageAttributes (or MessageSystemAttributes) map — names, data types, values,
 // at most 10 entries — throwing InvalidParameterValue with AWS's wording. Returns the bytes it
 // counts towards the message size: every name, data type and value.
 std::size_t check_message_attributes(const json& attributes);
+// What check_message_attributes would count at least, read without validating or copying
+// anything (binary values count 0: their decoded size is known only once decoded), so that a
+// message too large for its queue is refused before any of it is scanned. 0 for a map that
+// check_message_attributes refuses by its shape or entry count.
+std::size_t minimum_attributes_size(const json& attributes);
 
 // MD5 over message attributes as the SQS developer guide specifies ("Calculating the MD5 message
 // digest for message attributes"): names sorted; for each, the 4-byte big-endian length and bytes
@@ -45,6 +53,8 @@ std::string message_attributes_md5(const json& attributes);
 
 // The subset of `attributes` that a receive asking for `names` gets: "All" or ".*" selects
 // everything, "prefix.*" everything starting with "prefix.", anything else that exact name.
+// `names` is sorted, each once (string_set): the work is bounded by the message's attributes
+// (at most 10) and the lengths of their names, however many names the receive asked for.
 json select_message_attributes(const json& attributes, const std::vector<std::string>& names);
 
 }  // namespace fogbank::sqs

@@ -169,15 +169,13 @@ json page_urls(std::vector<std::string> urls, const json& request, const char* l
 
 json service_impl::create_queue(const json& request, const request_context& context) {
   const std::string name = required_string(request, "QueueName");
-  const auto given = string_map(request, "Attributes");
+  const auto given = attribute_entries(request, "Attributes");
   bool fifo = false;
-  for (const auto& [key, value] : given) {
-    if (key == "FifoQueue") {
-      if (value != "true" && value != "false" && value != "True" && value != "False") {
-        fail(core::error_code::invalid_attribute_value, "Invalid value for the parameter FifoQueue.");
-      }
-      fifo = value == "true" || value == "True";
+  if (const auto value = attribute_value(request, "Attributes", "FifoQueue")) {
+    if (*value != "true" && *value != "false" && *value != "True" && *value != "False") {
+      fail(core::error_code::invalid_attribute_value, "Invalid value for the parameter FifoQueue.");
     }
+    fifo = *value == "true" || *value == "True";
   }
   check_queue_name(name, fifo);
   auto attributes = validate_attributes(given, fifo, *this);
@@ -213,6 +211,7 @@ json service_impl::create_queue(const json& request, const request_context& cont
   commit(batch);
   json out{{"QueueUrl", queue_url(*q, context)}};
   queues_[key] = std::move(q);
+  queue_count_ = queues_.size();
   return out;
 }
 
@@ -251,13 +250,14 @@ json service_impl::delete_queue(const json& request, const request_context& cont
   commit(batch);
   release_waiters(q);
   queues_.erase(queue_key(q.region, q.account_id, q.name));
+  queue_count_ = queues_.size();
   return json::object();
 }
 
-json service_impl::get_queue_attributes(const json& request, const request_context& context) {
+json service_impl::get_queue_attributes(const json& request, const request_context& context,
+                                        listed_names names) {
   queue& q = find_queue(request, context);
-  const auto names = string_list(request, "AttributeNames");
-  json attributes = read_attributes(q, names, now_ms());
+  json attributes = read_attributes(q, names.get(), now_ms());
   if (attributes.empty()) return json::object();
   return json{{"Attributes", std::move(attributes)}};
 }
@@ -265,12 +265,11 @@ json service_impl::get_queue_attributes(const json& request, const request_conte
 json service_impl::set_queue_attributes(const json& request, const request_context& context) {
   queue& q = find_queue(request, context);
   if (!request.contains("Attributes")) fail_missing("Attributes");
-  const auto given = string_map(request, "Attributes");
-  for (const auto& [name, value] : given) {
-    if (name == "FifoQueue" && q.fifo != (value == "true" || value == "True")) {
-      fail(core::error_code::invalid_attribute_value,
-           "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.");
-    }
+  const auto given = attribute_entries(request, "Attributes");
+  if (const auto value = attribute_value(request, "Attributes", "FifoQueue");
+      value && q.fifo != (*value == "true" || *value == "True")) {
+    fail(core::error_code::invalid_attribute_value,
+         "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.");
   }
   auto attributes = validate_attributes(given, q.fifo, *this);
   if (auto policy = attributes.find("RedrivePolicy"); policy != attributes.end() && !policy->second.empty()) {
@@ -303,12 +302,13 @@ json service_impl::tag_queue(const json& request, const request_context& context
   return json::object();
 }
 
-json service_impl::untag_queue(const json& request, const request_context& context) {
+json service_impl::untag_queue(const json& request, const request_context& context, listed_names keys) {
   queue& q = find_queue(request, context);
   if (!request.contains("TagKeys")) fail_missing("TagKeys");
-  const auto keys = string_list(request, "TagKeys");
+  const std::vector<std::string>& removed = keys.get();
+  // The queue's tags (at most 50) looked up in the keys, not the keys (any number) in the tags.
   change_definition(*this, q, [&](queue& target) {
-    for (const auto& key : keys) target.tags.erase(key);
+    std::erase_if(target.tags, [&](const auto& tag) { return contains(removed, tag.first); });
   });
   return json::object();
 }
@@ -351,22 +351,25 @@ json service_impl::add_permission(const json& request, const request_context& co
   queue& q = find_queue(request, context);
   const std::string label = required_string(request, "Label");
   check_permission_label(label);
-  const auto accounts = string_list(request, "AWSAccountIds");
-  const auto actions = string_list(request, "Actions");
-  if (accounts.empty()) fail_missing("AWSAccountIds");
-  if (actions.empty()) fail_missing("Actions");
-  // Counts before anything is built: 7 actions per statement and 50 principals ("Amazon SQS
-  // policy quotas"). The OverLimit wording is other emulators'; unconfirmed against AWS.
-  if (actions.size() > max_policy_actions) {
-    fail(core::error_code::over_limit, std::to_string(actions.size()) +
+  // Counts before anything is read or built: 7 actions per statement and 50 principals
+  // ("Amazon SQS policy quotas"). The OverLimit wording is other emulators'; unconfirmed
+  // against AWS.
+  const std::size_t account_count = list_size(request, "AWSAccountIds");
+  const std::size_t action_count = list_size(request, "Actions");
+  if (account_count == 0) fail_missing("AWSAccountIds");
+  if (action_count == 0) fail_missing("Actions");
+  if (action_count > max_policy_actions) {
+    fail(core::error_code::over_limit, std::to_string(action_count) +
                                            " Actions were found, maximum allowed is " +
                                            std::to_string(max_policy_actions) + ".");
   }
-  if (accounts.size() > max_policy_principals) {
-    fail(core::error_code::over_limit, std::to_string(accounts.size()) +
+  if (account_count > max_policy_principals) {
+    fail(core::error_code::over_limit, std::to_string(account_count) +
                                            " Principals were found, maximum allowed is " +
                                            std::to_string(max_policy_principals) + ".");
   }
+  const auto accounts = string_list(request, "AWSAccountIds");
+  const auto actions = string_list(request, "Actions");
   for (const auto& account : accounts) check_permission_account(account);
   for (const auto& action : actions) check_permission_action(action);
   json policy = policy_document(q);

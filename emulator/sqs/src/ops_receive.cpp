@@ -11,9 +11,9 @@
 namespace fogbank::sqs {
 namespace {
 
+// `names` is sorted, each once (receive_request).
 bool wants(const std::vector<std::string>& names, std::string_view name) {
-  return std::any_of(names.begin(), names.end(),
-                     [&](const std::string& n) { return n == "All" || n == name; });
+  return contains(names, "All") || contains(names, name);
 }
 
 json system_attributes_for(const queue& q, const message& m, const std::vector<std::string>& names) {
@@ -59,7 +59,8 @@ json render(const queue& q, const message& m, const receive_request& request) {
 
 }  // namespace
 
-receive_request service_impl::parse_receive(const json& request, const request_context& context) {
+receive_request service_impl::parse_receive(const json& request, const request_context& context,
+                                            receive_names names) {
   queue& q = find_queue(request, context);
   receive_request out;
   out.queue_key = queue_key(q.region, q.account_id, q.name);
@@ -84,10 +85,8 @@ receive_request service_impl::parse_receive(const json& request, const request_c
     }
     out.wait_seconds = *wait;
   }
-  out.system_attribute_names = string_list(request, "AttributeNames");
-  for (auto& name : string_list(request, "MessageSystemAttributeNames"))
-    out.system_attribute_names.push_back(name);
-  out.message_attribute_names = string_list(request, "MessageAttributeNames");
+  out.system_attribute_names = std::move(names.system.get());
+  out.message_attribute_names = std::move(names.message.get());
   if (q.fifo) out.attempt_id = optional_string(request, "ReceiveRequestAttemptId").value_or("");
   out.sender_context_account = context.account_id;
   return out;

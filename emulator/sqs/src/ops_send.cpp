@@ -121,17 +121,22 @@ json service_impl::send_one(queue& q, const json& entry, const request_context& 
   const auto body_value = optional_string(entry, "MessageBody");
   if (!body_value || body_value->empty()) fail_missing("MessageBody");
   const std::string& body = *body_value;
-  check_body_characters(body);
   const json& attributes = member_or_null(entry, "MessageAttributes");
   const json& system_attributes = member_or_null(entry, "MessageSystemAttributes");
-  const std::size_t attributes_size = check_message_attributes(attributes);
-  check_system_attributes(system_attributes);
   const std::int64_t limit = q.settings.maximum_message_size;
-  if (static_cast<std::int64_t>(body.size() + attributes_size) > limit) {
+  const auto too_long = [&] {
     fail(core::error_code::invalid_parameter_value,
          "One or more parameters are invalid. Reason: Message must be shorter than " + std::to_string(limit) +
              " bytes.");
-  }
+  };
+  // The size limit first, on what the message weighs at least: the checks below scan every
+  // character and attribute under the service's lock, which must be bounded by the queue's
+  // MaximumMessageSize however large the request (issue 6).
+  if (static_cast<std::int64_t>(body.size() + minimum_attributes_size(attributes)) > limit) too_long();
+  check_body_characters(body);
+  const std::size_t attributes_size = check_message_attributes(attributes);
+  check_system_attributes(system_attributes);
+  if (static_cast<std::int64_t>(body.size() + attributes_size) > limit) too_long();
   const auto delay = optional_int(entry, "DelaySeconds");
   if (delay && (*delay < 0 || *delay > max_delay_seconds)) {
     fail_invalid_value("DelaySeconds", std::to_string(*delay), "DelaySeconds must be >= 0 and <= 900.");
@@ -227,12 +232,14 @@ json service_impl::send_message(const json& request, const request_context& cont
 json service_impl::send_message_batch(const json& request, const request_context& context) {
   queue& q = find_queue(request, context);
   const json& entries = check_batch(request, "SendMessageBatchRequestEntry");
-  // The whole batch counts against one limit, before any entry is looked at.
+  // The whole batch counts against one limit, before any entry is looked at. (An entry with
+  // more attributes than a message may have fails on its own, below; they are not counted, so
+  // that this sum is bounded by ten entries of ten attributes.)
   std::size_t total = 0;
   for (const auto& entry : entries) {
     total += optional_string(entry, "MessageBody").value_or("").size();
     const json& attributes = member_or_null(entry, "MessageAttributes");
-    if (attributes.is_object()) {
+    if (attributes.is_object() && attributes.size() <= max_message_attributes) {
       for (const auto& [name, value] : attributes.items()) {
         total += name.size();
         if (value.is_object()) {

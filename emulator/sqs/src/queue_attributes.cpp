@@ -59,6 +59,8 @@ std::string lower(std::string text) {
 // InvalidParameterValue). Only the bounded parser looks at the text, so the value dump()ed into
 // the maxReceiveCount message below is at most max_attribute_json_depth deep.
 std::variant<redrive_policy, std::string> read_redrive_policy(std::string_view text) {
+  // Longer than any policy naming a queue ARN: not parsed at all (see max_attribute_value_bytes).
+  if (text.size() > max_attribute_value_bytes) return std::string("Redrive policy is not a valid JSON map.");
   const auto policy = core::parse_json_within(text, max_attribute_json_depth);
   if (!policy || !policy->is_object()) return std::string("Redrive policy is not a valid JSON map.");
   const auto target = policy->find("deadLetterTargetArn");
@@ -121,32 +123,50 @@ std::map<std::string, std::string> default_attributes(bool fifo) {
   return out;
 }
 
+namespace {
+
+constexpr std::array<std::string_view, 22> queue_attribute_names{
+    "All",
+    "Policy",
+    "VisibilityTimeout",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+    "QueueArn",
+    "ApproximateNumberOfMessagesDelayed",
+    "DelaySeconds",
+    "ReceiveMessageWaitTimeSeconds",
+    "RedrivePolicy",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "DeduplicationScope",
+    "FifoThroughputLimit",
+    "RedriveAllowPolicy",
+    "SqsManagedSseEnabled",
+};
+
+}  // namespace
+
 bool is_queue_attribute_name(const std::string& name) {
-  static const std::array<std::string_view, 22> names{
-      "All",
-      "Policy",
-      "VisibilityTimeout",
-      "MaximumMessageSize",
-      "MessageRetentionPeriod",
-      "ApproximateNumberOfMessages",
-      "ApproximateNumberOfMessagesNotVisible",
-      "CreatedTimestamp",
-      "LastModifiedTimestamp",
-      "QueueArn",
-      "ApproximateNumberOfMessagesDelayed",
-      "DelaySeconds",
-      "ReceiveMessageWaitTimeSeconds",
-      "RedrivePolicy",
-      "FifoQueue",
-      "ContentBasedDeduplication",
-      "KmsMasterKeyId",
-      "KmsDataKeyReusePeriodSeconds",
-      "DeduplicationScope",
-      "FifoThroughputLimit",
-      "RedriveAllowPolicy",
-      "SqsManagedSseEnabled",
-  };
-  return std::find(names.begin(), names.end(), name) != names.end();
+  return std::find(queue_attribute_names.begin(), queue_attribute_names.end(), name) !=
+         queue_attribute_names.end();
+}
+
+std::vector<std::pair<std::string, std::string>> attribute_entries(const json& request, const char* member) {
+  return string_map(request, member, queue_attribute_names.size() + 1);
+}
+
+std::optional<std::string> attribute_value(const json& request, const char* member, const char* name) {
+  auto map = request.find(member);
+  if (map == request.end() || !map->is_object()) return std::nullopt;
+  auto it = map->find(name);
+  if (it == map->end()) return std::nullopt;
+  return scalar_text(*it);
 }
 
 std::map<std::string, std::string> validate_attributes(
@@ -166,6 +186,10 @@ std::map<std::string, std::string> validate_attributes(
       }
       unknown_attribute(name);
     }
+    // Longer than any valid value: refused before it is parsed or scanned (a Policy gets the
+    // answer it got before; for KmsMasterKeyId and the like the answer is unconfirmed). A
+    // RedrivePolicy says why in its own words (read_redrive_policy).
+    if (value.size() > max_attribute_value_bytes && name != "RedrivePolicy") invalid_value(name);
     auto range = std::find_if(int_attributes.begin(), int_attributes.end(),
                               [&name = name](const int_range& r) { return r.name == name; });
     if (range != int_attributes.end()) {
@@ -251,35 +275,42 @@ queue queue::definition() const {
   return out;
 }
 
-json read_attributes(const queue& q, const std::vector<std::string>& names, std::int64_t now_ms) {
-  bool all = false;
+void check_attribute_names(const std::vector<std::string>& names) {
   for (const auto& name : names) {
     if (!is_queue_attribute_name(name)) unknown_attribute(name);
-    if (name == "All") all = true;
   }
-  std::int64_t visible = 0;
-  std::int64_t in_flight = 0;
-  std::int64_t delayed = 0;
-  for (const auto& [seq, m] : q.messages) {
-    if (m.delayed(now_ms)) {
-      ++delayed;
-    } else if (m.in_flight(now_ms)) {
-      ++in_flight;
-    } else {
-      ++visible;
-    }
-  }
+}
+
+json read_attributes(const queue& q, const std::vector<std::string>& names, std::int64_t now_ms) {
+  check_attribute_names(names);
+  const bool all = contains(names, "All");
   std::map<std::string, std::string> values = q.attributes;
-  values["ApproximateNumberOfMessages"] = std::to_string(visible);
-  values["ApproximateNumberOfMessagesNotVisible"] = std::to_string(in_flight);
-  values["ApproximateNumberOfMessagesDelayed"] = std::to_string(delayed);
+  if (all || contains(names, "ApproximateNumberOfMessages") ||
+      contains(names, "ApproximateNumberOfMessagesNotVisible") ||
+      contains(names, "ApproximateNumberOfMessagesDelayed")) {
+    std::int64_t visible = 0;
+    std::int64_t in_flight = 0;
+    std::int64_t delayed = 0;
+    for (const auto& [seq, m] : q.messages) {
+      if (m.delayed(now_ms)) {
+        ++delayed;
+      } else if (m.in_flight(now_ms)) {
+        ++in_flight;
+      } else {
+        ++visible;
+      }
+    }
+    values["ApproximateNumberOfMessages"] = std::to_string(visible);
+    values["ApproximateNumberOfMessagesNotVisible"] = std::to_string(in_flight);
+    values["ApproximateNumberOfMessagesDelayed"] = std::to_string(delayed);
+  }
   values["CreatedTimestamp"] = std::to_string(q.created_s);
   values["LastModifiedTimestamp"] = std::to_string(q.modified_s);
   values["QueueArn"] = q.arn();
   json out = json::object();
   for (const auto& [name, value] : values) {
     if (value.empty()) continue;  // unset optional attributes (Policy, RedrivePolicy, ...)
-    if (all || std::find(names.begin(), names.end(), name) != names.end()) out[name] = value;
+    if (all || contains(names, name)) out[name] = value;
   }
   return out;
 }

@@ -25,6 +25,21 @@ inline constexpr int max_attribute_json_depth = 32;
 // "Amazon SQS policy quotas": a queue policy is at most 8,192 bytes.
 inline constexpr std::size_t max_policy_bytes = 8'192;
 
+// Longest attribute value accepted: the largest any attribute can validly hold is a Policy
+// (max_policy_bytes); a RedrivePolicy or KMS key id is far shorter. Checked before a value is
+// parsed or scanned, so that what validate_attributes does is bounded however large the value.
+inline constexpr std::size_t max_attribute_value_bytes = max_policy_bytes;
+
+// The Attributes map of CreateQueue or SetQueueAttributes, as string_map reads it, but at most
+// as many entries as there are attribute names and one more: a map with more entries names
+// something that is not an attribute among them, and validate_attributes, which goes through
+// them in this same order, stops at that or an earlier error. So the work is bounded by the
+// attributes SQS has, however many entries a request holds.
+std::vector<std::pair<std::string, std::string>> attribute_entries(const json& request, const char* member);
+// The value string_map would read for `name` in the map `member`, looked up directly; nullopt if
+// absent.
+std::optional<std::string> attribute_value(const json& request, const char* member, const char* name);
+
 // The attributes a new queue starts with (SQS API reference, CreateQueue).
 std::map<std::string, std::string> default_attributes(bool fifo);
 
@@ -46,8 +61,11 @@ std::optional<redrive_policy> parse_redrive_policy(std::string_view text);
 
 // Every attribute name GetQueueAttributes knows.
 bool is_queue_attribute_name(const std::string& name);
+// Throws InvalidAttributeName for the first of `names` that GetQueueAttributes does not know.
+void check_attribute_names(const std::vector<std::string>& names);
 
-// GetQueueAttributes for `names` ("All" = every one that applies).
+// GetQueueAttributes for `names` ("All" = every one that applies), sorted, each once
+// (string_set). The message counts, which take a walk over the queue, only when asked for.
 json read_attributes(const queue& q, const std::vector<std::string>& names, std::int64_t now_ms);
 
 }  // namespace fogbank::sqs

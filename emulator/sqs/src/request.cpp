@@ -1,6 +1,9 @@
 #include "request.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <functional>
+#include <limits>
 
 namespace fogbank::sqs {
 
@@ -19,15 +22,11 @@ void fail_invalid_value(std::string_view name, std::string_view value, std::stri
                                                       " is invalid. Reason: " + std::string(reason));
 }
 
-namespace {
-
 std::string scalar_text(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
   return value.dump();
 }
-
-}  // namespace
 
 std::optional<std::string> optional_string(const json& request, const char* name) {
   auto it = request.find(name);
@@ -82,14 +81,44 @@ std::vector<std::string> string_list(const json& request, const char* name) {
   return out;
 }
 
+std::size_t list_size(const json& request, const char* name) {
+  auto it = request.find(name);
+  if (it == request.end() || it->is_null()) return 0;
+  if (it->is_string()) return 1;
+  if (!it->is_array()) {
+    fail(core::error_code::invalid_parameter_value,
+         std::string("The parameter ") + name + " must be a list.");
+  }
+  return it->size();
+}
+
+std::vector<std::string> string_set(const json& request, const char* name) {
+  std::vector<std::string> out = string_list(request, name);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+bool contains(const std::vector<std::string>& set, std::string_view name) {
+  return std::binary_search(set.begin(), set.end(), name, std::less<>());
+}
+
 std::vector<std::pair<std::string, std::string>> string_map(const json& request, const char* name) {
+  return string_map(request, name, std::numeric_limits<std::size_t>::max());
+}
+
+std::vector<std::pair<std::string, std::string>> string_map(const json& request, const char* name,
+                                                            std::size_t max_entries) {
   std::vector<std::pair<std::string, std::string>> out;
   auto it = request.find(name);
   if (it == request.end() || it->is_null()) return out;
   if (!it->is_object()) {
     fail(core::error_code::invalid_parameter_value, std::string("The parameter ") + name + " must be a map.");
   }
-  for (const auto& [key, value] : it->items()) out.emplace_back(key, scalar_text(value));
+  for (const auto& [key, value] : it->items()) {
+    if (out.size() == max_entries) break;
+    out.emplace_back(key, scalar_text(value));
+  }
   return out;
 }
 

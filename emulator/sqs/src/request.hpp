@@ -38,8 +38,20 @@ std::optional<std::int64_t> parse_int(std::string_view text);
 
 // A list of strings (absent -> empty). A single string is taken as a one-element list.
 std::vector<std::string> string_list(const json& request, const char* name);
+// How many entries string_list would return, without reading them (it fails the same way).
+std::size_t list_size(const json& request, const char* name);
+// The same list sorted, each name once, for lookups with contains(): a client may send a list as
+// long as its request, and what is done with it under the service's lock must not grow with it.
+std::vector<std::string> string_set(const json& request, const char* name);
+bool contains(const std::vector<std::string>& set, std::string_view name);
 
 // A map of string to string (absent -> empty object). Non-string values are rendered as text.
 std::vector<std::pair<std::string, std::string>> string_map(const json& request, const char* name);
+// The first `max_entries` entries of that map (in key order), the rest not read.
+std::vector<std::pair<std::string, std::string>> string_map(const json& request, const char* name,
+                                                            std::size_t max_entries);
+// A scalar member's value as text, as the maps and lists above read it (JSON text for anything
+// else).
+std::string scalar_text(const json& value);
 
 }  // namespace fogbank::sqs

@@ -2,6 +2,7 @@
 
 #include "fogbank/storage/key_encoding.hpp"
 #include "message_format.hpp"
+#include "queue_attributes.hpp"
 #include "request.hpp"
 #include "service_impl.hpp"
 
@@ -13,8 +14,8 @@
 namespace fogbank::sqs {
 namespace {
 
-// Every SQS operation but ReceiveMessage (which may complete later, see call), sorted by name
-// (checked below) for lookup.
+// Every SQS operation but ReceiveMessage, GetQueueAttributes and UntagQueue (which read lists
+// before the lock, see call), sorted by name (checked below) for lookup.
 constexpr auto operations = core::make_operation_table<service_impl::operation>({
     {"AddPermission", &service_impl::add_permission},
     {"CancelMessageMoveTask", &service_impl::cancel_message_move_task},
@@ -24,7 +25,6 @@ constexpr auto operations = core::make_operation_table<service_impl::operation>(
     {"DeleteMessage", &service_impl::delete_message},
     {"DeleteMessageBatch", &service_impl::delete_message_batch},
     {"DeleteQueue", &service_impl::delete_queue},
-    {"GetQueueAttributes", &service_impl::get_queue_attributes},
     {"GetQueueUrl", &service_impl::get_queue_url},
     {"ListDeadLetterSourceQueues", &service_impl::list_dead_letter_source_queues},
     {"ListMessageMoveTasks", &service_impl::list_message_move_tasks},
@@ -37,7 +37,6 @@ constexpr auto operations = core::make_operation_table<service_impl::operation>(
     {"SetQueueAttributes", &service_impl::set_queue_attributes},
     {"StartMessageMoveTask", &service_impl::start_message_move_task},
     {"TagQueue", &service_impl::tag_queue},
-    {"UntagQueue", &service_impl::untag_queue},
 });
 static_assert(operations.sorted(), "operations must be sorted by name");
 
@@ -117,6 +116,21 @@ json from_msgpack(std::string_view bytes) {
 }
 
 constexpr std::string_view receipt_prefix = "fogbank-rh1|";
+// fogbank's receipt handles are base64 of the prefix, a queue ARN (at most ~130 characters), a
+// message id and a nonce: under 400 characters. A longer "handle" is refused without being
+// decoded, so that what a client sends as one costs nothing under the lock.
+constexpr std::size_t max_receipt_handle_bytes = 1024;
+
+// A list member read before the lock (see service_impl::call).
+listed_names read_listed(const json& request, const char* member) {
+  listed_names out;
+  try {
+    out.names = string_set(request, member);
+  } catch (const core::aws_error& error) {
+    out.error = error;
+  }
+  return out;
+}
 
 // A storage error ends a scan early: it must not pass for the end of the data.
 void require_complete(const storage::iterator& it) {
@@ -163,6 +177,7 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
     queues_[queue_key(q->region, q->account_id, q->name)] = std::move(q);
   }
   require_complete(*definitions);
+  queue_count_ = queues_.size();
   storage::scan_range all;
   auto contents = db_.scan(storage::column::queues, all);
   for (auto* it = contents.get(); it->valid(); it->next()) {
@@ -436,6 +451,7 @@ std::string service_impl::make_receipt_handle(const queue& q, const message& m) 
 
 std::optional<std::pair<std::string, std::string>> service_impl::parse_receipt_handle(
     std::string_view handle) {
+  if (handle.size() > max_receipt_handle_bytes) return std::nullopt;
   auto decoded = base64_decode(handle);
   if (!decoded || !decoded->starts_with(receipt_prefix)) return std::nullopt;
   std::string_view rest(*decoded);
@@ -447,22 +463,67 @@ std::optional<std::pair<std::string, std::string>> service_impl::parse_receipt_h
                         std::string(rest.substr(first + 1, last - first - 1)));
 }
 
+std::vector<std::string>& listed_names::get() {
+  if (error) throw *error;
+  return names;
+}
+
+service_impl::receive_names service_impl::read_receive_names(const json& request) {
+  receive_names out;
+  out.system = read_listed(request, "AttributeNames");
+  if (!out.system.error) {
+    listed_names more = read_listed(request, "MessageSystemAttributeNames");
+    if (more.error) {
+      out.system.error = std::move(more.error);
+    } else {
+      out.system.names.insert(out.system.names.end(), more.names.begin(), more.names.end());
+      std::sort(out.system.names.begin(), out.system.names.end());
+      out.system.names.erase(std::unique(out.system.names.begin(), out.system.names.end()),
+                             out.system.names.end());
+    }
+  }
+  out.message = read_listed(request, "MessageAttributeNames");
+  return out;
+}
+
 std::optional<json> service_impl::call(std::string_view operation_name, const json& request,
                                        const request_context& context, core::call_completion& done) {
-  std::lock_guard lock(mutex_);
   core::require_request_object(request);
+  // Lists a client may make as long as its request are read here, before the lock, into sorted
+  // sets that the operation only searches: what it does under the lock is then bounded by the
+  // queue, not by the request.
+  if (operation_name == "GetQueueAttributes" || operation_name == "UntagQueue") {
+    const bool untag = operation_name == "UntagQueue";
+    listed_names names = read_listed(request, untag ? "TagKeys" : "AttributeNames");
+    if (!untag && !names.error) {
+      // Unknown names are reported as GetQueueAttributes reads them: the first in request order.
+      try {
+        check_attribute_names(string_list(request, "AttributeNames"));
+      } catch (const core::aws_error& error) {
+        names.error = error;
+      }
+    }
+    std::lock_guard lock(mutex_);
+    json body = untag ? untag_queue(request, context, std::move(names))
+                      : get_queue_attributes(request, context, std::move(names));
+    post_completions();
+    return body;
+  }
   if (operation_name != "ReceiveMessage") {
     const operation* handler = find_operation(operation_name);
     if (!handler) {
       fail(core::error_code::unsupported_operation,
            "The action " + std::string(operation_name) + " is not valid for this endpoint.");
     }
+    std::lock_guard lock(mutex_);
     json body = (this->**handler)(request, context);
     post_completions();
     return body;
   }
 
-  receive_request parsed = parse_receive(request, context);
+  receive_names names = read_receive_names(request);
+  std::lock_guard lock(mutex_);
+  receive_request parsed = parse_receive(request, context, std::move(names));
   queue& q = *queues_.at(parsed.queue_key);
   json body = receive_now(q, parsed);
   if (body.contains("Messages") || parsed.wait_seconds == 0 || !context.may_defer) {
@@ -489,11 +550,6 @@ std::optional<json> service_impl::call(std::string_view operation_name, const js
   waiters_.emplace(waiter_id, waiter{std::move(parsed), std::move(done), *entry});
   post_completions();
   return std::nullopt;
-}
-
-std::size_t service_impl::queue_count() const {
-  std::lock_guard lock(mutex_);
-  return queues_.size();
 }
 
 // ---- public surface --------------------------------------------------------------------------

@@ -6,6 +6,10 @@
 // Concurrency: one mutex (mutex_) guards all state. Operations run under it; completions of
 // other requests that an operation satisfies (a send that ends a long poll) are queued in
 // outbox_ and run after the lock is released, so a completion may call dispatch() again.
+// The work an operation does under it is bounded by the queues and SQS's limits (10 entries,
+// 10 attributes, the queue's MaximumMessageSize), never by how large the request is: sizes and
+// counts are checked before what they bound, and lists a client may make as long as its
+// request (attribute names, tag keys) are read before the lock, into sorted sets (call()).
 
 #include "fogbank/core/aws_error.hpp"
 #include "fogbank/core/clock.hpp"
@@ -16,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -129,14 +134,25 @@ struct queue {
   queue definition() const;
 };
 
+// A list member of a request (attribute names, tag keys), read before the service's lock:
+// sorted, each name once (string_set), or the error reading it gave, which the operation
+// reports where it would have read the list itself (after QueueDoesNotExist and the like).
+struct listed_names {
+  std::vector<std::string> names;
+  std::optional<core::aws_error> error;
+
+  // The names, or throws the error.
+  std::vector<std::string>& get();
+};
+
 // Parameters of one ReceiveMessage, parsed and validated.
 struct receive_request {
   std::string queue_key;
   std::size_t max_messages = 1;
   std::optional<std::int64_t> visibility_timeout;
   std::int64_t wait_seconds = 0;
-  std::vector<std::string> system_attribute_names;
-  std::vector<std::string> message_attribute_names;
+  std::vector<std::string> system_attribute_names;   // sorted, each once
+  std::vector<std::string> message_attribute_names;  // sorted, each once
   std::string attempt_id;
   std::string sender_context_account;
 };
@@ -173,17 +189,20 @@ class service_impl {
   // aws_error (and whatever else) for failures; `done` is then untouched.
   std::optional<json> call(std::string_view operation_name, const json& request,
                            const request_context& context, core::call_completion& done);
-  std::size_t queue_count() const;
+  // Number of queues. Takes no lock (the health endpoint asks for it).
+  std::size_t queue_count() const { return queue_count_.load(); }
 
   // ---- queues (ops_queues.cpp) ----
   json create_queue(const json& request, const request_context& context);
   json get_queue_url(const json& request, const request_context& context);
   json list_queues(const json& request, const request_context& context);
   json delete_queue(const json& request, const request_context& context);
-  json get_queue_attributes(const json& request, const request_context& context);
+  // With its AttributeNames read before the lock (validated in request order, then as a set).
+  json get_queue_attributes(const json& request, const request_context& context, listed_names names);
   json set_queue_attributes(const json& request, const request_context& context);
   json tag_queue(const json& request, const request_context& context);
-  json untag_queue(const json& request, const request_context& context);
+  // With its TagKeys read before the lock.
+  json untag_queue(const json& request, const request_context& context, listed_names keys);
   json list_queue_tags(const json& request, const request_context& context);
   json purge_queue(const json& request, const request_context& context);
   json list_dead_letter_source_queues(const json& request, const request_context& context);
@@ -205,8 +224,15 @@ class service_impl {
                 std::vector<message>& staged);
   void delete_one(queue& q, const std::string& handle);
   void change_visibility_one(queue& q, const std::string& handle, const json& timeout);
+  // The attribute name lists of a ReceiveMessage (AttributeNames with MessageSystemAttributeNames,
+  // and MessageAttributeNames), read before the lock.
+  struct receive_names {
+    listed_names system;
+    listed_names message;
+  };
+  static receive_names read_receive_names(const json& request);
   // Validates a ReceiveMessage; the receive itself is receive_now().
-  receive_request parse_receive(const json& request, const request_context& context);
+  receive_request parse_receive(const json& request, const request_context& context, receive_names names);
   // Takes up to max_messages messages now (moving over-received ones to the DLQ). Empty if none.
   json receive_now(queue& q, const receive_request& request);
 
@@ -265,6 +291,7 @@ class service_impl {
 
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<queue>> queues_;  // by queue_key
+  std::atomic<std::size_t> queue_count_{0};               // queues_.size(), kept with it
   std::uint64_t next_queue_id_ = 1;
   std::map<std::uint64_t, waiter> waiters_;
   std::uint64_t next_waiter_id_ = 1;

@@ -4,6 +4,7 @@
 
 #include "fogbank/core/clock.hpp"
 #include "fogbank/core/encoding.hpp"
+#include "fogbank/core/scheduler.hpp"
 #include "fogbank/dispatch/client.hpp"
 #include "fogbank/lambda/service.hpp"
 #include "fogbank/main/emulator.hpp"

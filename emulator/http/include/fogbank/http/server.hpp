@@ -9,7 +9,8 @@
 //
 // A call may be answered after the service's call() has returned (an SQS long poll, up to
 // 20 s): no server thread waits for it, and the connection keeps its place in line (the next
-// pipelined request is read only after that answer is written).
+// pipelined request is read only after that answer is written). A call that holds its thread
+// long does not hold the server: other threads are started meanwhile (server_options).
 
 #include <chrono>
 #include <cstddef>
@@ -31,8 +32,13 @@ struct server_options {
   std::string host = "127.0.0.1";
   // 0 binds an ephemeral port; port() tells which.
   std::uint16_t port = 4566;
-  // Threads running the one shared io_context.
+  // Threads running the one shared io_context: they read requests, run the service calls
+  // and write the answers.
   int threads = 2;
+  // While service calls hold threads for longer than a couple of milliseconds (a BatchWriteItem
+  // of 10 MB), more threads are started, so that `threads` of them stay free for everyone
+  // else and the health endpoint; this many at most. They leave once no longer needed.
+  int max_threads = 64;
   // Largest request body accepted. DynamoDB's own front end refuses bodies over 16 MiB
   // with 413 (dynalite's MAX_REQUEST_BYTES mirrors it).
   std::size_t body_limit = 16 * 1024 * 1024;

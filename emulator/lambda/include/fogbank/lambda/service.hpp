@@ -11,14 +11,23 @@
 // invocation the first host whose runs() accepts the function. Asynchronous invocations (Event)
 // are kept in RocksDB too, and run as scheduler entries with Lambda's retries, event age limit,
 // dead-letter queue and destinations (SQS, through the in-process client).
+//
+// Event source mappings (SQS queues and DynamoDB streams) read their sources through the
+// in-process client, in scheduler entries: an entry runs when the source may have something
+// (a message was sent, a stream record written, a batching window or a visibility timeout
+// ended), not on a polling period, so on a manual clock the same scenario gives the same
+// invocations at the same instants.
 
 #include "fogbank/core/service.hpp"
 #include "fogbank/lambda/runtime_host.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -49,6 +58,12 @@ struct service_options {
   bool wait_for_invocations = false;
   // The hosts functions run in, asked in order.
   std::vector<std::shared_ptr<runtime_host>> hosts;
+  // How stream mappings hear of new records: calls `wake` (from a scheduler entry) after each
+  // stream record of table `table_name` commits, until unsubscribed with the returned id. The
+  // emulator binds these to dynamodb::service::subscribe_stream. Empty: stream mappings read
+  // only when created, enabled or retried.
+  std::function<std::uint64_t(const std::string& table_name, std::function<void()> wake)> subscribe_stream;
+  std::function<void(std::uint64_t)> unsubscribe_stream;
 };
 
 class service final : public core::service {
@@ -78,6 +93,13 @@ class service final : public core::service {
   // The last invocation logs of every function (START ... REPORT, what the handlers wrote), up
   // to a bound per function: {"<region>/<name>": "<log text>", ...}. Thread-safe.
   nlohmann::json recent_logs() const;
+
+  // Wraps the SQS service so that SQS mappings hear of messages as they are sent: the wrapper
+  // passes every call on unchanged and, after a SendMessage(Batch) or
+  // ChangeMessageVisibility(Batch) succeeds, wakes the mappings of that queue. The emulator
+  // registers the wrapper in SQS's place. `sqs` must outlive the wrapper; the wrapper may
+  // outlive this service (it then only passes calls on).
+  std::unique_ptr<core::service> watch_sqs(core::service& sqs);
 
  private:
   std::unique_ptr<service_impl> impl_;

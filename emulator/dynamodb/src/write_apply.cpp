@@ -1,0 +1,108 @@
+// apply_writes (item_writes.hpp): how every item write reaches storage. The work a put's size
+// decides (the item as stored, its encoding, its index entries) is done before the locks; under
+// them, the old items are read, conditions evaluated, updates computed, stream records numbered
+// and the batch written.
+
+#include "item_keys.hpp"
+#include "item_writes.hpp"
+#include "sync_point.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+namespace fogbank::dynamodb {
+namespace {
+
+using core::aws_error;
+using core::error_code;
+
+// TransactionCanceledException's CancellationReasons entry for an action that failed.
+json cancellation_reason(const aws_error& error) {
+  if (error.code() == error_code::conditional_check_failed) {
+    json reason{{"Code", "ConditionalCheckFailed"}, {"Message", error.message()}};
+    if (error.extra().is_object() && error.extra().contains("Item")) reason["Item"] = error.extra()["Item"];
+    return reason;
+  }
+  return {{"Code", "ValidationError"}, {"Message", error.message()}};
+}
+
+[[noreturn]] void throw_cancelled(json reasons) {
+  std::string codes;
+  for (const auto& reason : reasons) codes += (codes.empty() ? "" : ", ") + reason["Code"].get<std::string>();
+  throw aws_error(
+      error_code::transaction_canceled,
+      "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]",
+      {{"CancellationReasons", std::move(reasons)}});
+}
+
+}  // namespace
+
+std::vector<write_result> apply_writes(service_impl& service, const std::vector<write_request>& writes,
+                                       write_failure on_failure) {
+  // Before any lock: what each put stores, in its storage form, for the definition the request
+  // was parsed against.
+  std::vector<std::optional<json>> stored(writes.size());
+  std::vector<service_impl::prepared_item> prepared(writes.size());
+  std::vector<std::string> names;
+  names.reserve(writes.size());
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    names.push_back(writes[i].table->name);
+    if (writes[i].kind != write_kind::put) continue;
+    stored[i] = item_as_stored(writes[i]);
+    prepared[i] = service.prepare_item(*writes[i].table, *stored[i]);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const auto& name : names) sync_point("write:prepared", name);
+
+  const table_locks::held locks = service.table_locks_.lock(names);
+  // With the locks held, the tables' definitions and these items change only through us.
+  std::vector<table_ptr> tables;
+  tables.reserve(writes.size());
+  for (const auto& write : writes) {
+    table_ptr current = service.find_table_or_null(write.table->name);
+    if (!current || current->id != write.table->id) {
+      // Deleted (or deleted and created again) since the request was parsed.
+      throw aws_error(error_code::resource_not_found, "Requested resource not found");
+    }
+    tables.push_back(std::move(current));
+  }
+
+  std::vector<write_result> results(writes.size());
+  json reasons = json::array();
+  bool cancelled = false;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    std::optional<json> old_item = service.read_item(*tables[i], writes[i].storage_key);
+    if (on_failure == write_failure::raise) {
+      results[i] = evaluate_write(writes[i], *tables[i], std::move(old_item), std::move(stored[i]));
+      continue;
+    }
+    // A transaction evaluates every action, so that the cancellation lists each one's reason.
+    try {
+      results[i] = evaluate_write(writes[i], *tables[i], std::move(old_item), std::move(stored[i]));
+      reasons.push_back({{"Code", "None"}});
+    } catch (const aws_error& error) {
+      cancelled = true;
+      reasons.push_back(cancellation_reason(error));
+    }
+  }
+  if (cancelled) throw_cancelled(std::move(reasons));
+
+  item_batch batch;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    if (writes[i].kind == write_kind::check) continue;  // a condition only: nothing changes
+    const write_result& result = results[i];
+    const json* old_item = result.old_item ? &*result.old_item : nullptr;
+    const json* new_item = result.new_item ? &*result.new_item : nullptr;
+    // A put's prepared form serves if UpdateTable has not replaced the definition since.
+    service.stage_item_change(batch.storage, *tables[i], old_item, new_item,
+                              tables[i] == writes[i].table ? &prepared[i] : nullptr);
+    service.stage_stream_record(batch, *tables[i], old_item, new_item);
+  }
+  for (const auto& name : locks.tables()) sync_point("write:before_commit", name);
+  service.commit(batch);
+  return results;
+}
+
+}  // namespace fogbank::dynamodb

@@ -1,0 +1,269 @@
+// Slow service calls never hold every server thread (issue 6: a slow request never stalls other
+// services or the health endpoint). A real server on a loopback port, two base threads, and a
+// fake service whose "Slow" operation waits until the test lets it go: more slow calls than base
+// threads are held inside the service while the health endpoint and other calls are answered;
+// shutdown answers a running call with its real result. And io_threads itself: a thread is
+// added while a call holds the base ones, and leaves after.
+
+#include "io_threads.hpp"
+
+#include "fogbank/core/ids.hpp"
+#include "fogbank/dispatch/registry.hpp"
+#include "fogbank/http/server.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fogbank::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using nlohmann::json;
+using tcp = net::ip::tcp;
+
+// Only turns a hang into a failure: with the code right, every wait ends as soon as the other
+// side gets there.
+constexpr auto hang_guard = std::chrono::seconds(60);
+
+// A service whose "Slow" calls wait inside call() until release(); anything else answers at once.
+class holding_service final : public core::service {
+ public:
+  void call(std::string_view operation, const json&, const core::call_context&,
+            core::call_completion done) override {
+    if (operation == "Slow") {
+      std::unique_lock lock(mutex_);
+      ++inside_;
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return released_; });
+    }
+    done(core::call_result{json{{"answered", std::string(operation)}}, std::nullopt});
+  }
+  json health() const override { return json{{"held_calls", "none of its locks"}}; }
+
+  // True once `count` slow calls are inside call() at the same time.
+  bool wait_inside(int count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, hang_guard, [&] { return inside_ >= count; });
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int inside_ = 0;
+  bool released_ = false;
+};
+
+// One keep-alive connection; every exchange gives up after the hang guard.
+class connection {
+ public:
+  explicit connection(std::uint16_t port) : stream_(ioc_) {
+    stream_.connect(tcp::endpoint(net::ip::address_v4::loopback(), port));
+  }
+
+  // The response, or nullopt if none came within the hang guard.
+  std::optional<bhttp::response<bhttp::string_body>> exchange(bhttp::request<bhttp::string_body> req) {
+    req.prepare_payload();
+    bhttp::response<bhttp::string_body> res;
+    beast::flat_buffer buffer;
+    bool done = false;
+    beast::error_code failure;
+    bhttp::async_write(stream_, req, [&](beast::error_code ec, std::size_t) {
+      if (ec) {
+        failure = ec;
+        done = true;
+        return;
+      }
+      bhttp::async_read(stream_, buffer, res, [&](beast::error_code read_ec, std::size_t) {
+        failure = read_ec;
+        done = true;
+      });
+    });
+    ioc_.restart();
+    ioc_.run_for(hang_guard);
+    if (!done || failure) return std::nullopt;
+    return res;
+  }
+
+ private:
+  net::io_context ioc_;
+  beast::tcp_stream stream_;
+};
+
+bhttp::request<bhttp::string_body> call_request(std::string_view operation) {
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/", 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  req.set(bhttp::field::content_type, "application/x-amz-json-1.0");
+  req.set("X-Amz-Target", "Holding_20240101." + std::string(operation));
+  req.set("X-Amz-Date", "20240101T000000Z");
+  req.set(bhttp::field::authorization,
+          "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/holding/aws4_request, SignedHeaders=host, "
+          "Signature=0123456789abcdef");
+  req.body() = "{}";
+  return req;
+}
+
+bhttp::request<bhttp::string_body> health_request() {
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/_fogbank/health", 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  return req;
+}
+
+class CallIsolationTest : public ::testing::Test {
+ protected:
+  CallIsolationTest() {
+    registry_.add({.name = "holding",
+                   .target_prefix = "Holding_20240101.",
+                   .error_namespace = "com.example.holding",
+                   .request_ids = dispatch::request_id_style::upper_alnum_52,
+                   .service = &service_});
+  }
+  void SetUp() override {
+    server_options options;
+    options.port = 0;
+    options.threads = 2;
+    server_ = std::make_unique<server>(options, registry_);
+    std::string error;
+    ASSERT_TRUE(server_->start(&error)) << error;
+  }
+  void TearDown() override {
+    service_.release();
+    for (auto& t : clients_) t.join();
+    server_->stop();
+  }
+
+  // Sends `operation` on a connection of its own, from a thread of its own (joined in
+  // TearDown); the future gets the answer's body, or "no answer".
+  std::future<std::string> call_async(std::string operation) {
+    auto answer = std::make_shared<std::promise<std::string>>();
+    std::future<std::string> result = answer->get_future();
+    const std::uint16_t port = server_->port();
+    clients_.emplace_back([answer, operation, port] {
+      connection c(port);
+      auto res = c.exchange(call_request(operation));
+      answer->set_value(res ? res->body() : "no answer");
+    });
+    return result;
+  }
+
+  holding_service service_;
+  core::id_generator ids_{7};
+  dispatch::registry registry_{ids_};
+  std::unique_ptr<server> server_;
+  std::vector<std::thread> clients_;
+};
+
+TEST_F(CallIsolationTest, SlowCallsNeverHoldEveryThread) {
+  // Three slow calls, one more than there are I/O threads, all inside the service at once.
+  std::vector<std::future<std::string>> slow;
+  for (int i = 0; i < 3; ++i) slow.push_back(call_async("Slow"));
+  ASSERT_TRUE(service_.wait_inside(3)) << "the slow calls did not all start: they queue behind each other";
+
+  connection c(server_->port());
+  const auto health = c.exchange(health_request());
+  ASSERT_TRUE(health) << "GET /_fogbank/health waited for the slow calls";
+  EXPECT_EQ(health->result(), bhttp::status::ok);
+  EXPECT_EQ(json::parse(health->body())["status"], "running") << health->body();
+  const auto fast = c.exchange(call_request("Fast"));
+  ASSERT_TRUE(fast) << "a fast call waited for the slow ones";
+  EXPECT_EQ(fast->result(), bhttp::status::ok);
+  EXPECT_EQ(fast->body(), R"({"answered":"Fast"})");
+
+  service_.release();
+  for (auto& answer : slow) {
+    ASSERT_EQ(answer.wait_for(hang_guard), std::future_status::ready);
+    EXPECT_EQ(answer.get(), R"({"answered":"Slow"})");
+  }
+}
+
+TEST_F(CallIsolationTest, StoppingAnswersARunningCallWithItsOwnResult) {
+  auto slow = call_async("Slow");
+  ASSERT_TRUE(service_.wait_inside(1));
+  // stop() waits (up to its grace period) for the call in flight. The call is let go once stop()
+  // has begun, which shows as the port refusing connections (its first step).
+  const std::uint16_t port = server_->port();
+  auto stopping = std::async(std::launch::async, [&] { server_->stop(); });
+  const auto give_up = std::chrono::steady_clock::now() + hang_guard;
+  for (;;) {
+    net::io_context ioc;
+    tcp::socket probe(ioc);
+    beast::error_code ec;
+    probe.connect(tcp::endpoint(net::ip::address_v4::loopback(), port), ec);
+    if (ec || std::chrono::steady_clock::now() > give_up) break;
+    std::this_thread::yield();
+  }
+  service_.release();
+  ASSERT_EQ(slow.wait_for(hang_guard), std::future_status::ready);
+  // The real answer, not the empty result a stopping server gives a parked long poll.
+  EXPECT_EQ(slow.get(), R"({"answered":"Slow"})");
+  ASSERT_EQ(stopping.wait_for(hang_guard), std::future_status::ready);
+}
+
+TEST(IoThreadsTest, AddsAThreadWhileCallsHoldTheBaseOnesAndLetsItGoAfter) {
+  net::io_context ioc(4);
+  auto work = net::make_work_guard(ioc);
+  io_threads threads(ioc, 1, 3, std::chrono::milliseconds(1));
+  threads.start();
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool release = false;
+  bool other_ran = false;
+  // A call that holds the only base thread...
+  net::post(ioc, [&] {
+    const io_threads::call_scope in_call;
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return release; });
+  });
+  // ... and other work, which a thread the monitor adds gets to.
+  net::post(ioc, [&] {
+    std::lock_guard lock(mutex);
+    other_ran = true;
+    changed.notify_all();
+  });
+  {
+    std::unique_lock lock(mutex);
+    EXPECT_TRUE(changed.wait_for(lock, hang_guard, [&] { return other_ran; }))
+        << "no thread was added while the call held the only one";
+  }
+  EXPECT_EQ(threads.running(), 2u);
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+    changed.notify_all();
+  }
+  // Once the base thread is free again, the extra one leaves.
+  const auto give_up = std::chrono::steady_clock::now() + hang_guard;
+  while (threads.running() > 1 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  EXPECT_EQ(threads.running(), 1u);
+  work.reset();
+  ioc.stop();
+  threads.join();
+}
+
+}  // namespace
+}  // namespace fogbank::http
