@@ -27,6 +27,29 @@ RECV_TIMEOUT = 10
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
 
 
+# A Python handler (a worker process on the machine's python3, with Debian's boto3) that pushes
+# back through @connections at the address its event gives, as WebSocket handlers do on AWS. It
+# says http:// where AWS handlers say https://: fogbank does not answer TLS yet.
+PYTHON_PUSH_BACK = """
+import boto3
+
+def handler(event, context):
+    rc = event["requestContext"]
+    client = boto3.client("apigatewaymanagementapi", region_name="us-east-1",
+                          endpoint_url="http://" + rc["domainName"] + "/" + rc["stage"])
+    client.post_to_connection(ConnectionId=rc["connectionId"], Data=("py:" + event["body"]).encode())
+    return {"statusCode": 200}
+"""
+
+
+def zipped(files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
 def package():
     """A deployment package for the C++ handlers compiled into fogbank (handlers/cpp/): its
     contents do not matter, the Handler names the code."""
@@ -219,11 +242,11 @@ class ApiGatewayWebSocketTest(FogbankTestCase):
 
     # ---- routes to Lambda functions (fogbank's compiled-in C++ handlers) ------------------------
 
-    def route_to(self, api, key, handler):
+    def route_to(self, api, key, handler, runtime="provided.al2023", code=None):
         """A function running `handler` and route `key` of `api` to it (AWS_PROXY)."""
         name = unique_name("ws")
-        function = self.lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE,
-                                            Handler=handler, Code={"ZipFile": package()})
+        function = self.lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
+                                            Code={"ZipFile": code or package()}, Timeout=20)
         uri = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
                f"{function['FunctionArn']}/invocations")
         integration = self.v2.create_integration(ApiId=api["ApiId"], IntegrationType="AWS_PROXY", IntegrationUri=uri)
@@ -290,6 +313,19 @@ class ApiGatewayWebSocketTest(FogbankTestCase):
 
         asyncio.run(scenario())
         self.assertIn("failing:", self.logged(message, "failing:"))
+
+    def test_a_python_handler_pushes_back_through_connections(self):
+        api = self.create_api()
+        self.route_to(api, "$default", "app.handler", runtime="python3.11",
+                      code=zipped({"app.py": PYTHON_PUSH_BACK}))
+
+        async def scenario():
+            async with websockets.connect(api["ApiEndpoint"] + "/dev") as ws:
+                await ws.send("hello")
+                # A cold worker process starts first: a longer (still bounded) wait.
+                self.assertEqual(await asyncio.wait_for(ws.recv(), 60), "py:hello")
+
+        asyncio.run(scenario())
 
 
 if __name__ == "__main__":
