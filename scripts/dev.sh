@@ -24,6 +24,8 @@ packages=(
   # Lambda deployment packages are zip archives: libzip reads them (README, Dependencies).
   libzip-dev
   python3 python3-boto3 awscli
+  # The API Gateway WebSocket e2e tests' client.
+  python3-websockets
   # The Lambda worker tests' `provided` bootstraps speak the Runtime API with curl.
   curl
   # The checks: Clang 14 for the sanitizer builds and libFuzzer (its runtimes are in

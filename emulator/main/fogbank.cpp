@@ -353,6 +353,7 @@ int serve(const serve_options& options) {
   server_options.port = options.port;
   server_options.threads = options.threads;
   server_options.max_threads = options.max_threads;
+  server_options.websocket = &services->websocket_gateway();
   http::server server(server_options, services->services());
   if (!server.start(&error)) {
     std::cerr << "fogbank: " << error << "\n";

@@ -71,6 +71,14 @@ constexpr std::array catalog{
     error_type{error_code::lambda_invalid_request_content, "InvalidRequestContentException", 400},
     error_type{error_code::lambda_too_many_requests, "TooManyRequestsException", 429},
     error_type{error_code::lambda_service, "ServiceException", 500},
+    // API Gateway: names and statuses from botocore's apigatewayv2 and apigatewaymanagementapi
+    // 2018-11-29 models.
+    error_type{error_code::apigw_not_found, "NotFoundException", 404},
+    error_type{error_code::apigw_bad_request, "BadRequestException", 400},
+    error_type{error_code::apigw_conflict, "ConflictException", 409},
+    error_type{error_code::apigw_forbidden, "ForbiddenException", 403},
+    error_type{error_code::apigw_gone, "GoneException", 410},
+    error_type{error_code::apigw_payload_too_large, "PayloadTooLargeException", 413},
 };
 
 constexpr bool catalog_in_enum_order() {

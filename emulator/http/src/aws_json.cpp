@@ -89,6 +89,14 @@ wire_shape shape_of(error_code code, std::string_view service_namespace) noexcep
     case error_code::lambda_invalid_request_content:
     case error_code::lambda_too_many_requests:
     case error_code::lambda_service:
+    // API Gateway's errors belong to REST-JSON services; were one to reach this front, it would
+    // go out like any other service error.
+    case error_code::apigw_not_found:
+    case error_code::apigw_bad_request:
+    case error_code::apigw_conflict:
+    case error_code::apigw_forbidden:
+    case error_code::apigw_gone:
+    case error_code::apigw_payload_too_large:
       return {service_namespace, "message"};
   }
   return {service_namespace, "message"};

@@ -5,7 +5,7 @@
 // the whole body, and each modeled error's status and the spelling of its message member.
 // Nested members are not described: inside the body the service takes and gives the JSON
 // protocol's shapes as they are. The tables are generated from botocore's models by
-// tools/gen_rest_json_model.py (lambda_rest_model.cpp); nothing here is specific to one service.
+// tools/gen_rest_json_model.py (<service>_rest_model.cpp); nothing here is specific to one service.
 
 #include <span>
 #include <string_view>
@@ -85,10 +85,19 @@ struct service_model {
 // Lambda 2015-03-31, from botocore's REST-JSON model (lambda_rest_model.cpp, generated).
 const service_model& lambda();
 
+// API Gateway's control plane and its @connections API, 2018-11-29 (apigatewayv2_rest_model.cpp
+// and apigatewaymanagementapi_rest_model.cpp, generated). Their URI and query members are named
+// by their wire names ("apiId"), as the services take them.
+const service_model& apigatewayv2();
+const service_model& apigatewaymanagementapi();
+
 // The model of the service a dispatch registry row names ("lambda"), or nullptr if fogbank has
 // none for it.
 inline const service_model* for_service(std::string_view name) noexcept {
-  return name == "lambda" ? &lambda() : nullptr;
+  if (name == "lambda") return &lambda();
+  if (name == "apigatewayv2") return &apigatewayv2();
+  if (name == "apigatewaymanagementapi") return &apigatewaymanagementapi();
+  return nullptr;
 }
 
 }  // namespace fogbank::http::rest_model

@@ -2,6 +2,7 @@
 
 #include "io_threads.hpp"
 #include "log.hpp"
+#include "ws_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -185,6 +186,13 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
   // it until on_response).
   request_.emplace(parser_->release());
   parser_.reset();
+  if (options_.websocket != nullptr && is_api_upgrade(*request_)) {
+    // A WebSocket client of an API: its socket belongs to a ws_session from now on.
+    phase_ = phase::closed;
+    // The socket alone moves: stream_ stays valid for a shutdown() racing with the handover.
+    return start_websocket_session(beast::tcp_stream(stream_.release_socket()), std::move(*request_),
+                                   *options_.websocket);
+  }
   std::optional<response> res;
   {
     // The call runs here, on this I/O thread; if it takes long, the monitor adds a thread so

@@ -15,6 +15,8 @@ Input: botocore's model, by default Debian's botocore 1.29 (what boto3 1.26 and 
            older model lacks) are listed on stderr, for review.
 
 Usage: emulator/http/tools/gen_rest_json_model.py [--model PATH] [--newer PATH] [--out PATH]
+       (API Gateway: --model .../apigatewayv2/2018-11-29/service-2.json --out .../apigatewayv2_rest_model.cpp,
+        and likewise apigatewaymanagementapi)
        (defaults: the Lambda paths above, the pyenv python's botocore, emulator/http/src/lambda_rest_model.cpp)
 """
 
@@ -29,8 +31,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_MODEL = "/usr/lib/python3/dist-packages/botocore/data/lambda/2015-03-31/service-2.json"
-DEFAULT_NEWER_GLOB = ("/root/.pyenv/versions/*/lib/python3*/site-packages/botocore/data/lambda/2015-03-31/"
-                      "service-2.json*")
+NEWER_SITE_PACKAGES = "/root/.pyenv/versions/*/lib/python3*/site-packages/"
 DEFAULT_OUT = os.path.join(HERE, "..", "src", "lambda_rest_model.cpp")
 
 # What the model cannot say: how each service refuses a body that is not JSON, and one over its
@@ -44,6 +45,22 @@ SERVICES = {
                "malformed_body": ("InvalidRequestContentException", "Could not parse request body into json: "),
                "too_large": ("RequestEntityTooLargeException", "Request must be smaller than ", " bytes for the ",
                              " operation")},
+    # API Gateway's services take their requests in the wire shape (fogbank/apigw/service.hpp):
+    # members bound to the URI and query string go into the request under their wire names
+    # ("apiId", not "ApiId"), as the body's members do. The wording of their malformed-body and
+    # too-large refusals is unconfirmed.
+    "ApiGatewayV2": {"name": "apigatewayv2", "bound_names": "wire",
+                     "malformed_body": ("BadRequestException", "Could not parse request body into json: "),
+                     "too_large": ("BadRequestException", "Request must be smaller than ", " bytes for the ",
+                                   " operation")},
+    # The @connections API answers at the server's root and, as handlers address it
+    # (https://<domainName>/<stage>/@connections/{id}), under a stage: each route also with a
+    # leading {stage} label.
+    "ApiGatewayManagementApi": {"name": "apigatewaymanagementapi", "bound_names": "wire",
+                                "path_prefixes": ["/{stage}"],
+                                "malformed_body": ("BadRequestException", "Could not parse request body into json: "),
+                                "too_large": ("PayloadTooLargeException", "Request must be smaller than ",
+                                              " bytes for the ", " operation")},
 }
 
 SCALAR_KINDS = {"string": "string", "integer": "integer", "long": "long_integer", "boolean": "boolean"}
@@ -77,8 +94,9 @@ def bound_kind(model, where, ref, context):
     sys.exit(f"gen_rest_json_model: {context} is a {t} in location {where}, which the codec does not handle")
 
 
-def message_shape(model, shape_name, context):
-    """(bound members, payload name, payload kind, has body members) of a structure."""
+def message_shape(model, shape_name, context, wire_names=False):
+    """(bound members, payload name, payload kind, has body members) of a structure. With
+    wire_names, a bound member is named in the request by its locationName."""
     if shape_name is None:
         return [], "", "blob", False
     shape = model["shapes"][shape_name]
@@ -100,7 +118,8 @@ def message_shape(model, shape_name, context):
         if where not in LOCATIONS:
             sys.exit(f"gen_rest_json_model: {context}.{name} has location {where}, which the codec does not handle")
         kind = bound_kind(model, where, ref, f"{context}.{name}")
-        bound.append((name, LOCATIONS[where], ref.get("locationName", ""), kind))
+        wire = ref.get("locationName", "")
+        bound.append((wire if wire_names and wire else name, LOCATIONS[where], wire, kind))
     return bound, payload, payload_kind, body
 
 
@@ -131,18 +150,27 @@ def generate(model, service, sources):
         return array
 
     rows = []
-    for name, op in ops:
-        parts = []
-        for direction, key in (("input", "input"), ("output", "output")):
-            shape_name = op[key]["shape"] if key in op else None
-            bound, payload, payload_kind, body = message_shape(model, shape_name, f"{name} {direction}")
-            array = emit_bound(f"{name}_{direction}", bound)
-            parts.append(f"{{{array}, {cpp_string(payload)}, kind::{payload_kind}, {'true' if body else 'false'}}}")
-        http = op["http"]
-        path, _, query = http["requestUri"].partition("?")
-        status = http.get("responseCode", 200)
-        rows.append(f"    {{{cpp_string(name)}, {cpp_string(http['method'])}, {cpp_string(path)}, "
-                    f"{cpp_string(query)}, {status}, {parts[0]}, {parts[1]}}},")
+    wire_names = service.get("bound_names") == "wire"
+    for prefix in [""] + service.get("path_prefixes", []):
+        # A prefix's labels ("/{stage}") are bound string members of the input, by their names.
+        prefix_bound = [(label, "uri", label, "string") for label in
+                        (part[1:-1] for part in prefix.split("/") if part.startswith("{"))]
+        suffix = "".join("_" + label for label, _, _, _ in prefix_bound)
+        for name, op in ops:
+            parts = []
+            for direction, key in (("input", "input"), ("output", "output")):
+                shape_name = op[key]["shape"] if key in op else None
+                bound, payload, payload_kind, body = message_shape(model, shape_name, f"{name} {direction}",
+                                                                   wire_names)
+                if direction == "input":
+                    bound = prefix_bound + bound
+                array = emit_bound(f"{name}{suffix}_{direction}", bound)
+                parts.append(f"{{{array}, {cpp_string(payload)}, kind::{payload_kind}, {'true' if body else 'false'}}}")
+            http = op["http"]
+            path, _, query = http["requestUri"].partition("?")
+            status = http.get("responseCode", 200)
+            rows.append(f"    {{{cpp_string(name)}, {cpp_string(http['method'])}, {cpp_string(prefix + path)}, "
+                        f"{cpp_string(query)}, {status}, {parts[0]}, {parts[1]}}},")
     w("")
     w("constexpr operation operations[] = {")
     out.extend(rows)
@@ -156,6 +184,8 @@ def generate(model, service, sources):
         status = shape.get("error", {}).get("httpStatusCode", 400)
         members = shape.get("members", {})
         message = "Message" if "Message" in members and "message" not in members else "message"
+        # The member as the wire spells it (apigatewayv2's Message travels as "message").
+        message = members.get(message, {}).get("locationName", message)
         bound = []
         for m, ref in members.items():
             where = ref.get("location")
@@ -232,7 +262,8 @@ def main():
     sources = [f"from {short(args.model)} (protocol rest-json)"]
     newer_path = args.newer
     if newer_path is None:
-        found = sorted(glob.glob(DEFAULT_NEWER_GLOB))
+        # The same service and version in the newer botocore.
+        found = sorted(glob.glob(NEWER_SITE_PACKAGES + short(args.model) + "*"))
         newer_path = found[-1] if found else None
     if newer_path:
         for note in compare(model, load(newer_path)):

@@ -1,5 +1,8 @@
 #include "fogbank/main/emulator.hpp"
 
+#include "fogbank/apigw/connections.hpp"
+#include "fogbank/apigw/service.hpp"
+#include "fogbank/apigw/websocket.hpp"
 #include "fogbank/core/ids.hpp"
 #include "fogbank/core/scheduler.hpp"
 #include "fogbank/dispatch/client.hpp"
@@ -110,6 +113,10 @@ struct emulator::parts {
   std::unique_ptr<dynamodb::service> dynamodb;
   std::unique_ptr<dynamodb::streams_service> dynamodb_streams;
   std::unique_ptr<sqs::service> sqs;
+  std::unique_ptr<apigw::service> apigw;
+  std::unique_ptr<apigw::connection_registry> websocket_connections;
+  std::unique_ptr<apigw::connections_service> apigw_management;
+  std::unique_ptr<apigw::websocket_gateway> websocket_gateway;
   dispatch::registry registry;
   dispatch::client client;
   // Lambda calls other services through the client, so it comes after it (and goes first).
@@ -173,6 +180,13 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     p->lambda = std::make_unique<lambda::service>(*p->db, p->clock, p->scheduler, p->resource_ids,
                                                   p->request_ids, p->client, std::move(lambda_options));
     p->sqs_watch = p->lambda->watch_sqs(*p->sqs);
+    p->apigw = std::make_unique<apigw::service>(*p->db, p->clock, p->resource_ids);
+    p->websocket_connections = std::make_unique<apigw::connection_registry>(
+        p->clock, p->scheduler, p->resource_ids,
+        apigw::connection_timeouts{options.websocket_idle_timeout, options.websocket_max_lifetime});
+    p->apigw_management = std::make_unique<apigw::connections_service>(*p->websocket_connections);
+    p->websocket_gateway =
+        std::make_unique<apigw::websocket_gateway>(*p->apigw, *p->websocket_connections, p->client, p->clock);
   } catch (const std::exception& e) {
     // Reading back what the data directory holds failed.
     *error = std::string("cannot read the stored data: ") + e.what();
@@ -204,6 +218,16 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .max_request_bytes = 70'167'211,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->lambda.get()});
+  // API Gateway's services speak REST-JSON: the HTTP front end routes them by method and path
+  // ("/v2/apis/...", "/@connections/{id}" and "/<stage>/@connections/{id}").
+  p->registry.add({.name = "apigatewayv2",
+                   .rest_protocol = true,
+                   .request_ids = dispatch::request_id_style::uuid,
+                   .service = p->apigw.get()});
+  p->registry.add({.name = "apigatewaymanagementapi",
+                   .rest_protocol = true,
+                   .request_ids = dispatch::request_id_style::uuid,
+                   .service = p->apigw_management.get()});
   // Runs the TTL sweep now, so that tests never wait for the periodic one.
   p->registry.add_admin({"POST", "/_fogbank/dynamodb/expire", [service = p->dynamodb.get()] {
                            return nlohmann::json{{"expired", service->expire_now()}};
@@ -283,6 +307,16 @@ sqs::service& emulator::sqs() noexcept {
 }
 lambda::service& emulator::lambda() noexcept {
   return *parts_->lambda;
+}
+
+apigw::service& emulator::apigw() noexcept {
+  return *parts_->apigw;
+}
+apigw::connection_registry& emulator::websocket_connections() noexcept {
+  return *parts_->websocket_connections;
+}
+apigw::websocket_gateway& emulator::websocket_gateway() noexcept {
+  return *parts_->websocket_gateway;
 }
 
 nlohmann::json emulator::health() const {

@@ -41,6 +41,19 @@ TEST(aws_error_catalog, spot_checks) {
   EXPECT_EQ(describe(error_code::lambda_too_many_requests).http_status, 429);
 }
 
+// Statuses from botocore's apigatewayv2 and apigatewaymanagementapi models (error.httpStatusCode).
+TEST(aws_error_catalog, api_gateway_rows_follow_botocore) {
+  EXPECT_EQ(describe(error_code::apigw_not_found).name, "NotFoundException");
+  EXPECT_EQ(describe(error_code::apigw_not_found).http_status, 404);
+  EXPECT_EQ(describe(error_code::apigw_bad_request).http_status, 400);
+  EXPECT_EQ(describe(error_code::apigw_conflict).http_status, 409);
+  EXPECT_EQ(describe(error_code::apigw_forbidden).http_status, 403);
+  EXPECT_EQ(describe(error_code::apigw_gone).name, "GoneException");
+  EXPECT_EQ(describe(error_code::apigw_gone).http_status, 410);
+  EXPECT_EQ(describe(error_code::apigw_payload_too_large).name, "PayloadTooLargeException");
+  EXPECT_EQ(describe(error_code::apigw_payload_too_large).http_status, 413);
+}
+
 TEST(aws_error, carries_its_catalog_row_and_message) {
   const aws_error e(error_code::transaction_canceled, "Transaction cancelled",
                     {{"CancellationReasons", nullptr}});

@@ -68,9 +68,17 @@ enum class error_code {
   lambda_invalid_request_content,  // InvalidRequestContentException, 400
   lambda_too_many_requests,        // TooManyRequestsException, 429
   lambda_service,                  // ServiceException, 500
+  // API Gateway (REST-JSON: apigatewayv2 and apigatewaymanagementapi). Names and statuses from
+  // botocore's apigatewayv2 and apigatewaymanagementapi 2018-11-29 models.
+  apigw_not_found,          // NotFoundException, 404
+  apigw_bad_request,        // BadRequestException, 400
+  apigw_conflict,           // ConflictException, 409
+  apigw_forbidden,          // ForbiddenException, 403
+  apigw_gone,               // GoneException, 410
+  apigw_payload_too_large,  // PayloadTooLargeException, 413
 };
 // The last enumerator: a new error_code goes before the closing brace and this moves with it.
-inline constexpr error_code last_error_code = error_code::lambda_service;
+inline constexpr error_code last_error_code = error_code::apigw_payload_too_large;
 
 struct error_type {
   error_code code;

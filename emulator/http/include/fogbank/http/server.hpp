@@ -21,6 +21,9 @@
 namespace fogbank::dispatch {
 class registry;
 }
+namespace fogbank::apigw {
+class websocket_gateway;
+}
 
 namespace fogbank::http {
 
@@ -50,6 +53,9 @@ struct server_options {
   // On stop(), how long in-flight requests get to finish before connections are dropped.
   // Pending long polls do not wait for it: they are answered at once with an empty receive.
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds{10}};
+  // Where WebSocket upgrades to API Gateway APIs (ws://host:port/ws/<api-id>/<stage>) go; null
+  // refuses them like any unknown request. Must outlive the server.
+  apigw::websocket_gateway* websocket = nullptr;
 };
 
 class server {

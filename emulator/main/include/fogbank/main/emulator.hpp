@@ -35,6 +35,11 @@ class streams_service;
 namespace fogbank::sqs {
 class service;
 }
+namespace fogbank::apigw {
+class service;
+class connection_registry;
+class websocket_gateway;
+}  // namespace fogbank::apigw
 namespace fogbank::dispatch {
 class registry;
 class client;
@@ -66,6 +71,10 @@ struct emulator_options {
   // Runtime hosts besides the in-process one for C++ handlers (which is always there, asked
   // first): e.g. the worker-process host for Node.js and Python. Asked in this order.
   std::vector<std::shared_ptr<lambda::runtime_host>> runtime_hosts;
+  // WebSocket connections end after this long without a message from the client, and this long
+  // after they opened, whatever the traffic (service time; AWS: 10 minutes and 2 hours).
+  std::chrono::nanoseconds websocket_idle_timeout = std::chrono::minutes{10};
+  std::chrono::nanoseconds websocket_max_lifetime = std::chrono::hours{2};
   // For tests of storage failures: receives the opened database and returns the one the services
   // use (a wrapper that fails on demand). Empty: the database as opened.
   std::function<std::unique_ptr<storage::database>(std::unique_ptr<storage::database>)> wrap_storage;
@@ -109,6 +118,11 @@ class emulator {
   dynamodb::streams_service& dynamodb_streams() noexcept;
   sqs::service& sqs() noexcept;
   lambda::service& lambda() noexcept;
+  // API Gateway: the apigatewayv2 control plane and the open WebSocket connections.
+  apigw::service& apigw() noexcept;
+  apigw::connection_registry& websocket_connections() noexcept;
+  // Where the HTTP front end reports WebSocket upgrades, messages and closes.
+  apigw::websocket_gateway& websocket_gateway() noexcept;
 
   // What GET /_fogbank/health shows of the services.
   nlohmann::json health() const;

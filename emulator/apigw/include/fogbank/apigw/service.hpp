@@ -1,0 +1,96 @@
+#pragma once
+// The apigatewayv2 control plane, for WebSocket APIs: APIs, routes, integrations, stages and
+// deployments, behind the one call path (core::service). Registered as "apigatewayv2".
+//
+// Request and response objects are the REST-JSON wire shapes of botocore's apigatewayv2
+// 2018-11-29 model: every member by its wire name (`locationName`: "apiId", "name",
+// "protocolType", "routeSelectionExpression", "items", ...), members bound to the URI ("apiId",
+// "routeId", "stageName") and query string ("maxResults") included under their wire names. So the
+// HTTP front end passes bodies through unchanged, and an in-process caller writes what the API
+// reference documents.
+//
+// Errors (apigatewayv2's own): NotFoundException (unknown API, route, integration, stage),
+// BadRequestException (invalid input), ConflictException (a route key or stage name taken).
+//
+// Stored in the `meta` column, one record per API with its routes, integrations, stages and
+// deployments, and read back at construction.
+
+#include "fogbank/core/service.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fogbank::core {
+class clock;
+class id_generator;
+}  // namespace fogbank::core
+namespace fogbank::storage {
+class database;
+}
+
+namespace fogbank::apigw {
+
+// A route of a WebSocket API as the runtime sees it.
+struct websocket_route {
+  std::string route_id;
+  std::string route_key;  // "$connect", "$disconnect", "$default" or a custom key
+  // The ARN of the Lambda function its AWS_PROXY integration invokes; empty when the route has
+  // no integration (AWS then accepts $connect and ignores messages).
+  std::string function_arn;
+  // A two-way route (RouteResponseSelectionExpression set): the handler's `body` goes back to the
+  // caller.
+  bool two_way = false;
+};
+
+// What the WebSocket runtime needs of an API, copied out under the service's lock.
+struct websocket_api {
+  std::string api_id;
+  std::string region;
+  std::string account_id;
+  std::string route_selection_expression;
+  std::vector<std::string> stages;
+  std::vector<websocket_route> routes;
+
+  const websocket_route* find_route(std::string_view key) const noexcept;
+  bool has_stage(std::string_view name) const noexcept;
+};
+
+class service final : public core::service {
+ public:
+  // All references must outlive the service. Throws std::runtime_error when the stored APIs
+  // cannot be read back.
+  service(storage::database& db, core::clock& clock, core::id_generator& ids);
+  ~service() override;
+  service(const service&) = delete;
+  service& operator=(const service&) = delete;
+
+  // Runs one apigatewayv2 operation (CreateApi, GetApi, GetApis, DeleteApi, CreateRoute,
+  // GetRoute, GetRoutes, DeleteRoute, CreateIntegration, GetIntegration, GetIntegrations,
+  // DeleteIntegration, CreateStage, GetStage, GetStages, DeleteStage, CreateDeployment,
+  // GetDeployments) and calls `done` before returning. An unknown operation answers
+  // UnknownOperationException. Thread-safe.
+  void call(std::string_view operation, const nlohmann::json& request, const core::call_context& context,
+            core::call_completion done) override;
+
+  // {"apis": <count>}. Thread-safe.
+  nlohmann::json health() const override;
+
+  // The WebSocket API `api_id`, or nullopt. Thread-safe.
+  std::optional<websocket_api> find_websocket_api(std::string_view api_id) const;
+
+  // The ApiEndpoint of API `api_id` for a caller that addressed `endpoint` ("http://host:port",
+  // empty for the default "http://localhost:4566"): "ws://host:port/ws/<api-id>" ("wss://" for
+  // "https://"), to which clients append "/<stage>" as on AWS.
+  static std::string api_endpoint(std::string_view endpoint, std::string_view api_id);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace fogbank::apigw

@@ -1,0 +1,561 @@
+#include "fogbank/apigw/service.hpp"
+
+#include "control_plane.hpp"
+#include "ids.hpp"
+#include "route_selection.hpp"
+
+#include "fogbank/core/ids.hpp"
+#include "fogbank/storage/database.hpp"
+
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+
+namespace fogbank::apigw {
+
+using namespace control;
+
+namespace {
+
+// Storage layout. meta: "apigw-api/<api id>" -> the API's record (to_storage).
+constexpr std::string_view meta_prefix = "apigw-api/";
+
+// Failures no operation classified (core::run_funneled): a member of the wrong JSON type that
+// got past the checks is the client's fault.
+constexpr core::error_funnel funnel{core::error_code::apigw_bad_request,
+                                    "Invalid request body",  // unconfirmed
+                                    "API Gateway"};
+
+bool valid_stage_name(std::string_view name) {
+  // Stage names go into ws://.../ws/<api-id>/<stage> and into @connections callback URLs:
+  // letters, digits, '-' and '_' as the console allows (unconfirmed for the API itself).
+  if (name.empty() || name.size() > max_stage_name_length) return false;
+  for (const char c : name) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct service::impl {
+  using operation = json (impl::*)(const json&, const core::call_context&);
+  // The handler of `name`, or nullptr.
+  static const operation* find_operation(std::string_view name);
+
+  impl(storage::database& database, core::clock& service_clock, core::id_generator& id_source)
+      : db(database), clock(service_clock), ids(id_source) {}
+
+  storage::database& db;
+  core::clock& clock;
+  core::id_generator& ids;
+  mutable std::mutex mutex;
+  std::map<std::string, api_record, std::less<>> apis;  // by API id
+
+  void load() {
+    storage::scan_range range;
+    range.lower = std::string(meta_prefix);
+    range.upper = std::string(meta_prefix.substr(0, meta_prefix.size() - 1)) + char('/' + 1);
+    auto it = db.scan(storage::column::meta, range);
+    for (; it->valid(); it->next()) {
+      const std::string id(it->key().substr(meta_prefix.size()));
+      apis.emplace(id, from_storage(json::parse(it->value())));
+    }
+    if (const storage::status s = it->state(); !s.is_ok()) {
+      throw std::runtime_error("cannot read API Gateway's APIs: " + s.message());
+    }
+  }
+
+  // Writes `record` as API `id`'s, then keeps it. Nothing changes when the write fails.
+  void store(const std::string& id, api_record record) {
+    storage::write_batch batch;
+    batch.put(storage::column::meta, std::string(meta_prefix) + id, to_storage(record).dump());
+    if (const storage::status s = db.write(batch); !s.is_ok()) {
+      throw core::aws_error(core::error_code::internal_failure, "storage failure: " + s.message());
+    }
+    apis.insert_or_assign(id, std::move(record));
+  }
+
+  // The API the request's apiId names, visible from the caller's region and account.
+  const api_record& api_of(const json& request, const core::call_context& context, std::string* id) const {
+    *id = required_string(request, "apiId", max_name_length);
+    const auto it = apis.find(*id);
+    if (it == apis.end() || it->second.region != context.region ||
+        it->second.account_id != context.account_id) {
+      not_found("Invalid API identifier specified " + *id);  // moto's wording (apigatewayv2/exceptions.py)
+    }
+    return it->second;
+  }
+
+  json with_endpoint(const json& api, const core::call_context& context) const {
+    json out = api;
+    out["apiEndpoint"] = service::api_endpoint(context.endpoint, api.at("apiId").get<std::string>());
+    return out;
+  }
+
+  // ---- APIs ----------------------------------------------------------------------------------
+
+  json create_api(const json& request, const core::call_context& context) {
+    const std::string name = required_string(request, "name", max_name_length);
+    const std::string protocol = required_string(request, "protocolType", 16);
+    if (protocol != "WEBSOCKET" && protocol != "HTTP") {
+      bad_request("Invalid protocol specified. Must be one of [HTTP, WEBSOCKET]");  // moto's wording
+    }
+    if (protocol == "HTTP")
+      bad_request("fogbank serves WEBSOCKET APIs only; HTTP APIs are not implemented yet");
+    const std::string expression = required_string(request, "routeSelectionExpression", max_uri_length);
+    if (!parse_route_selection(expression)) {
+      bad_request("Invalid route selection expression specified: " + expression +
+                  ". fogbank supports $request.body.<path>");  // unconfirmed
+    }
+    json api = {{"apiId", ""},
+                {"apiKeySelectionExpression", "$request.header.x-api-key"},
+                {"createdDate", iso_timestamp(clock.now())},
+                {"disableExecuteApiEndpoint", false},
+                {"name", name},
+                {"protocolType", protocol},
+                {"routeSelectionExpression", expression}};
+    if (auto v = optional_string(request, "apiKeySelectionExpression", max_uri_length)) {
+      api["apiKeySelectionExpression"] = *v;
+    }
+    if (auto v = optional_string(request, "description", max_description_length)) api["description"] = *v;
+    if (auto v = optional_string(request, "version", max_version_length)) api["version"] = *v;
+    if (auto v = optional_bool(request, "disableSchemaValidation")) api["disableSchemaValidation"] = *v;
+    if (auto v = optional_bool(request, "disableExecuteApiEndpoint")) api["disableExecuteApiEndpoint"] = *v;
+    if (auto v = optional_string_map(request, "tags")) api["tags"] = *v;
+
+    std::lock_guard lock(mutex);
+    std::string id = new_api_id(ids);
+    while (apis.contains(id)) id = new_api_id(ids);
+    api["apiId"] = id;
+    api_record record;
+    record.region = context.region;
+    record.account_id = context.account_id;
+    record.api = api;
+    store(id, std::move(record));
+    return with_endpoint(api, context);
+  }
+
+  json get_api(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string id;
+    return with_endpoint(api_of(request, context, &id).api, context);
+  }
+
+  json get_apis(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    json items = json::array();
+    for (const auto& [id, record] : apis) {
+      if (record.region == context.region && record.account_id == context.account_id) {
+        items.push_back(with_endpoint(record.api, context));
+      }
+    }
+    return page(items, request);
+  }
+
+  json delete_api(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string id;
+    api_of(request, context, &id);
+    storage::write_batch batch;
+    batch.erase(storage::column::meta, std::string(meta_prefix) + id);
+    if (const storage::status s = db.write(batch); !s.is_ok()) {
+      throw core::aws_error(core::error_code::internal_failure, "storage failure: " + s.message());
+    }
+    apis.erase(id);
+    return json::object();
+  }
+
+  // ---- routes --------------------------------------------------------------------------------
+
+  json create_route(const json& request, const core::call_context& context) {
+    const std::string key = required_string(request, "routeKey", max_route_key_length);
+    if (key.starts_with('$') && key != "$connect" && key != "$disconnect" && key != "$default") {
+      bad_request("Invalid route key specified: " + key +
+                  ". Reserved keys are $connect, $disconnect and $default");
+    }
+    json route = {
+        {"apiKeyRequired", false}, {"authorizationType", "NONE"}, {"routeId", ""}, {"routeKey", key}};
+    if (auto v = optional_bool(request, "apiKeyRequired")) route["apiKeyRequired"] = *v;
+    if (auto v = optional_string(request, "authorizationType", 16)) {
+      if (*v == "CUSTOM")
+        bad_request("fogbank does not run authorizers yet: authorizationType CUSTOM is not supported");
+      if (*v != "NONE" && *v != "AWS_IAM") {
+        bad_request("Invalid authorization type specified: " + *v +
+                    ". Must be one of [NONE, AWS_IAM, CUSTOM]");
+      }
+      route["authorizationType"] = *v;
+    }
+    if (auto v = optional_string(request, "operationName", 64)) route["operationName"] = *v;
+    if (auto v = optional_string(request, "routeResponseSelectionExpression", max_uri_length)) {
+      // WebSocket APIs take only "$default" here (AWS developer guide, "Set up a route response
+      // for a WebSocket API").
+      if (*v != "$default") bad_request("Invalid route response selection expression specified: " + *v);
+      route["routeResponseSelectionExpression"] = *v;
+    }
+    if (auto v = optional_string(request, "modelSelectionExpression", max_uri_length)) {
+      route["modelSelectionExpression"] = *v;
+    }
+    for (const char* map_member : {"requestModels", "requestParameters"}) {
+      if (auto it = request.find(map_member); it != request.end() && it->is_object()) route[map_member] = *it;
+    }
+    const std::optional<std::string> target = optional_string(request, "target", max_target_length);
+
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    if (find_by(record.routes, "routeKey", key) != nullptr) {
+      conflict("Route with key " + key + " already exists for this API");  // unconfirmed
+    }
+    if (target) {
+      constexpr std::string_view prefix = "integrations/";
+      if (!target->starts_with(prefix) ||
+          find_by(record.integrations, "integrationId", std::string_view(*target).substr(prefix.size())) ==
+              nullptr) {
+        bad_request("Invalid target specified: " + *target +
+                    ". Must be integrations/<integration id> of this API");
+      }
+      route["target"] = *target;
+    }
+    std::string id = new_resource_id(ids);
+    while (find_by(record.routes, "routeId", id) != nullptr) id = new_resource_id(ids);
+    route["routeId"] = id;
+    record.routes.push_back(route);
+    store(api_id, std::move(record));
+    return route;
+  }
+
+  json get_route(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    const api_record& record = api_of(request, context, &api_id);
+    const std::string id = required_string(request, "routeId", max_name_length);
+    const json* route = find_by(record.routes, "routeId", id);
+    if (route == nullptr) not_found("Invalid Route identifier specified " + id);  // moto's wording
+    return *route;
+  }
+
+  json get_routes(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    return page(api_of(request, context, &api_id).routes, request);
+  }
+
+  json delete_route(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string id = required_string(request, "routeId", max_name_length);
+    json* route = find_by(record.routes, "routeId", id);
+    if (route == nullptr) not_found("Invalid Route identifier specified " + id);
+    record.routes.erase(record.routes.begin() + (route - &record.routes[0]));
+    store(api_id, std::move(record));
+    return json::object();
+  }
+
+  // ---- integrations --------------------------------------------------------------------------
+
+  json create_integration(const json& request, const core::call_context& context) {
+    const std::string type = required_string(request, "integrationType", 16);
+    if (type != "AWS_PROXY") {
+      if (type == "AWS" || type == "HTTP" || type == "HTTP_PROXY" || type == "MOCK") {
+        bad_request("fogbank runs AWS_PROXY integrations (Lambda proxy) only; " + type + " is not supported");
+      }
+      bad_request("Invalid integration type specified: " + type +
+                  ". Must be one of [AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK]");  // unconfirmed
+    }
+    const std::string uri = required_string(request, "integrationUri", max_uri_length);
+    if (!function_arn_of(uri)) {
+      bad_request("Invalid integration URI specified: " + uri +
+                  ". An AWS_PROXY integration names a Lambda function ARN");  // unconfirmed
+    }
+    json integration = {
+        {"connectionType", "INTERNET"},     {"integrationId", ""},   {"integrationMethod", "POST"},
+        {"integrationType", type},          {"integrationUri", uri}, {"payloadFormatVersion", "1.0"},
+        {"timeoutInMillis", max_timeout_ms}};
+    if (auto v = optional_string(request, "description", max_description_length))
+      integration["description"] = *v;
+    if (auto v = optional_string(request, "integrationMethod", 64)) integration["integrationMethod"] = *v;
+    if (auto v = optional_string(request, "contentHandlingStrategy", 32)) {
+      if (*v != "CONVERT_TO_BINARY" && *v != "CONVERT_TO_TEXT") {
+        bad_request("Invalid content handling strategy specified: " + *v);
+      }
+      integration["contentHandlingStrategy"] = *v;
+    }
+    if (auto v = optional_string(request, "payloadFormatVersion", 64)) {
+      // WebSocket APIs speak payload format 1.0 only.
+      if (*v != "1.0") bad_request("Invalid payload format version specified: " + *v + ". Must be 1.0");
+    }
+    if (auto it = request.find("timeoutInMillis"); it != request.end() && !it->is_null()) {
+      if (!it->is_number_integer() || it->get<std::int64_t>() < min_timeout_ms ||
+          it->get<std::int64_t>() > max_timeout_ms) {
+        bad_request("Invalid input: timeoutInMillis must be between " + std::to_string(min_timeout_ms) +
+                    " and " + std::to_string(max_timeout_ms));
+      }
+      integration["timeoutInMillis"] = it->get<std::int64_t>();
+    }
+
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    std::string id = new_resource_id(ids);
+    while (find_by(record.integrations, "integrationId", id) != nullptr) id = new_resource_id(ids);
+    integration["integrationId"] = id;
+    record.integrations.push_back(integration);
+    store(api_id, std::move(record));
+    return integration;
+  }
+
+  json get_integration(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    const api_record& record = api_of(request, context, &api_id);
+    const std::string id = required_string(request, "integrationId", max_name_length);
+    const json* integration = find_by(record.integrations, "integrationId", id);
+    if (integration == nullptr)
+      not_found("Invalid Integration identifier specified " + id);  // moto's wording
+    return *integration;
+  }
+
+  json get_integrations(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    return page(api_of(request, context, &api_id).integrations, request);
+  }
+
+  json delete_integration(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string id = required_string(request, "integrationId", max_name_length);
+    json* integration = find_by(record.integrations, "integrationId", id);
+    if (integration == nullptr) not_found("Invalid Integration identifier specified " + id);
+    if (find_by(record.routes, "target", "integrations/" + id) != nullptr) {
+      conflict("Integration " + id + " is the target of a route and cannot be deleted");  // unconfirmed
+    }
+    record.integrations.erase(record.integrations.begin() + (integration - &record.integrations[0]));
+    store(api_id, std::move(record));
+    return json::object();
+  }
+
+  // ---- stages and deployments ----------------------------------------------------------------
+
+  json create_stage(const json& request, const core::call_context& context) {
+    const std::string name = required_string(request, "stageName", max_stage_name_length);
+    if (!valid_stage_name(name)) {
+      bad_request("Invalid stage name specified: " + name +
+                  ". Stage names contain only letters, digits, '-' and '_'");  // unconfirmed
+    }
+    const std::string now = iso_timestamp(clock.now());
+    // defaultRouteSettings as a WebSocket stage reports them (moto's models.py, after AWS).
+    json stage = {{"createdDate", now},
+                  {"defaultRouteSettings",
+                   {{"dataTraceEnabled", false}, {"detailedMetricsEnabled", false}, {"loggingLevel", "OFF"}}},
+                  {"lastUpdatedDate", now},
+                  {"routeSettings", json::object()},
+                  {"stageName", name},
+                  {"stageVariables", json::object()},
+                  {"tags", json::object()}};
+    if (auto v = optional_bool(request, "autoDeploy")) stage["autoDeploy"] = *v;
+    if (auto v = optional_string(request, "description", max_description_length)) stage["description"] = *v;
+    if (auto v = optional_string_map(request, "stageVariables")) stage["stageVariables"] = *v;
+    if (auto v = optional_string_map(request, "tags")) stage["tags"] = *v;
+    const std::optional<std::string> deployment = optional_string(request, "deploymentId", max_name_length);
+
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    if (find_by(record.stages, "stageName", name) != nullptr)
+      conflict("Stage " + name + " already exists");  // unconfirmed
+    if (deployment) {
+      if (find_by(record.deployments, "deploymentId", *deployment) == nullptr) {
+        not_found("Invalid Deployment identifier specified " + *deployment);  // unconfirmed
+      }
+      stage["deploymentId"] = *deployment;
+    }
+    record.stages.push_back(stage);
+    store(api_id, std::move(record));
+    return stage;
+  }
+
+  json get_stage(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    const api_record& record = api_of(request, context, &api_id);
+    const std::string name = required_string(request, "stageName", max_stage_name_length);
+    const json* stage = find_by(record.stages, "stageName", name);
+    if (stage == nullptr) not_found("Invalid stage identifier specified " + name);  // unconfirmed
+    return *stage;
+  }
+
+  json get_stages(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    return page(api_of(request, context, &api_id).stages, request);
+  }
+
+  json delete_stage(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string name = required_string(request, "stageName", max_stage_name_length);
+    json* stage = find_by(record.stages, "stageName", name);
+    if (stage == nullptr) not_found("Invalid stage identifier specified " + name);
+    record.stages.erase(record.stages.begin() + (stage - &record.stages[0]));
+    store(api_id, std::move(record));
+    return json::object();
+  }
+
+  // Accepted and recorded: fogbank serves an API's current routes at once, with or without a
+  // deployment (there is no snapshot of the routes to deploy).
+  json create_deployment(const json& request, const core::call_context& context) {
+    const std::optional<std::string> description =
+        optional_string(request, "description", max_description_length);
+    const std::optional<std::string> stage_name =
+        optional_string(request, "stageName", max_stage_name_length);
+    const std::string now = iso_timestamp(clock.now());
+
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    json* stage = nullptr;
+    if (stage_name) {
+      stage = find_by(record.stages, "stageName", *stage_name);
+      if (stage == nullptr) not_found("Invalid stage identifier specified " + *stage_name);  // unconfirmed
+    }
+    std::string id = new_resource_id(ids);
+    while (find_by(record.deployments, "deploymentId", id) != nullptr) id = new_resource_id(ids);
+    json deployment = {{"autoDeployed", false},
+                       {"createdDate", now},
+                       {"deploymentId", id},
+                       {"deploymentStatus", "DEPLOYED"}};
+    if (description) deployment["description"] = *description;
+    if (stage != nullptr) {
+      (*stage)["deploymentId"] = id;
+      (*stage)["lastUpdatedDate"] = now;
+    }
+    record.deployments.push_back(deployment);
+    store(api_id, std::move(record));
+    return deployment;
+  }
+
+  json get_deployments(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    return page(api_of(request, context, &api_id).deployments, request);
+  }
+};
+
+const service::impl::operation* service::impl::find_operation(std::string_view name) {
+  static constexpr auto operations = core::make_operation_table<operation>({
+      {"CreateApi", &impl::create_api},
+      {"CreateDeployment", &impl::create_deployment},
+      {"CreateIntegration", &impl::create_integration},
+      {"CreateRoute", &impl::create_route},
+      {"CreateStage", &impl::create_stage},
+      {"DeleteApi", &impl::delete_api},
+      {"DeleteIntegration", &impl::delete_integration},
+      {"DeleteRoute", &impl::delete_route},
+      {"DeleteStage", &impl::delete_stage},
+      {"GetApi", &impl::get_api},
+      {"GetApis", &impl::get_apis},
+      {"GetDeployments", &impl::get_deployments},
+      {"GetIntegration", &impl::get_integration},
+      {"GetIntegrations", &impl::get_integrations},
+      {"GetRoute", &impl::get_route},
+      {"GetRoutes", &impl::get_routes},
+      {"GetStage", &impl::get_stage},
+      {"GetStages", &impl::get_stages},
+  });
+  static_assert(operations.sorted(), "operations must be sorted by name");
+  return operations.find(name);
+}
+
+const websocket_route* websocket_api::find_route(std::string_view key) const noexcept {
+  for (const websocket_route& route : routes) {
+    if (route.route_key == key) return &route;
+  }
+  return nullptr;
+}
+
+bool websocket_api::has_stage(std::string_view name) const noexcept {
+  for (const std::string& stage : stages) {
+    if (stage == name) return true;
+  }
+  return false;
+}
+
+service::service(storage::database& db, core::clock& clock, core::id_generator& ids)
+    : impl_(std::make_unique<impl>(db, clock, ids)) {
+  impl_->load();
+}
+
+service::~service() = default;
+
+void service::call(std::string_view operation, const nlohmann::json& request,
+                   const core::call_context& context, core::call_completion done) {
+  const impl::operation* handler = impl::find_operation(operation);
+  if (handler == nullptr) {
+    core::call_result out;
+    out.error.emplace(core::error_code::unknown_operation,
+                      "fogbank's apigatewayv2 does not implement " + std::string(operation));
+    done(std::move(out));
+    return;
+  }
+  done(core::run_funneled(funnel, operation, [&]() -> json {
+    core::require_request_object(request);
+    return (impl_.get()->*(*handler))(request, context);
+  }));
+}
+
+nlohmann::json service::health() const {
+  std::lock_guard lock(impl_->mutex);
+  return {{"apis", impl_->apis.size()}};
+}
+
+std::optional<websocket_api> service::find_websocket_api(std::string_view api_id) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto it = impl_->apis.find(api_id);
+  if (it == impl_->apis.end()) return std::nullopt;
+  const api_record& record = it->second;
+  websocket_api out;
+  out.api_id = std::string(api_id);
+  out.region = record.region;
+  out.account_id = record.account_id;
+  out.route_selection_expression = record.api.value("routeSelectionExpression", "");
+  for (const json& stage : record.stages) out.stages.push_back(stage.value("stageName", ""));
+  for (const json& route : record.routes) {
+    websocket_route r;
+    r.route_id = route.value("routeId", "");
+    r.route_key = route.value("routeKey", "");
+    r.two_way = route.contains("routeResponseSelectionExpression");
+    const std::string target = route.value("target", "");
+    constexpr std::string_view prefix = "integrations/";
+    if (target.starts_with(prefix)) {
+      const json* integration = find_by(record.integrations, "integrationId", target.substr(prefix.size()));
+      if (integration != nullptr) {
+        r.function_arn = function_arn_of(integration->value("integrationUri", "")).value_or("");
+      }
+    }
+    out.routes.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string service::api_endpoint(std::string_view endpoint, std::string_view api_id) {
+  std::string_view rest = endpoint.empty() ? std::string_view("http://localhost:4566") : endpoint;
+  std::string scheme = "ws://";
+  if (rest.starts_with("https://")) {
+    scheme = "wss://";
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  }
+  while (rest.ends_with('/')) rest.remove_suffix(1);
+  return scheme + std::string(rest) + "/ws/" + std::string(api_id);
+}
+
+}  // namespace fogbank::apigw

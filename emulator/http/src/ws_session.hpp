@@ -1,0 +1,90 @@
+#pragma once
+// WebSocket connections to API Gateway WebSocket APIs. An HTTP session whose request is a
+// WebSocket upgrade to `ws://host:port/ws/<api-id>/<stage>[?query]` (or, in AWS's host form,
+// `ws://<api-id>.execute-api.localhost:port/<stage>`) hands its socket to a ws_session, which
+// asks the apigw gateway to run $connect, then accepts the upgrade (101) or answers the status
+// $connect gave, and relays messages both ways.
+//
+// Shaped like Boost.Beast's chat-multi example (boost-1.74.0): one session per connection kept
+// alive by shared_from_this, its own strand, one outstanding write with a queue behind it; the
+// gateway's registry holds it by weak_ptr (apigw::connection_link), so a post to a closed
+// connection is a GoneException, never a write to a dead session.
+//
+// Limits (AWS's WebSocket quotas): messages up to 128 KB (fragments reassembled; a larger one
+// closes the connection with 1009, Beast's message_too_big). Pings are answered with pongs by
+// Beast. AWS's 32 KB frame limit is not enforced separately: Beast has no per-frame limit, and
+// the message limit bounds what a frame can carry.
+
+#include "wire.hpp"
+
+#include "fogbank/apigw/connections.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace fogbank::apigw {
+class websocket_gateway;
+struct connect_outcome;
+}  // namespace fogbank::apigw
+
+namespace fogbank::http {
+
+// Whether `req` is a WebSocket upgrade that addresses an API: a path under /ws/, or a Host of the
+// form <api-id>.execute-api.<anything>.
+bool is_api_upgrade(const request& req);
+
+// Takes over `stream` (an HTTP session's socket, on its strand) for the upgrade `req`.
+void start_websocket_session(boost::beast::tcp_stream&& stream, request&& req,
+                             apigw::websocket_gateway& gateway);
+
+class ws_session final : public std::enable_shared_from_this<ws_session>, public apigw::connection_link {
+ public:
+  ws_session(boost::beast::tcp_stream&& stream, apigw::websocket_gateway& gateway);
+  ~ws_session() override;
+
+  // Runs $connect for `req`, then accepts or refuses it.
+  void run(request&& req);
+
+  // apigw::connection_link: any thread.
+  bool send(std::string data, bool binary) override;
+  void close(std::uint16_t code, std::string reason) override;
+
+ private:
+  void on_outcome(apigw::connect_outcome outcome);
+  void on_accept(boost::beast::error_code ec);
+  void on_refused(boost::beast::error_code ec, std::size_t bytes);
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void do_close(std::uint16_t code, std::string reason);
+  void on_close(boost::beast::error_code ec);
+  // Tells the gateway the connection ended (once).
+  void report_closed(int code, std::string reason);
+
+  struct outgoing {
+    std::string data;
+    bool binary;
+  };
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  apigw::websocket_gateway& gateway_;
+  request upgrade_;
+  std::optional<response> refusal_;
+  std::string connection_id_;   // once accepted
+  std::deque<outgoing> queue_;  // strand only; front() is being written while writing_
+  bool writing_ = false;
+  bool open_ = false;  // accepted and not closing
+  bool reported_ = false;
+  std::atomic<bool> closed_{false};  // no more sends accepted
+};
+
+}  // namespace fogbank::http
