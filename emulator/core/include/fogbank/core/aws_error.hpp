@@ -97,8 +97,9 @@ const error_type& describe(error_code code) noexcept;
 // ReturnValuesOnConditionCheckFailure).
 class aws_error : public std::runtime_error {
  public:
-  aws_error(error_code code, std::string message, nlohmann::json extra = nullptr)
-      : std::runtime_error(std::move(message)), code_(code), extra_(std::move(extra)) {}
+  // std::runtime_error copies the message whatever it is given, so it is taken by reference.
+  aws_error(error_code code, const std::string& message, nlohmann::json extra = nullptr)
+      : std::runtime_error(message), code_(code), extra_(std::move(extra)) {}
 
   error_code code() const noexcept { return code_; }
   std::string_view name() const noexcept { return describe(code_).name; }
