@@ -10,6 +10,7 @@ within STOP_TIMEOUT seconds, and a CLI call is killed after CLI_TIMEOUT seconds.
 """
 
 import http.client
+import io
 import itertools
 import json
 import os
@@ -23,6 +24,7 @@ import threading
 import time
 import unittest
 import uuid
+import zipfile
 
 import boto3
 import botocore.auth
@@ -52,6 +54,15 @@ def fogbank_bin():
 
 
 _name_counter = itertools.count(1)
+
+
+def make_zip(files):
+    """A deployment package: {name: text or bytes} zipped (deflated) in memory, as `zip` makes it."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
 
 
 def unique_name(prefix="t"):

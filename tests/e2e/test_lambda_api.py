@@ -14,26 +14,16 @@ Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_lambda_api
 
 import base64
 import hashlib
-import io
 import json
 import os
 import tempfile
 import time
 import unittest
-import zipfile
 
-from fogbank_harness import ACCOUNT, REGION, FogbankTestCase, unique_name
+from fogbank_harness import ACCOUNT, REGION, FogbankTestCase, make_zip, unique_name
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
 CLI_SERVICE_ERROR = 254  # the service answered with an error
-
-
-def make_zip(files):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 def function_arn(name):

@@ -14,14 +14,12 @@ Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_lambda_workers
 """
 
 import base64
-import io
 import json
 import os
 import tempfile
 import unittest
-import zipfile
 
-from fogbank_harness import ACCOUNT, FogbankTestCase, unique_name
+from fogbank_harness import ACCOUNT, FogbankTestCase, make_zip, unique_name
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,14 +80,6 @@ def handler(event, context):
 def quick(event, context):
     return {"remaining_ms_positive": context.get_remaining_time_in_millis() > 0}
 """
-
-
-def make_zip(files):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 class LambdaWorkersTest(FogbankTestCase):
