@@ -73,7 +73,11 @@ class converter {
     json object = json::object();
     std::vector<std::string> order;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies, not references: yaml-cpp's iterator hands out its pair through a temporary proxy,
+      // so a reference to `it->first` dangles at the end of the statement (ASan:
+      // stack-use-after-scope).
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
       const int line = key.Mark().line + 1;
       if (!key.IsScalar() && !key.IsNull()) {
         out_.locations.set(pointer, line);
@@ -83,7 +87,7 @@ class converter {
       const std::string member_path = child_path(pointer, name);
       out_.locations.set(member_path, line);
       if (object.contains(name)) fail_at(out_, member_path, "duplicate key '" + name + "'");
-      object[name] = convert(it->second, member_path, depth + 1);
+      object[name] = convert(value, member_path, depth + 1);
       order.push_back(name);
     }
     // Resources are created, and Outputs printed, in the file's order.

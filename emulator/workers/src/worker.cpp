@@ -172,8 +172,11 @@ void worker::spawn() {
                          " with");
   }
 
+  // set(), not operator[]: Boost.Process 1.74's find() compares `name=` against each entry with
+  // std::equal over the name's length, reading past entries shorter than it (ASan: heap-buffer-
+  // overflow). The names here are unique (a map), so nothing needs finding.
   bp::environment env;
-  for (const auto& [name, value] : spec.environment) env[name] = value;
+  for (const auto& [name, value] : spec.environment) env.set(name, value);
   bp::async_pipe output(host_.io);
   std::error_code ec;
   std::weak_ptr<worker> weak = weak_from_this();
