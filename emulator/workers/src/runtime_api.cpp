@@ -7,6 +7,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
+#include <charconv>
 
 namespace fogbank::workers {
 
@@ -54,9 +55,17 @@ void api_connection::on_header(beast::error_code ec, std::size_t) {
     draining_ = true;
     auto handler = handler_.lock();
     if (!handler) return close();
-    const auto length = parser_->content_length();
-    return handler->on_body_too_large(shared_from_this(), parser_->get(),
-                                      length ? std::optional<std::uint64_t>(*length) : std::nullopt);
+    // Not parser_->content_length(): Beast stops at the Content-Length field before the header is
+    // done, where that accessor asserts (and reads a half-made parser without asserts). The field,
+    // when Beast has stored it, says the same.
+    std::optional<std::uint64_t> length;
+    const auto field = parser_->get()[bhttp::field::content_length];
+    std::uint64_t value = 0;
+    if (const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+        error == std::errc{} && end == field.data() + field.size() && !field.empty()) {
+      length = value;
+    }
+    return handler->on_body_too_large(shared_from_this(), parser_->get(), length);
   }
   if (ec) return close();
   if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
