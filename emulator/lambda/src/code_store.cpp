@@ -174,7 +174,19 @@ void unpack_zip(std::string_view package, const fs::path& into) {
     invalid(cannot_unzip);
   }
   try {
-    unpack(archive.get(), into);
+    try {
+      unpack(archive.get(), into);
+    } catch (const fs::filesystem_error& e) {
+      // Entries that collide (the same path twice, a file where another entry needs a directory,
+      // a link over a file) are the package's fault, like any other malformed archive; found by
+      // fuzz/lambda_zip_fuzz.cpp. Anything else (a full disk) stays the server's.
+      const std::error_code code = e.code();
+      if (code == std::errc::file_exists || code == std::errc::not_a_directory ||
+          code == std::errc::is_a_directory || code == std::errc::directory_not_empty) {
+        invalid(cannot_unzip);
+      }
+      throw;
+    }
   } catch (...) {
     remove_code(into);
     throw;
