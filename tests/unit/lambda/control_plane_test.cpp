@@ -137,6 +137,19 @@ TEST_F(control_plane, CreateRefusesBadMembersWithLambdasMessages) {
   fails("CreateFunction", with("Code", {{"ZipFile", escaping_zip_base64}}),
         error_code::lambda_invalid_parameter_value,
         "Could not unzip uploaded file. Please check your file, then try to upload again.");
+  // fuzz/findings/lambda_zip/crash-f2920ac9…: entries that collide on disk (a link where the
+  // package already put something) once escaped unpacking as a std::filesystem error.
+  const std::string colliding_zip_base64 =
+      "UEsDBBQAAAAAAAAAIVhYM/eODAAAAAwAAAATAAAAbm9kZV9tb2R1bGVzLy5iaW4veC4vLnVrZy9iaW4veFBLAwQUAAAAAAAA"
+      "ACFYgxbcjAEAAAABAAAAFgAAAG5vZGVfbW9kdWxlcy8uYmluL3guLy6FUEsBAhQDFAAAAAAAAAAhWFgz944MAAAADAAAABMA"
+      "AAAAAAAAAAAAAP+hAAAAAG5vZGVfbW9kdWxlcy8uYmluL3hQSwECFAMUAAAAAAAAACFYgxbcjAEAAAABAAAAFgAAAAAAAAAA"
+      "AAAA7aU9AAAAbm9kZV9tb2R1bGVzLy5iaW4veC4vLnVrZy9iaW4veFBLAwQUAAAAAAAAACFYgxbcjAEAAAABAAAAFgAAAG5v"
+      "ZGVfbW9kdWxlcy9wa2cvYmluL3iFUEsBAhQAAAMUAAAAAAAhWFgz944MAAAADAAAABMAAAAAAAAAAAAAAP+hAAAAAG5vZGVf"
+      "bW9kdWxlcy8uYmluL3hQSwECFAMUAAAAAAAAACFYgxbcjAEAAAABAAAAFgAAAAAAAAAAAAAA7aU9AAAAbm9kZV9tb2R1bGVz"
+      "L3BrZy9iaW4veFBLBQYAAAAAAgACAIUAAABycGtnL2Jpbi94UEsFBgAAAAACAAIAhQAAAHIAAAAAAA==";
+  fails("CreateFunction", with("Code", {{"ZipFile", colliding_zip_base64}}),
+        error_code::lambda_invalid_parameter_value,
+        "Could not unzip uploaded file. Please check your file, then try to upload again.");
   fails(
       "CreateFunction", with("FunctionName", "bad name!"), error_code::validation,
       "1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy constraint: Member "
