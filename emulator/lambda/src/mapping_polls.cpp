@@ -205,6 +205,20 @@ void service_impl::invoke_batch(const mapping_record& m, const function_record& 
                  });
 }
 
+bool service_impl::gathering_batch(const mapping_record& m, bool short_of_batch_size) {
+  std::lock_guard lock(mutex_);
+  mapping_state& state = mapping_states_[m.uuid];
+  if (m.batching_window_seconds > 0 && short_of_batch_size) {
+    if (!state.window_ends_ms) {
+      state.window_ends_ms = now_ms() + 1000 * std::int64_t{m.batching_window_seconds};
+      wake_mapping(m.uuid, *state.window_ends_ms);
+    }
+    if (now_ms() < *state.window_ends_ms) return true;
+  }
+  state.window_ends_ms.reset();
+  return false;
+}
+
 void service_impl::end_poll(const mapping_record& m, bool more) {
   bool again = more;
   {

@@ -247,6 +247,11 @@ class service_impl {
   // Ends a poll: releases the slot, clears busy and polls again now if `more` or a wake-up came
   // meanwhile. Without the lock.
   void end_poll(const mapping_record& m, bool more);
+  // MaximumBatchingWindowInSeconds, for both sources: a batch `short_of_batch_size` opens the
+  // window (a wake-up at its end) and waits while it is open; true if the poll must end now
+  // (the caller returns after end_poll). Otherwise the window is closed for the next batch.
+  // Without the lock.
+  bool gathering_batch(const mapping_record& m, bool short_of_batch_size);
 
   // ---- shared helpers (service.cpp) ----
   // The function `request`'s FunctionName names (name, ARN or partial ARN; only $LATEST), or

@@ -170,25 +170,9 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
     return;
   }
   // The batching window: gather until BatchSize messages are there or the window ends.
-  if (m.batching_window_seconds > 0 && visible < m.batch_size) {
-    bool gathering = false;
-    {
-      std::lock_guard lock(mutex_);
-      mapping_state& state = mapping_states_[m.uuid];
-      if (!state.window_ends_ms) {
-        state.window_ends_ms = now_ms() + 1000 * std::int64_t{m.batching_window_seconds};
-        wake_mapping(m.uuid, *state.window_ends_ms);
-      }
-      gathering = now_ms() < *state.window_ends_ms;
-    }
-    if (gathering) {
-      end_poll(m, false);
-      return;
-    }
-  }
-  {
-    std::lock_guard lock(mutex_);
-    mapping_states_[m.uuid].window_ends_ms.reset();
+  if (gathering_batch(m, visible < m.batch_size)) {
+    end_poll(m, false);
+    return;
   }
 
   json messages = json::array();

@@ -121,25 +121,9 @@ void service_impl::poll_stream(const mapping_record& m, const function_record& f
     return;
   }
   // The batching window, as for SQS: a batch short of BatchSize waits for the window's end.
-  if (m.batching_window_seconds > 0 && static_cast<int>(records.size()) < limit) {
-    bool gathering = false;
-    {
-      std::lock_guard lock(mutex_);
-      mapping_state& state = mapping_states_[m.uuid];
-      if (!state.window_ends_ms) {
-        state.window_ends_ms = now_ms() + 1000 * std::int64_t{m.batching_window_seconds};
-        wake_mapping(m.uuid, *state.window_ends_ms);
-      }
-      gathering = now_ms() < *state.window_ends_ms;
-    }
-    if (gathering) {
-      end_poll(m, false);
-      return;
-    }
-  }
-  {
-    std::lock_guard lock(mutex_);
-    mapping_states_[m.uuid].window_ends_ms.reset();
+  if (gathering_batch(m, static_cast<int>(records.size()) < limit)) {
+    end_poll(m, false);
+    return;
   }
   // FilterCriteria: records no filter matches are skipped (the checkpoint moves past them).
   std::vector<json> patterns;
