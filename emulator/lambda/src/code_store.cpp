@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <zip.h>
 
+#include <cerrno>
 #include <fstream>
 #include <memory>
 #include <system_error>
@@ -137,8 +138,10 @@ void unpack(zip_t* archive, const fs::path& into) {
     zip_stat_t stat;
     if (zip_stat_index(archive, e.index, 0, &stat) != 0 || stat.size > max_link_target) invalid(cannot_unzip);
     const fs::path link_target(read_entry(archive, e.index, stat.size));
-    // Only links that stay inside the package (node_modules/.bin/x -> ../pkg/bin/x).
-    if (link_target.is_absolute() || safe_relative((e.path.parent_path() / link_target).string()).empty()) {
+    // Only links that stay inside the package (node_modules/.bin/x -> ../pkg/bin/x), point at
+    // something, and are not also named as a directory ("lib/").
+    if (e.directory || link_target.empty() || link_target.is_absolute() ||
+        safe_relative((e.path.parent_path() / link_target).string()).empty()) {
       invalid(cannot_unzip);
     }
     const fs::path target = into / e.path;
@@ -177,15 +180,18 @@ void unpack_zip(std::string_view package, const fs::path& into) {
     try {
       unpack(archive.get(), into);
     } catch (const fs::filesystem_error& e) {
-      // Entries that collide (the same path twice, a file where another entry needs a directory,
-      // a link over a file) are the package's fault, like any other malformed archive; found by
-      // fuzz/lambda_zip_fuzz.cpp. Anything else (a full disk) stays the server's.
+      // Every path is inside a fresh directory of ours, so a filesystem error is the package's
+      // fault (entries that collide: the same path twice, a file where another entry needs a
+      // directory, a link over a file; found by fuzz/lambda_zip_fuzz.cpp), except the ones the
+      // machine causes: a full disk, a read-only or failing one, no memory, no descriptors.
       const std::error_code code = e.code();
-      if (code == std::errc::file_exists || code == std::errc::not_a_directory ||
-          code == std::errc::is_a_directory || code == std::errc::directory_not_empty) {
-        invalid(cannot_unzip);
+      if (code == std::errc::no_space_on_device || code == std::errc::read_only_file_system ||
+          code == std::errc::io_error || code == std::errc::not_enough_memory ||
+          code == std::errc::too_many_files_open || code == std::errc::too_many_files_open_in_system ||
+          code == std::errc::permission_denied || code.value() == EDQUOT) {
+        throw;
       }
-      throw;
+      invalid(cannot_unzip);
     }
   } catch (...) {
     remove_code(into);

@@ -150,6 +150,17 @@ TEST_F(control_plane, CreateRefusesBadMembersWithLambdasMessages) {
   fails("CreateFunction", with("Code", {{"ZipFile", colliding_zip_base64}}),
         error_code::lambda_invalid_parameter_value,
         "Could not unzip uploaded file. Please check your file, then try to upload again.");
+  // fuzz/findings/lambda_zip/crash-29d7b357…: a link entry named as a directory ("lib/") with
+  // an empty target made create_symlink fail with ENOENT, which was not counted as a collision.
+  const std::string directory_link_zip_base64 =
+      "UEsDBBQAAAAAAAAAIVgdnfsECgAAAAoAAAAJAAAAYm9vdHN0cmFwIyEvYmluL3NoClBLAwQUAAAAAAAAACFYAAAAAAAAAAAA"
+      "AAAABAAAAGxpYi9QSwMEFAAAAAgAAAAhWGR6cK8GAAAAZAAAAAkAAABsaWIvYS50eHRLTKQ9AABQSwECFAMUAAAAAAAAACFY"
+      "HZ37BAoAAAAKAAAACQAAAAAAAAAAAAAA7YEAAAAAYm9vdHN0cmFwUEsBAhQDFAAAAAAAAAAhWAAAAAAAAAAAAAAAAAQAAAAA"
+      "AAAAAAAAAEGtMQAAAGxpYi9QSwECFAMUAAAACAAAACFYZHpwrwYAAABkAAAACQAAAAAAAAAAAAAApIFTAAAAbGliL2EudHh0"
+      "UEsFBgAAAAADAAMAoAAAAIAAAAAAAA==";
+  fails("CreateFunction", with("Code", {{"ZipFile", directory_link_zip_base64}}),
+        error_code::lambda_invalid_parameter_value,
+        "Could not unzip uploaded file. Please check your file, then try to upload again.");
   fails(
       "CreateFunction", with("FunctionName", "bad name!"), error_code::validation,
       "1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy constraint: Member "
