@@ -220,4 +220,10 @@ const std::vector<attribute_path>& updated_paths(const update& u) {
   return u.paths;
 }
 
+bool only_removes(const update& u) {
+  return !u.actions.empty() && std::all_of(u.actions.begin(), u.actions.end(), [](const update_action& a) {
+    return a.what == update_action::kind::remove || a.what == update_action::kind::del;
+  });
+}
+
 }  // namespace fogbank::dynamodb

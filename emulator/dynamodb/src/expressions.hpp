@@ -126,6 +126,10 @@ void apply(const update& u, json& item);
 // Used to reject updates of key attributes and for ReturnValues UPDATED_OLD / UPDATED_NEW.
 const std::vector<attribute_path>& updated_paths(const update& u);
 
+// True if every action of `u` takes something away (REMOVE, DELETE from a set): such an update
+// does not create an item that does not exist.
+bool only_removes(const update& u);
+
 // ---- Projection expressions ------------------------------------------------------------------
 
 struct projection {

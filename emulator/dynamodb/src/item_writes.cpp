@@ -97,6 +97,11 @@ write_result evaluate_write(const write_request& write, const table_info& table,
     case write_kind::update: {
       json item = old_item ? *old_item : write.key;
       if (write.update_expression) apply(*write.update_expression, item);
+      // An update that only takes attributes away (REMOVE, DELETE; AttributeUpdates' DELETE) does
+      // not create a missing item: nothing is written, no stream record, no ALL_NEW attributes.
+      // An empty update or any SET/ADD does create it. (ScyllaDB Alternator's
+      // test_update_item_non_existent, pinned against DynamoDB.)
+      if (!old_item && write.update_expression && only_removes(*write.update_expression)) break;
       // Each value was valid, but SET a.b.c = :v can nest one deeper than the limit allows.
       check_item_nesting(item);
       validate_item_keys(table, item);

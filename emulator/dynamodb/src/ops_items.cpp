@@ -69,13 +69,12 @@ json service_impl::update_item(const json& request, const request_context&) {
   json attributes = nullptr;
   if (return_values == "ALL_OLD" && result.old_item) {
     attributes = *result.old_item;
-  } else if (return_values == "ALL_NEW") {
+  } else if (return_values == "ALL_NEW" && result.new_item) {
     attributes = *result.new_item;
   } else if ((return_values == "UPDATED_OLD" || return_values == "UPDATED_NEW") && write.update_expression) {
-    const json& source = return_values == "UPDATED_OLD"
-                             ? (result.old_item ? *result.old_item : json::object())
-                             : *result.new_item;
-    attributes = project(projection{updated_paths(*write.update_expression)}, source);
+    static const json no_item = json::object();
+    const std::optional<json>& source = return_values == "UPDATED_OLD" ? result.old_item : result.new_item;
+    attributes = project(projection{updated_paths(*write.update_expression)}, source ? *source : no_item);
   }
   if (attributes.is_object() && !attributes.empty()) response["Attributes"] = std::move(attributes);
   add_capacity(response, request, *write.table, result);

@@ -291,6 +291,49 @@ TEST_F(StreamRecordsTest, TableWithoutStreamWritesNoRecords) {
   EXPECT_FALSE(call("DescribeTable", {{"TableName", "plain"}})["Table"].contains("LatestStreamArn"));
 }
 
+// An update that only takes attributes away does not create a missing item (ScyllaDB Alternator's
+// test_update_item_non_existent, pinned against DynamoDB): no item, no ALL_NEW attributes, no
+// stream record. An empty update, or one that also sets, does create it.
+TEST_F(StreamRecordsTest, UpdateThatOnlyRemovesCreatesNoItemAndNoRecord) {
+  create_table("orders", "NEW_AND_OLD_IMAGES");
+  auto key = [](const std::string& pk) { return json{{"pk", S(pk)}, {"sk", N("1")}}; };
+  auto exists = [&](const std::string& pk) {
+    return call("GetItem", {{"TableName", "orders"}, {"Key", key(pk)}, {"ConsistentRead", true}})
+        .contains("Item");
+  };
+  const json removed = call("UpdateItem", {{"TableName", "orders"},
+                                           {"Key", key("remove")},
+                                           {"UpdateExpression", "REMOVE a, b"},
+                                           {"ReturnValues", "ALL_NEW"}});
+  EXPECT_EQ(removed, json::object());
+  EXPECT_FALSE(exists("remove"));
+  call("UpdateItem", {{"TableName", "orders"},
+                      {"Key", key("delete")},
+                      {"UpdateExpression", "DELETE tags :t"},
+                      {"ExpressionAttributeValues", {{":t", {{"SS", {"x"}}}}}},
+                      {"ReturnValues", "UPDATED_NEW"}});
+  EXPECT_FALSE(exists("delete"));
+  call("UpdateItem", {{"TableName", "orders"},
+                      {"Key", key("legacy")},
+                      {"AttributeUpdates", {{"a", {{"Action", "DELETE"}}}}}});
+  EXPECT_FALSE(exists("legacy"));
+  EXPECT_EQ(records().size(), 0u) << records().dump();
+
+  call("UpdateItem", {{"TableName", "orders"}, {"Key", key("empty")}, {"AttributeUpdates", json::object()}});
+  EXPECT_TRUE(exists("empty"));
+  const json created = call("UpdateItem", {{"TableName", "orders"},
+                                           {"Key", key("mixed")},
+                                           {"UpdateExpression", "SET a = :v REMOVE b"},
+                                           {"ExpressionAttributeValues", {{":v", S("x")}}},
+                                           {"ReturnValues", "ALL_NEW"}});
+  EXPECT_EQ(created, json({{"Attributes", {{"pk", S("mixed")}, {"sk", N("1")}, {"a", S("x")}}}}));
+  EXPECT_EQ(event_names(records()), (std::vector<std::string>{"INSERT", "INSERT"}));
+  // On an item that exists, REMOVE is an ordinary MODIFY.
+  call("UpdateItem", {{"TableName", "orders"}, {"Key", key("mixed")}, {"UpdateExpression", "REMOVE a"}});
+  EXPECT_TRUE(exists("mixed"));
+  EXPECT_EQ(event_names(records()), (std::vector<std::string>{"INSERT", "INSERT", "MODIFY"}));
+}
+
 // ---- the stream's life ------------------------------------------------------------------------
 
 TEST_F(StreamRecordsTest, UpdateTableDisablesAndEnablesWithANewStream) {
