@@ -7,7 +7,9 @@ directory (the documented hot-reload extension), get/list/update/delete, `aws la
 function-active-v2`, invoke with --cli-binary-format raw-in-base64-out (RequestResponse, Event,
 DryRun, --log-type Tail), a handler that writes DynamoDB and sends to SQS, a handler that throws
 (X-Amz-Function-Error: Unhandled and Lambda's error payload), and Lambda's REST-JSON errors
-(x-amzn-ErrorType, status, message) for missing functions, conflicts and bad members.
+(x-amzn-ErrorType, status, message) for missing functions, conflicts and bad members. And the same
+create and invoke with AWS CLI v1 (the `aws` on PATH of this project's machines: the pyenv
+Python's awscli 1.x), which sends --payload as it is, with no --cli-binary-format.
 
 Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_lambda_api
 """
@@ -16,14 +18,33 @@ import base64
 import hashlib
 import json
 import os
+import shutil
+import subprocess
 import tempfile
 import time
 import unittest
 
-from fogbank_harness import ACCOUNT, REGION, FogbankTestCase, make_zip, unique_name
+from fogbank_harness import ACCOUNT, AWS_CLI, REGION, FogbankTestCase, client_missing, make_zip, unique_name
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
 CLI_SERVICE_ERROR = 254  # the service answered with an error
+
+
+CLI_V1_SERVICE_ERROR = 255  # CLI v1 exits 255 on any error
+
+
+def cli_v1():
+    """The AWS CLI v1 on PATH, or (None, why not)."""
+    candidate = shutil.which("aws")
+    if candidate is None:
+        return None, "no aws on PATH"
+    if os.path.realpath(candidate) == os.path.realpath(AWS_CLI):
+        return None, f"aws on PATH ({candidate}) is Debian's CLI v2"
+    probe = subprocess.run([candidate, "--version"], capture_output=True, timeout=60)
+    version = (probe.stdout + probe.stderr).decode().strip()
+    if probe.returncode != 0 or not version.startswith("aws-cli/1."):
+        return None, f"{candidate} is not AWS CLI v1: {version[-300:]}"
+    return candidate, version
 
 
 def function_arn(name):
@@ -174,6 +195,46 @@ class LambdaApiTest(FogbankTestCase):
         self.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
         self.assert_client_error(lambda: self.lam.invoke(FunctionName=name), "TooManyRequestsException",
                                  "Rate Exceeded.", status=429)
+
+    # ---- AWS CLI v1 -------------------------------------------------------------------------------
+
+    def test_cli_v1_create_and_invoke(self):
+        aws, info = cli_v1()
+        if aws is None:
+            client_missing(self, f"no AWS CLI v1 to test with: {info}")
+
+        def run(*args):
+            proc = subprocess.run([aws, "--endpoint-url", self.server.endpoint, "--region", REGION,
+                                   "--output", "json", "lambda", *map(str, args)],
+                                  stdin=subprocess.DEVNULL, capture_output=True, env=self.server.cli_env(),
+                                  timeout=120)
+            return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+        name = unique_name("v1")
+        code, out, err = run("create-function", "--function-name", name, "--runtime", "provided.al2023",
+                             "--handler", "echo.handler", "--role", ROLE,
+                             "--zip-file", f"fileb://{self.package_path}")
+        self.assertEqual(code, 0, f"{info}: create-function exited {code}:\n{err}")
+        self.assertEqual(json.loads(out)["FunctionArn"], function_arn(name))
+        out_file = os.path.join(self.tmp.name, unique_name("v1out") + ".json")
+        # CLI v1 sends --payload as it is (v2 would take it for base64 without its format option).
+        code, out, err = run("invoke", "--function-name", name, "--payload", '{"from": "cli v1"}',
+                             "--log-type", "Tail", out_file)
+        self.assertEqual(code, 0, f"invoke exited {code}:\n{err}")
+        answer = json.loads(out)
+        self.assertEqual(answer["StatusCode"], 200)
+        self.assertNotIn("FunctionError", answer)
+        with open(out_file, "r", encoding="utf-8") as f:
+            response = json.load(f)
+        self.assertEqual(response["event"], {"from": "cli v1"})
+        self.assertIn(f"START RequestId: {response['request_id']}", base64.b64decode(answer["LogResult"]).decode())
+        code, out, err = run("invoke", "--function-name", name, "--invocation-type", "Event",
+                             "--payload", '{"n": 1}', out_file)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["StatusCode"], 202)
+        code, out, err = run("invoke", "--function-name", unique_name("missing"), out_file)
+        self.assertEqual(code, CLI_V1_SERVICE_ERROR, f"stdout {out!r}, stderr {err!r}")
+        self.assertIn("(ResourceNotFoundException)", err)
 
     # ---- Invoke ---------------------------------------------------------------------------------
 
