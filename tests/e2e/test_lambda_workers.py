@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import tempfile
+import time
 import unittest
 
 from fogbank_harness import ACCOUNT, FogbankTestCase, make_zip, unique_name
@@ -64,6 +65,45 @@ def handler(event, context):
                                                         "fn": context.function_name})
     sent = sqs.send_message(QueueUrl=event["queueUrl"], MessageBody=json.dumps({"id": event["id"]}))
     return {"messageId": sent["MessageId"]}
+"""
+
+# Counts batches inside the handler in a DynamoDB item ("inside") and keeps the most seen at once
+# ("peak"). The first batch waits (at most 10 s) for a second one to come in beside it, so that a
+# mapping that allows two batches at once shows two, and one that allows one shows one.
+PYTHON_CONCURRENCY = """
+import os, time
+import boto3
+ddb = boto3.client("dynamodb")
+TABLE = os.environ["TABLE"]
+
+def count(key, by):
+    out = ddb.update_item(TableName=TABLE, Key={"id": {"S": key}}, UpdateExpression="ADD n :by",
+                          ExpressionAttributeValues={":by": {"N": str(by)}}, ReturnValues="UPDATED_NEW")
+    return int(out["Attributes"]["n"]["N"])
+
+def read(key):
+    item = ddb.get_item(TableName=TABLE, Key={"id": {"S": key}}, ConsistentRead=True).get("Item")
+    return int(item["n"]["N"]) if item else 0
+
+def note_peak(now):
+    try:
+        ddb.update_item(TableName=TABLE, Key={"id": {"S": "peak"}}, UpdateExpression="SET n = :now",
+                        ConditionExpression="attribute_not_exists(n) OR n < :now",
+                        ExpressionAttributeValues={":now": {"N": str(now)}})
+    except ddb.exceptions.ConditionalCheckFailedException:
+        pass
+
+def handler(event, context):
+    now = count("inside", 1)
+    note_peak(now)
+    deadline = time.monotonic() + 10
+    while now < 2 and read("peak") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = read("inside")
+        note_peak(now)
+    count("inside", -1)
+    count("done", len(event["Records"]))
+    return {}
 """
 
 NODE_MISBEHAVING = """
@@ -174,6 +214,41 @@ class LambdaWorkersTest(FogbankTestCase):
         self.assert_written(table, queue_url, "o-3", "boto3", payload["messageId"])
         item = self.ddb.get_item(TableName=table, Key={"id": {"S": "o-3"}})["Item"]
         self.assertEqual(item["fn"], {"S": name})
+
+    def test_sqs_mapping_runs_up_to_maximum_concurrency_batches_at_once(self):
+        table = unique_name("concurrency")
+        self.ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        queue_url = self.sqs.create_queue(QueueName=unique_name("work"),
+                                          Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url,
+                                                  AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        name = unique_name("fn")
+        self.lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
+                                 Code={"ZipFile": make_zip({"app.py": PYTHON_CONCURRENCY})}, Timeout=30,
+                                 Environment={"Variables": {"TABLE": table}})
+        # Debian's boto3 1.26 predates ScalingConfig; its CLI 2.9 has it.
+        code, mapping, err = self.server.aws("lambda", "create-event-source-mapping", "--event-source-arn",
+                                             queue_arn, "--function-name", name, "--batch-size", "1",
+                                             "--scaling-config", "MaximumConcurrency=2")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(mapping["ScalingConfig"], {"MaximumConcurrency": 2})
+        messages = 6
+        self.sqs.send_message_batch(QueueUrl=queue_url, Entries=[{"Id": str(i), "MessageBody": f"job {i}"}
+                                                                 for i in range(messages)])
+
+        def counter(key):
+            item = self.ddb.get_item(TableName=table, Key={"id": {"S": key}}, ConsistentRead=True).get("Item")
+            return int(item["n"]["N"]) if item else 0
+
+        deadline = time.monotonic() + 90
+        while counter("done") < messages and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(counter("done"), messages, "every message handled")
+        # Two batches were inside the handler at once, and never more than ScalingConfig allows.
+        self.assertEqual(counter("peak"), 2)
+        self.assertEqual(counter("inside"), 0)
 
     def test_cli_invokes_a_node_function(self):
         name = self.create_function("nodejs20.x", "index.echo",

@@ -5,27 +5,29 @@ namespace fogbank::lambda {
 using json = nlohmann::json;
 
 json mapping_record::to_stored() const {
-  return {{"uuid", uuid},
-          {"region", region},
-          {"account", account},
-          {"kind", kind == source_kind::sqs ? "sqs" : "dynamodb"},
-          {"source", source_arn},
-          {"function", function_key},
-          {"function_arn", function_arn},
-          {"enabled", enabled},
-          {"batch_size", batch_size},
-          {"window", batching_window_seconds},
-          {"report_failures", report_batch_item_failures},
-          {"filters", filters},
-          {"starting_position", starting_position},
-          {"retries", maximum_retry_attempts},
-          {"max_age", maximum_record_age_seconds},
-          {"bisect", bisect_on_error},
-          {"parallelization", parallelization_factor},
-          {"on_failure", on_failure},
-          {"last_modified", last_modified},
-          {"last_result", last_processing_result},
-          {"checkpoint", checkpoint}};
+  json stored = {{"uuid", uuid},
+                 {"region", region},
+                 {"account", account},
+                 {"kind", kind == source_kind::sqs ? "sqs" : "dynamodb"},
+                 {"source", source_arn},
+                 {"function", function_key},
+                 {"function_arn", function_arn},
+                 {"enabled", enabled},
+                 {"batch_size", batch_size},
+                 {"window", batching_window_seconds},
+                 {"report_failures", report_batch_item_failures},
+                 {"filters", filters},
+                 {"starting_position", starting_position},
+                 {"retries", maximum_retry_attempts},
+                 {"max_age", maximum_record_age_seconds},
+                 {"bisect", bisect_on_error},
+                 {"parallelization", parallelization_factor},
+                 {"on_failure", on_failure},
+                 {"last_modified", last_modified},
+                 {"last_result", last_processing_result},
+                 {"checkpoint", checkpoint}};
+  if (maximum_concurrency) stored["max_concurrency"] = *maximum_concurrency;
+  return stored;
 }
 
 mapping_record mapping_record::from_stored(const json& stored) {
@@ -51,6 +53,8 @@ mapping_record mapping_record::from_stored(const json& stored) {
   m.last_modified = stored.at("last_modified").get<double>();
   m.last_processing_result = stored.at("last_result").get<std::string>();
   m.checkpoint = stored.at("checkpoint").get<std::string>();
+  if (const auto it = stored.find("max_concurrency"); it != stored.end())
+    m.maximum_concurrency = it->get<int>();
   return m;
 }
 
@@ -73,6 +77,7 @@ json mapping_record::configuration(std::string_view state) const {
   }
   if (kind == source_kind::sqs) {
     out["StateTransitionReason"] = "USER_INITIATED";
+    if (maximum_concurrency) out["ScalingConfig"] = {{"MaximumConcurrency", *maximum_concurrency}};
     return out;
   }
   out["StateTransitionReason"] = "User action";

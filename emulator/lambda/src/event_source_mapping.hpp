@@ -29,6 +29,9 @@ struct mapping_record {
   bool report_batch_item_failures = false;
   // FilterCriteria's patterns, as given (filter_pattern.hpp); a record passes if any matches.
   std::vector<std::string> filters;
+  // SQS only: ScalingConfig.MaximumConcurrency, the most batches in flight at once (2-1000).
+  // Unset: as many as the function's concurrency allows.
+  std::optional<int> maximum_concurrency;
   // Streams only.
   std::string starting_position;                 // TRIM_HORIZON or LATEST
   int maximum_retry_attempts = -1;               // -1: until the record expires

@@ -1,9 +1,12 @@
 // What every event source mapping's poll shares: wake-ups as scheduler entries (one per mapping
-// and instant), one batch at a time per mapping, the function's concurrency, and running a batch
-// in the function. The SQS and stream specifics are in sqs_poller.cpp and stream_poller.cpp.
+// and instant), how many batches a mapping has in flight (one for a stream, whose records go in
+// order; for a queue up to ScalingConfig.MaximumConcurrency), the function's concurrency, and
+// running a batch in the function. The SQS and stream specifics are in sqs_poller.cpp and stream_poller.cpp.
 
 #include "fogbank/core/log.hpp"
 #include "service_impl.hpp"
+
+#include <limits>
 
 namespace fogbank::lambda {
 namespace {
@@ -129,7 +132,7 @@ void service_impl::poll_mapping(const std::string& uuid) {
     const auto it = mappings_.find(uuid);
     if (it == mappings_.end() || !it->second.enabled) return;
     mapping_state& state = mapping_states_[uuid];
-    if (state.busy) {
+    if (state.running >= batches_in_flight(it->second)) {
       state.again = true;
       return;
     }
@@ -140,7 +143,7 @@ void service_impl::poll_mapping(const std::string& uuid) {
       wake_mapping(uuid, now_ms() + mapping_throttle_delay_ms);
       return;
     }
-    state.busy = true;
+    ++state.running;
     m = it->second;
     fn = f->second;
   }
@@ -154,6 +157,17 @@ void service_impl::poll_mapping(const std::string& uuid) {
     core::log_error("lambda: event source mapping " + uuid + " failed to poll: " + e.what());
     end_poll(m, false);
   }
+}
+
+int service_impl::batches_in_flight(const mapping_record& m) {
+  // A queue's messages may be handled in any order (a FIFO queue keeps a group's in-flight
+  // messages from other receivers by itself); a stream's are handled in order, one batch at a time.
+  if (m.kind != source_kind::sqs) return 1;
+  return m.maximum_concurrency.value_or(std::numeric_limits<int>::max());
+}
+
+void service_impl::poll_again_beside(const mapping_record& m) {
+  if (batches_in_flight(m) > 1) wake_mapping(m.uuid, now_ms());
 }
 
 void service_impl::invoke_batch(const mapping_record& m, const function_record& fn, const json& event,
@@ -192,7 +206,7 @@ void service_impl::invoke_batch(const mapping_record& m, const function_record& 
   run_invocation(config, std::move(call),
                  [life = lifetime_, m, record, then = std::move(then)](invocation_outcome outcome) {
                    with_service(life, [&](service_impl& self) {
-                     // On the host's thread: nothing may escape, and the mapping must not stay busy.
+                     // On the host's thread: nothing may escape, and the batch must end.
                      try {
                        record(self, outcome);
                        then(self, outcome);
@@ -227,7 +241,7 @@ void service_impl::end_poll(const mapping_record& m, bool more) {
     const auto it = mapping_states_.find(m.uuid);
     if (it != mapping_states_.end()) {
       again = again || it->second.again;
-      it->second.busy = false;
+      --it->second.running;
       it->second.again = false;
     }
   }

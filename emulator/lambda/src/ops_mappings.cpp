@@ -29,6 +29,9 @@ constexpr int max_batching_window = 300;
 constexpr int max_stream_retries = 10'000;
 constexpr std::int64_t max_record_age = 604'800;
 constexpr int max_parallelization = 10;
+// ScalingConfig.MaximumConcurrency's range (API_ScalingConfig).
+constexpr int min_mapping_concurrency = 2;
+constexpr int max_mapping_concurrency = 1000;
 // ListEventSourceMappings' MaxItems is 1-10000; fogbank pages at 100 (unconfirmed: AWS's own page).
 constexpr int mapping_page_size = 100;
 
@@ -156,6 +159,20 @@ void read_settings(mapping_record& m, const json& request) {
        {"MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
         "ParallelizationFactor", "DestinationConfig"}) {
     stream_only(member);
+  }
+  // ScalingConfig (Amazon SQS only; API_ScalingConfig): an empty value removes it.
+  if (const auto it = request.find("ScalingConfig"); it != request.end() && !it->is_null()) {
+    if (stream) {
+      // Unconfirmed wording.
+      fail(error_code::lambda_invalid_parameter_value,
+           "Unsupported ScalingConfig for DynamoDB event sources");
+    }
+    if (it->contains("MaximumConcurrency") && !(*it)["MaximumConcurrency"].is_null()) {
+      m.maximum_concurrency = range_checked(*it, "MaximumConcurrency", "scalingConfig.maximumConcurrency",
+                                            min_mapping_concurrency, max_mapping_concurrency, 0);
+    } else {
+      m.maximum_concurrency.reset();
+    }
   }
   m.maximum_retry_attempts = range_checked(request, "MaximumRetryAttempts", "maximumRetryAttempts", -1,
                                            max_stream_retries, m.maximum_retry_attempts);

@@ -83,8 +83,8 @@ inline constexpr std::int64_t max_stream_retry_delay_ms = 60'000;
 
 // What an event source mapping is doing now (not stored).
 struct mapping_state {
-  bool busy = false;   // a batch is being read or handled
-  bool again = false;  // a wake-up came while busy: poll once more when done
+  int running = 0;     // batches being read or handled (a stream's: at most one)
+  bool again = false;  // a wake-up came while at the limit: poll once more when one is done
   // SQS and stream batching window: when the batch being gathered goes, once started.
   std::optional<std::int64_t> window_ends_ms;
   std::uint64_t subscription = 0;  // the stream wake-up subscription, or 0
@@ -236,17 +236,23 @@ class service_impl {
   // SQS calls that may make messages visible (SendMessage, ChangeMessageVisibility, ...): wakes
   // the mappings of their queue when they may be received. Takes only wake_mutex_.
   void queue_activity(const core::call_context& context, std::string_view operation, const json& request);
-  // One poll of an SQS mapping / a stream mapping, `m` and `fn` as they stood when it began (the
-  // mapping is busy and holds a concurrency slot of the function). Without the lock.
+  // One poll of an SQS mapping / a stream mapping, `m` and `fn` as they stood when it began (it
+  // counts as one of the mapping's batches in flight and holds a concurrency slot of the
+  // function). Without the lock.
   void poll_queue(const mapping_record& m, const function_record& fn);
   void poll_stream(const mapping_record& m, const function_record& fn);
   // Runs a mapping's batch in its function and hands the outcome to `then` (on this thread when
   // invocations are waited for, else on the host's). Without the lock.
   void invoke_batch(const mapping_record& m, const function_record& fn, const json& event,
                     std::function<void(service_impl&, const invocation_outcome&)> then);
-  // Ends a poll: releases the slot, clears busy and polls again now if `more` or a wake-up came
-  // meanwhile. Without the lock.
+  // Ends a poll: releases the slot, counts its batch out and polls again now if `more` or a
+  // wake-up came meanwhile. Without the lock.
   void end_poll(const mapping_record& m, bool more);
+  // How many batches of `m` may be in flight at once.
+  static int batches_in_flight(const mapping_record& m);
+  // For a mapping that may have more than one batch in flight: polls again now, beside the batch
+  // about to run (a full batch suggests more are waiting). Without the lock.
+  void poll_again_beside(const mapping_record& m);
   // MaximumBatchingWindowInSeconds, for both sources: a batch `short_of_batch_size` opens the
   // window (a wake-up at its end) and waits while it is open; true if the poll must end now
   // (the caller returns after end_poll). Otherwise the window is closed for the next batch.

@@ -222,6 +222,7 @@ void service_impl::poll_queue(const mapping_record& m, const function_record& fn
     end_poll(m, full);
     return;
   }
+  if (full) poll_again_beside(m);
   invoke_batch(m, fn, json{{"Records", std::move(records)}},
                [m, url, context, passing, ids, full, visibility_ms](service_impl& self,
                                                                     const invocation_outcome& outcome) {

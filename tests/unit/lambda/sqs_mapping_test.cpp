@@ -110,6 +110,32 @@ TEST_F(sqs_mapping, CreateGetListUpdateDeleteAnswerLambdasShapes) {
         "The resource you requested does not exist.");
 }
 
+// ScalingConfig (Amazon SQS only; API_ScalingConfig): MaximumConcurrency 2-1000, shown back, kept
+// across Update unless given, removed by an empty value.
+TEST_F(sqs_mapping, ScalingConfigIsValidatedShownAndRemovedByAnEmptyValue) {
+  create_queue("jobs");
+  const json created = map("jobs", {{"ScalingConfig", {{"MaximumConcurrency", 2}}}});
+  EXPECT_EQ(created["ScalingConfig"], json({{"MaximumConcurrency", 2}})) << created.dump();
+  const std::string uuid = created["UUID"];
+  EXPECT_EQ(ok("UpdateEventSourceMapping", {{"UUID", uuid}, {"BatchSize", 5}})["ScalingConfig"],
+            json({{"MaximumConcurrency", 2}}));
+  EXPECT_EQ(ok("UpdateEventSourceMapping",
+               {{"UUID", uuid}, {"ScalingConfig", {{"MaximumConcurrency", 1000}}}})["ScalingConfig"],
+            json({{"MaximumConcurrency", 1000}}));
+  fails("UpdateEventSourceMapping", {{"UUID", uuid}, {"ScalingConfig", {{"MaximumConcurrency", 1}}}},
+        error_code::validation,
+        "1 validation error detected: Value 1 at 'scalingConfig.maximumConcurrency' failed to satisfy "
+        "constraint: Member must have value greater than or equal to 2");
+  fails("UpdateEventSourceMapping", {{"UUID", uuid}, {"ScalingConfig", {{"MaximumConcurrency", 1001}}}},
+        error_code::validation,
+        "1 validation error detected: Value 1001 at 'scalingConfig.maximumConcurrency' failed to satisfy "
+        "constraint: Member must have value less than or equal to 1000");
+  EXPECT_EQ(ok("GetEventSourceMapping", {{"UUID", uuid}})["ScalingConfig"],
+            json({{"MaximumConcurrency", 1000}}));
+  const json removed = ok("UpdateEventSourceMapping", {{"UUID", uuid}, {"ScalingConfig", json::object()}});
+  EXPECT_FALSE(removed.contains("ScalingConfig")) << removed.dump();
+}
+
 TEST_F(sqs_mapping, BadMappingsAreRefusedWithLambdasErrors) {
   create_queue("jobs");
   const json base = {{"EventSourceArn", queue_arn("jobs")}, {"FunctionName", "consumer"}};

@@ -123,6 +123,13 @@ TEST_F(stream_mapping, CreateAnswersLambdasStreamShapeAndChecksItsMembers) {
         "1 validation error detected: Value 10001 at 'maximumRetryAttempts' failed to satisfy constraint: "
         "Member "
         "must have value less than or equal to 10000");
+  // ScalingConfig is for Amazon SQS only (API_ScalingConfig); the wording is unconfirmed.
+  fails("CreateEventSourceMapping",
+        {{"EventSourceArn", stream_arn_},
+         {"FunctionName", "consumer"},
+         {"StartingPosition", "LATEST"},
+         {"ScalingConfig", {{"MaximumConcurrency", 2}}}},
+        error_code::lambda_invalid_parameter_value, "Unsupported ScalingConfig for DynamoDB event sources");
   // Recorded (research §6.1).
   fails("CreateEventSourceMapping",
         {{"EventSourceArn", stream_arn_}, {"FunctionName", "consumer"}, {"StartingPosition", "LATEST"}},
