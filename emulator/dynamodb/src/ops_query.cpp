@@ -262,6 +262,33 @@ storage::scan_range query_range(const read_plan& plan, const key_condition& cond
   return range;
 }
 
+// A Query's ExclusiveStartKey must lie in what the query reads: DynamoDB refuses one from another
+// partition or outside the sort key condition. Wordings from dynalite's query.js (pinned against
+// DynamoDB): without a sort key condition, "outside query boundaries"; with one, the sort key is
+// checked first, then the partition ("at most one row and cannot be restarted").
+void check_start_key(const read_plan& plan, const key_condition& condition,
+                     const storage::scan_range& range) {
+  const key_schema& keys = plan.index ? plan.index->keys : plan.table->keys;
+  const key_condition::term* hash_term = nullptr;
+  const key_condition::term* range_term = nullptr;
+  for (const auto& term : condition.terms) (term.attribute == keys.hash ? hash_term : range_term) = &term;
+  (void)start_storage_key(plan);  // the key's shape first: "The provided starting key is invalid: ..."
+  const json& start = plan.exclusive_start_key;
+  const bool same_partition = compare_scalars(start.at(keys.hash), hash_term->value) == 0;
+  if (!range_term) {
+    if (!same_partition)
+      throw_validation("The provided starting key is outside query boundaries based on provided conditions");
+    return;
+  }
+  // The sort key alone, as if in the queried partition: within the range query_range made?
+  read_plan moved = plan;
+  moved.exclusive_start_key[keys.hash] = hash_term->value;
+  const std::string key = start_storage_key(moved);
+  if (key < range.lower || (range.upper && key >= *range.upper))
+    throw_validation("The provided starting key does not match the range key predicate");
+  if (!same_partition) throw_validation("The query can return at most one row and cannot be restarted");
+}
+
 }  // namespace
 
 json service_impl::query(const json& request, const request_context&) {
@@ -274,7 +301,9 @@ json service_impl::query(const json& request, const request_context&) {
   key_condition condition = parse_key_condition(*expressions.key_condition(), expressions.attributes());
   expressions.attributes().check_all_used();
   plan.forward = boolean_member(request, "ScanIndexForward", true);
-  return run_page(*this, plan, query_range(plan, condition), request);
+  const storage::scan_range range = query_range(plan, condition);
+  if (!plan.exclusive_start_key.is_null()) check_start_key(plan, condition, range);
+  return run_page(*this, plan, range, request);
 }
 
 json service_impl::scan(const json& request, const request_context&) {

@@ -119,6 +119,49 @@ TEST_F(ServiceTest, QueryPagesVisitEveryItemOnceInBothDirections) {
   EXPECT_EQ(query_sort_keys(request), expected);
 }
 
+// An ExclusiveStartKey outside what the query reads is refused (dynalite's query.js, pinned
+// against DynamoDB): the sort key against its condition first, then the partition.
+TEST_F(ServiceTest, QueryStartKeyMustLieInTheQueriedRange) {
+  create_orders_table();
+  for (int i = 0; i < 5; ++i) put({{"pk", S("p")}, {"sk", N(std::to_string(i))}, {"state", S("open")}});
+  auto query = [&](const json& condition_values, const std::string& condition, const json& start,
+                   const std::string& index = "") {
+    json request{{"TableName", "orders"},
+                 {"KeyConditionExpression", condition},
+                 {"ExpressionAttributeValues", condition_values},
+                 {"ExclusiveStartKey", start}};
+    if (!index.empty()) {
+      request["IndexName"] = index;
+      request["ExpressionAttributeNames"] = {{"#st", "state"}};  // STATE is a reserved word
+    }
+    return error_of("Query", request);
+  };
+  const json p = {{":p", S("p")}};
+  const json p_above_1 = {{":p", S("p")}, {":s", N("1")}};
+  EXPECT_EQ(query(p, "pk = :p", {{"pk", S("p")}, {"sk", N("2")}}), "no error");
+  EXPECT_EQ(query(p, "pk = :p", {{"pk", S("q")}, {"sk", N("2")}}),
+            "ValidationException: The provided starting key is outside query boundaries based on provided "
+            "conditions");
+  EXPECT_EQ(query(p_above_1, "pk = :p AND sk > :s", {{"pk", S("p")}, {"sk", N("3")}}), "no error");
+  EXPECT_EQ(query(p_above_1, "pk = :p AND sk > :s", {{"pk", S("p")}, {"sk", N("1")}}),
+            "ValidationException: The provided starting key does not match the range key predicate");
+  EXPECT_EQ(query(p_above_1, "pk = :p AND sk > :s", {{"pk", S("q")}, {"sk", N("1")}}),
+            "ValidationException: The provided starting key does not match the range key predicate");
+  EXPECT_EQ(query(p_above_1, "pk = :p AND sk > :s", {{"pk", S("q")}, {"sk", N("3")}}),
+            "ValidationException: The query can return at most one row and cannot be restarted");
+  // A malformed key is refused as before, whatever the range.
+  EXPECT_EQ(query(p, "pk = :p", {{"pk", S("p")}}),
+            "ValidationException: The provided starting key is invalid: The provided key element does not "
+            "match the schema");
+  // On an index, the index's keys are checked; the table's are the rest of the position.
+  const json open = {{":s", S("open")}};
+  EXPECT_EQ(query(open, "#st = :s", {{"state", S("open")}, {"pk", S("zzz")}, {"sk", N("2")}}, "byState"),
+            "no error");
+  EXPECT_EQ(query(open, "#st = :s", {{"state", S("shut")}, {"pk", S("p")}, {"sk", N("2")}}, "byState"),
+            "ValidationException: The provided starting key is outside query boundaries based on provided "
+            "conditions");
+}
+
 TEST_F(ServiceTest, LimitEqualToRemainingItemsStillReturnsLastEvaluatedKey) {
   create_orders_table();
   for (int i = 0; i < 3; ++i) put({{"pk", S("p")}, {"sk", N(std::to_string(i))}});
