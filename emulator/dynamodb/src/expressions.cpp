@@ -39,6 +39,11 @@ void check_map(const json* map, std::string_view member, char sigil) {
                               value.is_object() ? "Start of structure or map found where not expected."
                                                 : "Expected string");  // wording unconfirmed
       }
+      if (value.get_ref<const std::string&>().empty()) {
+        // As DynamoDB answers it (quoted by applications that match on it, e.g. "... for key #DE").
+        core::throw_validation(std::string(member) +
+                               " contains invalid value: Empty attribute name for key " + key);
+      }
     } else {
       try {
         validate_value(value);

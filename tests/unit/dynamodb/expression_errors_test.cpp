@@ -391,6 +391,9 @@ TEST(ExpressionErrors, MalformedAttributeMaps) {
             "ExpressionAttributeNames contains invalid key: Syntax error; key: \"#sryLiyD8D-\"");
   EXPECT_EQ(attributes_error(json{{"#", "a"}}, json()),
             "ExpressionAttributeNames contains invalid key: Syntax error; key: \"#\"");
+  // As DynamoDB answers it (applications match on "... Empty attribute name for key #DE").
+  EXPECT_EQ(attributes_error(json{{"#DE", ""}}, json()),
+            "ExpressionAttributeNames contains invalid value: Empty attribute name for key #DE");
   EXPECT_EQ(attributes_error(json(), json{{"v", {{"S", "a"}}}}),
             "ExpressionAttributeValues contains invalid key: Syntax error; key: \"v\"");
   EXPECT_EQ(
