@@ -315,10 +315,17 @@ json service_impl::scan(const json& request, const request_context&) {
   const std::optional<std::int64_t> total = optional_integer(request, "TotalSegments");
   std::function<bool(const json&)> in_segment;
   if (segment || total) {
-    if (!segment)
-      throw_validation("The TotalSegments parameter is present but Segment is missing");  // unconfirmed
-    if (!total)
-      throw_validation("The Segment parameter is present but TotalSegments is missing");  // unconfirmed
+    // dynalite's scan validation tests, pinned against DynamoDB.
+    if (!total) {
+      throw_validation(
+          "The TotalSegments parameter is required but was not present in the request when Segment parameter "
+          "is present");
+    }
+    if (!segment) {
+      throw_validation(
+          "The Segment parameter is required but was not present in the request when parameter TotalSegments "
+          "is present");
+    }
     const auto segments = *total;
     const auto which = *segment;
     if (segments < 1 || segments > 1000000) {

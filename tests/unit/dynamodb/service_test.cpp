@@ -398,6 +398,16 @@ TEST_F(ServiceTest, ParallelScanSegmentsPartitionTheTable) {
   }
   EXPECT_EQ(total, 60);
   EXPECT_EQ(seen.size(), 60u);
+  // One without the other, and a segment past the last (dynalite's tests, pinned against DynamoDB).
+  EXPECT_EQ(error_of("Scan", {{"TableName", "orders"}, {"Segment", 1}}),
+            "ValidationException: The TotalSegments parameter is required but was not present in the request "
+            "when Segment parameter is present");
+  EXPECT_EQ(error_of("Scan", {{"TableName", "orders"}, {"TotalSegments", 4}}),
+            "ValidationException: The Segment parameter is required but was not present in the request when "
+            "parameter TotalSegments is present");
+  EXPECT_EQ(error_of("Scan", {{"TableName", "orders"}, {"Segment", 4}, {"TotalSegments", 4}}),
+            "ValidationException: The Segment parameter is zero-based and must be less than parameter "
+            "TotalSegments: Segment: 4 is not less than TotalSegments: 4");
 }
 
 TEST_F(ServiceTest, ScanStopsAtOneMegabyte) {
