@@ -80,23 +80,35 @@ constexpr std::array accepted_runtimes{
 };
 
 // Runtimes AWS has retired: named in the model's enum, refused with "no longer supported" and
-// the runtime to move to. The recorded answer names nodejs20.x for nodejs14.x; the others are
-// the current runtime of their family (unconfirmed wording per family).
+// the runtime to move to. The recorded answer names nodejs20.x for nodejs14.x; for go1.x,
+// nodejs12.x and python3.7 AWS names none ("a supported runtime": CloudFormation logs and a CDK
+// workshop quoting AWS), written as an empty successor; the others are the current runtime of
+// their family (unconfirmed wording per family).
 struct retired_runtime {
   std::string_view id;
   std::string_view successor;
 };
 constexpr std::array retired_runtimes{
-    retired_runtime{"nodejs", "nodejs20.x"},         retired_runtime{"nodejs4.3", "nodejs20.x"},
-    retired_runtime{"nodejs4.3-edge", "nodejs20.x"}, retired_runtime{"nodejs6.10", "nodejs20.x"},
-    retired_runtime{"nodejs8.10", "nodejs20.x"},     retired_runtime{"nodejs10.x", "nodejs20.x"},
-    retired_runtime{"nodejs12.x", "nodejs20.x"},     retired_runtime{"nodejs14.x", "nodejs20.x"},
-    retired_runtime{"python2.7", "python3.12"},      retired_runtime{"python3.6", "python3.12"},
-    retired_runtime{"python3.7", "python3.12"},      retired_runtime{"java8", "java21"},
-    retired_runtime{"dotnetcore1.0", "dotnet8"},     retired_runtime{"dotnetcore2.0", "dotnet8"},
-    retired_runtime{"dotnetcore2.1", "dotnet8"},     retired_runtime{"dotnetcore3.1", "dotnet8"},
-    retired_runtime{"go1.x", "provided.al2023"},     retired_runtime{"ruby2.5", "ruby3.3"},
-    retired_runtime{"ruby2.7", "ruby3.3"},           retired_runtime{"provided", "provided.al2023"},
+    retired_runtime{"nodejs", "nodejs20.x"},
+    retired_runtime{"nodejs4.3", "nodejs20.x"},
+    retired_runtime{"nodejs4.3-edge", "nodejs20.x"},
+    retired_runtime{"nodejs6.10", "nodejs20.x"},
+    retired_runtime{"nodejs8.10", "nodejs20.x"},
+    retired_runtime{"nodejs10.x", "nodejs20.x"},
+    retired_runtime{"nodejs12.x", ""},
+    retired_runtime{"nodejs14.x", "nodejs20.x"},
+    retired_runtime{"python2.7", "python3.12"},
+    retired_runtime{"python3.6", "python3.12"},
+    retired_runtime{"python3.7", ""},
+    retired_runtime{"java8", "java21"},
+    retired_runtime{"dotnetcore1.0", "dotnet8"},
+    retired_runtime{"dotnetcore2.0", "dotnet8"},
+    retired_runtime{"dotnetcore2.1", "dotnet8"},
+    retired_runtime{"dotnetcore3.1", "dotnet8"},
+    retired_runtime{"go1.x", ""},
+    retired_runtime{"ruby2.5", "ruby3.3"},
+    retired_runtime{"ruby2.7", "ruby3.3"},
+    retired_runtime{"provided", "provided.al2023"},
 };
 
 bool is_letter(char c) noexcept {
@@ -223,11 +235,12 @@ std::string runtime(const std::string& value) {
       // Recorded: "The runtime parameter of nodejs14.x is no longer supported for creating or
       // updating AWS Lambda functions. We recommend you use the new runtime (nodejs20.x) while
       // creating or updating functions."
-      invalid(
-          "The runtime parameter of " + value +
-          " is no longer supported for creating or updating AWS Lambda functions. We recommend you use the "
-          "new runtime (" +
-          std::string(retired.successor) + ") while creating or updating functions.");
+      const std::string advice = retired.successor.empty()
+                                     ? "a supported runtime"
+                                     : "the new runtime (" + std::string(retired.successor) + ")";
+      invalid("The runtime parameter of " + value +
+              " is no longer supported for creating or updating AWS Lambda functions. We recommend you use " +
+              advice + " while creating or updating functions.");
     }
   }
   std::string list;

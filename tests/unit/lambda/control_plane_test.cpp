@@ -107,6 +107,10 @@ TEST_F(control_plane, CreateRefusesBadMembersWithLambdasMessages) {
   fails("CreateFunction", with("Runtime", "nodejs14.x"), error_code::lambda_invalid_parameter_value,
         "The runtime parameter of nodejs14.x is no longer supported for creating or updating AWS Lambda "
         "functions. We recommend you use the new runtime (nodejs20.x) while creating or updating functions.");
+  // go1.x, nodejs12.x and python3.7 are refused naming no runtime (CloudFormation logs quoting AWS).
+  fails("CreateFunction", with("Runtime", "go1.x"), error_code::lambda_invalid_parameter_value,
+        "The runtime parameter of go1.x is no longer supported for creating or updating AWS Lambda "
+        "functions. We recommend you use a supported runtime while creating or updating functions.");
   const core::call_result unknown = call("CreateFunction", with("Runtime", "nodejs12.xa"));
   ASSERT_TRUE(unknown.error);
   EXPECT_EQ(unknown.error->code(), error_code::lambda_invalid_parameter_value);

@@ -166,11 +166,15 @@ TEST_F(sqs_mapping, BadMappingsAreRefusedWithLambdasErrors) {
   ASSERT_TRUE(missing.error);
   EXPECT_EQ(missing.error->code(), error_code::lambda_invalid_parameter_value);
   const std::string uuid = map("jobs")["UUID"];
+  // AWS's wording for queues (DataBiosphere/azul#3399, aws/chalice#2146).
   fails("CreateEventSourceMapping", base, error_code::lambda_resource_conflict,
-        "The event source arn (\" " + queue_arn("jobs") +
-            " \") and function (\" consumer \") provided mapping "
-            "already exists. Please update or delete the existing mapping with UUID " +
+        "An event source mapping with SQS arn (\" " + queue_arn("jobs") +
+            " \") and function (\" consumer \") already exists. Please update or delete the existing mapping "
+            "with UUID " +
             uuid);
+  // LocalStack's test recorded against AWS.
+  fails("CreateEventSourceMapping", with({{"StartingPosition", "LATEST"}}),
+        error_code::lambda_invalid_parameter_value, "StartingPosition is not valid for SQS event sources.");
   ok("sqs", "CreateQueue", {{"QueueName", "jobs.fifo"}, {"Attributes", {{"FifoQueue", "true"}}}});
   fails("CreateEventSourceMapping",
         with({{"EventSourceArn", queue_arn("jobs.fifo")},

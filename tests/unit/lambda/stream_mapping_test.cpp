@@ -123,6 +123,18 @@ TEST_F(stream_mapping, CreateAnswersLambdasStreamShapeAndChecksItsMembers) {
         "1 validation error detected: Value 10001 at 'maximumRetryAttempts' failed to satisfy constraint: "
         "Member "
         "must have value less than or equal to 10000");
+  // AWS answers a missing StartingPosition in the validation form, as InvalidParameterValue
+  // (winglang/wing#7178), and an unknown stream with its ARN alone.
+  fails("CreateEventSourceMapping", {{"EventSourceArn", stream_arn_}, {"FunctionName", "consumer"}},
+        error_code::lambda_invalid_parameter_value,
+        "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member "
+        "must "
+        "not be null.");
+  const std::string missing_stream =
+      stream_arn_.substr(0, stream_arn_.rfind('/') + 1) + "2000-01-01T00:00:00.000";
+  fails("CreateEventSourceMapping",
+        {{"EventSourceArn", missing_stream}, {"FunctionName", "consumer"}, {"StartingPosition", "LATEST"}},
+        error_code::lambda_invalid_parameter_value, "Stream not found: " + missing_stream);
   // ScalingConfig is for Amazon SQS only (API_ScalingConfig); the wording is unconfirmed.
   fails("CreateEventSourceMapping",
         {{"EventSourceArn", stream_arn_},
@@ -219,8 +231,10 @@ TEST_F(stream_mapping, ARecordOlderThanMaximumRecordAgeIsGivenUpOn) {
   EXPECT_EQ(keys().back(), std::vector<std::string>{"after"});
   const json records = receive_all(failures);
   ASSERT_EQ(records.size(), 1u) << records.dump();
-  EXPECT_EQ(json::parse(records[0]["Body"].get<std::string>())["requestContext"]["condition"],
-            "RecordAgeExceeded");
+  const json body = json::parse(records[0]["Body"].get<std::string>());
+  EXPECT_EQ(body["requestContext"]["condition"], "RecordAgeExceeded");
+  // Given up for its age, not after an invocation's answer: no responseContext, as on AWS.
+  EXPECT_FALSE(body.contains("responseContext")) << body.dump();
 }
 
 TEST_F(stream_mapping, NewRecordsDoNotHurryTheRetryOfAFailedBatch) {
