@@ -124,6 +124,26 @@ BENCHMARK(BM_InvokeCppInProcess);
 // How long a delivery may take before the benchmark gives up (a broken mapping, not a slow one).
 constexpr std::chrono::seconds delivery_limit{10};
 
+// Times `write(i)` (a call that must succeed, answered as `operation`) followed by the wait for
+// the mapped handler to start on what it wrote.
+template <typename Write>
+void time_deliveries(benchmark::State& state, const char* operation, Write write) {
+  std::int64_t expected = 0;
+  {
+    std::lock_guard lock(handler_starts.mutex);
+    expected = handler_starts.started;
+  }
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    if (!ok(state, write(i++), operation)) break;
+    if (!handler_starts.wait_for(++expected, delivery_limit)) {
+      state.SkipWithError((std::string("the handler did not start within 10 s of ") + operation).c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 std::string create_queue(const emulator& e, const std::string& name) {
   return bench::must(e, "sqs", "CreateQueue", {{"QueueName", name}}).at("QueueUrl").get<std::string>();
 }
@@ -150,20 +170,8 @@ void BM_SqsMessageToHandler(benchmark::State& state) {
                {"EventSourceArn", "arn:aws:sqs:us-east-1:000000000000:jobs"},
                {"BatchSize", 1}});
   const json request{{"QueueUrl", url}, {"MessageBody", small_event.dump()}};
-  std::int64_t expected = 0;
-  {
-    std::lock_guard lock(handler_starts.mutex);
-    expected = handler_starts.started;
-  }
-  for (auto _ : state) {
-    core::call_result r = emulator->client().call("sqs", "SendMessage", request);
-    if (!ok(state, r, "SendMessage")) break;
-    if (!handler_starts.wait_for(++expected, delivery_limit)) {
-      state.SkipWithError("the handler did not see the message within 10 s");
-      break;
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
+  time_deliveries(state, "SendMessage",
+                  [&](std::int64_t) { return emulator->client().call("sqs", "SendMessage", request); });
 }
 BENCHMARK(BM_SqsMessageToHandler)->UseRealTime();
 
@@ -183,27 +191,14 @@ void BM_PutItemToHandler(benchmark::State& state) {
                {"EventSourceArn", table.at("TableDescription").at("LatestStreamArn")},
                {"StartingPosition", "LATEST"},
                {"BatchSize", 1}});
-  std::int64_t expected = 0;
-  {
-    std::lock_guard lock(handler_starts.mutex);
-    expected = handler_starts.started;
-  }
-  std::int64_t puts = 0;
-  for (auto _ : state) {
+  time_deliveries(state, "PutItem", [&](std::int64_t i) {
     // A new value every time: rewriting an item unchanged writes no stream record, as in DynamoDB.
-    const json request{{"TableName", "orders"},
-                       {"Item",
-                        {{"pk", {{"S", "order#" + std::to_string(puts % 1000)}}},
-                         {"amount", {{"N", std::to_string(puts)}}}}}};
-    ++puts;
-    core::call_result r = emulator->client().call("dynamodb", "PutItem", request);
-    if (!ok(state, r, "PutItem")) break;
-    if (!handler_starts.wait_for(++expected, delivery_limit)) {
-      state.SkipWithError("the handler did not see the record within 10 s");
-      break;
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
+    return emulator->client().call(
+        "dynamodb", "PutItem",
+        {{"TableName", "orders"},
+         {"Item",
+          {{"pk", {{"S", "order#" + std::to_string(i % 1000)}}}, {"amount", {{"N", std::to_string(i)}}}}}});
+  });
 }
 BENCHMARK(BM_PutItemToHandler)->UseRealTime();
 
