@@ -33,8 +33,8 @@ namespace {
 
 // Looks at a new connection's first bytes: a TLS handshake record gets TLS (when the server has a
 // certificate), anything else plain HTTP; then hands it to a session. As in Beast's flex server
-// example (boost-1.74.0, example/advanced/server-flex): detect_ssl reads as little as it needs,
-// and whatever it read goes on to the handshake or the session. Everything here is asynchronous
+// example (boost-1.74.0, example/advanced/server-flex): whatever was read to decide goes on to
+// the handshake (as its first input) or to the session. Everything here is asynchronous
 // and under a deadline: a client that stalls, sends garbage or hangs up holds no thread, and
 // costs only this object until its deadline.
 class detector : public std::enable_shared_from_this<detector> {
