@@ -3,6 +3,7 @@
 //   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N]
 //                 [--max-threads N] [--seed N] [--ttl-interval S] [--lambda-concurrency N]
 //                 [--template FILE]... [--parameter KEY=VALUE]...
+//                 [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -16,12 +17,14 @@
 #include "fogbank/core/version.hpp"
 #include "fogbank/dispatch/client.hpp"
 #include "fogbank/http/server.hpp"
+#include "fogbank/http/tls_files.hpp"
 #include "fogbank/lambda/runtime_host.hpp"
 #include "fogbank/main/emulator.hpp"
 #include "fogbank/template/loader.hpp"
 #include "fogbank/workers/worker_host.hpp"
 
 #include <pthread.h>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -36,6 +39,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -80,6 +84,11 @@ Options:
                      before listening; repeatable, loaded in order. With a data directory, a
                      later start updates what changed and keeps the data (README: Templates)
   --parameter K=V    A value for the templates' parameter K (over its Default); repeatable
+  --tls-cert FILE    The certificate (PEM, chain) for https:// and wss:// on the same port,
+  --tls-key FILE     and its private key (PEM). Default: fogbank's own, signed by a CA it
+                     makes once in DATA-DIR/tls (README: TLS)
+  --tls-ca FILE      With --tls-cert: the CA certificate handlers are told to trust and
+                     GET /_fogbank/tls/ca.pem serves (default: neither)
   -h, --help         Show this help
 
 Once listening, prints one line: fogbank listening on http://HOST:PORT
@@ -99,6 +108,9 @@ struct serve_options {
   std::vector<std::string> templates;
   std::map<std::string, std::string> parameters;
   int lambda_concurrency = 10;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
 };
 
 // A usage error: the message goes to stderr and fogbank exits 2.
@@ -191,10 +203,20 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& ar
       // Lambda's default account concurrency is 1000.
       options.lambda_concurrency = static_cast<int>(parse_unsigned(arg, value(), 1000));
       if (options.lambda_concurrency == 0) throw usage_error{"--lambda-concurrency: must be at least 1"};
+    } else if (arg == "--tls-cert" || arg == "--tls-key" || arg == "--tls-ca") {
+      std::string& file = arg == "--tls-cert"  ? options.tls_cert
+                          : arg == "--tls-key" ? options.tls_key
+                                               : options.tls_ca;
+      file = std::string(value());
+      if (file.empty()) throw usage_error{std::string(arg) + ": expected a file"};
     } else {
       throw usage_error{"unknown option for serve: '" + std::string(args[i]) + "'"};
     }
   }
+  if (options.tls_cert.empty() != options.tls_key.empty())
+    throw usage_error{"--tls-cert and --tls-key go together"};
+  if (!options.tls_ca.empty() && options.tls_cert.empty())
+    throw usage_error{"--tls-ca needs --tls-cert and --tls-key"};
   if (options.in_memory && options.data_dir_given)
     throw usage_error{"--data-dir and --in-memory cannot be combined"};
   return options;
@@ -263,9 +285,10 @@ class late_worker_host final : public lambda::runtime_host {
 // SDK for JavaScript v3 as on Lambda, and the bootstraps are written under the data directory (the
 // temporary directory when in memory).
 bool attach_workers(late_worker_host& slot, const serve_options& options, const std::string& endpoint,
-                    std::string* error) {
+                    const std::string& ca_file, std::string* error) {
   workers::worker_host_options host_options;
   host_options.endpoint_url = endpoint;
+  host_options.ca_bundle = ca_file;
   host_options.default_concurrency = options.lambda_concurrency;
   if (!options.in_memory)
     host_options.runtime_dir = std::filesystem::path(options.data_dir) / "lambda-runtime";
@@ -275,6 +298,67 @@ bool attach_workers(late_worker_host& slot, const serve_options& options, const 
     slot.attach(workers::make_worker_host(host_options));
   } catch (const std::exception& e) {
     *error = e.what();
+    return false;
+  }
+  return true;
+}
+
+// A directory of fogbank's own, removed (with what is in it) when this goes: where the TLS files
+// live when nothing is kept.
+class scratch_directory {
+ public:
+  scratch_directory() = default;
+  scratch_directory(const scratch_directory&) = delete;
+  scratch_directory& operator=(const scratch_directory&) = delete;
+  ~scratch_directory() {
+    if (path_.empty()) return;
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  // Makes the directory; false (with `*error`) if it cannot be made.
+  bool make(std::string* error) {
+    std::error_code ec;
+    std::string pattern = (std::filesystem::temp_directory_path(ec) / "fogbank-tls-XXXXXX").string();
+    if (ec) pattern = "/tmp/fogbank-tls-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      *error = "cannot make a temporary directory for the TLS certificates: " +
+               std::error_code(errno, std::generic_category()).message();
+      return false;
+    }
+    path_ = pattern;
+    return true;
+  }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Fills in the server's TLS files: the ones given, or fogbank's own (made once under the data
+// directory and reused, so that a client trusting the CA keeps trusting it; in memory, in
+// `scratch`). Validity dates are the service clock's. False with `*error` when they cannot be had.
+bool setup_tls(const serve_options& options, const core::clock& clock, scratch_directory& scratch,
+               http::server_options& server_options, std::string* error) {
+  if (!options.tls_cert.empty()) {
+    server_options.tls_certificate_file = options.tls_cert;
+    server_options.tls_key_file = options.tls_key;
+    server_options.tls_ca_file = options.tls_ca;
+    return true;
+  }
+  std::filesystem::path dir;
+  if (options.in_memory) {
+    if (!scratch.make(error)) return false;
+    dir = scratch.path();
+  } else {
+    dir = std::filesystem::path(options.data_dir) / "tls";
+  }
+  try {
+    const http::tls_files files = http::ensure_tls_files(dir, clock.now());
+    server_options.tls_certificate_file = files.certificate.string();
+    server_options.tls_key_file = files.key.string();
+    server_options.tls_ca_file = files.ca_certificate.string();
+  } catch (const std::exception& e) {
+    *error = std::string("TLS: ") + e.what();
     return false;
   }
   return true;
@@ -354,10 +438,20 @@ int serve(const serve_options& options) {
   server_options.threads = options.threads;
   server_options.max_threads = options.max_threads;
   server_options.websocket = &services->websocket_gateway();
+  scratch_directory tls_scratch;
+  if (!setup_tls(options, services->clock(), tls_scratch, server_options, &error)) {
+    std::cerr << "fogbank: " << error << "\n";
+    services->stop();
+    return exit_failure;
+  }
   http::server server(server_options, services->services());
   if (!server.start(&error)) {
     std::cerr << "fogbank: " << error << "\n";
     return exit_failure;
+  }
+  if (!server_options.tls_ca_file.empty()) {
+    std::cerr << "fogbank: https:// and wss:// on the same port; clients trust the CA in "
+              << server_options.tls_ca_file << " (also served at GET /_fogbank/tls/ca.pem)\n";
   }
 
   // An IPv6 literal needs brackets in a URL.
@@ -366,7 +460,7 @@ int serve(const serve_options& options) {
                                ":" + std::to_string(server.port());
   services->set_endpoint(endpoint);
   std::string workers_error;
-  if (!attach_workers(*workers, options, endpoint, &workers_error)) {
+  if (!attach_workers(*workers, options, endpoint, server_options.tls_ca_file, &workers_error)) {
     std::cerr << "fogbank: " << workers_error << "\n";
     server.stop();
     services->stop();

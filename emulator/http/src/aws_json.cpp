@@ -224,7 +224,7 @@ std::optional<response> aws_json_front::handle(const request& req, const reply_t
   if (!auth.scope.region.empty()) context.region = auth.scope.region;
   context.caller.access_key_id = auth.scope.access_key_id;
   context.request_id = to.request_id;
-  context.endpoint = endpoint_of(req, "http://localhost:4566");
+  context.endpoint = endpoint_of(req, to, "http://localhost:4566");
   return call(*service, operation, body, context, to, content_type, channel);
 }
 

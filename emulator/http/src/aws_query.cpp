@@ -96,7 +96,7 @@ std::optional<response> aws_query_front::handle(const request& req, const reply_
     context.caller.access_key_id = auth.scope.access_key_id;
   }
   context.request_id = to.request_id;
-  context.endpoint = endpoint_of(req, "http://localhost:4566");
+  context.endpoint = endpoint_of(req, to, "http://localhost:4566");
 
   nlohmann::json input;
   try {

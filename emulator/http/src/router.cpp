@@ -14,6 +14,7 @@ namespace fogbank::http {
 namespace {
 
 constexpr std::string_view health_path = "/_fogbank/health";
+constexpr std::string_view ca_path = "/_fogbank/tls/ca.pem";
 
 std::optional<aws_query_front> query_front(const dispatch::registry& services) {
   for (const dispatch::service_row& row : services.services()) {
@@ -51,6 +52,7 @@ const dispatch::admin_action* router::admin_action_for(const request& req) const
 router::front router::front_for(const request& req) const noexcept {
   const std::string_view path = path_of(sv(req.target()));
   if (req.method() == bhttp::verb::get && path == health_path) return front::health;
+  if (req.method() == bhttp::verb::get && path == ca_path && !ca_pem_.empty()) return front::tls_ca;
   if (admin_action_for(req) != nullptr) return front::admin;
   // X-Amz-Target names a JSON-protocol operation whatever the body looks like.
   if (req.method() == bhttp::verb::post && req.find("X-Amz-Target") != req.end()) return front::json;
@@ -92,10 +94,11 @@ response router::admin(const request& req, const reply_to& to) const {
   return make_response(to, bhttp::status::ok, plain_json, body.dump());
 }
 
-std::optional<response> router::handle(const request& req, reply_channel& channel) noexcept {
+std::optional<response> router::handle(const request& req, reply_channel& channel, bool tls) noexcept {
   try {
     const front f = front_for(req);
-    const reply_to to = reply_to_of(req, services_.new_request_id(id_style_for(req, f)));
+    reply_to to = reply_to_of(req, services_.new_request_id(id_style_for(req, f)));
+    to.tls = tls;
     if (to.cors && req.method() == bhttp::verb::options) {
       // CORS preflight, answered as DynamoDB answers it (browser SDKs send these).
       response res = make_response(to, bhttp::status::ok, "", "");
@@ -112,6 +115,9 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
     switch (f) {
       case front::health:
         return health(to);
+      case front::tls_ca:
+        // RFC 7468's PEM, as application/x-pem-file (what curl and browsers download it as).
+        return make_response(to, bhttp::status::ok, "application/x-pem-file", ca_pem_);
       case front::admin:
         return admin(req, to);
       case front::json:

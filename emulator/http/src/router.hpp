@@ -3,6 +3,7 @@
 // endpoints) by method, path and headers. Knows nothing about sockets; the session calls it.
 //
 //   GET  /_fogbank/health                     -> health of every registered service
+//   GET  /_fogbank/tls/ca.pem                 -> the CA certificate clients trust for https://
 //   the registry's admin actions              -> e.g. POST /_fogbank/dynamodb/expire
 //   POST with X-Amz-Target                    -> AWS JSON protocol (the row with that prefix)
 //   a route of a REST-JSON row (Lambda's)     -> AWS REST-JSON protocol
@@ -31,8 +32,8 @@ class router {
 
   // The answer to a complete request: now, or nullopt when it comes later through a reply
   // taken from `channel` (an SQS long poll). Never throws: anything unexpected is a 500.
-  // Thread-safe.
-  std::optional<response> handle(const request& req, reply_channel& channel) noexcept;
+  // `tls`: the request came over TLS (URLs handed back say https://). Thread-safe.
+  std::optional<response> handle(const request& req, reply_channel& channel, bool tls = false) noexcept;
 
   // The answer to a request whose body exceeds the limit; `header` holds what was parsed.
   // `limit` is the limit it exceeded (see body_limit).
@@ -45,11 +46,15 @@ class router {
   // what a request's header is read with before it is known where the request goes.
   std::size_t max_body_limit(std::size_t fallback) const noexcept;
 
+  // The CA certificate (PEM) GET /_fogbank/tls/ca.pem answers with; until set, that path is
+  // unknown. Not thread-safe: call before the server's threads start.
+  void set_ca_certificate(std::string pem) { ca_pem_ = std::move(pem); }
+
   // The answer to bytes that are not HTTP/1.1 (or headers over the limit).
   response bad_request(bhttp::status status) noexcept;
 
  private:
-  enum class front { health, admin, json, rest, query, not_found };
+  enum class front { health, tls_ca, admin, json, rest, query, not_found };
 
   front front_for(const request& req) const noexcept;
   // The registry's admin action at the request's method and path, or nullptr.
@@ -63,6 +68,7 @@ class router {
   aws_json_front json_;
   rest_json_front rest_;
   std::optional<aws_query_front> query_;
+  std::string ca_pem_;
 };
 
 }  // namespace fogbank::http

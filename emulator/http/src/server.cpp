@@ -4,17 +4,23 @@
 #include "log.hpp"
 #include "router.hpp"
 #include "session.hpp"
+#include "ws_session.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 namespace fogbank::http {
@@ -25,11 +31,109 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// Looks at a new connection's first bytes: a TLS handshake record gets TLS (when the server has a
+// certificate), anything else plain HTTP; then hands it to a session. As in Beast's flex server
+// example (boost-1.74.0, example/advanced/server-flex): whatever was read to decide goes on to
+// the handshake (as its first input) or to the session. Everything here is asynchronous
+// and under a deadline: a client that stalls, sends garbage or hangs up holds no thread, and
+// costs only this object until its deadline.
+class detector : public std::enable_shared_from_this<detector> {
+ public:
+  detector(tcp::socket&& socket, net::ssl::context* tls, router& router, session_registry& registry,
+           const server_options& options)
+      : tcp_(std::move(socket)), tls_context_(tls), router_(router), registry_(registry), options_(options) {}
+
+  void run() {
+    // A client that opens a connection and says nothing yet is an idle keep-alive one.
+    tcp_.expires_after(options_.idle_timeout);
+    tcp_.async_read_some(buffer_.prepare(first_read_bytes),
+                         beast::bind_front_handler(&detector::on_first_bytes, shared_from_this()));
+  }
+
+ private:
+  // What the first read takes at most: a TLS ClientHello fits, and whatever else arrives stays in
+  // the buffer for the session.
+  static constexpr std::size_t first_read_bytes = 4096;
+
+  void on_first_bytes(beast::error_code ec, std::size_t bytes) {
+    if (ec) return;  // closed or silent: the socket closes with this object
+    buffer_.commit(bytes);
+    // From the first byte on, a TLS client has the handshake timeout to finish: one that stalls
+    // mid-record (detect_ssl waits for a whole record header) or mid-handshake is dropped then.
+    tcp_.expires_after(options_.tls_handshake_timeout);
+    beast::async_detect_ssl(tcp_, buffer_,
+                            beast::bind_front_handler(&detector::on_detect, shared_from_this()));
+  }
+
+  void on_detect(beast::error_code ec, bool is_tls) {
+    if (ec) return;  // closed or stalled before a record header came: nothing to answer
+    if (!is_tls || tls_context_ == nullptr) {
+      // Plain HTTP, or TLS to a server without a certificate (the session answers its bytes
+      // with 400, as it would any other garbage).
+      return start(flex_stream(std::move(tcp_)));
+    }
+    tls_.emplace(std::move(tcp_), *tls_context_);
+    beast::get_lowest_layer(*tls_).expires_after(options_.tls_handshake_timeout);
+    tls_->async_handshake(net::ssl::stream_base::server, buffer_.data(),
+                          beast::bind_front_handler(&detector::on_handshake, shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec, std::size_t used) {
+    if (ec) return;  // not TLS after all, timed out or refused: nothing to answer
+    buffer_.consume(used);
+    start(flex_stream(std::move(*tls_)));
+  }
+
+  void start(flex_stream&& stream) {
+    stream.next_layer().expires_never();
+    std::make_shared<session>(std::move(stream), std::move(buffer_), router_, registry_, options_)->run();
+  }
+
+  beast::tcp_stream tcp_;
+  std::optional<flex_stream::tls_stream> tls_;
+  beast::flat_buffer buffer_;
+  net::ssl::context* tls_context_;
+  router& router_;
+  session_registry& registry_;
+  const server_options& options_;
+};
+
+// The TLS context of `options`' certificate and key, or nullopt (with `*error`) when they cannot
+// be used.
+std::optional<net::ssl::context> make_tls_context(const server_options& options, std::string* error) {
+  net::ssl::context ctx(net::ssl::context::tls_server);
+  // TLS 1.2 and 1.3 only: what every current SDK speaks.
+  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                  net::ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx.use_certificate_chain_file(options.tls_certificate_file, ec);
+  if (ec) {
+    if (error != nullptr)
+      *error = "cannot use the TLS certificate " + options.tls_certificate_file + ": " + ec.message();
+    return std::nullopt;
+  }
+  ctx.use_private_key_file(options.tls_key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    if (error != nullptr) *error = "cannot use the TLS key " + options.tls_key_file + ": " + ec.message();
+    return std::nullopt;
+  }
+  if (::SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    if (error != nullptr)
+      *error = "the TLS key " + options.tls_key_file + " does not match the certificate " +
+               options.tls_certificate_file;
+    return std::nullopt;
+  }
+  return ctx;
+}
+
 // Accepts connections and starts a session on its own strand for each.
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(net::io_context& ioc, router& router, session_registry& registry, const server_options& options)
+  listener(net::io_context& ioc, net::ssl::context* tls, router& router, session_registry& registry,
+           const server_options& options)
       : ioc_(ioc),
+        tls_(tls),
         acceptor_(net::make_strand(ioc)),
         retry_(acceptor_.get_executor()),
         router_(router),
@@ -97,11 +201,12 @@ class listener : public std::enable_shared_from_this<listener> {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<session>(std::move(socket), router_, registry_, options_)->run();
+    std::make_shared<detector>(std::move(socket), tls_, router_, registry_, options_)->run();
     do_accept();
   }
 
   net::io_context& ioc_;
+  net::ssl::context* tls_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
   router& router_;
@@ -124,6 +229,7 @@ struct server::impl {
   // Destruction order matters: the threads, then the io_context (and any session it still
   // owns) go first, while the registry and router its sessions refer to are still alive.
   server_options options;
+  std::optional<net::ssl::context> tls;
   router router_;
   session_registry registry;
   net::io_context ioc;
@@ -169,7 +275,26 @@ bool server::start(std::string* error) {
       break;
     }
   }
-  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->router_, impl_->registry, impl_->options);
+  if (!impl_->options.tls_certificate_file.empty() || !impl_->options.tls_key_file.empty()) {
+    impl_->tls = make_tls_context(impl_->options, error);
+    if (!impl_->tls) {
+      impl_->stopped = true;
+      return false;
+    }
+  }
+  if (!impl_->options.tls_ca_file.empty()) {
+    std::ifstream in(impl_->options.tls_ca_file, std::ios::binary);
+    std::ostringstream pem;
+    pem << in.rdbuf();
+    if (!in || pem.str().empty()) {
+      if (error != nullptr) *error = "cannot read the CA certificate " + impl_->options.tls_ca_file;
+      impl_->stopped = true;
+      return false;
+    }
+    impl_->router_.set_ca_certificate(pem.str());
+  }
+  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->tls ? &*impl_->tls : nullptr, impl_->router_,
+                                             impl_->registry, impl_->options);
   if (!impl_->accept->open(endpoint, error)) {
     impl_->stopped = true;
     return false;
@@ -190,7 +315,14 @@ void server::stop() {
   impl_->stopped = true;
 
   impl_->accept->close();
-  for (const auto& s : impl_->registry.close()) s->shutdown();
+  {
+    // Held only while they are told: the wait below is for them to go.
+    const session_registry::live live = impl_->registry.close();
+    // WebSocket clients are told the server is going away (1001, RFC 6455 section 7.4.1) and get
+    // the grace period to answer the close frame.
+    for (const auto& s : live.websockets) s->going_away();
+    for (const auto& s : live.sessions) s->shutdown();
+  }
   if (!impl_->registry.wait_empty(impl_->options.shutdown_grace)) {
     log_error("shutdown: connections still busy after the grace period are dropped");
   }

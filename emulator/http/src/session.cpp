@@ -28,6 +28,8 @@ namespace {
 // the connection, and the client could lose the response. Bounded in time and bytes.
 constexpr std::chrono::seconds drain_timeout{5};
 constexpr std::size_t drain_chunk = 64 * 1024;
+// How long a TLS connection's close_notify exchange may take before the socket just closes.
+constexpr std::chrono::seconds tls_shutdown_timeout{2};
 
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
@@ -44,32 +46,53 @@ bool session_registry::add(const std::shared_ptr<session>& s) {
   return true;
 }
 
+bool session_registry::add(const std::shared_ptr<ws_session>& s) {
+  std::lock_guard lock(mutex_);
+  if (closing_) return false;
+  websockets_.emplace(s.get(), s);
+  return true;
+}
+
 void session_registry::remove(const session* s) noexcept {
   std::lock_guard lock(mutex_);
   sessions_.erase(s);
-  if (sessions_.empty()) empty_.notify_all();
+  if (sessions_.empty() && websockets_.empty()) empty_.notify_all();
 }
 
-std::vector<std::shared_ptr<session>> session_registry::close() {
+void session_registry::remove(const ws_session* s) noexcept {
+  std::lock_guard lock(mutex_);
+  websockets_.erase(s);
+  if (sessions_.empty() && websockets_.empty()) empty_.notify_all();
+}
+
+session_registry::live session_registry::close() {
   std::lock_guard lock(mutex_);
   closing_ = true;
-  std::vector<std::shared_ptr<session>> live;
+  live out;
   for (auto& [key, weak] : sessions_) {
-    if (auto s = weak.lock()) live.push_back(std::move(s));
+    if (auto s = weak.lock()) out.sessions.push_back(std::move(s));
   }
-  return live;
+  for (auto& [key, weak] : websockets_) {
+    if (auto s = weak.lock()) out.websockets.push_back(std::move(s));
+  }
+  return out;
 }
 
 bool session_registry::wait_empty(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  return empty_.wait_for(lock, timeout, [this] { return sessions_.empty(); });
+  return empty_.wait_for(lock, timeout, [this] { return sessions_.empty() && websockets_.empty(); });
 }
 
 // ---- session ------------------------------------------------------------------------------------
 
-session::session(tcp::socket&& socket, router& router, session_registry& registry,
-                 const server_options& options)
-    : stream_(std::move(socket)), router_(router), registry_(registry), options_(options) {}
+session::session(flex_stream&& stream, beast::flat_buffer&& buffer, router& router,
+                 session_registry& registry, const server_options& options)
+    : stream_(std::move(stream)),
+      executor_(stream_.get_executor()),
+      buffer_(std::move(buffer)),
+      router_(router),
+      registry_(registry),
+      options_(options) {}
 
 session::~session() {
   registry_.remove(this);
@@ -83,11 +106,11 @@ void session::run() {
     return;
   }
   // The socket was accepted onto a strand: start there, so every handler of this session runs on it.
-  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::do_read, shared_from_this()));
+  net::dispatch(executor_, beast::bind_front_handler(&session::do_read, shared_from_this()));
 }
 
 void session::shutdown() {
-  net::post(stream_.get_executor(), beast::bind_front_handler(&session::on_shutdown, shared_from_this()));
+  net::post(executor_, beast::bind_front_handler(&session::on_shutdown, shared_from_this()));
 }
 
 void session::on_shutdown() {
@@ -111,7 +134,7 @@ void session::on_shutdown() {
     case phase::draining:
       // Swallowing a refused body is a courtesy that shutdown does not wait for; the refusal
       // itself, if still being written, goes out first (on_write).
-      if (!response_) stream_.cancel();
+      if (!response_) stream_.next_layer().cancel();
       return;
     case phase::closed:
       return;
@@ -125,7 +148,7 @@ void session::abort_read() {
   // while a request already received whole is still read, served and answered.
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_receive, ignored);
-  stream_.cancel();
+  stream_.next_layer().cancel();
 }
 
 void session::do_read() {
@@ -138,7 +161,7 @@ void session::do_read() {
   body_limit_ = router_.max_body_limit(options_.body_limit);
   parser_->body_limit(body_limit_);
   parser_->header_limit(options_.header_limit);
-  stream_.expires_after(options_.idle_timeout);
+  stream_.next_layer().expires_after(options_.idle_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&session::on_read_header, shared_from_this()));
 }
@@ -159,7 +182,7 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
     // The client waits for a go-ahead before sending the body (curl and the Java SDK do this
     // for large bodies). An oversized body never gets here: the parser already refused it.
     continue_.emplace(bhttp::status::continue_, header.version());
-    stream_.expires_after(options_.io_timeout);
+    stream_.next_layer().expires_after(options_.io_timeout);
     return bhttp::async_write(stream_, *continue_,
                               beast::bind_front_handler(&session::on_continue_sent, shared_from_this()));
   }
@@ -174,7 +197,7 @@ void session::on_continue_sent(beast::error_code ec, std::size_t) {
 
 void session::do_read_body() {
   phase_ = phase::reading_body;
-  stream_.expires_after(options_.io_timeout);
+  stream_.next_layer().expires_after(options_.io_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
                     beast::bind_front_handler(&session::on_read_body, shared_from_this()));
 }
@@ -189,16 +212,15 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
   if (options_.websocket != nullptr && is_api_upgrade(*request_)) {
     // A WebSocket client of an API: its socket belongs to a ws_session from now on.
     phase_ = phase::closed;
-    // The socket alone moves: stream_ stays valid for a shutdown() racing with the handover.
-    return start_websocket_session(beast::tcp_stream(stream_.release_socket()), std::move(*request_),
-                                   *options_.websocket);
+    // A shutdown() racing with the handover finds phase closed and leaves stream_ alone.
+    return start_websocket_session(std::move(stream_), std::move(*request_), *options_.websocket, registry_);
   }
   std::optional<response> res;
   {
     // The call runs here, on this I/O thread; if it takes long, the monitor adds a thread so
     // that other connections and the health endpoint are still served (io_threads.hpp).
     const io_threads::call_scope in_call;
-    res = router_.handle(*request_, *this);
+    res = router_.handle(*request_, *this, stream_.is_tls());
   }
   if (!res) {
     // Answered later, through the reply taken from defer(); at once if the server is stopping.
@@ -211,8 +233,7 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
 std::shared_ptr<deferred_reply> session::defer() {
   pending_ = std::make_shared<deferred_reply>([self = shared_from_this()](response res) {
     // Any thread: the session's state belongs to its strand.
-    net::post(self->stream_.get_executor(),
-              [self, res = std::move(res)]() mutable { self->on_response(std::move(res)); });
+    net::post(self->executor_, [self, res = std::move(res)]() mutable { self->on_response(std::move(res)); });
   });
   return pending_;
 }
@@ -252,7 +273,7 @@ void session::do_write(response res) {
   const bool draining = phase_ == phase::draining;
   if (!draining) phase_ = phase::writing;
   response_.emplace(std::move(res));
-  stream_.expires_after(options_.io_timeout);
+  stream_.next_layer().expires_after(options_.io_timeout);
   bhttp::async_write(
       stream_, *response_,
       beast::bind_front_handler(&session::on_write, shared_from_this(), response_->need_eof()));
@@ -276,7 +297,7 @@ void session::do_drain() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     drain_.resize(drain_chunk);
-    stream_.expires_after(drain_timeout);
+    stream_.next_layer().expires_after(drain_timeout);
   }
   stream_.async_read_some(net::buffer(drain_),
                           beast::bind_front_handler(&session::on_drain, shared_from_this()));
@@ -295,8 +316,19 @@ void session::on_drain(beast::error_code ec, std::size_t bytes) {
 
 void session::do_close() {
   phase_ = phase::closed;
+  if (stream_.is_tls() && !stopping_) {
+    // TLS ends with close_notify (Beast's flex server example does the same); bounded in time,
+    // and skipped when stopping, which does not wait for it.
+    stream_.next_layer().expires_after(tls_shutdown_timeout);
+    return stream_.tls().async_shutdown(
+        beast::bind_front_handler(&session::on_tls_shutdown, shared_from_this()));
+  }
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+void session::on_tls_shutdown(beast::error_code) {
+  // Whether the client answered close_notify or not, the socket closes with the session.
 }
 
 }  // namespace fogbank::http

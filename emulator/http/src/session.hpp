@@ -16,6 +16,7 @@
 // at once with the operation's empty result.
 
 #include "call.hpp"
+#include "flex_stream.hpp"
 #include "router.hpp"
 #include "wire.hpp"
 
@@ -23,7 +24,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
@@ -38,15 +38,23 @@
 namespace fogbank::http {
 
 class session;
+class ws_session;
 
-// The sessions alive right now, so that stop() can reach them. Thread-safe.
+// The sessions alive right now, HTTP and WebSocket, so that stop() can reach them. Thread-safe.
 class session_registry {
  public:
   // False once closing: the session should not start.
   bool add(const std::shared_ptr<session>& s);
+  bool add(const std::shared_ptr<ws_session>& s);
   void remove(const session* s) noexcept;
+  void remove(const ws_session* s) noexcept;
+
+  struct live {
+    std::vector<std::shared_ptr<session>> sessions;
+    std::vector<std::shared_ptr<ws_session>> websockets;
+  };
   // Refuses new sessions from now on and returns the live ones.
-  std::vector<std::shared_ptr<session>> close();
+  live close();
   // Waits until no session is left or `timeout` passes; true if none is left.
   bool wait_empty(std::chrono::milliseconds timeout);
 
@@ -54,14 +62,16 @@ class session_registry {
   std::mutex mutex_;
   std::condition_variable empty_;
   std::unordered_map<const session*, std::weak_ptr<session>> sessions_;
+  std::unordered_map<const ws_session*, std::weak_ptr<ws_session>> websockets_;
   bool closing_ = false;
 };
 
 class session : public std::enable_shared_from_this<session>, private reply_channel {
  public:
-  // `socket` must have been accepted onto its own strand.
-  session(boost::asio::ip::tcp::socket&& socket, router& router, session_registry& registry,
-          const server_options& options);
+  // `stream` (plain or TLS, its handshake done) must have been accepted onto its own strand;
+  // `buffer` holds what was read from it already (the bytes TLS detection looked at).
+  session(flex_stream&& stream, boost::beast::flat_buffer&& buffer, router& router,
+          session_registry& registry, const server_options& options);
   ~session();
   session(const session&) = delete;
   session& operator=(const session&) = delete;
@@ -92,10 +102,14 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   void do_drain();
   void on_drain(boost::beast::error_code ec, std::size_t bytes);
   void do_close();
+  void on_tls_shutdown(boost::beast::error_code ec);
   void on_shutdown();
   void abort_read();
 
-  boost::beast::tcp_stream stream_;
+  // Moves to a ws_session on a WebSocket upgrade: what may run after that (shutdown()) uses
+  // executor_, never stream_.
+  flex_stream stream_;
+  flex_stream::executor_type executor_;
   boost::beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<request> request_;                              // while it is being dispatched

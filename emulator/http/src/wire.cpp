@@ -119,11 +119,12 @@ bool is_plain_host(std::string_view host) noexcept {
   return is_name(name);
 }
 
-std::string endpoint_of(const request& req, std::string_view fallback) {
+std::string endpoint_of(const request& req, const reply_to& to, std::string_view fallback) {
   const std::string_view host = sv(req[bhttp::field::host]);
   // Anything but a plain host[:port] would corrupt the queue URLs handed back (a huge header, a
   // byte that is not ASCII, markup).
-  return is_plain_host(host) ? "http://" + std::string(host) : std::string(fallback);
+  if (!is_plain_host(host)) return std::string(fallback);
+  return (to.tls ? "https://" : "http://") + std::string(host);
 }
 
 }  // namespace fogbank::http

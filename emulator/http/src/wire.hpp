@@ -39,6 +39,7 @@ struct reply_to {
   unsigned version = 11;
   bool keep_alive = true;
   bool cors = false;  // the request carried an Origin header (a browser SDK)
+  bool tls = false;   // the request came over TLS (https://)
   std::string request_id;
 };
 
@@ -50,9 +51,10 @@ reply_to reply_to_of(const request& req, std::string request_id);
 response make_response(const reply_to& to, bhttp::status status, std::string_view content_type,
                        std::string body);
 
-// "http://" and the Host header the client addressed ("http://localhost:4566"), or `fallback`
-// when there is none or it is not a plain host[:port] (see is_plain_host).
-std::string endpoint_of(const request& req, std::string_view fallback);
+// "http://" ("https://" when `to` came over TLS) and the Host header the client addressed
+// ("http://localhost:4566"), or `fallback` when there is none or it is not a plain host[:port]
+// (see is_plain_host).
+std::string endpoint_of(const request& req, const reply_to& to, std::string_view fallback);
 
 // True for "name", "name:port", "[ipv6]" and "[ipv6]:port", where a name is 1-253 letters,
 // digits, '.', '-' or '_', and a port 1-5 digits.

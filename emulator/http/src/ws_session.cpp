@@ -2,6 +2,7 @@
 
 #include "io_threads.hpp"
 #include "log.hpp"
+#include "session.hpp"
 
 #include "fogbank/apigw/websocket.hpp"
 
@@ -70,14 +71,18 @@ bool is_api_upgrade(const request& req) {
   return websocket::is_upgrade(req) && target_of(req).has_value();
 }
 
-void start_websocket_session(beast::tcp_stream&& stream, request&& req, apigw::websocket_gateway& gateway) {
-  std::make_shared<ws_session>(std::move(stream), gateway)->run(std::move(req));
+void start_websocket_session(flex_stream&& stream, request&& req, apigw::websocket_gateway& gateway,
+                             session_registry& registry) {
+  auto s = std::make_shared<ws_session>(std::move(stream), gateway, registry);
+  if (!registry.add(s)) return;  // the server is stopping: the socket closes with `s`
+  s->run(std::move(req));
 }
 
-ws_session::ws_session(beast::tcp_stream&& stream, apigw::websocket_gateway& gateway)
-    : ws_(std::move(stream)), gateway_(gateway) {}
+ws_session::ws_session(flex_stream&& stream, apigw::websocket_gateway& gateway, session_registry& registry)
+    : ws_(std::move(stream)), gateway_(gateway), registry_(registry) {}
 
 ws_session::~ws_session() {
+  registry_.remove(this);
   // A session that ends without its close reaching the gateway (the server stopping): the
   // connection dropped.
   if (!connection_id_.empty() && !reported_) gateway_.closed(connection_id_, 1006, "");
@@ -91,6 +96,7 @@ void ws_session::run(request&& req) {
   u.stage = target->stage;
   u.query = target->query;
   u.domain_name = std::string(upgrade_[bhttp::field::host]);
+  u.tls = ws_.next_layer().is_tls();
   beast::error_code ec;
   const auto remote = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
   u.source_ip = ec ? std::string() : remote.address().to_string();
@@ -112,6 +118,15 @@ void ws_session::run(request&& req) {
 }
 
 void ws_session::on_outcome(apigw::connect_outcome outcome) {
+  if (stopping_) {
+    // The server stopped while $connect ran: the upgrade is never answered.
+    closed_ = true;
+    if (outcome.accepted) {
+      connection_id_ = std::move(outcome.connection_id);
+      report_closed(1001, "Going away");
+    }
+    return;
+  }
   if (!outcome.accepted) {
     closed_ = true;
     refusal_.emplace(static_cast<bhttp::status>(outcome.status), upgrade_.version());
@@ -214,6 +229,26 @@ void ws_session::do_close(std::uint16_t code, std::string reason) {
 }
 
 void ws_session::on_close(beast::error_code) {}
+
+void ws_session::going_away() {
+  closed_ = true;
+  net::post(ws_.get_executor(), beast::bind_front_handler(&ws_session::on_going_away, shared_from_this()));
+}
+
+void ws_session::on_going_away() {
+  stopping_ = true;
+  if (open_) {
+    // $disconnect first, while the services are still there; then the close frame. The close
+    // handshake is bounded by the stream's handshake timeout and by the server's grace period.
+    report_closed(1001, "Going away");
+    return do_close(1001, "Going away");
+  }
+  // In $connect (on_outcome sees stopping_) or in the handshake (which fails on the closed
+  // socket): nothing was accepted, nothing is owed.
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).cancel();
+}
 
 void ws_session::report_closed(int code, std::string reason) {
   if (reported_ || connection_id_.empty()) return;

@@ -15,12 +15,12 @@
 // Beast. AWS's 32 KB frame limit is not enforced separately: Beast has no per-frame limit, and
 // the message limit bounds what a frame can carry.
 
+#include "flex_stream.hpp"
 #include "wire.hpp"
 
 #include "fogbank/apigw/connections.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include <atomic>
@@ -36,17 +36,22 @@ struct connect_outcome;
 
 namespace fogbank::http {
 
+class session_registry;
+
 // Whether `req` is a WebSocket upgrade that addresses an API: a path under /ws/, or a Host of the
 // form <api-id>.execute-api.<anything>.
 bool is_api_upgrade(const request& req);
 
-// Takes over `stream` (an HTTP session's socket, on its strand) for the upgrade `req`.
-void start_websocket_session(boost::beast::tcp_stream&& stream, request&& req,
-                             apigw::websocket_gateway& gateway);
+// Takes over `stream` (an HTTP session's connection, plain or TLS, on its strand) for the upgrade
+// `req`.
+// `registry` must outlive the session; a registry that is closing (the server stopping) refuses
+// it, and the connection just closes.
+void start_websocket_session(flex_stream&& stream, request&& req, apigw::websocket_gateway& gateway,
+                             session_registry& registry);
 
 class ws_session final : public std::enable_shared_from_this<ws_session>, public apigw::connection_link {
  public:
-  ws_session(boost::beast::tcp_stream&& stream, apigw::websocket_gateway& gateway);
+  ws_session(flex_stream&& stream, apigw::websocket_gateway& gateway, session_registry& registry);
   ~ws_session() override;
 
   // Runs $connect for `req`, then accepts or refuses it.
@@ -55,6 +60,10 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   // apigw::connection_link: any thread.
   bool send(std::string data, bool binary) override;
   void close(std::uint16_t code, std::string reason) override;
+
+  // The server is stopping: an open connection is closed with 1001 (Going Away) and the gateway
+  // told so ($disconnect); one still in $connect or its handshake is dropped. Thread-safe.
+  void going_away();
 
  private:
   void on_outcome(apigw::connect_outcome outcome);
@@ -66,6 +75,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void do_close(std::uint16_t code, std::string reason);
   void on_close(boost::beast::error_code ec);
+  void on_going_away();
   // Tells the gateway the connection ended (once).
   void report_closed(int code, std::string reason);
 
@@ -74,9 +84,10 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
     bool binary;
   };
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<flex_stream> ws_;
   boost::beast::flat_buffer buffer_;
   apigw::websocket_gateway& gateway_;
+  session_registry& registry_;
   request upgrade_;
   std::optional<response> refusal_;
   std::string connection_id_;   // once accepted
@@ -84,6 +95,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   bool writing_ = false;
   bool open_ = false;  // accepted and not closing
   bool reported_ = false;
+  bool stopping_ = false;            // going_away() came (strand only)
   std::atomic<bool> closed_{false};  // no more sends accepted
 };
 

@@ -62,6 +62,7 @@ class worker_host final : public lambda::runtime_host {
     settings.bootstraps = bootstraps;
     settings.node_path = options.node_path;
     settings.endpoint_url = options.endpoint_url;
+    settings.ca_bundle = options.ca_bundle;
     settings.access_key_id = options.access_key_id;
     settings.secret_access_key = options.secret_access_key;
     settings.session_token = options.session_token;

@@ -83,6 +83,16 @@ launch_spec make_launch(const lambda::function_config& config, runtime_kind kind
   env["PATH"] = settings.path;
   env["LANG"] = "en_US.UTF-8";
   if (!settings.endpoint_url.empty()) env["AWS_ENDPOINT_URL"] = settings.endpoint_url;
+  if (!settings.ca_bundle.empty()) {
+    // So that a handler calling https://<requestContext.domainName>/<stage> (API Gateway's
+    // callback URL, which AWS SDK for JavaScript v2 makes https:// by itself) trusts fogbank's
+    // certificate unchanged. Node.js reads NODE_EXTRA_CA_CERTS once at start, in addition to its
+    // own roots; botocore reads AWS_CA_BUNDLE (instead of its bundle, which only matters for
+    // real AWS). SSL_CERT_FILE and REQUESTS_CA_BUNDLE are left alone: they would replace the
+    // system's roots for everything else the handler does.
+    env["NODE_EXTRA_CA_CERTS"] = settings.ca_bundle.string();
+    env["AWS_CA_BUNDLE"] = settings.ca_bundle.string();
+  }
   const std::filesystem::path site = settings.bootstraps / "python" / "site";
   switch (kind) {
     case runtime_kind::node: {

@@ -28,6 +28,7 @@ struct launch_settings {
   std::filesystem::path bootstraps;  // where fogbank's bootstraps were written (node/, python/)
   std::vector<std::filesystem::path> node_path;
   std::string endpoint_url;
+  std::filesystem::path ca_bundle;  // fogbank's CA, trusted by handlers' SDKs (empty: none)
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;

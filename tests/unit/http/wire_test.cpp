@@ -14,10 +14,12 @@ namespace {
 
 constexpr std::string_view fallback = "http://localhost:4566";
 
-std::string endpoint_for(const std::string& host) {
+std::string endpoint_for(const std::string& host, bool tls = false) {
   request req{bhttp::verb::post, "/", 11};
   req.set(bhttp::field::host, host);
-  return endpoint_of(req, fallback);
+  reply_to to;
+  to.tls = tls;
+  return endpoint_of(req, to, fallback);
 }
 
 TEST(Wire, EndpointFollowsAPlainHost) {
@@ -27,6 +29,11 @@ TEST(Wire, EndpointFollowsAPlainHost) {
                                 "[2001:db8::ffff:192.0.2.1]:8080"}) {
     EXPECT_EQ(endpoint_for(host), "http://" + host) << host;
   }
+}
+
+TEST(Wire, EndpointOfATlsRequestIsHttps) {
+  EXPECT_EQ(endpoint_for("127.0.0.1:4566", true), "https://127.0.0.1:4566");
+  EXPECT_EQ(endpoint_for("a b", true), fallback);
 }
 
 TEST(Wire, EndpointFallsBackForAnythingElse) {
@@ -41,7 +48,7 @@ TEST(Wire, EndpointFallsBackForAnythingElse) {
     EXPECT_EQ(endpoint_for(host), fallback) << "Host: " << host.substr(0, 80);
   }
   request none{bhttp::verb::post, "/", 11};
-  EXPECT_EQ(endpoint_of(none, fallback), fallback);
+  EXPECT_EQ(endpoint_of(none, reply_to{}, fallback), fallback);
 }
 
 TEST(Wire, HostLengthLimitIsADnsName) {

@@ -95,6 +95,25 @@ TEST(WorkerLaunch, NodeWorkerGetsLambdasEnvironment) {
   EXPECT_EQ(spec.environment, expected);
 }
 
+TEST(WorkerLaunch, EveryRuntimeTrustsFogbanksCaWhenThereIsOne) {
+  auto s = settings();
+  s.ca_bundle = "/data/tls/ca.pem";
+  for (const auto& [runtime, kind] :
+       {std::pair{"nodejs20.x", runtime_kind::node}, std::pair{"python3.12", runtime_kind::python},
+        std::pair{"provided.al2023", runtime_kind::provided}}) {
+    auto c = config(runtime);
+    const auto spec = make_launch(c, kind, s, identity());
+    EXPECT_EQ(spec.environment.at("NODE_EXTRA_CA_CERTS"), "/data/tls/ca.pem") << runtime;
+    EXPECT_EQ(spec.environment.at("AWS_CA_BUNDLE"), "/data/tls/ca.pem") << runtime;
+    // The system's roots stay the handler's for everything else.
+    EXPECT_FALSE(spec.environment.contains("SSL_CERT_FILE")) << runtime;
+    EXPECT_FALSE(spec.environment.contains("REQUESTS_CA_BUNDLE")) << runtime;
+    // A function that names its own bundle keeps it.
+    c.environment["AWS_CA_BUNDLE"] = "/srv/own.pem";
+    EXPECT_EQ(make_launch(c, kind, s, identity()).environment.at("AWS_CA_BUNDLE"), "/srv/own.pem") << runtime;
+  }
+}
+
 TEST(WorkerLaunch, DeterministicRunsTellTheBootstrapTheInitClockAndSeed) {
   auto s = settings();
   s.deterministic = true;

@@ -53,6 +53,17 @@ struct server_options {
   // On stop(), how long in-flight requests get to finish before connections are dropped.
   // Pending long polls do not wait for it: they are answered at once with an empty receive.
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds{10}};
+  // TLS on the same port: a connection whose first byte starts a TLS handshake gets TLS with
+  // this certificate (PEM, the server's first, then any intermediates) and private key (PEM);
+  // any other gets plain HTTP. Both empty: plain HTTP only. See tls_files.hpp for generating them.
+  std::string tls_certificate_file;
+  std::string tls_key_file;
+  // The CA certificate that signed it, served at GET /_fogbank/tls/ca.pem for clients to trust
+  // (empty: that path answers 404).
+  std::string tls_ca_file;
+  // How long a TLS client gets to complete its handshake once its first byte is in. A client
+  // that says nothing at all is held to idle_timeout, as an idle keep-alive connection is.
+  std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds{10}};
   // Where WebSocket upgrades to API Gateway APIs (ws://host:port/ws/<api-id>/<stage>) go; null
   // refuses them like any unknown request. Must outlive the server.
   apigw::websocket_gateway* websocket = nullptr;
@@ -68,15 +79,17 @@ class server {
   server& operator=(const server&) = delete;
 
   // Resolves and binds the address, starts listening and starts the thread pool. Returns false
-  // with `*error` set when the address cannot be resolved or bound (for example, in use).
+  // with `*error` set when the address cannot be resolved or bound (for example, in use), or the
+  // TLS files cannot be read.
   // Call at most once.
   bool start(std::string* error);
 
   // The port actually bound (meaningful after a successful start()).
   std::uint16_t port() const noexcept;
 
-  // Stops accepting, closes every connection that is still reading a request (idle keep-alive
-  // ones and those with part of a request in), answers pending long polls with an empty
+  // Stops accepting, closes WebSocket connections with 1001 (Going Away), closes every connection
+  // that is still reading a request (idle keep-alive ones and those with part of a request in),
+  // answers pending long polls with an empty
   // receive, lets requests received whole finish and their responses go out (up to
   // shutdown_grace), then joins the threads. Idempotent. Must not be called from a server
   // thread (i.e. from inside a service's call()). A service may still complete a call after

@@ -31,6 +31,11 @@ struct worker_host_options {
   // The fogbank endpoint the handlers' SDKs talk to (AWS_ENDPOINT_URL, and the endpoint fogbank's
   // bootstraps give AWS SDK for JavaScript v2 and botocore < 1.31), e.g. "http://127.0.0.1:4566".
   std::string endpoint_url;
+  // The CA certificate (PEM) of the endpoint's https:// side (http::ensure_tls_files), which
+  // handlers are told to trust: NODE_EXTRA_CA_CERTS (Node.js adds it to its roots) and
+  // AWS_CA_BUNDLE (botocore's bundle, read by boto3 in Python and provided workers). Empty: neither
+  // is set.
+  std::filesystem::path ca_bundle;
   // The credentials and region handlers get (Lambda gives the execution role's credentials).
   std::string access_key_id = "test";
   std::string secret_access_key = "test";
