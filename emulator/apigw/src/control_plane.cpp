@@ -5,10 +5,14 @@
 namespace fogbank::apigw::control {
 
 json to_storage(const api_record& record) {
-  return {
-      {"region", record.region},          {"account", record.account_id},        {"api", record.api},
-      {"routes", record.routes},          {"integrations", record.integrations}, {"stages", record.stages},
-      {"deployments", record.deployments}};
+  return {{"region", record.region},
+          {"account", record.account_id},
+          {"api", record.api},
+          {"routes", record.routes},
+          {"integrations", record.integrations},
+          {"stages", record.stages},
+          {"deployments", record.deployments},
+          {"routeResponses", record.route_responses}};
 }
 
 api_record from_storage(const json& stored) {
@@ -20,6 +24,8 @@ api_record from_storage(const json& stored) {
   out.integrations = stored.at("integrations");
   out.stages = stored.at("stages");
   out.deployments = stored.at("deployments");
+  // Records written before route responses existed have none.
+  out.route_responses = stored.value("routeResponses", json::array());
   return out;
 }
 

@@ -140,4 +140,8 @@ json disconnect_event(const connection_record& connection, const disconnect_info
   return event;
 }
 
+std::string event_payload(const json& event) {
+  return event.dump();
+}
+
 }  // namespace fogbank::apigw

@@ -56,4 +56,7 @@ nlohmann::json message_event(const connection_record& connection, std::string_vi
 nlohmann::json disconnect_event(const connection_record& connection, const disconnect_info& info,
                                 std::string_view request_id, core::time_point at);
 
+// The Invoke payload of `event`: its JSON text.
+std::string event_payload(const nlohmann::json& event);
+
 }  // namespace fogbank::apigw
