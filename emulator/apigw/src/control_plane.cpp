@@ -1,5 +1,7 @@
 #include "control_plane.hpp"
 
+#include "utf8.hpp"
+
 #include <charconv>
 
 namespace fogbank::apigw::control {
@@ -47,6 +49,10 @@ std::optional<std::string> optional_string(const json& request, std::string_view
   if (it == request.end() || it->is_null()) return std::nullopt;
   if (!it->is_string()) bad_request("Invalid input: " + std::string(member) + " must be a string");
   std::string value = it->get<std::string>();
+  // Found by the apigw_route fuzz target: such a string reached storage, whose serialization
+  // refused it with the generic "Invalid request body". In-process callers can send any bytes
+  // (the HTTP front end's JSON parser refuses them first).
+  if (!valid_utf8(value)) bad_request("Invalid input: " + std::string(member) + " must be UTF-8 text");
   if (value.size() > max_length) {
     bad_request("Invalid input: " + std::string(member) + " must be at most " + std::to_string(max_length) +
                 " characters long");
@@ -72,8 +78,8 @@ std::optional<json> optional_string_map(const json& request, std::string_view me
   if (it == request.end() || it->is_null()) return std::nullopt;
   if (!it->is_object()) bad_request("Invalid input: " + std::string(member) + " must be a map of strings");
   for (const auto& [key, value] : it->items()) {
-    if (!value.is_string())
-      bad_request("Invalid input: " + std::string(member) + " must be a map of strings");
+    if (!value.is_string() || !valid_utf8(key) || !valid_utf8(value.get_ref<const std::string&>()))
+      bad_request("Invalid input: " + std::string(member) + " must be a map of UTF-8 strings");
   }
   return *it;
 }

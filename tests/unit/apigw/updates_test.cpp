@@ -62,6 +62,19 @@ TEST_F(updates_test, update_api_refuses_bad_members_and_changes_nothing) {
   // Quick-create and CORS members belong to HTTP APIs (UpdateApi API reference).
   fails("UpdateApi", {{"apiId", api}, {"target", "integrations/x"}}, error_code::apigw_bad_request);
   fails("UpdateApi", {{"apiId", api}, {"name", 5}}, error_code::apigw_bad_request);
+  // Found by the apigw_route fuzz target (fuzz/findings/apigw_route/crash-bd7ac649...): a string
+  // that is not UTF-8 (an in-process caller can send one) got the generic "Invalid request body"
+  // from storage; it is refused by name.
+  EXPECT_EQ(fails("UpdateApi", {{"apiId", api}, {"routeSelectionExpression", "$request.body.caf\xe9"}},
+                  error_code::apigw_bad_request),
+            "Invalid input: routeSelectionExpression must be UTF-8 text");
+  EXPECT_EQ(fails("CreateApi",
+                  {{"name", "chat"},
+                   {"protocolType", "WEBSOCKET"},
+                   {"routeSelectionExpression", "$request.body.action"},
+                   {"tags", {{"team", "caf\xe9"}}}},
+                  error_code::apigw_bad_request),
+            "Invalid input: tags must be a map of UTF-8 strings");
   EXPECT_EQ(fails("UpdateApi", {{"apiId", "nosuchapi0"}, {"name", "x"}}, error_code::apigw_not_found),
             "Invalid API identifier specified nosuchapi0");
   EXPECT_EQ(ok("GetApi", {{"apiId", api}}), before);
