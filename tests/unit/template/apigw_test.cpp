@@ -301,6 +301,11 @@ TEST(TemplateApigwPlan, BadPropertiesAreErrorsAtTheirLine) {
        "must be true or false"},
       {"Route", "{ApiId: x, RouteKey: a, RequestParameters: [1]}", 4, "RequestParameters",
        "must be a JSON object"},
+      // Settings are walked to their known depth and no further (max_settings_depth).
+      {"Route", "{ApiId: x, RouteKey: a, RequestModels: {a: {b: {c: {d: {e: 1}}}}}}", 4,
+       "RequestModels.a.b.c.d.e", "nests deeper than API Gateway's settings do"},
+      {"Stage", "{ApiId: x, StageName: s, DefaultRouteSettings: {ThrottlingRateLimit: fast}}", 4,
+       "DefaultRouteSettings.ThrottlingRateLimit", "must be a number"},
       {"Integration", "{ApiId: x, IntegrationType: AWS_PROXY, TimeoutInMillis: soon}", 4, "TimeoutInMillis",
        "must be a whole number"},
       {"Integration", "{ApiId: x, IntegrationType: AWS_PROXY, TlsConfig: {}}", 4, "TlsConfig",
