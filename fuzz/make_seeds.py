@@ -309,6 +309,27 @@ def main():
     write("filter_pattern", filter_pattern_seeds())
     write("lambda_zip", lambda_zip_seeds())
     write("rest_front", rest_front_seeds())
+    write("apigw_route", apigw_route_seeds())
+
+
+def apigw_route_seeds():
+    """A selector byte (bit 0: an expression line first, bit 1: binary, bit 2: no $default), then
+    the messages and expressions of the API Gateway route selection tests, and edge cases."""
+    test = UNIT / "apigw" / "route_selection_test.cpp"
+    found = []
+    for value in all_literals(test):
+        if value.startswith("{"):
+            found += [b"\x00" + value.encode(), b"\x04" + value.encode()]
+        elif value.startswith("$") or value.startswith("${"):
+            found.append(b"\x01" + value.encode() + b'\n{"a": {"b": "x"}}')
+    deep = "{\"action\": " * 200 + "1" + "}" * 200
+    return found + [
+        b'\x00{"action": "join"}', b'\x04{"action": "nope"}', b'\x02{"action": "x"}',
+        b'\x00{"action": 1}', b'\x00{"action": true}', b'\x00{"action": 1e999}',
+        b'\x00{"action": "\xff"}', b"\x00\xff\xfe", deep.encode(),
+        b"\x01${request.body.a.b}\n{\"a\": {\"b\": \"x\"}}", b"\x01$request.body.\n{}",
+        b"\x01$request.body." + b"a." * 40 + b"a\n{}",
+    ]
 
 
 def filter_pattern_seeds():

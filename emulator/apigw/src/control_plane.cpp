@@ -1,14 +1,20 @@
 #include "control_plane.hpp"
 
+#include "utf8.hpp"
+
 #include <charconv>
 
 namespace fogbank::apigw::control {
 
 json to_storage(const api_record& record) {
-  return {
-      {"region", record.region},          {"account", record.account_id},        {"api", record.api},
-      {"routes", record.routes},          {"integrations", record.integrations}, {"stages", record.stages},
-      {"deployments", record.deployments}};
+  return {{"region", record.region},
+          {"account", record.account_id},
+          {"api", record.api},
+          {"routes", record.routes},
+          {"integrations", record.integrations},
+          {"stages", record.stages},
+          {"deployments", record.deployments},
+          {"routeResponses", record.route_responses}};
 }
 
 api_record from_storage(const json& stored) {
@@ -20,6 +26,8 @@ api_record from_storage(const json& stored) {
   out.integrations = stored.at("integrations");
   out.stages = stored.at("stages");
   out.deployments = stored.at("deployments");
+  // Records written before route responses existed have none.
+  out.route_responses = stored.value("routeResponses", json::array());
   return out;
 }
 
@@ -41,6 +49,10 @@ std::optional<std::string> optional_string(const json& request, std::string_view
   if (it == request.end() || it->is_null()) return std::nullopt;
   if (!it->is_string()) bad_request("Invalid input: " + std::string(member) + " must be a string");
   std::string value = it->get<std::string>();
+  // Found by the apigw_route fuzz target: such a string reached storage, whose serialization
+  // refused it with the generic "Invalid request body". In-process callers can send any bytes
+  // (the HTTP front end's JSON parser refuses them first).
+  if (!valid_utf8(value)) bad_request("Invalid input: " + std::string(member) + " must be UTF-8 text");
   if (value.size() > max_length) {
     bad_request("Invalid input: " + std::string(member) + " must be at most " + std::to_string(max_length) +
                 " characters long");
@@ -66,8 +78,8 @@ std::optional<json> optional_string_map(const json& request, std::string_view me
   if (it == request.end() || it->is_null()) return std::nullopt;
   if (!it->is_object()) bad_request("Invalid input: " + std::string(member) + " must be a map of strings");
   for (const auto& [key, value] : it->items()) {
-    if (!value.is_string())
-      bad_request("Invalid input: " + std::string(member) + " must be a map of strings");
+    if (!value.is_string() || !valid_utf8(key) || !valid_utf8(value.get_ref<const std::string&>()))
+      bad_request("Invalid input: " + std::string(member) + " must be a map of UTF-8 strings");
   }
   return *it;
 }

@@ -45,6 +45,9 @@ struct api_record {
   json integrations = json::array();
   json stages = json::array();
   json deployments = json::array();
+  // Route responses of every route, each with the "routeId" it belongs to (stripped on the way
+  // out: AWS's RouteResponse shape has no such member).
+  json route_responses = json::array();
 };
 
 json to_storage(const api_record& record);
@@ -75,6 +78,22 @@ json page(const json& items, const json& request);
 // URI around one ("arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations",
 // what the console, CDK and SAM write). nullopt for anything else.
 std::optional<std::string> function_arn_of(std::string_view uri);
+
+// ---- members shared by Create* and Update* (control_members.cpp) ----------------------------
+// Each applies the members `request` carries to `target` (an API, route, integration or stage in
+// its wire shape), checking them as AWS does; absent members leave `target` as it is. They throw
+// BadRequestException / ConflictException / NotFoundException and change nothing then (callers
+// apply to a copy).
+
+void apply_api_members(json& api, const json& request);
+// `record` is the API the route belongs to (route keys are unique in it; targets name its
+// integrations).
+void apply_route_members(json& route, const json& request, const api_record& record);
+void apply_integration_members(json& integration, const json& request);
+void apply_stage_members(json& stage, const json& request, const api_record& record);
+// A route response's members (routeResponseKey, modelSelectionExpression, responseModels,
+// responseParameters).
+void apply_route_response_members(json& response, const json& request);
 
 // The element of `items` whose `id_member` is `id`, or nullptr.
 json* find_by(json& items, std::string_view id_member, std::string_view id);

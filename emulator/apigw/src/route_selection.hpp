@@ -8,6 +8,8 @@
 // key, goes to `$default`; without a `$default` route the caller receives an error frame
 // (forbidden_frame) and nothing runs.
 
+#include "fogbank/apigw/service.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -26,11 +28,6 @@ inline constexpr std::size_t max_selection_path = 32;
 // Incoming messages are parsed with this nesting limit (core::max_request_nesting): deeper
 // documents are treated as non-JSON and go to $default, never recursed over.
 inline constexpr int max_message_nesting = 128;
-
-// A parsed route selection expression: the path of body members it selects.
-struct selection_expression {
-  std::vector<std::string> body_path;  // "$request.body.a.b" -> {"a", "b"}
-};
 
 // `text` as a route selection expression: `$request.body.<path>` or `${request.body.<path>}`,
 // path members separated by '.', each non-empty. nullopt for anything else (CreateApi answers

@@ -8,6 +8,7 @@
 #include "fogbank/storage/database.hpp"
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -54,6 +55,10 @@ struct service::impl {
   core::id_generator& ids;
   mutable std::mutex mutex;
   std::map<std::string, api_record, std::less<>> apis;  // by API id
+  // What the WebSocket runtime reads of each API (routes with their functions, the parsed
+  // selection expression), built on first use and dropped whenever the API's record changes
+  // (store, delete_api): messages read it without copying routes or parsing per message.
+  mutable std::map<std::string, std::shared_ptr<const websocket_api>, std::less<>> runtime;
 
   void load() {
     storage::scan_range range;
@@ -77,6 +82,13 @@ struct service::impl {
       throw core::aws_error(core::error_code::internal_failure, "storage failure: " + s.message());
     }
     apis.insert_or_assign(id, std::move(record));
+    runtime.erase(id);
+  }
+
+  // Writes `record` and answers `item` (the updated element, in its wire shape).
+  json store_and_answer(const std::string& id, api_record record, json item) {
+    store(id, std::move(record));
+    return item;
   }
 
   // The API the request's apiId names, visible from the caller's region and account.
@@ -106,25 +118,15 @@ struct service::impl {
     }
     if (protocol == "HTTP")
       bad_request("fogbank serves WEBSOCKET APIs only; HTTP APIs are not implemented yet");
-    const std::string expression = required_string(request, "routeSelectionExpression", max_uri_length);
-    if (!parse_route_selection(expression)) {
-      bad_request("Invalid route selection expression specified: " + expression +
-                  ". fogbank supports $request.body.<path>");  // unconfirmed
-    }
+    required_string(request, "routeSelectionExpression", max_uri_length);
     json api = {{"apiId", ""},
                 {"apiKeySelectionExpression", "$request.header.x-api-key"},
                 {"createdDate", iso_timestamp(clock.now())},
                 {"disableExecuteApiEndpoint", false},
                 {"name", name},
                 {"protocolType", protocol},
-                {"routeSelectionExpression", expression}};
-    if (auto v = optional_string(request, "apiKeySelectionExpression", max_uri_length)) {
-      api["apiKeySelectionExpression"] = *v;
-    }
-    if (auto v = optional_string(request, "description", max_description_length)) api["description"] = *v;
-    if (auto v = optional_string(request, "version", max_version_length)) api["version"] = *v;
-    if (auto v = optional_bool(request, "disableSchemaValidation")) api["disableSchemaValidation"] = *v;
-    if (auto v = optional_bool(request, "disableExecuteApiEndpoint")) api["disableExecuteApiEndpoint"] = *v;
+                {"routeSelectionExpression", ""}};
+    apply_api_members(api, request);
     if (auto v = optional_string_map(request, "tags")) api["tags"] = *v;
 
     std::lock_guard lock(mutex);
@@ -156,6 +158,16 @@ struct service::impl {
     return page(items, request);
   }
 
+  json update_api(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string id;
+    api_record record = api_of(request, context, &id);
+    apply_api_members(record.api, request);
+    const json api = record.api;
+    store(id, std::move(record));
+    return with_endpoint(api, context);
+  }
+
   json delete_api(const json& request, const core::call_context& context) {
     std::lock_guard lock(mutex);
     std::string id;
@@ -166,6 +178,7 @@ struct service::impl {
       throw core::aws_error(core::error_code::internal_failure, "storage failure: " + s.message());
     }
     apis.erase(id);
+    runtime.erase(id);
     return json::object();
   }
 
@@ -173,53 +186,13 @@ struct service::impl {
 
   json create_route(const json& request, const core::call_context& context) {
     const std::string key = required_string(request, "routeKey", max_route_key_length);
-    if (key.starts_with('$') && key != "$connect" && key != "$disconnect" && key != "$default") {
-      bad_request("Invalid route key specified: " + key +
-                  ". Reserved keys are $connect, $disconnect and $default");
-    }
     json route = {
         {"apiKeyRequired", false}, {"authorizationType", "NONE"}, {"routeId", ""}, {"routeKey", key}};
-    if (auto v = optional_bool(request, "apiKeyRequired")) route["apiKeyRequired"] = *v;
-    if (auto v = optional_string(request, "authorizationType", 16)) {
-      if (*v == "CUSTOM")
-        bad_request("fogbank does not run authorizers yet: authorizationType CUSTOM is not supported");
-      if (*v != "NONE" && *v != "AWS_IAM") {
-        bad_request("Invalid authorization type specified: " + *v +
-                    ". Must be one of [NONE, AWS_IAM, CUSTOM]");
-      }
-      route["authorizationType"] = *v;
-    }
-    if (auto v = optional_string(request, "operationName", 64)) route["operationName"] = *v;
-    if (auto v = optional_string(request, "routeResponseSelectionExpression", max_uri_length)) {
-      // WebSocket APIs take only "$default" here (AWS developer guide, "Set up a route response
-      // for a WebSocket API").
-      if (*v != "$default") bad_request("Invalid route response selection expression specified: " + *v);
-      route["routeResponseSelectionExpression"] = *v;
-    }
-    if (auto v = optional_string(request, "modelSelectionExpression", max_uri_length)) {
-      route["modelSelectionExpression"] = *v;
-    }
-    for (const char* map_member : {"requestModels", "requestParameters"}) {
-      if (auto it = request.find(map_member); it != request.end() && it->is_object()) route[map_member] = *it;
-    }
-    const std::optional<std::string> target = optional_string(request, "target", max_target_length);
 
     std::lock_guard lock(mutex);
     std::string api_id;
     api_record record = api_of(request, context, &api_id);
-    if (find_by(record.routes, "routeKey", key) != nullptr) {
-      conflict("Route with key " + key + " already exists for this API");  // unconfirmed
-    }
-    if (target) {
-      constexpr std::string_view prefix = "integrations/";
-      if (!target->starts_with(prefix) ||
-          find_by(record.integrations, "integrationId", std::string_view(*target).substr(prefix.size())) ==
-              nullptr) {
-        bad_request("Invalid target specified: " + *target +
-                    ". Must be integrations/<integration id> of this API");
-      }
-      route["target"] = *target;
-    }
+    apply_route_members(route, request, record);
     std::string id = new_resource_id(ids);
     while (find_by(record.routes, "routeId", id) != nullptr) id = new_resource_id(ids);
     route["routeId"] = id;
@@ -244,14 +217,37 @@ struct service::impl {
     return page(api_of(request, context, &api_id).routes, request);
   }
 
+  json update_route(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    json& route = route_of(record, request);
+    json updated = route;
+    apply_route_members(updated, request, record);
+    route = updated;
+    return store_and_answer(api_id, std::move(record), std::move(updated));
+  }
+
+  static json& route_of(api_record& record, const json& request) {
+    const std::string id = required_string(request, "routeId", max_name_length);
+    json* route = find_by(record.routes, "routeId", id);
+    if (route == nullptr) not_found("Invalid Route identifier specified " + id);  // moto's wording
+    return *route;
+  }
+
   json delete_route(const json& request, const core::call_context& context) {
     std::lock_guard lock(mutex);
     std::string api_id;
     api_record record = api_of(request, context, &api_id);
-    const std::string id = required_string(request, "routeId", max_name_length);
-    json* route = find_by(record.routes, "routeId", id);
-    if (route == nullptr) not_found("Invalid Route identifier specified " + id);
+    json* route = &route_of(record, request);
+    const std::string id = route->value("routeId", "");
     record.routes.erase(record.routes.begin() + (route - &record.routes[0]));
+    // Its route responses go with it.
+    json kept = json::array();
+    for (json& response : record.route_responses) {
+      if (response.value("routeId", "") != id) kept.push_back(std::move(response));
+    }
+    record.route_responses = std::move(kept);
     store(api_id, std::move(record));
     return json::object();
   }
@@ -260,43 +256,12 @@ struct service::impl {
 
   json create_integration(const json& request, const core::call_context& context) {
     const std::string type = required_string(request, "integrationType", 16);
-    if (type != "AWS_PROXY") {
-      if (type == "AWS" || type == "HTTP" || type == "HTTP_PROXY" || type == "MOCK") {
-        bad_request("fogbank runs AWS_PROXY integrations (Lambda proxy) only; " + type + " is not supported");
-      }
-      bad_request("Invalid integration type specified: " + type +
-                  ". Must be one of [AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK]");  // unconfirmed
-    }
     const std::string uri = required_string(request, "integrationUri", max_uri_length);
-    if (!function_arn_of(uri)) {
-      bad_request("Invalid integration URI specified: " + uri +
-                  ". An AWS_PROXY integration names a Lambda function ARN");  // unconfirmed
-    }
     json integration = {
         {"connectionType", "INTERNET"},     {"integrationId", ""},   {"integrationMethod", "POST"},
         {"integrationType", type},          {"integrationUri", uri}, {"payloadFormatVersion", "1.0"},
         {"timeoutInMillis", max_timeout_ms}};
-    if (auto v = optional_string(request, "description", max_description_length))
-      integration["description"] = *v;
-    if (auto v = optional_string(request, "integrationMethod", 64)) integration["integrationMethod"] = *v;
-    if (auto v = optional_string(request, "contentHandlingStrategy", 32)) {
-      if (*v != "CONVERT_TO_BINARY" && *v != "CONVERT_TO_TEXT") {
-        bad_request("Invalid content handling strategy specified: " + *v);
-      }
-      integration["contentHandlingStrategy"] = *v;
-    }
-    if (auto v = optional_string(request, "payloadFormatVersion", 64)) {
-      // WebSocket APIs speak payload format 1.0 only.
-      if (*v != "1.0") bad_request("Invalid payload format version specified: " + *v + ". Must be 1.0");
-    }
-    if (auto it = request.find("timeoutInMillis"); it != request.end() && !it->is_null()) {
-      if (!it->is_number_integer() || it->get<std::int64_t>() < min_timeout_ms ||
-          it->get<std::int64_t>() > max_timeout_ms) {
-        bad_request("Invalid input: timeoutInMillis must be between " + std::to_string(min_timeout_ms) +
-                    " and " + std::to_string(max_timeout_ms));
-      }
-      integration["timeoutInMillis"] = it->get<std::int64_t>();
-    }
+    apply_integration_members(integration, request);
 
     std::lock_guard lock(mutex);
     std::string api_id;
@@ -324,6 +289,19 @@ struct service::impl {
     std::lock_guard lock(mutex);
     std::string api_id;
     return page(api_of(request, context, &api_id).integrations, request);
+  }
+
+  json update_integration(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string id = required_string(request, "integrationId", max_name_length);
+    json* integration = find_by(record.integrations, "integrationId", id);
+    if (integration == nullptr) not_found("Invalid Integration identifier specified " + id);
+    json updated = *integration;
+    apply_integration_members(updated, request);
+    *integration = updated;
+    return store_and_answer(api_id, std::move(record), std::move(updated));
   }
 
   json delete_integration(const json& request, const core::call_context& context) {
@@ -359,23 +337,14 @@ struct service::impl {
                   {"stageName", name},
                   {"stageVariables", json::object()},
                   {"tags", json::object()}};
-    if (auto v = optional_bool(request, "autoDeploy")) stage["autoDeploy"] = *v;
-    if (auto v = optional_string(request, "description", max_description_length)) stage["description"] = *v;
-    if (auto v = optional_string_map(request, "stageVariables")) stage["stageVariables"] = *v;
     if (auto v = optional_string_map(request, "tags")) stage["tags"] = *v;
-    const std::optional<std::string> deployment = optional_string(request, "deploymentId", max_name_length);
 
     std::lock_guard lock(mutex);
     std::string api_id;
     api_record record = api_of(request, context, &api_id);
     if (find_by(record.stages, "stageName", name) != nullptr)
       conflict("Stage " + name + " already exists");  // unconfirmed
-    if (deployment) {
-      if (find_by(record.deployments, "deploymentId", *deployment) == nullptr) {
-        not_found("Invalid Deployment identifier specified " + *deployment);  // unconfirmed
-      }
-      stage["deploymentId"] = *deployment;
-    }
+    apply_stage_members(stage, request, record);
     record.stages.push_back(stage);
     store(api_id, std::move(record));
     return stage;
@@ -395,6 +364,20 @@ struct service::impl {
     std::lock_guard lock(mutex);
     std::string api_id;
     return page(api_of(request, context, &api_id).stages, request);
+  }
+
+  json update_stage(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string name = required_string(request, "stageName", max_stage_name_length);
+    json* stage = find_by(record.stages, "stageName", name);
+    if (stage == nullptr) not_found("Invalid stage identifier specified " + name);  // unconfirmed
+    json updated = *stage;
+    apply_stage_members(updated, request, record);
+    updated["lastUpdatedDate"] = iso_timestamp(clock.now());
+    *stage = updated;
+    return store_and_answer(api_id, std::move(record), std::move(updated));
   }
 
   json delete_stage(const json& request, const core::call_context& context) {
@@ -447,6 +430,134 @@ struct service::impl {
     std::string api_id;
     return page(api_of(request, context, &api_id).deployments, request);
   }
+
+  static json& deployment_of(api_record& record, const json& request) {
+    const std::string id = required_string(request, "deploymentId", max_name_length);
+    json* deployment = find_by(record.deployments, "deploymentId", id);
+    if (deployment == nullptr) not_found("Invalid Deployment identifier specified " + id);  // unconfirmed
+    return *deployment;
+  }
+
+  json get_deployment(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    return deployment_of(record, request);
+  }
+
+  json update_deployment(const json& request, const core::call_context& context) {
+    const std::optional<std::string> description =
+        optional_string(request, "description", max_description_length);
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    json& deployment = deployment_of(record, request);
+    if (description) deployment["description"] = *description;
+    const json updated = deployment;
+    return store_and_answer(api_id, std::move(record), updated);
+  }
+
+  json delete_deployment(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    json* deployment = &deployment_of(record, request);
+    const std::string id = deployment->value("deploymentId", "");
+    // A stage's deployment cannot go from under it: API Gateway (REST APIs) answers "Active
+    // stages pointing to this deployment must be moved or deleted" (unconfirmed for
+    // apigatewayv2).
+    if (find_by(record.stages, "deploymentId", id) != nullptr) {
+      bad_request("Active stages pointing to this deployment must be moved or deleted");
+    }
+    record.deployments.erase(record.deployments.begin() + (deployment - &record.deployments[0]));
+    store(api_id, std::move(record));
+    return json::object();
+  }
+
+  // ---- route responses -----------------------------------------------------------------------
+  // Recorded and answered; the runtime sends a two-way route's handler body back whether or not
+  // the route has a $default route response (fogbank does not check models).
+
+  // Route response `id` of route `route_id`, or not found.
+  static json& route_response_of(api_record& record, const std::string& route_id, const json& request) {
+    const std::string id = required_string(request, "routeResponseId", max_name_length);
+    for (json& response : record.route_responses) {
+      if (response.value("routeId", "") == route_id && response.value("routeResponseId", "") == id) {
+        return response;
+      }
+    }
+    not_found("Invalid RouteResponse identifier specified " + id);  // unconfirmed
+  }
+
+  static json without_route_id(json response) {
+    response.erase("routeId");
+    return response;
+  }
+
+  json create_route_response(const json& request, const core::call_context& context) {
+    const std::string key = required_string(request, "routeResponseKey", max_route_key_length);
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string route_id = route_of(record, request).value("routeId", "");
+    json response = {{"routeResponseKey", key}};
+    apply_route_response_members(response, request);
+    for (const json& other : record.route_responses) {
+      if (other.value("routeId", "") == route_id && other.value("routeResponseKey", "") == key) {
+        conflict("Route response with key " + key + " already exists for this route");  // unconfirmed
+      }
+    }
+    std::string id = new_resource_id(ids);
+    while (find_by(record.route_responses, "routeResponseId", id) != nullptr) id = new_resource_id(ids);
+    response["routeResponseId"] = id;
+    json stored = response;
+    stored["routeId"] = route_id;
+    record.route_responses.push_back(std::move(stored));
+    return store_and_answer(api_id, std::move(record), std::move(response));
+  }
+
+  json get_route_response(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string route_id = route_of(record, request).value("routeId", "");
+    return without_route_id(route_response_of(record, route_id, request));
+  }
+
+  json get_route_responses(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string route_id = route_of(record, request).value("routeId", "");
+    json items = json::array();
+    for (const json& response : record.route_responses) {
+      if (response.value("routeId", "") == route_id) items.push_back(without_route_id(response));
+    }
+    return page(items, request);
+  }
+
+  json update_route_response(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string route_id = route_of(record, request).value("routeId", "");
+    json& response = route_response_of(record, route_id, request);
+    json updated = response;
+    apply_route_response_members(updated, request);
+    response = updated;
+    return store_and_answer(api_id, std::move(record), without_route_id(std::move(updated)));
+  }
+
+  json delete_route_response(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    const std::string route_id = route_of(record, request).value("routeId", "");
+    json* response = &route_response_of(record, route_id, request);
+    record.route_responses.erase(record.route_responses.begin() + (response - &record.route_responses[0]));
+    store(api_id, std::move(record));
+    return json::object();
+  }
 };
 
 const service::impl::operation* service::impl::find_operation(std::string_view name) {
@@ -455,20 +566,32 @@ const service::impl::operation* service::impl::find_operation(std::string_view n
       {"CreateDeployment", &impl::create_deployment},
       {"CreateIntegration", &impl::create_integration},
       {"CreateRoute", &impl::create_route},
+      {"CreateRouteResponse", &impl::create_route_response},
       {"CreateStage", &impl::create_stage},
       {"DeleteApi", &impl::delete_api},
+      {"DeleteDeployment", &impl::delete_deployment},
       {"DeleteIntegration", &impl::delete_integration},
       {"DeleteRoute", &impl::delete_route},
+      {"DeleteRouteResponse", &impl::delete_route_response},
       {"DeleteStage", &impl::delete_stage},
       {"GetApi", &impl::get_api},
       {"GetApis", &impl::get_apis},
+      {"GetDeployment", &impl::get_deployment},
       {"GetDeployments", &impl::get_deployments},
       {"GetIntegration", &impl::get_integration},
       {"GetIntegrations", &impl::get_integrations},
       {"GetRoute", &impl::get_route},
+      {"GetRouteResponse", &impl::get_route_response},
+      {"GetRouteResponses", &impl::get_route_responses},
       {"GetRoutes", &impl::get_routes},
       {"GetStage", &impl::get_stage},
       {"GetStages", &impl::get_stages},
+      {"UpdateApi", &impl::update_api},
+      {"UpdateDeployment", &impl::update_deployment},
+      {"UpdateIntegration", &impl::update_integration},
+      {"UpdateRoute", &impl::update_route},
+      {"UpdateRouteResponse", &impl::update_route_response},
+      {"UpdateStage", &impl::update_stage},
   });
   static_assert(operations.sorted(), "operations must be sorted by name");
   return operations.find(name);
@@ -516,17 +639,19 @@ nlohmann::json service::health() const {
   return {{"apis", impl_->apis.size()}};
 }
 
-std::optional<websocket_api> service::find_websocket_api(std::string_view api_id) const {
+std::shared_ptr<const websocket_api> service::find_websocket_api(std::string_view api_id) const {
   std::lock_guard lock(impl_->mutex);
+  if (const auto cached = impl_->runtime.find(api_id); cached != impl_->runtime.end()) return cached->second;
   const auto it = impl_->apis.find(api_id);
-  if (it == impl_->apis.end()) return std::nullopt;
+  if (it == impl_->apis.end()) return nullptr;
   const api_record& record = it->second;
-  websocket_api out;
-  out.api_id = std::string(api_id);
-  out.region = record.region;
-  out.account_id = record.account_id;
-  out.route_selection_expression = record.api.value("routeSelectionExpression", "");
-  for (const json& stage : record.stages) out.stages.push_back(stage.value("stageName", ""));
+  auto out = std::make_shared<websocket_api>();
+  out->api_id = std::string(api_id);
+  out->region = record.region;
+  out->account_id = record.account_id;
+  out->route_selection_expression = record.api.value("routeSelectionExpression", "");
+  out->selection = parse_route_selection(out->route_selection_expression);
+  for (const json& stage : record.stages) out->stages.push_back(stage.value("stageName", ""));
   for (const json& route : record.routes) {
     websocket_route r;
     r.route_id = route.value("routeId", "");
@@ -540,9 +665,11 @@ std::optional<websocket_api> service::find_websocket_api(std::string_view api_id
         r.function_arn = function_arn_of(integration->value("integrationUri", "")).value_or("");
       }
     }
-    out.routes.push_back(std::move(r));
+    out->routes.push_back(std::move(r));
   }
-  return out;
+  std::shared_ptr<const websocket_api> built = std::move(out);
+  impl_->runtime.emplace(std::string(api_id), built);
+  return built;
 }
 
 std::string service::api_endpoint(std::string_view endpoint, std::string_view api_id) {

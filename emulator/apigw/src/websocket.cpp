@@ -80,7 +80,7 @@ void websocket_gateway::invoke(const std::string& function_arn, const std::strin
   context.account_id = account_id;
   const json request = {{"FunctionName", function_arn},
                         {"InvocationType", "RequestResponse"},
-                        {"Payload", core::base64_encode(event.dump())}};
+                        {"Payload", core::base64_encode(event_payload(event))}};
   client_.call("lambda", "Invoke", request, context, [done = std::move(done)](core::call_result result) {
     if (!result.ok()) {
       core::log_error("API Gateway: invoking the integration failed: " + std::string(result.error->name()) +
@@ -108,7 +108,7 @@ void websocket_gateway::invoke(const std::string& function_arn, const std::strin
 
 void websocket_gateway::connect(upgrade request, std::weak_ptr<connection_link> link,
                                 std::function<void(connect_outcome)> done) {
-  const std::optional<websocket_api> api = apis_.find_websocket_api(request.api_id);
+  const std::shared_ptr<const websocket_api> api = apis_.find_websocket_api(request.api_id);
   if (!api) {
     done(refused(404, "Not Found"));
     return;
@@ -174,13 +174,11 @@ void websocket_gateway::message(std::string_view connection_id, std::string data
   if (!connections_.touch(connection_id)) return;
   const std::optional<connection_record> record = connections_.find(connection_id);
   if (!record) return;
-  const std::optional<websocket_api> api = apis_.find_websocket_api(record->api_id);
+  const std::shared_ptr<const websocket_api> api = apis_.find_websocket_api(record->api_id);
   const std::string request_id = connections_.new_event_id();
-  const std::optional<selection_expression> expression =
-      api ? parse_route_selection(api->route_selection_expression) : std::nullopt;
   std::optional<std::string> key;
-  if (expression) {
-    key = select_route(*expression, data, binary,
+  if (api && api->selection) {
+    key = select_route(*api->selection, data, binary,
                        [&](std::string_view k) { return api->find_route(k) != nullptr; });
   }
   if (!key) {
@@ -214,7 +212,7 @@ void websocket_gateway::closed(std::string_view connection_id, int code, std::st
 }
 
 void websocket_gateway::on_disconnect(const connection_record& record, const disconnect_info& info) {
-  const std::optional<websocket_api> api = apis_.find_websocket_api(record.api_id);
+  const std::shared_ptr<const websocket_api> api = apis_.find_websocket_api(record.api_id);
   if (!api) return;
   const websocket_route* route = api->find_route("$disconnect");
   if (route == nullptr || route->function_arn.empty()) return;

@@ -55,7 +55,13 @@ const resource_type* find_resource_type(std::string_view name) {
                                                &sqs_queue_policy_type(),
                                                &lambda_function_type(),
                                                &lambda_event_source_mapping_type(),
-                                               &lambda_permission_type()};
+                                               &lambda_permission_type(),
+                                               &apigw_api_type(),
+                                               &apigw_route_type(),
+                                               &apigw_integration_type(),
+                                               &apigw_route_response_type(),
+                                               &apigw_stage_type(),
+                                               &apigw_deployment_type()};
   for (const resource_type* type : types) {
     if (type->type_name() == name) return type;
   }

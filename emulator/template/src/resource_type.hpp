@@ -1,7 +1,8 @@
 #pragma once
 // One emulated resource type: which properties it takes, how it becomes calls, what Ref and
 // Fn::GetAtt give, and how an existing resource is brought in line with the template. One file
-// per service implements them (types_dynamodb.cpp, types_sqs.cpp, types_lambda.cpp).
+// per service implements them (types_dynamodb.cpp, types_sqs.cpp, types_lambda.cpp,
+// types_apigw.cpp).
 
 #include "fogbank/core/service.hpp"
 #include "fogbank/template/loader.hpp"
@@ -97,6 +98,12 @@ const resource_type& sqs_queue_policy_type();
 const resource_type& lambda_function_type();
 const resource_type& lambda_event_source_mapping_type();
 const resource_type& lambda_permission_type();
+const resource_type& apigw_api_type();
+const resource_type& apigw_route_type();
+const resource_type& apigw_integration_type();
+const resource_type& apigw_route_response_type();
+const resource_type& apigw_stage_type();
+const resource_type& apigw_deployment_type();
 
 // ---- helpers for the types -----------------------------------------------------------------
 

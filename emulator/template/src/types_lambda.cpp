@@ -6,6 +6,7 @@
 #include "resource_type.hpp"
 
 #include "deferred.hpp"
+#include "fogbank/core/json_limits.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -497,8 +498,9 @@ class lambda_event_source_mapping final : public resource_type {
   }
 };
 
-// Permissions are accepted so that templates granting API Gateway or SNS the right to invoke a
-// function load as they are; fogbank enforces no resource policies.
+// A permission is a statement of the function's resource policy (AddPermission), its StatementId
+// the permission's physical id. fogbank records the policy (GetPolicy shows it) but enforces no
+// resource policies.
 class lambda_permission final : public resource_type {
  public:
   std::string_view type_name() const override { return "AWS::Lambda::Permission"; }
@@ -510,16 +512,62 @@ class lambda_permission final : public resource_type {
       if (!r.properties.contains(required))
         fail_at(c.source, r.pointer, std::string("AWS::Lambda::Permission needs ") + required);
     }
-    r.physical_id = physical_name(c, r, "", 128);
+    // Lambda's StatementId: at most 100 of [a-zA-Z0-9-_] (AddPermission API reference).
+    r.physical_id = physical_name(c, r, "", 100);
+    json request = {{"StatementId", r.physical_id}};
+    for (const auto& [key, value] : r.properties.items()) {
+      request[key] = string_property(c, value, property_path(r, key));
+    }
+    r.create.push_back({"lambda", "AddPermission", request});
     r.attributes["Ref"] = r.physical_id;
     r.attributes["Id"] = r.physical_id;
-    r.notes.push_back("accepted; fogbank enforces no resource policies");
+    r.notes.push_back("recorded in the function's policy; fogbank enforces no resource policies");
   }
 
-  ensure_result ensure(resource_calls&, const planned_resource& r, const recorded_resource*) const override {
+  std::vector<planned_call> delete_calls(const ensure_result& done) const override {
+    const auto function = done.deferred.find("FunctionName");
+    if (function == done.deferred.end()) return {};
+    return {{"lambda",
+             "RemovePermission",
+             {{"FunctionName", function->second}, {"StatementId", done.physical_id}}}};
+  }
+
+  ensure_result ensure(resource_calls& calls, const planned_resource& r,
+                       const recorded_resource* previous) const override {
     ensure_result out;
     out.physical_id = r.physical_id;
-    out.action = resource_action::ignored;
+    const json& desired = r.create.front().request;
+    const std::string function = desired.value("FunctionName", "");
+    // Kept for delete_calls (the type has no FunctionName attribute, so no template reads it).
+    out.deferred["FunctionName"] = function;
+    const std::optional<json> policy = calls.find("lambda", "GetPolicy", {{"FunctionName", function}},
+                                                  core::error_code::lambda_resource_not_found);
+    bool present = false;
+    if (policy) {
+      const std::optional<json> document =
+          core::parse_json_within(policy->value("Policy", ""), max_template_depth);
+      if (document && document->is_object() && document->contains("Statement") &&
+          (*document)["Statement"].is_array()) {
+        for (const json& statement : (*document)["Statement"]) {
+          present = present || (statement.is_object() && statement.value("Sid", json()) == r.physical_id);
+        }
+      }
+    }
+    if (!present) {
+      calls.must(r.create.front());
+      out.action = previous == nullptr ? resource_action::created : resource_action::updated;
+      if (previous != nullptr) out.notes.push_back("statement added again");
+      return out;
+    }
+    if (previous != nullptr && previous->request == desired) {
+      out.action = resource_action::unchanged;
+      return out;
+    }
+    // A statement cannot be changed in place: it is removed and added anew.
+    calls.must("lambda", "RemovePermission", {{"FunctionName", function}, {"StatementId", r.physical_id}});
+    calls.must(r.create.front());
+    out.notes.push_back("statement replaced");
+    out.action = resource_action::updated;
     return out;
   }
 };

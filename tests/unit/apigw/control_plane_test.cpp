@@ -145,8 +145,8 @@ TEST_F(apigw_test, routes_integrations_stages_and_deployments) {
   fails("CreateDeployment", {{"apiId", api}, {"stageName", "prod"}}, error_code::apigw_not_found);
 
   // What the WebSocket runtime reads.
-  const std::optional<websocket_api> runtime = emulator_->apigw().find_websocket_api(api);
-  ASSERT_TRUE(runtime.has_value());
+  const std::shared_ptr<const websocket_api> runtime = emulator_->apigw().find_websocket_api(api);
+  ASSERT_NE(runtime, nullptr);
   EXPECT_EQ(runtime->route_selection_expression, "$request.body.action");
   EXPECT_TRUE(runtime->has_stage("dev"));
   EXPECT_FALSE(runtime->has_stage("prod"));
@@ -164,7 +164,7 @@ TEST_F(apigw_test, routes_integrations_stages_and_deployments) {
   EXPECT_EQ(ok("GetStages", {{"apiId", api}})["items"].size(), 0u);
   ok("DeleteApi", {{"apiId", api}});
   fails("GetApi", {{"apiId", api}}, error_code::apigw_not_found);
-  EXPECT_FALSE(emulator_->apigw().find_websocket_api(api).has_value());
+  EXPECT_EQ(emulator_->apigw().find_websocket_api(api), nullptr);
 }
 
 TEST_F(apigw_test, integrations_invoke_lambda_functions_only) {

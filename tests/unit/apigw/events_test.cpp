@@ -151,5 +151,21 @@ TEST(websocket_events, disconnect_event_matches_the_captured_shape) {
   EXPECT_EQ(context["requestTimeEpoch"], 1'742'085'998'789);
 }
 
+// Found by the apigw_route fuzz target (fuzz/findings/apigw_route/crash-c8dfc0fe...): client
+// bytes that are not UTF-8 made the payload's serialization throw (type_error 316) instead of
+// reaching the function.
+TEST(websocket_events, payloads_carry_bytes_that_are_not_utf8_as_replacement_characters) {
+  const std::string message_payload = event_payload(
+      message_event(record(), "$default", "m", "r", connected, std::string("\xff\xfe", 2), false));
+  EXPECT_EQ(json::parse(message_payload).value("body", ""), "\xef\xbf\xbd\xef\xbf\xbd") << message_payload;
+  upgrade_request upgrade;
+  upgrade.headers = {{"Host", "127.0.0.1:4566"}, {"X-Name", "caf\xe9"}};
+  upgrade.query = "name=caf\xe9";
+  const std::string connect_payload = event_payload(connect_event(record(), upgrade, "r", connected));
+  const json parsed = json::parse(connect_payload);
+  EXPECT_EQ(parsed["headers"].value("X-Name", ""), "caf\xef\xbf\xbd") << connect_payload;
+  EXPECT_EQ(parsed["queryStringParameters"].value("name", ""), "caf\xef\xbf\xbd") << connect_payload;
+}
+
 }  // namespace
 }  // namespace fogbank::apigw

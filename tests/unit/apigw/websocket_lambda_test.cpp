@@ -140,6 +140,26 @@ TEST_F(websocket_lambda_test, connect_handler_admits_or_refuses_with_its_status)
   EXPECT_EQ(event["multiValueQueryStringParameters"]["x"], (json{"1"}));
 }
 
+// Found by the apigw_route fuzz target: an upgrade with a header value that is not UTF-8 (HTTP
+// allows such bytes) made serializing $connect's event throw out of the gateway; it reaches the
+// handler with U+FFFD in its place.
+TEST_F(websocket_lambda_test, a_header_that_is_not_utf8_reaches_connect_as_a_replacement_character) {
+  route("$connect", "apigw_test.connect");
+  auto link = std::make_shared<recording_link>();
+  upgrade u;
+  u.api_id = api_;
+  u.stage = "dev";
+  u.domain_name = "127.0.0.1:4566";
+  u.headers = {{"Host", "127.0.0.1:4566"}, {"X-Name", "caf\xe9"}};
+  u.query = "token=let-me-in";
+  std::optional<connect_outcome> out;
+  emulator_->websocket_gateway().connect(u, link, [&](connect_outcome o) { out = std::move(o); });
+  ASSERT_TRUE(out.has_value());
+  EXPECT_TRUE(out->accepted) << out->status << " " << out->body;
+  ASSERT_EQ(seen().size(), 1u);
+  EXPECT_EQ(seen()[0]["headers"].value("X-Name", ""), "caf\xef\xbf\xbd");
+}
+
 TEST_F(websocket_lambda_test, a_failing_connect_handler_refuses_with_502) {
   route("$connect", "apigw_test.fail");
   auto link = std::make_shared<recording_link>();

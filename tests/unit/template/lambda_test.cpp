@@ -48,7 +48,7 @@ std::optional<core::call_result> fresh(const std::string& operation, const json&
   if (operation == "GetQueueUrl")
     return failure(core::error_code::queue_does_not_exist, "The specified queue does not exist.");
   if (operation == "CreateQueue") return answer({{"QueueUrl", "http://localhost:4566/000000000000/jobs"}});
-  if (operation == "GetFunction" || operation == "GetEventSourceMapping") {
+  if (operation == "GetFunction" || operation == "GetEventSourceMapping" || operation == "GetPolicy") {
     return failure(core::error_code::lambda_resource_not_found, "Function not found");
   }
   if (operation == "ListEventSourceMappings") return answer({{"EventSourceMappings", json::array()}});
@@ -100,7 +100,14 @@ TEST_F(TemplateLambda, ThePlanOfAFunctionAndItsMapping) {
                   // A pattern written as an object is passed as the JSON text Lambda takes.
                   {"FilterCriteria", {{"Filters", {{{"Pattern", R"({"body":{"kind":["order"]}})"}}}}}}}));
   EXPECT_EQ(mapping.physical_id, deferred_token("Mapping", "Id"));
-  EXPECT_TRUE(resource(plan, "Allow").create.empty());
+  // A permission is a statement of the function's policy, its id the permission's.
+  const planned_resource& allow = resource(plan, "Allow");
+  ASSERT_EQ(allow.create.size(), 1u);
+  EXPECT_EQ(allow.create[0].operation, "AddPermission");
+  EXPECT_EQ(allow.create[0].request, json({{"StatementId", allow.physical_id},
+                                           {"Action", "lambda:InvokeFunction"},
+                                           {"FunctionName", "handler"},
+                                           {"Principal", "sns.amazonaws.com"}}));
   ASSERT_EQ(plan.outputs.size(), 2u);
   EXPECT_EQ(plan.outputs[0].value, deferred_token("Mapping", "Id"));
   EXPECT_EQ(plan.outputs[1].value, "arn:aws:lambda:us-east-1:000000000000:function:handler");
@@ -143,12 +150,13 @@ TEST_F(TemplateLambda, ExecutingCreatesInOrderAndFeedsTheMappingsIdToOutputs) {
   const load_result result = run(t, runner, state);
   EXPECT_EQ(runner.operations(),
             (std::vector<std::string>{"GetQueueUrl", "CreateQueue", "GetFunction", "CreateFunction",
-                                      "ListEventSourceMappings", "CreateEventSourceMapping"}));
+                                      "ListEventSourceMappings", "CreateEventSourceMapping", "GetPolicy",
+                                      "AddPermission"}));
   ASSERT_EQ(result.resources.size(), 4u);
   EXPECT_EQ(result.resources[2].logical_id, "Mapping");
   EXPECT_EQ(result.resources[2].physical_id, "uuid-1");
   EXPECT_EQ(result.resources[2].action, resource_action::created);
-  EXPECT_EQ(result.resources[3].action, resource_action::ignored);
+  EXPECT_EQ(result.resources[3].action, resource_action::created);
   EXPECT_EQ(result.outputs[0], (std::pair<std::string, std::string>{"MappingId", "uuid-1"}));
   // What was made is recorded for the next load: names and the requests made.
   ASSERT_NE(state.find("Mapping"), nullptr);
@@ -164,7 +172,12 @@ TEST_F(TemplateLambda, ALoadLikeTheLastChangesNothing) {
   run(t, first, state);
 
   recording_runner second;
-  second.respond = [](const std::string& operation, const json& request) -> std::optional<core::call_result> {
+  const std::string sid = state.find("Allow")->physical_id;
+  second.respond = [&](const std::string& operation,
+                       const json& request) -> std::optional<core::call_result> {
+    if (operation == "GetPolicy") {
+      return answer({{"Policy", json({{"Statement", {{{"Sid", sid}, {"Effect", "Allow"}}}}}).dump()}});
+    }
     if (operation == "GetQueueUrl") return answer({{"QueueUrl", "http://localhost:4566/000000000000/jobs"}});
     if (operation == "GetQueueAttributes") return answer({{"Attributes", {{"QueueArn", "arn"}}}});
     if (operation == "ListQueueTags") return answer({{"Tags", json::object()}});
@@ -175,7 +188,7 @@ TEST_F(TemplateLambda, ALoadLikeTheLastChangesNothing) {
   const load_result result = run(t, second, state);
   EXPECT_EQ(second.operations(),
             (std::vector<std::string>{"GetQueueUrl", "GetQueueAttributes", "ListQueueTags", "GetFunction",
-                                      "GetEventSourceMapping"}));
+                                      "GetEventSourceMapping", "GetPolicy"}));
   EXPECT_EQ(result.resources[1].action, resource_action::unchanged);
   EXPECT_EQ(result.resources[2].action, resource_action::unchanged);
   EXPECT_EQ(result.outputs[0].second, "uuid-1");

@@ -35,6 +35,12 @@ class database;
 
 namespace fogbank::apigw {
 
+// A parsed route selection expression: the path of body members it selects
+// ("$request.body.a.b" -> {"a", "b"}; route_selection.hpp parses and evaluates it).
+struct selection_expression {
+  std::vector<std::string> body_path;
+};
+
 // A route of a WebSocket API as the runtime sees it.
 struct websocket_route {
   std::string route_id;
@@ -53,6 +59,8 @@ struct websocket_api {
   std::string region;
   std::string account_id;
   std::string route_selection_expression;
+  // The expression parsed; nullopt when it does not parse (messages then get the Forbidden frame).
+  std::optional<selection_expression> selection;
   std::vector<std::string> stages;
   std::vector<websocket_route> routes;
 
@@ -69,10 +77,9 @@ class service final : public core::service {
   service(const service&) = delete;
   service& operator=(const service&) = delete;
 
-  // Runs one apigatewayv2 operation (CreateApi, GetApi, GetApis, DeleteApi, CreateRoute,
-  // GetRoute, GetRoutes, DeleteRoute, CreateIntegration, GetIntegration, GetIntegrations,
-  // DeleteIntegration, CreateStage, GetStage, GetStages, DeleteStage, CreateDeployment,
-  // GetDeployments) and calls `done` before returning. An unknown operation answers
+  // Runs one apigatewayv2 operation (Create/Get/Update/Delete of Api, Route, RouteResponse,
+  // Integration, Stage and Deployment; GetApis, GetRoutes, GetRouteResponses, GetIntegrations,
+  // GetStages, GetDeployments) and calls `done` before returning. An unknown operation answers
   // UnknownOperationException. Thread-safe.
   void call(std::string_view operation, const nlohmann::json& request, const core::call_context& context,
             core::call_completion done) override;
@@ -80,8 +87,11 @@ class service final : public core::service {
   // {"apis": <count>}. Thread-safe.
   nlohmann::json health() const override;
 
-  // The WebSocket API `api_id`, or nullopt. Thread-safe.
-  std::optional<websocket_api> find_websocket_api(std::string_view api_id) const;
+  // The WebSocket API `api_id`, or nullptr. Built once and shared until the API, its routes or
+  // integrations change (any write to the API drops it), so each message costs one map lookup
+  // under the lock. The object never changes: a caller holding it sees the API as it was.
+  // Thread-safe.
+  std::shared_ptr<const websocket_api> find_websocket_api(std::string_view api_id) const;
 
   // The ApiEndpoint of API `api_id` for a caller that addressed `endpoint` ("http://host:port",
   // empty for the default "http://localhost:4566"): "ws://host:port/ws/<api-id>" ("wss://" for
