@@ -214,8 +214,12 @@ void connections_service::call(std::string_view operation, const nlohmann::json&
               {"lastActiveAt", iso_millis(record->last_active_at)}};
     }
     if (operation == "DeleteConnection") {
-      // Closed normally (1000); $disconnect reports it likewise (unconfirmed).
-      if (!connections_.end(connection_id_of(request), {disconnect_info::cause::deleted, 1000, ""})) gone();
+      // Closed normally: 1000 and "Connection Closed Normally" in $disconnect, as a $disconnect
+      // event logged on AWS after DeleteConnection shows (aws/chalice, a user's capture).
+      if (!connections_.end(connection_id_of(request),
+                            {disconnect_info::cause::deleted, 1000, "Connection Closed Normally"})) {
+        gone();
+      }
       return json::object();
     }
     throw core::aws_error(core::error_code::unknown_operation,

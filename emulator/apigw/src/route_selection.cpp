@@ -60,13 +60,18 @@ std::optional<std::string> select_route(const selection_expression& expression, 
   return std::nullopt;
 }
 
+std::string error_frame(std::string_view message, std::string_view connection_id,
+                        std::string_view request_id) {
+  // AWS's spacing, which no JSON serializer reproduces: a space after the first colon and after
+  // each comma, none after the other colons (`{"message": "Forbidden", "connectionId":"XDmE...=",
+  // "requestId":"XDmG...="}` as wscat shows it in many READMEs).
+  return "{\"message\": " + nlohmann::json(message).dump() +
+         ", \"connectionId\":" + nlohmann::json(connection_id).dump() +
+         ", \"requestId\":" + nlohmann::json(request_id).dump() + "}";
+}
+
 std::string forbidden_frame(std::string_view connection_id, std::string_view request_id) {
-  // Member order as AWS sends it (the transcript of AWS's frame).
-  nlohmann::ordered_json frame;
-  frame["message"] = "Forbidden";
-  frame["connectionId"] = connection_id;
-  frame["requestId"] = request_id;
-  return frame.dump();
+  return error_frame("Forbidden", connection_id, request_id);
 }
 
 }  // namespace fogbank::apigw

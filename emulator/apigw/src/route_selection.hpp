@@ -50,5 +50,9 @@ std::optional<std::string> select_route(const selection_expression& expression, 
 // The frame a caller receives when no route takes its message, as AWS sends it:
 // {"message": "Forbidden", "connectionId": "...", "requestId": "..."}.
 std::string forbidden_frame(std::string_view connection_id, std::string_view request_id);
+// The frame API Gateway sends a client for a message it could not handle, e.g. "Forbidden" (no
+// route) or "Internal server error" (the integration failed), with AWS's exact spacing.
+std::string error_frame(std::string_view message, std::string_view connection_id,
+                        std::string_view request_id);
 
 }  // namespace fogbank::apigw

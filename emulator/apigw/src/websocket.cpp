@@ -21,14 +21,10 @@ using json = nlohmann::json;
 // A proxy response nests no deeper than this before fogbank reads it (core::max_request_nesting).
 constexpr int max_response_nesting = 128;
 
-// The frame AWS sends a caller whose message's integration failed (unconfirmed: the shape of the
-// Forbidden frame with "Internal server error", as API Gateway words integration failures).
+// The frame AWS sends a caller whose message's integration failed, byte for byte as wscat shows
+// it (aws-samples/simple-websockets-chat-app#42, nearst/laconia#41, middyjs/middy#1219).
 std::string internal_error_frame(std::string_view connection_id, std::string_view request_id) {
-  nlohmann::ordered_json frame;
-  frame["message"] = "Internal server error";
-  frame["connectionId"] = connection_id;
-  frame["requestId"] = request_id;
-  return frame.dump();
+  return error_frame("Internal server error", connection_id, request_id);
 }
 
 // The refusal of an upgrade to an API or stage that does not exist (unconfirmed: AWS's hosts do
@@ -171,6 +167,13 @@ void websocket_gateway::connect(upgrade request, std::weak_ptr<connection_link> 
 }
 
 void websocket_gateway::message(std::string_view connection_id, std::string data, bool binary) {
+  if (binary) {
+    // "API Gateway WebSocket APIs don't currently support binary frames in incoming message
+    // payloads. If a client app sends a binary frame, API Gateway rejects it and disconnects the
+    // client with code 1003." (developer guide, "Binary media types for WebSocket APIs")
+    connections_.end(connection_id, {disconnect_info::cause::unsupported_data, 1003, ""});
+    return;
+  }
   if (!connections_.touch(connection_id)) return;
   const std::optional<connection_record> record = connections_.find(connection_id);
   if (!record) return;

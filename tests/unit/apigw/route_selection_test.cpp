@@ -74,9 +74,14 @@ TEST(route_selection, selects_the_matching_route_else_default_else_nothing) {
   EXPECT_FALSE(select_route(action, "not json", false, has).has_value());
 }
 
+// Byte for byte as wscat shows AWS's frames (aws-samples/simple-websockets-chat-app#42 and others):
+// a space after the first colon and after each comma, none after the other colons.
 TEST(route_selection, forbidden_frame_is_aws_s) {
   EXPECT_EQ(forbidden_frame("Kf2bqd9WywMCEng=", "Kf2dGGnuywMFdFA="),
-            R"({"message":"Forbidden","connectionId":"Kf2bqd9WywMCEng=","requestId":"Kf2dGGnuywMFdFA="})");
+            R"({"message": "Forbidden", "connectionId":"Kf2bqd9WywMCEng=", "requestId":"Kf2dGGnuywMFdFA="})");
+  EXPECT_EQ(
+      error_frame("Internal server error", "VNRUSeldSwMCIRQ=", "VNRXVFJOywMF3-Q="),
+      R"({"message": "Internal server error", "connectionId":"VNRUSeldSwMCIRQ=", "requestId":"VNRXVFJOywMF3-Q="})");
 }
 
 }  // namespace

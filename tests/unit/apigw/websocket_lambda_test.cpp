@@ -216,6 +216,9 @@ TEST_F(websocket_lambda_test, disconnect_runs_on_close_delete_and_timeout) {
   EXPECT_EQ(context(0).value("disconnectStatusCode", 0), 1001);
   EXPECT_EQ(context(0).value("disconnectReason", ""), "bye");
   EXPECT_EQ(context(1).value("connectionId", ""), deleted);
+  // As a $disconnect logged on AWS after DeleteConnection shows.
+  EXPECT_EQ(context(1).value("disconnectStatusCode", 0), 1000);
+  EXPECT_EQ(context(1).value("disconnectReason", ""), "Connection Closed Normally");
   EXPECT_EQ(context(2).value("connectionId", ""), idle);
   EXPECT_EQ(context(2).value("disconnectStatusCode", 0), 1001);
   EXPECT_EQ(emulator_->websocket_connections().size(), 0u);

@@ -13,11 +13,12 @@ namespace {
 
 struct recording_link final : connection_link {
   std::vector<std::string> sent;
+  std::vector<std::uint16_t> closes;
   bool send(std::string data, bool) override {
     sent.push_back(std::move(data));
     return true;
   }
-  void close(std::uint16_t, std::string) override {}
+  void close(std::uint16_t code, std::string) override { closes.push_back(code); }
 };
 
 class websocket_test : public apigw_test {
@@ -109,6 +110,20 @@ TEST_F(websocket_test, a_message_counts_as_activity_and_a_close_ends_the_connect
   EXPECT_FALSE(emulator_->websocket_connections().find(id).has_value());
   gateway().message(id, "x", false);  // after the close: ignored
   EXPECT_EQ(link->sent.size(), 1u);   // the Forbidden frame of the first message only
+}
+
+// The developer guide ("Binary media types for WebSocket APIs"): a binary frame is refused and
+// the client disconnected with 1003; nothing is routed.
+TEST_F(websocket_test, a_binary_frame_disconnects_the_client_with_1003) {
+  const std::string api = create_api();
+  ok("CreateStage", {{"apiId", api}, {"stageName", "dev"}});
+  ok("CreateRoute", {{"apiId", api}, {"routeKey", "$default"}});
+  auto link = std::make_shared<recording_link>();
+  const std::string id = connect(to(api, "dev"), link).connection_id;
+  gateway().message(id, std::string("\x00\xff", 2), true);
+  EXPECT_EQ(link->closes, std::vector<std::uint16_t>{1003});
+  EXPECT_TRUE(link->sent.empty());
+  EXPECT_FALSE(emulator_->websocket_connections().find(id).has_value());
 }
 
 }  // namespace

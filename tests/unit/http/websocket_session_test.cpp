@@ -116,17 +116,27 @@ TEST_F(websocket_session, unrouted_messages_get_the_forbidden_frame_and_posts_ar
   EXPECT_EQ(read(*ws), "hi");
   EXPECT_TRUE(ws->got_text());
 
-  // A binary message is never JSON to the router: Forbidden too (no $default).
-  ws->binary(true);
-  ws->write(net::buffer(std::string(R"({"action":"join"})")));
-  EXPECT_EQ(json::parse(read(*ws)).value("message", ""), "Forbidden");
-
   // DeleteConnection closes the socket.
   call("apigatewaymanagementapi", "DeleteConnection", {{"connectionId", id}});
   beast::flat_buffer buffer;
   ws->read(buffer, ec);
   EXPECT_EQ(ec, websocket::error::closed) << ec.message();
   EXPECT_EQ(ws->reason().code, websocket::close_code::normal);
+  EXPECT_TRUE(all_closed());
+}
+
+// API Gateway refuses binary frames and disconnects the client with 1003 (developer guide,
+// "Binary media types for WebSocket APIs").
+TEST_F(websocket_session, a_binary_frame_is_answered_with_close_1003) {
+  beast::error_code ec;
+  auto ws = open("/ws/" + api_ + "/dev", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ws->binary(true);
+  ws->write(net::buffer(std::string(R"({"action":"join"})")));
+  beast::flat_buffer buffer;
+  ws->read(buffer, ec);
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  EXPECT_EQ(ws->reason().code, websocket::close_code::unknown_data);
   EXPECT_TRUE(all_closed());
 }
 

@@ -67,7 +67,7 @@ struct connection_record {
 
 // Why a connection ended, with the close status and reason $disconnect reports.
 struct disconnect_info {
-  enum class cause { client_close, dropped, deleted, idle_timeout, lifetime_limit };
+  enum class cause { client_close, dropped, deleted, idle_timeout, lifetime_limit, unsupported_data };
   cause why = cause::client_close;
   int status_code = 1000;
   std::string reason;
