@@ -61,6 +61,7 @@ std::string lower(std::string text) {
 
 // Checks one attribute a topic is created or changed with, and returns the value it keeps.
 std::string check_topic_attribute(const std::string& name, const std::string& value, bool fifo) {
+  // Recorded for SetTopicAttributes; CreateTopic's Attributes are refused the same way (unconfirmed).
   if (!settable_topic_attributes().contains(name)) invalid("Invalid parameter: AttributeName");
   if (name == "ContentBasedDeduplication") {
     const std::string v = lower(value);
