@@ -307,6 +307,7 @@ def main():
     write("json_front", json_front_seeds())
     write("sqs_policy", sqs_policy_seeds())
     write("filter_pattern", filter_pattern_seeds())
+    write("sns_filter_policy", sns_filter_policy_seeds())
     write("lambda_zip", lambda_zip_seeds())
     write("rest_front", rest_front_seeds())
     write("apigw_route", apigw_route_seeds())
@@ -343,6 +344,17 @@ def filter_pattern_seeds():
             if value.startswith("{") or value in ("", "[]", "not json"):
                 found.append(value)
     return found + ['{"a": [{"numeric": [">", 1e308, "<", -1e308]}]}', '{"$or": [{"a": [1]}, {"$or": [{"b": [2]}, {"c": [3]}]}]}']
+
+
+def sns_filter_policy_seeds():
+    """Every policy the SNS unit tests use, under both scopes (the first byte picks the scope)."""
+    found = []
+    for path in sorted((UNIT / "sns").glob("*_test.cpp")):
+        for match in re.finditer(LITERAL, path.read_text(), re.S):
+            value = literal_value(match)
+            if value.startswith("{"):
+                found += ["\x00" + value, "\x01" + value]
+    return found
 
 
 def lambda_zip_seeds():

@@ -197,7 +197,7 @@ class HealthAndRouting(ServerTestCase):
         self.assertEqual(health["status"], "running")
         self.assertEqual(health["services"],
                          {"apigatewaymanagementapi": "running", "apigatewayv2": "running", "dynamodb": "running",
-                          "dynamodbstreams": "running", "lambda": "running", "sqs": "running"})
+                          "dynamodbstreams": "running", "lambda": "running", "sns": "running", "sqs": "running"})
         self.assertEqual(health["version"], "0.1.0")
         self.assertEqual(health["tables"], 0)
         self.assertEqual(health["queues"], 0)
@@ -205,6 +205,8 @@ class HealthAndRouting(ServerTestCase):
         self.assertEqual(health["websocket_connections"], 0)
         self.assertEqual(health["stream_subscriber_errors"], 0)
         self.assertEqual(health["functions"], 0)
+        self.assertEqual(health["topics"], 0)
+        self.assertEqual(health["subscriptions"], 0)
         self.assert_aws_headers(response, body)
 
     def test_unknown_path_is_404_json(self):

@@ -79,6 +79,22 @@ constexpr std::array catalog{
     error_type{error_code::apigw_forbidden, "ForbiddenException", 403},
     error_type{error_code::apigw_gone, "GoneException", 410},
     error_type{error_code::apigw_payload_too_large, "PayloadTooLargeException", 413},
+    // SNS: codes and statuses from botocore's sns 2010-03-31 model (error.code, httpStatusCode).
+    error_type{error_code::sns_not_found, "NotFound", 404},
+    error_type{error_code::sns_invalid_parameter, "InvalidParameter", 400},
+    error_type{error_code::sns_parameter_value_invalid, "ParameterValueInvalid", 400},
+    error_type{error_code::sns_validation_error, "ValidationError", 400},
+    error_type{error_code::sns_invalid_action, "InvalidAction", 400},
+    error_type{error_code::sns_resource_not_found, "ResourceNotFound", 404},
+    error_type{error_code::sns_too_many_entries_in_batch, "TooManyEntriesInBatchRequestException", 400,
+               "TooManyEntriesInBatchRequest"},
+    error_type{error_code::sns_batch_entry_ids_not_distinct, "BatchEntryIdsNotDistinctException", 400,
+               "BatchEntryIdsNotDistinct"},
+    error_type{error_code::sns_batch_request_too_long, "BatchRequestTooLongException", 400,
+               "BatchRequestTooLong"},
+    error_type{error_code::sns_empty_batch_request, "EmptyBatchRequestException", 400, "EmptyBatchRequest"},
+    error_type{error_code::sns_invalid_batch_entry_id, "InvalidBatchEntryIdException", 400,
+               "InvalidBatchEntryId"},
 };
 
 constexpr bool catalog_in_enum_order() {

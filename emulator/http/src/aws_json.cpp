@@ -97,6 +97,19 @@ wire_shape shape_of(error_code code, std::string_view service_namespace) noexcep
     case error_code::apigw_forbidden:
     case error_code::apigw_gone:
     case error_code::apigw_payload_too_large:
+    // SNS speaks only the query protocol; were one of its errors to reach this front, it would go
+    // out like any other service error.
+    case error_code::sns_not_found:
+    case error_code::sns_invalid_parameter:
+    case error_code::sns_parameter_value_invalid:
+    case error_code::sns_validation_error:
+    case error_code::sns_invalid_action:
+    case error_code::sns_resource_not_found:
+    case error_code::sns_too_many_entries_in_batch:
+    case error_code::sns_batch_entry_ids_not_distinct:
+    case error_code::sns_batch_request_too_long:
+    case error_code::sns_empty_batch_request:
+    case error_code::sns_invalid_batch_entry_id:
       return {service_namespace, "message"};
   }
   return {service_namespace, "message"};

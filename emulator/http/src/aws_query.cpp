@@ -54,7 +54,27 @@ response internal_error(const query_model::service_model& model, const reply_to&
 
 }  // namespace
 
-aws_query_front::aws_query_front(query_service service) : service_(std::move(service)) {}
+aws_query_front::aws_query_front(query_service service) : services_{service} {}
+
+aws_query_front::aws_query_front(std::vector<query_service> services) : services_(std::move(services)) {}
+
+const query_service& aws_query_front::service_for(std::string_view scope_service, const std::string* version,
+                                                  const std::string* action) const noexcept {
+  for (const query_service& s : services_) {
+    if (!scope_service.empty() && s.row->name == scope_service) return s;
+  }
+  if (version != nullptr) {
+    for (const query_service& s : services_) {
+      if (s.model->api_version == *version) return s;
+    }
+  }
+  if (action != nullptr) {
+    for (const query_service& s : services_) {
+      if (s.model->find(*action) != nullptr) return s;
+    }
+  }
+  return services_.front();
+}
 
 bool aws_query_front::accepts(const request& req) noexcept {
   if (req.method() == bhttp::verb::post)
@@ -68,7 +88,6 @@ bool aws_query_front::accepts(const request& req) noexcept {
 
 std::optional<response> aws_query_front::handle(const request& req, const reply_to& to,
                                                 reply_channel& channel) const {
-  const query_model::service_model& model = *service_.model;
   const std::string_view target = sv(req.target());
 
   // Parameters may come in the URL, the body, or both (a presigned POST); the body wins.
@@ -76,7 +95,26 @@ std::optional<response> aws_query_front::handle(const request& req, const reply_
   query_codec::parse_form(query_of(target), form);
   if (req.method() == bhttp::verb::post) query_codec::parse_form(req.body(), form);
 
+  core::call_context context;
+  sigv4::signed_request signed_req;
+  if (const auto it = req.find(bhttp::field::authorization); it != req.end())
+    signed_req.authorization = sv(it->value());
+  signed_req.query = query_of(target);
+  signed_req.has_date = true;
+  std::string scope_service;
+  if (const sigv4::check_result auth = sigv4::check(signed_req);
+      auth.result == sigv4::check_result::outcome::ok) {
+    if (!auth.scope.region.empty()) context.region = auth.scope.region;
+    context.caller.access_key_id = auth.scope.access_key_id;
+    scope_service = auth.scope.service;
+  }
+
   const auto action = form.find("Action");
+  const auto version = form.find("Version");
+  const query_service& service =
+      service_for(scope_service, version == form.end() ? nullptr : &version->second,
+                  action == form.end() ? nullptr : &action->second);
+  const query_model::service_model& model = *service.model;
   if (action == form.end() || action->second.empty())
     return protocol_error(model, to, "MissingAction", "The request must contain the parameter Action.");
   const query_model::operation* op = model.find(action->second);
@@ -84,17 +122,6 @@ std::optional<response> aws_query_front::handle(const request& req, const reply_
     return protocol_error(model, to, "InvalidAction",
                           "The action " + action->second + " is not valid for this web service.");
 
-  core::call_context context;
-  sigv4::signed_request signed_req;
-  if (const auto it = req.find(bhttp::field::authorization); it != req.end())
-    signed_req.authorization = sv(it->value());
-  signed_req.query = query_of(target);
-  signed_req.has_date = true;
-  if (const sigv4::check_result auth = sigv4::check(signed_req);
-      auth.result == sigv4::check_result::outcome::ok) {
-    if (!auth.scope.region.empty()) context.region = auth.scope.region;
-    context.caller.access_key_id = auth.scope.access_key_id;
-  }
   context.request_id = to.request_id;
   context.endpoint = endpoint_of(req, to, "http://localhost:4566");
 
@@ -120,8 +147,8 @@ std::optional<response> aws_query_front::handle(const request& req, const reply_
   });
   try {
     // `model` and `op` are static tables: the completion may safely outlive this front.
-    service_.registry->call(
-        *service_.row, op->name, input, context, [reply, &model, op, to](core::call_result result) {
+    service.registry->call(
+        *service.row, op->name, input, context, [reply, &model, op, to](core::call_result result) {
           try {
             if (result.error) {
               reply->complete(error_response(model, *result.error, to));

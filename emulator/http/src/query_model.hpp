@@ -3,7 +3,7 @@
 // parameters a request's members arrive in (`Attribute.1.Name`, `SendMessageBatchRequestEntry.2.Id`)
 // and which XML elements a result's members go out as (`<Message>`, `<Attribute><Name>`).
 // The tables themselves are generated from botocore's models by tools/gen_sqs_query_model.py
-// (sqs_query_model.cpp); nothing here is specific to one service.
+// (sqs_query_model.cpp, sns_query_model.cpp); nothing here is specific to one service.
 
 #include <cstddef>
 #include <span>
@@ -68,11 +68,15 @@ struct service_model {
 
 // SQS 2012-11-05, from botocore's query-protocol model (sqs_query_model.cpp, generated).
 const service_model& sqs();
+// SNS 2010-03-31, from botocore's query-protocol model (sns_query_model.cpp, generated).
+const service_model& sns();
 
-// The model of the service a dispatch registry row names ("sqs"), or nullptr if fogbank has
-// none for it.
+// The model of the service a dispatch registry row names ("sqs", "sns"), or nullptr if fogbank
+// has none for it.
 inline const service_model* for_service(std::string_view name) noexcept {
-  return name == "sqs" ? &sqs() : nullptr;
+  if (name == "sqs") return &sqs();
+  if (name == "sns") return &sns();
+  return nullptr;
 }
 
 }  // namespace fogbank::http::query_model

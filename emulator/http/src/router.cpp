@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <exception>
 #include <stdexcept>
+#include <vector>
 
 namespace fogbank::http {
 namespace {
@@ -17,13 +18,15 @@ constexpr std::string_view health_path = "/_fogbank/health";
 constexpr std::string_view ca_path = "/_fogbank/tls/ca.pem";
 
 std::optional<aws_query_front> query_front(const dispatch::registry& services) {
+  std::vector<query_service> fronts;
   for (const dispatch::service_row& row : services.services()) {
     if (!row.query_protocol) continue;
     const query_model::service_model* model = query_model::for_service(row.name);
     if (model == nullptr) throw std::logic_error("no query-protocol model for service " + row.name);
-    return aws_query_front(query_service{model, &row, &services});
+    fronts.push_back(query_service{model, &row, &services});
   }
-  return std::nullopt;
+  if (fronts.empty()) return std::nullopt;
+  return aws_query_front(std::move(fronts));
 }
 
 std::string_view path_of(std::string_view target) noexcept {

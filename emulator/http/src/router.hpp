@@ -7,7 +7,8 @@
 //   the registry's admin actions              -> e.g. POST /_fogbank/dynamodb/expire
 //   POST with X-Amz-Target                    -> AWS JSON protocol (the row with that prefix)
 //   a route of a REST-JSON row (Lambda's)     -> AWS REST-JSON protocol
-//   POST form-encoded, or GET with Action=    -> AWS query protocol (the row that speaks it)
+//   POST form-encoded, or GET with Action=    -> AWS query protocol (the rows that speak it: SQS,
+//                                                SNS; aws_query_front picks one per request)
 //   any other POST                            -> the JSON front, which refuses it as DynamoDB does
 
 #include "aws_json.hpp"

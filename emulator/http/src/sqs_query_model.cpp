@@ -5,7 +5,7 @@
 
 #include "query_model.hpp"
 
-#include <algorithm>
+#include <iterator>
 
 namespace fogbank::http::query_model {
 namespace {
@@ -383,12 +383,6 @@ constexpr service_model model{
 };
 
 }  // namespace
-
-const operation* service_model::find(std::string_view name) const noexcept {
-  const auto it = std::lower_bound(operations.begin(), operations.end(), name,
-                                   [](const operation& op, std::string_view n) { return op.name < n; });
-  return it != operations.end() && it->name == name ? &*it : nullptr;
-}
 
 const service_model& sqs() {
   return model;

@@ -11,6 +11,7 @@
 #include "fogbank/dynamodb/streams.hpp"
 #include "fogbank/lambda/cpp_host.hpp"
 #include "fogbank/lambda/service.hpp"
+#include "fogbank/sns/service.hpp"
 #include "fogbank/sqs/service.hpp"
 #include "fogbank/storage/database.hpp"
 
@@ -124,6 +125,8 @@ struct emulator::parts {
   std::unique_ptr<lambda::service> lambda;
   // SQS as the registry serves it: every call passed on, sends announced to Lambda's mappings.
   std::unique_ptr<core::service> sqs_watch;
+  // SNS delivers to SQS and Lambda through the client, so it goes before both.
+  std::unique_ptr<sns::service> sns;
 };
 
 std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::string* error) {
@@ -180,6 +183,7 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     p->lambda = std::make_unique<lambda::service>(*p->db, p->clock, p->scheduler, p->resource_ids,
                                                   p->request_ids, p->client, std::move(lambda_options));
     p->sqs_watch = p->lambda->watch_sqs(*p->sqs);
+    p->sns = std::make_unique<sns::service>(*p->db, p->clock, p->scheduler, p->resource_ids, p->client);
     p->apigw = std::make_unique<apigw::service>(*p->db, p->clock, p->resource_ids);
     p->websocket_connections = std::make_unique<apigw::connection_registry>(
         p->clock, p->scheduler, p->resource_ids,
@@ -228,6 +232,11 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .rest_protocol = true,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->apigw_management.get()});
+  // SNS speaks only the query protocol (botocore's sns model lists no other, as of botocore 1.43).
+  p->registry.add({.name = "sns",
+                   .query_protocol = true,
+                   .request_ids = dispatch::request_id_style::uuid,
+                   .service = p->sns.get()});
   // Runs the TTL sweep now, so that tests never wait for the periodic one.
   p->registry.add_admin({"POST", "/_fogbank/dynamodb/expire", [service = p->dynamodb.get()] {
                            return nlohmann::json{{"expired", service->expire_now()}};
@@ -307,6 +316,10 @@ sqs::service& emulator::sqs() noexcept {
 }
 lambda::service& emulator::lambda() noexcept {
   return *parts_->lambda;
+}
+
+sns::service& emulator::sns() noexcept {
+  return *parts_->sns;
 }
 
 apigw::service& emulator::apigw() noexcept {

@@ -48,6 +48,9 @@ namespace fogbank::lambda {
 class runtime_host;
 class service;
 }  // namespace fogbank::lambda
+namespace fogbank::sns {
+class service;
+}
 
 namespace fogbank {
 
@@ -123,6 +126,8 @@ class emulator {
   apigw::connection_registry& websocket_connections() noexcept;
   // Where the HTTP front end reports WebSocket upgrades, messages and closes.
   apigw::websocket_gateway& websocket_gateway() noexcept;
+
+  sns::service& sns() noexcept;
 
   // What GET /_fogbank/health shows of the services.
   nlohmann::json health() const;
