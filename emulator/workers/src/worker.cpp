@@ -379,17 +379,23 @@ void worker::on_answer(const std::shared_ptr<api_connection>& from, std::string_
         api_error(request, bhttp::status::bad_request, "InvalidRequestID", "Invalid request ID"));
   }
   last_answered_ = true;
+  // Each answer below ends the invocation before the runtime is told it was accepted: finish()
+  // collects the invocation's output, and whatever the runtime prints once it has the reply is
+  // between invocations (asio may send the reply at once, and the runtime may print before a
+  // finish() that came second would read the pipe).
   if (!is_error) {
     if (request.body().size() > max_response_bytes) {
       // Only a chunked body gets here (a Content-Length over the limit is refused at the header).
-      from->reply(api_error(
+      api_response refusal = api_error(
           request, bhttp::status::payload_too_large, "RequestEntityTooLarge",
-          "Exceeded maximum allowed payload size (" + std::to_string(max_response_bytes) + " bytes)."));
-      return finish(
+          "Exceeded maximum allowed payload size (" + std::to_string(max_response_bytes) + " bytes).");
+      finish(
           {lambda::outcome_kind::function_error, response_too_large_payload(request.body().size()), "", ""});
+      return from->reply(std::move(refusal));
     }
-    from->reply(accepted(request));
-    return finish({lambda::outcome_kind::success, std::move(request.body()), "", ""});
+    api_response ok = accepted(request);
+    finish({lambda::outcome_kind::success, std::move(request.body()), "", ""});
+    return from->reply(std::move(ok));
   }
   // The body is the runtime's error JSON, passed through; without one, Lambda builds it from
   // Lambda-Runtime-Function-Error-Type (Runtime API spec).
@@ -401,8 +407,9 @@ void worker::on_answer(const std::shared_ptr<api_connection>& from, std::string_
     body["errorType"] = type.empty() ? "Unhandled" : type;
     payload = body.dump();
   }
-  from->reply(accepted(request));
+  api_response ok = accepted(request);
   finish({lambda::outcome_kind::function_error, std::move(payload), "", ""});
+  from->reply(std::move(ok));
 }
 
 void worker::on_body_too_large(const std::shared_ptr<api_connection>& from, const api_request& header,
