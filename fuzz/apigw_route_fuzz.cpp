@@ -5,8 +5,10 @@
 // gateway sends them to Lambda (events.hpp, event_payload).
 //
 // Oracles: nothing throws but an AWS error; UpdateApi accepts exactly the expressions
-// parse_route_selection accepts that are UTF-8 text; the gateway answers a message with AWS's Forbidden frame
-// exactly when select_route finds no route (no route here has a function, so nothing else is sent).
+// parse_route_selection accepts that are UTF-8 text; the gateway answers a text message with AWS's
+// Forbidden frame exactly when select_route finds no route (no route here has a function, so
+// nothing else is sent), and a binary frame by closing the connection with 1003 (the harness then
+// connects again).
 //
 // Input: one selector byte (bit 0: the text up to the first '\n' is a new RouteSelectionExpression
 // for the API, set through UpdateApi; bit 1: a binary frame; bit 2: the API without a $default
@@ -46,11 +48,12 @@ constexpr std::string_view default_expression = "$request.body.action";
 
 struct recording_link final : apigw::connection_link {
   std::vector<std::string> sent;
+  std::vector<std::uint16_t> closes;
   bool send(std::string data, bool) override {
     sent.push_back(std::move(data));
     return true;
   }
-  void close(std::uint16_t, std::string) override {}
+  void close(std::uint16_t code, std::string) override { closes.push_back(code); }
 };
 
 struct api_under_test {
@@ -86,6 +89,14 @@ struct harness {
                  .value("apiId", "");
     must("CreateStage", {{"apiId", api.id}, {"stageName", "dev"}});
     for (const std::string& key : keys) must("CreateRoute", {{"apiId", api.id}, {"routeKey", key}});
+    connect(api);
+    return api;
+  }
+
+  // Opens a new connection to `api` (its first, or after a binary frame closed the last).
+  void connect(api_under_test& api) {
+    api.link = std::make_shared<recording_link>();
+    api.connection_id.clear();
     apigw::upgrade request;
     request.api_id = api.id;
     request.stage = "dev";
@@ -96,7 +107,6 @@ struct harness {
       api.connection_id = outcome.connection_id;
     });
     if (api.connection_id.empty()) fail("connect did not complete");
-    return api;
   }
 
   std::unique_ptr<fogbank::emulator> emulator;
@@ -153,19 +163,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                               [&](std::string_view k) { return runtime->find_route(k) != nullptr; });
   }
 
-  // The gateway's path: the Forbidden frame exactly when no route takes the message.
-  api.link->sent.clear();
-  h.emulator->websocket_gateway().message(api.connection_id, message, binary);
-  if (api.link->sent.size() != (key ? 0u : 1u)) {
-    fail("the gateway sent " + std::to_string(api.link->sent.size()) + " frames for a message " +
-         (key ? "routed to " + *key : std::string("without a route")));
-  }
-  if (!key && !json::accept(api.link->sent.front())) fail("the Forbidden frame is not JSON");
-
-  // The events this message and an upgrade carrying it in a header and the query string become.
   const std::optional<apigw::connection_record> record =
       h.emulator->websocket_connections().find(api.connection_id);
   if (!record) fail("the connection is gone");
+
+  // The gateway's path: the Forbidden frame exactly when no route takes a text message; a binary
+  // frame closes the connection with 1003, as API Gateway does.
+  api.link->sent.clear();
+  h.emulator->websocket_gateway().message(api.connection_id, message, binary);
+  if (binary) {
+    if (!api.link->sent.empty() || api.link->closes != std::vector<std::uint16_t>{1003}) {
+      fail("a binary frame got " + std::to_string(api.link->sent.size()) + " frames and " +
+           std::to_string(api.link->closes.size()) + " closes instead of one close with 1003");
+    }
+    if (h.emulator->websocket_connections().find(api.connection_id))
+      fail("a binary frame left the connection open");
+    h.connect(api);
+  } else {
+    if (api.link->sent.size() != (key ? 0u : 1u)) {
+      fail("the gateway sent " + std::to_string(api.link->sent.size()) + " frames for a message " +
+           (key ? "routed to " + *key : std::string("without a route")));
+    }
+    if (!key && !json::accept(api.link->sent.front())) fail("the Forbidden frame is not JSON");
+  }
+
+  // The events this message and an upgrade carrying it in a header and the query string become.
   (void)apigw::event_payload(
       apigw::message_event(*record, key.value_or("$default"), "m", "r", core::time_point{}, message, binary));
   apigw::upgrade_request upgrade;
