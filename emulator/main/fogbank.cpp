@@ -20,6 +20,7 @@
 #include "fogbank/http/tls_files.hpp"
 #include "fogbank/lambda/runtime_host.hpp"
 #include "fogbank/main/emulator.hpp"
+#include "fogbank/main/temporary_directory.hpp"
 #include "fogbank/template/loader.hpp"
 #include "fogbank/workers/worker_host.hpp"
 
@@ -303,41 +304,10 @@ bool attach_workers(late_worker_host& slot, const serve_options& options, const 
   return true;
 }
 
-// A directory of fogbank's own, removed (with what is in it) when this goes: where the TLS files
-// live when nothing is kept.
-class scratch_directory {
- public:
-  scratch_directory() = default;
-  scratch_directory(const scratch_directory&) = delete;
-  scratch_directory& operator=(const scratch_directory&) = delete;
-  ~scratch_directory() {
-    if (path_.empty()) return;
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  // Makes the directory; false (with `*error`) if it cannot be made.
-  bool make(std::string* error) {
-    std::error_code ec;
-    std::string pattern = (std::filesystem::temp_directory_path(ec) / "fogbank-tls-XXXXXX").string();
-    if (ec) pattern = "/tmp/fogbank-tls-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      *error = "cannot make a temporary directory for the TLS certificates: " +
-               std::error_code(errno, std::generic_category()).message();
-      return false;
-    }
-    path_ = pattern;
-    return true;
-  }
-  const std::filesystem::path& path() const noexcept { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 // Fills in the server's TLS files: the ones given, or fogbank's own (made once under the data
 // directory and reused, so that a client trusting the CA keeps trusting it; in memory, in
 // `scratch`). Validity dates are the service clock's. False with `*error` when they cannot be had.
-bool setup_tls(const serve_options& options, const core::clock& clock, scratch_directory& scratch,
+bool setup_tls(const serve_options& options, const core::clock& clock, temporary_directory& scratch,
                http::server_options& server_options, std::string* error) {
   if (!options.tls_cert.empty()) {
     server_options.tls_certificate_file = options.tls_cert;
@@ -347,7 +317,7 @@ bool setup_tls(const serve_options& options, const core::clock& clock, scratch_d
   }
   std::filesystem::path dir;
   if (options.in_memory) {
-    if (!scratch.make(error)) return false;
+    if (!scratch.make("fogbank-tls-", "the TLS certificates", error)) return false;
     dir = scratch.path();
   } else {
     dir = std::filesystem::path(options.data_dir) / "tls";
@@ -438,7 +408,7 @@ int serve(const serve_options& options) {
   server_options.threads = options.threads;
   server_options.max_threads = options.max_threads;
   server_options.websocket = &services->websocket_gateway();
-  scratch_directory tls_scratch;
+  temporary_directory tls_scratch;
   if (!setup_tls(options, services->clock(), tls_scratch, server_options, &error)) {
     std::cerr << "fogbank: " << error << "\n";
     services->stop();

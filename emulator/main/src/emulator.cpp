@@ -1,5 +1,7 @@
 #include "fogbank/main/emulator.hpp"
 
+#include "fogbank/main/temporary_directory.hpp"
+
 #include "fogbank/apigw/connections.hpp"
 #include "fogbank/apigw/service.hpp"
 #include "fogbank/apigw/websocket.hpp"
@@ -15,7 +17,6 @@
 #include "fogbank/sqs/service.hpp"
 #include "fogbank/storage/database.hpp"
 
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -55,37 +56,6 @@ std::optional<std::uint64_t> next_generation(storage::database& db, std::string*
   }
   return generation;
 }
-
-// Where Lambda keeps unpacked code when everything else is in memory: a directory of its own
-// under the system's temporary directory, removed with the emulator.
-class temporary_directory {
- public:
-  temporary_directory() = default;
-  temporary_directory(const temporary_directory&) = delete;
-  temporary_directory& operator=(const temporary_directory&) = delete;
-  ~temporary_directory() {
-    if (path_.empty()) return;
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  // Makes the directory; false (with `*error`) if it cannot be made.
-  bool make(std::string* error) {
-    std::error_code ec;
-    std::string pattern = (std::filesystem::temp_directory_path(ec) / "fogbank-XXXXXX").string();
-    if (ec) pattern = "/tmp/fogbank-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      *error = "cannot make a temporary directory for Lambda's code: " +
-               std::error_code(errno, std::generic_category()).message();
-      return false;
-    }
-    path_ = pattern;
-    return true;
-  }
-  const std::filesystem::path& path() const noexcept { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace
 
@@ -160,7 +130,7 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     p->sqs = std::make_unique<sqs::service>(*p->db, p->clock, p->scheduler, p->resource_ids);
     lambda::service_options lambda_options;
     if (options.data_dir.empty()) {
-      if (!p->code_dir.make(error)) return nullptr;
+      if (!p->code_dir.make("fogbank-", "Lambda's code", error)) return nullptr;
       lambda_options.code_root = p->code_dir.path();
     } else {
       lambda_options.code_root = options.data_dir;
