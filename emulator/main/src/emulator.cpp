@@ -17,7 +17,6 @@
 #include "fogbank/sqs/service.hpp"
 #include "fogbank/storage/database.hpp"
 
-
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
