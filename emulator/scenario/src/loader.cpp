@@ -334,17 +334,21 @@ std::optional<std::chrono::nanoseconds> parse_duration(const std::string& text) 
     std::size_t unit_end = digits;
     while (unit_end < text.size() && (text[unit_end] < '0' || text[unit_end] > '9')) ++unit_end;
     const std::string unit = text.substr(digits, unit_end - digits);
+    nanoseconds per_unit{0};
     if (unit == "ms") {
-      total += milliseconds{amount};
+      per_unit = milliseconds{1};
     } else if (unit == "s") {
-      total += seconds{amount};
+      per_unit = seconds{1};
     } else if (unit == "m") {
-      total += minutes{amount};
+      per_unit = minutes{1};
     } else if (unit == "h") {
-      total += hours{amount};
+      per_unit = hours{1};
     } else {
       return std::nullopt;
     }
+    // Checked before multiplying: 9 digits of hours overflow 64 bits of nanoseconds.
+    if (amount > max_duration / per_unit) return std::nullopt;
+    total += per_unit * amount;
     if (total > max_duration) return std::nullopt;
     i = unit_end;
   }
