@@ -72,7 +72,8 @@ steps:
 
 TEST(ScenarioLoader, PlainScalarsAreTypedAndQuotedOnesStayStrings) {
   const scenario s = load_text(
-      "steps:\n  - call: {service: s, action: A, input: {a: 1, b: \"1\", c: true, d: ~, e: 1.5, f: x}}\n", "s.yaml");
+      "steps:\n  - call: {service: s, action: A, input: {a: 1, b: \"1\", c: true, d: ~, e: 1.5, f: x}}\n",
+      "s.yaml");
   EXPECT_EQ(std::get<call_step>(s.steps[0].action).input,
             json::parse(R"({"a":1,"b":"1","c":true,"d":null,"e":1.5,"f":"x"})"));
   EXPECT_EQ(s.name, "s");  // the file's stem when there is no name
@@ -94,15 +95,19 @@ TEST(ScenarioLoader, ErrorsNameLineColumnAndWhatWasExpected) {
       {"stepz: []\n", 1, 1, "unknown key 'stepz' in a scenario; expected one of: description, name"},
       {"steps:\n  - wait: 3\n", 2, 5, "expected one of: call, connect, send"},
       {"steps:\n  - settle\n  - advance: soon\n", 3, 14, "expected a duration such as 30s"},
-      {"steps:\n  - call: {service: dynamodb}\n", 2, 11, "missing 'action' (an operation name such as PutItem)"},
+      {"steps:\n  - call: {service: dynamodb}\n", 2, 11,
+       "missing 'action' (an operation name such as PutItem)"},
       {"steps:\n  - call: {service: d, action: A, input: [1]}\n", 2, 42, "expected the call's input"},
-      {"steps:\n  - call: {service: d, action: A}\n    matsh: exact\n", 3, 5, "unknown key 'matsh' in a call step"},
+      {"steps:\n  - call: {service: d, action: A}\n    matsh: exact\n", 3, 5,
+       "unknown key 'matsh' in a call step"},
       {"steps:\n  - call: {service: d, action: A}\n    expect: {}\n    match: most\n", 4, 12,
        "expected 'subset' or 'exact', found 'most'"},
       {"steps:\n  - connect: {client: a, stage: dev}\n", 2, 14, "missing 'api'"},
       {"steps:\n  - expect_frames: {client: a, frames: x}\n", 2, 40, "expected 'frames' to be a list"},
-      {"steps:\n  - expect_frames: {client: a, frames: [], order: random}\n", 2, 51, "expected 'exact' or 'set'"},
-      {"steps:\n  - call: {service: d, action: A}\n    capture: {x: Item}\n", 3, 18, "JSON pointer starting with '/'"},
+      {"steps:\n  - expect_frames: {client: a, frames: [], order: random}\n", 2, 51,
+       "expected 'exact' or 'set'"},
+      {"steps:\n  - call: {service: d, action: A}\n    capture: {x: Item}\n", 3, 18,
+       "JSON pointer starting with '/'"},
       {"seed: -3\nsteps: []\n", 1, 7, "non-negative integer seed"},
       {"steps:\n  - settle\n  - sleep\n", 3, 5, "found 'sleep'"},
       {"steps:\n  - {send: {client: a, message: x}, drop: a}\n", 2, 37, "a step has one kind"},
@@ -112,8 +117,11 @@ TEST(ScenarioLoader, ErrorsNameLineColumnAndWhatWasExpected) {
     EXPECT_EQ(e.where().file, "s.yaml");
     EXPECT_EQ(e.where().line, c.line) << c.text << "\n" << e.what();
     EXPECT_EQ(e.where().column, c.column) << c.text << "\n" << e.what();
-    EXPECT_NE(e.message().find(c.message), std::string::npos) << c.text << "\nexpected: " << c.message << "\nactual: " << e.what();
-    EXPECT_EQ(std::string(e.what()).rfind("s.yaml:" + std::to_string(c.line) + ":" + std::to_string(c.column) + ": ", 0), 0u)
+    EXPECT_NE(e.message().find(c.message), std::string::npos)
+        << c.text << "\nexpected: " << c.message << "\nactual: " << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "s.yaml:" + std::to_string(c.line) + ":" + std::to_string(c.column) + ": ", 0),
+              0u)
         << e.what();
   }
 }

@@ -14,7 +14,8 @@ json j(const char* text) {
 
 TEST(ScenarioMatch, SubsetIgnoresExtraKeysButNotArrayLengths) {
   EXPECT_FALSE(mismatch(j(R"({"a":{"b":1}})"), j(R"({"a":{"b":1.0,"c":2},"d":3})"), match_mode::subset));
-  EXPECT_EQ(mismatch(j(R"({"a":{"b":1}})"), j(R"({"a":{"b":2}})"), match_mode::subset), "/a/b: expected 1, found 2");
+  EXPECT_EQ(mismatch(j(R"({"a":{"b":1}})"), j(R"({"a":{"b":2}})"), match_mode::subset),
+            "/a/b: expected 1, found 2");
   EXPECT_EQ(mismatch(j(R"({"a":[1]})"), j(R"({"a":[1,2]})"), match_mode::subset),
             "/a: expected 1 elements, found 2");
   EXPECT_EQ(mismatch(j(R"({"a/b":{"x":1}})"), j(R"({"a/b":{}})"), match_mode::subset),
@@ -46,15 +47,17 @@ TEST(ScenarioMatch, FramesInOrderOrAsASet) {
   EXPECT_EQ(frames_mismatch({j(R"({"n":1})"), j("{}")}, {R"({"n":1})", "text"}, false, match_mode::subset),
             "the frames match only if one received frame is counted twice");
   // A set match needs the backtracking: the greedy pairing takes the wrong frame first.
-  EXPECT_FALSE(frames_mismatch({j("{}"), j(R"({"n":1})")}, {R"({"n":1})", R"({"m":2})"}, false, match_mode::subset));
+  EXPECT_FALSE(
+      frames_mismatch({j("{}"), j(R"({"n":1})")}, {R"({"n":1})", R"({"m":2})"}, false, match_mode::subset));
   EXPECT_TRUE(frames_mismatch({j(R"({"n":1})")}, {R"({"n":1,"x":0})"}, true, match_mode::exact));
 }
 
 TEST(ScenarioMatch, CapturesAreSubstitutedKeepingTheirType) {
   const std::map<std::string, json> captures = {{"id", "c-1"}, {"n", 3}, {"Ref.Table", "t"}};
-  EXPECT_EQ(substitute(j(R"({"a":"{{id}}","b":"{{n}}","c":"x-{{ id }}-{{n}}","d":["{{Ref.Table}}"],"{{id}}":1})"),
-                       captures),
-            j(R"({"a":"c-1","b":3,"c":"x-c-1-3","d":["t"],"c-1":1})"));
+  EXPECT_EQ(
+      substitute(j(R"({"a":"{{id}}","b":"{{n}}","c":"x-{{ id }}-{{n}}","d":["{{Ref.Table}}"],"{{id}}":1})"),
+                 captures),
+      j(R"({"a":"c-1","b":3,"c":"x-c-1-3","d":["t"],"c-1":1})"));
   EXPECT_EQ(substitute(std::string("no {{braces"), captures), "no {{braces");
   EXPECT_THROW((void)substitute(json("{{missing}}"), captures), std::runtime_error);
 }

@@ -2,8 +2,8 @@
 // records.store) that writes each message to a DynamoDB table with a stream. Two runs with one
 // seed give the same transcript byte for byte; another seed gives other ids and the same outcome.
 
-#include "fogbank/main/temporary_directory.hpp"
 #include "fogbank/scenario/runner.hpp"
+#include "fogbank/main/temporary_directory.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -161,11 +161,13 @@ TEST_F(scenario_runner_test, AFailureNamesTheStepItsLineAndShowsADiff) {
   ASSERT_FALSE(r.passed);
   const std::string where = "step 3 (call) at " + file.string() + ":7:5:\n";
   EXPECT_EQ(r.failure.rfind(where, 0), 0u) << r.failure;
-  EXPECT_NE(r.failure.find("the response does not match: /Item/body/S: expected \"goodbye\", found \"hello\"\n"
-                           "--- expected\n+++ actual\n"),
-            std::string::npos)
+  EXPECT_NE(
+      r.failure.find("the response does not match: /Item/body/S: expected \"goodbye\", found \"hello\"\n"
+                     "--- expected\n+++ actual\n"),
+      std::string::npos)
       << r.failure;
-  EXPECT_NE(r.failure.find("+       \"S\": \"hello\"\n-       \"S\": \"goodbye\"\n"), std::string::npos) << r.failure;
+  EXPECT_NE(r.failure.find("+       \"S\": \"hello\"\n-       \"S\": \"goodbye\"\n"), std::string::npos)
+      << r.failure;
   EXPECT_TRUE(events(transcript, "passed").empty());
 }
 
@@ -196,7 +198,8 @@ TEST(ScenarioPaths, AFolderRunsItsYamlFilesSorted) {
   std::string error;
   ASSERT_TRUE(dir.make("fogbank-scenario-paths-", "paths", &error)) << error;
   for (const char* name : {"b.yaml", "a.yml", "c.txt"}) std::ofstream(dir.path() / name) << "steps: []\n";
-  EXPECT_EQ(expand_paths({dir.path()}), (std::vector<std::filesystem::path>{dir.path() / "a.yml", dir.path() / "b.yaml"}));
+  EXPECT_EQ(expand_paths({dir.path()}),
+            (std::vector<std::filesystem::path>{dir.path() / "a.yml", dir.path() / "b.yaml"}));
   EXPECT_THROW((void)expand_paths({dir.path() / "missing"}), std::runtime_error);
 }
 
@@ -211,10 +214,13 @@ TEST(ScenarioJunit, OneTestcasePerScenarioWithTheFailureEscaped) {
   bad.failure = "step 1 & \"2\"\nmore";
   const std::string xml = junit_report({ok, bad}, "fogbank run");
   EXPECT_NE(xml.find("<testsuite name=\"fogbank run\" tests=\"2\" failures=\"1\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<testcase classname=\"s\" name=\"a\" file=\"s/a.yaml\" time=\"0.000\"/>"), std::string::npos) << xml;
-  EXPECT_NE(xml.find("name=\"b &lt;1&gt;\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<failure message=\"step 1 &amp; &quot;2&quot;\">step 1 &amp; &quot;2&quot;\nmore</failure>"),
+  EXPECT_NE(xml.find("<testcase classname=\"s\" name=\"a\" file=\"s/a.yaml\" time=\"0.000\"/>"),
             std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("name=\"b &lt;1&gt;\""), std::string::npos) << xml;
+  EXPECT_NE(
+      xml.find("<failure message=\"step 1 &amp; &quot;2&quot;\">step 1 &amp; &quot;2&quot;\nmore</failure>"),
+      std::string::npos)
       << xml;
 }
 
