@@ -4,6 +4,7 @@
 //                 [--max-threads N] [--seed N] [--ttl-interval S] [--lambda-concurrency N]
 //                 [--template FILE]... [--parameter KEY=VALUE]...
 //                 [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
+//   fogbank run PATH... [--seed N] [--transcript FILE] [--junit FILE]
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -21,6 +22,7 @@
 #include "fogbank/lambda/runtime_host.hpp"
 #include "fogbank/main/emulator.hpp"
 #include "fogbank/main/temporary_directory.hpp"
+#include "fogbank/scenario/runner.hpp"
 #include "fogbank/template/loader.hpp"
 #include "fogbank/workers/worker_host.hpp"
 
@@ -31,6 +33,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -57,6 +60,7 @@ constexpr std::string_view main_help =
 
 Usage:
   fogbank serve [options]     Serve the AWS APIs on one port (see `fogbank serve --help`)
+  fogbank run PATH...         Run YAML scenarios on a virtual clock (see `fogbank run --help`)
   fogbank --help              Show this help
   fogbank --version           Show the version
 
@@ -463,6 +467,151 @@ int serve(const serve_options& options) {
   return exit_ok;
 }
 
+// ---- fogbank run ----
+
+constexpr std::string_view run_help = R"(Usage: fogbank run PATH... [options]
+
+Run YAML scenarios (emulator/scenario/README.md) in process on a virtual clock. A folder runs
+every *.yaml / *.yml file in it, sorted by name. Prints one line per scenario with its result
+and time, and for a failure the step, its file:line and expected versus actual as a diff.
+Exits 0 when every scenario passed, 1 when one failed, 2 on bad usage.
+
+Options:
+  --seed N           Seed for ids and handlers' randomness, over each scenario's own `seed:`
+  --transcript FILE  Write every externally visible event as JSON lines (the same scenarios and
+                     seed give the same bytes)
+  --junit FILE       Write a JUnit XML report
+  -h, --help         Show this help
+)";
+
+struct run_command_options {
+  std::vector<std::filesystem::path> paths;
+  std::optional<std::uint64_t> seed;
+  std::string transcript;
+  std::string junit;
+};
+
+std::optional<run_command_options> parse_run(const std::vector<std::string_view>& args) {
+  run_command_options options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::optional<std::string_view> inline_value;
+    if (arg.substr(0, 2) == "--") {
+      if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+        inline_value = arg.substr(eq + 1);
+        arg = arg.substr(0, eq);
+      }
+    }
+    const auto value = [&]() -> std::string_view {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= args.size()) throw usage_error{std::string(arg) + " needs a value"};
+      return args[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::cout << run_help;
+      return std::nullopt;
+    } else if (arg == "--seed") {
+      options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
+    } else if (arg == "--transcript" || arg == "--junit") {
+      (arg == "--junit" ? options.junit : options.transcript) = std::string(value());
+    } else if (arg.substr(0, 1) == "-" && arg.size() > 1) {
+      throw usage_error{"unknown option for run: '" + std::string(args[i]) + "'"};
+    } else {
+      options.paths.emplace_back(std::string(arg));
+    }
+  }
+  if (options.paths.empty()) throw usage_error{"run: name at least one scenario file or folder"};
+  return options;
+}
+
+// A scenario's emulator with what Node.js and Python handlers need beside it: an HTTP server on a
+// free loopback port for their SDKs and Runtime API, and the worker host in its deterministic mode
+// (the handler's clock frozen at the service time, seeded randomness). In-process calls keep the
+// fixed endpoint the scenario runner gives them, so that no port reaches a transcript.
+class scenario_environment final : public scenario::environment {
+ public:
+  static std::unique_ptr<scenario::environment> open(const emulator_options& base, std::string* error) {
+    auto env = std::unique_ptr<scenario_environment>(new scenario_environment);
+    emulator_options options = base;
+    options.runtime_hosts.push_back(env->workers_);
+    env->services_ = emulator::open(options, error);
+    if (!env->services_) return nullptr;
+    env->services_->set_endpoint("http://localhost:4566");
+    http::server_options server_options;
+    server_options.port = 0;
+    server_options.websocket = &env->services_->websocket_gateway();
+    env->server_ = std::make_unique<http::server>(server_options, env->services_->services());
+    if (!env->server_->start(error)) return nullptr;
+    workers::worker_host_options host_options;
+    host_options.endpoint_url = "http://127.0.0.1:" + std::to_string(env->server_->port());
+    host_options.deterministic = true;
+    // Worker start-up lines are real-time chatter, not part of a scenario's output.
+    host_options.log = [](std::string_view) {};
+    if (auto sdk = workers::default_node_modules(); !sdk.empty())
+      host_options.node_path.push_back(std::move(sdk));
+    try {
+      env->workers_->attach(workers::make_worker_host(host_options));
+    } catch (const std::exception& e) {
+      *error = e.what();
+      return nullptr;
+    }
+    return env;
+  }
+
+  ~scenario_environment() override {
+    if (server_) server_->stop();
+    workers_->detach().reset();
+  }
+
+  emulator& services() override { return *services_; }
+  // Handlers post to @connections at the domain their events name: the server's real port.
+  std::string domain_name() override { return "127.0.0.1:" + std::to_string(server_->port()); }
+
+ private:
+  scenario_environment() = default;
+  std::shared_ptr<late_worker_host> workers_ = std::make_shared<late_worker_host>();
+  std::unique_ptr<emulator> services_;
+  std::unique_ptr<http::server> server_;
+};
+
+int run_scenarios(const run_command_options& options) {
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::vector<std::filesystem::path> files = scenario::expand_paths(options.paths);
+  std::ofstream transcript;
+  if (!options.transcript.empty()) {
+    transcript.open(options.transcript, std::ios::binary | std::ios::trunc);
+    if (!transcript) throw std::runtime_error("--transcript: cannot write " + options.transcript);
+  }
+  scenario::run_options run;
+  run.seed = options.seed;
+  run.transcript = transcript.is_open() ? &transcript : nullptr;
+  run.open = scenario_environment::open;
+  std::vector<scenario::scenario_result> results;
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (files.size() > 1)
+      std::cerr << "[" << i + 1 << "/" << files.size() << "] " << files[i].string() << "\n";
+    results.push_back(scenario::run_file(files[i], run));
+    const scenario::scenario_result& r = results.back();
+    char time[32];
+    std::snprintf(time, sizeof time, "%.2fs", r.seconds);
+    std::cout << (r.passed ? "PASS " : "FAIL ") << r.name << " (" << r.file.string() << ") " << time << "\n";
+    if (!r.passed) {
+      ++failed;
+      std::cout << r.failure << (r.failure.ends_with('\n') ? "" : "\n");
+    }
+    std::cout.flush();
+  }
+  std::cout << results.size() - failed << " passed, " << failed << " failed\n";
+  if (transcript.is_open()) transcript.flush();
+  if (!options.junit.empty()) {
+    std::ofstream junit(options.junit, std::ios::binary | std::ios::trunc);
+    junit << scenario::junit_report(results, "fogbank run");
+    if (!junit) throw std::runtime_error("--junit: cannot write " + options.junit);
+  }
+  return failed == 0 ? exit_ok : exit_failure;
+}
+
 int run(const std::vector<std::string_view>& args) {
   if (args.empty()) {
     std::cerr << main_help;
@@ -481,6 +630,11 @@ int run(const std::vector<std::string_view>& args) {
     const auto options = parse_serve(std::vector<std::string_view>(args.begin() + 1, args.end()));
     if (!options) return exit_ok;
     return serve(*options);
+  }
+  if (command == "run") {
+    const auto options = parse_run(std::vector<std::string_view>(args.begin() + 1, args.end()));
+    if (!options) return exit_ok;
+    return run_scenarios(*options);
   }
   throw usage_error{"unknown command '" + std::string(command) + "'"};
 }

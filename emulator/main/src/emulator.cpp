@@ -140,6 +140,9 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     lambda_options.wait_for_invocations = options.manual_clock;
     lambda_options.hosts.push_back(lambda::make_cpp_host(p->clock, p->client));
     for (const auto& host : options.runtime_hosts) lambda_options.hosts.push_back(host);
+    if (options.wrap_runtime_host) {
+      for (auto& host : lambda_options.hosts) host = options.wrap_runtime_host(std::move(host));
+    }
     // Stream mappings hear of each record as it commits; SQS mappings of each message through
     // the wrapper registered in SQS's place below.
     lambda_options.subscribe_stream = [service = p->dynamodb.get()](const std::string& table,

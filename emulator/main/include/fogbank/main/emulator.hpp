@@ -81,6 +81,11 @@ struct emulator_options {
   // For tests of storage failures: receives the opened database and returns the one the services
   // use (a wrapper that fails on demand). Empty: the database as opened.
   std::function<std::unique_ptr<storage::database>(std::unique_ptr<storage::database>)> wrap_storage;
+  // For scenario transcripts: receives each runtime host Lambda asks (the in-process C++ one, then
+  // those of runtime_hosts) and returns the one it uses instead (a wrapper that records each
+  // invocation). Empty: the hosts as they are.
+  std::function<std::shared_ptr<lambda::runtime_host>(std::shared_ptr<lambda::runtime_host>)>
+      wrap_runtime_host;
 };
 
 class emulator {

@@ -1,0 +1,407 @@
+// The scenario loader: YAML (yaml-cpp, which marks every node with its line and column) into
+// typed steps. Every error names the node's position and what was expected there, the way a
+// compiler does, so that a malformed scenario is fixed without reading the loader.
+
+#include "model.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fogbank::scenario {
+namespace {
+
+// Nesting allowed in a value (a call's input, an expectation). DynamoDB's own limit on nested
+// attributes is 32 levels; JSON documents around them add a few. Checked before recursing, so a
+// hostile file cannot exhaust the stack.
+constexpr int max_value_depth = 64;
+
+class reader {
+ public:
+  explicit reader(std::string file) : file_(std::move(file)) {}
+
+  location at(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    // yaml-cpp's marks are 0-based; a node without one (-1) reports 0.
+    return {file_, mark.line < 0 ? 0 : mark.line + 1, mark.column < 0 ? 0 : mark.column + 1};
+  }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
+    throw load_error(at(node), message);
+  }
+
+  void require_map(const YAML::Node& node, const std::string& what) const {
+    if (!node.IsMap()) fail(node, "expected " + what + " (a mapping), found " + describe(node));
+  }
+
+  // Rejects keys outside `allowed`, naming them all.
+  void only_keys(const YAML::Node& node, const std::set<std::string>& allowed,
+                 const std::string& what) const {
+    for (const auto& entry : node) {
+      const std::string key = entry.first.as<std::string>();
+      if (!allowed.contains(key)) {
+        std::string list;
+        for (const std::string& name : allowed) list += (list.empty() ? "" : ", ") + name;
+        fail(entry.first, "unknown key '" + key + "' in " + what + "; expected one of: " + list);
+      }
+    }
+  }
+
+  std::string string(const YAML::Node& node, const std::string& what) const {
+    if (!node.IsScalar()) fail(node, "expected " + what + " (a string), found " + describe(node));
+    return node.Scalar();
+  }
+
+  std::string required_string(const YAML::Node& map, const std::string& key, const std::string& what) const {
+    const YAML::Node value = map[key];
+    if (!value) fail(map, "missing '" + key + "' (" + what + ")");
+    const std::string text = string(value, what);
+    if (text.empty()) fail(value, "expected " + what + ", found an empty string");
+    return text;
+  }
+
+  // A YAML value as JSON: plain scalars are typed (null, booleans, integers, decimals), quoted
+  // ones stay strings.
+  json value(const YAML::Node& node, int depth = 0) const {
+    if (depth > max_value_depth) {
+      fail(node, "expected a value nested at most " + std::to_string(max_value_depth) + " levels deep");
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        return nullptr;
+      case YAML::NodeType::Sequence: {
+        json out = json::array();
+        for (const auto& item : node) out.push_back(value(item, depth + 1));
+        return out;
+      }
+      case YAML::NodeType::Map: {
+        json out = json::object();
+        for (const auto& entry : node) {
+          if (!entry.first.IsScalar()) fail(entry.first, "expected a string key");
+          out[entry.first.Scalar()] = value(entry.second, depth + 1);
+        }
+        return out;
+      }
+      case YAML::NodeType::Scalar:
+        break;
+    }
+    const std::string& text = node.Scalar();
+    if (node.Tag() != "?") return text;  // quoted ("!") or explicitly tagged: a string
+    if (text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
+    if (const json number = json::parse(text, nullptr, false); number.is_number()) return number;
+    return text;
+  }
+
+  static std::string describe(const YAML::Node& node) {
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        return "nothing";
+      case YAML::NodeType::Sequence:
+        return "a list";
+      case YAML::NodeType::Map:
+        return "a mapping";
+      case YAML::NodeType::Scalar:
+        return "'" + node.Scalar() + "'";
+    }
+    return "something else";
+  }
+
+  const std::string& file() const noexcept { return file_; }
+
+ private:
+  std::string file_;
+};
+
+match_mode read_mode(const reader& r, const YAML::Node& node) {
+  const std::string text = r.string(node, "a match mode");
+  if (text == "subset") return match_mode::subset;
+  if (text == "exact") return match_mode::exact;
+  r.fail(node, "expected 'subset' or 'exact', found '" + text + "'");
+}
+
+// `disconnect: alice` or `disconnect: {client: alice}`: the client's name.
+std::string client_of(const reader& r, const YAML::Node& node, const std::string& kind,
+                      const std::set<std::string>& extra = {}) {
+  if (node.IsScalar()) return r.string(node, "a client name");
+  r.require_map(node, "a " + kind + " step's body, or a client name");
+  std::set<std::string> allowed = extra;
+  allowed.insert("client");
+  r.only_keys(node, allowed, "a " + kind + " step");
+  return r.required_string(node, "client", "the client's name");
+}
+
+step_action read_call(const reader& r, const YAML::Node& item, const YAML::Node& body) {
+  r.require_map(body, "a call step's body {service, action, input}");
+  r.only_keys(body, {"service", "action", "input"}, "a call step");
+  call_step call;
+  call.service = r.required_string(body, "service", "a service name such as dynamodb");
+  call.action = r.required_string(body, "action", "an operation name such as PutItem");
+  if (const YAML::Node input = body["input"]) {
+    r.require_map(input, "the call's input in AWS's JSON shape");
+    call.input = r.value(input);
+  }
+  if (const YAML::Node expect = item["expect"]) {
+    call.expect = expectation{r.value(expect), match_mode::subset};
+    if (const YAML::Node mode = item["match"]) call.expect->mode = read_mode(r, mode);
+  } else if (const YAML::Node mode = item["match"]) {
+    r.fail(mode, "'match' applies to 'expect', which this step does not have");
+  }
+  if (const YAML::Node error = item["expect_error"]) {
+    if (call.expect) r.fail(error, "expected either 'expect' or 'expect_error', not both");
+    if (error.IsScalar()) {
+      call.expect_error = json{{"type", r.string(error, "an error type")}};
+    } else {
+      r.require_map(error, "an error type, or {type, message}");
+      r.only_keys(error, {"type", "message"}, "expect_error");
+      call.expect_error = r.value(error);
+    }
+  }
+  return call;
+}
+
+step_action read_connect(const reader& r, const YAML::Node& body) {
+  r.require_map(body, "a connect step's body {client, api, stage, query, headers}");
+  r.only_keys(body, {"client", "api", "stage", "query", "headers", "expect_status"}, "a connect step");
+  connect_step connect;
+  connect.client = r.required_string(body, "client", "the client's name");
+  connect.api = r.required_string(body, "api", "the API's logical id in a template, or its API id");
+  connect.stage = r.required_string(body, "stage", "the stage's name");
+  if (const YAML::Node query = body["query"]) {
+    if (!query.IsScalar()) r.require_map(query, "a query string (text, or a mapping of parameters)");
+    connect.query = r.value(query);
+    if (connect.query.is_object()) {
+      for (const auto& [key, value] : connect.query.items()) {
+        if (value.is_structured()) r.fail(query[key], "expected a scalar value for query parameter " + key);
+      }
+    } else {
+      connect.query = query.Scalar();
+    }
+  }
+  if (const YAML::Node headers = body["headers"]) {
+    r.require_map(headers, "headers (a mapping of names to values)");
+    for (const auto& entry : headers) {
+      connect.headers[entry.first.as<std::string>()] = r.string(entry.second, "a header value");
+    }
+  }
+  if (const YAML::Node status = body["expect_status"]) {
+    const json code = r.value(status);
+    if (!code.is_number_integer() || code.get<int>() < 100 || code.get<int>() > 599) {
+      r.fail(status, "expected an HTTP status between 100 and 599");
+    }
+    connect.expect_status = code.get<int>();
+  }
+  return connect;
+}
+
+step_action read_send(const reader& r, const YAML::Node& body) {
+  r.require_map(body, "a send step's body {client, message}");
+  r.only_keys(body, {"client", "message"}, "a send step");
+  send_step send;
+  send.client = r.required_string(body, "client", "the client's name");
+  const YAML::Node message = body["message"];
+  if (!message) r.fail(body, "missing 'message' (text, or a value sent as JSON)");
+  send.message = message.IsScalar() ? json(message.Scalar()) : r.value(message);
+  return send;
+}
+
+step_action read_frames(const reader& r, const YAML::Node& body) {
+  r.require_map(body, "an expect_frames step's body {client, frames, order, match}");
+  r.only_keys(body, {"client", "frames", "order", "match"}, "an expect_frames step");
+  frames_step frames;
+  frames.client = r.required_string(body, "client", "the client's name");
+  const YAML::Node list = body["frames"];
+  if (!list) r.fail(body, "missing 'frames' (a list of the frames expected; [] for none)");
+  if (!list.IsSequence()) r.fail(list, "expected 'frames' to be a list, found " + reader::describe(list));
+  for (const auto& frame : list)
+    frames.frames.push_back(frame.IsScalar() ? json(frame.Scalar()) : r.value(frame));
+  if (const YAML::Node order = body["order"]) {
+    const std::string text = r.string(order, "an order");
+    if (text != "exact" && text != "set") r.fail(order, "expected 'exact' or 'set', found '" + text + "'");
+    frames.in_order = text == "exact";
+  }
+  if (const YAML::Node mode = body["match"]) frames.mode = read_mode(r, mode);
+  return frames;
+}
+
+const std::set<std::string> step_kinds = {"call", "connect", "send",   "disconnect",
+                                          "drop", "advance", "settle", "expect_frames"};
+
+step read_step(const reader& r, const YAML::Node& item) {
+  step s;
+  s.where = r.at(item);
+  if (item.IsScalar()) {
+    // A step without a body: only `settle`.
+    if (item.Scalar() != "settle") {
+      r.fail(item,
+             "expected a step (settle, or a mapping such as {call: ...}), found '" + item.Scalar() + "'");
+    }
+    s.kind = "settle";
+    s.action = settle_step{};
+    return s;
+  }
+  r.require_map(item,
+                "a step (a mapping with one of: call, connect, send, disconnect, drop, advance, "
+                "settle, expect_frames)");
+  YAML::Node kind_key;
+  for (const auto& entry : item) {
+    const std::string key = entry.first.as<std::string>();
+    if (!step_kinds.contains(key)) continue;
+    if (!s.kind.empty())
+      r.fail(entry.first, "a step has one kind; this one has '" + s.kind + "' and '" + key + "'");
+    s.kind = key;
+    kind_key = entry.first;
+  }
+  if (s.kind.empty()) {
+    r.fail(item, "expected one of: call, connect, send, disconnect, drop, advance, settle, expect_frames");
+  }
+  std::set<std::string> allowed = {s.kind, "capture", "note"};
+  if (s.kind == "call") allowed.insert({"expect", "expect_error", "match"});
+  r.only_keys(item, allowed, "a " + s.kind + " step");
+  const YAML::Node body = item[s.kind];
+  if (s.kind == "call") {
+    s.action = read_call(r, item, body);
+  } else if (s.kind == "connect") {
+    s.action = read_connect(r, body);
+  } else if (s.kind == "send") {
+    s.action = read_send(r, body);
+  } else if (s.kind == "disconnect" || s.kind == "drop") {
+    close_step close;
+    close.drop = s.kind == "drop";
+    close.client =
+        client_of(r, body, s.kind, close.drop ? std::set<std::string>{} : std::set<std::string>{"code"});
+    if (!close.drop && body.IsMap() && body["code"]) {
+      const json code = r.value(body["code"]);
+      // RFC 6455 7.4: codes a client may send are 1000 and 3000-4999 (1001-1003, 1007-1011 too).
+      if (!code.is_number_integer() || code.get<int>() < 1000 || code.get<int>() > 4999) {
+        r.fail(body["code"], "expected a close code between 1000 and 4999");
+      }
+      close.code = code.get<int>();
+    }
+    s.action = close;
+  } else if (s.kind == "advance") {
+    const std::string text = r.string(body, "a duration such as 30s, 500ms, 5m or 1m30s");
+    const auto by = parse_duration(text);
+    if (!by) r.fail(body, "expected a duration such as 30s, 500ms, 5m or 1m30s, found '" + text + "'");
+    s.action = advance_step{*by};
+  } else if (s.kind == "settle") {
+    if (body && !body.IsNull()) r.fail(body, "settle takes no value");
+    s.action = settle_step{};
+  } else {
+    s.action = read_frames(r, body);
+  }
+  if (const YAML::Node capture = item["capture"]) {
+    r.require_map(capture, "captures (a mapping of names to JSON pointers such as /Item/id/S)");
+    for (const auto& entry : capture) {
+      const std::string name = entry.first.as<std::string>();
+      const std::string pointer = r.string(entry.second, "a JSON pointer");
+      if (!pointer.empty() && pointer.front() != '/') {
+        r.fail(entry.second, "expected a JSON pointer starting with '/', found '" + pointer + "'");
+      }
+      try {
+        (void)json::json_pointer(pointer);
+      } catch (const json::exception&) {
+        r.fail(entry.second, "expected a JSON pointer (RFC 6901), found '" + pointer + "'");
+      }
+      s.captures.emplace_back(name, pointer);
+    }
+  }
+  (void)kind_key;
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::chrono::nanoseconds> parse_duration(const std::string& text) {
+  using namespace std::chrono;
+  // A day of virtual time per step at most: more is a typo, and the clock would have to run
+  // every entry due in between.
+  constexpr nanoseconds max_duration = hours{24 * 366};
+  nanoseconds total{0};
+  std::size_t i = 0;
+  if (text.empty()) return std::nullopt;
+  while (i < text.size()) {
+    std::size_t digits = i;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == i || digits - i > 9) return std::nullopt;
+    const long long amount = std::stoll(text.substr(i, digits - i));
+    std::size_t unit_end = digits;
+    while (unit_end < text.size() && (text[unit_end] < '0' || text[unit_end] > '9')) ++unit_end;
+    const std::string unit = text.substr(digits, unit_end - digits);
+    nanoseconds per_unit{0};
+    if (unit == "ms") {
+      per_unit = milliseconds{1};
+    } else if (unit == "s") {
+      per_unit = seconds{1};
+    } else if (unit == "m") {
+      per_unit = minutes{1};
+    } else if (unit == "h") {
+      per_unit = hours{1};
+    } else {
+      return std::nullopt;
+    }
+    // Checked before multiplying: 9 digits of hours overflow 64 bits of nanoseconds.
+    if (amount > max_duration / per_unit) return std::nullopt;
+    total += per_unit * amount;
+    if (total > max_duration) return std::nullopt;
+    i = unit_end;
+  }
+  return total;
+}
+
+scenario load_text(const std::string& text, const std::filesystem::path& file) {
+  const reader r(file.string());
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw load_error({file.string(), e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
+  }
+  r.require_map(root, "a scenario {name, templates, seed, steps}");
+  r.only_keys(root, {"name", "description", "templates", "parameters", "seed", "steps"}, "a scenario");
+  scenario out;
+  out.file = file;
+  out.name = root["name"] ? r.string(root["name"], "the scenario's name") : file.stem().string();
+  if (const YAML::Node description = root["description"])
+    out.description = r.string(description, "a description");
+  if (const YAML::Node templates = root["templates"]) {
+    if (!templates.IsSequence())
+      r.fail(templates, "expected a list of template files, found " + reader::describe(templates));
+    for (const auto& entry : templates) {
+      const std::filesystem::path path = r.string(entry, "a template file (relative to the scenario)");
+      out.templates.push_back(path.is_absolute() ? path : file.parent_path() / path);
+    }
+  }
+  if (const YAML::Node parameters = root["parameters"]) {
+    r.require_map(parameters, "template parameters (a mapping of names to values)");
+    for (const auto& entry : parameters) {
+      out.parameters[entry.first.as<std::string>()] = r.string(entry.second, "a parameter value");
+    }
+  }
+  if (const YAML::Node seed = root["seed"]) {
+    const json value = r.value(seed);
+    if (!value.is_number_unsigned()) r.fail(seed, "expected a non-negative integer seed");
+    out.seed = value.get<std::uint64_t>();
+  }
+  const YAML::Node steps = root["steps"];
+  if (!steps) r.fail(root, "missing 'steps' (the list of the scenario's steps)");
+  if (!steps.IsSequence()) r.fail(steps, "expected 'steps' to be a list, found " + reader::describe(steps));
+  for (const auto& item : steps) out.steps.push_back(read_step(r, item));
+  return out;
+}
+
+scenario load_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw load_error({file.string(), 0, 0}, "cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_text(text.str(), file);
+}
+
+}  // namespace fogbank::scenario

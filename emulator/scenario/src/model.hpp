@@ -1,0 +1,129 @@
+#pragma once
+// A scenario as the loader makes it: typed steps, each with where it was written. Values that
+// may hold `{{capture}}` references stay JSON (or strings) and are substituted when the step
+// runs.
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace fogbank::scenario {
+
+using json = nlohmann::json;
+
+// Where something was written: 1-based line and column (0 when unknown).
+struct location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
+};
+
+// A scenario file that does not load: what() is "file:line:column: message".
+class load_error : public std::runtime_error {
+ public:
+  load_error(location where, const std::string& message)
+      : std::runtime_error(where.str() + ": " + message), where_(std::move(where)), message_(message) {}
+  const location& where() const noexcept { return where_; }
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  location where_;
+  std::string message_;
+};
+
+enum class match_mode { subset, exact };
+
+struct expectation {
+  json value;
+  match_mode mode = match_mode::subset;
+};
+
+// `call: {service, action, input}` through the in-process client.
+struct call_step {
+  std::string service;
+  std::string action;
+  json input = json::object();
+  std::optional<expectation> expect;  // on the response body
+  // `expect_error`: {"type": ..., "message": ...} (message optional), matched as a subset of
+  // {"type", "message"} of the error. Set: the call must fail.
+  std::optional<json> expect_error;
+};
+
+// `connect: {client, api, stage, query, headers, expect_status}`.
+struct connect_step {
+  std::string client;
+  std::string api;  // a template's logical id, or an API id
+  std::string stage;
+  json query = json::object();    // a map (URL-encoded in order) or a raw string
+  json headers = json::object();  // name -> value, in order
+  int expect_status = 200;        // a 2xx accepts; anything else expects a refusal with it
+};
+
+struct send_step {
+  std::string client;
+  json message;  // a string is sent as it is, anything else as compact JSON
+};
+
+// `disconnect: {client, code}` (a close frame from the client) or `drop: {client}` (the socket
+// goes without one: 1006).
+struct close_step {
+  std::string client;
+  bool drop = false;
+  int code = 1000;
+};
+
+struct advance_step {
+  std::chrono::nanoseconds by{0};
+};
+
+struct settle_step {};
+
+// `expect_frames: {client, frames, order, match}`: what the client received since its last
+// expect_frames, all of it.
+struct frames_step {
+  std::string client;
+  std::vector<json> frames;
+  bool in_order = true;  // order: exact | set
+  match_mode mode = match_mode::subset;
+};
+
+using step_action =
+    std::variant<call_step, connect_step, send_step, close_step, advance_step, settle_step, frames_step>;
+
+struct step {
+  location where;
+  std::string kind;  // the YAML key: "call", "connect", ...
+  step_action action;
+  // `capture: {name: /json/pointer}` into the step's result.
+  std::vector<std::pair<std::string, std::string>> captures;
+};
+
+struct scenario {
+  std::filesystem::path file;
+  std::string name;
+  std::string description;
+  std::vector<std::filesystem::path> templates;  // resolved against the file's folder
+  std::map<std::string, std::string> parameters;
+  std::uint64_t seed = 0;
+  std::vector<step> steps;
+};
+
+// Reads and checks a scenario file. Throws load_error.
+scenario load_file(const std::filesystem::path& file);
+// The same from text (`file` names it in errors and resolves template paths).
+scenario load_text(const std::string& text, const std::filesystem::path& file);
+
+// "30s", "500ms", "5m", "2h", "1m30s". nullopt when malformed.
+std::optional<std::chrono::nanoseconds> parse_duration(const std::string& text);
+
+}  // namespace fogbank::scenario

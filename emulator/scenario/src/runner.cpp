@@ -1,0 +1,430 @@
+// Runs a loaded scenario step by step on a manual clock. Each step either completes or yields a
+// failure text; the first failure ends the run (later steps would only report its consequences).
+
+#include "fogbank/scenario/runner.hpp"
+
+#include "match.hpp"
+#include "model.hpp"
+#include "transcript.hpp"
+
+#include "fogbank/apigw/websocket.hpp"
+#include "fogbank/core/clock.hpp"
+#include "fogbank/dispatch/client.hpp"
+#include "fogbank/dynamodb/service.hpp"
+#include "fogbank/main/temporary_directory.hpp"
+#include "fogbank/template/loader.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+namespace fogbank::scenario {
+namespace {
+
+// A step that fails: the message (several lines allowed).
+struct step_failure {
+  std::string message;
+};
+
+// What every in-process WebSocket client claims to connect to (requestContext.domainName): a
+// fixed name, so that events do not depend on a port.
+constexpr std::string_view client_domain = "localhost:4566";
+
+class in_process_environment final : public environment {
+ public:
+  explicit in_process_environment(std::unique_ptr<emulator> services) : services_(std::move(services)) {}
+  emulator& services() override { return *services_; }
+
+ private:
+  std::unique_ptr<emulator> services_;
+};
+
+std::string url_encode(const std::string& text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string scalar_text(const json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// A received frame as a failure shows it and a capture reads it: JSON when it parses.
+json frame_value(const std::string& text) {
+  json parsed = json::parse(text, nullptr, false);
+  return parsed.is_discarded() || !parsed.is_structured() ? json(text) : parsed;
+}
+
+struct client_state {
+  std::shared_ptr<client_link> link;
+  std::string connection_id;
+  bool open = false;
+};
+
+class run {
+ public:
+  run(const scenario& sc, const run_options& options)
+      : sc_(sc), options_(options), log_(options.transcript) {}
+
+  // Throws step_failure for a failing step, std::runtime_error for what stops the run before steps.
+  void go() {
+    const std::uint64_t seed = options_.seed.value_or(sc_.seed);
+    emulator_options opts;
+    opts.manual_clock = true;
+    opts.seed = seed;
+    opts.wrap_runtime_host = [this](std::shared_ptr<lambda::runtime_host> host) {
+      return record_invocations(std::move(host), log_);
+    };
+    std::string error;
+    env_ = options_.open ? options_.open(opts, &error) : open_in_process(opts, &error);
+    if (!env_) throw std::runtime_error("cannot start the emulator: " + error);
+    emulator& services = env_->services();
+    log_.start_clock(services.clock());
+    domain_ = env_->domain_name();
+    log_.mask(domain_, std::string(client_domain));
+    log_.write({{"event", "scenario"}, {"name", sc_.name}, {"seed", seed}});
+    load_templates(seed);
+    subscribe_all_tables();
+    for (std::size_t i = 0; i < sc_.steps.size(); ++i) {
+      const step& s = sc_.steps[i];
+      log_.write({{"event", "step"}, {"index", i + 1}, {"kind", s.kind}, {"line", s.where.line}});
+      try {
+        json result = std::visit([&](const auto& action) { return perform(action); }, s.action);
+        flush_client_events();
+        capture(s, result);
+      } catch (const step_failure& failure) {
+        flush_client_events();
+        throw step_failure{"step " + std::to_string(i + 1) + " (" + s.kind + ") at " + s.where.str() + ":\n" +
+                           failure.message};
+      } catch (const std::exception& e) {
+        flush_client_events();
+        throw step_failure{"step " + std::to_string(i + 1) + " (" + s.kind + ") at " + s.where.str() + ":\n" +
+                           e.what()};
+      }
+    }
+    log_.write({{"event", "passed"}});
+  }
+
+  ~run() {
+    // The clients' links go before the emulator that holds weak references to them; the
+    // emulator goes before the code directory its functions run from.
+    clients_.clear();
+    env_.reset();
+  }
+
+ private:
+  void load_templates(std::uint64_t seed) {
+    if (sc_.templates.empty()) return;
+    std::string error;
+    if (!code_dir_.make("fogbank-scenario-", "inline Lambda code", &error)) throw std::runtime_error(error);
+    std::map<std::string, std::string> exports;
+    for (const auto& file : sc_.templates) {
+      const templates::parsed_template tmpl = templates::read_template(file);
+      templates::load_options load;
+      load.stack_name = tmpl.default_stack_name();
+      load.parameters = sc_.parameters;
+      load.seed = seed;
+      load.code_dir = code_dir_.path();
+      load.exports = &exports;
+      const templates::load_result result = templates::deploy(env_->services().client(), tmpl, load);
+      json resources = json::array();
+      for (const auto& resource : result.resources) {
+        if (resource.physical_id.empty()) continue;
+        physical_ids_[resource.logical_id] = resource.physical_id;
+        captures_["Ref." + resource.logical_id] = resource.physical_id;
+        resources.push_back(
+            {{"logical_id", resource.logical_id}, {"type", resource.type}, {"id", resource.physical_id}});
+      }
+      json outputs = json::object();
+      for (const auto& [name, value] : result.outputs) {
+        captures_[name] = value;
+        outputs[name] = value;
+      }
+      log_.write({{"event", "template"},
+                  {"stack", result.stack_name},
+                  {"resources", resources},
+                  {"outputs", outputs}});
+    }
+  }
+
+  // Stream records of every table (those the templates made, and those CreateTable makes later)
+  // go into the transcript as they are delivered.
+  void subscribe_all_tables() {
+    const core::call_result tables = env_->services().client().call("dynamodb", "ListTables", json::object());
+    for (const json& name : tables.body.value("TableNames", json::array()))
+      subscribe(name.get<std::string>());
+  }
+  void subscribe(const std::string& table) {
+    if (!subscribed_.insert(table).second) return;
+    (void)env_->services().dynamodb().subscribe_stream(table, [this, table](const json& record) {
+      log_.write({{"event", "stream_record"}, {"table", table}, {"record", record}});
+    });
+  }
+
+  void flush_client_events() {
+    for (auto& [name, client] : clients_) {
+      for (json& event : client.link->take_events()) log_.write(std::move(event));
+    }
+  }
+
+  void capture(const step& s, const json& result) {
+    for (const auto& [name, pointer] : s.captures) {
+      const json::json_pointer where(pointer);
+      if (!result.contains(where)) {
+        throw step_failure{"capture " + name + ": " + pointer + " is not in the result:\n" + result.dump(2)};
+      }
+      captures_[name] = result.at(where);
+    }
+  }
+
+  std::string text(const std::string& value) const { return substitute(value, captures_); }
+
+  json perform(const call_step& call) {
+    const json input = substitute(call.input, captures_);
+    const core::call_result result = env_->services().client().call(call.service, call.action, input);
+    json event = {{"event", "call"}, {"service", call.service}, {"action", call.action}, {"input", input}};
+    json outcome;
+    if (result.error) {
+      outcome = {{"type", std::string(result.error->name())}, {"message", result.error->message()}};
+      event["error"] = outcome;
+    } else {
+      outcome = result.body;
+      event["response"] = outcome;
+    }
+    log_.write(std::move(event));
+    if (call.service == "dynamodb" && call.action == "CreateTable" && result.ok()) {
+      subscribe(input.value("TableName", ""));
+    }
+    if (call.expect_error) {
+      if (!result.error) {
+        throw step_failure{"expected the error " + call.expect_error->dump() + ", but the call succeeded:\n" +
+                           result.body.dump(2)};
+      }
+      const json expected = substitute(*call.expect_error, captures_);
+      check(expected, outcome, match_mode::subset, "the error");
+    } else if (result.error) {
+      throw step_failure{"the call failed: " + outcome.value("type", "") + ": " +
+                         outcome.value("message", "")};
+    } else if (call.expect) {
+      check(substitute(call.expect->value, captures_), outcome, call.expect->mode, "the response");
+    }
+    return outcome;
+  }
+
+  void check(const json& expected, const json& actual, match_mode mode, const std::string& what) {
+    if (const auto why = mismatch(expected, actual, mode)) {
+      throw step_failure{what + " does not match: " + *why + "\n" +
+                         diff(expected, relevant_part(expected, actual, mode))};
+    }
+  }
+
+  json perform(const connect_step& connect) {
+    const std::string name = text(connect.client);
+    if (const auto it = clients_.find(name); it != clients_.end() && it->second.open) {
+      throw step_failure{"client " + name + " is already connected"};
+    }
+    apigw::upgrade request;
+    const std::string api = text(connect.api);
+    const auto logical = physical_ids_.find(api);
+    request.api_id = logical == physical_ids_.end() ? api : logical->second;
+    request.stage = text(connect.stage);
+    request.domain_name = domain_;
+    request.source_ip = "127.0.0.1";
+    // X-Forwarded-Port: the fixed port of client_domain, whatever port a server has (handlers
+    // post to the domain name, never to this port).
+    request.port = "4566";
+    bool has_host = false;
+    const json headers = substitute(connect.headers, captures_);
+    for (const auto& [key, value] : headers.items()) {
+      has_host = has_host || key == "Host" || key == "host";
+      request.headers.emplace_back(key, scalar_text(value));
+    }
+    if (!has_host) request.headers.insert(request.headers.begin(), {"Host", domain_});
+    const json query = substitute(connect.query, captures_);
+    if (query.is_string()) {
+      request.query = query.get<std::string>();
+    } else {
+      for (const auto& [key, value] : query.items()) {
+        request.query +=
+            (request.query.empty() ? "" : "&") + url_encode(key) + "=" + url_encode(scalar_text(value));
+      }
+    }
+    auto link = std::make_shared<client_link>(name);
+    std::optional<apigw::connect_outcome> outcome;
+    env_->services().websocket_gateway().connect(request, link,
+                                                 [&](apigw::connect_outcome o) { outcome = std::move(o); });
+    if (!outcome) throw step_failure{"$connect did not complete (a handler still running on a manual clock)"};
+    const int status = outcome->accepted ? 200 : outcome->status;
+    log_.write({{"event", "connect"},
+                {"client", name},
+                {"accepted", outcome->accepted},
+                {"status", status},
+                {"connection_id", outcome->connection_id}});
+    const bool want_accept = connect.expect_status >= 200 && connect.expect_status < 300;
+    if (outcome->accepted != want_accept || (!want_accept && status != connect.expect_status)) {
+      throw step_failure{
+          "expected the connection to be " +
+          (want_accept ? std::string("accepted") : "refused with " + std::to_string(connect.expect_status)) +
+          ", but it was " +
+          (outcome->accepted ? std::string("accepted")
+                             : "refused with " + std::to_string(status) +
+                                   (outcome->body.empty() ? "" : ": " + outcome->body))};
+    }
+    if (outcome->accepted) {
+      // A client connecting again under the same name: what its last connection still had unwritten
+      // goes first.
+      if (const auto old = clients_.find(name); old != clients_.end()) {
+        for (json& event : old->second.link->take_events()) log_.write(std::move(event));
+      }
+      clients_[name] = client_state{link, outcome->connection_id, true};
+    }
+    return {{"connection_id", outcome->connection_id}, {"status", status}, {"accepted", outcome->accepted}};
+  }
+
+  client_state& open_client(const std::string& name) {
+    const auto it = clients_.find(name);
+    if (it == clients_.end() || !it->second.open) throw step_failure{"client " + name + " is not connected"};
+    return it->second;
+  }
+
+  json perform(const send_step& send) {
+    const std::string name = text(send.client);
+    client_state& client = open_client(name);
+    const json message = substitute(send.message, captures_);
+    const std::string data = message.is_string() ? message.get<std::string>() : message.dump();
+    log_.write({{"event", "send"}, {"client", name}, {"data", data}});
+    env_->services().websocket_gateway().message(client.connection_id, data, false);
+    return {{"connection_id", client.connection_id}};
+  }
+
+  json perform(const close_step& close) {
+    const std::string name = text(close.client);
+    client_state& client = open_client(name);
+    client.open = false;
+    client.link->mark_closed();
+    const int code = close.drop ? 1006 : close.code;
+    log_.write({{"event", close.drop ? "drop" : "disconnect"}, {"client", name}, {"code", code}});
+    env_->services().websocket_gateway().closed(client.connection_id, code, "");
+    return {{"connection_id", client.connection_id}};
+  }
+
+  json perform(const advance_step& advance) {
+    log_.write({{"event", "advance"},
+                {"by_ms", std::chrono::duration_cast<std::chrono::milliseconds>(advance.by).count()}});
+    env_->services().advance(advance.by);
+    return json::object();
+  }
+
+  json perform(const settle_step&) {
+    // On a manual clock Lambda invocations complete before the call that starts them returns
+    // (emulator_options::manual_clock), so after run_until_idle() nothing is in flight; a second
+    // pass catches entries that work done in the first scheduled for now from another thread (a
+    // worker's SDK call served by the HTTP server while the step waited).
+    constexpr int max_rounds = 100;  // a loop of entries rescheduling themselves for now is a bug
+    for (int round = 0; round < max_rounds; ++round) {
+      if (env_->services().run_until_idle() == 0) return json::object();
+    }
+    throw step_failure{"the emulator did not settle: scheduler entries kept falling due after " +
+                       std::to_string(max_rounds) + " rounds"};
+  }
+
+  json perform(const frames_step& step) {
+    const std::string name = text(step.client);
+    const auto it = clients_.find(name);
+    if (it == clients_.end()) throw step_failure{"client " + name + " never connected"};
+    const std::vector<std::string> received = it->second.link->take_frames();
+    std::vector<json> expected;
+    for (const json& frame : step.frames) expected.push_back(substitute(frame, captures_));
+    json actual = json::array();
+    for (const std::string& frame : received) actual.push_back(frame_value(frame));
+    if (const auto why = frames_mismatch(expected, received, step.in_order, step.mode)) {
+      const json wanted(expected);
+      throw step_failure{"the frames " + name + " received do not match" +
+                         (step.in_order ? "" : " (as a set)") + ": " + *why + "\n" +
+                         diff(wanted, step.in_order ? relevant_part(wanted, actual, step.mode) : actual)};
+    }
+    return actual;
+  }
+
+  const scenario& sc_;
+  const run_options& options_;
+  transcript log_;
+  temporary_directory code_dir_;
+  std::unique_ptr<environment> env_;
+  std::map<std::string, json> captures_;
+  std::map<std::string, std::string> physical_ids_;
+  std::map<std::string, client_state> clients_;
+  std::set<std::string> subscribed_;
+  std::string domain_;
+};
+
+double seconds_since(const core::real_clock& clock, core::time_point start) {
+  return std::chrono::duration<double>(clock.now() - start).count();
+}
+
+}  // namespace
+
+std::unique_ptr<environment> open_in_process(const emulator_options& options, std::string* error) {
+  std::unique_ptr<emulator> services = emulator::open(options, error);
+  if (!services) return nullptr;
+  services->set_endpoint("http://" + std::string(client_domain));
+  return std::make_unique<in_process_environment>(std::move(services));
+}
+
+scenario_result run_file(const std::filesystem::path& file, const run_options& options) {
+  const core::real_clock wall;
+  const core::time_point started = wall.now();
+  scenario_result result;
+  result.file = file;
+  result.name = file.stem().string();
+  try {
+    const scenario sc = load_file(file);
+    result.name = sc.name;
+    run r(sc, options);
+    r.go();
+    result.passed = true;
+  } catch (const load_error& e) {
+    result.failure = e.what();
+  } catch (const step_failure& e) {
+    result.failure = e.message;
+  } catch (const templates::template_error& e) {
+    result.failure = std::string("template: ") + e.what();
+  } catch (const std::exception& e) {
+    result.failure = e.what();
+  }
+  result.seconds = seconds_since(wall, started);
+  return result;
+}
+
+std::vector<std::filesystem::path> expand_paths(const std::vector<std::filesystem::path>& paths) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      std::vector<std::filesystem::path> found;
+      for (const auto& entry : std::filesystem::directory_iterator(path)) {
+        const std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) found.push_back(entry.path());
+      }
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else if (std::filesystem::exists(path, ec)) {
+      out.push_back(path);
+    } else {
+      throw std::runtime_error(path.string() + ": no such file or folder");
+    }
+  }
+  return out;
+}
+
+}  // namespace fogbank::scenario
