@@ -85,17 +85,19 @@ build() {
 # `scripts/dev.sh test` runs them in this order, cheapest and most telling first, and stops at the
 # first that fails. Each prints "== <stage>" when it starts and its time when it ends.
 #   format      clang-format --dry-run --Werror over every C++ file (seconds)
-#   build       the GCC build everyone runs (-O2, -Werror, no -g), with the
-#               unit tests' own files at -O0 (tests/CMakeLists.txt)
-#   unit        its unit tests and the benchmarks' smoke run
+#   build       the GCC build of what users run (-O2, -Werror, no -g): the server and the
+#               benchmarks (the unit tests are built and run under ASan, below)
+#   bench       the benchmarks' smoke run
 #   asan-build  one Clang build with ASan+UBSan for the tests and libFuzzer for fuzz/
-#   asan-tests  unit and e2e tests under ASan+UBSan (the e2e tests run here only: their servers
-#               are the same code as the GCC build's, and running them twice costs ~4 minutes)
+#   asan-tests  unit and e2e tests under ASan+UBSan (they run here only: the code under test is
+#               the same as the GCC build's, and building and running them twice costs ~4 minutes)
 #   fuzz        every fuzz target for 20 s, two at a time
 #   tsan-build  a Clang TSan build of what the threaded tests need
 #   tsan-tests  the threaded unit and e2e tests (label threaded) under TSan
 # clang-tidy is not a stage: it takes ~5 minutes on 2 cores (`scripts/dev.sh tidy`; README.md).
-ci_stages=(format build unit asan-build asan-tests fuzz tsan-build tsan-tests)
+ci_stages=(format build bench asan-build asan-tests fuzz tsan-build tsan-tests)
+# Not in CI: `unit` builds everything with GCC and runs the unit tests there (a quicker loop than
+# ASan while working: `scripts/dev.sh test unit`).
 
 # fogbank's own C++ files: what clang-format checks and clang-tidy reads.
 cxx_files() {
@@ -124,11 +126,16 @@ stage_format() {
 }
 
 stage_build() {
-  build
+  build fogbank fogbank_bench workers_bench
+}
+
+stage_bench() {
+  ctest --test-dir "$build_dir" --output-on-failure --timeout 300 -j "$(nproc)" -L bench
 }
 
 stage_unit() {
-  ctest --test-dir "$build_dir" --output-on-failure --timeout 300 -j "$(nproc)" -L 'unit|bench'
+  build
+  ctest --test-dir "$build_dir" --output-on-failure --timeout 300 -j "$(nproc)" -L unit
 }
 
 stage_asan-build() {
