@@ -195,7 +195,9 @@ Resources:
           Type: SNS
           Properties: {Topic: !Ref Changes, FilterPolicy: {kind: [vote]}}
 )");
-  const stack_plan plan = plan_text(t);
+  plan_options options;
+  options.code_dir = dir.path();
+  const stack_plan plan = plan_text(t, options);
   const planned_resource& subscription = resource(plan, "PushChanged");
   EXPECT_EQ(subscription.type, "AWS::SNS::Subscription");
   ASSERT_EQ(subscription.create.size(), 1u);
