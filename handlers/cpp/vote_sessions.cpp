@@ -218,7 +218,8 @@ void start(const action_context& a) {
 // A session's votes as {name: value}, for the frame that reveals them.
 json named_votes(const action_context& a, const json& votes) {
   json out = json::object();
-  for (const auto& [voter, value] : votes.value("M", json::object()).items()) {
+  const json by_voter = votes.value("M", json::object());
+  for (const auto& [voter, value] : by_voter.items()) {
     const json member = membership(a.ctx, voter);
     out[member.empty() ? voter : text_of(member, "name")] = value.value("S", "");
   }
