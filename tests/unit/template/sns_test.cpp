@@ -214,6 +214,61 @@ Resources:
   EXPECT_TRUE(t.events.empty()) << "an SNS event is translated, not recorded for later";
 }
 
+// samtranslator's push.py: SNS -> SQS (a new queue, or the one named) -> Lambda.
+TEST_F(TemplateSns, ASamSnsEventWithSqsSubscriptionGoesThroughAQueue) {
+  const read_text t(R"(Transform: AWS::Serverless-2016-10-31
+Resources:
+  Changes: {Type: AWS::SNS::Topic}
+  Existing: {Type: AWS::SQS::Queue}
+  Push:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context): return event"
+      Events:
+        Queued:
+          Type: SNS
+          Properties: {Topic: !Ref Changes, SqsSubscription: true}
+        Named:
+          Type: SNS
+          Properties:
+            Topic: !Ref Changes
+            SqsSubscription: {QueueArn: !GetAtt Existing.Arn, QueueUrl: !Ref Existing, BatchSize: 2}
+)");
+  plan_options options;
+  options.code_dir = dir.path();
+  const stack_plan plan = plan_text(t, options);
+  const std::string queue = resource(plan, "PushQueuedQueue").physical_id;
+  const std::string queue_arn = "arn:aws:sqs:us-east-1:000000000000:" + queue;
+  const planned_resource& subscription = resource(plan, "PushQueued");
+  EXPECT_EQ(subscription.create.front().request["Protocol"], "sqs");
+  EXPECT_EQ(subscription.create.front().request["Endpoint"], queue_arn);
+  EXPECT_EQ(resource(plan, "PushQueuedEventSourceMapping").properties["EventSourceArn"], queue_arn);
+  EXPECT_EQ(resource(plan, "PushQueuedEventSourceMapping").create.front().request["BatchSize"], 10);
+  EXPECT_EQ(resource(plan, "PushQueuedQueuePolicy").type, "AWS::SQS::QueuePolicy");
+  EXPECT_EQ(resource(plan, "PushNamedEventSourceMapping").create.front().request["BatchSize"], 2);
+  EXPECT_EQ(resource(plan, "PushNamed").create.front().request["Endpoint"],
+            "arn:aws:sqs:us-east-1:000000000000:" + resource(plan, "Existing").physical_id);
+  for (const planned_resource& r : plan.resources) {
+    EXPECT_EQ(r.logical_id.find("Permission"), std::string::npos)
+        << r.logical_id << ": SQS invokes it, not SNS";
+  }
+  const template_error missing = plan_error(R"(Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      CodeUri: .
+      Events:
+        E: {Type: SNS, Properties: {Topic: arn:aws:sns:us-east-1:000000000000:t, SqsSubscription: {QueueArn: x}}}
+)");
+  EXPECT_NE(std::string(missing.what()).find("No QueueARN or QueueURL provided."), std::string::npos)
+      << missing.what();
+}
+
 TEST_F(TemplateSns, BadSnsPropertiesAreRefusedWhereTheyAre) {
   const template_error topicless = plan_error(R"(Resources:
   S:
