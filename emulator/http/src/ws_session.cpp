@@ -226,12 +226,12 @@ void ws_session::close(std::uint16_t code, std::string reason) {
   });
 }
 
-void ws_session::do_close(std::uint16_t code, std::string reason) {
+void ws_session::do_close(std::uint16_t code, std::string reason, bool after_queued) {
   // The gateway ended this connection: it knows already.
   reported_ = true;
   closing_ = true;
   if (!open_) return;
-  if (writing_ || !queue_.empty()) {
+  if (after_queued && (writing_ || !queue_.empty())) {
     pending_close_.emplace(code, std::move(reason));
     return;
   }
@@ -253,7 +253,8 @@ void ws_session::on_going_away() {
     // $disconnect first, while the services are still there; then the close frame. The close
     // handshake is bounded by the stream's handshake timeout and by the server's grace period.
     report_closed(1001, "Going away");
-    return do_close(1001, "Going away");
+    // Not after the queued frames: a client that does not read must not hold the stop up.
+    return do_close(1001, "Going away", false);
   }
   // In $connect (on_outcome sees stopping_) or in the handshake (which fails on the closed
   // socket): nothing was accepted, nothing is owed.

@@ -73,7 +73,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
-  void do_close(std::uint16_t code, std::string reason);
+  void do_close(std::uint16_t code, std::string reason, bool after_queued = true);
   void on_close(boost::beast::error_code ec);
   void on_going_away();
   // Tells the gateway the connection ended (once).
