@@ -118,6 +118,7 @@ stage_install() {
   install_missing
   install_lambda_node_sdk
   install_js_test_packages
+  install_app_packages
 }
 
 stage_format() {
@@ -212,13 +213,36 @@ fuzz() {
     -L fuzz ${target:+-R "^fuzz\\.$target\$"}
 }
 
+# The bundled apps' own Node.js packages (handlers/<app>/node: the visitor counter's aws-sdk v2,
+# which Lambda's Node.js runtimes no longer carry), from their lock files, as `sam build` would.
+install_app_packages() {
+  local dir
+  for dir in "$root"/handlers/*/node; do
+    [ -f "$dir/package-lock.json" ] || continue
+    echo "== installing ${dir#"$root"/}'s packages (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  done
+}
+
+# `serve` without a --template of its own loads the bundled apps, fixtures/*/template.yaml: each
+# prints its WebSocket URL and a one-line client to try it (its Outputs) before fogbank listens.
+bundled_app_templates() {
+  local arg file
+  for arg in "$@"; do [ "$arg" = --template ] && return 0; done
+  for file in "$root"/fixtures/*/template.yaml; do
+    [ -f "$file" ] && printf -- '--template\n%s\n' "$file"
+  done
+}
+
 case "${1:-}" in
   serve)
     shift
     install_missing
     install_lambda_node_sdk
+    install_app_packages
     build fogbank
-    exec "$build_dir/emulator/main/fogbank" serve "$@"
+    mapfile -t apps < <(bundled_app_templates "$@")
+    exec "$build_dir/emulator/main/fogbank" serve "${apps[@]}" "$@"
     ;;
   test)
     shift

@@ -191,7 +191,9 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 bool ws_session::send(std::string data, bool binary) {
   if (closed_) return false;
   net::post(ws_.get_executor(), [self = shared_from_this(), data = std::move(data), binary]() mutable {
-    if (self->closed_) return;
+    // Not closed_: a send accepted before close() was called is posted before the close, and
+    // is written before the close frame.
+    if (self->closing_) return;
     self->queue_.push_back({std::move(data), binary});
     if (self->open_ && !self->writing_) self->do_write();
   });
@@ -209,7 +211,12 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   queue_.pop_front();
   if (ec) return;  // the read side sees the failure and reports it
-  if (open_ && !queue_.empty()) do_write();
+  if (open_ && !queue_.empty()) return do_write();
+  if (pending_close_) {
+    auto [code, reason] = std::move(*pending_close_);
+    pending_close_.reset();
+    do_close(code, std::move(reason));
+  }
 }
 
 void ws_session::close(std::uint16_t code, std::string reason) {
@@ -219,10 +226,15 @@ void ws_session::close(std::uint16_t code, std::string reason) {
   });
 }
 
-void ws_session::do_close(std::uint16_t code, std::string reason) {
+void ws_session::do_close(std::uint16_t code, std::string reason, bool after_queued) {
   // The gateway ended this connection: it knows already.
   reported_ = true;
+  closing_ = true;
   if (!open_) return;
+  if (after_queued && (writing_ || !queue_.empty())) {
+    pending_close_.emplace(code, std::move(reason));
+    return;
+  }
   open_ = false;
   ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
                   beast::bind_front_handler(&ws_session::on_close, shared_from_this()));
@@ -241,7 +253,8 @@ void ws_session::on_going_away() {
     // $disconnect first, while the services are still there; then the close frame. The close
     // handshake is bounded by the stream's handshake timeout and by the server's grace period.
     report_closed(1001, "Going away");
-    return do_close(1001, "Going away");
+    // Not after the queued frames: a client that does not read must not hold the stop up.
+    return do_close(1001, "Going away", false);
   }
   // In $connect (on_outcome sees stopping_) or in the handshake (which fails on the closed
   // socket): nothing was accepted, nothing is owed.

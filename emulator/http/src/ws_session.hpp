@@ -73,7 +73,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
-  void do_close(std::uint16_t code, std::string reason);
+  void do_close(std::uint16_t code, std::string reason, bool after_queued = true);
   void on_close(boost::beast::error_code ec);
   void on_going_away();
   // Tells the gateway the connection ended (once).
@@ -97,6 +97,10 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   bool reported_ = false;
   bool stopping_ = false;            // going_away() came (strand only)
   std::atomic<bool> closed_{false};  // no more sends accepted
+  // A close the gateway asked for while frames were still queued: sent once they are written, so
+  // that a post made before DeleteConnection still arrives (strand only).
+  std::optional<std::pair<std::uint16_t, std::string>> pending_close_;
+  bool closing_ = false;  // do_close() ran: frames posted after it are dropped (strand only)
 };
 
 }  // namespace fogbank::http

@@ -61,7 +61,10 @@ const resource_type* find_resource_type(std::string_view name) {
                                                &apigw_integration_type(),
                                                &apigw_route_response_type(),
                                                &apigw_stage_type(),
-                                               &apigw_deployment_type()};
+                                               &apigw_deployment_type(),
+                                               &sns_topic_type(),
+                                               &sns_subscription_type(),
+                                               &sns_topic_policy_type()};
   for (const resource_type* type : types) {
     if (type->type_name() == name) return type;
   }

@@ -6,7 +6,8 @@
 //     concatenated global-first (Architectures replaced: see sam.cpp);
 //   - AWS::Serverless::Function -> AWS::Lambda::Function with the same logical id, a
 //     `<Id>Role` AWS::IAM::Role when no Role is given, and one AWS::Lambda::EventSourceMapping
-//     `<Id><EventName>` per SQS or DynamoDB event; other events are recorded for later;
+//     `<Id><EventName>` per SQS or DynamoDB event, an AWS::SNS::Subscription and its
+//     permission per SNS event (sam_sns.hpp); other events are recorded for later;
 //   - AWS::Serverless::SimpleTable -> AWS::DynamoDB::Table.
 // Other AWS::Serverless::* types stay as they are (and are listed as ignored).
 
@@ -17,7 +18,7 @@
 
 namespace fogbank::templates {
 
-// A SAM event fogbank does not turn into a resource yet (Api, HttpApi, SNS, Schedule, ...):
+// A SAM event fogbank does not turn into a resource yet (Api, HttpApi, Schedule, ...):
 // kept for the API Gateway and SNS loaders to come.
 struct recorded_event {
   std::string function;  // the function's logical id

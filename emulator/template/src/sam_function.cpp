@@ -1,5 +1,7 @@
 #include "sam_function.hpp"
 
+#include "sam_sns.hpp"
+
 #include <filesystem>
 #include <map>
 #include <set>
@@ -251,6 +253,10 @@ std::vector<generated_resource> translate_function(const template_source& source
       fail_at(source, child_path(event_path, "Properties"), "must be a mapping");
     if (type == "SQS" || type == "DynamoDB") {
       out.push_back(event_source_mapping(source, logical_id, name, type, event_properties, event_path));
+    } else if (type == "SNS") {
+      for (generated_resource& r :
+           sns_event_resources(source, logical_id, name, event_properties, event_path))
+        out.push_back(std::move(r));
     } else if (events != nullptr) {
       events->push_back({logical_id, name, type, event_properties, event_path});
     }

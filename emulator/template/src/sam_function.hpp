@@ -19,10 +19,10 @@ struct generated_resource {
 };
 
 // The function's resources: first the AWS::Lambda::Function (same logical id), then its role
-// (when none is given) and one event source mapping per SQS or DynamoDB event. `properties`
-// has Globals merged. Other events go to `events`. Throws template_error for an unknown
-// property or event property, a missing CodeUri/InlineCode, or a CodeUri that is not a local
-// directory.
+// (when none is given), one event source mapping per SQS or DynamoDB event and a subscription
+// and permission per SNS event. `properties` has Globals merged. Other events go to `events`.
+// Throws template_error for an unknown property or event property, a missing
+// CodeUri/InlineCode, or a CodeUri that is not a local directory.
 std::vector<generated_resource> translate_function(const template_source& source,
                                                    const std::string& logical_id, const json& properties,
                                                    std::vector<recorded_event>* events);

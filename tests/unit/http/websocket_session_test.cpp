@@ -125,6 +125,29 @@ TEST_F(websocket_session, unrouted_messages_get_the_forbidden_frame_and_posts_ar
   EXPECT_TRUE(all_closed());
 }
 
+// A post made before DeleteConnection is written before the close frame (a kicked voter of the
+// vote sessions seed is told, then closed).
+TEST_F(websocket_session, a_post_made_before_delete_connection_arrives_before_the_close) {
+  beast::error_code ec;
+  auto ws = open("/ws/" + api_ + "/dev", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ws->write(net::buffer(std::string(R"({"action":"nope"})")));
+  const std::string id = json::parse(read(*ws)).value("connectionId", "");
+  // Frames large enough that the close comes while they are still being written.
+  const auto frame = [](int i) { return std::to_string(i) + std::string(60000, 'x'); };
+  for (int i = 0; i < 8; ++i) {
+    call("apigatewaymanagementapi", "PostToConnection",
+         {{"connectionId", id}, {"Data", core::base64_encode(frame(i))}});
+  }
+  call("apigatewaymanagementapi", "DeleteConnection", {{"connectionId", id}});
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(read(*ws), frame(i)) << "frame " << i;
+  beast::flat_buffer buffer;
+  ws->read(buffer, ec);
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  EXPECT_EQ(ws->reason().code, websocket::close_code::normal);
+  EXPECT_TRUE(all_closed());
+}
+
 // API Gateway refuses binary frames and disconnects the client with 1003 (developer guide,
 // "Binary media types for WebSocket APIs").
 TEST_F(websocket_session, a_binary_frame_is_answered_with_close_1003) {
