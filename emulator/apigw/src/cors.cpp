@@ -94,12 +94,15 @@ http_api_response preflight_response(const cors_configuration& cors, const heade
   const std::string method = header_value(request_headers, "Access-Control-Request-Method").value_or("");
   const std::optional<std::string> allow_origin = allowed_origin(cors, origin);
   if (!allow_origin) return out;
-  const bool method_allowed = contains(cors.allow_methods, "*") || contains(cors.allow_methods, method);
-  if (!method_allowed) return out;
   out.headers.emplace_back("access-control-allow-origin", *allow_origin);
-  // "*" allows whatever was asked for: echo it (browsers refuse "*" with credentials).
-  out.headers.emplace_back("access-control-allow-methods",
-                           contains(cors.allow_methods, "*") ? method : joined(cors.allow_methods));
+  // "*" allows whatever was asked for: echo it (browsers refuse "*" with credentials). Without
+  // allowMethods (SAM's `CorsConfiguration: true` sets only AllowOrigins) none is named, and the
+  // browser allows the simple methods only (unconfirmed).
+  if (contains(cors.allow_methods, "*")) {
+    out.headers.emplace_back("access-control-allow-methods", method);
+  } else if (!cors.allow_methods.empty()) {
+    out.headers.emplace_back("access-control-allow-methods", joined(cors.allow_methods));
+  }
   const std::optional<std::string> asked = header_value(request_headers, "Access-Control-Request-Headers");
   if (contains(cors.allow_headers, "*")) {
     if (asked) out.headers.emplace_back("access-control-allow-headers", *asked);

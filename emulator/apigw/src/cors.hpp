@@ -36,8 +36,9 @@ std::optional<std::string> header_value(const header_list& headers, std::string_
 // Whether a request is a CORS preflight: OPTIONS with Origin and Access-Control-Request-Method.
 bool is_preflight(std::string_view method, const header_list& headers);
 
-// API Gateway's answer to a preflight: 204 with the CORS headers when the origin is allowed
-// (without them when it is not; unconfirmed).
+// API Gateway's answer to a preflight: 204 with the configured CORS headers when the origin is
+// allowed (without them when it is not; unconfirmed). The browser compares the method and
+// headers it asked for with those allowed.
 http_api_response preflight_response(const cors_configuration& cors, const header_list& request_headers);
 
 // Replaces `response`'s CORS headers by the configured ones for a request from an allowed
