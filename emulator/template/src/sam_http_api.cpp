@@ -53,9 +53,11 @@ void translate_api(template_source& source, json& resources, std::vector<std::st
               "fogbank does not translate " + key +
                   " of AWS::Serverless::HttpApi (routes come from HttpApi events)");
     }
-    if (key == "CorsConfiguration" && value.is_boolean()) {
+    // YAML gives a plain `true` as text; JSON templates as a boolean.
+    const bool cors_flag = value.is_boolean() || value == "true" || value == "false";
+    if (key == "CorsConfiguration" && cors_flag) {
       // samtranslator: `true` allows every origin (AllowOrigins ['*']) and sets nothing else.
-      if (value.get<bool>()) api["CorsConfiguration"] = {{"AllowOrigins", json::array({"*"})}};
+      if (value == true || value == "true") api["CorsConfiguration"] = {{"AllowOrigins", json::array({"*"})}};
     } else if (key == "Tags") {
       api["Tags"] = value;
       stage["Tags"] = value;
