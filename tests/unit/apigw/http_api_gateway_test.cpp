@@ -41,7 +41,18 @@ json on_http_malformed(const json&, lambda::context&) {
   return {{"statusCode", "not a number"}};
 }
 
+// The emulator of the running test, for the handler below that lets service time pass.
+emulator* running_emulator = nullptr;
+
+// A function that takes 31 s of service time: the 30-second integration timeout fires meanwhile
+// (the manual clock's scheduler runs it from inside the handler), and its answer comes too late.
+json on_http_slow(const json&, lambda::context&) {
+  running_emulator->advance(std::chrono::seconds(31));
+  return {{"statusCode", 200}, {"body", "too late"}};
+}
+
 FOGBANK_LAMBDA_HANDLER("http_api_test.echo", on_http_echo);
+FOGBANK_LAMBDA_HANDLER("http_api_test.slow", on_http_slow);
 FOGBANK_LAMBDA_HANDLER("http_api_test.plain", on_http_plain);
 FOGBANK_LAMBDA_HANDLER("http_api_test.fail", on_http_fail);
 FOGBANK_LAMBDA_HANDLER("http_api_test.malformed", on_http_malformed);
@@ -51,7 +62,9 @@ class http_api_gateway_test : public apigw_test {
   void SetUp() override {
     apigw_test::SetUp();
     http_seen().clear();
+    running_emulator = emulator_.get();
   }
+  void TearDown() override { running_emulator = nullptr; }
 
   std::string function(const std::string& handler) {
     const std::string name = "http-fn-" + std::to_string(functions_++);
@@ -60,7 +73,8 @@ class http_api_gateway_test : public apigw_test {
                {"Runtime", "provided.al2023"},
                {"Handler", handler},
                {"Role", lambda::role_arn},
-               {"Code", {{"ZipFile", lambda::small_zip_base64}}}},
+               {"Code", {{"ZipFile", lambda::small_zip_base64}}},
+               {"Timeout", 60}},  // past API Gateway's 30 s, so that its timeout is the one seen
               "lambda")
         .value("FunctionArn", "");
   }
@@ -209,6 +223,15 @@ TEST_F(http_api_gateway_test, errors_are_api_gateways_for_http_apis) {
   EXPECT_EQ(failed.body, R"({"message":"Internal Server Error"})");
   EXPECT_EQ(call_api(api, "GET", "/malformed").status, 500);
   EXPECT_EQ(call_api("nosuchapi0", "GET", "/").status, 404);
+}
+
+TEST_F(http_api_gateway_test, the_integration_timeout_answers_503_on_the_service_clock) {
+  const std::string api = http_api();
+  ok("CreateStage", {{"apiId", api}, {"stageName", "$default"}});
+  route(api, "GET /slow", "http_api_test.slow");
+  const http_api_response r = call_api(api, "GET", "/slow");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, R"({"message":"Service Unavailable"})");
 }
 
 TEST_F(http_api_gateway_test, cors_preflights_are_answered_without_the_function) {
