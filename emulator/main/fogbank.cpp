@@ -13,6 +13,7 @@
 // after the port is bound and before that line; what they did goes to stderr, so that stdout
 // keeps its one line.
 
+#include "fogbank/apigw/service.hpp"
 #include "fogbank/core/ids.hpp"
 #include "fogbank/core/version.hpp"
 #include "fogbank/dispatch/client.hpp"
@@ -444,6 +445,9 @@ int serve(const serve_options& options) {
     services->stop();
     return exit_failure;
   }
+  // The invoke URL of every API Gateway stage (from the templates, or kept in the data directory).
+  for (const std::string& url : services->apigw().invoke_urls())
+    std::cerr << "fogbank: API Gateway: " << url << "\n";
   std::printf("fogbank listening on %s\n", endpoint.c_str());
   std::fflush(stdout);
 

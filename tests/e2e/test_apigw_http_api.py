@@ -279,6 +279,12 @@ class SamHttpApiTest(HttpApiChecks, unittest.TestCase):
         cls.server.stop()
         cls.tmp.cleanup()
 
+    def test_start_up_prints_the_invoke_urls(self):
+        printed = [line.split(": ", 2)[2] for line in self.server.stderr().splitlines()
+                   if line.startswith("fogbank: API Gateway: ")]
+        self.assertIn(self.base, printed)
+        self.assertIn(self.messages_base, printed)
+
     def test_outputs_give_endpoints_on_this_server(self):
         prefix = f"http://127.0.0.1:{self.server.port}/http/"
         self.assertRegex(self.outputs.get("ContactsUrl", ""), "^" + re.escape(prefix) + "[a-z0-9]{10}$", self.outputs)
