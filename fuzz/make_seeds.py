@@ -311,6 +311,7 @@ def main():
     write("lambda_zip", lambda_zip_seeds())
     write("rest_front", rest_front_seeds())
     write("apigw_route", apigw_route_seeds())
+    write("http_api", http_api_seeds())
 
 
 def apigw_route_seeds():
@@ -422,6 +423,23 @@ def rest_front_seeds():
     out = []
     for method, target, headers, body in requests:
         out.append("\n".join([f"{method} {target}", *headers, "", body]))
+    return out
+
+
+def http_api_seeds():
+    """Lines: a route key, a method, a path with a query, a Cookie value, a function's answer. The
+    route keys of the HTTP API route tests, with requests and answers of the event tests."""
+    keys = [v for v in all_literals(UNIT / "apigw" / "http_api_routes_test.cpp")
+            if v == "$default" or re.match(r"^(ANY|DELETE|GET|HEAD|OPTIONS|PATCH|POST|PUT) ", v)]
+    answers = ['{"statusCode":200,"body":"ok"}', '"Hello"', '{"message":"hi"}', '[1,2',
+               '{"statusCode":201,"cookies":["a=1"],"headers":{"x":1},"body":"aGk=","isBase64Encoded":true}',
+               '{"statusCode":200,"multiValueHeaders":{"x":["1","2"]}}', "[" * 200 + "]" * 200]
+    out = []
+    for i, key in enumerate(keys):
+        path = key.split(" ", 1)[1] if " " in key else "/"
+        out.append("\n".join([key, "GET", path + "?a=1&a=2&b=%20", "c1=x; c2=y", answers[i % len(answers)]]))
+    out.append("\n".join(["ANY /files/{path+}", "DELETE", "/files/a/b%2Fc", "", answers[4]]))
+    out.append("\n".join(["$default", "OPTIONS", "/" + "a/" * 100, "https://a", answers[-1]]))
     return out
 
 

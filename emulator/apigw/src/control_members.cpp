@@ -2,6 +2,7 @@
 // both take them (botocore apigatewayv2 2018-11-29: UpdateX's input is CreateX's with every
 // member optional). Wording marked unconfirmed is fogbank's own.
 
+#include "control_http.hpp"
 #include "control_plane.hpp"
 #include "route_selection.hpp"
 
@@ -61,7 +62,9 @@ void apply_api_members(json& api, const json& request) {
 void apply_route_members(json& route, const json& request, const api_record& record) {
   if (auto key = optional_string(request, "routeKey", max_route_key_length)) {
     if (key->empty()) bad_request("Invalid input: routeKey is required");
-    if (key->starts_with('$') && *key != "$connect" && *key != "$disconnect" && *key != "$default") {
+    if (is_http(record.api)) {
+      check_http_route_key(*key);
+    } else if (key->starts_with('$') && *key != "$connect" && *key != "$disconnect" && *key != "$default") {
       bad_request("Invalid route key specified: " + *key +
                   ". Reserved keys are $connect, $disconnect and $default");  // unconfirmed
     }
@@ -105,7 +108,7 @@ void apply_route_members(json& route, const json& request, const api_record& rec
   }
 }
 
-void apply_integration_members(json& integration, const json& request) {
+void apply_integration_members(json& integration, const json& request, bool http) {
   if (auto type = optional_string(request, "integrationType", 16)) {
     if (*type != "AWS_PROXY") {
       if (*type == "AWS" || *type == "HTTP" || *type == "HTTP_PROXY" || *type == "MOCK") {
@@ -134,14 +137,20 @@ void apply_integration_members(json& integration, const json& request) {
     integration["contentHandlingStrategy"] = *v;
   }
   if (auto v = optional_string(request, "payloadFormatVersion", 64)) {
-    // WebSocket APIs speak payload format 1.0 only.
-    if (*v != "1.0") bad_request("Invalid payload format version specified: " + *v + ". Must be 1.0");
+    // WebSocket APIs speak payload format 1.0 only; HTTP APIs 1.0 and 2.0.
+    if (http && *v != "1.0" && *v != "2.0") {
+      bad_request("Invalid payload format version specified: " + *v + ". Must be 1.0 or 2.0");  // unconfirmed
+    }
+    if (!http && *v != "1.0")
+      bad_request("Invalid payload format version specified: " + *v + ". Must be 1.0");
+    integration["payloadFormatVersion"] = *v;
   }
   if (auto it = request.find("timeoutInMillis"); it != request.end() && !it->is_null()) {
+    const std::int64_t max_ms = http ? max_http_timeout_ms : max_timeout_ms;
     if (!it->is_number_integer() || it->get<std::int64_t>() < min_timeout_ms ||
-        it->get<std::int64_t>() > max_timeout_ms) {
+        it->get<std::int64_t>() > max_ms) {
       bad_request("Invalid input: timeoutInMillis must be between " + std::to_string(min_timeout_ms) +
-                  " and " + std::to_string(max_timeout_ms));  // unconfirmed
+                  " and " + std::to_string(max_ms));  // unconfirmed
     }
     integration["timeoutInMillis"] = it->get<std::int64_t>();
   }

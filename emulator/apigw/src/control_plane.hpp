@@ -89,7 +89,8 @@ void apply_api_members(json& api, const json& request);
 // `record` is the API the route belongs to (route keys are unique in it; targets name its
 // integrations).
 void apply_route_members(json& route, const json& request, const api_record& record);
-void apply_integration_members(json& integration, const json& request);
+// `http`: the integration belongs to an HTTP API (payload formats 1.0 and 2.0, 30 s timeout).
+void apply_integration_members(json& integration, const json& request, bool http);
 void apply_stage_members(json& stage, const json& request, const api_record& record);
 // A route response's members (routeResponseKey, modelSelectionExpression, responseModels,
 // responseParameters).

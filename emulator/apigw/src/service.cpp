@@ -1,5 +1,6 @@
 #include "fogbank/apigw/service.hpp"
 
+#include "control_http.hpp"
 #include "control_plane.hpp"
 #include "ids.hpp"
 #include "route_selection.hpp"
@@ -59,6 +60,10 @@ struct service::impl {
   // selection expression), built on first use and dropped whenever the API's record changes
   // (store, delete_api): messages read it without copying routes or parsing per message.
   mutable std::map<std::string, std::shared_ptr<const websocket_api>, std::less<>> runtime;
+  // The same for HTTP APIs (find_http_api), dropped alike.
+  mutable std::map<std::string, std::shared_ptr<const http_api>, std::less<>> http_runtime;
+  // The server's own endpoint once known (set_endpoint): the invoke URLs health() lists.
+  std::string endpoint;
 
   void load() {
     storage::scan_range range;
@@ -83,6 +88,7 @@ struct service::impl {
     }
     apis.insert_or_assign(id, std::move(record));
     runtime.erase(id);
+    http_runtime.erase(id);
   }
 
   // Writes `record` and answers `item` (the updated element, in its wire shape).
@@ -104,7 +110,9 @@ struct service::impl {
 
   json with_endpoint(const json& api, const core::call_context& context) const {
     json out = api;
-    out["apiEndpoint"] = service::api_endpoint(context.endpoint, api.at("apiId").get<std::string>());
+    const std::string id = api.at("apiId").get<std::string>();
+    out["apiEndpoint"] =
+        is_http(api) ? http_api_endpoint(context.endpoint, id) : service::api_endpoint(context.endpoint, id);
     return out;
   }
 
@@ -116,8 +124,7 @@ struct service::impl {
     if (protocol != "WEBSOCKET" && protocol != "HTTP") {
       bad_request("Invalid protocol specified. Must be one of [HTTP, WEBSOCKET]");  // moto's wording
     }
-    if (protocol == "HTTP")
-      bad_request("fogbank serves WEBSOCKET APIs only; HTTP APIs are not implemented yet");
+    if (protocol == "HTTP") return create_http_api(name, request, context);
     required_string(request, "routeSelectionExpression", max_uri_length);
     json api = {{"apiId", ""},
                 {"apiKeySelectionExpression", "$request.header.x-api-key"},
@@ -137,6 +144,25 @@ struct service::impl {
     record.region = context.region;
     record.account_id = context.account_id;
     record.api = api;
+    store(id, std::move(record));
+    return with_endpoint(api, context);
+  }
+
+  json create_http_api(const std::string& name, const json& request, const core::call_context& context) {
+    const std::string now = iso_timestamp(clock.now());
+    json api = new_http_api(request, now);
+    api["name"] = name;
+    if (auto v = optional_string_map(request, "tags")) api["tags"] = *v;
+
+    std::lock_guard lock(mutex);
+    std::string id = new_api_id(ids);
+    while (apis.contains(id)) id = new_api_id(ids);
+    api["apiId"] = id;
+    api_record record;
+    record.region = context.region;
+    record.account_id = context.account_id;
+    record.api = api;
+    quick_create(record, request, ids, now);
     store(id, std::move(record));
     return with_endpoint(api, context);
   }
@@ -162,7 +188,16 @@ struct service::impl {
     std::lock_guard lock(mutex);
     std::string id;
     api_record record = api_of(request, context, &id);
-    apply_api_members(record.api, request);
+    if (is_http(record.api)) {
+      for (const char* quick : {"routeKey", "target", "credentialsArn"}) {
+        if (request.contains(quick) && !request[quick].is_null())
+          bad_request(std::string(quick) +
+                      " can be given only when the API is created (quick create)");  // unconfirmed
+      }
+      apply_http_api_members(record.api, request);
+    } else {
+      apply_api_members(record.api, request);
+    }
     const json api = record.api;
     store(id, std::move(record));
     return with_endpoint(api, context);
@@ -179,6 +214,7 @@ struct service::impl {
     }
     apis.erase(id);
     runtime.erase(id);
+    http_runtime.erase(id);
     return json::object();
   }
 
@@ -261,11 +297,20 @@ struct service::impl {
         {"connectionType", "INTERNET"},     {"integrationId", ""},   {"integrationMethod", "POST"},
         {"integrationType", type},          {"integrationUri", uri}, {"payloadFormatVersion", "1.0"},
         {"timeoutInMillis", max_timeout_ms}};
-    apply_integration_members(integration, request);
 
     std::lock_guard lock(mutex);
     std::string api_id;
     api_record record = api_of(request, context, &api_id);
+    const bool http = is_http(record.api);
+    if (http) {
+      integration["timeoutInMillis"] = max_http_timeout_ms;
+      // "If you create a Lambda integration by using the AWS CLI, AWS CloudFormation, or an SDK, you
+      // must specify a payloadFormatVersion" (developer guide; the wording here is unconfirmed).
+      if (!request.contains("payloadFormatVersion") || request["payloadFormatVersion"].is_null())
+        bad_request(
+            "Invalid input: payloadFormatVersion is required for an HTTP API's AWS_PROXY integration");
+    }
+    apply_integration_members(integration, request, http);
     std::string id = new_resource_id(ids);
     while (find_by(record.integrations, "integrationId", id) != nullptr) id = new_resource_id(ids);
     integration["integrationId"] = id;
@@ -299,7 +344,7 @@ struct service::impl {
     json* integration = find_by(record.integrations, "integrationId", id);
     if (integration == nullptr) not_found("Invalid Integration identifier specified " + id);
     json updated = *integration;
-    apply_integration_members(updated, request);
+    apply_integration_members(updated, request, is_http(record.api));
     *integration = updated;
     return store_and_answer(api_id, std::move(record), std::move(updated));
   }
@@ -323,7 +368,8 @@ struct service::impl {
 
   json create_stage(const json& request, const core::call_context& context) {
     const std::string name = required_string(request, "stageName", max_stage_name_length);
-    if (!valid_stage_name(name)) {
+    // HTTP APIs have a `$default` stage, served at the API's root.
+    if (!valid_stage_name(name) && name != "$default") {
       bad_request("Invalid stage name specified: " + name +
                   ". Stage names contain only letters, digits, '-' and '_'");  // unconfirmed
     }
@@ -344,6 +390,10 @@ struct service::impl {
     api_record record = api_of(request, context, &api_id);
     if (find_by(record.stages, "stageName", name) != nullptr)
       conflict("Stage " + name + " already exists");  // unconfirmed
+    if (name == "$default" && !is_http(record.api))
+      bad_request(
+          "Invalid stage name specified: $default. Only HTTP APIs have a $default stage");  // unconfirmed
+    if (is_http(record.api)) stage["defaultRouteSettings"] = {{"detailedMetricsEnabled", false}};
     apply_stage_members(stage, request, record);
     record.stages.push_back(stage);
     store(api_id, std::move(record));
@@ -635,8 +685,12 @@ void service::call(std::string_view operation, const nlohmann::json& request,
 }
 
 nlohmann::json service::health() const {
-  std::lock_guard lock(impl_->mutex);
-  return {{"apis", impl_->apis.size()}};
+  std::size_t count = 0;
+  {
+    std::lock_guard lock(impl_->mutex);
+    count = impl_->apis.size();
+  }
+  return {{"apis", count}, {"invokeUrls", invoke_urls()}};
 }
 
 std::shared_ptr<const websocket_api> service::find_websocket_api(std::string_view api_id) const {
@@ -670,6 +724,38 @@ std::shared_ptr<const websocket_api> service::find_websocket_api(std::string_vie
   std::shared_ptr<const websocket_api> built = std::move(out);
   impl_->runtime.emplace(std::string(api_id), built);
   return built;
+}
+
+std::shared_ptr<const http_api> service::find_http_api(std::string_view api_id) const {
+  std::lock_guard lock(impl_->mutex);
+  if (const auto cached = impl_->http_runtime.find(api_id); cached != impl_->http_runtime.end())
+    return cached->second;
+  const auto it = impl_->apis.find(api_id);
+  if (it == impl_->apis.end() || !is_http(it->second.api)) return nullptr;
+  std::shared_ptr<const http_api> built = build_http_api(std::string(api_id), it->second);
+  impl_->http_runtime.emplace(std::string(api_id), built);
+  return built;
+}
+
+void service::set_endpoint(std::string endpoint) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->endpoint = std::move(endpoint);
+}
+
+std::vector<std::string> service::invoke_urls() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<std::string> out;
+  for (const auto& [id, record] : impl_->apis) {
+    const bool http = is_http(record.api);
+    const std::string base =
+        http ? http_api_endpoint(impl_->endpoint, id) : service::api_endpoint(impl_->endpoint, id);
+    for (const json& stage : record.stages) {
+      const std::string name = stage.value("stageName", "");
+      // The $default stage is the API's root (HTTP APIs).
+      out.push_back(name == "$default" ? base : base + "/" + name);
+    }
+  }
+  return out;
 }
 
 std::string service::api_endpoint(std::string_view endpoint, std::string_view api_id) {

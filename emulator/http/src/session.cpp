@@ -1,5 +1,6 @@
 #include "session.hpp"
 
+#include "http_api_front.hpp"
 #include "io_threads.hpp"
 #include "log.hpp"
 #include "ws_session.hpp"
@@ -220,7 +221,20 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
     // The call runs here, on this I/O thread; if it takes long, the monitor adds a thread so
     // that other connections and the health endpoint are still served (io_threads.hpp).
     const io_threads::call_scope in_call;
-    res = router_.handle(*request_, *this, stream_.is_tls());
+    std::optional<apigw::http_api_request> api_call;
+    if (options_.http_apis != nullptr) api_call = http_api_call_of(*request_, *options_.http_apis);
+    if (api_call) {
+      // A call to an API Gateway HTTP API (http_api_front.hpp).
+      beast::error_code socket_error;
+      const auto remote = stream_.socket().remote_endpoint(socket_error);
+      api_call->source_ip = socket_error ? std::string() : remote.address().to_string();
+      const auto local = stream_.socket().local_endpoint(socket_error);
+      api_call->port = socket_error ? std::string() : std::to_string(local.port());
+      api_call->tls = stream_.is_tls();
+      res = serve_http_api(std::move(*api_call), *request_, *this, *options_.http_apis);
+    } else {
+      res = router_.handle(*request_, *this, stream_.is_tls());
+    }
   }
   if (!res) {
     // Answered later, through the reply taken from defer(); at once if the server is stopping.

@@ -3,6 +3,7 @@
 #include "fogbank/main/temporary_directory.hpp"
 
 #include "fogbank/apigw/connections.hpp"
+#include "fogbank/apigw/http_api.hpp"
 #include "fogbank/apigw/service.hpp"
 #include "fogbank/apigw/websocket.hpp"
 #include "fogbank/core/ids.hpp"
@@ -87,6 +88,7 @@ struct emulator::parts {
   std::unique_ptr<apigw::connection_registry> websocket_connections;
   std::unique_ptr<apigw::connections_service> apigw_management;
   std::unique_ptr<apigw::websocket_gateway> websocket_gateway;
+  std::unique_ptr<apigw::http_api_gateway> http_api_gateway;
   dispatch::registry registry;
   dispatch::client client;
   // Lambda calls other services through the client, so it comes after it (and goes first).
@@ -163,6 +165,8 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     p->apigw_management = std::make_unique<apigw::connections_service>(*p->websocket_connections);
     p->websocket_gateway =
         std::make_unique<apigw::websocket_gateway>(*p->apigw, *p->websocket_connections, p->client, p->clock);
+    p->http_api_gateway = std::make_unique<apigw::http_api_gateway>(*p->apigw, p->client, p->clock,
+                                                                    p->scheduler, p->resource_ids);
   } catch (const std::exception& e) {
     // Reading back what the data directory holds failed.
     *error = std::string("cannot read the stored data: ") + e.what();
@@ -257,6 +261,7 @@ void emulator::set_endpoint(const std::string& endpoint) {
   core::call_context context = parts_->client.default_context();
   context.endpoint = endpoint;
   parts_->client.set_default_context(std::move(context));
+  parts_->apigw->set_endpoint(endpoint);
 }
 
 bool emulator::has_manual_clock() const noexcept {
@@ -302,6 +307,9 @@ apigw::connection_registry& emulator::websocket_connections() noexcept {
 }
 apigw::websocket_gateway& emulator::websocket_gateway() noexcept {
   return *parts_->websocket_gateway;
+}
+apigw::http_api_gateway& emulator::http_api_gateway() noexcept {
+  return *parts_->http_api_gateway;
 }
 
 nlohmann::json emulator::health() const {

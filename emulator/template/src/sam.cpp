@@ -5,6 +5,7 @@
 #include "sam.hpp"
 
 #include "sam_function.hpp"
+#include "sam_http_api.hpp"
 
 #include <algorithm>
 #include <set>
@@ -259,6 +260,9 @@ bool uses_sam(const template_source& source) {
 
 void apply_sam(template_source& source, std::vector<recorded_event>* events) {
   const json globals = read_globals(source);
+  // HttpApi events are translated below whether or not the caller keeps the others.
+  std::vector<recorded_event> own_events;
+  if (events == nullptr) events = &own_events;
   if (!source.root.contains("Resources") || !source.root["Resources"].is_object()) return;
   json& resources = source.root["Resources"];
   std::vector<std::string> order;
@@ -298,6 +302,7 @@ void apply_sam(template_source& source, std::vector<recorded_event>* events) {
       }
     }
   }
+  translate_http_apis(source, order, *events);
   source.key_order["/Resources"] = std::move(order);
   source.root.erase("Globals");
 }

@@ -1,5 +1,5 @@
-// AWS::ApiGatewayV2::Api, Route, Integration, RouteResponse, Stage and Deployment: WebSocket APIs
-// through the apigatewayv2 control plane (CreateX, or UpdateX for what differs from the last
+// AWS::ApiGatewayV2::Api, Route, Integration, RouteResponse, Stage and Deployment: WebSocket and
+// HTTP APIs through the apigatewayv2 control plane (CreateX, or UpdateX for what differs from the last
 // load). A CloudFormation property is the API member of the same name with its first letter in
 // lower case ("RouteSelectionExpression" -> "routeSelectionExpression"; botocore apigatewayv2
 // 2018-11-29).
@@ -78,6 +78,30 @@ json wire_settings(const plan_context& c, const json& value, const std::string& 
   return out;
 }
 
+// CorsConfiguration (HTTP APIs): its members in the wire shape (AllowOrigins -> allowOrigins, ...).
+json cors_of(const plan_context& c, const json& value, const std::string& pointer) {
+  if (!value.is_object()) fail_at(c.source, pointer, "CorsConfiguration must be a mapping");
+  json out = json::object();
+  for (const auto& [key, member] : value.items()) {
+    const std::string at = child_path(pointer, key);
+    if (key == "AllowCredentials") {
+      out["allowCredentials"] = bool_property(c, member, at);
+    } else if (key == "MaxAge") {
+      out["maxAge"] = int_property(c, member, at);
+    } else if (key == "AllowOrigins" || key == "AllowMethods" || key == "AllowHeaders" ||
+               key == "ExposeHeaders") {
+      if (!member.is_array()) fail_at(c.source, at, "must be a list of strings");
+      json list = json::array();
+      for (std::size_t i = 0; i < member.size(); ++i)
+        list.push_back(string_property(c, member[i], child_path(at, std::to_string(i))));
+      out[wire_name(key)] = std::move(list);
+    } else {
+      fail_at(c.source, at, "is not a property of CorsConfiguration");
+    }
+  }
+  return out;
+}
+
 // ApiGatewayV2's Tags: a map ({Key: Value}), or CloudFormation's list of {Key, Value}.
 json tags_of(const plan_context& c, const json& value, const std::string& pointer) {
   if (value.is_array()) return tag_map(c, value, pointer);
@@ -115,6 +139,8 @@ json create_request(const plan_context& c, const planned_resource& r, const type
       request[wire_name(key)] = int_property(c, value, at);
     } else if (key == "Tags") {
       request["tags"] = tags_of(c, value, at);
+    } else if (key == "CorsConfiguration") {
+      request["corsConfiguration"] = cors_of(c, value, at);
     } else if (spec.objects.contains(key)) {
       if (!value.is_object()) fail_at(c.source, at, "must be a JSON object, got " + value.dump());
       json settings = wire_settings(c, value, at, 0);
@@ -150,11 +176,10 @@ class apigw_type final : public resource_type {
     json request = create_request(c, r, spec_);
     if (spec_.noun == "Api") {
       const std::string protocol = request.value("protocolType", "");
-      if (protocol != "WEBSOCKET") {
-        fail_at(c.source, property_path(r, "ProtocolType"),
-                "fogbank serves WEBSOCKET APIs only; " + protocol + " APIs are not implemented yet");
+      if (protocol != "WEBSOCKET" && protocol != "HTTP") {
+        fail_at(c.source, property_path(r, "ProtocolType"), "must be WEBSOCKET or HTTP, got " + protocol);
       }
-      if (!request.contains("routeSelectionExpression")) {
+      if (protocol == "WEBSOCKET" && !request.contains("routeSelectionExpression")) {
         fail_at(c.source, r.pointer, "a WEBSOCKET API needs RouteSelectionExpression");
       }
     }
@@ -233,7 +258,8 @@ const resource_type& apigw_api_type() {
   static const apigw_type type(
       {"AWS::ApiGatewayV2::Api",
        {"Name", "ProtocolType", "RouteSelectionExpression", "Description", "ApiKeySelectionExpression",
-        "DisableSchemaValidation", "DisableExecuteApiEndpoint", "Version", "Tags"},
+        "DisableSchemaValidation", "DisableExecuteApiEndpoint", "Version", "Tags", "CorsConfiguration",
+        "Target", "RouteKey", "CredentialsArn"},
        {"Name", "ProtocolType"},
        {"DisableSchemaValidation", "DisableExecuteApiEndpoint"},
        {},

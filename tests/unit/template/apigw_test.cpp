@@ -289,9 +289,11 @@ TEST(TemplateApigwPlan, BadPropertiesAreErrorsAtTheirLine) {
     std::string reason;
   };
   const row rows[] = {
-      {"Api", "{Name: a, ProtocolType: WEBSOCKET, RouteSelectionExpression: x, CorsConfiguration: {}}", 4,
-       "CorsConfiguration", "is not a property of AWS::ApiGatewayV2::Api that fogbank supports"},
-      {"Api", "{Name: a, ProtocolType: HTTP}", 4, "ProtocolType", "fogbank serves WEBSOCKET APIs only"},
+      {"Api", "{Name: a, ProtocolType: WEBSOCKET, RouteSelectionExpression: x, BodyS3Location: {}}", 4,
+       "BodyS3Location", "is not a property of AWS::ApiGatewayV2::Api that fogbank supports"},
+      {"Api", "{Name: a, ProtocolType: HTTP, CorsConfiguration: {AllowOrigin: [a]}}", 4,
+       "CorsConfiguration.AllowOrigin", "is not a property of CorsConfiguration"},
+      {"Api", "{Name: a, ProtocolType: GRPC}", 4, "ProtocolType", "must be WEBSOCKET or HTTP"},
       {"Api", "{Name: a, ProtocolType: WEBSOCKET}", 2, "", "needs RouteSelectionExpression"},
       {"Api", "{ProtocolType: WEBSOCKET}", 2, "", "AWS::ApiGatewayV2::Api needs Name"},
       {"Route", "{ApiId: x, RouteKey: a, AuthorizerId: z}", 4, "AuthorizerId",

@@ -102,15 +102,15 @@ TEST_F(TemplateSam, SqsAndDynamoDBEventsBecomeEventSourceMappingsOthersAreRecord
             StartingPosition: TRIM_HORIZON
             BisectBatchOnFunctionError: true
             DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Jobs.Arn}}
-        Http:
-          Type: HttpApi
-          Properties: {Path: /orders, Method: GET}
+        Nightly:
+          Type: Schedule
+          Properties: {Schedule: rate(1 day)}
 )");
   ASSERT_EQ(t.events.size(), 1u);
   EXPECT_EQ(t.events[0].function, "Worker");
-  EXPECT_EQ(t.events[0].name, "Http");
-  EXPECT_EQ(t.events[0].type, "HttpApi");
-  EXPECT_EQ(t.events[0].properties, json({{"Path", "/orders"}, {"Method", "GET"}}));
+  EXPECT_EQ(t.events[0].name, "Nightly");
+  EXPECT_EQ(t.events[0].type, "Schedule");
+  EXPECT_EQ(t.events[0].properties, json({{"Schedule", "rate(1 day)"}}));
   // The stream is only there if the table has one: SimpleTable has none, so this fails...
   const template_error e = error_of([&] { plan_text(t); });
   EXPECT_NE(e.reason().find("Orders has no StreamArn"), std::string::npos) << e.what();

@@ -68,6 +68,9 @@ struct websocket_api {
   bool has_stage(std::string_view name) const noexcept;
 };
 
+// What the HTTP API runtime reads of an HTTP API (defined in the library's src/http_api_model.hpp).
+struct http_api;
+
 class service final : public core::service {
  public:
   // All references must outlive the service. Throws std::runtime_error when the stored APIs
@@ -84,7 +87,7 @@ class service final : public core::service {
   void call(std::string_view operation, const nlohmann::json& request, const core::call_context& context,
             core::call_completion done) override;
 
-  // {"apis": <count>}. Thread-safe.
+  // {"apis": <count>, "invokeUrls": [<the invoke URL of every stage of every API>]}. Thread-safe.
   nlohmann::json health() const override;
 
   // The WebSocket API `api_id`, or nullptr. Built once and shared until the API, its routes or
@@ -92,6 +95,17 @@ class service final : public core::service {
   // under the lock. The object never changes: a caller holding it sees the API as it was.
   // Thread-safe.
   std::shared_ptr<const websocket_api> find_websocket_api(std::string_view api_id) const;
+
+  // The HTTP API `api_id` (ProtocolType HTTP), or nullptr; cached like find_websocket_api.
+  // Thread-safe.
+  std::shared_ptr<const http_api> find_http_api(std::string_view api_id) const;
+
+  // The server's endpoint ("http://127.0.0.1:4566"), once known: health() and invoke_urls() build
+  // the APIs' URLs on it. Thread-safe.
+  void set_endpoint(std::string endpoint);
+  // The invoke URL of every stage of every API ("ws://.../ws/<id>/<stage>",
+  // "http://.../http/<id>[/<stage>]"), in API id order. Thread-safe.
+  std::vector<std::string> invoke_urls() const;
 
   // The ApiEndpoint of API `api_id` for a caller that addressed `endpoint` ("http://host:port",
   // empty for the default "http://localhost:4566"): "ws://host:port/ws/<api-id>" ("wss://" for

@@ -23,7 +23,8 @@ class registry;
 }
 namespace fogbank::apigw {
 class websocket_gateway;
-}
+class http_api_gateway;
+}  // namespace fogbank::apigw
 
 namespace fogbank::http {
 
@@ -67,6 +68,10 @@ struct server_options {
   // Where WebSocket upgrades to API Gateway APIs (ws://host:port/ws/<api-id>/<stage>) go; null
   // refuses them like any unknown request. Must outlive the server.
   apigw::websocket_gateway* websocket = nullptr;
+  // Where calls to API Gateway HTTP APIs go (http://host:port/http/<api-id>/..., and the host form
+  // <api-id>.execute-api.<anything> for an HTTP API's id; see http_api_front.hpp); null answers
+  // them like any unknown request. Must outlive the server.
+  apigw::http_api_gateway* http_apis = nullptr;
 };
 
 class server {

@@ -39,6 +39,7 @@ namespace fogbank::apigw {
 class service;
 class connection_registry;
 class websocket_gateway;
+class http_api_gateway;
 }  // namespace fogbank::apigw
 namespace fogbank::dispatch {
 class registry;
@@ -131,6 +132,8 @@ class emulator {
   apigw::connection_registry& websocket_connections() noexcept;
   // Where the HTTP front end reports WebSocket upgrades, messages and closes.
   apigw::websocket_gateway& websocket_gateway() noexcept;
+  // Calls to HTTP APIs (the HTTP front end hands them here).
+  apigw::http_api_gateway& http_api_gateway() noexcept;
 
   sns::service& sns() noexcept;
 
