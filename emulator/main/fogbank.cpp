@@ -408,6 +408,7 @@ int serve(const serve_options& options) {
   server_options.threads = options.threads;
   server_options.max_threads = options.max_threads;
   server_options.websocket = &services->websocket_gateway();
+  server_options.rest_api = &services->rest_gateway();
   temporary_directory tls_scratch;
   if (!setup_tls(options, services->clock(), tls_scratch, server_options, &error)) {
     std::cerr << "fogbank: " << error << "\n";

@@ -3,6 +3,7 @@
 #include "fogbank/main/temporary_directory.hpp"
 
 #include "fogbank/apigw/connections.hpp"
+#include "fogbank/apigw/rest_api.hpp"
 #include "fogbank/apigw/service.hpp"
 #include "fogbank/apigw/websocket.hpp"
 #include "fogbank/core/ids.hpp"
@@ -87,6 +88,8 @@ struct emulator::parts {
   std::unique_ptr<apigw::connection_registry> websocket_connections;
   std::unique_ptr<apigw::connections_service> apigw_management;
   std::unique_ptr<apigw::websocket_gateway> websocket_gateway;
+  std::unique_ptr<apigw::rest_api_service> rest_apis;
+  std::unique_ptr<apigw::rest_gateway> rest_gateway;
   dispatch::registry registry;
   dispatch::client client;
   // Lambda calls other services through the client, so it comes after it (and goes first).
@@ -160,6 +163,10 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     p->apigw_management = std::make_unique<apigw::connections_service>(*p->websocket_connections);
     p->websocket_gateway =
         std::make_unique<apigw::websocket_gateway>(*p->apigw, *p->websocket_connections, p->client, p->clock);
+    // REST API ids come from the same id stream as apigatewayv2's, so they never repeat one.
+    p->rest_apis = std::make_unique<apigw::rest_api_service>(*p->db, p->clock, p->resource_ids);
+    p->rest_gateway = std::make_unique<apigw::rest_gateway>(*p->rest_apis, p->client, p->clock, p->scheduler,
+                                                            p->resource_ids);
   } catch (const std::exception& e) {
     // Reading back what the data directory holds failed.
     *error = std::string("cannot read the stored data: ") + e.what();
@@ -201,6 +208,11 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .rest_protocol = true,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->apigw_management.get()});
+  // API Gateway's REST API control plane ("/restapis/..."), REST-JSON too.
+  p->registry.add({.name = "apigateway",
+                   .rest_protocol = true,
+                   .request_ids = dispatch::request_id_style::uuid,
+                   .service = p->rest_apis.get()});
   // SNS speaks only the query protocol (botocore's sns model lists no other, as of botocore 1.43).
   p->registry.add({.name = "sns",
                    .query_protocol = true,
@@ -254,6 +266,7 @@ void emulator::set_endpoint(const std::string& endpoint) {
   core::call_context context = parts_->client.default_context();
   context.endpoint = endpoint;
   parts_->client.set_default_context(std::move(context));
+  parts_->rest_apis->set_endpoint(endpoint);
 }
 
 bool emulator::has_manual_clock() const noexcept {
@@ -299,6 +312,12 @@ apigw::connection_registry& emulator::websocket_connections() noexcept {
 }
 apigw::websocket_gateway& emulator::websocket_gateway() noexcept {
   return *parts_->websocket_gateway;
+}
+apigw::rest_api_service& emulator::rest_apis() noexcept {
+  return *parts_->rest_apis;
+}
+apigw::rest_gateway& emulator::rest_gateway() noexcept {
+  return *parts_->rest_gateway;
 }
 
 nlohmann::json emulator::health() const {

@@ -23,7 +23,8 @@ class registry;
 }
 namespace fogbank::apigw {
 class websocket_gateway;
-}
+class rest_gateway;
+}  // namespace fogbank::apigw
 
 namespace fogbank::http {
 
@@ -67,6 +68,10 @@ struct server_options {
   // Where WebSocket upgrades to API Gateway APIs (ws://host:port/ws/<api-id>/<stage>) go; null
   // refuses them like any unknown request. Must outlive the server.
   apigw::websocket_gateway* websocket = nullptr;
+  // Where requests to REST APIs' invoke URLs (http://host:port/rest/<api-id>/<stage>/<path>, or
+  // <api-id>.execute-api.localhost:port/<stage>/<path>) go; null leaves them to the other
+  // fronts. Must outlive the server.
+  const apigw::rest_gateway* rest_api = nullptr;
 };
 
 class server {

@@ -39,6 +39,8 @@ namespace fogbank::apigw {
 class service;
 class connection_registry;
 class websocket_gateway;
+class rest_api_service;
+class rest_gateway;
 }  // namespace fogbank::apigw
 namespace fogbank::dispatch {
 class registry;
@@ -126,6 +128,9 @@ class emulator {
   apigw::connection_registry& websocket_connections() noexcept;
   // Where the HTTP front end reports WebSocket upgrades, messages and closes.
   apigw::websocket_gateway& websocket_gateway() noexcept;
+  // API Gateway REST APIs: the `apigateway` control plane and the runtime behind their invoke URLs.
+  apigw::rest_api_service& rest_apis() noexcept;
+  apigw::rest_gateway& rest_gateway() noexcept;
 
   sns::service& sns() noexcept;
 
