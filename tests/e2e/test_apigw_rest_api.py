@@ -234,8 +234,12 @@ class RestApiBoto3Test(RestApiTestBase):
         self.assertNotIn(api_id, [a["id"] for a in self.apigw.get_rest_apis()["items"]])
 
     def test_the_cli_lists_rest_apis(self):
-        out = self.server.aws("apigateway", "get-rest-apis")
-        self.assertIn(self._api, [a["id"] for a in json.loads(out)["items"]])
+        code, out, err = self.server.aws("apigateway", "get-rest-apis")
+        self.assertEqual(code, 0, err)
+        self.assertIn(self._api, [a["id"] for a in out["items"]])
+        code, out, err = self.server.aws("apigateway", "get-resources", "--rest-api-id", self._api)
+        self.assertEqual(code, 0, err)
+        self.assertIn("/messages/{id}", [r["path"] for r in out["items"]])
 
     # ---- invocation ----------------------------------------------------------------------------
 
@@ -302,7 +306,7 @@ class RestApiBoto3Test(RestApiTestBase):
     def test_health_lists_the_invoke_url(self):
         status, body, _ = self.server.http("GET", "/_fogbank/health")
         self.assertEqual(status, 200)
-        urls = body["apigateway"]["restApiUrls"]
+        urls = body["restApiUrls"]
         self.assertIn(f"{self.server.endpoint}/rest/{self._api}/prod/", urls)
 
 

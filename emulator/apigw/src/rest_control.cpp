@@ -650,7 +650,8 @@ struct rest_api_service::impl {
     json* authorizer = find_by(record.authorizers, "id", id);
     if (authorizer == nullptr) not_found("Invalid Authorizer identifier specified");
     for (const json& resource : record.resources) {
-      for (const auto& [name, method] : resource.value("resourceMethods", json::object()).items()) {
+      const json methods = resource.value("resourceMethods", json::object());
+      for (const auto& [name, method] : methods.items()) {
         if (method.value("authorizerId", "") == id)
           conflict("Cannot delete authorizer '" + id + "', is referenced in method: " + name + " " +
                    resource.value("path", ""));  // unconfirmed

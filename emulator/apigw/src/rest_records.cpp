@@ -132,7 +132,8 @@ rest_api_view make_view(std::string_view api_id, const api_record& record) {
     resource.id = r.value("id", "");
     resource.path = r.value("path", "/");
     resource.parts = split_path(resource.path);
-    for (const auto& [name, m] : r.value("resourceMethods", json::object()).items()) {
+    const json methods = r.value("resourceMethods", json::object());
+    for (const auto& [name, m] : methods.items()) {
       rest_method method;
       method.http_method = name;
       method.authorization_type = m.value("authorizationType", "NONE");
