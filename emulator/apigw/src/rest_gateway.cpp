@@ -112,7 +112,9 @@ void rest_gateway::handle(rest_request request, std::function<void(rest_response
       done(rest::unauthorized());
       return;
     }
-    context.authorizer = {{"claims", jwt::claims_as_strings(decoded.claims)}};
+    // As the developer guide's example event gives a Cognito method's authorizer: the claims, and
+    // scopes (null for an ID token).
+    context.authorizer = {{"claims", jwt::claims_as_strings(decoded.claims)}, {"scopes", nullptr}};
   } else if (method.authorization_type == "CUSTOM") {
     // Lambda (TOKEN/REQUEST) authorizers on REST APIs are not implemented: refuse rather than
     // let every caller through.

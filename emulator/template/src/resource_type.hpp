@@ -104,6 +104,12 @@ const resource_type& apigw_integration_type();
 const resource_type& apigw_route_response_type();
 const resource_type& apigw_stage_type();
 const resource_type& apigw_deployment_type();
+const resource_type& apigateway_rest_api_type();
+const resource_type& apigateway_resource_type();
+const resource_type& apigateway_method_type();
+const resource_type& apigateway_authorizer_type();
+const resource_type& apigateway_deployment_type();
+const resource_type& apigateway_stage_type();
 
 // ---- helpers for the types -----------------------------------------------------------------
 

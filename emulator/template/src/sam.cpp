@@ -299,6 +299,7 @@ void apply_sam(template_source& source, std::vector<recorded_event>* events) {
     }
   }
   source.key_order["/Resources"] = std::move(order);
+  apply_sam_apis(source, events);
   source.root.erase("Globals");
 }
 
