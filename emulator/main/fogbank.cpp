@@ -13,6 +13,7 @@
 // after the port is bound and before that line; what they did goes to stderr, so that stdout
 // keeps its one line.
 
+#include "fogbank/apigw/rest_api.hpp"
 #include "fogbank/core/ids.hpp"
 #include "fogbank/core/version.hpp"
 #include "fogbank/dispatch/client.hpp"
@@ -443,6 +444,10 @@ int serve(const serve_options& options) {
     workers->detach().reset();
     services->stop();
     return exit_failure;
+  }
+  // REST APIs' invoke URLs (from templates, or kept in the data directory), as health lists them.
+  for (const auto& url : services->rest_apis().health().value("restApiUrls", nlohmann::json::array())) {
+    std::cerr << "fogbank: REST API stage at " << url.get<std::string>() << "\n";
   }
   std::printf("fogbank listening on %s\n", endpoint.c_str());
   std::fflush(stdout);
