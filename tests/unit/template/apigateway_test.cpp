@@ -135,8 +135,9 @@ TEST_F(TemplateApigateway, a_rest_api_with_a_cognito_method_is_built_and_found_a
   const load_result again = load(*e);
   EXPECT_EQ(output(again, "ApiId"), api);
   for (const resource_outcome& r : again.resources) {
-    if (r.type.starts_with("AWS::ApiGateway::"))
+    if (r.type.starts_with("AWS::ApiGateway::")) {
       EXPECT_EQ(r.action, resource_action::unchanged) << r.logical_id;
+    }
   }
 }
 
