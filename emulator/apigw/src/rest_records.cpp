@@ -334,8 +334,9 @@ std::optional<rest_response> map_proxy_response(const json& response) {
   }
   if (const auto it = response.find("multiValueHeaders"); it != response.end() && !it->is_null()) {
     if (!it->is_object()) return std::nullopt;
-    for (const auto& [name, values] : it->items()) {
+    for (const auto& [key, values] : it->items()) {
       if (!values.is_array()) return std::nullopt;
+      const std::string name = key;  // a copy: lambdas cannot capture a structured binding (clang 14)
       // multiValueHeaders and headers merge; a name in both takes the multi-value list
       // (developer guide: "If you specify values for both headers and multiValueHeaders, API
       // Gateway merges them into a single list").

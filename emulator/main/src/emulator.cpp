@@ -163,7 +163,8 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     p->apigw_management = std::make_unique<apigw::connections_service>(*p->websocket_connections);
     p->websocket_gateway =
         std::make_unique<apigw::websocket_gateway>(*p->apigw, *p->websocket_connections, p->client, p->clock);
-    // REST API ids come from the same id stream as apigatewayv2's, so they never repeat one.
+    // REST API ids are draws from the id stream apigatewayv2's come from (10 of [a-z0-9] each),
+    // so the two kinds of API share no id short of two equal draws.
     p->rest_apis = std::make_unique<apigw::rest_api_service>(*p->db, p->clock, p->resource_ids);
     p->rest_gateway = std::make_unique<apigw::rest_gateway>(*p->rest_apis, p->client, p->clock, p->scheduler,
                                                             p->resource_ids);
