@@ -53,6 +53,7 @@ exports.handler = async (event) => {
       resourcePath: event.requestContext.resourcePath,
       body: event.body,
       isBase64Encoded: event.isBase64Encoded,
+      requestId: event.requestContext.requestId,
     }),
   };
 };
@@ -249,6 +250,9 @@ class RestApiBoto3Test(RestApiTestBase):
                                      headers={"Authorization": "Bearer " + chat_token()})
         self.assertEqual(status, 200, body)
         got = json.loads(body)
+        # API Gateway answers the event's requestId (a UUID) in x-amzn-RequestId.
+        self.assertEqual(got.pop("requestId"), headers.get("x-amzn-requestid"))
+        self.assertRegex(headers.get("x-amzn-requestid", ""), r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-")
         self.assertEqual(got, {
             "user": "alice", "email": "alice@example.com", "resource": "/messages/{id}", "path": "/messages/42",
             "httpMethod": "GET", "pathParameters": {"id": "42"}, "query": {"x": "2", "y": "3"},

@@ -141,7 +141,11 @@ void rest_gateway::handle(rest_request request, std::function<void(rest_response
                        {"InvocationType", "RequestResponse"},
                        {"Payload", core::base64_encode(event_payload(event))}};
 
-  auto state = std::make_shared<once>(std::move(done));
+  auto state =
+      std::make_shared<once>([done = std::move(done), id = context.request_id](rest_response response) {
+        response.request_id = id;
+        done(std::move(response));
+      });
   {
     // The integration timeout: a function still running then gets 504, as on AWS; its answer,
     // when it comes, goes nowhere.

@@ -100,7 +100,7 @@ std::optional<response> handle_rest_api(const request& req, const reply_to& to, 
       res.set(bhttp::field::server, "fogbank");
       for (const auto& [name, value] : answer.headers) res.insert(bsv(name), bsv(value));
       // The request id in API Gateway's header (x-amzn-RequestId, as on AWS).
-      res.set("x-amzn-RequestId", bsv(to.request_id));
+      res.set("x-amzn-RequestId", bsv(answer.request_id.empty() ? to.request_id : answer.request_id));
       res.body() = std::move(answer.body);
       res.keep_alive(to.keep_alive);
       res.prepare_payload();

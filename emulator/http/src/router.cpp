@@ -86,6 +86,8 @@ dispatch::request_id_style router::id_style_for(const request& req, front f) con
     } catch (...) {
     }
   }
+  // API Gateway's request ids are UUIDs.
+  if (f == front::rest_api) return dispatch::request_id_style::uuid;
   return row != nullptr ? row->request_ids : dispatch::request_id_style::upper_alnum_52;
 }
 

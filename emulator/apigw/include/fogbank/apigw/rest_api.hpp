@@ -141,6 +141,9 @@ struct rest_response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The requestId the function's event carried (a UUID), which API Gateway also answers in
+  // x-amzn-RequestId; empty when the request never reached a function.
+  std::string request_id;
 };
 
 class rest_gateway {
