@@ -14,6 +14,7 @@
 // after the port is bound and before that line; what they did goes to stderr, so that stdout
 // keeps its one line.
 
+#include "fogbank/apigw/rest_api.hpp"
 #include "fogbank/apigw/service.hpp"
 #include "fogbank/core/ids.hpp"
 #include "fogbank/core/version.hpp"
@@ -414,6 +415,7 @@ int serve(const serve_options& options) {
   server_options.max_threads = options.max_threads;
   server_options.websocket = &services->websocket_gateway();
   server_options.http_apis = &services->http_api_gateway();
+  server_options.rest_api = &services->rest_gateway();
   temporary_directory tls_scratch;
   if (!setup_tls(options, services->clock(), tls_scratch, server_options, &error)) {
     std::cerr << "fogbank: " << error << "\n";
@@ -452,6 +454,10 @@ int serve(const serve_options& options) {
   // The invoke URL of every API Gateway stage (from the templates, or kept in the data directory).
   for (const std::string& url : services->apigw().invoke_urls())
     std::cerr << "fogbank: API Gateway: " << url << "\n";
+  // REST APIs' invoke URLs (from templates, or kept in the data directory), as health lists them.
+  for (const auto& url : services->rest_apis().health().value("restApiUrls", nlohmann::json::array())) {
+    std::cerr << "fogbank: REST API stage at " << url.get<std::string>() << "\n";
+  }
   std::printf("fogbank listening on %s\n", endpoint.c_str());
   std::fflush(stdout);
 

@@ -196,13 +196,15 @@ class HealthAndRouting(ServerTestCase):
         health = json.loads(body)
         self.assertEqual(health["status"], "running")
         self.assertEqual(health["services"],
-                         {"apigatewaymanagementapi": "running", "apigatewayv2": "running", "dynamodb": "running",
+                         {"apigateway": "running", "apigatewaymanagementapi": "running", "apigatewayv2": "running",
+                          "dynamodb": "running",
                           "dynamodbstreams": "running", "lambda": "running", "sns": "running", "sqs": "running"})
         self.assertEqual(health["version"], "0.1.0")
         self.assertEqual(health["tables"], 0)
         self.assertEqual(health["queues"], 0)
         self.assertEqual(health["apis"], 0)
         self.assertEqual(health["websocket_connections"], 0)
+        self.assertEqual((health["restApis"], health["restApiUrls"]), (0, []))
         self.assertEqual(health["stream_subscriber_errors"], 0)
         self.assertEqual(health["functions"], 0)
         self.assertEqual(health["topics"], 0)

@@ -90,6 +90,9 @@ const service_model& lambda();
 // by their wire names ("apiId"), as the services take them.
 const service_model& apigatewayv2();
 const service_model& apigatewaymanagementapi();
+// API Gateway's REST API control plane, 2015-07-09 (apigateway_rest_model.cpp, generated); URI
+// and query members by their wire names ("restapi_id"), as the service takes them.
+const service_model& apigateway();
 
 // The model of the service a dispatch registry row names ("lambda"), or nullptr if fogbank has
 // none for it.
@@ -97,6 +100,7 @@ inline const service_model* for_service(std::string_view name) noexcept {
   if (name == "lambda") return &lambda();
   if (name == "apigatewayv2") return &apigatewayv2();
   if (name == "apigatewaymanagementapi") return &apigatewaymanagementapi();
+  if (name == "apigateway") return &apigateway();
   return nullptr;
 }
 

@@ -1,6 +1,7 @@
 #include "router.hpp"
 
 #include "log.hpp"
+#include "rest_api_front.hpp"
 
 #include "fogbank/core/version.hpp"
 
@@ -57,6 +58,9 @@ router::front router::front_for(const request& req) const noexcept {
   if (req.method() == bhttp::verb::get && path == health_path) return front::health;
   if (req.method() == bhttp::verb::get && path == ca_path && !ca_pem_.empty()) return front::tls_ca;
   if (admin_action_for(req) != nullptr) return front::admin;
+  // A REST API's invoke URL (/rest/<id>/... or <id>.execute-api.<host>), before the AWS
+  // protocols: its paths are the API's own.
+  if (rest_api_ != nullptr && is_rest_api_request(req, *rest_api_)) return front::rest_api;
   // X-Amz-Target names a JSON-protocol operation whatever the body looks like.
   if (req.method() == bhttp::verb::post && req.find("X-Amz-Target") != req.end()) return front::json;
   // A REST-JSON route is a method and a path of its own ("/2015-03-31/functions/..."): no other
@@ -82,6 +86,8 @@ dispatch::request_id_style router::id_style_for(const request& req, front f) con
     } catch (...) {
     }
   }
+  // API Gateway's request ids are UUIDs.
+  if (f == front::rest_api) return dispatch::request_id_style::uuid;
   return row != nullptr ? row->request_ids : dispatch::request_id_style::upper_alnum_52;
 }
 
@@ -102,7 +108,8 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
     const front f = front_for(req);
     reply_to to = reply_to_of(req, services_.new_request_id(id_style_for(req, f)));
     to.tls = tls;
-    if (to.cors && req.method() == bhttp::verb::options) {
+    // A REST API answers its own OPTIONS (its methods), as on AWS.
+    if (to.cors && req.method() == bhttp::verb::options && f != front::rest_api) {
       // CORS preflight, answered as DynamoDB answers it (browser SDKs send these).
       response res = make_response(to, bhttp::status::ok, "", "");
       res.erase(bhttp::field::content_type);
@@ -129,6 +136,8 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
         return rest_.handle(req, to, channel);
       case front::query:
         return query_->handle(req, to, channel);
+      case front::rest_api:
+        return handle_rest_api(req, to, channel, *rest_api_);
       case front::not_found:
         break;
     }

@@ -24,6 +24,10 @@
 #include <optional>
 #include <string>
 
+namespace fogbank::apigw {
+class rest_gateway;
+}
+
 namespace fogbank::http {
 
 class router {
@@ -51,11 +55,15 @@ class router {
   // unknown. Not thread-safe: call before the server's threads start.
   void set_ca_certificate(std::string pem) { ca_pem_ = std::move(pem); }
 
+  // Where requests to REST APIs' invoke URLs go (rest_api_front.hpp); until set, nowhere. Not
+  // thread-safe: call before the server's threads start.
+  void set_rest_gateway(const apigw::rest_gateway* gateway) { rest_api_ = gateway; }
+
   // The answer to bytes that are not HTTP/1.1 (or headers over the limit).
   response bad_request(bhttp::status status) noexcept;
 
  private:
-  enum class front { health, tls_ca, admin, json, rest, query, not_found };
+  enum class front { health, tls_ca, admin, json, rest, query, rest_api, not_found };
 
   front front_for(const request& req) const noexcept;
   // The registry's admin action at the request's method and path, or nullptr.
@@ -70,6 +78,7 @@ class router {
   rest_json_front rest_;
   std::optional<aws_query_front> query_;
   std::string ca_pem_;
+  const apigw::rest_gateway* rest_api_ = nullptr;
 };
 
 }  // namespace fogbank::http

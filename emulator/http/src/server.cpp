@@ -293,6 +293,7 @@ bool server::start(std::string* error) {
     }
     impl_->router_.set_ca_certificate(pem.str());
   }
+  impl_->router_.set_rest_gateway(impl_->options.rest_api);
   impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->tls ? &*impl_->tls : nullptr, impl_->router_,
                                              impl_->registry, impl_->options);
   if (!impl_->accept->open(endpoint, error)) {

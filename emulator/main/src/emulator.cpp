@@ -4,6 +4,7 @@
 
 #include "fogbank/apigw/connections.hpp"
 #include "fogbank/apigw/http_api.hpp"
+#include "fogbank/apigw/rest_api.hpp"
 #include "fogbank/apigw/service.hpp"
 #include "fogbank/apigw/websocket.hpp"
 #include "fogbank/core/ids.hpp"
@@ -89,6 +90,8 @@ struct emulator::parts {
   std::unique_ptr<apigw::connections_service> apigw_management;
   std::unique_ptr<apigw::websocket_gateway> websocket_gateway;
   std::unique_ptr<apigw::http_api_gateway> http_api_gateway;
+  std::unique_ptr<apigw::rest_api_service> rest_apis;
+  std::unique_ptr<apigw::rest_gateway> rest_gateway;
   dispatch::registry registry;
   dispatch::client client;
   // Lambda calls other services through the client, so it comes after it (and goes first).
@@ -167,6 +170,11 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
         std::make_unique<apigw::websocket_gateway>(*p->apigw, *p->websocket_connections, p->client, p->clock);
     p->http_api_gateway = std::make_unique<apigw::http_api_gateway>(*p->apigw, p->client, p->clock,
                                                                     p->scheduler, p->resource_ids);
+    // REST API ids are draws from the id stream apigatewayv2's come from (10 of [a-z0-9] each),
+    // so the two kinds of API share no id short of two equal draws.
+    p->rest_apis = std::make_unique<apigw::rest_api_service>(*p->db, p->clock, p->resource_ids);
+    p->rest_gateway = std::make_unique<apigw::rest_gateway>(*p->rest_apis, p->client, p->clock, p->scheduler,
+                                                            p->resource_ids);
   } catch (const std::exception& e) {
     // Reading back what the data directory holds failed.
     *error = std::string("cannot read the stored data: ") + e.what();
@@ -208,6 +216,11 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .rest_protocol = true,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->apigw_management.get()});
+  // API Gateway's REST API control plane ("/restapis/..."), REST-JSON too.
+  p->registry.add({.name = "apigateway",
+                   .rest_protocol = true,
+                   .request_ids = dispatch::request_id_style::uuid,
+                   .service = p->rest_apis.get()});
   // SNS speaks only the query protocol (botocore's sns model lists no other, as of botocore 1.43).
   p->registry.add({.name = "sns",
                    .query_protocol = true,
@@ -262,6 +275,7 @@ void emulator::set_endpoint(const std::string& endpoint) {
   context.endpoint = endpoint;
   parts_->client.set_default_context(std::move(context));
   parts_->apigw->set_endpoint(endpoint);
+  parts_->rest_apis->set_endpoint(endpoint);
 }
 
 bool emulator::has_manual_clock() const noexcept {
@@ -310,6 +324,12 @@ apigw::websocket_gateway& emulator::websocket_gateway() noexcept {
 }
 apigw::http_api_gateway& emulator::http_api_gateway() noexcept {
   return *parts_->http_api_gateway;
+}
+apigw::rest_api_service& emulator::rest_apis() noexcept {
+  return *parts_->rest_apis;
+}
+apigw::rest_gateway& emulator::rest_gateway() noexcept {
+  return *parts_->rest_gateway;
 }
 
 nlohmann::json emulator::health() const {

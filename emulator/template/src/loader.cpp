@@ -3,6 +3,8 @@
 
 #include "fogbank/template/loader.hpp"
 
+#include "local_urls.hpp"
+
 #include "execute.hpp"
 #include "fogbank/dispatch/client.hpp"
 #include "plan.hpp"
@@ -130,7 +132,12 @@ load_result deploy(const dispatch::client& client, const parsed_template& tmpl, 
   stack_state state = stack_state::load(options.state_dir, planning.stack_name);
   const stack_plan plan = make_plan(impl.source, impl.model, impl.events, planning, state);
   client_runner runner(client);
-  return execute_plan(impl.source, plan, runner, state, options.exports);
+  load_result result = execute_plan(impl.source, plan, runner, state, options.exports);
+  for (const auto& [name, value] : result.outputs) {
+    if (auto local = local_invoke_url(value, client.default_context().endpoint))
+      result.notes.push_back("output " + name + " reaches fogbank at " + *local);
+  }
+  return result;
 }
 
 std::vector<std::string> describe(const load_result& result) {

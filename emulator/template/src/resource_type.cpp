@@ -64,7 +64,13 @@ const resource_type* find_resource_type(std::string_view name) {
                                                &apigw_deployment_type(),
                                                &sns_topic_type(),
                                                &sns_subscription_type(),
-                                               &sns_topic_policy_type()};
+                                               &sns_topic_policy_type(),
+                                               &apigateway_rest_api_type(),
+                                               &apigateway_resource_type(),
+                                               &apigateway_method_type(),
+                                               &apigateway_authorizer_type(),
+                                               &apigateway_deployment_type(),
+                                               &apigateway_stage_type()};
   for (const resource_type* type : types) {
     if (type->type_name() == name) return type;
   }

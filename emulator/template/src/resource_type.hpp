@@ -107,6 +107,12 @@ const resource_type& apigw_deployment_type();
 const resource_type& sns_topic_type();
 const resource_type& sns_subscription_type();
 const resource_type& sns_topic_policy_type();
+const resource_type& apigateway_rest_api_type();
+const resource_type& apigateway_resource_type();
+const resource_type& apigateway_method_type();
+const resource_type& apigateway_authorizer_type();
+const resource_type& apigateway_deployment_type();
+const resource_type& apigateway_stage_type();
 
 // ---- helpers for the types -----------------------------------------------------------------
 

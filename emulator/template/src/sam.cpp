@@ -304,6 +304,7 @@ void apply_sam(template_source& source, std::vector<recorded_event>* events) {
   }
   translate_http_apis(source, order, *events);
   source.key_order["/Resources"] = std::move(order);
+  apply_sam_apis(source, events);
   source.root.erase("Globals");
 }
 

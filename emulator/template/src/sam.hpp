@@ -38,6 +38,12 @@ bool uses_sam(const template_source& source);
 // resource.
 void apply_sam(template_source& source, std::vector<recorded_event>* events);
 
+// SAM's REST APIs (sam_api.cpp): the `Api` events in `events` and the AWS::Serverless::Api
+// resources of `source` become AWS::ApiGateway::* resources (the events handled leave `events`).
+// Called by apply_sam once functions are translated. Throws template_error for an Api event or
+// AWS::Serverless::Api fogbank cannot translate.
+void apply_sam_apis(template_source& source, std::vector<recorded_event>* events);
+
 // SAM's Globals merge of one value (exposed for tests): `local` over `global`.
 json merge_globals(const json& global, const json& local, const std::string& property);
 

@@ -24,6 +24,7 @@ class registry;
 namespace fogbank::apigw {
 class websocket_gateway;
 class http_api_gateway;
+class rest_gateway;
 }  // namespace fogbank::apigw
 
 namespace fogbank::http {
@@ -72,6 +73,10 @@ struct server_options {
   // <api-id>.execute-api.<anything> for an HTTP API's id; see http_api_front.hpp); null answers
   // them like any unknown request. Must outlive the server.
   apigw::http_api_gateway* http_apis = nullptr;
+  // Where requests to REST APIs' invoke URLs (http://host:port/rest/<api-id>/<stage>/<path>, or
+  // <api-id>.execute-api.localhost:port/<stage>/<path>) go; null leaves them to the other
+  // fronts. Must outlive the server.
+  const apigw::rest_gateway* rest_api = nullptr;
 };
 
 class server {

@@ -40,6 +40,8 @@ class service;
 class connection_registry;
 class websocket_gateway;
 class http_api_gateway;
+class rest_api_service;
+class rest_gateway;
 }  // namespace fogbank::apigw
 namespace fogbank::dispatch {
 class registry;
@@ -134,6 +136,9 @@ class emulator {
   apigw::websocket_gateway& websocket_gateway() noexcept;
   // Calls to HTTP APIs (the HTTP front end hands them here).
   apigw::http_api_gateway& http_api_gateway() noexcept;
+  // API Gateway REST APIs: the `apigateway` control plane and the runtime behind their invoke URLs.
+  apigw::rest_api_service& rest_apis() noexcept;
+  apigw::rest_gateway& rest_gateway() noexcept;
 
   sns::service& sns() noexcept;
 
