@@ -93,7 +93,7 @@ TEST(ScenarioLoader, ErrorsNameLineColumnAndWhatWasExpected) {
       {"name: x\n", 1, 1, "missing 'steps'"},
       {"steps: {}\n", 1, 8, "expected 'steps' to be a list"},
       {"stepz: []\n", 1, 1, "unknown key 'stepz' in a scenario; expected one of: description, name"},
-      {"steps:\n  - wait: 3\n", 2, 5, "expected one of: call, connect, send"},
+      {"steps:\n  - wait: 3\n", 2, 5, "expected one of: advance, call, connect"},
       {"steps:\n  - settle\n  - advance: soon\n", 3, 14, "expected a duration such as 30s"},
       {"steps:\n  - call: {service: dynamodb}\n", 2, 11,
        "missing 'action' (an operation name such as PutItem)"},
