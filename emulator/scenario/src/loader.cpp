@@ -81,6 +81,9 @@ class reader {
       case YAML::NodeType::Map: {
         json out = json::object();
         for (const auto& entry : node) {
+          // A plain `NULL` (DynamoDB's {NULL: true}) is a null to YAML, and yaml-cpp keeps no text of it.
+          if (entry.first.IsNull())
+            fail(entry.first, "a key YAML reads as null (NULL, null, ~): quote it (\"NULL\")");
           if (!entry.first.IsScalar()) fail(entry.first, "expected a string key");
           out[entry.first.Scalar()] = value(entry.second, depth + 1);
         }
