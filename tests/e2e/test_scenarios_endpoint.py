@@ -95,6 +95,7 @@ steps:
     capture: {{queue: /QueueUrl}}
   - call: {{service: sqs, action: SendMessage, input: {{QueueUrl: "{{{{queue}}}}", MessageBody: x}}}}
   - expect_queue: {{queue: live-depths, visible: 1, in_flight: 0, delayed: 0}}
+  - connect: {{client: nobody, api: no-such-api, stage: dev, expect_status: 404}}
   - connect: {{client: carol, api: ChatWebSocket, stage: dev}}
     capture: {{carol: /connection_id}}
   - send: {{client: carol, message: {{action: sendmessage, data: hi}}}}
