@@ -4,7 +4,7 @@
 //                 [--max-threads N] [--seed N] [--ttl-interval S] [--lambda-concurrency N]
 //                 [--template FILE]... [--parameter KEY=VALUE]...
 //                 [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
-//   fogbank run PATH... [--seed N] [--transcript FILE] [--junit FILE]
+//   fogbank run PATH... [--seed N] [--transcript FILE] [--junit FILE] [--endpoint URL]
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -340,8 +340,16 @@ bool setup_tls(const serve_options& options, const core::clock& clock, temporary
   return true;
 }
 
+// What GET /_fogbank/stacks answers: the stacks --template loaded, each with its resources'
+// logical and physical ids and its Outputs, so that `fogbank run --endpoint` can resolve a
+// scenario's logical ids against the running server. Filled once the templates are loaded.
+struct loaded_stacks {
+  std::mutex mutex;
+  nlohmann::json stacks = nlohmann::json::array();
+};
+
 bool load_templates(const serve_options& options, const emulator_options& opened, const emulator& services,
-                    std::string* error) {
+                    loaded_stacks& loaded, std::string* error) {
   if (options.templates.empty()) return true;
   try {
     std::vector<templates::parsed_template> parsed;
@@ -377,6 +385,18 @@ bool load_templates(const serve_options& options, const emulator_options& opened
       load.exports = &exports;
       const templates::load_result result = templates::deploy(services.client(), tmpl, load);
       for (const std::string& line : templates::describe(result)) std::cerr << "fogbank: " << line << "\n";
+      nlohmann::json stack = {{"name", result.stack_name},
+                              {"file", tmpl.file().string()},
+                              {"resources", nlohmann::json::array()},
+                              {"outputs", nlohmann::json::object()}};
+      for (const auto& [name, value] : result.outputs) stack["outputs"][name] = value;
+      for (const auto& resource : result.resources) {
+        stack["resources"].push_back({{"logical_id", resource.logical_id},
+                                      {"type", resource.type},
+                                      {"physical_id", resource.physical_id}});
+      }
+      const std::lock_guard lock(loaded.mutex);
+      loaded.stacks.push_back(std::move(stack));
     }
   } catch (const templates::template_error& e) {
     *error = e.what();
@@ -422,6 +442,11 @@ int serve(const serve_options& options) {
     services->stop();
     return exit_failure;
   }
+  const auto stacks = std::make_shared<loaded_stacks>();
+  services->services().add_admin({"GET", "/_fogbank/stacks", [stacks] {
+                                    const std::lock_guard lock(stacks->mutex);
+                                    return nlohmann::json{{"stacks", stacks->stacks}};
+                                  }});
   http::server server(server_options, services->services());
   if (!server.start(&error)) {
     std::cerr << "fogbank: " << error << "\n";
@@ -444,7 +469,7 @@ int serve(const serve_options& options) {
     services->stop();
     return exit_failure;
   }
-  if (!load_templates(options, emulator_options, *services, &error)) {
+  if (!load_templates(options, emulator_options, *services, *stacks, &error)) {
     std::cerr << "fogbank: " << error << "\n";
     server.stop();
     workers->detach().reset();
@@ -492,6 +517,9 @@ Options:
   --transcript FILE  Write every externally visible event as JSON lines (the same scenarios and
                      seed give the same bytes)
   --junit FILE       Write a JUnit XML report
+  --endpoint URL     Run them against a running `fogbank serve` at URL (http://HOST:PORT) over
+                     real sockets and its real clock, instead of in process; the server must
+                     have the scenarios' templates loaded (--template)
   -h, --help         Show this help
 )";
 
@@ -500,6 +528,7 @@ struct run_command_options {
   std::optional<std::uint64_t> seed;
   std::string transcript;
   std::string junit;
+  std::string endpoint;
 };
 
 std::optional<run_command_options> parse_run(const std::vector<std::string_view>& args) {
@@ -523,6 +552,10 @@ std::optional<run_command_options> parse_run(const std::vector<std::string_view>
       return std::nullopt;
     } else if (arg == "--seed") {
       options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
+    } else if (arg == "--endpoint") {
+      options.endpoint = std::string(value());
+      if (!options.endpoint.starts_with("http://"))
+        throw usage_error{"--endpoint: expected http://HOST:PORT, found '" + options.endpoint + "'"};
     } else if (arg == "--transcript" || arg == "--junit") {
       (arg == "--junit" ? options.junit : options.transcript) = std::string(value());
     } else if (arg.substr(0, 1) == "-" && arg.size() > 1) {
@@ -597,6 +630,7 @@ int run_scenarios(const run_command_options& options) {
   run.seed = options.seed;
   run.transcript = transcript.is_open() ? &transcript : nullptr;
   run.open = scenario_environment::open;
+  run.endpoint = options.endpoint;
   std::vector<scenario::scenario_result> results;
   std::size_t failed = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {

@@ -145,6 +145,10 @@ void ws_session::on_outcome(apigw::connect_outcome outcome) {
   timeouts.keep_alive_pings = false;
   ws_.set_option(timeouts);
   ws_.read_message_max(apigw::max_message_bytes);
+  // fogbank's own header (AWS sends none): lets a test client such as `fogbank run --endpoint`
+  // learn the connection id a handler sees, which API Gateway tells only the handlers.
+  ws_.set_option(websocket::stream_base::decorator(
+      [id = connection_id_](websocket::response_type& res) { res.set("X-Fogbank-Connection-Id", id); }));
   ws_.async_accept(upgrade_, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
 

@@ -146,6 +146,13 @@ std::size_t service_impl::function_count() const {
   return functions_.size();
 }
 
+int service_impl::invocations_in_flight() const {
+  std::lock_guard lock(mutex_);
+  int total = 0;
+  for (const auto& [key, running] : in_flight_) total += running;
+  return total;
+}
+
 json service_impl::recent_logs() const {
   std::lock_guard lock(mutex_);
   json out = json::object();
@@ -276,6 +283,10 @@ void service::call(std::string_view operation, const json& request, const core::
 
 json service::health() const {
   return {{"functions", impl_->function_count()}};
+}
+
+int service::invocations_in_flight() const {
+  return impl_->invocations_in_flight();
 }
 
 json service::recent_logs() const {

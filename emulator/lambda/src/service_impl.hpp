@@ -131,6 +131,7 @@ class service_impl {
   static const operation* find_operation(std::string_view name);
 
   std::size_t function_count() const;
+  int invocations_in_flight() const;
   json recent_logs() const;
 
   // ---- functions (ops_functions.cpp) ----

@@ -234,6 +234,16 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
   p->registry.add_admin({"GET", "/_fogbank/lambda/logs", [service = p->lambda.get()] {
                            return nlohmann::json{{"logs", service->recent_logs()}};
                          }});
+  // Whether anything is left to do now: no scheduler entry due and no invocation in flight.
+  // `fogbank run --endpoint` polls it for `settle` (emulator/scenario/README.md).
+  p->registry.add_admin({"GET", "/_fogbank/idle", [raw = p.get()] {
+                           const auto next = raw->scheduler.next_due();
+                           const bool due = next && *next <= raw->clock.now();
+                           const int running = raw->lambda->invocations_in_flight();
+                           return nlohmann::json{{"idle", !due && running == 0},
+                                                 {"due", due},
+                                                 {"invocations_in_flight", running}};
+                         }});
   return std::unique_ptr<emulator>(new emulator(std::move(p)));
 }
 

@@ -81,6 +81,9 @@ class reader {
       case YAML::NodeType::Map: {
         json out = json::object();
         for (const auto& entry : node) {
+          // A plain `NULL` (DynamoDB's {NULL: true}) is a null to YAML, and yaml-cpp keeps no text of it.
+          if (entry.first.IsNull())
+            fail(entry.first, "a key YAML reads as null (NULL, null, ~): quote it (\"NULL\")");
           if (!entry.first.IsScalar()) fail(entry.first, "expected a string key");
           out[entry.first.Scalar()] = value(entry.second, depth + 1);
         }
@@ -230,8 +233,148 @@ step_action read_frames(const reader& r, const YAML::Node& body) {
   return frames;
 }
 
-const std::set<std::string> step_kinds = {"call", "connect", "send",   "disconnect",
-                                          "drop", "advance", "settle", "expect_frames"};
+std::int64_t count_of(const reader& r, const YAML::Node& node, const std::string& what) {
+  const json value = r.value(node);
+  if (!value.is_number_integer() || value.get<std::int64_t>() < 0)
+    r.fail(node, "expected " + what + " (a count, 0 or more)");
+  return value.get<std::int64_t>();
+}
+
+step_action read_queue(const reader& r, const YAML::Node& body) {
+  r.require_map(body, "an expect_queue step's body {queue, visible, in_flight, delayed}");
+  r.only_keys(body, {"queue", "visible", "in_flight", "delayed"}, "an expect_queue step");
+  queue_step queue;
+  queue.queue = r.required_string(body, "queue", "the queue's name, URL or logical id");
+  if (body["visible"]) queue.visible = count_of(r, body["visible"], "the visible messages");
+  if (body["in_flight"]) queue.in_flight = count_of(r, body["in_flight"], "the messages in flight");
+  if (body["delayed"]) queue.delayed = count_of(r, body["delayed"], "the delayed messages");
+  if (!queue.visible && !queue.in_flight && !queue.delayed)
+    r.fail(body, "expected at least one of visible, in_flight, delayed");
+  return queue;
+}
+
+step_action read_invocations(const reader& r, const YAML::Node& body) {
+  r.require_map(body, "an expect_invocations step's body {function, count, events, errors, match}");
+  r.only_keys(body, {"function", "count", "events", "errors", "match"}, "an expect_invocations step");
+  invocations_step inv;
+  if (body["function"])
+    inv.function = r.required_string(body, "function", "the function's name or logical id");
+  if (body["count"]) inv.count = count_of(r, body["count"], "the number of invocations");
+  if (body["errors"]) inv.errors = count_of(r, body["errors"], "the number of failed invocations");
+  if (const YAML::Node events = body["events"]) {
+    if (!events.IsSequence())
+      r.fail(events, "expected 'events' to be a list, found " + reader::describe(events));
+    inv.events.emplace();
+    for (const auto& event : events) inv.events->push_back(r.value(event));
+    if (inv.count && *inv.count != static_cast<std::int64_t>(inv.events->size()))
+      r.fail(body["count"], "'count' differs from the number of 'events'");
+  }
+  if (const YAML::Node mode = body["match"]) inv.mode = read_mode(r, mode);
+  if (!inv.count && !inv.events && !inv.errors)
+    r.fail(body, "expected at least one of count, events, errors");
+  return inv;
+}
+
+step_action read_logs(const reader& r, const YAML::Node& body) {
+  r.require_map(body, "an expect_logs step's body {function, contains}");
+  r.only_keys(body, {"function", "contains"}, "an expect_logs step");
+  logs_step logs;
+  logs.function = r.required_string(body, "function", "the function's name or logical id");
+  const YAML::Node contains = body["contains"];
+  if (!contains) r.fail(body, "missing 'contains' (a text, or a list of texts, the logs must have)");
+  if (contains.IsSequence()) {
+    for (const auto& text : contains) logs.contains.push_back(r.string(text, "a text"));
+  } else {
+    logs.contains.push_back(r.string(contains, "a text, or a list of texts"));
+  }
+  return logs;
+}
+
+// Nesting a fixture item may have: DynamoDB's own limit on nested attributes.
+constexpr int max_item_depth = 32;
+
+std::optional<json> plain_to_attribute(const json& value, int depth) {
+  if (depth > max_item_depth) return std::nullopt;
+  if (value.is_string()) return json{{"S", value}};
+  if (value.is_boolean()) return json{{"BOOL", value}};
+  if (value.is_null()) return json{{"NULL", true}};
+  if (value.is_number()) return json{{"N", value.dump()}};
+  json out = value.is_array() ? json::array() : json::object();
+  for (const auto& [key, element] : value.items()) {
+    auto converted = plain_to_attribute(element, depth + 1);
+    if (!converted) return std::nullopt;
+    if (value.is_array()) {
+      out.push_back(std::move(*converted));
+    } else {
+      out[key] = std::move(*converted);
+    }
+  }
+  return value.is_array() ? json{{"L", out}} : json{{"M", out}};
+}
+
+bool in_dynamodb_shape(const json& item) {
+  static const std::set<std::string> types = {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"};
+  if (item.empty()) return false;
+  for (const auto& [key, value] : item.items()) {
+    if (!value.is_object() || value.size() != 1 || !types.contains(value.begin().key())) return false;
+  }
+  return true;
+}
+
+std::vector<fixture_data> read_data(const reader& r, const YAML::Node& node,
+                                    const std::filesystem::path& file) {
+  if (!node.IsSequence()) r.fail(node, "expected 'data' to be a list of {table, items | file}");
+  std::vector<fixture_data> out;
+  for (const auto& entry : node) {
+    r.require_map(entry, "fixture data {table, items | file, format}");
+    r.only_keys(entry, {"table", "items", "file", "format"}, "fixture data");
+    fixture_data data;
+    data.where = r.at(entry);
+    data.table = r.required_string(entry, "table", "the table's name or logical id");
+    if (const YAML::Node format = entry["format"]) {
+      data.format = r.string(format, "a format");
+      if (data.format != "auto" && data.format != "dynamodb" && data.format != "plain")
+        r.fail(format, "expected 'auto', 'dynamodb' or 'plain', found '" + data.format + "'");
+    }
+    const YAML::Node items = entry["items"];
+    const YAML::Node from = entry["file"];
+    if (items && from) r.fail(from, "expected either 'items' or 'file', not both");
+    json list;
+    if (items) {
+      list = r.value(items);
+    } else if (from) {
+      std::filesystem::path path = r.string(from, "a JSON file of items (relative to the scenario)");
+      if (path.is_relative()) path = file.parent_path() / path;
+      std::ifstream in(path, std::ios::binary);
+      if (!in) r.fail(from, "cannot read " + path.string());
+      list = json::parse(in, nullptr, false);
+      if (list.is_discarded()) r.fail(from, path.string() + " is not valid JSON");
+    } else {
+      r.fail(entry, "missing 'items' or 'file'");
+    }
+    if (!list.is_array()) r.fail(items ? items : from, "expected a list of items");
+    for (const json& item : list) {
+      if (!item.is_object())
+        r.fail(items ? items : from, "expected every item to be an object, found " + item.dump());
+      if (!to_dynamodb_item(item, data.format))
+        r.fail(items ? items : from,
+               "an item is nested more than " + std::to_string(max_item_depth) + " levels deep");
+      data.items.push_back(item);
+    }
+    out.push_back(std::move(data));
+  }
+  return out;
+}
+
+const std::set<std::string> known_kinds = {
+    "call",   "connect",       "send",         "disconnect",         "drop",       "advance",
+    "settle", "expect_frames", "expect_queue", "expect_invocations", "expect_logs"};
+
+std::string kind_list() {
+  std::string out;
+  for (const std::string& kind : known_kinds) out += (out.empty() ? "" : ", ") + kind;
+  return out;
+}
 
 step read_step(const reader& r, const YAML::Node& item) {
   step s;
@@ -246,20 +389,18 @@ step read_step(const reader& r, const YAML::Node& item) {
     s.action = settle_step{};
     return s;
   }
-  r.require_map(item,
-                "a step (a mapping with one of: call, connect, send, disconnect, drop, advance, "
-                "settle, expect_frames)");
+  r.require_map(item, "a step (a mapping with one of: " + kind_list() + ")");
   YAML::Node kind_key;
   for (const auto& entry : item) {
     const std::string key = entry.first.as<std::string>();
-    if (!step_kinds.contains(key)) continue;
+    if (!known_kinds.contains(key)) continue;
     if (!s.kind.empty())
       r.fail(entry.first, "a step has one kind; this one has '" + s.kind + "' and '" + key + "'");
     s.kind = key;
     kind_key = entry.first;
   }
   if (s.kind.empty()) {
-    r.fail(item, "expected one of: call, connect, send, disconnect, drop, advance, settle, expect_frames");
+    r.fail(item, "expected one of: " + kind_list());
   }
   std::set<std::string> allowed = {s.kind, "capture", "note"};
   if (s.kind == "call") allowed.insert({"expect", "expect_error", "match"});
@@ -293,6 +434,12 @@ step read_step(const reader& r, const YAML::Node& item) {
   } else if (s.kind == "settle") {
     if (body && !body.IsNull()) r.fail(body, "settle takes no value");
     s.action = settle_step{};
+  } else if (s.kind == "expect_queue") {
+    s.action = read_queue(r, body);
+  } else if (s.kind == "expect_invocations") {
+    s.action = read_invocations(r, body);
+  } else if (s.kind == "expect_logs") {
+    s.action = read_logs(r, body);
   } else {
     s.action = read_frames(r, body);
   }
@@ -317,6 +464,22 @@ step read_step(const reader& r, const YAML::Node& item) {
 }
 
 }  // namespace
+
+const std::set<std::string>& step_kinds() {
+  return known_kinds;
+}
+
+std::optional<json> to_dynamodb_item(const json& item, const std::string& format) {
+  if (!item.is_object()) return std::nullopt;
+  if (format == "dynamodb" || (format == "auto" && in_dynamodb_shape(item))) return item;
+  json out = json::object();
+  for (const auto& [key, value] : item.items()) {
+    auto converted = plain_to_attribute(value, 1);
+    if (!converted) return std::nullopt;
+    out[key] = std::move(*converted);
+  }
+  return out;
+}
 
 std::optional<std::chrono::nanoseconds> parse_duration(const std::string& text) {
   using namespace std::chrono;
@@ -364,7 +527,8 @@ scenario load_text(const std::string& text, const std::filesystem::path& file) {
     throw load_error({file.string(), e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
   }
   r.require_map(root, "a scenario {name, templates, seed, steps}");
-  r.only_keys(root, {"name", "description", "templates", "parameters", "seed", "steps"}, "a scenario");
+  r.only_keys(root, {"name", "description", "templates", "parameters", "seed", "data", "steps"},
+              "a scenario");
   scenario out;
   out.file = file;
   out.name = root["name"] ? r.string(root["name"], "the scenario's name") : file.stem().string();
@@ -389,6 +553,7 @@ scenario load_text(const std::string& text, const std::filesystem::path& file) {
     if (!value.is_number_unsigned()) r.fail(seed, "expected a non-negative integer seed");
     out.seed = value.get<std::uint64_t>();
   }
+  if (const YAML::Node data = root["data"]) out.data = read_data(r, data, file);
   const YAML::Node steps = root["steps"];
   if (!steps) r.fail(root, "missing 'steps' (the list of the scenario's steps)");
   if (!steps.IsSequence()) r.fail(steps, "expected 'steps' to be a list, found " + reader::describe(steps));

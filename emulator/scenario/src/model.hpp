@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -97,8 +98,37 @@ struct frames_step {
   match_mode mode = match_mode::subset;
 };
 
-using step_action =
-    std::variant<call_step, connect_step, send_step, close_step, advance_step, settle_step, frames_step>;
+// `expect_queue: {queue, visible, in_flight, delayed}`: the queue's approximate counts
+// (GetQueueAttributes' ApproximateNumberOfMessages, ...NotVisible, ...Delayed); those not given
+// are not checked. `queue`: a name, a URL or a template's logical id.
+struct queue_step {
+  std::string queue;
+  std::optional<std::int64_t> visible;
+  std::optional<std::int64_t> in_flight;
+  std::optional<std::int64_t> delayed;
+};
+
+// `expect_invocations: {function, count, events, errors, match}`: the invocations of `function`
+// (a name or a template's logical id; absent: every function) since the last expect_invocations
+// of it. `events` are matched in order against their events; `errors` counts those that did not
+// succeed (a function error, a timeout, a crash).
+struct invocations_step {
+  std::string function;
+  std::optional<std::int64_t> count;
+  std::optional<std::vector<json>> events;
+  std::optional<std::int64_t> errors;
+  match_mode mode = match_mode::subset;
+};
+
+// `expect_logs: {function, contains}`: each text appears in what the function's invocations
+// logged so far.
+struct logs_step {
+  std::string function;
+  std::vector<std::string> contains;
+};
+
+using step_action = std::variant<call_step, connect_step, send_step, close_step, advance_step, settle_step,
+                                 frames_step, queue_step, invocations_step, logs_step>;
 
 struct step {
   location where;
@@ -108,6 +138,18 @@ struct step {
   std::vector<std::pair<std::string, std::string>> captures;
 };
 
+// `data:` at the top level: items put into a table before the first step.
+struct fixture_data {
+  location where;
+  std::string table;  // a name or a template's logical id; may hold {{captures}}
+  // The items, each in AWS's JSON shape ({"id": {"S": "x"}}) or plain JSON ({"id": "x"}),
+  // read from the scenario or from `file` (a JSON list, relative to the scenario).
+  std::vector<json> items;
+  // `format`: "auto" (an item whose every value is one attribute-value object is in AWS's shape),
+  // "dynamodb" or "plain".
+  std::string format = "auto";
+};
+
 struct scenario {
   std::filesystem::path file;
   std::string name;
@@ -115,8 +157,17 @@ struct scenario {
   std::vector<std::filesystem::path> templates;  // resolved against the file's folder
   std::map<std::string, std::string> parameters;
   std::uint64_t seed = 0;
+  std::vector<fixture_data> data;
   std::vector<step> steps;
 };
+
+// The step kinds the loader knows (the YAML keys), for the schema's test.
+const std::set<std::string>& step_kinds();
+
+// An item as DynamoDB takes it: `item` as it is when `format` is "dynamodb" (or "auto" and it
+// already has AWS's shape), else every value converted (strings S, numbers N, booleans BOOL, null
+// NULL, lists L, objects M). nullopt when a value cannot be converted (nested too deep).
+std::optional<json> to_dynamodb_item(const json& item, const std::string& format);
 
 // Reads and checks a scenario file. Throws load_error.
 scenario load_file(const std::filesystem::path& file);

@@ -3,6 +3,7 @@
 
 #include "fogbank/scenario/runner.hpp"
 
+#include "live.hpp"
 #include "match.hpp"
 #include "model.hpp"
 #include "transcript.hpp"
@@ -18,6 +19,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 namespace fogbank::scenario {
 namespace {
@@ -25,6 +27,24 @@ namespace {
 // A step that fails: the message (several lines allowed).
 struct step_failure {
   std::string message;
+};
+
+// With --endpoint (a real clock): `settle` asks GET /_fogbank/idle every poll_interval until it
+// answers idle this many times in a row (a frame or a close the server has not read yet starts
+// its work only once read: the quiet polls give it that moment), for settle_bound at most.
+constexpr int quiet_polls = 3;
+constexpr std::chrono::milliseconds poll_interval{25};
+constexpr std::chrono::seconds settle_bound{30};
+// `advance` waits as long as it says in real time, up to this (a scenario that advances by hours
+// is meant for the virtual clock).
+constexpr std::chrono::seconds advance_bound{30};
+// How long expect_frames waits for the frames it expects to arrive.
+constexpr std::chrono::seconds frames_bound{10};
+
+// A call's outcome either way: the response, or the error as {type, message}.
+struct call_outcome {
+  bool ok = false;
+  json value;
 };
 
 // What every in-process WebSocket client claims to connect to (requestContext.domainName): a
@@ -66,7 +86,8 @@ json frame_value(const std::string& text) {
 }
 
 struct client_state {
-  std::shared_ptr<client_link> link;
+  std::shared_ptr<client_link> link;    // in process
+  std::shared_ptr<live_socket> socket;  // with --endpoint
   std::string connection_id;
   bool open = false;
 };
@@ -79,6 +100,14 @@ class run {
   // Throws step_failure for a failing step, std::runtime_error for what stops the run before steps.
   void go() {
     const std::uint64_t seed = options_.seed.value_or(sc_.seed);
+    if (!options_.endpoint.empty()) {
+      live_ = std::make_unique<live_endpoint>(options_.endpoint);
+      domain_ = live_->host_port();
+      log_.write({{"event", "scenario"}, {"name", sc_.name}, {"endpoint", options_.endpoint}});
+      resolve_stacks();
+      steps();
+      return;
+    }
     emulator_options opts;
     opts.manual_clock = true;
     opts.seed = seed;
@@ -95,6 +124,11 @@ class run {
     log_.write({{"event", "scenario"}, {"name", sc_.name}, {"seed", seed}});
     load_templates(seed);
     subscribe_all_tables();
+    steps();
+  }
+
+  void steps() {
+    load_data();
     for (std::size_t i = 0; i < sc_.steps.size(); ++i) {
       const step& s = sc_.steps[i];
       log_.write({{"event", "step"}, {"index", i + 1}, {"kind", s.kind}, {"line", s.where.line}});
@@ -120,6 +154,7 @@ class run {
     // emulator goes before the code directory its functions run from.
     clients_.clear();
     env_.reset();
+    live_.reset();
   }
 
  private:
@@ -157,6 +192,72 @@ class run {
     }
   }
 
+  // --endpoint: the server must have loaded the scenario's templates (`fogbank serve --template`);
+  // their logical ids and Outputs come from GET /_fogbank/stacks, by the stack names the files
+  // give.
+  void resolve_stacks() {
+    if (sc_.templates.empty()) return;
+    const json loaded = live_->get_json("/_fogbank/stacks").value("stacks", json::array());
+    for (const auto& file : sc_.templates) {
+      const std::string name = templates::read_template(file).default_stack_name();
+      const auto stack = std::find_if(loaded.begin(), loaded.end(),
+                                      [&](const json& s) { return s.value("name", "") == name; });
+      if (stack == loaded.end()) {
+        throw std::runtime_error("the server at " + options_.endpoint + " has no stack '" + name +
+                                 "': start it with `fogbank serve --template " + file.string() + "`");
+      }
+      for (const json& resource : stack->value("resources", json::array())) {
+        const std::string id = resource.value("physical_id", "");
+        if (id.empty()) continue;
+        physical_ids_[resource.value("logical_id", "")] = id;
+        captures_["Ref." + resource.value("logical_id", "")] = id;
+      }
+      const json outputs = stack->value("outputs", json::object());
+      for (const auto& [output, value] : outputs.items()) captures_[output] = value;
+      log_.write({{"event", "template"}, {"stack", name}});
+    }
+  }
+
+  // `data:`: PutItem for each item, before the first step.
+  void load_data() {
+    for (const fixture_data& data : sc_.data) {
+      const std::string table = resolve(text(data.table));
+      for (const json& item : data.items) {
+        const auto converted = to_dynamodb_item(substitute(item, captures_), data.format);
+        const call_outcome put = do_call(
+            "dynamodb", "PutItem", {{"TableName", table}, {"Item", converted.value_or(json::object())}});
+        if (!put.ok) {
+          throw step_failure{"data at " + data.where.str() + ": PutItem into " + table + " failed: " +
+                             put.value.value("type", "") + ": " + put.value.value("message", "")};
+        }
+      }
+    }
+  }
+
+  // A logical id as its physical id; anything else as it is.
+  std::string resolve(const std::string& name) const {
+    const auto it = physical_ids_.find(name);
+    return it == physical_ids_.end() ? name : it->second;
+  }
+
+  call_outcome do_call(const std::string& service, const std::string& action, const json& input) {
+    call_outcome out;
+    if (live_) {
+      const live_call_result r = live_->call(service, action, input);
+      out.ok = r.error_type.empty();
+      out.value = out.ok ? r.body : json{{"type", r.error_type}, {"message", r.error_message}};
+    } else {
+      const core::call_result r = env_->services().client().call(service, action, input);
+      out.ok = !r.error;
+      out.value =
+          out.ok ? r.body : json{{"type", std::string(r.error->name())}, {"message", r.error->message()}};
+    }
+    json event = {{"event", "call"}, {"service", service}, {"action", action}, {"input", input}};
+    event[out.ok ? "response" : "error"] = out.value;
+    log_.write(std::move(event));
+    return out;
+  }
+
   // Stream records of every table (those the templates made, and those CreateTable makes later)
   // go into the transcript as they are delivered.
   void subscribe_all_tables() {
@@ -172,6 +273,7 @@ class run {
   }
 
   void flush_client_events() {
+    if (live_) return;
     for (auto& [name, client] : clients_) {
       for (json& event : client.link->take_events()) log_.write(std::move(event));
     }
@@ -191,28 +293,19 @@ class run {
 
   json perform(const call_step& call) {
     const json input = substitute(call.input, captures_);
-    const core::call_result result = env_->services().client().call(call.service, call.action, input);
-    json event = {{"event", "call"}, {"service", call.service}, {"action", call.action}, {"input", input}};
-    json outcome;
-    if (result.error) {
-      outcome = {{"type", std::string(result.error->name())}, {"message", result.error->message()}};
-      event["error"] = outcome;
-    } else {
-      outcome = result.body;
-      event["response"] = outcome;
-    }
-    log_.write(std::move(event));
-    if (call.service == "dynamodb" && call.action == "CreateTable" && result.ok()) {
+    const call_outcome result = do_call(call.service, call.action, input);
+    const json& outcome = result.value;
+    if (!live_ && call.service == "dynamodb" && call.action == "CreateTable" && result.ok) {
       subscribe(input.value("TableName", ""));
     }
     if (call.expect_error) {
-      if (!result.error) {
+      if (result.ok) {
         throw step_failure{"expected the error " + call.expect_error->dump() + ", but the call succeeded:\n" +
-                           result.body.dump(2)};
+                           outcome.dump(2)};
       }
       const json expected = substitute(*call.expect_error, captures_);
       check(expected, outcome, match_mode::subset, "the error");
-    } else if (result.error) {
+    } else if (!result.ok) {
       throw step_failure{"the call failed: " + outcome.value("type", "") + ": " +
                          outcome.value("message", "")};
     } else if (call.expect) {
@@ -259,10 +352,26 @@ class run {
             (request.query.empty() ? "" : "&") + url_encode(key) + "=" + url_encode(scalar_text(value));
       }
     }
-    auto link = std::make_shared<client_link>(name);
+    std::shared_ptr<client_link> link;
+    std::shared_ptr<live_socket> socket;
     std::optional<apigw::connect_outcome> outcome;
-    env_->services().websocket_gateway().connect(request, link,
-                                                 [&](apigw::connect_outcome o) { outcome = std::move(o); });
+    if (live_) {
+      std::vector<std::pair<std::string, std::string>> live_headers;
+      for (const auto& [key, value] : headers.items()) live_headers.emplace_back(key, scalar_text(value));
+      live_upgrade upgrade;
+      socket = live_->connect("/ws/" + url_encode(request.api_id) + "/" + url_encode(request.stage) +
+                                  (request.query.empty() ? "" : "?" + request.query),
+                              live_headers, &upgrade);
+      outcome.emplace();
+      outcome->accepted = upgrade.accepted;
+      outcome->status = upgrade.status;
+      outcome->body = upgrade.body;
+      outcome->connection_id = upgrade.connection_id;
+    } else {
+      link = std::make_shared<client_link>(name);
+      env_->services().websocket_gateway().connect(request, link,
+                                                   [&](apigw::connect_outcome o) { outcome = std::move(o); });
+    }
     if (!outcome) throw step_failure{"$connect did not complete (a handler still running on a manual clock)"};
     const int status = outcome->accepted ? 200 : outcome->status;
     log_.write({{"event", "connect"},
@@ -283,10 +392,10 @@ class run {
     if (outcome->accepted) {
       // A client connecting again under the same name: what its last connection still had unwritten
       // goes first.
-      if (const auto old = clients_.find(name); old != clients_.end()) {
+      if (const auto old = clients_.find(name); old != clients_.end() && old->second.link) {
         for (json& event : old->second.link->take_events()) log_.write(std::move(event));
       }
-      clients_[name] = client_state{link, outcome->connection_id, true};
+      clients_[name] = client_state{link, socket, outcome->connection_id, true};
     }
     return {{"connection_id", outcome->connection_id}, {"status", status}, {"accepted", outcome->accepted}};
   }
@@ -303,7 +412,12 @@ class run {
     const json message = substitute(send.message, captures_);
     const std::string data = message.is_string() ? message.get<std::string>() : message.dump();
     log_.write({{"event", "send"}, {"client", name}, {"data", data}});
-    env_->services().websocket_gateway().message(client.connection_id, data, false);
+    if (live_) {
+      client.socket->send(data);
+      settle_live();
+    } else {
+      env_->services().websocket_gateway().message(client.connection_id, data, false);
+    }
     return {{"connection_id", client.connection_id}};
   }
 
@@ -311,21 +425,44 @@ class run {
     const std::string name = text(close.client);
     client_state& client = open_client(name);
     client.open = false;
-    client.link->mark_closed();
     const int code = close.drop ? 1006 : close.code;
     log_.write({{"event", close.drop ? "drop" : "disconnect"}, {"client", name}, {"code", code}});
-    env_->services().websocket_gateway().closed(client.connection_id, code, "");
+    if (live_) {
+      if (close.drop) {
+        client.socket->drop();
+      } else {
+        client.socket->close(code);
+      }
+      wait_gone(client.connection_id);
+      settle_live();
+    } else {
+      client.link->mark_closed();
+      env_->services().websocket_gateway().closed(client.connection_id, code, "");
+    }
     return {{"connection_id", client.connection_id}};
   }
 
   json perform(const advance_step& advance) {
     log_.write({{"event", "advance"},
                 {"by_ms", std::chrono::duration_cast<std::chrono::milliseconds>(advance.by).count()}});
+    if (live_) {
+      if (advance.by > advance_bound) {
+        throw step_failure{"with --endpoint, advance waits in real time, at most " +
+                           std::to_string(advance_bound.count()) + "s (run this scenario in process)"};
+      }
+      std::this_thread::sleep_for(advance.by);
+      settle_live();
+      return json::object();
+    }
     env_->services().advance(advance.by);
     return json::object();
   }
 
   json perform(const settle_step&) {
+    if (live_) {
+      settle_live();
+      return json::object();
+    }
     // On a manual clock Lambda invocations complete before the call that starts them returns
     // (emulator_options::manual_clock), so after run_until_idle() nothing is in flight; a second
     // pass catches entries that work done in the first scheduled for now from another thread (a
@@ -342,9 +479,18 @@ class run {
     const std::string name = text(step.client);
     const auto it = clients_.find(name);
     if (it == clients_.end()) throw step_failure{"client " + name + " never connected"};
-    const std::vector<std::string> received = it->second.link->take_frames();
     std::vector<json> expected;
     for (const json& frame : step.frames) expected.push_back(substitute(frame, captures_));
+    std::vector<std::string> received;
+    if (live_) {
+      settle_live();
+      received = it->second.socket ? it->second.socket->take_frames(expected.size(), frames_bound)
+                                   : std::vector<std::string>{};
+      for (const std::string& frame : received)
+        log_.write({{"event", "frame"}, {"client", name}, {"data", frame}});
+    } else {
+      received = it->second.link->take_frames();
+    }
     json actual = json::array();
     for (const std::string& frame : received) actual.push_back(frame_value(frame));
     if (const auto why = frames_mismatch(expected, received, step.in_order, step.mode)) {
@@ -354,6 +500,138 @@ class run {
                          diff(wanted, step.in_order ? relevant_part(wanted, actual, step.mode) : actual)};
     }
     return actual;
+  }
+
+  // ---- --endpoint: a real clock ----
+
+  // Polls GET /_fogbank/idle until it answers idle quiet_polls times in a row.
+  void settle_live() {
+    const core::real_clock wall;
+    const core::time_point deadline = wall.now() + settle_bound;
+    int quiet = 0;
+    json last;
+    while (quiet < quiet_polls) {
+      last = live_->get_json("/_fogbank/idle");
+      quiet = last.value("idle", false) ? quiet + 1 : 0;
+      if (quiet >= quiet_polls) break;
+      if (wall.now() > deadline) {
+        throw step_failure{"the server did not become idle within " + std::to_string(settle_bound.count()) +
+                           "s; GET /_fogbank/idle last answered " + last.dump()};
+      }
+      std::this_thread::sleep_for(poll_interval);
+    }
+  }
+
+  // Waits until the server has let the connection go (GetConnection answers 410), so that its
+  // $disconnect has started.
+  void wait_gone(const std::string& connection_id) {
+    if (connection_id.empty()) return;
+    const core::real_clock wall;
+    const core::time_point deadline = wall.now() + settle_bound;
+    while (live_->request("GET", "/@connections/" + url_encode(connection_id), {}, "").first != 410) {
+      if (wall.now() > deadline) {
+        throw step_failure{"the server still had connection " + connection_id + " after " +
+                           std::to_string(settle_bound.count()) + "s"};
+      }
+      std::this_thread::sleep_for(poll_interval);
+    }
+  }
+
+  // ---- expectations on queues, invocations and logs ----
+
+  json perform(const queue_step& step) {
+    const std::string queue = resolve(text(step.queue));
+    std::string url = queue;
+    if (queue.rfind("http://", 0) != 0 && queue.rfind("https://", 0) != 0) {
+      const call_outcome found = do_call("sqs", "GetQueueUrl", {{"QueueName", queue}});
+      if (!found.ok) throw step_failure{"no queue " + queue + ": " + found.value.value("message", "")};
+      url = found.value.value("QueueUrl", "");
+    }
+    const call_outcome attrs =
+        do_call("sqs", "GetQueueAttributes",
+                {{"QueueUrl", url},
+                 {"AttributeNames",
+                  {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                   "ApproximateNumberOfMessagesDelayed"}}});
+    if (!attrs.ok)
+      throw step_failure{"GetQueueAttributes of " + url + ": " + attrs.value.value("message", "")};
+    const json a = attrs.value.value("Attributes", json::object());
+    const auto number = [&](const char* key) { return std::stoll(a.value(key, std::string("0"))); };
+    const json actual = {{"visible", number("ApproximateNumberOfMessages")},
+                         {"in_flight", number("ApproximateNumberOfMessagesNotVisible")},
+                         {"delayed", number("ApproximateNumberOfMessagesDelayed")}};
+    json expected = json::object();
+    if (step.visible) expected["visible"] = *step.visible;
+    if (step.in_flight) expected["in_flight"] = *step.in_flight;
+    if (step.delayed) expected["delayed"] = *step.delayed;
+    check(expected, actual, match_mode::subset, "the queue " + queue);
+    return actual;
+  }
+
+  json perform(const invocations_step& step) {
+    if (live_) {
+      throw step_failure{
+          "expect_invocations needs the in-process runner (a live server does not report "
+          "each invocation); use expect_logs with --endpoint"};
+    }
+    const std::string function = resolve(text(step.function));
+    std::size_t& seen = seen_invocations_[function];
+    json invocations = json::array();
+    std::size_t index = 0;
+    for (json& inv : log_.invocations()) {
+      if (!function.empty() && inv.value("function", "") != function) continue;
+      if (index++ < seen) continue;
+      inv.erase("log");
+      invocations.push_back(std::move(inv));
+    }
+    seen += invocations.size();
+    const std::string what =
+        "the invocations of " + (function.empty() ? std::string("every function") : function);
+    if (step.count && static_cast<std::int64_t>(invocations.size()) != *step.count) {
+      throw step_failure{what + ": expected " + std::to_string(*step.count) + ", found " +
+                         std::to_string(invocations.size()) + ":\n" + invocations.dump(2)};
+    }
+    if (step.errors) {
+      const auto failed = std::count_if(invocations.begin(), invocations.end(), [](const json& inv) {
+        return inv.value("outcome", "") != "success";
+      });
+      if (failed != *step.errors) {
+        throw step_failure{what + ": expected " + std::to_string(*step.errors) + " that failed, found " +
+                           std::to_string(failed) + ":\n" + invocations.dump(2)};
+      }
+    }
+    if (step.events) {
+      json events = json::array();
+      for (const json& inv : invocations) events.push_back(inv.at("event"));
+      json expected = json::array();
+      for (const json& event : *step.events) expected.push_back(substitute(event, captures_));
+      check(expected, events, step.mode, "the events of " + what);
+    }
+    return invocations;
+  }
+
+  json perform(const logs_step& step) {
+    const std::string function = resolve(text(step.function));
+    std::string logs;
+    if (live_) {
+      const json all = live_->get_json("/_fogbank/lambda/logs").value("logs", json::object());
+      for (const auto& [key, value] : all.items()) {
+        if (key.size() > function.size() && key.ends_with("/" + function) && value.is_string())
+          logs += value.get<std::string>();
+      }
+    } else {
+      for (const json& inv : log_.invocations()) {
+        if (inv.value("function", "") == function) logs += inv.value("log", "");
+      }
+    }
+    for (const std::string& wanted : step.contains) {
+      const std::string needle = text(wanted);
+      if (logs.find(needle) == std::string::npos) {
+        throw step_failure{"the logs of " + function + " do not contain \"" + needle + "\"; they are:\n" +
+                           logs};
+      }
+    }
+    return {{"logs", logs}};
   }
 
   const scenario& sc_;
@@ -366,6 +644,8 @@ class run {
   std::map<std::string, client_state> clients_;
   std::set<std::string> subscribed_;
   std::string domain_;
+  std::unique_ptr<live_endpoint> live_;
+  std::map<std::string, std::size_t> seen_invocations_;  // by function ("" = all)
 };
 
 double seconds_since(const core::real_clock& clock, core::time_point start) {

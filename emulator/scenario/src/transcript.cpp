@@ -57,13 +57,22 @@ class recording_host final : public lambda::runtime_host {
                 {"function", config.name},
                 {"request_id", call.request_id},
                 {"payload", payload_value(call.payload)}});
+    json event = payload_value(call.payload);
     inner_->invoke(config, std::move(call),
-                   [this, name = config.name, done = std::move(done)](lambda::invocation_outcome outcome) {
+                   [this, name = config.name, event = std::move(event),
+                    done = std::move(done)](lambda::invocation_outcome outcome) {
+                     const json result = payload_value(outcome.payload);
+                     const std::string log = stable_log(outcome.log);
                      log_.write({{"event", "result"},
                                  {"function", name},
                                  {"outcome", outcome_name(outcome.kind)},
-                                 {"payload", payload_value(outcome.payload)},
-                                 {"log", stable_log(outcome.log)}});
+                                 {"payload", result},
+                                 {"log", log}});
+                     log_.record_invocation({{"function", name},
+                                             {"event", event},
+                                             {"outcome", outcome_name(outcome.kind)},
+                                             {"result", result},
+                                             {"log", log}});
                      done(std::move(outcome));
                    });
   }
@@ -104,6 +113,16 @@ void transcript::write(json event) {
     }
   }
   *out_ << line << '\n';
+}
+
+void transcript::record_invocation(json invocation) {
+  std::lock_guard lock(mutex_);
+  invocations_.push_back(std::move(invocation));
+}
+
+std::vector<json> transcript::invocations() const {
+  std::lock_guard lock(mutex_);
+  return invocations_;
 }
 
 bool client_link::send(std::string data, bool binary) {

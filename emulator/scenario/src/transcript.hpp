@@ -29,9 +29,15 @@ class transcript {
   void mask(std::string from, std::string to);
   void write(json event);
 
+  // Every invocation recorded so far, in the order they completed: {function, event, outcome,
+  // result, log}. Kept whether or not a stream is written (expect_invocations reads them).
+  void record_invocation(json invocation);
+  std::vector<json> invocations() const;
+
  private:
+  std::vector<json> invocations_;
   std::ostream* out_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   const core::clock* clock_ = nullptr;
   core::time_point start_{};
   std::string mask_from_;

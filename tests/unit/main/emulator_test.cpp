@@ -5,11 +5,13 @@
 #include "fogbank/main/emulator.hpp"
 #include "fogbank/core/scheduler.hpp"
 #include "fogbank/dispatch/client.hpp"
+#include "fogbank/dispatch/registry.hpp"
 #include "fogbank/dynamodb/service.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -66,6 +68,27 @@ TEST(Emulator, AdvanceRunsEntriesInTimeOrderWithTheClockAtEachOnesTime) {
   EXPECT_EQ(e->clock().now() - start, 4s);
   EXPECT_EQ(e->advance(1s), 1u);
   EXPECT_EQ(ran.back().first, "d@5");
+}
+
+// GET /_fogbank/idle, which `fogbank run --endpoint` polls for `settle`: not idle while a
+// scheduler entry is due; an entry due later does not count.
+TEST(Emulator, IdleEndpointReportsEntriesDueNow) {
+  auto e = open_manual(1);
+  const auto& actions = e->services().admin_actions();
+  const auto idle = std::find_if(actions.begin(), actions.end(),
+                                 [](const dispatch::admin_action& a) { return a.path == "/_fogbank/idle"; });
+  ASSERT_NE(idle, actions.end());
+  EXPECT_EQ(idle->method, "GET");
+  const json quiet = {{"idle", true}, {"due", false}, {"invocations_in_flight", 0}};
+  EXPECT_EQ(idle->run(), quiet);
+  e->scheduler().schedule_after(1s, [] {});
+  EXPECT_EQ(idle->run(), quiet);
+  e->scheduler().post([] {});
+  EXPECT_EQ(idle->run(), (json{{"idle", false}, {"due", true}, {"invocations_in_flight", 0}}));
+  EXPECT_EQ(e->run_until_idle(), 1u);
+  EXPECT_EQ(idle->run(), quiet);
+  EXPECT_EQ(e->advance(1s), 1u);
+  EXPECT_EQ(idle->run(), quiet);
 }
 
 TEST(Emulator, StreamRecordsArriveOnlyWhenTheSchedulerRuns) {

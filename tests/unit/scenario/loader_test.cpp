@@ -4,6 +4,7 @@
 #include "model.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 
@@ -92,8 +93,8 @@ TEST(ScenarioLoader, ErrorsNameLineColumnAndWhatWasExpected) {
       {"- a\n", 1, 1, "expected a scenario {name, templates, seed, steps} (a mapping), found a list"},
       {"name: x\n", 1, 1, "missing 'steps'"},
       {"steps: {}\n", 1, 8, "expected 'steps' to be a list"},
-      {"stepz: []\n", 1, 1, "unknown key 'stepz' in a scenario; expected one of: description, name"},
-      {"steps:\n  - wait: 3\n", 2, 5, "expected one of: call, connect, send"},
+      {"stepz: []\n", 1, 1, "unknown key 'stepz' in a scenario; expected one of: data, description, name"},
+      {"steps:\n  - wait: 3\n", 2, 5, "expected one of: advance, call, connect"},
       {"steps:\n  - settle\n  - advance: soon\n", 3, 14, "expected a duration such as 30s"},
       {"steps:\n  - call: {service: dynamodb}\n", 2, 11,
        "missing 'action' (an operation name such as PutItem)"},
@@ -111,6 +112,22 @@ TEST(ScenarioLoader, ErrorsNameLineColumnAndWhatWasExpected) {
       {"seed: -3\nsteps: []\n", 1, 7, "non-negative integer seed"},
       {"steps:\n  - settle\n  - sleep\n", 3, 5, "found 'sleep'"},
       {"steps:\n  - {send: {client: a, message: x}, drop: a}\n", 2, 37, "a step has one kind"},
+      {"steps:\n  - expect_queue: {queue: q}\n", 2, 19,
+       "expected at least one of visible, in_flight, delayed"},
+      {"steps:\n  - expect_queue: {queue: q, visible: -1}\n", 2, 39,
+       "expected the visible messages (a count"},
+      {"steps:\n  - expect_invocations: {function: f, count: 2, events: [{}]}\n", 2, 46,
+       "'count' differs from the number of 'events'"},
+      {"steps:\n  - expect_invocations: {function: f}\n", 2, 25,
+       "expected at least one of count, events, errors"},
+      {"steps:\n  - expect_logs: {function: f}\n", 2, 18, "missing 'contains'"},
+      {"data: [{table: t}]\nsteps: []\n", 1, 8, "missing 'items' or 'file'"},
+      {"data: [{table: t, items: [], file: x.json}]\nsteps: []\n", 1, 36, "either 'items' or 'file'"},
+      {"data: [{table: t, file: nowhere.json}]\nsteps: []\n", 1, 25, "cannot read nowhere.json"},
+      {"data: [{table: t, items: [1]}]\nsteps: []\n", 1, 26, "expected every item to be an object"},
+      {"data: [{table: t, items: [], format: xml}]\nsteps: []\n", 1, 38,
+       "expected 'auto', 'dynamodb' or 'plain'"},
+      {"steps:\n  - call: {service: d, action: A}\n    expect: {x: {NULL: true}}\n", 3, 18, "quote it"},
   };
   for (const bad_case& c : cases) {
     const load_error e = error_of(c.text);
@@ -124,6 +141,23 @@ TEST(ScenarioLoader, ErrorsNameLineColumnAndWhatWasExpected) {
               0u)
         << e.what();
   }
+}
+
+TEST(ScenarioLoader, FixtureItemsInPlainJsonBecomeAttributeValues) {
+  const nlohmann::json plain = {{"id", "a"},       {"n", 1.5},      {"on", false},
+                                {"none", nullptr}, {"l", {1, "x"}}, {"m", {{"k", "v"}}}};
+  const auto converted = to_dynamodb_item(plain, "auto");
+  ASSERT_TRUE(converted);
+  EXPECT_EQ(*converted, nlohmann::json::parse(R"({"id": {"S": "a"}, "n": {"N": "1.5"}, "on": {"BOOL": false},
+      "none": {"NULL": true}, "l": {"L": [{"N": "1"}, {"S": "x"}]}, "m": {"M": {"k": {"S": "v"}}}})"));
+  // Already in AWS's shape: as it is; "plain" converts even that.
+  const nlohmann::json aws = {{"id", {{"S", "a"}}}};
+  EXPECT_EQ(to_dynamodb_item(aws, "auto"), aws);
+  EXPECT_EQ(to_dynamodb_item(aws, "plain"), nlohmann::json::parse(R"({"id": {"M": {"S": {"S": "a"}}}})"));
+  // Nested deeper than DynamoDB allows: refused, not a stack overflow.
+  nlohmann::json deep = "x";
+  for (int i = 0; i < 100; ++i) deep = nlohmann::json{{"d", deep}};
+  EXPECT_FALSE(to_dynamodb_item(deep, "auto"));
 }
 
 TEST(ScenarioLoader, DeeplyNestedValuesAreRefusedBeforeTheStackRunsOut) {

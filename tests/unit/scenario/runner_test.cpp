@@ -193,6 +193,89 @@ TEST_F(scenario_runner_test, ClientsOfAnUnknownApiAndUnknownCapturesFailTheStep)
   EXPECT_NE(r.failure.find("unknown capture '{{nothing}}'"), std::string::npos) << r.failure;
 }
 
+// expect_queue, expect_invocations, expect_logs and `data:` (issue 9), on the same app.
+constexpr const char* new_steps = R"(name: queue depths, invocations, logs and fixture data
+templates: [template.yaml]
+data:
+  - table: Results
+    items: [{pk: plain, n: 3, ok: true, tags: [a, 1]}, {pk: {S: aws-shape}, n: {N: "4"}}]
+  - table: "{{Ref.Results}}"
+    file: items.json
+steps:
+  - call: {service: dynamodb, action: GetItem, input: {TableName: results, Key: {pk: {S: plain}}}}
+    expect: {Item: {pk: {S: plain}, n: {N: "3"}, ok: {BOOL: true}, tags: {L: [{S: a}, {N: "1"}]}}}
+    match: exact
+  - call: {service: dynamodb, action: GetItem, input: {TableName: results, Key: {pk: {S: aws-shape}}}}
+    expect: {Item: {n: {N: "4"}}}
+  - call: {service: dynamodb, action: GetItem, input: {TableName: results, Key: {pk: {S: from-file}}}}
+    expect: {Item: {nested: {M: {x: {"NULL": true}}}}}
+  - call: {service: sqs, action: SendMessage, input: {QueueUrl: "{{QueueUrl}}", MessageBody: hello, DelaySeconds: 5}}
+  - expect_queue: {queue: jobs, visible: 0, delayed: 1}
+  - expect_invocations: {function: Store, count: 0}
+  - advance: 5s
+  - expect_queue: {queue: Jobs, visible: 0, in_flight: 0, delayed: 0}
+    capture: {visible: /visible}
+  - expect_invocations: {function: Store, events: [{Records: [{body: hello}]}], errors: 0}
+    capture: {outcome: /0/outcome}
+  - expect_invocations: {count: 1}   # every function, since the start: its own count
+  - expect_logs: {function: Store, contains: ["stored 1 records", "START RequestId"]}
+)";
+
+TEST_F(scenario_runner_test, QueueInvocationLogExpectationsAndFixtureData) {
+  write("items.json", R"([{"pk": "from-file", "nested": {"x": null}}])");
+  const auto file = write("steps.yaml", new_steps);
+  std::string transcript;
+  const scenario_result r = run(file, &transcript);
+  ASSERT_TRUE(r.passed) << r.failure << "\n" << transcript;
+  // The fixture went in through PutItem before the first step.
+  const auto calls = events(transcript, "call");
+  ASSERT_GE(calls.size(), 3u);
+  EXPECT_EQ(calls[0].value("action", ""), "PutItem");
+  EXPECT_EQ(calls[2]["input"].value("TableName", ""), "results");
+}
+
+TEST_F(scenario_runner_test, NewExpectationsFailWithExpectedAndActual) {
+  const auto queue = write("queue.yaml", R"(templates: [template.yaml]
+steps:
+  - call: {service: sqs, action: SendMessage, input: {QueueUrl: "{{QueueUrl}}", MessageBody: x, DelaySeconds: 9}}
+  - expect_queue: {queue: jobs, delayed: 0}
+)");
+  std::string transcript;
+  scenario_result r = run(queue, &transcript);
+  ASSERT_FALSE(r.passed);
+  EXPECT_NE(r.failure.find("the queue jobs does not match: /delayed: expected 0, found 1"), std::string::npos)
+      << r.failure;
+  const auto invocations = write("invocations.yaml", R"(templates: [template.yaml]
+steps:
+  - call: {service: sqs, action: SendMessage, input: {QueueUrl: "{{QueueUrl}}", MessageBody: x}}
+  - settle
+  - expect_invocations: {function: Store, count: 2}
+)");
+  r = run(invocations, &transcript);
+  ASSERT_FALSE(r.passed);
+  EXPECT_NE(r.failure.find("the invocations of "), std::string::npos) << r.failure;
+  EXPECT_NE(r.failure.find(": expected 2, found 1:"), std::string::npos) << r.failure;
+  const auto logs = write("logs.yaml", R"(templates: [template.yaml]
+steps:
+  - call: {service: sqs, action: SendMessage, input: {QueueUrl: "{{QueueUrl}}", MessageBody: x}}
+  - settle
+  - expect_logs: {function: Store, contains: "stored 7 records"}
+)");
+  r = run(logs, &transcript);
+  ASSERT_FALSE(r.passed);
+  EXPECT_NE(r.failure.find("do not contain \"stored 7 records\"; they are:"), std::string::npos) << r.failure;
+  EXPECT_NE(r.failure.find("stored 1 records"), std::string::npos) << r.failure;
+  const auto data = write("data.yaml", R"(data: [{table: nowhere, items: [{pk: a}]}]
+steps: []
+)");
+  r = run(data, &transcript);
+  ASSERT_FALSE(r.passed);
+  EXPECT_NE(r.failure.find("data at " + data.string() +
+                           ":1:8: PutItem into nowhere failed: ResourceNotFoundException"),
+            std::string::npos)
+      << r.failure;
+}
+
 TEST(ScenarioPaths, AFolderRunsItsYamlFilesSorted) {
   temporary_directory dir;
   std::string error;

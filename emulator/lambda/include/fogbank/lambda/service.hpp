@@ -94,6 +94,10 @@ class service final : public core::service {
   // to a bound per function: {"<region>/<name>": "<log text>", ...}. Thread-safe.
   nlohmann::json recent_logs() const;
 
+  // How many invocations hold a concurrency slot right now (synchronous, asynchronous and event
+  // source mappings' alike): what GET /_fogbank/idle reports. Thread-safe.
+  int invocations_in_flight() const;
+
   // Wraps the SQS service so that SQS mappings hear of messages as they are sent: the wrapper
   // passes every call on unchanged and, after a SendMessage(Batch) or
   // ChangeMessageVisibility(Batch) succeeds, wakes the mappings of that queue. The emulator

@@ -53,6 +53,10 @@ struct run_options {
   std::ostream* transcript = nullptr;
   // Empty: open_in_process.
   environment_factory open;
+  // "http://HOST:PORT" of a running `fogbank serve` (`--endpoint`): the steps go over real sockets
+  // on its real clock instead (`open` and `seed` unused); the server must have the scenario's
+  // templates loaded. See emulator/scenario/README.md, "Against a running server".
+  std::string endpoint;
 };
 
 struct scenario_result {
