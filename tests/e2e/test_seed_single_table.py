@@ -45,7 +45,10 @@ def the_put(item):
         return f"/users/{item['id']}", {"name": item["name"], "email": item["email"]}
     if sk == "TTD":
         status, org = gsi1sk.split("#")
-        return f"/things/{item['id']}", {"orgId": org, "title": item["title"], "status": status}
+        doc = {"orgId": org, "title": item["title"], "status": status}
+        if "price" in item:
+            doc["price"] = item["price"]
+        return f"/things/{item['id']}", doc
     if sk.startswith("CHL#"):
         return f"/users/{sk[4:]}/children/{item['id']}", {"name": item["name"], "status": gsi1sk}
     if sk.startswith("FAV#"):
@@ -100,7 +103,7 @@ class SingleTableTest(unittest.TestCase):
 
     def test_outputs_give_the_api_and_a_way_to_try_it(self):
         self.assertRegex(self.base, r"^http://127\.0\.0\.1:\d+/http/[a-z0-9]{10}$")
-        self.assertIn(f"curl {self.base}/users/usr-ann", self.try_it)
+        self.assertIn(f"curl -s {self.base}/users/usr-ann", self.try_it)
 
     def test_every_entity_is_written_in_the_seed_layout(self):
         for route, (status, body), item in self.loaded:
@@ -111,7 +114,8 @@ class SingleTableTest(unittest.TestCase):
         for item in self.data:
             stored = dynamodb.get_item(TableName=self.table, Key={"id": {"S": item["id"]}, "sk": {"S": item["sk"]}},
                                        ConsistentRead=True)["Item"]
-            self.assertEqual({k: v["S"] for k, v in stored.items()}, item)
+            plain = {k: v["S"] if "S" in v else json.loads(v["N"]) for k, v in stored.items()}
+            self.assertEqual(plain, item)
 
     # ---- the seed's access-pattern table, row by row --------------------------------------------
 
@@ -191,6 +195,10 @@ class SingleTableTest(unittest.TestCase):
             ("PUT", "/users/usr-eve", b'{"name": "Eve"}', "'email' must be a non-empty string without '#'"),
             ("PUT", "/things/ttd-9", b'{"orgId": "usr-ann", "title": "x", "status": "SOLD"}',
              "'status' must be one of DRAFT, PENDING, PUBLISHED, REJECTED"),
+            ("PUT", "/things/ttd-9", b'{"orgId": "usr-ann", "title": "x", "price": "free"}',
+             "'price' must be a number from 0 to 10000"),
+            ("PUT", "/things/ttd-9", b'{"orgId": "usr-ann", "title": "x", "price": -1}',
+             "'price' must be a number from 0 to 10000"),
             ("PUT", "/bookings/bkg-9", b'{"usrId": "usr-cat", "date": "2026-12-24"}',
              "'ttdId' must be a non-empty string without '#'"),
         ]

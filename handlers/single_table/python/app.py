@@ -29,6 +29,8 @@ table = dynamodb.Table(TABLE_NAME)
 THING_STATUSES = ("DRAFT", "PENDING", "PUBLISHED", "REJECTED")
 # An organiser's own lists; PENDING is the moderators' list of every organiser's submissions.
 ORGANISER_LISTS = ("DRAFT", "PUBLISHED", "REJECTED")
+# A price is a number of euros; anything larger is a typo rather than a thing to do for kids.
+MAX_PRICE = 10000
 ACTIVE_STATUSES = ("ACTIVE", "INACTIVE")
 BOOKING_STATUSES = ("ACTIVE", "CANCELLED")
 # BatchGetItem takes at most 100 keys (DynamoDB developer guide, "BatchGetItem").
@@ -202,8 +204,15 @@ def put_user(event):
 def put_thing(event):
     doc = body(event)
     status = one_of(doc.get("status", "DRAFT"), THING_STATUSES, "status")
-    return put({"id": path(event, "ttdId"), "sk": "TTD", "gsi1sk": f"{status}#{required(doc, 'orgId')}",
-                "title": required(doc, "title")})
+    item = {"id": path(event, "ttdId"), "sk": "TTD", "gsi1sk": f"{status}#{required(doc, 'orgId')}",
+            "title": required(doc, "title")}
+    if "price" in doc:
+        price = doc["price"]
+        if isinstance(price, bool) or not isinstance(price, (int, float)) or not 0 <= price <= MAX_PRICE:
+            raise BadRequest(f"'price' must be a number from 0 to {MAX_PRICE}")
+        # boto3 writes numbers as Decimal only; str() keeps 12.5 from becoming 12.4999...
+        item["price"] = decimal.Decimal(str(price))
+    return put(item)
 
 
 def put_child(event):
