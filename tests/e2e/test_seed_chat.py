@@ -63,14 +63,14 @@ def new_user(name):
 
 
 def outputs(server):
-    """The template's outputs, from the lines the loader writes to stderr, and the local URLs of
-    those that name an execute-api URL."""
+    """The template's outputs, from the lines the loader writes to stderr, and the local forms of
+    those that name an execute-api URL (a URL "reaches fogbank at", a line with one "as")."""
     found, local = {}, {}
     for line in server.stderr().splitlines():
         m = re.match(r"^fogbank: " + STACK + r": output (\w+) = (.*)$", line)
         if m:
             found[m.group(1)] = m.group(2)
-        m = re.match(r"^fogbank: " + STACK + r": output (\w+) reaches fogbank at (.*)$", line)
+        m = re.match(r"^fogbank: " + STACK + r": output (\w+) reaches fogbank (?:at|as) (.*)$", line)
         if m:
             local[m.group(1)] = m.group(2)
     return found, local
@@ -84,6 +84,7 @@ class ChatSeed(unittest.TestCase):
         cls.dynamodb = cls.server.client()
         cls.outputs, local = outputs(cls.server)
         cls.api_url = local["ApiURL"]
+        cls.local_try_it = local.get("TryIt", "")
         cls.contacts_table = cls.outputs["ContactsTableName"]
         cls.messages_table = cls.outputs["MessagesTableName"]
 
@@ -127,10 +128,10 @@ class ChatSeed(unittest.TestCase):
         try_it = self.outputs["TryIt"]
         self.assertTrue(try_it.startswith("curl -H 'Authorization: Bearer "), try_it)
         self.assertTrue(try_it.endswith(" " + aws_url + "get-contacts"), try_it)
-        # The line, as a user runs it against fogbank (the URL the loader printed beside ApiURL):
-        # its unsigned token is alice's, and she has no contacts yet.
-        argv = shlex.split(try_it)
-        argv[-1] = self.api_url + "get-contacts"
+        # The line as the loader prints it for fogbank, as a user runs it: its unsigned token is
+        # alice's, and she has no contacts yet.
+        self.assertEqual(self.local_try_it, try_it.replace(aws_url, self.api_url))
+        argv = shlex.split(self.local_try_it)
         done = subprocess.run(argv + ["-s", "-w", "\n%{http_code}"], capture_output=True, text=True,
                               timeout=REQUEST_TIMEOUT)
         self.assertEqual(done.returncode, 0, done.stderr)
