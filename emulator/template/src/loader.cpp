@@ -136,6 +136,8 @@ load_result deploy(const dispatch::client& client, const parsed_template& tmpl, 
   for (const auto& [name, value] : result.outputs) {
     if (auto local = local_invoke_url(value, client.default_context().endpoint))
       result.notes.push_back("output " + name + " reaches fogbank at " + *local);
+    else if (auto command = local_command(value, client.default_context().endpoint))
+      result.notes.push_back("output " + name + " reaches fogbank as " + *command);
   }
   return result;
 }

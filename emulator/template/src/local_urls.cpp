@@ -25,4 +25,29 @@ std::optional<std::string> local_invoke_url(std::string_view value, std::string_
   return base + "/rest/" + std::string(id) + "/" + std::string(rest);
 }
 
+std::optional<std::string> local_command(std::string_view value, std::string_view endpoint) {
+  constexpr std::string_view scheme = "https://";
+  constexpr std::string_view url_ends = " \t\r\n'\"`";
+  if (local_invoke_url(value, endpoint)) return std::nullopt;
+  std::string out;
+  bool rewritten = false;
+  std::size_t from = 0;
+  for (std::size_t at = value.find(scheme); at != std::string_view::npos; at = value.find(scheme, from)) {
+    std::size_t end = value.find_first_of(url_ends, at);
+    if (end == std::string_view::npos) end = value.size();
+    out.append(value.substr(from, at - from));
+    const std::string_view url = value.substr(at, end - at);
+    if (auto local = local_invoke_url(url, endpoint)) {
+      out += *local;
+      rewritten = true;
+    } else {
+      out.append(url);
+    }
+    from = end;
+  }
+  if (!rewritten) return std::nullopt;
+  out.append(value.substr(from));
+  return out;
+}
+
 }  // namespace fogbank::templates

@@ -14,4 +14,9 @@ namespace fogbank::templates {
 // "http://localhost:4566"). nullopt for any other value.
 std::optional<std::string> local_invoke_url(std::string_view value, std::string_view endpoint);
 
+// For a `value` that is not such a URL but contains one or more (a try-it line such as
+// "curl -H '...' https://<api-id>.execute-api.../Prod/items"), the value with each of them made
+// local as above; a URL ends at whitespace or a quote. nullopt if there is none.
+std::optional<std::string> local_command(std::string_view value, std::string_view endpoint);
+
 }  // namespace fogbank::templates

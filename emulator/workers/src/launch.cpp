@@ -72,28 +72,45 @@ std::optional<std::filesystem::path> find_in_path(std::string_view name, std::st
   return std::nullopt;
 }
 
+namespace {
+
+// `path` made absolute against fogbank's working directory (unchanged if empty, or if that
+// directory cannot be read).
+std::filesystem::path absolute_path(const std::filesystem::path& path) {
+  if (path.empty() || path.is_absolute()) return path;
+  std::error_code ec;
+  std::filesystem::path resolved = std::filesystem::absolute(path, ec);
+  return ec ? path : resolved;
+}
+
+}  // namespace
+
 launch_spec make_launch(const lambda::function_config& config, runtime_kind kind,
                         const launch_settings& settings, const worker_identity& identity) {
   launch_spec spec;
   spec.directory = config.code_dir;
   auto& env = spec.environment;
+  // The worker starts in the function's code directory, so a path fogbank hands it must not be
+  // relative to fogbank's own (`fogbank serve` keeps its data in ./.fogbank by default).
+  const std::filesystem::path bootstraps = absolute_path(settings.bootstraps);
+  const std::filesystem::path ca_bundle = absolute_path(settings.ca_bundle);
 
   // 1. What fogbank sets that the function's own Environment may override (research doc §2.2:
   //    LocalStack likewise applies the user's variables over its AWS_ENDPOINT_URL).
   env["PATH"] = settings.path;
   env["LANG"] = "en_US.UTF-8";
   if (!settings.endpoint_url.empty()) env["AWS_ENDPOINT_URL"] = settings.endpoint_url;
-  if (!settings.ca_bundle.empty()) {
+  if (!ca_bundle.empty()) {
     // So that a handler calling https://<requestContext.domainName>/<stage> (API Gateway's
     // callback URL, which AWS SDK for JavaScript v2 makes https:// by itself) trusts fogbank's
     // certificate unchanged. Node.js reads NODE_EXTRA_CA_CERTS once at start, in addition to its
     // own roots; botocore reads AWS_CA_BUNDLE (instead of its bundle, which only matters for
     // real AWS). SSL_CERT_FILE and REQUESTS_CA_BUNDLE are left alone: they would replace the
     // system's roots for everything else the handler does.
-    env["NODE_EXTRA_CA_CERTS"] = settings.ca_bundle.string();
-    env["AWS_CA_BUNDLE"] = settings.ca_bundle.string();
+    env["NODE_EXTRA_CA_CERTS"] = ca_bundle.string();
+    env["AWS_CA_BUNDLE"] = ca_bundle.string();
   }
-  const std::filesystem::path site = settings.bootstraps / "python" / "site";
+  const std::filesystem::path site = bootstraps / "python" / "site";
   switch (kind) {
     case runtime_kind::node: {
       // Lambda: /opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task.
@@ -102,7 +119,7 @@ launch_spec make_launch(const lambda::function_config& config, runtime_kind kind
       env["NODE_PATH"] = join_paths(node_path);
       env["AWS_NODEJS_CONNECTION_REUSE_ENABLED"] = "1";
       spec.executable = settings.node;
-      spec.arguments = {(settings.bootstraps / "node" / "index.js").string()};
+      spec.arguments = {(bootstraps / "node" / "index.js").string()};
       break;
     }
     case runtime_kind::python:
@@ -114,7 +131,7 @@ launch_spec make_launch(const lambda::function_config& config, runtime_kind kind
       // Set iteration order would otherwise differ from one worker to the next.
       if (settings.deterministic) env["PYTHONHASHSEED"] = "0";
       spec.executable = settings.python;
-      spec.arguments = {(settings.bootstraps / "python" / "bootstrap.py").string()};
+      spec.arguments = {(bootstraps / "python" / "bootstrap.py").string()};
       break;
     case runtime_kind::provided:
       // A custom runtime written in Python (awslambdaric, a script with boto3) gets the endpoint too.
@@ -146,7 +163,7 @@ launch_spec make_launch(const lambda::function_config& config, runtime_kind kind
   }
   env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(identity.api_port);
   env["LAMBDA_TASK_ROOT"] = config.code_dir.string();
-  env["LAMBDA_RUNTIME_DIR"] = settings.bootstraps.string();
+  env["LAMBDA_RUNTIME_DIR"] = bootstraps.string();
   env["TZ"] = ":UTC";
   env.erase("_X_AMZN_TRACE_ID");  // set per invocation by the runtime, from Lambda-Runtime-Trace-Id
 

@@ -141,6 +141,24 @@ TEST_F(TemplateApigateway, a_rest_api_with_a_cognito_method_is_built_and_found_a
   }
 }
 
+// A try-it line (fixtures/chat/template.yaml's TryIt) gets its execute-api URLs made local.
+TEST(local_command, rewrites_the_execute_api_urls_inside_a_line) {
+  EXPECT_EQ(local_command("curl -H 'Authorization: Bearer a.b.' https://abc123defg.execute-api.us-east-1."
+                          "amazonaws.com/test/get-contacts",
+                          "http://127.0.0.1:9"),
+            "curl -H 'Authorization: Bearer a.b.' http://127.0.0.1:9/rest/abc123defg/test/get-contacts");
+  EXPECT_EQ(
+      local_command("curl 'https://a1.execute-api.eu-west-1.amazonaws.com/Prod/x' https://example.com/y "
+                    "https://b2.execute-api.eu-west-1.amazonaws.com/Prod/",
+                    ""),
+      "curl 'http://localhost:4566/rest/a1/Prod/x' https://example.com/y "
+      "http://localhost:4566/rest/b2/Prod/");
+  // The URL on its own is local_invoke_url's; a line without one is left alone.
+  EXPECT_FALSE(local_command("https://abc123defg.execute-api.us-east-1.amazonaws.com/Prod/", ""));
+  EXPECT_FALSE(local_command("curl https://example.com/Prod/", ""));
+  EXPECT_FALSE(local_command("python3 -m websockets ws://127.0.0.1:4566/ws/abc/prod", ""));
+}
+
 TEST(local_invoke_url, rewrites_execute_api_urls_only) {
   EXPECT_EQ(
       local_invoke_url("https://abc123defg.execute-api.us-east-1.amazonaws.com/Prod/", "http://127.0.0.1:9"),

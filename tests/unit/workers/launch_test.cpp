@@ -114,6 +114,24 @@ TEST(WorkerLaunch, EveryRuntimeTrustsFogbanksCaWhenThereIsOne) {
   }
 }
 
+// The worker starts in the code directory: `fogbank serve` without --data-dir keeps its bootstraps
+// and CA under ./.fogbank, which the worker must still find (a Node.js function failed with
+// "Cannot find module '<code dir>/.fogbank/lambda-runtime/.../node/index.js'").
+TEST(WorkerLaunch, RelativeBootstrapAndCaPathsReachTheWorkerAbsolute) {
+  auto s = settings();
+  s.bootstraps = ".fogbank/lambda-runtime/abc";
+  s.ca_bundle = ".fogbank/tls/ca.pem";
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  const auto node = make_launch(config("nodejs20.x"), runtime_kind::node, s, identity());
+  ASSERT_EQ(node.arguments.size(), 1u);
+  EXPECT_EQ(node.arguments[0], (cwd / ".fogbank/lambda-runtime/abc/node/index.js").string());
+  EXPECT_EQ(node.environment.at("LAMBDA_RUNTIME_DIR"), (cwd / ".fogbank/lambda-runtime/abc").string());
+  EXPECT_EQ(node.environment.at("NODE_EXTRA_CA_CERTS"), (cwd / ".fogbank/tls/ca.pem").string());
+  const auto python = make_launch(config("python3.12"), runtime_kind::python, s, identity());
+  EXPECT_EQ(python.environment.at("PYTHONPATH"), (cwd / ".fogbank/lambda-runtime/abc/python/site").string());
+  EXPECT_EQ(python.environment.at("AWS_CA_BUNDLE"), (cwd / ".fogbank/tls/ca.pem").string());
+}
+
 TEST(WorkerLaunch, DeterministicRunsTellTheBootstrapTheInitClockAndSeed) {
   auto s = settings();
   s.deterministic = true;
