@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -169,6 +170,11 @@ class worker_host final : public lambda::runtime_host {
 }  // namespace
 
 std::unique_ptr<lambda::runtime_host> make_worker_host(const worker_host_options& options) {
+  // The host's pipes and sockets lead to processes that can exit at any moment, and SIGPIPE's
+  // default action ends the whole process, not the one call. `fogbank serve` ignores it already;
+  // this covers every other process that hosts workers (the benchmarks and tests died of it, under
+  // load only, before this). Ignoring is what the writes expect: they report EPIPE instead.
+  std::signal(SIGPIPE, SIG_IGN);
   return std::make_unique<worker_host>(options);
 }
 
