@@ -59,22 +59,6 @@ void add_value_maps(json& event, const std::vector<std::pair<std::string, std::s
   event[multi_member] = std::move(multi);
 }
 
-std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view part = query.substr(0, amp);
-    if (!part.empty()) {
-      const std::size_t eq = part.find('=');
-      out.emplace_back(core::url_decode(part.substr(0, eq)),
-                       eq == std::string_view::npos ? std::string() : core::url_decode(part.substr(eq + 1)));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string format_request_time(core::time_point at) {
@@ -106,7 +90,7 @@ json connect_event(const connection_record& connection, const upgrade_request& r
 
   json event = json::object();
   add_value_maps(event, headers, "headers", "multiValueHeaders");
-  const auto query = query_pairs(request.query);
+  const auto query = core::query_pairs(request.query);
   if (!query.empty())
     add_value_maps(event, query, "queryStringParameters", "multiValueQueryStringParameters");
   event["requestContext"] = request_context(connection, "$connect", "CONNECT", request_id, at);

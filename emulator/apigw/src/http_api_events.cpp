@@ -55,22 +55,6 @@ std::int64_t epoch_millis(core::time_point at) {
 
 namespace http_events {
 
-std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view part = query.substr(0, amp);
-    if (!part.empty()) {
-      const std::size_t eq = part.find('=');
-      out.emplace_back(core::url_decode(part.substr(0, eq)),
-                       eq == std::string_view::npos ? std::string() : core::url_decode(part.substr(eq + 1)));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return out;
-}
-
 std::pair<std::string, bool> event_body(const http_api_request& request) {
   // API Gateway base64-encodes bodies it does not take for text (unconfirmed: its exact list of
   // text media types is not published; these are the binary families).
@@ -140,7 +124,7 @@ json payload_v2_event(const http_api_request& request, const http_event_context&
   event["headers"] = comma_joined(headers, lower);
   if (!request.query.empty()) {
     event["queryStringParameters"] =
-        comma_joined(http_events::query_pairs(request.query), [](const std::string& n) { return n; });
+        comma_joined(core::query_pairs(request.query), [](const std::string& n) { return n; });
   }
   const std::string user_agent = header_value(request.headers, "User-Agent").value_or("");
   event["requestContext"] = {{"accountId", context.account_id},

@@ -54,8 +54,7 @@ http_api_response error_response(int status, std::string_view message);
 }  // namespace fogbank::apigw
 
 namespace fogbank::apigw::http_events {
-// Shared by both formats.
-std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query);
+// Shared by both formats (and core::query_pairs, for the query string).
 // The request's body as the event carries it: {text, false}, or {base64, true} for a body that
 // is not UTF-8 text or whose Content-Type is a binary one.
 std::pair<std::string, bool> event_body(const http_api_request& request);

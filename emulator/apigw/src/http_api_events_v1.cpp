@@ -3,6 +3,8 @@
 
 #include "http_api_events.hpp"
 
+#include "fogbank/core/encoding.hpp"
+
 #include "cors.hpp"
 #include "events.hpp"
 
@@ -39,7 +41,7 @@ json payload_v1_event(const http_api_request& request, const http_event_context&
     event["queryStringParameters"] = nullptr;
     event["multiValueQueryStringParameters"] = nullptr;
   } else {
-    auto [query, multi_query] = value_maps(http_events::query_pairs(request.query));
+    auto [query, multi_query] = value_maps(core::query_pairs(request.query));
     event["queryStringParameters"] = std::move(query);
     event["multiValueQueryStringParameters"] = std::move(multi_query);
   }

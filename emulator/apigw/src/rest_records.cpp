@@ -50,22 +50,6 @@ int fit(std::string_view part, std::string_view segment) {
   return part == segment ? 3 : 0;
 }
 
-std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view part = query.substr(0, amp);
-    if (!part.empty()) {
-      const std::size_t eq = part.find('=');
-      out.emplace_back(core::url_decode(part.substr(0, eq)),
-                       eq == std::string_view::npos ? std::string() : core::url_decode(part.substr(eq + 1)));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return out;
-}
-
 // The single- and multi-value maps of `pairs` (last value wins in the single one); both null when
 // there are none, as REST APIs send them.
 void add_value_maps(json& event, const std::vector<std::pair<std::string, std::string>>& pairs,
@@ -279,7 +263,7 @@ json proxy_event(const rest_request& request, const rest_api_view& api, const ma
 
   json event = {{"resource", found.resource->path}, {"path", path}, {"httpMethod", request.method}};
   add_value_maps(event, headers, "headers", "multiValueHeaders");
-  add_value_maps(event, query_pairs(request.query), "queryStringParameters",
+  add_value_maps(event, core::query_pairs(request.query), "queryStringParameters",
                  "multiValueQueryStringParameters");
   event["pathParameters"] = found.path_parameters;
   event["stageVariables"] = context.stage_variables.is_object() && !context.stage_variables.empty()

@@ -111,4 +111,20 @@ std::string url_decode(std::string_view text) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view part = query.substr(0, amp);
+    if (!part.empty()) {
+      const std::size_t eq = part.find('=');
+      out.emplace_back(url_decode(part.substr(0, eq)),
+                       eq == std::string_view::npos ? std::string() : url_decode(part.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 }  // namespace fogbank::core

@@ -70,5 +70,13 @@ TEST(UrlDecode, DecodesPlusAndEscapesAndKeepsMalformedOnes) {
   EXPECT_EQ(url_decode(""), "");
 }
 
+TEST(encoding, query_pairs_are_decoded_in_order_with_repeats_and_bare_names) {
+  using pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(query_pairs("a=1&b=x+y&a=%32&flag&&=v&c="),
+            (pairs{{"a", "1"}, {"b", "x y"}, {"a", "2"}, {"flag", ""}, {"", "v"}, {"c", ""}}));
+  EXPECT_EQ(query_pairs(""), pairs{});
+  EXPECT_EQ(query_pairs("&&"), pairs{});
+}
+
 }  // namespace
 }  // namespace fogbank::core

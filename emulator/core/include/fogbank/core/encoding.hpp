@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace fogbank::core {
 
@@ -26,5 +28,9 @@ std::optional<std::string> base64_decode_lenient(std::string_view text);
 // One component of application/x-www-form-urlencoded text or a URL's query string: '+' is a
 // space and %XX the byte XX; a '%' not followed by two hex digits stays as it is.
 std::string url_decode(std::string_view text);
+
+// The name=value pairs of a query string (without its '?'), decoded, in order: empty parts are
+// skipped, and a part without '=' has an empty value. What API Gateway's events are made from.
+std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query);
 
 }  // namespace fogbank::core
