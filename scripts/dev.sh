@@ -104,13 +104,16 @@ cxx_files() {
   git -C "$root" ls-files -- '*.cpp' '*.hpp' | sed "s|^|$root/|"
 }
 
-# The sanitizer builds use Clang at -O1 with line tables only: the sanitizers' advice for
-# usable stack traces at a fraction of the compile time of -O2 -g. No benchmarks in them.
+# sanitizer_configure DIR OPT [CMAKE ARGS...]: the sanitizer builds use Clang with line tables only
+# (usable stack traces at a fraction of the compile time of -g), no benchmarks. OPT: the ASan build
+# is -O1, the sanitizers' advice, so that the tests and the fuzzers run at a useful speed (and
+# libstdc++'s recursive std::regex fits its stack: a parameter test overflows at -O0); the TSan
+# build is -O0, which compiles two to three times faster, and its threaded tests take seconds.
 sanitizer_configure() {
-  local dir=$1
-  shift
+  local dir=$1 opt=$2
+  shift 2
   CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DFOGBANK_WERROR=ON -DFOGBANK_BUILD_BENCH=OFF \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$opt -gline-tables-only" -DFOGBANK_WERROR=ON -DFOGBANK_BUILD_BENCH=OFF \
     "$@" >/dev/null
 }
 
@@ -141,7 +144,7 @@ stage_unit() {
 
 stage_asan-build() {
   # One Clang build for ASan+UBSan and libFuzzer: the fuzzers link the same instrumented libraries.
-  sanitizer_configure "$asan_dir" -DFOGBANK_FUZZ=ON
+  sanitizer_configure "$asan_dir" -O1 -DFOGBANK_FUZZ=ON
   cmake --build "$asan_dir" -j "$(nproc)"
 }
 
@@ -156,7 +159,7 @@ stage_asan-tests() {
 
 stage_tsan-build() {
   # Only what the threaded tests need (tests/CMakeLists.txt registers nothing else under TSan).
-  sanitizer_configure "$tsan_dir" -DFOGBANK_TSAN=ON
+  sanitizer_configure "$tsan_dir" -O0 -DFOGBANK_TSAN=ON
   cmake --build "$tsan_dir" -j "$(nproc)"
 }
 
@@ -199,7 +202,7 @@ tidy() {
   # Reads the Clang build's compile_commands.json (GCC's flags are not all Clang's), configuring
   # it if needed; nothing is compiled. Files default to every fogbank .cpp; headers are checked
   # through them (.clang-tidy's HeaderFilterRegex).
-  [ -f "$asan_dir/compile_commands.json" ] || sanitizer_configure "$asan_dir" -DFOGBANK_FUZZ=ON
+  [ -f "$asan_dir/compile_commands.json" ] || sanitizer_configure "$asan_dir" -O1 -DFOGBANK_FUZZ=ON
   local files=("$@")
   ((${#files[@]})) || mapfile -t files < <(cxx_files | grep '\.cpp$')
   run-clang-tidy -quiet -p "$asan_dir" -j "$(nproc)" "${files[@]}"
@@ -207,7 +210,7 @@ tidy() {
 
 fuzz() {
   local target=${1:-} seconds=${2:-300}
-  sanitizer_configure "$asan_dir" -DFOGBANK_FUZZ=ON
+  sanitizer_configure "$asan_dir" -O1 -DFOGBANK_FUZZ=ON
   cmake --build "$asan_dir" -j "$(nproc)"
   FOGBANK_FUZZ_SECONDS=$seconds ctest --test-dir "$asan_dir" --output-on-failure --timeout $((seconds * 2 + 600)) \
     -L fuzz ${target:+-R "^fuzz\\.$target\$"}
