@@ -113,11 +113,11 @@ class beast_ws_session : public std::enable_shared_from_this<beast_ws_session> {
   beast_ws_session(tcp::socket&& socket, beast_server& server) : ws_(std::move(socket)), server_(server) {}
   ~beast_ws_session();
   void run(bhttp::request<bhttp::string_body> req);
-  // Queues a text frame; any thread.
+  // Queues a text frame, written once the handshake is done; any thread.
   void send(std::string data) {
     net::post(ws_.get_executor(), [self = shared_from_this(), data = std::move(data)]() mutable {
       self->queue_.push_back(std::move(data));
-      if (self->queue_.size() == 1) self->write();
+      if (self->open_ && self->queue_.size() == 1) self->write();
     });
   }
 
@@ -144,6 +144,7 @@ class beast_ws_session : public std::enable_shared_from_this<beast_ws_session> {
   websocket::stream<tcp::socket> ws_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
+  bool open_ = false;  // the handshake is done (strand only)
   beast_server& server_;
 };
 
@@ -217,10 +218,14 @@ beast_ws_session::~beast_ws_session() {
   server_.remove(this);
 }
 
+// Registered before the handshake, as fogbank registers a connection before its 101: a client
+// whose handshake is done is reached by the next broadcast.
 void beast_ws_session::run(bhttp::request<bhttp::string_body> req) {
+  server_.add(this, shared_from_this());
   ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
     if (ec) return;
-    self->server_.add(self.get(), self);
+    self->open_ = true;
+    if (!self->queue_.empty()) self->write();
     self->read();
   });
 }
