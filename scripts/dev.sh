@@ -59,6 +59,9 @@ install_js_test_packages() {
   # aws-sdk v2, which the worker tests' handlers load (tests/unit/workers/sdk_test.cpp).
   echo "== installing the worker tests' packages (npm ci in tests/unit/workers/node_packages)"
   (cd "$root/tests/unit/workers/node_packages" && npm ci --no-audit --no-fund --loglevel=error)
+  # The ws client and wscat of tests/e2e/test_apigw_ws_node.py.
+  echo "== installing the WebSocket test clients (npm ci in tests/e2e/apigw_ws_js)"
+  (cd "$root/tests/e2e/apigw_ws_js" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 # The AWS SDK for JavaScript v3 that Node.js functions load without bundling it, as on Lambda

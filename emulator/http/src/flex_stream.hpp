@@ -6,6 +6,11 @@
 // (the only tokens the sessions use), its lowest layer is the beast::tcp_stream that carries the
 // deadlines, and the WebSocket teardown hooks below let beast::websocket::stream run over it.
 
+#include "ws_frame_meter.hpp"
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/role.hpp>
@@ -13,6 +18,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
+#include <algorithm>
 #include <utility>
 #include <variant>
 
@@ -46,9 +52,32 @@ class flex_stream {
 
   executor_type get_executor() noexcept { return next_layer().get_executor(); }
 
+  // From now on every byte read is also given to `meter` (a WebSocket session's, once its
+  // handshake is done), which must outlive the reads. Null stops it.
+  void meter_frames(ws_frame_meter* meter) noexcept { meter_ = meter; }
+
   template <class MutableBufferSequence, class ReadHandler>
   void async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
-    std::visit([&](auto& s) { s.async_read_some(buffers, std::forward<ReadHandler>(handler)); }, stream_);
+    if (meter_ == nullptr) {
+      std::visit([&](auto& s) { s.async_read_some(buffers, std::forward<ReadHandler>(handler)); }, stream_);
+      return;
+    }
+    // The handler keeps its executor (the session's strand) when wrapped.
+    auto executor = boost::asio::get_associated_executor(handler, get_executor());
+    auto metered = boost::asio::bind_executor(
+        executor, [meter = meter_, buffers, handler = std::forward<ReadHandler>(handler)](
+                      boost::beast::error_code ec, std::size_t bytes) mutable {
+          std::size_t left = bytes;
+          for (auto it = boost::asio::buffer_sequence_begin(buffers);
+               left > 0 && it != boost::asio::buffer_sequence_end(buffers); ++it) {
+            const boost::asio::const_buffer b(*it);
+            const std::size_t n = std::min(left, b.size());
+            meter->feed(static_cast<const unsigned char*>(b.data()), n);
+            left -= n;
+          }
+          std::move(handler)(ec, bytes);
+        });
+    std::visit([&](auto& s) { s.async_read_some(buffers, std::move(metered)); }, stream_);
   }
 
   template <class ConstBufferSequence, class WriteHandler>
@@ -58,6 +87,7 @@ class flex_stream {
 
  private:
   std::variant<boost::beast::tcp_stream, tls_stream> stream_;
+  ws_frame_meter* meter_ = nullptr;
 };
 
 // beast::websocket::stream<flex_stream> finds these by argument-dependent lookup: they end the

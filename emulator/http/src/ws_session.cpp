@@ -30,6 +30,8 @@ constexpr std::string_view path_prefix = "/ws/";
 constexpr std::string_view host_marker = ".execute-api.";
 // How long the client gets to complete the handshake once $connect has accepted it.
 constexpr std::chrono::seconds handshake_timeout{30};
+// The close reason for a frame over apigw::max_frame_bytes (AWS's wording unconfirmed).
+constexpr std::string_view frame_too_big_reason = "Frame too big";
 
 struct api_target {
   std::string api_id;
@@ -163,6 +165,7 @@ void ws_session::on_accept(beast::error_code ec) {
     return report_closed(1006, "");
   }
   open_ = true;
+  ws_.next_layer().meter_frames(&frame_meter_);
   if (!queue_.empty()) do_write();
   do_read();
 }
@@ -181,6 +184,15 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
     }
     if (ec == websocket::error::message_too_big) return report_closed(1009, "Message too big");
     return report_closed(1006, "");
+  }
+  if (frame_meter_.largest() > apigw::max_frame_bytes) {
+    // A message with a frame over 32 KB: AWS closes the connection with 1009 (see the header).
+    // The meter sees what Beast has read, which may run ahead of this message: a message just
+    // before an oversized frame in the same read is dropped too (the connection closes anyway).
+    buffer_.consume(buffer_.size());
+    closed_ = true;
+    report_closed(1009, std::string(frame_too_big_reason));
+    return do_close(1009, std::string(frame_too_big_reason), false);
   }
   const bool binary = ws_.got_binary();
   std::string data = beast::buffers_to_string(buffer_.data());

@@ -11,9 +11,10 @@
 // connection is a GoneException, never a write to a dead session.
 //
 // Limits (AWS's WebSocket quotas): messages up to 128 KB (fragments reassembled; a larger one
-// closes the connection with 1009, Beast's message_too_big). Pings are answered with pongs by
-// Beast. AWS's 32 KB frame limit is not enforced separately: Beast has no per-frame limit, and
-// the message limit bounds what a frame can carry.
+// closes the connection with 1009, Beast's message_too_big), frames up to 32 KB (a message with a
+// larger frame is dropped and the connection closed with 1009: Beast has no per-frame limit, so
+// ws_frame_meter reads the frame headers as they arrive). Pings are answered with pongs by Beast.
+// Frames to the client are Beast's, 4 KB at most (its default write buffer), within AWS's limit.
 
 #include "flex_stream.hpp"
 #include "wire.hpp"
@@ -86,6 +87,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
 
   boost::beast::websocket::stream<flex_stream> ws_;
   boost::beast::flat_buffer buffer_;
+  ws_frame_meter frame_meter_;  // the client's frames, once accepted (strand only)
   apigw::websocket_gateway& gateway_;
   session_registry& registry_;
   request upgrade_;

@@ -219,6 +219,31 @@ TEST_F(websocket_session, a_message_over_128_kb_closes_with_1009) {
   EXPECT_TRUE(all_closed());
 }
 
+// AWS's 32 KB frame quota ("Quotas for configuring and running a WebSocket API in API Gateway":
+// a message over 32 KB must come in frames of 32 KB or less; a larger frame closes the
+// connection with code 1009).
+TEST_F(websocket_session, a_frame_over_32_kb_closes_with_1009) {
+  beast::error_code ec;
+  auto ws = open("/ws/" + api_ + "/dev", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  // One frame of exactly 32 KB, then 100 KB in frames of 32 KB: taken (not JSON, no $default).
+  ws->auto_fragment(false);
+  ws->write(net::buffer(std::string(apigw::max_frame_bytes, 'a')));
+  EXPECT_EQ(json::parse(read(*ws)).value("message", ""), "Forbidden");
+  ws->auto_fragment(true);
+  ws->write_buffer_bytes(apigw::max_frame_bytes);
+  ws->write(net::buffer(std::string(100 * 1024, 'a')));
+  EXPECT_EQ(json::parse(read(*ws)).value("message", ""), "Forbidden");
+  // One frame of 32 KB + 1 byte: the connection closes with 1009.
+  ws->auto_fragment(false);
+  ws->write(net::buffer(std::string(apigw::max_frame_bytes + 1, 'a')), ec);
+  beast::flat_buffer buffer;
+  ws->read(buffer, ec);
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message() << " " << beast::buffers_to_string(buffer.data());
+  EXPECT_EQ(ws->reason().code, websocket::close_code::too_big);
+  EXPECT_TRUE(all_closed());
+}
+
 TEST_F(websocket_session, pings_are_answered) {
   beast::error_code ec;
   auto ws = open("/ws/" + api_ + "/dev", ec);
