@@ -51,6 +51,10 @@ struct websocket_route {
   // A two-way route (RouteResponseSelectionExpression set): the handler's `body` goes back to the
   // caller.
   bool two_way = false;
+  // $connect's REQUEST authorizer (authorizationType CUSTOM): its Lambda function's ARN (empty
+  // without one) and identity sources ("route.request.header.Auth", ...).
+  std::string authorizer_function_arn;
+  std::vector<std::string> identity_sources;
 };
 
 // What the WebSocket runtime needs of an API, copied out under the service's lock.

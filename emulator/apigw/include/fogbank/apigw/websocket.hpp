@@ -39,6 +39,9 @@ class client;
 namespace fogbank::apigw {
 
 class service;
+struct websocket_api;
+struct websocket_route;
+struct upgrade_request;
 
 // One WebSocket upgrade request, as the HTTP front end read it.
 struct upgrade {
@@ -85,6 +88,11 @@ class websocket_gateway {
 
  private:
   void on_disconnect(const connection_record& record, const disconnect_info& info);
+  // $connect's REQUEST authorizer (authorizer.hpp): `admitted` runs with the record carrying
+  // requestContext.authorizer when the function allows; else `done` refuses (401, 403, 500).
+  void authorize(const websocket_api& api, const websocket_route& route, const upgrade_request& wire,
+                 connection_record record, std::function<void(connection_record)> admitted,
+                 std::function<void(connect_outcome)> done);
   // Invokes `function_arn` with `event`; `done` receives the parsed proxy response, or nullopt
   // when the invocation failed (an error, a function error, a payload that is not JSON).
   void invoke(const std::string& function_arn, const std::string& region, const std::string& account_id,
