@@ -85,9 +85,9 @@ class service final : public core::service {
   service& operator=(const service&) = delete;
 
   // Runs one apigatewayv2 operation (Create/Get/Update/Delete of Api, Route, RouteResponse,
-  // Integration, Stage and Deployment; GetApis, GetRoutes, GetRouteResponses, GetIntegrations,
-  // GetStages, GetDeployments) and calls `done` before returning. An unknown operation answers
-  // UnknownOperationException. Thread-safe.
+  // Integration, Stage, Deployment and Authorizer; GetAuthorizers; GetApis, GetRoutes, GetRouteResponses,
+  // GetIntegrations, GetStages, GetDeployments) and calls `done` before returning. An unknown operation
+  // answers UnknownOperationException. Thread-safe.
   void call(std::string_view operation, const nlohmann::json& request, const core::call_context& context,
             core::call_completion done) override;
 

@@ -5,9 +5,10 @@
 // ("lambda", "Invoke", RequestResponse: the same path as any other caller), and answers through
 // the connection registry.
 //
-//   connect():  $connect's function (if the route has one) decides: a 2xx statusCode accepts, any
-//               other status refuses the upgrade with that status; no $connect route, or one
-//               without an integration, accepts (AWS's behaviour).
+//   connect():  $connect's REQUEST authorizer, if the route has one, admits or refuses first
+//               (authorizer.hpp in src/: 401, 403 or 500); then $connect's function (if the route has one)
+//               decides: a 2xx statusCode accepts, any other status refuses the upgrade with that status; no
+//               $connect route, or one without an integration, accepts (AWS's behaviour).
 //   message():  route selection; the route's function gets a MESSAGE event; a two-way route's
 //               handler `body` goes back to the caller; no route and no $default: AWS's
 //               Forbidden frame.
