@@ -10,6 +10,7 @@ answered by API Gateway.
 Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_apigw_http_api
 """
 
+import base64
 import json
 import os
 import re
@@ -291,6 +292,86 @@ class SamHttpApiTest(HttpApiChecks, unittest.TestCase):
         self.assertRegex(self.outputs.get("ImplicitUrl", ""), "^" + re.escape(prefix) + "[a-z0-9]{10}$", self.outputs)
         self.assertNotEqual(self.outputs["ContactsUrl"], self.outputs["ImplicitUrl"])
 
+
+
+
+def jwt_token(claims):
+    """An unsigned-looking JWT: fogbank decodes claims without checking signatures (README)."""
+    def part(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+    return part({"alg": "RS256", "typ": "JWT"}) + "." + part(claims) + ".c2ln"
+
+
+class JwtAuthorizerHttpApiTest(unittest.TestCase):
+    """An HTTP API route behind a JWT authorizer (developer guide, "Control access to HTTP APIs
+    with JWT authorizers in API Gateway"; 401 reasons from "Troubleshooting issues with HTTP API
+    JWT authorizers"), called with curl; the in-process echo.handler answers its event."""
+
+    ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example"
+    FAR_FUTURE = 4102444800  # 2100-01-01: the server runs on the real clock
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = FogbankServer().start()
+        cls.v2 = cls.server.client(service="apigatewayv2")
+        cls.lam = cls.server.client(service="lambda")
+        arn = cls.lam.create_function(FunctionName=unique_name("jwt"), Runtime="provided.al2023", Role=ROLE,
+                                      Handler="echo.handler", Code={"ZipFile": make_zip({"bootstrap": "#!/bin/sh\n"})},
+                                      Timeout=20)["FunctionArn"]
+        api = cls.v2.create_api(Name=unique_name("jwt-api"), ProtocolType="HTTP")
+        cls.api_id = api["ApiId"]
+        cls.base = api["ApiEndpoint"]
+        authorizer = cls.v2.create_authorizer(ApiId=cls.api_id, Name="cognito", AuthorizerType="JWT",
+                                              IdentitySource=["$request.header.Authorization"],
+                                              JwtConfiguration={"Issuer": cls.ISSUER, "Audience": ["app-client"]})
+        integration = cls.v2.create_integration(
+            ApiId=cls.api_id, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+            IntegrationUri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations")
+        for key, scopes in (("GET /me", []), ("GET /admin", ["admin"])):
+            cls.v2.create_route(ApiId=cls.api_id, RouteKey=key, Target="integrations/" + integration["IntegrationId"],
+                                AuthorizationType="JWT", AuthorizerId=authorizer["AuthorizerId"],
+                                AuthorizationScopes=scopes)
+        cls.v2.create_stage(ApiId=cls.api_id, StageName="$default", AutoDeploy=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v2.close()
+        cls.lam.close()
+        cls.server.stop()
+
+    def claims(self, **changes):
+        out = {"iss": self.ISSUER, "aud": "app-client", "sub": "user-1", "cognito:username": "alice",
+               "exp": self.FAR_FUTURE, "scope": "read"}
+        out.update(changes)
+        return {k: v for k, v in out.items() if v is not None}
+
+    def test_a_valid_token_reaches_the_handler_with_its_claims(self):
+        status, _, body = curl(self.base + "/me", headers={"Authorization": "Bearer " + jwt_token(self.claims())})
+        self.assertEqual(status, 200, body)
+        authorizer = json.loads(body)["event"]["requestContext"]["authorizer"]
+        self.assertEqual(authorizer["jwt"]["claims"]["cognito:username"], "alice")
+        self.assertEqual(authorizer["jwt"]["claims"]["exp"], str(self.FAR_FUTURE))
+        self.assertEqual(authorizer["jwt"]["scopes"], ["read"])
+
+    def test_missing_garbled_expired_and_mismatched_tokens_are_401_unauthorized(self):
+        cases = {
+            "missing": None,
+            "garbled": "Bearer not-a-jwt",
+            "expired": "Bearer " + jwt_token(self.claims(exp=1000000000)),
+            "other issuer": "Bearer " + jwt_token(self.claims(iss="https://elsewhere.example.com")),
+            "other audience": "Bearer " + jwt_token(self.claims(aud="someone-else")),
+        }
+        for case, value in cases.items():
+            with self.subTest(case=case):
+                status, headers, body = curl(self.base + "/me", headers={"Authorization": value} if value else None)
+                self.assertEqual((status, json.loads(body)), (401, {"message": "Unauthorized"}))
+                self.assertTrue(headers.get("www-authenticate", [""])[0].startswith("Bearer "), headers)
+
+    def test_a_route_with_scopes_refuses_a_token_without_them(self):
+        status, _, body = curl(self.base + "/admin", headers={"Authorization": jwt_token(self.claims())})
+        self.assertEqual((status, json.loads(body)), (403, {"message": "Forbidden"}))
+        status, _, body = curl(self.base + "/admin", headers={"Authorization": jwt_token(self.claims(scope="read admin"))})
+        self.assertEqual(status, 200, body)
 
 
 if __name__ == "__main__":

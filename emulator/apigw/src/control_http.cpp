@@ -156,6 +156,17 @@ std::shared_ptr<const http_api> build_http_api(const std::string& api_id, const 
         r.timeout = std::chrono::milliseconds(integration->value("timeoutInMillis", max_http_timeout_ms));
       }
     }
+    if (route.value("authorizationType", "") == "JWT") {
+      if (const json* a = find_by(record.authorizers, "authorizerId", route.value("authorizerId", ""))) {
+        http_jwt_authorizer jwt;
+        for (const json& s : a->value("identitySource", json::array())) jwt.identity_sources.push_back(s);
+        const json config = a->value("jwtConfiguration", json::object());
+        jwt.issuer = config.value("issuer", "");
+        for (const json& aud : config.value("audience", json::array())) jwt.audience.push_back(aud);
+        for (const json& s : route.value("authorizationScopes", json::array())) jwt.route_scopes.push_back(s);
+        r.jwt = std::move(jwt);
+      }
+    }
     out->keys.push_back(r.parsed);
     out->routes.push_back(std::move(r));
   }

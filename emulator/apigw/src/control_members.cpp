@@ -2,6 +2,7 @@
 // both take them (botocore apigatewayv2 2018-11-29: UpdateX's input is CreateX's with every
 // member optional). Wording marked unconfirmed is fogbank's own.
 
+#include "authorizer_control.hpp"
 #include "control_http.hpp"
 #include "control_plane.hpp"
 #include "route_selection.hpp"
@@ -75,15 +76,7 @@ void apply_route_members(json& route, const json& request, const api_record& rec
     route["routeKey"] = *key;
   }
   if (auto v = optional_bool(request, "apiKeyRequired")) route["apiKeyRequired"] = *v;
-  if (auto v = optional_string(request, "authorizationType", 16)) {
-    if (*v == "CUSTOM")
-      bad_request("fogbank does not run authorizers yet: authorizationType CUSTOM is not supported");
-    if (*v != "NONE" && *v != "AWS_IAM") {
-      bad_request("Invalid authorization type specified: " + *v +
-                  ". Must be one of [NONE, AWS_IAM, CUSTOM]");  // unconfirmed
-    }
-    route["authorizationType"] = *v;
-  }
+  apply_route_authorization(route, request, record);
   if (auto v = optional_string(request, "operationName", 64)) route["operationName"] = *v;
   if (auto v = optional_string(request, "routeResponseSelectionExpression", max_uri_length)) {
     // WebSocket APIs take only "$default" here (AWS developer guide, "Set up a route response

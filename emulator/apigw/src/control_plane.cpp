@@ -14,7 +14,8 @@ json to_storage(const api_record& record) {
           {"integrations", record.integrations},
           {"stages", record.stages},
           {"deployments", record.deployments},
-          {"routeResponses", record.route_responses}};
+          {"routeResponses", record.route_responses},
+          {"authorizers", record.authorizers}};
 }
 
 api_record from_storage(const json& stored) {
@@ -28,6 +29,7 @@ api_record from_storage(const json& stored) {
   out.deployments = stored.at("deployments");
   // Records written before route responses existed have none.
   out.route_responses = stored.value("routeResponses", json::array());
+  out.authorizers = stored.value("authorizers", json::array());
   return out;
 }
 

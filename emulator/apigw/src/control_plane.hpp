@@ -48,6 +48,8 @@ struct api_record {
   // Route responses of every route, each with the "routeId" it belongs to (stripped on the way
   // out: AWS's RouteResponse shape has no such member).
   json route_responses = json::array();
+  // Authorizers (authorizer_control.cpp), in their wire shape.
+  json authorizers = json::array();
 };
 
 json to_storage(const api_record& record);

@@ -45,6 +45,16 @@ json request_context(const connection_record& connection, std::string_view route
           {"apiId", connection.api_id}};
 }
 
+// requestContext of a connection's event, with `authorizer` when $connect's authorizer allowed
+// the connection (AWS passes it on to MESSAGE and DISCONNECT as well: developer guide, "Control
+// access to WebSocket APIs with AWS Lambda REQUEST authorizers", unconfirmed for DISCONNECT).
+json request_context_of(const connection_record& connection, std::string_view route_key,
+                        std::string_view event_type, std::string_view request_id, core::time_point at) {
+  json out = request_context(connection, route_key, event_type, request_id, at);
+  if (!connection.authorizer.is_null()) out["authorizer"] = connection.authorizer;
+  return out;
+}
+
 // Single- and multi-value maps of `pairs`, the single-value one keeping the last value.
 void add_value_maps(json& event, const std::vector<std::pair<std::string, std::string>>& pairs,
                     const char* single_member, const char* multi_member) {
@@ -93,7 +103,7 @@ json connect_event(const connection_record& connection, const upgrade_request& r
   const auto query = core::query_pairs(request.query);
   if (!query.empty())
     add_value_maps(event, query, "queryStringParameters", "multiValueQueryStringParameters");
-  event["requestContext"] = request_context(connection, "$connect", "CONNECT", request_id, at);
+  event["requestContext"] = request_context_of(connection, "$connect", "CONNECT", request_id, at);
   event["isBase64Encoded"] = false;
   return event;
 }
@@ -101,7 +111,7 @@ json connect_event(const connection_record& connection, const upgrade_request& r
 json message_event(const connection_record& connection, std::string_view route_key,
                    std::string_view message_id, std::string_view request_id, core::time_point at,
                    std::string_view data, bool binary) {
-  json context = request_context(connection, route_key, "MESSAGE", request_id, at);
+  json context = request_context_of(connection, route_key, "MESSAGE", request_id, at);
   context["messageId"] = message_id;
   return {{"requestContext", std::move(context)},
           {"body", binary ? core::base64_encode(data) : std::string(data)},
@@ -116,7 +126,7 @@ json disconnect_event(const connection_record& connection, const disconnect_info
                                                                     {"x-restapi", ""}};
   json event = json::object();
   add_value_maps(event, headers, "headers", "multiValueHeaders");
-  json context = request_context(connection, "$disconnect", "DISCONNECT", request_id, at);
+  json context = request_context_of(connection, "$disconnect", "DISCONNECT", request_id, at);
   context["disconnectStatusCode"] = info.status_code;
   context["disconnectReason"] = info.reason;
   event["requestContext"] = std::move(context);

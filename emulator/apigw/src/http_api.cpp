@@ -151,6 +151,19 @@ void http_api_gateway::handle(http_api_request request, std::function<void(http_
   context.stage_variables = &target.stage->stage_variables;
   context.request_id = pending->request_id;
   context.at = clock_.now();
+  jwt_decision authorized;
+  if (route.jwt) {
+    authorized = authorize_jwt(*route.jwt, request.headers, request.query, context.at);
+    if (authorized.status != 200) {
+      pending->claim();
+      http_api_response refused =
+          error_response(authorized.status, authorized.status == 401 ? "Unauthorized" : "Forbidden");
+      refused.headers.emplace_back("www-authenticate", authorized.www_authenticate);
+      pending->answer(std::move(refused));
+      return;
+    }
+    context.authorizer = &authorized.authorizer;
+  }
   const bool v1 = route.payload_format_version == "1.0";
   const json event = v1 ? payload_v1_event(request, context) : payload_v2_event(request, context);
 

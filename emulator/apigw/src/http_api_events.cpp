@@ -142,6 +142,7 @@ json payload_v2_event(const http_api_request& request, const http_event_context&
                              {"stage", context.stage},
                              {"time", format_request_time(context.at)},
                              {"timeEpoch", epoch_millis(context.at)}};
+  if (context.authorizer != nullptr) event["requestContext"]["authorizer"] = *context.authorizer;
   auto [body, base64] = http_events::event_body(request);
   if (!request.body.empty()) event["body"] = std::move(body);
   if (!context.path_parameters.empty()) {

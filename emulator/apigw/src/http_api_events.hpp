@@ -28,6 +28,8 @@ struct http_event_context {
   const nlohmann::json* stage_variables = nullptr;  // an object; empty means none
   std::string_view request_id;
   core::time_point at;
+  // requestContext.authorizer from a JWT authorizer ({"jwt": {"claims", "scopes"}}), or nullptr.
+  const nlohmann::json* authorizer = nullptr;
 };
 
 // The payload format 2.0 event. Header names lowercase, repeated headers comma-joined; Cookie

@@ -61,22 +61,24 @@ json payload_v1_event(const http_api_request& request, const http_event_context&
                    {"user", nullptr},
                    {"userAgent", user_agent},
                    {"userArn", nullptr}};
-  event["requestContext"] = {{"accountId", context.account_id},
-                             {"apiId", request.api_id},
-                             {"authorizer", {{"claims", nullptr}, {"scopes", nullptr}}},
-                             {"domainName", request.domain_name},
-                             {"domainPrefix", request.domain_name.substr(0, prefix_end)},
-                             {"extendedRequestId", context.request_id},
-                             {"httpMethod", request.method},
-                             {"identity", std::move(identity)},
-                             {"path", request.path},
-                             {"protocol", request.protocol},
-                             {"requestId", context.request_id},
-                             {"requestTime", format_request_time(context.at)},
-                             {"requestTimeEpoch", epoch},
-                             {"resourceId", context.route_key},
-                             {"resourcePath", context.resource},
-                             {"stage", context.stage}};
+  event["requestContext"] = {
+      {"accountId", context.account_id},
+      {"apiId", request.api_id},
+      {"authorizer", context.authorizer != nullptr ? json((*context.authorizer)["jwt"])
+                                                   : json{{"claims", nullptr}, {"scopes", nullptr}}},
+      {"domainName", request.domain_name},
+      {"domainPrefix", request.domain_name.substr(0, prefix_end)},
+      {"extendedRequestId", context.request_id},
+      {"httpMethod", request.method},
+      {"identity", std::move(identity)},
+      {"path", request.path},
+      {"protocol", request.protocol},
+      {"requestId", context.request_id},
+      {"requestTime", format_request_time(context.at)},
+      {"requestTimeEpoch", epoch},
+      {"resourceId", context.route_key},
+      {"resourcePath", context.resource},
+      {"stage", context.stage}};
   if (context.path_parameters.empty()) {
     event["pathParameters"] = nullptr;
   } else {

@@ -2,6 +2,7 @@
 // What the HTTP API runtime needs of an API, copied out of the control plane's record under its
 // lock (service::find_http_api) and shared until the API changes.
 
+#include "authorizer_jwt.hpp"
 #include "cors.hpp"
 #include "http_routes.hpp"
 
@@ -23,6 +24,8 @@ struct http_api_route {
   std::string function_arn;
   std::string payload_format_version = "2.0";
   std::chrono::milliseconds timeout{30'000};
+  // The route's JWT authorizer (authorizationType JWT), checked before the integration runs.
+  std::optional<http_jwt_authorizer> jwt;
 };
 
 struct http_api_stage {

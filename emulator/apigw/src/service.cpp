@@ -1,5 +1,6 @@
 #include "fogbank/apigw/service.hpp"
 
+#include "authorizer_control.hpp"
 #include "control_http.hpp"
 #include "control_plane.hpp"
 #include "ids.hpp"
@@ -524,6 +525,40 @@ struct service::impl {
     return json::object();
   }
 
+  // ---- authorizers (authorizer_control.cpp) -------------------------------------------------
+
+  json create_authorizer(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    json out = control::create_authorizer(record, request, ids);
+    return store_and_answer(api_id, std::move(record), std::move(out));
+  }
+  json get_authorizer(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    return control::get_authorizer(api_of(request, context, &api_id), request);
+  }
+  json get_authorizers(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    return page(api_of(request, context, &api_id).authorizers, request);
+  }
+  json update_authorizer(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    json out = control::update_authorizer(record, request);
+    return store_and_answer(api_id, std::move(record), std::move(out));
+  }
+  json delete_authorizer(const json& request, const core::call_context& context) {
+    std::lock_guard lock(mutex);
+    std::string api_id;
+    api_record record = api_of(request, context, &api_id);
+    control::delete_authorizer(record, request);
+    return store_and_answer(api_id, std::move(record), json::object());
+  }
+
   // ---- route responses -----------------------------------------------------------------------
   // Recorded and answered; the runtime sends a two-way route's handler body back whether or not
   // the route has a $default route response (fogbank does not check models).
@@ -613,12 +648,14 @@ struct service::impl {
 const service::impl::operation* service::impl::find_operation(std::string_view name) {
   static constexpr auto operations = core::make_operation_table<operation>({
       {"CreateApi", &impl::create_api},
+      {"CreateAuthorizer", &impl::create_authorizer},
       {"CreateDeployment", &impl::create_deployment},
       {"CreateIntegration", &impl::create_integration},
       {"CreateRoute", &impl::create_route},
       {"CreateRouteResponse", &impl::create_route_response},
       {"CreateStage", &impl::create_stage},
       {"DeleteApi", &impl::delete_api},
+      {"DeleteAuthorizer", &impl::delete_authorizer},
       {"DeleteDeployment", &impl::delete_deployment},
       {"DeleteIntegration", &impl::delete_integration},
       {"DeleteRoute", &impl::delete_route},
@@ -626,6 +663,8 @@ const service::impl::operation* service::impl::find_operation(std::string_view n
       {"DeleteStage", &impl::delete_stage},
       {"GetApi", &impl::get_api},
       {"GetApis", &impl::get_apis},
+      {"GetAuthorizer", &impl::get_authorizer},
+      {"GetAuthorizers", &impl::get_authorizers},
       {"GetDeployment", &impl::get_deployment},
       {"GetDeployments", &impl::get_deployments},
       {"GetIntegration", &impl::get_integration},
@@ -637,6 +676,7 @@ const service::impl::operation* service::impl::find_operation(std::string_view n
       {"GetStage", &impl::get_stage},
       {"GetStages", &impl::get_stages},
       {"UpdateApi", &impl::update_api},
+      {"UpdateAuthorizer", &impl::update_authorizer},
       {"UpdateDeployment", &impl::update_deployment},
       {"UpdateIntegration", &impl::update_integration},
       {"UpdateRoute", &impl::update_route},
@@ -711,6 +751,13 @@ std::shared_ptr<const websocket_api> service::find_websocket_api(std::string_vie
     r.route_id = route.value("routeId", "");
     r.route_key = route.value("routeKey", "");
     r.two_way = route.contains("routeResponseSelectionExpression");
+    if (route.value("authorizationType", "") == "CUSTOM") {
+      if (const json* a = find_by(record.authorizers, "authorizerId", route.value("authorizerId", ""))) {
+        r.authorizer_function_arn = function_arn_of(a->value("authorizerUri", "")).value_or("");
+        for (const json& source : a->value("identitySource", json::array()))
+          r.identity_sources.push_back(source);
+      }
+    }
     const std::string target = route.value("target", "");
     constexpr std::string_view prefix = "integrations/";
     if (target.starts_with(prefix)) {

@@ -1,5 +1,6 @@
 #include "fogbank/apigw/websocket.hpp"
 
+#include "authorizer.hpp"
 #include "events.hpp"
 #include "route_selection.hpp"
 
@@ -134,36 +135,78 @@ void websocket_gateway::connect(upgrade request, std::weak_ptr<connection_link> 
   };
 
   const websocket_route* route = api->find_route("$connect");
-  if (route == nullptr || route->function_arn.empty()) {
-    accept(std::move(record));
-    return;
-  }
   upgrade_request wire;
   wire.headers = std::move(request.headers);
   wire.query = std::move(request.query);
   wire.forwarded_proto = request.tls ? "https" : "http";
   wire.forwarded_port = request.port;
-  const json event = connect_event(record, wire, connections_.new_event_id(), clock_.now());
-  invoke(route->function_arn, api->region, api->account_id, event,
-         [accept, done, record](std::optional<json> response) mutable {
-           if (!response) {
-             // An integration that fails refuses the upgrade as API Gateway answers integration
-             // failures: 502 (unconfirmed for $connect).
-             done(refused(502, "Internal server error"));
-             return;
-           }
-           const int status = status_of(response);
-           if (status >= 200 && status < 300) {
-             accept(std::move(record));
-             return;
-           }
-           connect_outcome out;
-           out.status = status;
-           if (response->is_object() && response->contains("body") && (*response)["body"].is_string()) {
-             out.body = (*response)["body"].get<std::string>();
-           }
-           done(std::move(out));
-         });
+  // $connect's integration, once the authorizer (if any) admitted `admitted`.
+  auto integrate = [this, api, route, wire, accept, done](connection_record admitted) {
+    if (route == nullptr || route->function_arn.empty()) {
+      accept(std::move(admitted));
+      return;
+    }
+    const json event = connect_event(admitted, wire, connections_.new_event_id(), clock_.now());
+    invoke(route->function_arn, api->region, api->account_id, event,
+           [accept, done, admitted](std::optional<json> response) mutable {
+             if (!response) {
+               // An integration that fails refuses the upgrade as API Gateway answers integration
+               // failures: 502 (unconfirmed for $connect).
+               done(refused(502, "Internal server error"));
+               return;
+             }
+             const int status = status_of(response);
+             if (status >= 200 && status < 300) {
+               accept(std::move(admitted));
+               return;
+             }
+             connect_outcome out;
+             out.status = status;
+             if (response->is_object() && response->contains("body") && (*response)["body"].is_string()) {
+               out.body = (*response)["body"].get<std::string>();
+             }
+             done(std::move(out));
+           });
+  };
+  if (route == nullptr || route->authorizer_function_arn.empty()) {
+    integrate(std::move(record));
+    return;
+  }
+  authorize(*api, *route, wire, std::move(record), std::move(integrate), std::move(done));
+}
+
+void websocket_gateway::authorize(const websocket_api& api, const websocket_route& route,
+                                  const upgrade_request& wire, connection_record record,
+                                  std::function<void(connection_record)> admitted,
+                                  std::function<void(connect_outcome)> done) {
+  // authorizer.hpp: a missing identity source is 401 before the function runs.
+  if (!missing_identity_source(route.identity_sources, wire.headers, wire.query).empty()) {
+    done(refused(401, "Unauthorized"));
+    return;
+  }
+  const std::string method_arn =
+      websocket_method_arn(api.region, api.account_id, api.api_id, record.stage, "$connect");
+  const json event = request_authorizer_event(
+      connect_event(record, wire, connections_.new_event_id(), clock_.now()), method_arn);
+  core::call_context context = client_.default_context();
+  context.region = api.region;
+  context.account_id = api.account_id;
+  const json invoke_request = {{"FunctionName", route.authorizer_function_arn},
+                               {"InvocationType", "RequestResponse"},
+                               {"Payload", core::base64_encode(event_payload(event))}};
+  client_.call("lambda", "Invoke", invoke_request, context,
+               [method_arn, record = std::move(record), admitted = std::move(admitted),
+                done = std::move(done)](core::call_result result) mutable {
+                 authorizer_decision decision = decide(result, method_arn);
+                 if (decision.status != 200) {
+                   done(refused(decision.status, decision.status == 401   ? "Unauthorized"
+                                                 : decision.status == 403 ? "Forbidden"
+                                                                          : "Internal server error"));
+                   return;
+                 }
+                 record.authorizer = std::move(decision.authorizer);
+                 admitted(std::move(record));
+               });
 }
 
 void websocket_gateway::message(std::string_view connection_id, std::string data, bool binary) {

@@ -62,6 +62,7 @@ const resource_type* find_resource_type(std::string_view name) {
                                                &apigw_route_response_type(),
                                                &apigw_stage_type(),
                                                &apigw_deployment_type(),
+                                               &apigw_authorizer_type(),
                                                &sns_topic_type(),
                                                &sns_subscription_type(),
                                                &sns_topic_policy_type(),

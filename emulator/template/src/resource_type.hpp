@@ -104,6 +104,7 @@ const resource_type& apigw_integration_type();
 const resource_type& apigw_route_response_type();
 const resource_type& apigw_stage_type();
 const resource_type& apigw_deployment_type();
+const resource_type& apigw_authorizer_type();
 const resource_type& sns_topic_type();
 const resource_type& sns_subscription_type();
 const resource_type& sns_topic_policy_type();

@@ -12,6 +12,7 @@
 //   RouteResponse: Ref = the route response id;  GetAtt RouteResponseId
 //   Stage:         Ref = the stage name
 //   Deployment:    Ref = the deployment id;      GetAtt DeploymentId
+//   Authorizer:    Ref = the authorizer id;      GetAtt AuthorizerId
 // Every id is API Gateway's to give, so these are tokens until the resource exists; the last
 // load's ids are recorded, so a reload on the same data directory finds the API again.
 
@@ -102,6 +103,32 @@ json cors_of(const plan_context& c, const json& value, const std::string& pointe
   return out;
 }
 
+// A list of strings (IdentitySource, AuthorizationScopes, JwtConfiguration's Audience).
+json string_list(const plan_context& c, const json& value, const std::string& pointer) {
+  if (!value.is_array()) fail_at(c.source, pointer, "must be a list of strings");
+  json list = json::array();
+  for (std::size_t i = 0; i < value.size(); ++i)
+    list.push_back(string_property(c, value[i], child_path(pointer, std::to_string(i))));
+  return list;
+}
+
+// An authorizer's JwtConfiguration: {Audience: [...], Issuer} -> {"audience", "issuer"}.
+json jwt_configuration_of(const plan_context& c, const json& value, const std::string& pointer) {
+  if (!value.is_object()) fail_at(c.source, pointer, "JwtConfiguration must be a mapping");
+  json out = json::object();
+  for (const auto& [key, member] : value.items()) {
+    const std::string at = child_path(pointer, key);
+    if (key == "Audience") {
+      out["audience"] = string_list(c, member, at);
+    } else if (key == "Issuer") {
+      out["issuer"] = string_property(c, member, at);
+    } else {
+      fail_at(c.source, at, "is not a property of JwtConfiguration");
+    }
+  }
+  return out;
+}
+
 // ApiGatewayV2's Tags: a map ({Key: Value}), or CloudFormation's list of {Key, Value}.
 json tags_of(const plan_context& c, const json& value, const std::string& pointer) {
   if (value.is_array()) return tag_map(c, value, pointer);
@@ -141,6 +168,10 @@ json create_request(const plan_context& c, const planned_resource& r, const type
       request["tags"] = tags_of(c, value, at);
     } else if (key == "CorsConfiguration") {
       request["corsConfiguration"] = cors_of(c, value, at);
+    } else if (key == "IdentitySource" || key == "AuthorizationScopes") {
+      request[wire_name(key)] = string_list(c, value, at);
+    } else if (key == "JwtConfiguration") {
+      request["jwtConfiguration"] = jwt_configuration_of(c, value, at);
     } else if (spec.objects.contains(key)) {
       if (!value.is_object()) fail_at(c.source, at, "must be a JSON object, got " + value.dump());
       json settings = wire_settings(c, value, at, 0);
@@ -274,8 +305,9 @@ const resource_type& apigw_api_type() {
 const resource_type& apigw_route_type() {
   static const apigw_type type(
       {"AWS::ApiGatewayV2::Route",
-       {"ApiId", "RouteKey", "Target", "AuthorizationType", "ApiKeyRequired", "OperationName",
-        "RouteResponseSelectionExpression", "ModelSelectionExpression", "RequestModels", "RequestParameters"},
+       {"ApiId", "RouteKey", "Target", "AuthorizationType", "AuthorizerId", "AuthorizationScopes",
+        "ApiKeyRequired", "OperationName", "RouteResponseSelectionExpression", "ModelSelectionExpression",
+        "RequestModels", "RequestParameters"},
        {"ApiId", "RouteKey"},
        {"ApiKeyRequired"},
        {},
@@ -345,6 +377,23 @@ const resource_type& apigw_deployment_type() {
                                 "deploymentId",
                                 "DeploymentId",
                                 {"apiId"}});
+  return type;
+}
+
+const resource_type& apigw_authorizer_type() {
+  static const apigw_type type(
+      {"AWS::ApiGatewayV2::Authorizer",
+       {"ApiId", "Name", "AuthorizerType", "AuthorizerUri", "IdentitySource", "IdentityValidationExpression",
+        "AuthorizerCredentialsArn", "AuthorizerPayloadFormatVersion", "AuthorizerResultTtlInSeconds",
+        "EnableSimpleResponses", "JwtConfiguration"},
+       {"ApiId", "Name", "AuthorizerType"},
+       {"EnableSimpleResponses"},
+       {"AuthorizerResultTtlInSeconds"},
+       {},
+       "Authorizer",
+       "authorizerId",
+       "AuthorizerId",
+       {"apiId"}});
   return type;
 }
 

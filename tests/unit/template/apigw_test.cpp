@@ -296,7 +296,7 @@ TEST(TemplateApigwPlan, BadPropertiesAreErrorsAtTheirLine) {
       {"Api", "{Name: a, ProtocolType: GRPC}", 4, "ProtocolType", "must be WEBSOCKET or HTTP"},
       {"Api", "{Name: a, ProtocolType: WEBSOCKET}", 2, "", "needs RouteSelectionExpression"},
       {"Api", "{ProtocolType: WEBSOCKET}", 2, "", "AWS::ApiGatewayV2::Api needs Name"},
-      {"Route", "{ApiId: x, RouteKey: a, AuthorizerId: z}", 4, "AuthorizerId",
+      {"Route", "{ApiId: x, RouteKey: a, RequestParameterz: z}", 4, "RequestParameterz",
        "is not a property of AWS::ApiGatewayV2::Route that fogbank supports"},
       {"Route", "{ApiId: x}", 2, "", "AWS::ApiGatewayV2::Route needs RouteKey"},
       {"Route", "{ApiId: x, RouteKey: a, ApiKeyRequired: maybe}", 4, "ApiKeyRequired",

@@ -63,6 +63,9 @@ struct connection_record {
   std::string user_agent;  // empty when the client sent none
   core::time_point connected_at;
   core::time_point last_active_at;
+  // requestContext.authorizer of every event of the connection: what $connect's authorizer
+  // allowed it with (its context and principalId); null without an authorizer.
+  nlohmann::json authorizer;
 };
 
 // Why a connection ended, with the close status and reason $disconnect reports.

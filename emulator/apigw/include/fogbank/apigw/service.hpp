@@ -51,6 +51,10 @@ struct websocket_route {
   // A two-way route (RouteResponseSelectionExpression set): the handler's `body` goes back to the
   // caller.
   bool two_way = false;
+  // $connect's REQUEST authorizer (authorizationType CUSTOM): its Lambda function's ARN (empty
+  // without one) and identity sources ("route.request.header.Auth", ...).
+  std::string authorizer_function_arn;
+  std::vector<std::string> identity_sources;
 };
 
 // What the WebSocket runtime needs of an API, copied out under the service's lock.
@@ -81,9 +85,9 @@ class service final : public core::service {
   service& operator=(const service&) = delete;
 
   // Runs one apigatewayv2 operation (Create/Get/Update/Delete of Api, Route, RouteResponse,
-  // Integration, Stage and Deployment; GetApis, GetRoutes, GetRouteResponses, GetIntegrations,
-  // GetStages, GetDeployments) and calls `done` before returning. An unknown operation answers
-  // UnknownOperationException. Thread-safe.
+  // Integration, Stage, Deployment and Authorizer; GetAuthorizers; GetApis, GetRoutes, GetRouteResponses,
+  // GetIntegrations, GetStages, GetDeployments) and calls `done` before returning. An unknown operation
+  // answers UnknownOperationException. Thread-safe.
   void call(std::string_view operation, const nlohmann::json& request, const core::call_context& context,
             core::call_completion done) override;
 

@@ -5,9 +5,10 @@
 // ("lambda", "Invoke", RequestResponse: the same path as any other caller), and answers through
 // the connection registry.
 //
-//   connect():  $connect's function (if the route has one) decides: a 2xx statusCode accepts, any
-//               other status refuses the upgrade with that status; no $connect route, or one
-//               without an integration, accepts (AWS's behaviour).
+//   connect():  $connect's REQUEST authorizer, if the route has one, admits or refuses first
+//               (authorizer.hpp in src/: 401, 403 or 500); then $connect's function (if the route has one)
+//               decides: a 2xx statusCode accepts, any other status refuses the upgrade with that status; no
+//               $connect route, or one without an integration, accepts (AWS's behaviour).
 //   message():  route selection; the route's function gets a MESSAGE event; a two-way route's
 //               handler `body` goes back to the caller; no route and no $default: AWS's
 //               Forbidden frame.
@@ -39,6 +40,9 @@ class client;
 namespace fogbank::apigw {
 
 class service;
+struct websocket_api;
+struct websocket_route;
+struct upgrade_request;
 
 // One WebSocket upgrade request, as the HTTP front end read it.
 struct upgrade {
@@ -85,6 +89,11 @@ class websocket_gateway {
 
  private:
   void on_disconnect(const connection_record& record, const disconnect_info& info);
+  // $connect's REQUEST authorizer (authorizer.hpp): `admitted` runs with the record carrying
+  // requestContext.authorizer when the function allows; else `done` refuses (401, 403, 500).
+  void authorize(const websocket_api& api, const websocket_route& route, const upgrade_request& wire,
+                 connection_record record, std::function<void(connection_record)> admitted,
+                 std::function<void(connect_outcome)> done);
   // Invokes `function_arn` with `event`; `done` receives the parsed proxy response, or nullopt
   // when the invocation failed (an error, a function error, a payload that is not JSON).
   void invoke(const std::string& function_arn, const std::string& region, const std::string& account_id,
