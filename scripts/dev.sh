@@ -133,7 +133,7 @@ stage_format() {
 }
 
 stage_build() {
-  build fogbank fogbank_bench workers_bench
+  build fogbank benchmarks
 }
 
 stage_bench() {
