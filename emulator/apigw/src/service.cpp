@@ -137,6 +137,13 @@ struct service::impl {
     apply_api_members(api, request);
     if (auto v = optional_string_map(request, "tags")) api["tags"] = *v;
 
+    return store_new_api(std::move(api), context, [](api_record&) {});
+  }
+
+  // Stores a new API under an id no other API has, after `complete` has added what else its
+  // record holds (an HTTP API's quick-create routes), and answers it as CreateApi does.
+  template <typename Complete>
+  json store_new_api(json api, const core::call_context& context, Complete complete) {
     std::lock_guard lock(mutex);
     std::string id = new_api_id(ids);
     while (apis.contains(id)) id = new_api_id(ids);
@@ -145,6 +152,7 @@ struct service::impl {
     record.region = context.region;
     record.account_id = context.account_id;
     record.api = api;
+    complete(record);
     store(id, std::move(record));
     return with_endpoint(api, context);
   }
@@ -154,18 +162,8 @@ struct service::impl {
     json api = new_http_api(request, now);
     api["name"] = name;
     if (auto v = optional_string_map(request, "tags")) api["tags"] = *v;
-
-    std::lock_guard lock(mutex);
-    std::string id = new_api_id(ids);
-    while (apis.contains(id)) id = new_api_id(ids);
-    api["apiId"] = id;
-    api_record record;
-    record.region = context.region;
-    record.account_id = context.account_id;
-    record.api = api;
-    quick_create(record, request, ids, now);
-    store(id, std::move(record));
-    return with_endpoint(api, context);
+    return store_new_api(std::move(api), context,
+                         [&](api_record& record) { quick_create(record, request, ids, now); });
   }
 
   json get_api(const json& request, const core::call_context& context) {
