@@ -5,6 +5,7 @@
 //                 [--template FILE]... [--parameter KEY=VALUE]...
 //                 [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
 //   fogbank run PATH... [--seed N] [--transcript FILE] [--junit FILE] [--endpoint URL]
+//   fogbank bench SCENARIO --clients N (--duration D | --iterations K) [...] (emulator/load)
 //   fogbank --help | --version
 //
 // `serve` prints exactly one line, "fogbank listening on http://HOST:PORT", once the port
@@ -22,6 +23,7 @@
 #include "fogbank/http/server.hpp"
 #include "fogbank/http/tls_files.hpp"
 #include "fogbank/lambda/runtime_host.hpp"
+#include "fogbank/load/bench.hpp"
 #include "fogbank/main/emulator.hpp"
 #include "fogbank/main/temporary_directory.hpp"
 #include "fogbank/scenario/runner.hpp"
@@ -29,6 +31,7 @@
 #include "fogbank/workers/worker_host.hpp"
 
 #include <pthread.h>
+#include <unistd.h>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -63,6 +66,7 @@ constexpr std::string_view main_help =
 Usage:
   fogbank serve [options]     Serve the AWS APIs on one port (see `fogbank serve --help`)
   fogbank run PATH...         Run YAML scenarios on a virtual clock (see `fogbank run --help`)
+  fogbank bench SCENARIO      Load-run a scenario with many clients (see `fogbank bench --help`)
   fogbank --help              Show this help
   fogbank --version           Show the version
 
@@ -657,6 +661,85 @@ int run_scenarios(const run_command_options& options) {
   return failed == 0 ? exit_ok : exit_failure;
 }
 
+// ---- fogbank bench ----
+
+// The server of `fogbank bench` without --endpoint: `fogbank serve --in-memory --port 0` with the
+// scenario's templates, in this process (the same steps as serve(), which blocks on signals).
+class bench_server final : public load::local_server {
+ public:
+  static std::unique_ptr<load::local_server> start(const std::vector<std::filesystem::path>& templates,
+                                                   const std::map<std::string, std::string>& parameters,
+                                                   std::string* error) {
+    auto s = std::unique_ptr<bench_server>(new bench_server);
+    s->options_.in_memory = true;
+    s->options_.port = 0;
+    for (const auto& file : templates) s->options_.templates.push_back(file.string());
+    s->options_.parameters = parameters;
+    emulator_options opened;
+    opened.seed = core::id_generator::random_seed();
+    opened.lambda_concurrency = s->options_.lambda_concurrency;
+    opened.runtime_hosts.push_back(s->workers_);
+    s->services_ = emulator::open(opened, error);
+    if (!s->services_) return nullptr;
+    s->services_->start();
+    http::server_options server_options;
+    server_options.host = s->options_.host;
+    server_options.port = 0;
+    server_options.threads = s->options_.threads;
+    server_options.max_threads = s->options_.max_threads;
+    server_options.websocket = &s->services_->websocket_gateway();
+    server_options.http_apis = &s->services_->http_api_gateway();
+    server_options.rest_api = &s->services_->rest_gateway();
+    if (!setup_tls(s->options_, s->services_->clock(), s->tls_scratch_, server_options, error)) return nullptr;
+    const auto stacks = s->stacks_;
+    s->services_->services().add_admin({"GET", "/_fogbank/stacks", [stacks] {
+                                          const std::lock_guard lock(stacks->mutex);
+                                          return nlohmann::json{{"stacks", stacks->stacks}};
+                                        }});
+    s->server_ = std::make_unique<http::server>(server_options, s->services_->services());
+    if (!s->server_->start(error)) return nullptr;
+    s->endpoint_ = "http://127.0.0.1:" + std::to_string(s->server_->port());
+    s->services_->set_endpoint(s->endpoint_);
+    if (!attach_workers(*s->workers_, s->options_, s->endpoint_, server_options.tls_ca_file, error)) return nullptr;
+    if (!load_templates(s->options_, opened, *s->services_, *s->stacks_, error)) return nullptr;
+    return s;
+  }
+
+  ~bench_server() override {
+    if (server_) server_->stop();
+    workers_->detach().reset();
+    if (services_) services_->stop();
+  }
+
+  std::string endpoint() const override { return endpoint_; }
+
+ private:
+  bench_server() = default;
+  serve_options options_;
+  std::shared_ptr<late_worker_host> workers_ = std::make_shared<late_worker_host>();
+  std::unique_ptr<emulator> services_;
+  temporary_directory tls_scratch_;
+  std::shared_ptr<loaded_stacks> stacks_ = std::make_shared<loaded_stacks>();
+  std::unique_ptr<http::server> server_;
+  std::string endpoint_;
+};
+
+int bench(const std::vector<std::string_view>& args) {
+  std::signal(SIGPIPE, SIG_IGN);
+  std::optional<load::bench_options> options;
+  try {
+    options = load::parse_bench_args(args);
+  } catch (const load::usage_error& e) {
+    throw usage_error{e.what()};
+  }
+  if (!options) {
+    std::cout << load::bench_help;
+    return exit_ok;
+  }
+  options->progress_in_place = isatty(STDERR_FILENO) != 0;
+  return load::run_bench(*options, bench_server::start, std::cout, std::cerr);
+}
+
 int run(const std::vector<std::string_view>& args) {
   if (args.empty()) {
     std::cerr << main_help;
@@ -681,6 +764,7 @@ int run(const std::vector<std::string_view>& args) {
     if (!options) return exit_ok;
     return run_scenarios(*options);
   }
+  if (command == "bench") return bench(std::vector<std::string_view>(args.begin() + 1, args.end()));
   throw usage_error{"unknown command '" + std::string(command) + "'"};
 }
 

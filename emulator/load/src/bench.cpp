@@ -1,0 +1,246 @@
+// `fogbank bench`: options, the run, and its reports.
+
+#include "fogbank/load/bench.hpp"
+
+#include "engine.hpp"
+#include "html.hpp"
+#include "model.hpp"
+#include "recorder.hpp"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <set>
+#include <variant>
+
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace fogbank::load {
+
+const std::string_view bench_help = R"(Usage: fogbank bench SCENARIO --clients N (--duration D | --iterations K) [options]
+
+Run a scenario's client steps (connect, send, disconnect, drop, call, advance) with N virtual
+users at once over real sockets on the real clock, against a server started in this process
+with the scenario's templates (in memory, on a free loopback port) or a running one. Each user
+has its own WebSocket clients and {{captures}} ({{vu}} and {{iteration}} are predefined); data:
+is loaded once before the run; expectations and settle are skipped (emulator/load/README.md).
+Prints a progress line while it runs and a table per step kind at the end; exits 0 when every
+request succeeded, 1 when one failed, 2 on bad usage.
+
+Options:
+  --clients N        Virtual users (1 to 100000)
+  --duration D       Run for D (e.g. 30s, 2m): users start no iteration after it
+  --iterations K     Run the steps K times per user
+  --ramp R           Start the users evenly over R (default: all at once)
+  --endpoint URL     Run against `fogbank serve` at URL (http://HOST:PORT) started with the
+                     scenario's templates (--template), instead of in process
+  --json FILE        Write the full result as JSON
+  --html FILE        Write a self-contained HTML report (charts, no network needed)
+  --compare OLD.json Print the change per metric against an earlier --json result
+  -h, --help         Show this help
+)";
+
+namespace {
+
+// More users than this would need more descriptors than a machine gives one process by default
+// many times over; the bound keeps a typo from starting a million sockets.
+constexpr std::uint64_t max_clients = 100'000;
+constexpr std::uint64_t max_iterations = 1'000'000'000;
+constexpr std::chrono::hours max_duration{24};
+constexpr std::chrono::hours max_ramp{1};
+
+std::uint64_t parse_count(std::string_view option, std::string_view text, std::uint64_t max) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string_view::npos)
+    throw usage_error(std::string(option) + ": expected a number, got '" + std::string(text) + "'");
+  const std::uint64_t value = std::stoull(std::string(text));
+  if (value == 0 || value > max)
+    throw usage_error(std::string(option) + ": " + std::string(text) + " is out of range (1 to " +
+                      std::to_string(max) + ")");
+  return value;
+}
+
+std::chrono::milliseconds parse_time(std::string_view option, std::string_view text, std::chrono::hours max) {
+  const auto parsed = scenario::parse_duration(std::string(text));
+  if (!parsed)
+    throw usage_error(std::string(option) + ": expected a duration such as 500ms, 30s or 2m, got '" +
+                      std::string(text) + "'");
+  if (*parsed > max)
+    throw usage_error(std::string(option) + ": " + std::string(text) + " is longer than " +
+                      std::to_string(max.count()) + "h");
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
+}
+
+json read_json_file(const std::string& option, const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error(option + ": cannot read " + file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  json parsed = json::parse(text.str(), nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("steps"))
+    throw std::runtime_error(option + ": " + file + " is not a result of `fogbank bench --json`");
+  return parsed;
+}
+
+void write_file(const std::string& option, const std::string& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error(option + ": cannot write " + file);
+}
+
+// Each WebSocket client and each user's HTTP connection is a descriptor here, and one more in
+// the server when it runs in this process: raise the soft limit to the hard one and say so when
+// even that is short.
+void check_descriptors(std::uint64_t needed, std::ostream& progress) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && needed + 64 > limit.rlim_cur) {
+    progress << "fogbank bench: warning: about " << needed << " descriptors needed, the limit is "
+             << limit.rlim_cur << " (ulimit -n): connects beyond it fail with 'Too many open files'\n";
+  }
+}
+
+}  // namespace
+
+std::optional<bench_options> parse_bench_args(const std::vector<std::string_view>& args) {
+  bench_options options;
+  bool scenario_given = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::optional<std::string_view> inline_value;
+    if (arg.substr(0, 2) == "--") {
+      if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+        inline_value = arg.substr(eq + 1);
+        arg = arg.substr(0, eq);
+      }
+    }
+    const auto value = [&]() -> std::string_view {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= args.size()) throw usage_error(std::string(arg) + " needs a value");
+      return args[++i];
+    };
+    const auto file = [&]() {
+      const std::string_view v = value();
+      if (v.empty()) throw usage_error(std::string(arg) + ": expected a file");
+      return std::string(v);
+    };
+    if (arg == "-h" || arg == "--help") {
+      return std::nullopt;
+    } else if (arg == "--clients") {
+      options.clients = static_cast<std::uint32_t>(parse_count(arg, value(), max_clients));
+    } else if (arg == "--iterations") {
+      options.iterations = parse_count(arg, value(), max_iterations);
+    } else if (arg == "--duration") {
+      options.duration = parse_time(arg, value(), max_duration);
+      if (options.duration->count() == 0) throw usage_error("--duration: must be more than 0");
+    } else if (arg == "--ramp") {
+      options.ramp = parse_time(arg, value(), max_ramp);
+    } else if (arg == "--endpoint") {
+      options.endpoint = std::string(value());
+      if (!options.endpoint.starts_with("http://"))
+        throw usage_error("--endpoint: expected http://HOST:PORT, found '" + options.endpoint + "'");
+    } else if (arg == "--json") {
+      options.json_file = file();
+    } else if (arg == "--html") {
+      options.html_file = file();
+    } else if (arg == "--compare") {
+      options.compare_file = file();
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      throw usage_error("unknown option for bench: '" + std::string(args[i]) + "'");
+    } else if (scenario_given) {
+      throw usage_error("bench: one scenario file, found a second: '" + std::string(arg) + "'");
+    } else {
+      options.scenario = std::string(arg);
+      scenario_given = true;
+    }
+  }
+  if (!scenario_given) throw usage_error("bench: name a scenario file");
+  if (options.clients == 0) throw usage_error("bench: --clients N is required");
+  if (options.duration.has_value() == options.iterations.has_value())
+    throw usage_error("bench: give exactly one of --duration and --iterations");
+  return options;
+}
+
+int run_bench(const bench_options& options, const server_factory& start_server, std::ostream& out,
+              std::ostream& progress) {
+  try {
+    const scenario::scenario sc = scenario::load_file(options.scenario);
+    std::optional<json> old_result;
+    if (!options.compare_file.empty()) old_result = read_json_file("--compare", options.compare_file);
+
+    std::uint64_t clients_per_user = 0;
+    std::set<std::string> names;
+    for (const auto& st : sc.steps) {
+      if (const auto* c = std::get_if<scenario::connect_step>(&st.action)) names.insert(c->client);
+    }
+    clients_per_user = names.size();
+    const bool in_process = options.endpoint.empty();
+    check_descriptors(options.clients * (clients_per_user + 1) * (in_process ? 2 : 1), progress);
+
+    std::unique_ptr<local_server> server;
+    std::string endpoint = options.endpoint;
+    if (in_process) {
+      std::string error;
+      server = start_server(sc.templates, sc.parameters, &error);
+      if (!server) {
+        progress << "fogbank bench: " << error << "\n";
+        return 1;
+      }
+      endpoint = server->endpoint();
+    }
+
+    engine_options run;
+    run.endpoint = endpoint;
+    run.clients = options.clients;
+    run.duration = options.duration;
+    run.iterations = options.iterations;
+    run.ramp = options.ramp;
+    run.progress_in_place = options.progress_in_place;
+    out << "fogbank bench: " << sc.name << " (" << options.scenario.string() << "), " << options.clients
+        << " clients, "
+        << (options.iterations ? std::to_string(*options.iterations) + " iterations each"
+                               : "for " + std::to_string(options.duration->count()) + "ms")
+        << ", against " << endpoint << (in_process ? " (in process)" : "") << "\n";
+    out.flush();
+    recorder results;
+    std::vector<std::string> skipped;
+    const double elapsed = run_engine(sc, run, results, progress, &skipped);
+    for (const std::string& step : skipped) out << "skipped under load: " << step << "\n";
+
+    json description = {{"scenario", sc.name},
+                        {"file", options.scenario.string()},
+                        {"clients", options.clients},
+                        {"ramp_seconds", static_cast<double>(options.ramp.count()) / 1000.0},
+                        {"endpoint", in_process ? "in process" : endpoint},
+                        {"skipped_steps", skipped},
+                        {"elapsed_seconds", elapsed}};
+    if (options.iterations) description["iterations"] = *options.iterations;
+    if (options.duration) description["duration_seconds"] = static_cast<double>(options.duration->count()) / 1000.0;
+    const json result = results.to_json(description);
+
+    char summary[160];
+    std::snprintf(summary, sizeof summary, "%llu requests in %.2fs, %llu errors\n",
+                  static_cast<unsigned long long>(results.requests()), elapsed,
+                  static_cast<unsigned long long>(results.errors()));
+    out << summary << format_table(result);
+    if (!options.json_file.empty()) write_file("--json", options.json_file, result.dump(2) + "\n");
+    if (!options.html_file.empty()) write_file("--html", options.html_file, html_report(result));
+    if (old_result) out << "\ncompared with " << options.compare_file << ":\n" << format_comparison(compare(*old_result, result));
+    out.flush();
+    return results.errors() == 0 ? 0 : 1;
+  } catch (const scenario::load_error& e) {
+    progress << "fogbank bench: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    progress << "fogbank bench: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace fogbank::load

@@ -1,0 +1,723 @@
+// The virtual users: each a small state machine on the one io_context (Boost.Beast's async
+// client examples, boost-1.74.0, shaped as a session per user), so that thousands of users cost
+// sockets and a few kilobytes each, not threads. Every step is bounded by a watchdog
+// (step_bound); a failed step ends the user's iteration, as a failed step ends a scenario.
+
+#include "engine.hpp"
+
+#include "fogbank/template/loader.hpp"
+#include "match.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <stdexcept>
+#include <set>
+#include <variant>
+
+namespace fogbank::load {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+// A load run measures on the monotonic clock: latencies, not service time (the emulator's
+// core::clock is the service's notion of now, which a load run must not move or read).
+using steady = std::chrono::steady_clock;
+
+std::uint64_t micros_between(steady::time_point from, steady::time_point to) {
+  return static_cast<std::uint64_t>(
+      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(to - from).count()));
+}
+
+std::string url_encode(const std::string& text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string scalar_text(const json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// The services of AWS's JSON protocol, as emulator/scenario/src/live.cpp names them.
+std::optional<std::string> target_prefix(const std::string& service) {
+  if (service == "dynamodb") return "DynamoDB_20120810.";
+  if (service == "dynamodbstreams") return "DynamoDBStreams_20120810.";
+  if (service == "sqs") return "AmazonSQS.";
+  return std::nullopt;
+}
+
+std::string error_text(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) return "timeout";
+  return ec.message();
+}
+
+class ws_client;
+
+struct shared_state {
+  explicit shared_state(recorder& r) : rec(r) {}
+  net::io_context ioc{1};
+  tcp::endpoint where;
+  std::string host_port;
+  std::vector<const scenario::step*> steps;
+  std::map<std::string, json> captures;           // Outputs and Ref.X
+  std::map<std::string, std::string> physical_ids;  // logical id -> physical id
+  recorder& rec;
+  steady::time_point start = steady::now();
+  std::optional<steady::time_point> deadline;
+  std::optional<std::uint64_t> iterations;
+  std::vector<steady::time_point> causes;
+  std::set<const ws_client*> listening;  // clients connected or connecting, for first_unanswered()
+  std::uint32_t active_users = 0;
+  std::function<void()> all_done;  // when the last user ends
+
+  double seconds(steady::time_point at) const { return std::chrono::duration<double>(at - start).count(); }
+  void cause() {
+    if (causes.size() < max_causes) causes.push_back(steady::now());
+  }
+  // The oldest cause some connected client has not had its frame for yet: a new client joins
+  // there, since a handler still working through older causes (a stream's backlog) posts their
+  // frames to it too.
+  std::size_t first_unanswered() const;
+};
+
+// One HTTP/1.1 connection, kept alive between requests.
+class http_conn : public std::enable_shared_from_this<http_conn> {
+ public:
+  using callback = std::function<void(beast::error_code, int status, std::string body)>;
+  explicit http_conn(shared_state& s) : s_(s), stream_(s.ioc) {}
+
+  void request(const std::string& method, const std::string& target,
+               std::vector<std::pair<std::string, std::string>> headers, std::string body, callback done) {
+    req_ = {};
+    req_.method(bhttp::string_to_verb(method));
+    req_.target(target);
+    req_.version(11);
+    req_.set(bhttp::field::host, s_.host_port);
+    for (const auto& [name, value] : headers) req_.set(name, value);
+    req_.body() = std::move(body);
+    req_.prepare_payload();
+    req_.keep_alive(true);
+    done_ = std::move(done);
+    retried_ = false;
+    start();
+  }
+
+  void abort() {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    connected_ = false;
+  }
+
+ private:
+  void start() {
+    stream_.expires_after(step_bound);
+    if (connected_) return write();
+    stream_.async_connect(s_.where, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->finish(ec);
+      self->connected_ = true;
+      self->fresh_ = true;
+      self->write();
+    });
+  }
+
+  void write() {
+    bhttp::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->retry_or_finish(ec);
+      self->res_ = {};
+      self->buffer_.clear();
+      bhttp::async_read(self->stream_, self->buffer_, self->res_,
+                        [self](beast::error_code read, std::size_t) {
+                          if (read) return self->retry_or_finish(read);
+                          self->fresh_ = false;
+                          if (!self->res_.keep_alive()) self->abort();
+                          self->finish({});
+                        });
+    });
+  }
+
+  // A kept-alive connection the server closed meanwhile fails on first use: once on a new one.
+  void retry_or_finish(beast::error_code ec) {
+    abort();
+    if (!fresh_ && !retried_ && ec != beast::error::timeout) {
+      retried_ = true;
+      return start();
+    }
+    finish(ec);
+  }
+
+  void finish(beast::error_code ec) {
+    if (ec) abort();
+    stream_.expires_never();
+    auto done = std::exchange(done_, nullptr);
+    if (done) done(ec, ec ? 0 : static_cast<int>(res_.result_int()), ec ? std::string() : res_.body());
+  }
+
+  shared_state& s_;
+  beast::tcp_stream stream_;
+  bhttp::request<bhttp::string_body> req_;
+  bhttp::response<bhttp::string_body> res_;
+  beast::flat_buffer buffer_;
+  callback done_;
+  bool connected_ = false;
+  bool fresh_ = false;
+  bool retried_ = false;
+};
+
+// One WebSocket client of a user. Its frames are attributed, in order, to the causes (connects,
+// sends, disconnects of any user) from the oldest one still unanswered when it connected: exact
+// for handlers that send one frame per cause to each connected client in the order of the causes
+// (the visitor counter's count, a broadcast); frames beyond that are counted as unattributed.
+class ws_client : public std::enable_shared_from_this<ws_client> {
+ public:
+  // Listening from the start: the $connect of a client still connecting may already cause frames.
+  explicit ws_client(shared_state& s) : s_(s), ws_(s.ioc), cursor_(s.first_unanswered()) { s_.listening.insert(this); }
+  ~ws_client() { s_.listening.erase(this); }
+  std::size_t cursor() const noexcept { return cursor_; }
+
+  using connected = std::function<void(beast::error_code, int status, std::string connection_id)>;
+  void connect(const std::string& host, const std::string& target,
+               std::vector<std::pair<std::string, std::string>> headers, connected done) {
+    ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+      for (const auto& [name, value] : headers) {
+        if (!beast::iequals(name, "Host")) req.set(name, value);
+      }
+    }));
+    beast::get_lowest_layer(ws_).expires_after(step_bound);
+    beast::get_lowest_layer(ws_).async_connect(
+        s_.where, [self = shared_from_this(), host, target, done](beast::error_code ec) {
+          if (ec) {
+            self->s_.listening.erase(self.get());
+            return done(ec, 0, "");
+          }
+          self->ws_.async_handshake(self->upgrade_, host, target, [self, done](beast::error_code shaken) {
+            const int status = static_cast<int>(self->upgrade_.result_int());
+            std::string id;
+            if (const auto it = self->upgrade_.find("X-Fogbank-Connection-Id"); it != self->upgrade_.end())
+              id = std::string(it->value());
+            if (shaken) {
+              self->s_.listening.erase(self.get());
+              return done(shaken, status, id);
+            }
+            beast::get_lowest_layer(self->ws_).expires_never();
+            websocket::stream_base::timeout timeouts{};
+            timeouts.handshake_timeout = step_bound;  // also bounds the close handshake
+            timeouts.idle_timeout = websocket::stream_base::none();
+            timeouts.keep_alive_pings = false;
+            self->ws_.set_option(timeouts);
+            self->open_ = true;
+            self->do_read();
+            done({}, status, id);
+          });
+        });
+  }
+
+  void send(const std::string& text, std::function<void(beast::error_code)> done) {
+    auto data = std::make_shared<std::string>(text);
+    ws_.text(true);
+    ws_.async_write(net::buffer(*data), [self = shared_from_this(), data, done](beast::error_code ec, std::size_t) {
+      done(ec);
+    });
+  }
+
+  void close(int code, std::function<void(beast::error_code)> done) {
+    open_ = false;
+    s_.listening.erase(this);
+    ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)),
+                    [self = shared_from_this(), done](beast::error_code ec) { done(ec); });
+  }
+
+  void drop() {
+    open_ = false;
+    s_.listening.erase(this);
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  bool open() const noexcept { return open_ && !ended_; }
+
+ private:
+  void do_read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->ended_ = true;
+        self->s_.listening.erase(self.get());
+        return;
+      }
+      self->buffer_.consume(self->buffer_.size());
+      const auto now = steady::now();
+      if (self->cursor_ < self->s_.causes.size()) {
+        self->s_.rec.frame(micros_between(self->s_.causes[self->cursor_++], now), self->s_.seconds(now));
+      } else {
+        self->s_.rec.unattributed_frame();
+      }
+      self->do_read();
+    });
+  }
+
+  shared_state& s_;
+  websocket::stream<beast::tcp_stream> ws_;
+  websocket::response_type upgrade_;
+  beast::flat_buffer buffer_;
+  std::size_t cursor_;
+  bool open_ = false;
+  bool ended_ = false;
+};
+
+std::size_t shared_state::first_unanswered() const {
+  std::size_t first = causes.size();
+  for (const ws_client* client : listening) first = std::min(first, client->cursor());
+  return first;
+}
+
+class virtual_user : public std::enable_shared_from_this<virtual_user> {
+ public:
+  virtual_user(shared_state& s, std::uint32_t index)
+      : s_(s), index_(index), watchdog_(s.ioc), pause_(s.ioc), http_(std::make_shared<http_conn>(s)) {}
+
+  void start() {
+    ++s_.active_users;
+    start_iteration();
+  }
+
+ private:
+  void start_iteration() {
+    captures_ = s_.captures;
+    captures_["vu"] = index_;
+    captures_["iteration"] = iteration_;
+    step_ = 0;
+    run_step();
+  }
+
+  void run_step() {
+    if (step_ == s_.steps.size()) return end_iteration();
+    const scenario::step& st = *s_.steps[step_];
+    const std::uint64_t gen = ++generation_;
+    started_ = steady::now();
+    watchdog_.expires_after(step_bound + std::chrono::seconds{5});
+    watchdog_.async_wait([self = shared_from_this(), gen](beast::error_code ec) {
+      if (ec || gen != self->generation_) return;
+      self->abort_sockets();
+      self->complete(gen, self->kind_, false, "timeout (" + std::to_string(step_bound.count()) + "s)", {});
+    });
+    try {
+      std::visit([&](const auto& action) { this->begin(gen, action); }, st.action);
+    } catch (const std::exception& e) {
+      // A {{capture}} that is not there, a value that does not fit: the step fails.
+      complete(gen, kind_.empty() ? st.kind : kind_, false, e.what(), {});
+    }
+  }
+
+  void begin(std::uint64_t gen, const scenario::connect_step& c) {
+    kind_ = "connect";
+    std::string query;
+    const json q = scenario::substitute(c.query, captures_);
+    if (q.is_string()) {
+      query = q.get<std::string>();
+    } else {
+      for (const auto& [key, value] : q.items())
+        query += (query.empty() ? "" : "&") + url_encode(key) + "=" + url_encode(scalar_text(value));
+    }
+    const std::string api = resolve(scenario::substitute(c.api, captures_));
+    const std::string target = "/ws/" + url_encode(api) + "/" + url_encode(scenario::substitute(c.stage, captures_)) +
+                               (query.empty() ? "" : "?" + query);
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string host = s_.host_port;
+    const json given = scenario::substitute(c.headers, captures_);
+    for (const auto& [key, value] : given.items()) {
+      if (beast::iequals(key, "Host")) host = scalar_text(value);
+      headers.emplace_back(key, scalar_text(value));
+    }
+    const std::string name = c.client;
+    if (const auto old = clients_.find(name); old != clients_.end()) old->second->drop();
+    auto client = std::make_shared<ws_client>(s_);
+    clients_[name] = client;
+    s_.cause();
+    const int expect_status = c.expect_status;
+    client->connect(host, target, std::move(headers),
+                    [self = shared_from_this(), gen, expect_status, name](beast::error_code ec, int status,
+                                                                          std::string id) {
+                      const bool expect_accept = expect_status >= 200 && expect_status < 300;
+                      const json result = {{"connection_id", id}, {"status", status}, {"accepted", !ec}};
+                      if (!ec) {
+                        if (expect_accept) return self->complete(gen, "connect", true, "", result);
+                        return self->complete(gen, "connect", false,
+                                              "accepted, expected " + std::to_string(expect_status), result);
+                      }
+                      self->clients_.erase(name);
+                      if (ec == websocket::error::upgrade_declined) {
+                        if (!expect_accept && status == expect_status)
+                          return self->complete(gen, "connect", true, "", result);
+                        return self->complete(gen, "connect", false, "refused with " + std::to_string(status),
+                                              result);
+                      }
+                      self->complete(gen, "connect", false, error_text(ec), result);
+                    });
+  }
+
+  void begin(std::uint64_t gen, const scenario::send_step& send) {
+    kind_ = "send";
+    const auto client = open_client(send.client);
+    const json message = scenario::substitute(send.message, captures_);
+    s_.cause();
+    client->send(message.is_string() ? message.get<std::string>() : message.dump(),
+                 [self = shared_from_this(), gen](beast::error_code ec) {
+                   self->complete(gen, "send", !ec, ec ? error_text(ec) : "", json::object());
+                 });
+  }
+
+  void begin(std::uint64_t gen, const scenario::close_step& close) {
+    kind_ = close.drop ? "drop" : "disconnect";
+    const auto client = open_client(close.client);
+    clients_.erase(close.client);
+    s_.cause();
+    if (close.drop) {
+      client->drop();
+      return complete(gen, "drop", true, "", json::object());
+    }
+    client->close(close.code, [self = shared_from_this(), gen](beast::error_code ec) {
+      // The server closing first (a handler's DeleteConnection) is a completed close too.
+      const bool ok = !ec || ec == websocket::error::closed;
+      self->complete(gen, "disconnect", ok, ok ? "" : error_text(ec), json::object());
+    });
+  }
+
+  void begin(std::uint64_t gen, const scenario::call_step& call) {
+    kind_ = "call " + call.service + "." + call.action;
+    const std::string prefix = target_prefix(call.service).value();  // checked before the run
+    const json input = scenario::substitute(call.input, captures_);
+    std::optional<std::string> expected_error;
+    if (call.expect_error) {
+      const json expected = scenario::substitute(*call.expect_error, captures_);
+      expected_error = expected.is_string() ? expected.get<std::string>() : expected.value("type", "");
+    }
+    http_->request("POST", "/",
+                   {{"Content-Type", "application/x-amz-json-1.0"},
+                    {"X-Amz-Target", prefix + call.action},
+                    {"X-Amz-Date", "20240101T000000Z"},
+                    {"Authorization", "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/" + call.service +
+                                          "/aws4_request, SignedHeaders=host, Signature=0"}},
+                   input.dump(),
+                   [self = shared_from_this(), gen, kind = kind_, expected_error](beast::error_code ec, int status,
+                                                                                  std::string text) {
+                     if (ec) return self->complete(gen, kind, false, error_text(ec), {});
+                     json body = text.empty() ? json::object() : json::parse(text, nullptr, false);
+                     if (status < 300) {
+                       if (expected_error) return self->complete(gen, kind, false, "succeeded, expected " + *expected_error, body);
+                       return self->complete(gen, kind, true, "", body);
+                     }
+                     std::string type = body.is_object() ? body.value("__type", "") : "";
+                     type = type.substr(type.find('#') == std::string::npos ? 0 : type.find('#') + 1);
+                     if (type.empty()) type = "HTTP " + std::to_string(status);
+                     if (expected_error && type == *expected_error) return self->complete(gen, kind, true, "", body);
+                     self->complete(gen, kind, false, type, body);
+                   });
+  }
+
+  void begin(std::uint64_t gen, const scenario::advance_step& advance) {
+    kind_ = "advance";
+    pause_.expires_after(std::min<std::chrono::nanoseconds>(advance.by, longest_advance));
+    pause_.async_wait([self = shared_from_this(), gen](beast::error_code) {
+      self->complete(gen, "advance", true, "", json::object());
+    });
+  }
+
+  // Filtered out before the run (engine.cpp's runnable()).
+  template <class other>
+  void begin(std::uint64_t gen, const other&) {
+    complete(gen, "skipped", true, "", json::object());
+  }
+
+  std::shared_ptr<ws_client> open_client(const std::string& name) {
+    const auto it = clients_.find(name);
+    if (it == clients_.end() || !it->second->open()) throw std::runtime_error("client not connected");
+    return it->second;
+  }
+
+  std::string resolve(const std::string& name) const {
+    const auto it = s_.physical_ids.find(name);
+    return it == s_.physical_ids.end() ? name : it->second;
+  }
+
+  void abort_sockets() {
+    for (auto& [name, client] : clients_) client->drop();
+    http_->abort();
+  }
+
+  void complete(std::uint64_t gen, const std::string& kind, bool ok, const std::string& error, const json& result) {
+    if (gen != generation_) return;
+    ++generation_;
+    watchdog_.cancel();
+    const auto now = steady::now();
+    if (ok) {
+      const scenario::step& st = *s_.steps[step_];
+      std::string capture_error;
+      for (const auto& [name, pointer] : st.captures) {
+        try {
+          captures_[name] = result.at(json::json_pointer(pointer));
+        } catch (const json::exception&) {
+          capture_error = "capture " + name + ": no " + pointer + " in the result";
+        }
+      }
+      if (capture_error.empty()) {
+        if (kind != "advance") s_.rec.success(kind, micros_between(started_, now), s_.seconds(now));
+        ++step_;
+        net::post(s_.ioc, [self = shared_from_this()] { self->run_step(); });
+        return;
+      }
+      s_.rec.failure(kind, capture_error, s_.seconds(now));
+    } else {
+      s_.rec.failure(kind, error, s_.seconds(now));
+    }
+    net::post(s_.ioc, [self = shared_from_this()] { self->end_iteration(); });
+  }
+
+  // Closes what the iteration left open (unmeasured), then starts the next one or ends.
+  void end_iteration() {
+    std::vector<std::shared_ptr<ws_client>> open;
+    for (auto& [name, client] : clients_) {
+      if (client->open()) {
+        open.push_back(client);
+      } else {
+        client->drop();
+      }
+    }
+    clients_.clear();
+    auto pending = std::make_shared<std::size_t>(open.size());
+    auto next = [self = shared_from_this(), pending](beast::error_code) {
+      if (--*pending == 0) self->next_iteration();
+    };
+    if (open.empty()) return next_iteration();
+    for (auto& client : open) client->close(1000, next);
+  }
+
+  void next_iteration() {
+    ++iteration_;
+    const bool more = s_.iterations ? iteration_ < *s_.iterations : steady::now() < *s_.deadline;
+    if (more) return start_iteration();
+    http_->abort();
+    if (--s_.active_users == 0 && s_.all_done) s_.all_done();
+  }
+
+  shared_state& s_;
+  std::uint32_t index_;
+  std::uint64_t iteration_ = 0;
+  std::size_t step_ = 0;
+  std::uint64_t generation_ = 0;
+  std::string kind_;
+  steady::time_point started_;
+  net::steady_timer watchdog_;
+  net::steady_timer pause_;
+  std::shared_ptr<http_conn> http_;
+  std::map<std::string, json> captures_;
+  std::map<std::string, std::shared_ptr<ws_client>> clients_;
+};
+
+// Runs `request` on the io_context until it completes (before the users start).
+std::pair<int, std::string> blocking(shared_state& s, const std::string& method, const std::string& target,
+                                     std::vector<std::pair<std::string, std::string>> headers,
+                                     const std::string& body) {
+  auto conn = std::make_shared<http_conn>(s);
+  beast::error_code error;
+  std::pair<int, std::string> out;
+  conn->request(method, target, std::move(headers), body, [&](beast::error_code ec, int status, std::string text) {
+    error = ec;
+    out = {status, std::move(text)};
+  });
+  s.ioc.run();
+  s.ioc.restart();
+  conn->abort();
+  if (error) throw std::runtime_error(method + " " + target + " on " + s.host_port + ": " + error_text(error));
+  return out;
+}
+
+void resolve_stacks(shared_state& s, const scenario::scenario& sc, const std::string& endpoint) {
+  if (sc.templates.empty()) return;
+  const auto [status, text] = blocking(s, "GET", "/_fogbank/stacks", {}, "");
+  const json parsed = json::parse(text, nullptr, false);
+  if (status != 200 || !parsed.is_object())
+    throw std::runtime_error("GET /_fogbank/stacks on " + s.host_port + " answered " + std::to_string(status) +
+                             " (is it a fogbank server?)");
+  const json loaded = parsed.value("stacks", json::array());
+  for (const auto& file : sc.templates) {
+    const std::string name = templates::read_template(file).default_stack_name();
+    const auto stack =
+        std::find_if(loaded.begin(), loaded.end(), [&](const json& st) { return st.value("name", "") == name; });
+    if (stack == loaded.end()) {
+      throw std::runtime_error("the server at " + endpoint + " has no stack '" + name +
+                               "': start it with `fogbank serve --template " + file.string() + "`");
+    }
+    for (const json& resource : stack->value("resources", json::array())) {
+      const std::string id = resource.value("physical_id", "");
+      if (id.empty()) continue;
+      s.physical_ids[resource.value("logical_id", "")] = id;
+      s.captures["Ref." + resource.value("logical_id", "")] = id;
+    }
+    const json outputs = stack->value("outputs", json::object());
+    for (const auto& [output, value] : outputs.items()) s.captures[output] = value;
+  }
+}
+
+void load_data(shared_state& s, const scenario::scenario& sc) {
+  for (const scenario::fixture_data& data : sc.data) {
+    std::string table = scenario::substitute(data.table, s.captures);
+    if (const auto it = s.physical_ids.find(table); it != s.physical_ids.end()) table = it->second;
+    for (const json& item : data.items) {
+      const auto converted = scenario::to_dynamodb_item(scenario::substitute(item, s.captures), data.format);
+      const json input = {{"TableName", table}, {"Item", converted.value_or(json::object())}};
+      const auto [status, text] = blocking(
+          s, "POST", "/",
+          {{"Content-Type", "application/x-amz-json-1.0"},
+           {"X-Amz-Target", "DynamoDB_20120810.PutItem"},
+           {"Authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, "
+            "Signature=0"}},
+          input.dump());
+      if (status != 200)
+        throw std::runtime_error("data at " + data.where.str() + ": PutItem into " + table + " answered " +
+                                 std::to_string(status) + ": " + text.substr(0, 300));
+    }
+  }
+}
+
+class progress_printer : public std::enable_shared_from_this<progress_printer> {
+ public:
+  progress_printer(shared_state& s, std::ostream& out, bool in_place)
+      : s_(s), out_(out), in_place_(in_place), timer_(s.ioc) {}
+
+  void start() { schedule(); }
+  void finish() {
+    timer_.cancel();
+    print(true);
+  }
+
+  void print(bool final_line) {
+    const auto now = steady::now();
+    const double elapsed = s_.seconds(now);
+    const double interval = std::chrono::duration<double>(now - last_at_).count();
+    const double rate = interval > 0 ? static_cast<double>(s_.rec.requests() - last_requests_) / interval : 0;
+    last_at_ = now;
+    last_requests_ = s_.rec.requests();
+    char line[200];
+    std::snprintf(line, sizeof line, "%7.1fs  %9.1f req/s  p99 %9s  errors %llu  users %u", elapsed, rate,
+                  format_micros(s_.rec.all_latency().percentile(99)).c_str(),
+                  static_cast<unsigned long long>(s_.rec.errors()), s_.active_users);
+    if (in_place_) {
+      out_ << "\r" << line << "    " << (final_line ? "\n" : "") << std::flush;
+    } else {
+      out_ << line << "\n" << std::flush;
+    }
+  }
+
+ private:
+  void schedule() {
+    timer_.expires_after(in_place_ ? std::chrono::milliseconds{250} : std::chrono::milliseconds{5000});
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      self->print(false);
+      self->schedule();
+    });
+  }
+
+  shared_state& s_;
+  std::ostream& out_;
+  bool in_place_;
+  net::steady_timer timer_;
+  steady::time_point last_at_ = steady::now();
+  std::uint64_t last_requests_ = 0;
+};
+
+bool runnable(const scenario::step& st) {
+  return std::holds_alternative<scenario::connect_step>(st.action) ||
+         std::holds_alternative<scenario::send_step>(st.action) ||
+         std::holds_alternative<scenario::close_step>(st.action) ||
+         std::holds_alternative<scenario::call_step>(st.action) ||
+         std::holds_alternative<scenario::advance_step>(st.action);
+}
+
+}  // namespace
+
+double run_engine(const scenario::scenario& sc, const engine_options& options, recorder& results,
+                  std::ostream& progress, std::vector<std::string>* skipped) {
+  shared_state s(results);
+  constexpr std::string_view scheme = "http://";
+  std::string rest = options.endpoint.starts_with(scheme) ? options.endpoint.substr(scheme.size()) : "";
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  const auto colon = rest.rfind(':');
+  if (rest.empty() || rest.find('/') != std::string::npos || colon == std::string::npos || colon == 0)
+    throw std::runtime_error("--endpoint: expected http://HOST:PORT, found '" + options.endpoint + "'");
+  std::string host = rest.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  tcp::resolver resolver(s.ioc);
+  beast::error_code ec;
+  const auto found = resolver.resolve(host, rest.substr(colon + 1), ec);
+  if (ec || found.empty()) throw std::runtime_error("--endpoint: cannot resolve " + rest + ": " + ec.message());
+  s.where = found.begin()->endpoint();
+  s.host_port = rest;
+
+  for (const scenario::step& st : sc.steps) {
+    if (!runnable(st)) {
+      if (skipped) skipped->push_back(st.kind + " at " + st.where.str());
+      continue;
+    }
+    if (const auto* call = std::get_if<scenario::call_step>(&st.action); call && !target_prefix(call->service)) {
+      throw std::runtime_error(st.where.str() +
+                               ": fogbank bench calls only the services of AWS's JSON protocol "
+                               "(dynamodb, dynamodbstreams, sqs), not " +
+                               call->service);
+    }
+    s.steps.push_back(&st);
+  }
+  if (s.steps.empty()) throw std::runtime_error(sc.file.string() + ": no step runs under load (connect, send, disconnect, drop, call, advance)");
+  resolve_stacks(s, sc, options.endpoint);
+  load_data(s, sc);
+
+  s.start = steady::now();
+  s.iterations = options.iterations;
+  if (options.duration) s.deadline = s.start + *options.duration;
+  std::vector<std::unique_ptr<net::steady_timer>> starts;
+  for (std::uint32_t i = 0; i < options.clients; ++i) {
+    auto user = std::make_shared<virtual_user>(s, i);
+    const auto delay = options.clients > 1 ? options.ramp * i / (options.clients - 1) : std::chrono::milliseconds{0};
+    if (delay.count() == 0) {
+      net::post(s.ioc, [user] { user->start(); });
+      continue;
+    }
+    // Users not started yet count as active, so that the progress line does not end early.
+    ++s.active_users;
+    starts.push_back(std::make_unique<net::steady_timer>(s.ioc, delay));
+    starts.back()->async_wait([user, &s](beast::error_code) {
+      --s.active_users;
+      user->start();
+    });
+  }
+  auto printer = std::make_shared<progress_printer>(s, progress, options.progress_in_place);
+  printer->start();
+  s.all_done = [printer] { printer->finish(); };
+  s.ioc.run();
+  s.all_done = nullptr;
+  return s.seconds(steady::now());
+}
+
+}  // namespace fogbank::load
