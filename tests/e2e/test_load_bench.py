@@ -1,0 +1,159 @@
+"""`fogbank bench` (issue 10): a scenario's client steps run by N virtual users over real sockets
+against the server it starts in process. The counts in --json follow from the clients and
+iterations (every step of every iteration of every user, and no error); captures are per user;
+--compare prints the change per metric; bad usage exits 2 naming the option. No timing is
+asserted: only counts.
+
+`fogbank bench` starts its own server, so this test runs the command rather than the harness's
+`fogbank serve`.
+
+Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_load_bench
+"""
+
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LOAD = os.path.join(ROOT, "scenarios", "load")
+TIMEOUT = 300  # seconds: a hang fails the test instead of stalling ctest
+CLIENTS = 20
+ITERATIONS = 3
+
+# Every user writes its own item and reads it back through a capture; a conditional put of an
+# item that exists must fail with the error the step expects.
+CALLS = """
+name: calls per user
+templates: [%s]
+steps:
+  - call:
+      service: dynamodb
+      action: PutItem
+      input: {TableName: "{{ConnectionIdsTableName}}", Item: {connectionId: {S: "vu-{{vu}}-{{iteration}}"}}}
+  - call:
+      service: dynamodb
+      action: GetItem
+      input: {TableName: "{{ConnectionIdsTableName}}", Key: {connectionId: {S: "vu-{{vu}}-{{iteration}}"}}}
+    capture: {mine: /Item/connectionId/S}
+  - call:
+      service: dynamodb
+      action: PutItem
+      input:
+        TableName: "{{ConnectionIdsTableName}}"
+        Item: {connectionId: {S: "{{mine}}"}}
+        ConditionExpression: attribute_not_exists(connectionId)
+    expect_error: {type: ConditionalCheckFailedException}
+  - expect_queue: {queue: nothing, visible: 0}
+"""
+
+
+def fogbank():
+    path = os.environ.get("FOGBANK_BIN")
+    if not path:
+        raise RuntimeError("FOGBANK_BIN is not set: point it at the built `fogbank` executable")
+    return path
+
+
+class LoadBench(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+
+    def path(self, name):
+        return os.path.join(self.dir.name, name)
+
+    def bench(self, *args):
+        return subprocess.run([fogbank(), "bench", *args], capture_output=True, text=True, timeout=TIMEOUT,
+                              cwd=ROOT, check=False)
+
+    def bench_ok(self, *args):
+        done = self.bench(*args)
+        self.assertEqual(done.returncode, 0, f"stdout:\n{done.stdout}\nstderr (tail):\n{done.stderr[-3000:]}")
+        return done
+
+    def step(self, result, kind):
+        self.assertIn(kind, result["steps"], json.dumps(result["steps"], indent=1)[:2000])
+        return result["steps"][kind]
+
+    def test_visitor_counter_counts_every_step_and_frame(self):
+        out = self.path("visitors.json")
+        done = self.bench_ok(os.path.join(LOAD, "visitor_counter_cpp.yaml"), "--clients", str(CLIENTS),
+                             "--iterations", str(ITERATIONS), "--json", out)
+        with open(out) as f:
+            result = json.load(f)
+        runs = CLIENTS * ITERATIONS
+        for kind in ("connect", "disconnect"):
+            step = self.step(result, kind)
+            self.assertEqual((step["count"], step["ok"], step["errors"]), (runs, runs, 0), kind)
+            self.assertEqual(step["latency_us"]["count"], runs, kind)
+        self.assertEqual(result["requests"], 2 * runs)
+        self.assertEqual(result["errors"], 0)
+        self.assertEqual(result["run"]["clients"], CLIENTS)
+        self.assertEqual(result["run"]["iterations"], ITERATIONS)
+        # Every connect and disconnect changes the count, which is posted to the connected
+        # visitors: frames arrive and are attributed to them.
+        self.assertGreater(result["e2e"]["frames"], 0, json.dumps(result["e2e"])[:500])
+        self.assertEqual(result["e2e"]["latency_us"]["count"], result["e2e"]["frames"])
+        # The table names each kind; the timeline sums to the requests.
+        for kind in ("connect", "disconnect", "e2e: cause -> frame"):
+            self.assertIn(kind, done.stdout)
+        self.assertEqual(sum(s["requests"] for s in result["timeline"]), result["requests"])
+
+    def test_calls_with_captures_and_expected_errors(self):
+        scenario = self.path("calls.yaml")
+        with open(scenario, "w") as f:
+            f.write(CALLS % os.path.join(ROOT, "fixtures", "visitor_counter_cpp", "template.yaml"))
+        first = self.path("first.json")
+        done = self.bench_ok(scenario, "--clients", str(CLIENTS), "--iterations", str(ITERATIONS), "--json", first)
+        with open(first) as f:
+            result = json.load(f)
+        runs = CLIENTS * ITERATIONS
+        self.assertEqual(self.step(result, "call dynamodb.PutItem")["ok"], 2 * runs)
+        self.assertEqual(self.step(result, "call dynamodb.GetItem")["ok"], runs)
+        self.assertEqual(result["errors"], 0, done.stdout)
+        self.assertIn("skipped under load: expect_queue", done.stdout)
+        self.assertEqual(len(result["run"]["skipped_steps"]), 1)
+
+        # The same run compared with the first: a row per step and metric.
+        second = self.bench_ok(scenario, "--clients", "2", "--iterations", "1", "--compare", first)
+        self.assertIn("compared with " + first, second.stdout)
+        self.assertRegex(second.stdout, r"call dynamodb\.GetItem\s+p99_us\s+\d")
+
+    def test_a_failing_step_counts_errors_by_type_and_exits_1(self):
+        scenario = self.path("failing.yaml")
+        with open(scenario, "w") as f:
+            f.write("name: failing\nsteps:\n"
+                    "  - call: {service: dynamodb, action: GetItem, input: {TableName: missing, Key: {k: {S: x}}}}\n"
+                    "  - call: {service: dynamodb, action: ListTables, input: {}}\n")
+        out = self.path("failing.json")
+        done = self.bench(scenario, "--clients", "3", "--iterations", "2", "--json", out)
+        self.assertEqual(done.returncode, 1, done.stdout + done.stderr[-2000:])
+        with open(out) as f:
+            result = json.load(f)
+        get = self.step(result, "call dynamodb.GetItem")
+        self.assertEqual(get["errors_by_type"], {"ResourceNotFoundException": 6})
+        # A failed step ends the user's iteration: the next step never ran.
+        self.assertNotIn("call dynamodb.ListTables", result["steps"])
+        self.assertIn("call dynamodb.GetItem: ResourceNotFoundException x6", done.stdout)
+
+    def test_bad_usage_exits_2_naming_the_option(self):
+        cases = [
+            ([os.path.join(LOAD, "visitor_counter_cpp.yaml"), "--clients", "2"],
+             "give exactly one of --duration and --iterations"),
+            ([os.path.join(LOAD, "visitor_counter_cpp.yaml"), "--clients", "0", "--iterations", "1"],
+             "--clients: 0 is out of range"),
+            (["--clients", "2", "--iterations", "1"], "name a scenario file"),
+        ]
+        for args, message in cases:
+            done = self.bench(*args)
+            self.assertEqual(done.returncode, 2, f"{args}: {done.stderr}")
+            self.assertIn(message, done.stderr, args)
+        missing = self.bench(self.path("nope.yaml"), "--clients", "1", "--iterations", "1")
+        self.assertEqual(missing.returncode, 1, missing.stderr)
+        self.assertIn("nope.yaml", missing.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
