@@ -28,6 +28,8 @@ packages=(
   python3-websockets
   # The Lambda worker tests' `provided` bootstraps speak the Runtime API with curl.
   curl
+  # tests/e2e/test_load_bench.py opens `fogbank bench --html`'s page in headless Chromium.
+  chromium
   # The checks: Clang 14 for the sanitizer builds and libFuzzer (its runtimes are in
   # libclang-rt-14-dev), clang-format and clang-tidy.
   clang clang-format clang-tidy libclang-rt-14-dev

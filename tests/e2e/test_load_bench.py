@@ -12,6 +12,8 @@ Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_load_bench
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -137,6 +139,33 @@ class LoadBench(unittest.TestCase):
         # A failed step ends the user's iteration: the next step never ran.
         self.assertNotIn("call dynamodb.ListTables", result["steps"])
         self.assertIn("call dynamodb.GetItem: ResourceNotFoundException x6", done.stdout)
+
+    def test_html_report_renders_its_charts_in_chromium(self):
+        page = self.path("report.html")
+        self.bench_ok(os.path.join(LOAD, "visitor_counter_cpp.yaml"), "--clients", "5", "--iterations", "2",
+                      "--html", page)
+        with open(page) as f:
+            html = f.read()
+        # Self-contained: nothing is fetched.
+        self.assertNotRegex(html, r'(src|href)="(https?:)?//')
+        chromium = shutil.which("chromium") or "/usr/bin/chromium"
+        self.assertTrue(os.path.exists(chromium), "chromium is not installed (scripts/dev.sh installs it)")
+        profile = tempfile.TemporaryDirectory()
+        self.addCleanup(profile.cleanup)
+        # The flags of /work/.library/env/machines/cpp.md: no sandbox as root, no background
+        # connections on a closed network, a fresh profile.
+        done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                               "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                               "--disable-sync", "--user-data-dir=" + profile.name, "--dump-dom",
+                               "file://" + page], capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        dom = done.stdout
+        # Histograms of connect, disconnect and e2e, then throughput, latency and errors over time.
+        self.assertIn('data-charts="6"', dom, dom[-3000:])
+        for chart in ("throughput", "latency", "errors"):
+            self.assertRegex(dom, r'<svg[^>]*id="%s"[^>]*data-rendered="yes"' % chart)
+        self.assertGreater(len(re.findall(r"<rect ", dom)), 3, "the histograms have bars")
+        self.assertGreaterEqual(len(re.findall(r"<path d=\"M", dom)), 3, "the time series have lines")
 
     def test_bad_usage_exits_2_naming_the_option(self):
         cases = [

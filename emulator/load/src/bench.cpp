@@ -19,7 +19,8 @@
 
 namespace fogbank::load {
 
-const std::string_view bench_help = R"(Usage: fogbank bench SCENARIO --clients N (--duration D | --iterations K) [options]
+const std::string_view bench_help =
+    R"(Usage: fogbank bench SCENARIO --clients N (--duration D | --iterations K) [options]
 
 Run a scenario's client steps (connect, send, disconnect, drop, call, advance) with N virtual
 users at once over real sockets on the real clock, against a server started in this process
@@ -221,7 +222,8 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
                         {"skipped_steps", skipped},
                         {"elapsed_seconds", elapsed}};
     if (options.iterations) description["iterations"] = *options.iterations;
-    if (options.duration) description["duration_seconds"] = static_cast<double>(options.duration->count()) / 1000.0;
+    if (options.duration)
+      description["duration_seconds"] = static_cast<double>(options.duration->count()) / 1000.0;
     const json result = results.to_json(description);
 
     char summary[160];
@@ -231,7 +233,9 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
     out << summary << format_table(result);
     if (!options.json_file.empty()) write_file("--json", options.json_file, result.dump(2) + "\n");
     if (!options.html_file.empty()) write_file("--html", options.html_file, html_report(result));
-    if (old_result) out << "\ncompared with " << options.compare_file << ":\n" << format_comparison(compare(*old_result, result));
+    if (old_result)
+      out << "\ncompared with " << options.compare_file << ":\n"
+          << format_comparison(compare(*old_result, result));
     out.flush();
     return results.errors() == 0 ? 0 : 1;
   } catch (const scenario::load_error& e) {

@@ -20,8 +20,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <stdexcept>
 #include <set>
+#include <stdexcept>
 #include <variant>
 
 namespace fogbank::load {
@@ -81,7 +81,7 @@ struct shared_state {
   tcp::endpoint where;
   std::string host_port;
   std::vector<const scenario::step*> steps;
-  std::map<std::string, json> captures;           // Outputs and Ref.X
+  std::map<std::string, json> captures;             // Outputs and Ref.X
   std::map<std::string, std::string> physical_ids;  // logical id -> physical id
   recorder& rec;
   steady::time_point start = steady::now();
@@ -192,7 +192,9 @@ class http_conn : public std::enable_shared_from_this<http_conn> {
 class ws_client : public std::enable_shared_from_this<ws_client> {
  public:
   // Listening from the start: the $connect of a client still connecting may already cause frames.
-  explicit ws_client(shared_state& s) : s_(s), ws_(s.ioc), cursor_(s.first_unanswered()) { s_.listening.insert(this); }
+  explicit ws_client(shared_state& s) : s_(s), ws_(s.ioc), cursor_(s.first_unanswered()) {
+    s_.listening.insert(this);
+  }
   ~ws_client() { s_.listening.erase(this); }
   std::size_t cursor() const noexcept { return cursor_; }
 
@@ -236,9 +238,8 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
   void send(const std::string& text, std::function<void(beast::error_code)> done) {
     auto data = std::make_shared<std::string>(text);
     ws_.text(true);
-    ws_.async_write(net::buffer(*data), [self = shared_from_this(), data, done](beast::error_code ec, std::size_t) {
-      done(ec);
-    });
+    ws_.async_write(net::buffer(*data),
+                    [self = shared_from_this(), data, done](beast::error_code ec, std::size_t) { done(ec); });
   }
 
   void close(int code, std::function<void(beast::error_code)> done) {
@@ -340,7 +341,8 @@ class virtual_user : public std::enable_shared_from_this<virtual_user> {
         query += (query.empty() ? "" : "&") + url_encode(key) + "=" + url_encode(scalar_text(value));
     }
     const std::string api = resolve(scenario::substitute(c.api, captures_));
-    const std::string target = "/ws/" + url_encode(api) + "/" + url_encode(scenario::substitute(c.stage, captures_)) +
+    const std::string target = "/ws/" + url_encode(api) + "/" +
+                               url_encode(scenario::substitute(c.stage, captures_)) +
                                (query.empty() ? "" : "?" + query);
     std::vector<std::pair<std::string, std::string>> headers;
     std::string host = s_.host_port;
@@ -419,18 +421,21 @@ class virtual_user : public std::enable_shared_from_this<virtual_user> {
                     {"Authorization", "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/" + call.service +
                                           "/aws4_request, SignedHeaders=host, Signature=0"}},
                    input.dump(),
-                   [self = shared_from_this(), gen, kind = kind_, expected_error](beast::error_code ec, int status,
-                                                                                  std::string text) {
+                   [self = shared_from_this(), gen, kind = kind_, expected_error](
+                       beast::error_code ec, int status, std::string text) {
                      if (ec) return self->complete(gen, kind, false, error_text(ec), {});
                      json body = text.empty() ? json::object() : json::parse(text, nullptr, false);
                      if (status < 300) {
-                       if (expected_error) return self->complete(gen, kind, false, "succeeded, expected " + *expected_error, body);
+                       if (expected_error)
+                         return self->complete(gen, kind, false, "succeeded, expected " + *expected_error,
+                                               body);
                        return self->complete(gen, kind, true, "", body);
                      }
                      std::string type = body.is_object() ? body.value("__type", "") : "";
                      type = type.substr(type.find('#') == std::string::npos ? 0 : type.find('#') + 1);
                      if (type.empty()) type = "HTTP " + std::to_string(status);
-                     if (expected_error && type == *expected_error) return self->complete(gen, kind, true, "", body);
+                     if (expected_error && type == *expected_error)
+                       return self->complete(gen, kind, true, "", body);
                      self->complete(gen, kind, false, type, body);
                    });
   }
@@ -465,7 +470,8 @@ class virtual_user : public std::enable_shared_from_this<virtual_user> {
     http_->abort();
   }
 
-  void complete(std::uint64_t gen, const std::string& kind, bool ok, const std::string& error, const json& result) {
+  void complete(std::uint64_t gen, const std::string& kind, bool ok, const std::string& error,
+                const json& result) {
     if (gen != generation_) return;
     ++generation_;
     watchdog_.cancel();
@@ -541,14 +547,16 @@ std::pair<int, std::string> blocking(shared_state& s, const std::string& method,
   auto conn = std::make_shared<http_conn>(s);
   beast::error_code error;
   std::pair<int, std::string> out;
-  conn->request(method, target, std::move(headers), body, [&](beast::error_code ec, int status, std::string text) {
-    error = ec;
-    out = {status, std::move(text)};
-  });
+  conn->request(method, target, std::move(headers), body,
+                [&](beast::error_code ec, int status, std::string text) {
+                  error = ec;
+                  out = {status, std::move(text)};
+                });
   s.ioc.run();
   s.ioc.restart();
   conn->abort();
-  if (error) throw std::runtime_error(method + " " + target + " on " + s.host_port + ": " + error_text(error));
+  if (error)
+    throw std::runtime_error(method + " " + target + " on " + s.host_port + ": " + error_text(error));
   return out;
 }
 
@@ -557,13 +565,13 @@ void resolve_stacks(shared_state& s, const scenario::scenario& sc, const std::st
   const auto [status, text] = blocking(s, "GET", "/_fogbank/stacks", {}, "");
   const json parsed = json::parse(text, nullptr, false);
   if (status != 200 || !parsed.is_object())
-    throw std::runtime_error("GET /_fogbank/stacks on " + s.host_port + " answered " + std::to_string(status) +
-                             " (is it a fogbank server?)");
+    throw std::runtime_error("GET /_fogbank/stacks on " + s.host_port + " answered " +
+                             std::to_string(status) + " (is it a fogbank server?)");
   const json loaded = parsed.value("stacks", json::array());
   for (const auto& file : sc.templates) {
     const std::string name = templates::read_template(file).default_stack_name();
-    const auto stack =
-        std::find_if(loaded.begin(), loaded.end(), [&](const json& st) { return st.value("name", "") == name; });
+    const auto stack = std::find_if(loaded.begin(), loaded.end(),
+                                    [&](const json& st) { return st.value("name", "") == name; });
     if (stack == loaded.end()) {
       throw std::runtime_error("the server at " + endpoint + " has no stack '" + name +
                                "': start it with `fogbank serve --template " + file.string() + "`");
@@ -672,7 +680,8 @@ double run_engine(const scenario::scenario& sc, const engine_options& options, r
   tcp::resolver resolver(s.ioc);
   beast::error_code ec;
   const auto found = resolver.resolve(host, rest.substr(colon + 1), ec);
-  if (ec || found.empty()) throw std::runtime_error("--endpoint: cannot resolve " + rest + ": " + ec.message());
+  if (ec || found.empty())
+    throw std::runtime_error("--endpoint: cannot resolve " + rest + ": " + ec.message());
   s.where = found.begin()->endpoint();
   s.host_port = rest;
 
@@ -681,7 +690,8 @@ double run_engine(const scenario::scenario& sc, const engine_options& options, r
       if (skipped) skipped->push_back(st.kind + " at " + st.where.str());
       continue;
     }
-    if (const auto* call = std::get_if<scenario::call_step>(&st.action); call && !target_prefix(call->service)) {
+    if (const auto* call = std::get_if<scenario::call_step>(&st.action);
+        call && !target_prefix(call->service)) {
       throw std::runtime_error(st.where.str() +
                                ": fogbank bench calls only the services of AWS's JSON protocol "
                                "(dynamodb, dynamodbstreams, sqs), not " +
@@ -689,7 +699,9 @@ double run_engine(const scenario::scenario& sc, const engine_options& options, r
     }
     s.steps.push_back(&st);
   }
-  if (s.steps.empty()) throw std::runtime_error(sc.file.string() + ": no step runs under load (connect, send, disconnect, drop, call, advance)");
+  if (s.steps.empty())
+    throw std::runtime_error(sc.file.string() +
+                             ": no step runs under load (connect, send, disconnect, drop, call, advance)");
   resolve_stacks(s, sc, options.endpoint);
   load_data(s, sc);
 
@@ -699,7 +711,8 @@ double run_engine(const scenario::scenario& sc, const engine_options& options, r
   std::vector<std::unique_ptr<net::steady_timer>> starts;
   for (std::uint32_t i = 0; i < options.clients; ++i) {
     auto user = std::make_shared<virtual_user>(s, i);
-    const auto delay = options.clients > 1 ? options.ramp * i / (options.clients - 1) : std::chrono::milliseconds{0};
+    const auto delay =
+        options.clients > 1 ? options.ramp * i / (options.clients - 1) : std::chrono::milliseconds{0};
     if (delay.count() == 0) {
       net::post(s.ioc, [user] { user->start(); });
       continue;

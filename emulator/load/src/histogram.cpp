@@ -80,11 +80,11 @@ nlohmann::json histogram::to_json() const {
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     if (counts_[i] != 0) buckets.push_back({lowest_in(i), counts_[i]});
   }
-  return {{"count", count_},           {"min", min()},
-          {"max", max_},               {"mean", mean()},
-          {"p50", percentile(50)},     {"p90", percentile(90)},
-          {"p99", percentile(99)},     {"p999", percentile(99.9)},
-          {"sum", sum_},               {"buckets", std::move(buckets)}};
+  return {{"count", count_},       {"min", min()},
+          {"max", max_},           {"mean", mean()},
+          {"p50", percentile(50)}, {"p90", percentile(90)},
+          {"p99", percentile(99)}, {"p999", percentile(99.9)},
+          {"sum", sum_},           {"buckets", std::move(buckets)}};
 }
 
 histogram histogram::from_json(const nlohmann::json& value) {

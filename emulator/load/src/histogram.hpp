@@ -29,7 +29,9 @@ class histogram {
   std::uint64_t count() const noexcept { return count_; }
   std::uint64_t min() const noexcept { return count_ ? min_ : 0; }
   std::uint64_t max() const noexcept { return max_; }
-  double mean() const noexcept { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0; }
+  double mean() const noexcept {
+    return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0;
+  }
 
   // The value at `percentile` (0..100): the highest value equivalent to the bucket that holds
   // the ceil(percentile/100 * count)-th smallest value, capped at max(). 0 when empty.

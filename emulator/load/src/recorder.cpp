@@ -118,11 +118,11 @@ namespace {
 std::string row(const std::string& name, std::uint64_t count, std::uint64_t errors, double throughput,
                 const json& latency) {
   char text[256];
-  std::snprintf(text, sizeof text, "%-32s %9llu %9.1f %9s %9s %9s %9s %7llu\n", name.c_str(),
-                static_cast<unsigned long long>(count), throughput,
-                format_micros(latency.value("p50", 0ULL)).c_str(), format_micros(latency.value("p90", 0ULL)).c_str(),
-                format_micros(latency.value("p99", 0ULL)).c_str(), format_micros(latency.value("max", 0ULL)).c_str(),
-                static_cast<unsigned long long>(errors));
+  std::snprintf(
+      text, sizeof text, "%-32s %9llu %9.1f %9s %9s %9s %9s %7llu\n", name.c_str(),
+      static_cast<unsigned long long>(count), throughput, format_micros(latency.value("p50", 0ULL)).c_str(),
+      format_micros(latency.value("p90", 0ULL)).c_str(), format_micros(latency.value("p99", 0ULL)).c_str(),
+      format_micros(latency.value("max", 0ULL)).c_str(), static_cast<unsigned long long>(errors));
   return text;
 }
 
@@ -131,8 +131,8 @@ std::string row(const std::string& name, std::uint64_t count, std::uint64_t erro
 std::string format_table(const json& result) {
   std::ostringstream out;
   char header[256];
-  std::snprintf(header, sizeof header, "%-32s %9s %9s %9s %9s %9s %9s %7s\n", "step", "count", "per sec", "p50",
-                "p90", "p99", "max", "errors");
+  std::snprintf(header, sizeof header, "%-32s %9s %9s %9s %9s %9s %9s %7s\n", "step", "count", "per sec",
+                "p50", "p90", "p99", "max", "errors");
   out << header;
   for (const auto& [kind, stats] : result.at("steps").items()) {
     out << row(kind, stats.at("count"), stats.at("errors"), stats.at("throughput"), stats.at("latency_us"));
@@ -141,7 +141,8 @@ std::string format_table(const json& result) {
   if (e2e.value("frames", 0ULL) != 0 || e2e.value("unattributed_frames", 0ULL) != 0) {
     out << row("e2e: cause -> frame", e2e.at("frames"), 0, e2e.at("throughput"), e2e.at("latency_us"));
     if (e2e.value("unattributed_frames", 0ULL) != 0)
-      out << "  (" << e2e.value("unattributed_frames", 0ULL) << " frames beyond one per cause, not attributed)\n";
+      out << "  (" << e2e.value("unattributed_frames", 0ULL)
+          << " frames beyond one per cause, not attributed)\n";
   }
   bool any_error = false;
   for (const auto& [kind, stats] : result.at("steps").items()) {

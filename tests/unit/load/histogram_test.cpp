@@ -41,10 +41,12 @@ TEST(HistogramTest, BucketsCoverEveryValueOnceAndAreNarrow) {
     const std::size_t b = histogram::bucket_of(v);
     ASSERT_LE(histogram::lowest_in(b), v) << "value " << v;
     ASSERT_GE(histogram::highest_in(b), v) << "value " << v;
-    ASSERT_TRUE(b == previous || b == previous + 1) << "value " << v << " bucket " << b << " after " << previous;
+    ASSERT_TRUE(b == previous || b == previous + 1)
+        << "value " << v << " bucket " << b << " after " << previous;
     previous = b;
     const double width = static_cast<double>(histogram::highest_in(b) - histogram::lowest_in(b) + 1);
-    ASSERT_LE(width, std::max(1.0, static_cast<double>(histogram::lowest_in(b)) * relative_error)) << "value " << v;
+    ASSERT_LE(width, std::max(1.0, static_cast<double>(histogram::lowest_in(b)) * relative_error))
+        << "value " << v;
   }
 }
 

@@ -23,8 +23,9 @@ std::string usage_message(std::vector<std::string_view> args) {
 }
 
 TEST(BenchOptionsTest, Accepted) {
-  const bench_options o = parse({"s.yaml", "--clients", "20", "--iterations=5", "--ramp", "2s", "--json", "r.json",
-                                 "--html", "r.html", "--compare", "old.json", "--endpoint", "http://127.0.0.1:4566"});
+  const bench_options o =
+      parse({"s.yaml", "--clients", "20", "--iterations=5", "--ramp", "2s", "--json", "r.json", "--html",
+             "r.html", "--compare", "old.json", "--endpoint", "http://127.0.0.1:4566"});
   EXPECT_EQ(o.scenario, "s.yaml");
   EXPECT_EQ(o.clients, 20u);
   EXPECT_EQ(o.iterations, 5u);
@@ -50,10 +51,12 @@ TEST(BenchOptionsTest, MistakesAreNamed) {
       {{"s.yaml", "--clients", "2", "--iterations", "1", "--duration", "1s"},
        "bench: give exactly one of --duration and --iterations"},
       {{"s.yaml", "--clients", "0", "--iterations", "1"}, "--clients: 0 is out of range (1 to 100000)"},
-      {{"s.yaml", "--clients", "100001", "--iterations", "1"}, "--clients: 100001 is out of range (1 to 100000)"},
+      {{"s.yaml", "--clients", "100001", "--iterations", "1"},
+       "--clients: 100001 is out of range (1 to 100000)"},
       {{"s.yaml", "--clients", "x", "--iterations", "1"}, "--clients: expected a number, got 'x'"},
       {{"s.yaml", "--clients", "-3", "--iterations", "1"}, "--clients: expected a number, got '-3'"},
-      {{"s.yaml", "--clients", "2", "--iterations", "0"}, "--iterations: 0 is out of range (1 to 1000000000)"},
+      {{"s.yaml", "--clients", "2", "--iterations", "0"},
+       "--iterations: 0 is out of range (1 to 1000000000)"},
       {{"s.yaml", "--clients", "2", "--duration", "soon"},
        "--duration: expected a duration such as 500ms, 30s or 2m, got 'soon'"},
       {{"s.yaml", "--clients", "2", "--duration", "25h"}, "--duration: 25h is longer than 24h"},
