@@ -690,7 +690,8 @@ class bench_server final : public load::local_server {
     server_options.websocket = &s->services_->websocket_gateway();
     server_options.http_apis = &s->services_->http_api_gateway();
     server_options.rest_api = &s->services_->rest_gateway();
-    if (!setup_tls(s->options_, s->services_->clock(), s->tls_scratch_, server_options, error)) return nullptr;
+    if (!setup_tls(s->options_, s->services_->clock(), s->tls_scratch_, server_options, error))
+      return nullptr;
     const auto stacks = s->stacks_;
     s->services_->services().add_admin({"GET", "/_fogbank/stacks", [stacks] {
                                           const std::lock_guard lock(stacks->mutex);
@@ -700,7 +701,8 @@ class bench_server final : public load::local_server {
     if (!s->server_->start(error)) return nullptr;
     s->endpoint_ = "http://127.0.0.1:" + std::to_string(s->server_->port());
     s->services_->set_endpoint(s->endpoint_);
-    if (!attach_workers(*s->workers_, s->options_, s->endpoint_, server_options.tls_ca_file, error)) return nullptr;
+    if (!attach_workers(*s->workers_, s->options_, s->endpoint_, server_options.tls_ca_file, error))
+      return nullptr;
     if (!load_templates(s->options_, opened, *s->services_, *s->stacks_, error)) return nullptr;
     return s;
   }

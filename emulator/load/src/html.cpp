@@ -28,11 +28,20 @@ std::string html_escape(const std::string& text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -137,14 +146,15 @@ std::string html_report(const nlohmann::json& result) {
   const auto row = [&](const std::string& name, const nlohmann::json& s, std::uint64_t errors) {
     const nlohmann::json& l = s.at("latency_us");
     char line[512];
-    std::snprintf(line, sizeof line,
-                  "<tr><td>%s</td><td>%llu</td><td>%.1f</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
-                  "<td>%llu</td></tr>\n",
-                  html_escape(name).c_str(), static_cast<unsigned long long>(l.value("count", 0ULL)),
-                  s.value("throughput", 0.0), static_cast<unsigned long long>(l.value("p50", 0ULL)),
-                  static_cast<unsigned long long>(l.value("p90", 0ULL)),
-                  static_cast<unsigned long long>(l.value("p99", 0ULL)),
-                  static_cast<unsigned long long>(l.value("max", 0ULL)), static_cast<unsigned long long>(errors));
+    std::snprintf(
+        line, sizeof line,
+        "<tr><td>%s</td><td>%llu</td><td>%.1f</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+        "<td>%llu</td></tr>\n",
+        html_escape(name).c_str(), static_cast<unsigned long long>(l.value("count", 0ULL)),
+        s.value("throughput", 0.0), static_cast<unsigned long long>(l.value("p50", 0ULL)),
+        static_cast<unsigned long long>(l.value("p90", 0ULL)),
+        static_cast<unsigned long long>(l.value("p99", 0ULL)),
+        static_cast<unsigned long long>(l.value("max", 0ULL)), static_cast<unsigned long long>(errors));
     rows += line;
   };
   for (const auto& [kind, s] : result.at("steps").items()) row(kind, s, s.value("errors", 0ULL));
@@ -152,7 +162,8 @@ std::string html_report(const nlohmann::json& result) {
   char summary[256];
   std::snprintf(summary, sizeof summary, "%llu clients, %llu requests in %.2f s, %llu errors",
                 static_cast<unsigned long long>(run.value("clients", 0ULL)),
-                static_cast<unsigned long long>(result.value("requests", 0ULL)), run.value("elapsed_seconds", 0.0),
+                static_cast<unsigned long long>(result.value("requests", 0ULL)),
+                run.value("elapsed_seconds", 0.0),
                 static_cast<unsigned long long>(result.value("errors", 0ULL)));
   return std::string("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>") + html_escape(title) +
          "</title>\n<style>" + style + "</style></head>\n<body>\n<h1>" + html_escape(title) + "</h1>\n<p>" +
