@@ -94,6 +94,11 @@ struct stream_batcher {
   std::int64_t hold_until_ms = 0;
 };
 
+// The batcher of stream record `record` among `count` (stream_poller.cpp): its item's key (Keys,
+// whose members nlohmann's JSON writes in name order) hashed with 64-bit FNV-1a, the same on
+// every platform and run.
+std::size_t batcher_of(const nlohmann::json& record, std::size_t count);
+
 // What an event source mapping is doing now (not stored).
 struct mapping_state {
   int running = 0;     // batches being read or handled (a stream's: at most one per batcher)

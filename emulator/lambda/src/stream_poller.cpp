@@ -107,24 +107,6 @@ bool sequence_before(const std::string& a, const std::string& b) {
   return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
 
-// The batcher of `record` among `count`: its item's key (Keys, whose members nlohmann's JSON
-// writes in name order) hashed with 64-bit FNV-1a, the same on every platform and run.
-std::size_t batcher_of(const json& record, std::size_t count) {
-  if (count <= 1) return 0;
-  const auto body = record.find("dynamodb");
-  std::string key;
-  if (body != record.end() && body->is_object()) {
-    const auto keys = body->find("Keys");
-    if (keys != body->end()) key = keys->dump();
-  }
-  std::uint64_t hash = 14'695'981'039'346'656'037ULL;
-  for (const unsigned char c : key) {
-    hash ^= c;
-    hash *= 1'099'511'628'211ULL;
-  }
-  return static_cast<std::size_t>(hash % count);
-}
-
 int limit_of(const stream_batcher& batcher, const mapping_record& m) {
   return batcher.batch_limit > 0 ? std::min(m.batch_size, batcher.batch_limit) : m.batch_size;
 }
@@ -157,6 +139,22 @@ void size_batchers(mapping_state& state, const mapping_record& m) {
 }
 
 }  // namespace
+
+std::size_t batcher_of(const json& record, std::size_t count) {
+  if (count <= 1) return 0;
+  const auto body = record.find("dynamodb");
+  std::string key;
+  if (body != record.end() && body->is_object()) {
+    const auto keys = body->find("Keys");
+    if (keys != body->end()) key = keys->dump();
+  }
+  std::uint64_t hash = 14'695'981'039'346'656'037ULL;
+  for (const unsigned char c : key) {
+    hash ^= c;
+    hash *= 1'099'511'628'211ULL;
+  }
+  return static_cast<std::size_t>(hash % count);
+}
 
 void service_impl::poll_stream(const mapping_record& m, const function_record& fn) {
   const auto [region, account] = region_account(m.source_arn);
