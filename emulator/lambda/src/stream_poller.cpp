@@ -21,9 +21,9 @@
 // over records that are all handled (succeeded, filtered out or given up on); records past it
 // that other batchers handled are remembered in memory (after a restart they come again: at
 // least once, as Lambda warns). A failing batch holds only its own batcher while it is retried;
-// the others go on over the records read past the checkpoint, at most ParallelizationFactor x
-// BatchSize records from it: there they wait, since "repeated errors block processing of the
-// affected shard until the error is resolved or the items expire" (the developer guide's
+// the others go on over the records read past the checkpoint (one GetRecords page, or
+// ParallelizationFactor x BatchSize records if more): there they wait, since "repeated errors block
+// processing of the affected shard until the error is resolved or the items expire" (the developer guide's
 // "Understanding retry behavior in Lambda"). How far past a stuck record AWS's batchers read is
 // not documented: the window is fogbank's (unconfirmed).
 
@@ -90,8 +90,10 @@ std::string lowest_failure(const std::string& response, const json& records) {
 
 // GetRecords returns at most 1000 records a call (the DynamoDB Streams API reference).
 constexpr int max_get_records = 1000;
-// How many records past the checkpoint a poll reads: ParallelizationFactor x BatchSize, at most
-// BatchSize's own maximum, so that a poll reads ten GetRecords pages at the most.
+// How many records past the checkpoint a poll of several batchers reads: ParallelizationFactor x
+// BatchSize, at least one full GetRecords page (so that batchers of small batches all find work
+// in what one read brings) and at most BatchSize's own maximum (ten pages a poll at the most).
+constexpr int min_window_records = max_get_records;
 constexpr int max_window_records = 10'000;
 
 std::string sequence_of(const json& record) {
@@ -169,9 +171,9 @@ void service_impl::poll_stream(const mapping_record& m, const function_record& f
     size_batchers(state, m);
     // One batcher reads its own batch, as before ParallelizationFactor; several read what all of
     // them may take.
-    window = state.batchers.size() == 1
-                 ? limit_of(state.batchers[0], m)
-                 : std::min(max_window_records, static_cast<int>(state.batchers.size()) * m.batch_size);
+    window = state.batchers.size() == 1 ? limit_of(state.batchers[0], m)
+                                        : std::clamp(static_cast<int>(state.batchers.size()) * m.batch_size,
+                                                     min_window_records, max_window_records);
   }
   const core::call_result described =
       client_.call("dynamodbstreams", "DescribeStream", {{"StreamArn", m.source_arn}}, context);

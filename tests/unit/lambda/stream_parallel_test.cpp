@@ -221,7 +221,6 @@ TEST_F(stream_parallel_failure, AFailingItemHoldsItsBatcherWhileOthersGoOnOverTh
   const std::string same = keys_where(true, poisoned, 1, "same-").at(0);
   const std::vector<std::string> other = keys_where(false, poisoned, 3, "other-");
   ASSERT_EQ(other.size(), 3u);
-  // BatchSize 1 and ParallelizationFactor 3: a poll reads three records past the checkpoint.
   put("poison", 0);
   put(other[0], 0);
   put(same, 0);
@@ -237,13 +236,12 @@ TEST_F(stream_parallel_failure, AFailingItemHoldsItsBatcherWhileOthersGoOnOverTh
     ASSERT_EQ(b.keys.size(), 1u);
     got.emplace_back(b.at_ms, b.keys[0]);
   }
-  // At once: the poison record, and the other item read with it (a batcher of its own). The
-  // record of the poisoned batcher's other item waits behind it, and so does the shard past the
-  // three records read from the checkpoint. Retries at 1 s and 3 s; then it goes to OnFailure
-  // and the rest follows, in shard order.
+  // At once: the poison record, and the other items' records read with it (batchers of their
+  // own); the record of the poisoned batcher's other item waits behind it. Retries at 1 s and
+  // 3 s; then the poison record goes to OnFailure and its batcher goes on.
   const std::vector<std::pair<std::int64_t, std::string>> expected = {
-      {0, "poison"}, {0, other[0]},    {1000, "poison"}, {3000, "poison"},
-      {3000, same},  {3000, other[1]}, {3000, other[2]}};
+      {0, "poison"},    {0, other[0]},    {0, other[1]}, {0, other[2]},
+      {1000, "poison"}, {3000, "poison"}, {3000, same}};
   EXPECT_EQ(got, expected);
   const json records = receive_all(failures);
   ASSERT_EQ(records.size(), 1u) << records.dump();
