@@ -401,7 +401,8 @@ void service_impl::poll_stream(const mapping_record& m, const function_record& f
                 more = true;
               } else {
                 if (current.bisect_on_error && rest.size() > 1) {
-                  // Retry the first half; bisecting does not count against the retries (unconfirmed).
+                  // Retry the first half: "splitting a batch does not count towards the retry
+                  // quota" (the developer guide's error handling for DynamoDB and Kinesis).
                   batcher.batch_limit = static_cast<int>((rest.size() + 1) / 2);
                   if (exhausted || too_old) batcher.attempts = 0;
                 }
