@@ -22,10 +22,10 @@
 // that other batchers handled are remembered in memory (after a restart they come again: at
 // least once, as Lambda warns). A failing batch holds only its own batcher while it is retried;
 // the others go on over the records read past the checkpoint (one GetRecords page, or
-// ParallelizationFactor x BatchSize records if more): there they wait, since "repeated errors block
-// processing of the affected shard until the error is resolved or the items expire" (the developer guide's
-// "Understanding retry behavior in Lambda"). How far past a stuck record AWS's batchers read is
-// not documented: the window is fogbank's (unconfirmed).
+// ParallelizationFactor x BatchSize records if more): there they wait, since "repeated errors
+// block processing of the affected shard until the error is resolved or the items expire" (the
+// developer guide's "Understanding retry behavior in Lambda"). How far past a stuck record AWS's
+// batchers read is not documented: the window is fogbank's (unconfirmed).
 
 #include "filter_pattern.hpp"
 #include "fogbank/core/json_limits.hpp"
