@@ -5,8 +5,9 @@ worker processes that talk to fogbank's Lambda Runtime API.
 
 Covers: a Node.js handler (ES module) with the AWS SDK for JavaScript v3 that fogbank provides
 without bundling, writing DynamoDB and sending to SQS; the same with the SDK v2 from the project's
-own node_modules; a Python handler with Debian's boto3; `aws lambda invoke` of a Node.js function;
-a handler that throws (Lambda's error payload and X-Amz-Function-Error: Unhandled), one past its
+own node_modules; a Python handler with Debian's boto3; batches in flight at once for an SQS
+mapping's MaximumConcurrency and a DynamoDB stream mapping's ParallelizationFactor; `aws lambda
+invoke` of a Node.js function; a handler that throws (Lambda's error payload and X-Amz-Function-Error: Unhandled), one past its
 timeout (Sandbox.Timedout, the worker replaced), one whose process exits (Runtime.ExitError); and
 that the server keeps serving after each.
 
@@ -101,6 +102,45 @@ def handler(event, context):
         time.sleep(0.05)
         now = read("inside")
         note_peak(now)
+    count("inside", -1)
+    count("done", len(event["Records"]))
+    return {}
+"""
+
+# Counts the batches inside the handler at once (in a table of its own, not the streamed one) and
+# waits until TARGET were inside together, or WAIT seconds: a peak below TARGET means no more
+# batches could run beside this one.
+PYTHON_STREAM_CONCURRENCY = """
+import os, time
+import boto3
+ddb = boto3.client("dynamodb")
+TABLE = os.environ["TABLE"]
+TARGET = int(os.environ["TARGET"])
+WAIT = float(os.environ["WAIT"])
+
+def count(key, by):
+    out = ddb.update_item(TableName=TABLE, Key={"id": {"S": key}}, UpdateExpression="ADD n :by",
+                          ExpressionAttributeValues={":by": {"N": str(by)}}, ReturnValues="UPDATED_NEW")
+    return int(out["Attributes"]["n"]["N"])
+
+def read(key):
+    item = ddb.get_item(TableName=TABLE, Key={"id": {"S": key}}, ConsistentRead=True).get("Item")
+    return int(item["n"]["N"]) if item else 0
+
+def note_peak(now):
+    try:
+        ddb.update_item(TableName=TABLE, Key={"id": {"S": "peak"}}, UpdateExpression="SET n = :now",
+                        ConditionExpression="attribute_not_exists(n) OR n < :now",
+                        ExpressionAttributeValues={":now": {"N": str(now)}})
+    except ddb.exceptions.ConditionalCheckFailedException:
+        pass
+
+def handler(event, context):
+    note_peak(count("inside", 1))
+    deadline = time.monotonic() + WAIT
+    while read("peak") < TARGET and time.monotonic() < deadline:
+        time.sleep(0.05)
+        note_peak(read("inside"))
     count("inside", -1)
     count("done", len(event["Records"]))
     return {}
@@ -249,6 +289,51 @@ class LambdaWorkersTest(FogbankTestCase):
         # Two batches were inside the handler at once, and never more than ScalingConfig allows.
         self.assertEqual(counter("peak"), 2)
         self.assertEqual(counter("inside"), 0)
+
+    def stream_batches_at_once(self, items, target, wait, factor=None):
+        """The most batches of one shard's records inside the handler at once, for `items` items
+        written once each to a streamed table whose mapping has BatchSize 1 and `factor`."""
+        source = unique_name("source")
+        self.ddb.create_table(TableName=source, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                              StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+        stream_arn = self.ddb.describe_table(TableName=source)["Table"]["LatestStreamArn"]
+        counters = unique_name("counters")
+        self.ddb.create_table(TableName=counters, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        name = unique_name("fn")
+        self.lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
+                                 Code={"ZipFile": make_zip({"app.py": PYTHON_STREAM_CONCURRENCY})}, Timeout=30,
+                                 Environment={"Variables": {"TABLE": counters, "TARGET": str(target),
+                                                            "WAIT": str(wait)}})
+        extra = {} if factor is None else {"ParallelizationFactor": factor}
+        mapping = self.lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName=name,
+                                                       StartingPosition="TRIM_HORIZON", BatchSize=1, **extra)
+        self.assertEqual(mapping["ParallelizationFactor"], factor or 1)
+        # Fixed keys: which batcher an item goes to is a hash of its key, the same in every run.
+        for i in range(items):
+            self.ddb.put_item(TableName=source, Item={"id": {"S": f"order-{i}"}})
+
+        def counter(key):
+            item = self.ddb.get_item(TableName=counters, Key={"id": {"S": key}}, ConsistentRead=True).get("Item")
+            return int(item["n"]["N"]) if item else 0
+
+        deadline = time.monotonic() + 90
+        while counter("done") < items and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(counter("done"), items, "every record handled")
+        self.assertEqual(counter("inside"), 0)
+        return counter("peak")
+
+    def test_stream_mapping_runs_parallelization_factor_batches_of_a_shard_at_once(self):
+        # "The number of batches to process concurrently from each shard" (API_CreateEventSourceMapping).
+        self.assertEqual(self.stream_batches_at_once(items=9, target=3, wait=5, factor=3), 3)
+
+    def test_stream_mapping_without_parallelization_factor_runs_one_batch_at_a_time(self):
+        # Each batch waits 1.5 s for a second one beside it, which never comes.
+        self.assertEqual(self.stream_batches_at_once(items=3, target=2, wait=1.5), 1)
 
     def test_cli_invokes_a_node_function(self):
         name = self.create_function("nodejs20.x", "index.echo",

@@ -1,11 +1,12 @@
 // What every event source mapping's poll shares: wake-ups as scheduler entries (one per mapping
-// and instant), how many batches a mapping has in flight (one for a stream, whose records go in
-// order; for a queue up to ScalingConfig.MaximumConcurrency), the function's concurrency, and
+// and instant), how many batches a mapping has in flight (for a stream up to its
+// ParallelizationFactor; for a queue up to ScalingConfig.MaximumConcurrency), the function's concurrency, and
 // running a batch in the function. The SQS and stream specifics are in sqs_poller.cpp and stream_poller.cpp.
 
 #include "fogbank/core/log.hpp"
 #include "service_impl.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace fogbank::lambda {
@@ -136,7 +137,6 @@ void service_impl::poll_mapping(const std::string& uuid) {
       state.again = true;
       return;
     }
-    if (now_ms() < state.hold_until_ms) return;  // the retry's own wake-up comes then
     const auto f = functions_.find(it->second.function_key);
     if (f == functions_.end()) return;  // its function was deleted: nothing to invoke
     if (!acquire_slot(f->second)) {
@@ -161,8 +161,9 @@ void service_impl::poll_mapping(const std::string& uuid) {
 
 int service_impl::batches_in_flight(const mapping_record& m) {
   // A queue's messages may be handled in any order (a FIFO queue keeps a group's in-flight
-  // messages from other receivers by itself); a stream's are handled in order, one batch at a time.
-  if (m.kind != source_kind::sqs) return 1;
+  // messages from other receivers by itself); a stream's go to ParallelizationFactor batchers,
+  // each handling its records in order, one batch at a time (stream_poller.cpp).
+  if (m.kind != source_kind::sqs) return std::max(1, m.parallelization_factor);
   return m.maximum_concurrency.value_or(std::numeric_limits<int>::max());
 }
 

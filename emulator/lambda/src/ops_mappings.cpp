@@ -346,9 +346,13 @@ json service_impl::create_event_source_mapping(const json& request, const core::
         client_.call("sqs", "GetQueueAttributes",
                      {{"QueueUrl", queue_url(s)}, {"AttributeNames", {"VisibilityTimeout"}}}, source_context);
     if (attributes.error) {
-      // Unconfirmed wording: Lambda checks the queue when the mapping is made.
+      // Lambda checks the queue when the mapping is made, naming SQS's query error code
+      // (AWS.SimpleQueueService.NonExistentQueue): LocalStack's wording, pinned by its snapshot
+      // tests recorded against AWS (localstack/localstack#12297).
+      const core::error_type& type = core::describe(attributes.error->code());
+      const std::string_view code = type.query_code.empty() ? type.name : type.query_code;
       fail(error_code::lambda_invalid_parameter_value,
-           "Error occurred while ReceiveMessage. SQS Error Code: " + std::string(attributes.error->name()) +
+           "Error occurred while ReceiveMessage. SQS Error Code: " + std::string(code) +
                ". SQS Error Message: " + attributes.error->message());
     }
     const std::int64_t visibility =

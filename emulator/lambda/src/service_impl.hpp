@@ -81,20 +81,35 @@ inline constexpr std::int64_t mapping_throttle_delay_ms = 1'000;
 inline constexpr std::int64_t first_stream_retry_delay_ms = 1'000;
 inline constexpr std::int64_t max_stream_retry_delay_ms = 60'000;
 
+// One of a stream mapping's concurrent batchers (ParallelizationFactor of them, stream_poller.cpp):
+// the records of an item always go to the same batcher, which has at most one batch in flight.
+struct stream_batcher {
+  bool busy = false;  // its batch is being handled
+  // A batch that keeps failing: attempts so far, and its size after bisecting (0: the mapping's
+  // BatchSize).
+  int attempts = 0;
+  int batch_limit = 0;
+  std::int64_t retry_delay_ms = first_stream_retry_delay_ms;
+  // A failed batch waits for its retry: polls before then take nothing from this batcher.
+  std::int64_t hold_until_ms = 0;
+};
+
+// The batcher of stream record `record` among `count` (stream_poller.cpp): its item's key (Keys,
+// whose members nlohmann's JSON writes in name order) hashed with 64-bit FNV-1a, the same on
+// every platform and run.
+std::size_t batcher_of(const nlohmann::json& record, std::size_t count);
+
 // What an event source mapping is doing now (not stored).
 struct mapping_state {
-  int running = 0;     // batches being read or handled (a stream's: at most one)
+  int running = 0;     // batches being read or handled (a stream's: at most one per batcher)
   bool again = false;  // a wake-up came while at the limit: poll once more when one is done
   // SQS and stream batching window: when the batch being gathered goes, once started.
   std::optional<std::int64_t> window_ends_ms;
   std::uint64_t subscription = 0;  // the stream wake-up subscription, or 0
-  // A stream batch that keeps failing: attempts so far, and its size after bisecting (0: the
-  // mapping's BatchSize).
-  int attempts = 0;
-  int batch_limit = 0;
-  std::int64_t retry_delay_ms = first_stream_retry_delay_ms;
-  // A failed stream batch waits for its retry: wake-ups (new records) before then read nothing.
-  std::int64_t hold_until_ms = 0;
+  // Streams: the batchers, and the sequence numbers past the checkpoint that batchers have
+  // handled already (the checkpoint moves over them once every record before them is handled).
+  std::vector<stream_batcher> batchers;
+  std::set<std::string> handled;
   // The pending look-again for what no call announces (messages in flight with others, a queue's
   // own delay): one per mapping, so that such wake-ups never multiply.
   std::optional<std::int64_t> recheck_ms;

@@ -142,7 +142,7 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
     lambda_options.default_concurrency = options.lambda_concurrency;
     // On a manual clock whoever moves the clock waits for each handler: the clock stands still
     // while one runs, and invocations run one at a time.
-    lambda_options.wait_for_invocations = options.manual_clock;
+    lambda_options.wait_for_invocations = options.manual_clock && options.lambda_waits_on_manual_clock;
     lambda_options.hosts.push_back(lambda::make_cpp_host(p->clock, p->client));
     for (const auto& host : options.runtime_hosts) lambda_options.hosts.push_back(host);
     if (options.wrap_runtime_host) {

@@ -165,6 +165,11 @@ TEST_F(sqs_mapping, BadMappingsAreRefusedWithLambdasErrors) {
       call("CreateEventSourceMapping", with({{"EventSourceArn", queue_arn("nope")}}));
   ASSERT_TRUE(missing.error);
   EXPECT_EQ(missing.error->code(), error_code::lambda_invalid_parameter_value);
+  EXPECT_EQ(missing.error->message().rfind("Error occurred while ReceiveMessage. SQS Error Code: "
+                                           "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: ",
+                                           0),
+            0u)
+      << missing.error->message();
   const std::string uuid = map("jobs")["UUID"];
   // AWS's wording for queues (DataBiosphere/azul#3399, aws/chalice#2146).
   fails("CreateEventSourceMapping", base, error_code::lambda_resource_conflict,

@@ -89,6 +89,10 @@ struct emulator_options {
   // invocation). Empty: the hosts as they are.
   std::function<std::shared_ptr<lambda::runtime_host>(std::shared_ptr<lambda::runtime_host>)>
       wrap_runtime_host;
+  // On a manual clock, whoever moves the clock waits for each Lambda invocation (the default).
+  // False: invocations complete when their host says, for tests that hold them open to see what
+  // runs at once (a runtime host of runtime_hosts that completes them later).
+  bool lambda_waits_on_manual_clock = true;
 };
 
 class emulator {
