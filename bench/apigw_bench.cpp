@@ -38,6 +38,7 @@
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -501,8 +502,12 @@ struct child_clients : client_group {
         std::filesystem::read_symlink("/proc/self/exe").parent_path() / "apigw_fanout_clients";
     int to_child[2] = {-1, -1};
     int from_child[2] = {-1, -1};
-    if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0)
+    if (::pipe2(to_child, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    if (::pipe2(from_child, O_CLOEXEC) != 0) {
+      ::close(to_child[0]);
+      ::close(to_child[1]);
       throw std::runtime_error("pipe2 failed");
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
@@ -520,20 +525,31 @@ struct child_clients : client_group {
     from = from_child[0];
     if (spawned != 0) {
       pid = -1;
+      end(false);
       throw std::runtime_error("cannot start " + program.string() + ": " + std::strerror(spawned));
     }
     // n handshakes, each through $connect on a loaded machine: allow a second per 100 clients.
     const std::string first = next_line(std::chrono::seconds(60 + n / 100));
-    if (first != "ready")
+    if (first != "ready") {
+      end(/*stop_now=*/true);  // the destructor does not run when the constructor throws
       throw std::runtime_error("apigw_fanout_clients: " + (first.empty() ? "no answer" : first));
+    }
   }
-  ~child_clients() override {
-    if (to >= 0) ::close(to);  // its stdin at end of file: it closes its connections and exits
+  ~child_clients() override { end(false); }
+
+  // Closes the child's stdin (it then closes its connections and exits) and waits for it; with
+  // `stop_now`, a child that may still be connecting, it is killed first.
+  void end(bool stop_now) {
+    if (to >= 0) ::close(to);
+    to = -1;
     if (pid > 0) {
+      if (stop_now) ::kill(pid, SIGKILL);
       int status = 0;
       ::waitpid(pid, &status, 0);
+      pid = -1;
     }
     if (from >= 0) ::close(from);
+    from = -1;
   }
   bool wait_all() override {
     const std::string line = next_line(fanout_wait);
