@@ -9,24 +9,40 @@
 //                              it (fogbank: one PostToConnection per connection through the
 //                              in-process client, the @connections path of an in-process handler;
 //                              the baseline writes to its sessions directly)
+//   ws_fanout_proc/<server>/<n> the same with the n clients in a second process
+//                              (apigw_fanout_clients, next to this executable), so that the server's
+//                              n sockets and the clients' n fit under RLIMIT_NOFILE each: how the
+//                              fan-out to 10,000 runs on a machine whose hard limit is 20,000
 //   http_api/<server>          one request to an HTTP API route (GET /http/<api-id>/hello, payload
 //                              format 2.0) answered by an in-process C++ handler, on a keep-alive
 //                              connection; the baseline answers the same status and body
+//   rest_api/<server>          one request to a REST API route (GET /rest/<api-id>/dev/hello, Lambda
+//                              proxy, payload 1.0) on a keep-alive connection: `fogbank_cpp` runs an
+//                              in-process C++ handler, `fogbank_node` a Node.js handler in a warm
+//                              worker process (the real `node`); the baseline is the same Beast answer
 //
 // The fogbank run of each pair reports `of_beast`: its throughput over the baseline's measured just
 // before it in the same run (1 = as fast as bare Beast; a fan-out's throughput is 1 / its time).
 // Numbers in bench/README.md. Its own executable: it links the HTTP front end (Beast).
 //
-// Set FOGBANK_BENCH_SMOKE=1 (the ctest smoke run does) to leave out the 10,000-client fan-out.
+// Set FOGBANK_BENCH_SMOKE=1 (the ctest smoke run does) to leave out the 10,000-client fan-outs (both
+// kinds); the smoke run keeps ws_fanout_proc/<server>/1000, so that the client program is exercised.
 
 #include "fogbank/core/encoding.hpp"
 #include "fogbank/dispatch/client.hpp"
 #include "fogbank/http/server.hpp"
 #include "fogbank/lambda/handler.hpp"
 #include "fogbank/main/emulator.hpp"
+#include "fogbank/workers/worker_host.hpp"
 
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -41,7 +57,10 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -253,10 +272,23 @@ json must(const emulator& e, std::string_view service, std::string_view operatio
   return std::move(r.body);
 }
 
+// A Node.js handler answering what apigw_bench.hello answers (JSON.stringify gives the same bytes).
+constexpr const char* node_hello =
+    "exports.handler = async () => ({statusCode: 200, headers: {'content-type': 'application/json'}, "
+    "body: JSON.stringify({message: 'hello'})});\n";
+
 struct fogbank_server {
   fogbank_server() {
+    root = std::filesystem::temp_directory_path() / ("fogbank-apigw-bench-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(root / "node");
+    std::ofstream(root / "node" / "index.js") << node_hello;
+    workers::worker_host_options host_options;
+    host_options.runtime_dir = root / "runtime";
+    host_options.log = [](std::string_view) {};
+
     emulator_options options;
     options.seed = 1;
+    options.runtime_hosts.push_back(workers::make_worker_host(host_options));
     std::string error;
     emu = emulator::open(options, &error);
     if (!emu) throw std::runtime_error("cannot open an emulator in memory: " + error);
@@ -265,6 +297,7 @@ struct fogbank_server {
     server_options.threads = server_threads;
     server_options.websocket = &emu->websocket_gateway();
     server_options.http_apis = &emu->http_api_gateway();
+    server_options.rest_api = &emu->rest_gateway();
     server = std::make_unique<http::server>(server_options, emu->services());
     if (!server->start(&error)) throw std::runtime_error("cannot start the server: " + error);
 
@@ -281,22 +314,41 @@ struct fogbank_server {
                    .value("apiId", "");
     must(*emu, "apigatewayv2", "CreateStage", {{"apiId", http_api}, {"stageName", "$default"}});
     route(http_api, "GET /hello", "apigw_bench.hello", false);
+
+    const json rest = must(*emu, "apigateway", "CreateRestApi", {{"name", "bench-rest"}});
+    rest_api = rest.value("id", "");
+    rest_route(rest.value("rootResourceId", ""), "hello", cpp_function("apigw_bench.hello"));
+    rest_route(rest.value("rootResourceId", ""), "hello-node",
+               function({{"Runtime", "nodejs20.x"},
+                         {"Handler", "index.handler"},
+                         {"Code", {{"S3Bucket", "hot-reload"}, {"S3Key", (root / "node").string()}}}}));
+    must(*emu, "apigateway", "CreateDeployment", {{"restapi_id", rest_api}, {"stageName", "dev"}});
   }
-  ~fogbank_server() { server->stop(); }
+  ~fogbank_server() {
+    server->stop();
+    emu.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(root, ignored);
+  }
+
+  // A new function of `config` (Runtime, Handler, Code); its ARN.
+  std::string function(json config) {
+    config["FunctionName"] = "bench-" + std::to_string(functions++);
+    config["Role"] = "arn:aws:iam::000000000000:role/bench";
+    return must(*emu, "lambda", "CreateFunction", config).value("FunctionArn", "");
+  }
+  std::string cpp_function(const std::string& handler) {
+    return function(
+        {{"Runtime", "provided.al2023"}, {"Handler", handler}, {"Code", {{"ZipFile", package_base64}}}});
+  }
+  static std::string invocation_uri(const std::string& arn) {
+    return "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + arn + "/invocations";
+  }
 
   void route(const std::string& api, const std::string& key, const std::string& handler, bool two_way) {
-    const std::string name = "bench-" + std::to_string(functions++);
-    const std::string arn = must(*emu, "lambda", "CreateFunction",
-                                 {{"FunctionName", name},
-                                  {"Runtime", "provided.al2023"},
-                                  {"Handler", handler},
-                                  {"Role", "arn:aws:iam::000000000000:role/bench"},
-                                  {"Code", {{"ZipFile", package_base64}}}})
-                                .value("FunctionArn", "");
     json integration = {{"apiId", api},
                         {"integrationType", "AWS_PROXY"},
-                        {"integrationUri", "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" +
-                                               arn + "/invocations"}};
+                        {"integrationUri", invocation_uri(cpp_function(handler))}};
     if (handler == "apigw_bench.hello") integration["payloadFormatVersion"] = "2.0";
     const std::string integration_id =
         must(*emu, "apigatewayv2", "CreateIntegration", integration).value("integrationId", "");
@@ -305,10 +357,32 @@ struct fogbank_server {
     must(*emu, "apigatewayv2", "CreateRoute", request);
   }
 
+  // GET /<path_part> of the REST API, a Lambda proxy integration of `arn`.
+  void rest_route(const std::string& parent, const std::string& path_part, const std::string& arn) {
+    const std::string resource =
+        must(*emu, "apigateway", "CreateResource",
+             {{"restapi_id", rest_api}, {"parent_id", parent}, {"pathPart", path_part}})
+            .value("id", "");
+    must(*emu, "apigateway", "PutMethod",
+         {{"restapi_id", rest_api},
+          {"resource_id", resource},
+          {"http_method", "GET"},
+          {"authorizationType", "NONE"}});
+    must(*emu, "apigateway", "PutIntegration",
+         {{"restapi_id", rest_api},
+          {"resource_id", resource},
+          {"http_method", "GET"},
+          {"type", "AWS_PROXY"},
+          {"httpMethod", "POST"},
+          {"uri", invocation_uri(arn)}});
+  }
+
+  std::filesystem::path root;  // the Node.js handler's code and the workers' bootstraps
   std::unique_ptr<emulator> emu;
   std::unique_ptr<http::server> server;
   std::string ws_api;
   std::string http_api;
+  std::string rest_api;
   int functions = 0;
 };
 
@@ -358,15 +432,27 @@ std::unique_ptr<ws_client> open_ws(net::io_context& ioc, int kind, bool record =
   return ws;
 }
 
+// The fan-out's n clients, connected (with ?record=1) when it is made.
+struct client_group {
+  client_group(int kind, int n, bool separate) : kind(kind), n(n), separate(separate) {}
+  virtual ~client_group() = default;
+  // Waits until all n have one more message. False on timeout or failure.
+  virtual bool wait_all() = 0;
+
+  int kind;
+  int n;
+  bool separate;  // in a process of their own
+};
+
 // n clients reading on their own io_context thread, counting the messages that reach them.
-struct fanout_clients {
-  fanout_clients(int kind, int n) : kind(kind), n(n) {
+struct fanout_clients : client_group {
+  fanout_clients(int kind, int n) : client_group(kind, n, false) {
     for (int i = 0; i < n; ++i) clients.push_back(open_ws(ioc, kind, /*record=*/true));
     buffers.resize(n);
     for (int i = 0; i < n; ++i) read(i);
     thread = std::thread([this] { ioc.run(); });
   }
-  ~fanout_clients() {
+  ~fanout_clients() override {
     work.reset();
     net::post(ioc, [this] {
       for (auto& c : clients) {
@@ -390,15 +476,13 @@ struct fanout_clients {
   }
 
   // Waits until all n have their message, then resets the count. False on timeout.
-  bool wait_all() {
+  bool wait_all() override {
     std::unique_lock lock(mutex);
     const bool all = done.wait_for(lock, fanout_wait, [this] { return received.load() >= n; });
     received = 0;
     return all;
   }
 
-  int kind;
-  int n;
   net::io_context ioc;
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(ioc);
   std::vector<std::unique_ptr<ws_client>> clients;
@@ -409,9 +493,101 @@ struct fanout_clients {
   std::thread thread;
 };
 
+// The n clients in a child process, bench/apigw_fanout_clients.cpp, spoken to over two pipes: it
+// says "ready" once connected and "done" each time all n have one more message; closing its stdin
+// ends it. posix_spawn rather than fork: this process has threads.
+struct child_clients : client_group {
+  child_clients(int kind, int n) : client_group(kind, n, true) {
+    const std::filesystem::path program =
+        std::filesystem::read_symlink("/proc/self/exe").parent_path() / "apigw_fanout_clients";
+    int to_child[2] = {-1, -1};
+    int from_child[2] = {-1, -1};
+    if (::pipe2(to_child, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    if (::pipe2(from_child, O_CLOEXEC) != 0) {
+      ::close(to_child[0]);
+      ::close(to_child[1]);
+      throw std::runtime_error("pipe2 failed");
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+    const std::string port = std::to_string(port_of(kind));
+    const std::string target = ws_target(kind, /*record=*/true);
+    const std::string count = std::to_string(n);
+    std::vector<char*> args{const_cast<char*>(program.c_str()), const_cast<char*>(port.c_str()),
+                            const_cast<char*>(target.c_str()), const_cast<char*>(count.c_str()), nullptr};
+    const int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(to_child[0]);
+    ::close(from_child[1]);
+    to = to_child[1];
+    from = from_child[0];
+    if (spawned != 0) {
+      pid = -1;
+      end(false);
+      throw std::runtime_error("cannot start " + program.string() + ": " + std::strerror(spawned));
+    }
+    // n handshakes, each through $connect on a loaded machine: allow a second per 100 clients.
+    const std::string first = next_line(std::chrono::seconds(60 + n / 100));
+    if (first != "ready") {
+      end(/*stop_now=*/true);  // the destructor does not run when the constructor throws
+      throw std::runtime_error("apigw_fanout_clients: " + (first.empty() ? "no answer" : first));
+    }
+  }
+  ~child_clients() override { end(false); }
+
+  // Closes the child's stdin (it then closes its connections and exits) and waits for it; with
+  // `stop_now`, a child that may still be connecting, it is killed first.
+  void end(bool stop_now) {
+    if (to >= 0) ::close(to);
+    to = -1;
+    if (pid > 0) {
+      if (stop_now) ::kill(pid, SIGKILL);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      pid = -1;
+    }
+    if (from >= 0) ::close(from);
+    from = -1;
+  }
+  bool wait_all() override {
+    const std::string line = next_line(fanout_wait);
+    if (line == "done") return true;
+    std::fprintf(stderr, "apigw_fanout_clients: %s\n", line.empty() ? "no answer in time" : line.c_str());
+    return false;
+  }
+
+  // The child's next line, without its newline; empty on timeout or end of file.
+  std::string next_line(std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (true) {
+      if (const std::size_t nl = pending.find('\n'); nl != std::string::npos) {
+        std::string line = pending.substr(0, nl);
+        pending.erase(0, nl + 1);
+        return line;
+      }
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return {};
+      pollfd p{from, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char chunk[256];
+      const ssize_t got = ::read(from, chunk, sizeof chunk);
+      if (got <= 0) return {};
+      pending.append(chunk, static_cast<std::size_t>(got));
+    }
+  }
+
+  pid_t pid = -1;
+  int to = -1;    // the child's stdin
+  int from = -1;  // the child's stdout
+  std::string pending;
+};
+
 // The fan-out's clients, one group at a time (descriptors), kept across the calls Google Benchmark
 // makes to settle on an iteration count; the other benchmarks close it first.
-std::unique_ptr<fanout_clients> current_group;
+std::unique_ptr<client_group> current_group;
 std::vector<std::string> group_ids;
 
 // ---- (a) connections per second ---------------------------------------------------------------
@@ -484,24 +660,30 @@ rlim_t raise_descriptor_limit() {
   return limit.rlim_cur;
 }
 
-void ws_fanout(benchmark::State& state, int kind, int n) {
-  const rlim_t needed = 2 * static_cast<rlim_t>(n) + spare_descriptors;
+void ws_fanout(benchmark::State& state, int kind, int n, bool separate) {
+  // In one process the clients' sockets and the server's; with the clients apart, the server's.
+  const rlim_t needed = (separate ? 1 : 2) * static_cast<rlim_t>(n) + spare_descriptors;
   if (const rlim_t allowed = raise_descriptor_limit(); allowed < needed) {
     const std::string why = "skipped: " + std::to_string(n) + " clients need " + std::to_string(needed) +
-                            " file descriptors (theirs and the server's), RLIMIT_NOFILE allows " +
+                            " file descriptors in this process, RLIMIT_NOFILE allows " +
                             std::to_string(allowed);
     std::printf("%s\n", why.c_str());
     state.SkipWithError(why.c_str());
     return;
   }
   try {
-    if (!current_group || current_group->kind != kind || current_group->n != n) {
+    if (!current_group || current_group->kind != kind || current_group->n != n ||
+        current_group->separate != separate) {
       current_group.reset();
       {
         std::lock_guard lock(recorded_mutex);
         recorded_ids.clear();
       }
-      current_group = std::make_unique<fanout_clients>(kind, n);
+      if (separate) {
+        current_group = std::make_unique<child_clients>(kind, n);
+      } else {
+        current_group = std::make_unique<fanout_clients>(kind, n);
+      }
       std::lock_guard lock(recorded_mutex);
       group_ids = recorded_ids;
       if (kind == fogbank_kind && static_cast<int>(group_ids.size()) != n) {
@@ -531,6 +713,7 @@ void ws_fanout(benchmark::State& state, int kind, int n) {
     }
     if (current_group->wait_all()) return true;
     state.SkipWithError("not every client had the message within 60 s");
+    current_group.reset();
     return false;
   };
   if (!once()) return;  // warm-up, not timed
@@ -538,23 +721,25 @@ void ws_fanout(benchmark::State& state, int kind, int n) {
   for (auto _ : state) {
     if (!once()) return;
   }
-  report(state, "ws_fanout/" + std::to_string(n), kind, static_cast<double>(state.iterations()),
-         std::chrono::steady_clock::now() - start);
+  report(state, std::string(separate ? "ws_fanout_proc/" : "ws_fanout/") + std::to_string(n), kind,
+         static_cast<double>(state.iterations()), std::chrono::steady_clock::now() - start);
   state.counters["clients"] = n;
   state.SetItemsProcessed(state.iterations() * n);
 }
 
-// ---- (d) HTTP API requests per second ---------------------------------------------------------
+// ---- (d) HTTP API and (e) REST API requests per second -----------------------------------------
 
-void http_api(benchmark::State& state, int kind) {
+// GET `target` on one keep-alive connection, expecting 200 and http_body; `scenario` names the
+// baseline figure the run is compared with.
+void keep_alive_get(benchmark::State& state, int kind, const std::string& scenario,
+                    const std::string& target) {
   current_group.reset();
   net::io_context ioc;
   try {
     tcp::socket socket(ioc);
     socket.connect({net::ip::make_address("127.0.0.1"), port_of(kind)});
     socket.set_option(tcp::no_delay(true));
-    bhttp::request<bhttp::empty_body> req{
-        bhttp::verb::get, kind == beast_kind ? "/hello" : "/http/" + the_fogbank().http_api + "/hello", 11};
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
     req.set(bhttp::field::host, "127.0.0.1:" + std::to_string(port_of(kind)));
     beast::flat_buffer buffer;
     // One request; false (the state's error set) when the answer is not the expected one.
@@ -568,18 +753,29 @@ void http_api(benchmark::State& state, int kind) {
               .c_str());
       return false;
     };
-    if (!once()) return;  // warm-up, not timed
+    if (!once()) return;  // warm-up (a Node.js worker's cold start), not timed
     const auto start = std::chrono::steady_clock::now();
     for (auto _ : state) {
       if (!once()) break;
     }
-    report(state, "http_api", kind, static_cast<double>(state.iterations()),
+    report(state, scenario, kind, static_cast<double>(state.iterations()),
            std::chrono::steady_clock::now() - start);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
     return;
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+void http_api(benchmark::State& state, int kind) {
+  keep_alive_get(state, kind, "http_api",
+                 kind == beast_kind ? "/hello" : "/http/" + the_fogbank().http_api + "/hello");
+}
+
+// fogbank: `path` of the REST API's dev stage ("hello": C++ in process, "hello-node": Node.js).
+void rest_api(benchmark::State& state, int kind, const std::string& path) {
+  keep_alive_get(state, kind, "rest_api",
+                 kind == beast_kind ? "/hello" : "/rest/" + the_fogbank().rest_api + "/dev/" + path);
 }
 
 // Each scenario's baseline first, then fogbank: the ratio needs the baseline's figure.
@@ -594,17 +790,25 @@ const bool registered = [] {
   for (const int kind : {beast_kind, fogbank_kind}) {
     benchmark::RegisterBenchmark(name("ws_echo", kind).c_str(), ws_echo, kind)->UseRealTime();
   }
-  for (const int n : {1000, 10000}) {
-    if (smoke && n > 1000) continue;
-    for (const int kind : {beast_kind, fogbank_kind}) {
-      benchmark::RegisterBenchmark((name("ws_fanout", kind) + "/" + std::to_string(n)).c_str(), ws_fanout,
-                                   kind, n)
-          ->UseRealTime();
+  for (const bool separate : {false, true}) {
+    for (const int n : {1000, 10000}) {
+      if (smoke && n > 1000) continue;
+      for (const int kind : {beast_kind, fogbank_kind}) {
+        const std::string scenario = separate ? "ws_fanout_proc" : "ws_fanout";
+        benchmark::RegisterBenchmark((name(scenario.c_str(), kind) + "/" + std::to_string(n)).c_str(),
+                                     ws_fanout, kind, n, separate)
+            ->UseRealTime();
+      }
     }
   }
   for (const int kind : {beast_kind, fogbank_kind}) {
     benchmark::RegisterBenchmark(name("http_api", kind).c_str(), http_api, kind)->UseRealTime();
   }
+  benchmark::RegisterBenchmark("rest_api/beast", rest_api, beast_kind, std::string("hello"))->UseRealTime();
+  benchmark::RegisterBenchmark("rest_api/fogbank_cpp", rest_api, fogbank_kind, std::string("hello"))
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("rest_api/fogbank_node", rest_api, fogbank_kind, std::string("hello-node"))
+      ->UseRealTime();
   return true;
 }();
 

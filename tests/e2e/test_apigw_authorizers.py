@@ -1,8 +1,10 @@
 """API Gateway authorizers end to end: a WebSocket API whose $connect is behind a Lambda REQUEST
 authorizer (handlers/cpp/token_authorizer.cpp), created with boto3's apigatewayv2 client and
-reached with Python `websockets`. AWS's behaviour: developer guide, "Control access to WebSocket
-APIs with AWS Lambda REQUEST authorizers" (identity sources missing: 401; the policy's Deny: 403;
-the context and principalId in requestContext.authorizer)."""
+reached with Python `websockets`; a REST API whose method is behind a Lambda TOKEN authorizer (a
+Python function) or REQUEST authorizer (the C++ one), created with boto3's apigateway client and
+called over HTTP. AWS's behaviour: developer guide, "Control access to WebSocket APIs with AWS
+Lambda REQUEST authorizers" and "Use API Gateway Lambda authorizers" (identity sources missing:
+401; the policy's Deny: 403; the context and principalId in requestContext.authorizer)."""
 
 import asyncio
 import io
@@ -106,6 +108,90 @@ class WebSocketRequestAuthorizerTest(FogbankTestCase):
         event = json.loads(log[log.index("echo: ") + 6:].splitlines()[0])
         self.assertEqual(event["requestContext"].get("authorizer"),
                          {"user": "alice", "level": 3, "admin": False, "principalId": "user-allow"})
+
+
+# A TOKEN authorizer as the developer guide writes one, in Python: Allow or Deny by the token.
+PY_TOKEN_AUTHORIZER = """
+def handler(event, context):
+    token = event.get("authorizationToken", "")
+    if token not in ("allow", "deny"):
+        raise Exception("Unauthorized")
+    return {"principalId": "user-" + token,
+            "policyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Action": "execute-api:Invoke", "Effect": "Allow" if token == "allow" else "Deny",
+                "Resource": event["methodArn"]}]},
+            "context": {"tier": "gold", "event_type": event.get("type", "")}}
+"""
+# The integration answers what reached it: requestContext.authorizer.
+PY_ECHO_AUTHORIZER = """
+import json
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(event["requestContext"].get("authorizer"))}
+"""
+
+
+def python_package(code):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", code)
+    return buf.getvalue()
+
+
+class RestApiLambdaAuthorizerTest(FogbankTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.apigw = cls.server.client(service="apigateway")
+        cls.lam = cls.server.client(service="lambda")
+
+    def function_uri(self, **config):
+        arn = self.lam.create_function(FunctionName=unique_name("rest-auth"), Role=ROLE, Timeout=20,
+                                       **config)["FunctionArn"]
+        return invocation_uri(arn)
+
+    def python_uri(self, code):
+        return self.function_uri(Runtime="python3.11", Handler="app.handler", Code={"ZipFile": python_package(code)})
+
+    def protected_api(self, authorizer_type, identity_source, authorizer_uri):
+        """GET /items behind a Lambda authorizer, deployed to dev; its URL."""
+        api = self.apigw.create_rest_api(name="rest-auth")["id"]
+        root = self.apigw.get_resources(restApiId=api)["items"][0]["id"]
+        items = self.apigw.create_resource(restApiId=api, parentId=root, pathPart="items")["id"]
+        authorizer = self.apigw.create_authorizer(restApiId=api, name="lambda", type=authorizer_type,
+                                                  authorizerUri=authorizer_uri, identitySource=identity_source)
+        self.apigw.put_method(restApiId=api, resourceId=items, httpMethod="GET", authorizationType="CUSTOM",
+                              authorizerId=authorizer["id"])
+        self.apigw.put_integration(restApiId=api, resourceId=items, httpMethod="GET", type="AWS_PROXY",
+                                   integrationHttpMethod="POST", uri=self.python_uri(PY_ECHO_AUTHORIZER))
+        self.apigw.create_deployment(restApiId=api, stageName="dev")
+        return f"/rest/{api}/dev/items"
+
+    def get(self, path, headers=None):
+        status, body, _ = self.server.http("GET", path, headers=headers or {})
+        return status, body
+
+    def test_a_token_authorizer_admits_refuses_and_passes_its_context(self):
+        path = self.protected_api("TOKEN", "method.request.header.Auth", self.python_uri(PY_TOKEN_AUTHORIZER))
+        self.assertEqual(self.get(path), (401, {"message": "Unauthorized"}), "no token: 401 before the function")
+        self.assertEqual(self.get(path, {"Auth": "nonsense"}), (401, {"message": "Unauthorized"}))
+        self.assertEqual(self.get(path, {"Auth": "deny"}),
+                         (403, {"Message": "User is not authorized to access this resource with an explicit deny"}))
+        status, body = self.get(path, {"Auth": "allow"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body, {"tier": "gold", "event_type": "TOKEN", "principalId": "user-allow",
+                                "integrationLatency": 0})
+
+    def test_a_request_authorizer_reads_the_query_string(self):
+        uri = self.function_uri(Runtime="provided.al2023", Handler="token_authorizer.handler",
+                                Code={"ZipFile": package()})
+        path = self.protected_api("REQUEST", "method.request.querystring.token", uri)
+        self.assertEqual(self.get(path)[0], 401, "no token parameter: 401 before the function")
+        self.assertEqual(self.get(path + "?token=deny")[0], 403)
+        self.assertEqual(self.get(path + "?token=broken")[0], 500, "a malformed answer")
+        status, body = self.get(path + "?token=allow")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body, {"user": "alice", "level": 3, "admin": False, "principalId": "user-allow",
+                                "integrationLatency": 0})
 
 
 if __name__ == "__main__":

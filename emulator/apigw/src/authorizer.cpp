@@ -121,6 +121,31 @@ std::string missing_identity_source(const std::vector<std::string>& sources,
   return {};
 }
 
+std::string identity_source_value(std::string_view source,
+                                  const std::vector<std::pair<std::string, std::string>>& headers,
+                                  std::string_view query) {
+  constexpr std::string_view header_prefix = "route.request.header.";
+  constexpr std::string_view query_prefix = "route.request.querystring.";
+  if (source.starts_with(header_prefix)) {
+    const std::string_view name = source.substr(header_prefix.size());
+    for (const auto& [key, value] : headers) {
+      if (same_name(key, name)) return value;
+    }
+  } else if (source.starts_with(query_prefix)) {
+    const std::string_view name = source.substr(query_prefix.size());
+    while (!query.empty()) {
+      const std::size_t amp = query.find('&');
+      const std::string_view part = query.substr(0, amp);
+      const std::size_t eq = part.find('=');
+      if (eq != std::string_view::npos && core::url_decode(part.substr(0, eq)) == name)
+        return core::url_decode(part.substr(eq + 1));
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+  return {};
+}
+
 json request_authorizer_event(const json& connect_event, std::string_view method_arn) {
   // The documented example's members: type, methodArn, headers, multiValueHeaders,
   // queryStringParameters, multiValueQueryStringParameters, stageVariables, requestContext.

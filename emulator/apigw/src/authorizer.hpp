@@ -47,6 +47,13 @@ std::string missing_identity_source(const std::vector<std::string>& sources,
                                     const std::vector<std::pair<std::string, std::string>>& headers,
                                     std::string_view query);
 
+// The value the request gives identity source `source` ("route.request.header.<name>", the first
+// header of that name matched case-insensitively; "route.request.querystring.<name>", the first
+// such parameter, URL-decoded). Empty when it lacks one; other sources are read as empty.
+std::string identity_source_value(std::string_view source,
+                                  const std::vector<std::pair<std::string, std::string>>& headers,
+                                  std::string_view query);
+
 // The REQUEST authorizer event for `connect_event` (the $connect event the integration would
 // get): its headers, query parameters and requestContext, with "type": "REQUEST" and
 // "methodArn".

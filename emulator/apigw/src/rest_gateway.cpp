@@ -6,6 +6,7 @@
 
 #include "ids.hpp"
 #include "jwt.hpp"
+#include "rest_authorizer.hpp"
 #include "rest_records.hpp"
 
 #include "events.hpp"
@@ -51,6 +52,71 @@ struct once {
     return true;
   }
 };
+
+// The method's Lambda proxy integration for `request`, matched to `found` on `api`, with the
+// event's `context`; `done` receives the answer or API Gateway's error.
+void run_integration(const dispatch::client& client, core::scheduler& scheduler, const rest_api_view& api,
+                     const rest::match& found, const rest_request& request,
+                     const rest::event_context& context, std::function<void(rest_response)> done) {
+  const rest_method& method = *found.method;
+  if (!method.has_integration || method.function_arn.empty()) {
+    // "Execution failed due to configuration error: No integration defined for method" (AWS's
+    // execution log); the client sees 500 Internal server error. Integrations other than
+    // AWS_PROXY to a Lambda function are not implemented and answer the same.
+    done(rest::gateway_error(500, "InternalServerErrorException", R"({"message": "Internal server error"})"));
+    return;
+  }
+
+  const json event = rest::proxy_event(request, api, found, context);
+  core::call_context call = client.default_context();
+  call.region = api.region;
+  call.account_id = api.account_id;
+  const json invoke = {{"FunctionName", method.function_arn},
+                       {"InvocationType", "RequestResponse"},
+                       {"Payload", core::base64_encode(event_payload(event))}};
+
+  auto state =
+      std::make_shared<once>([done = std::move(done), id = context.request_id](rest_response response) {
+        response.request_id = id;
+        done(std::move(response));
+      });
+  {
+    // The integration timeout: a function still running then gets 504, as on AWS; its answer,
+    // when it comes, goes nowhere.
+    std::lock_guard lock(state->mutex);
+    state->timer =
+        scheduler.schedule_after(method.timeout, [state] { state->fire(rest::endpoint_timed_out()); });
+  }
+  client.call("lambda", "Invoke", invoke, call, [scheduler = &scheduler, state](core::call_result result) {
+    {
+      std::lock_guard lock(state->mutex);
+      if (state->timer) scheduler->cancel(*state->timer);
+    }
+    if (!result.ok()) {
+      core::log_error("API Gateway: invoking the integration failed: " + std::string(result.error->name()) +
+                      ": " + result.error->message());
+      // AWS answers 500 when Lambda refuses the invocation itself (unconfirmed wording).
+      state->fire(rest::gateway_error(500, "InternalServerErrorException",
+                                      R"({"message": "Internal server error"})"));
+      return;
+    }
+    if (result.body.contains("FunctionError")) {
+      state->fire(rest::internal_server_error());
+      return;
+    }
+    const std::optional<std::string> payload = core::base64_decode_lenient(result.body.value("Payload", ""));
+    std::optional<json> response;
+    if (payload) response = core::parse_json_within(*payload, max_response_nesting);
+    std::optional<rest_response> mapped;
+    if (response) mapped = rest::map_proxy_response(*response);
+    if (!mapped) {
+      // "Execution failed due to configuration error: Malformed Lambda proxy response" -> 502.
+      state->fire(rest::internal_server_error());
+      return;
+    }
+    state->fire(std::move(*mapped));
+  });
+}
 
 }  // namespace
 
@@ -115,73 +181,54 @@ void rest_gateway::handle(rest_request request, std::function<void(rest_response
     // As the developer guide's example event gives a Cognito method's authorizer: the claims, and
     // scopes (null for an ID token).
     context.authorizer = {{"claims", jwt::claims_as_strings(decoded.claims)}, {"scopes", nullptr}};
-  } else if (method.authorization_type == "CUSTOM") {
-    // Lambda (TOKEN/REQUEST) authorizers on REST APIs are not implemented: refuse rather than
-    // let every caller through.
-    core::log_error("API Gateway: REST API " + api->api_id + " " + found->resource->path + " " +
-                    method.http_method + " uses a Lambda authorizer, which fogbank does not run");
-    done(rest::gateway_error(500, "InternalServerErrorException", R"({"message": "Internal server error"})"));
-    return;
   }
   // AWS_IAM: requests are not signature-checked locally (as for every other fogbank service).
 
-  if (!method.has_integration || method.function_arn.empty()) {
-    // "Execution failed due to configuration error: No integration defined for method" (AWS's
-    // execution log); the client sees 500 Internal server error. Integrations other than
-    // AWS_PROXY to a Lambda function are not implemented and answer the same.
-    done(rest::gateway_error(500, "InternalServerErrorException", R"({"message": "Internal server error"})"));
+  // The method's integration, once any Lambda authorizer admitted the request.
+  std::function<void(rest_response)> finish = std::move(done);
+  const dispatch::client* client = &client_;
+  core::scheduler* scheduler = &scheduler_;
+  auto integrate = [client, scheduler, api, found = *found, request, finish](const rest::event_context& c) {
+    run_integration(*client, *scheduler, *api, found, request, c, finish);
+  };
+  auto integrate_refused = [finish](rest_response refused) { finish(std::move(refused)); };
+  if (method.authorization_type != "CUSTOM") {
+    integrate(std::move(context));
+    return;
+  }
+  const rest_authorizer* authorizer = api->find_authorizer(method.authorizer_id);
+  if (authorizer == nullptr || authorizer->function_arn.empty() ||
+      (authorizer->type != "TOKEN" && authorizer->type != "REQUEST")) {
+    integrate_refused(rest::refusal(authorizer_decision{}));
     return;
   }
 
-  const json event = rest::proxy_event(request, *api, *found, context);
+  rest::event_context admitted = context;
+  const std::string arn = rest::method_arn(*api, request.stage, request.method, request.path);
+  const std::optional<json> event =
+      rest::authorizer_event(*authorizer, request, rest::proxy_event(request, *api, *found, context), arn);
+  if (!event) {
+    integrate_refused(rest::unauthorized());
+    return;
+  }
   core::call_context call = client_.default_context();
   call.region = api->region;
   call.account_id = api->account_id;
-  const json invoke = {{"FunctionName", method.function_arn},
+  const json invoke = {{"FunctionName", authorizer->function_arn},
                        {"InvocationType", "RequestResponse"},
-                       {"Payload", core::base64_encode(event_payload(event))}};
-
-  auto state =
-      std::make_shared<once>([done = std::move(done), id = context.request_id](rest_response response) {
-        response.request_id = id;
-        done(std::move(response));
-      });
-  {
-    // The integration timeout: a function still running then gets 504, as on AWS; its answer,
-    // when it comes, goes nowhere.
-    std::lock_guard lock(state->mutex);
-    state->timer =
-        scheduler_.schedule_after(method.timeout, [state] { state->fire(rest::endpoint_timed_out()); });
-  }
-  client_.call("lambda", "Invoke", invoke, call, [this, state](core::call_result result) {
-    {
-      std::lock_guard lock(state->mutex);
-      if (state->timer) scheduler_.cancel(*state->timer);
-    }
-    if (!result.ok()) {
-      core::log_error("API Gateway: invoking the integration failed: " + std::string(result.error->name()) +
-                      ": " + result.error->message());
-      // AWS answers 500 when Lambda refuses the invocation itself (unconfirmed wording).
-      state->fire(rest::gateway_error(500, "InternalServerErrorException",
-                                      R"({"message": "Internal server error"})"));
-      return;
-    }
-    if (result.body.contains("FunctionError")) {
-      state->fire(rest::internal_server_error());
-      return;
-    }
-    const std::optional<std::string> payload = core::base64_decode_lenient(result.body.value("Payload", ""));
-    std::optional<json> response;
-    if (payload) response = core::parse_json_within(*payload, max_response_nesting);
-    std::optional<rest_response> mapped;
-    if (response) mapped = rest::map_proxy_response(*response);
-    if (!mapped) {
-      // "Execution failed due to configuration error: Malformed Lambda proxy response" -> 502.
-      state->fire(rest::internal_server_error());
-      return;
-    }
-    state->fire(std::move(*mapped));
-  });
+                       {"Payload", core::base64_encode(event_payload(*event))}};
+  client_.call("lambda", "Invoke", invoke, call,
+               [arn, admitted, integrate, integrate_refused](core::call_result result) mutable {
+                 authorizer_decision decision = decide(result, arn);
+                 if (decision.status != 200) {
+                   integrate_refused(rest::refusal(decision));
+                   return;
+                 }
+                 // REST APIs add integrationLatency (the authorizer's time; 0 here, unconfirmed).
+                 decision.authorizer["integrationLatency"] = 0;
+                 admitted.authorizer = std::move(decision.authorizer);
+                 integrate(admitted);
+               });
 }
 
 }  // namespace fogbank::apigw

@@ -145,6 +145,17 @@ rest_api_view make_view(std::string_view api_id, const api_record& record) {
     for (const json& arn : a.value("providerARNs", json::array())) {
       if (arn.is_string()) authorizer.provider_arns.push_back(arn.get<std::string>());
     }
+    authorizer.function_arn = control::function_arn_of(a.value("authorizerUri", "")).value_or("");
+    // "a comma-separated string of one or more mapping expressions" (API reference, identitySource).
+    for (std::string_view rest = source; !rest.empty();) {
+      const std::size_t comma = rest.find(',');
+      std::string_view part = rest.substr(0, comma);
+      while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+      while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+      if (!part.empty()) authorizer.identity_sources.emplace_back(part);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
     view.authorizers.push_back(std::move(authorizer));
   }
   for (const json& s : record.stages) {

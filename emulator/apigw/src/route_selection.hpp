@@ -35,9 +35,19 @@ inline constexpr int max_message_nesting = 128;
 std::optional<selection_expression> parse_route_selection(std::string_view text);
 
 // The value `expression` selects from `message`: a string member as it is, a number or boolean as
-// its JSON text (unconfirmed: AWS documents only string values). nullopt when the message is
-// binary, not a JSON object, nests deeper than max_message_nesting, or lacks the member, or the
-// member is an object, array or null.
+// its JSON text. nullopt when the message is binary, not a JSON object, nests deeper than
+// max_message_nesting, or lacks the member, or the member is an object, array or null (the message
+// then goes to $default).
+//
+// Non-string values (unconfirmed): AWS documents only that "the service will use the route whose
+// routeKey exactly matches the evaluated value", that `.action` is "a JSONPath expression", and that
+// selection expressions are string templates ("${request.body.version}-beta") whose evaluation
+// produces a key, so a scalar is read as its text: {"action": 7} selects route "7", {"action": true}
+// route "true", {"action": 7.0} route "7.0" (the text of the parsed number: 1e2 selects "100.0", as a
+// Java double prints). No AWS page, issue or emulator test found says what a null, object or array
+// selects; fogbank sends those to $default, as it does a missing member. serverless-offline
+// (src/events/websocket/WebSocketClients.js, _getRoute: `typeof route !== 'string'`) sends every
+// non-string to $default, numbers and booleans included: a known difference.
 std::optional<std::string> evaluate_route_selection(const selection_expression& expression,
                                                     std::string_view message, bool binary);
 

@@ -752,6 +752,9 @@ std::shared_ptr<const websocket_api> service::find_websocket_api(std::string_vie
     if (route.value("authorizationType", "") == "CUSTOM") {
       if (const json* a = find_by(record.authorizers, "authorizerId", route.value("authorizerId", ""))) {
         r.authorizer_function_arn = function_arn_of(a->value("authorizerUri", "")).value_or("");
+        r.authorizer_id = a->value("authorizerId", "");
+        // authorizer_cache.hpp: a missing TTL is 0 (unconfirmed).
+        r.authorizer_ttl = std::chrono::seconds(a->value("authorizerResultTtlInSeconds", std::int64_t{0}));
         for (const json& source : a->value("identitySource", json::array()))
           r.identity_sources.push_back(source);
       }

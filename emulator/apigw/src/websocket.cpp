@@ -1,6 +1,7 @@
 #include "fogbank/apigw/websocket.hpp"
 
 #include "authorizer.hpp"
+#include "authorizer_cache.hpp"
 #include "events.hpp"
 #include "route_selection.hpp"
 
@@ -37,6 +38,21 @@ connect_outcome refused(int status, std::string message) {
   return out;
 }
 
+// An authorizer's decision: the refusal it makes, or `record` admitted with
+// requestContext.authorizer.
+void apply_decision(authorizer_decision decision, connection_record record,
+                    const std::function<void(connection_record)>& admitted,
+                    const std::function<void(connect_outcome)>& done) {
+  if (decision.status != 200) {
+    done(refused(decision.status, decision.status == 401   ? "Unauthorized"
+                                  : decision.status == 403 ? "Forbidden"
+                                                           : "Internal server error"));
+    return;
+  }
+  record.authorizer = std::move(decision.authorizer);
+  admitted(std::move(record));
+}
+
 bool same_name(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
     return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -64,10 +80,16 @@ int status_of(const std::optional<json>& response) {
 
 websocket_gateway::websocket_gateway(const service& apis, connection_registry& connections,
                                      const dispatch::client& client, core::clock& clock)
-    : apis_(apis), connections_(connections), client_(client), clock_(clock) {
+    : apis_(apis),
+      connections_(connections),
+      client_(client),
+      clock_(clock),
+      authorizer_cache_(std::make_unique<authorizer_cache>(clock)) {
   connections_.set_disconnect_handler(
       [this](const connection_record& record, const disconnect_info& info) { on_disconnect(record, info); });
 }
+
+websocket_gateway::~websocket_gateway() = default;
 
 void websocket_gateway::invoke(const std::string& function_arn, const std::string& region,
                                const std::string& account_id, const json& event,
@@ -184,6 +206,17 @@ void websocket_gateway::authorize(const websocket_api& api, const websocket_rout
     done(refused(401, "Unauthorized"));
     return;
   }
+  std::optional<std::string> cache_key;
+  if (route.authorizer_ttl > std::chrono::seconds::zero()) {
+    cache_key = authorizer_cache_key(api.api_id, route.authorizer_id, record.stage, route.identity_sources,
+                                     wire.headers, wire.query);
+    if (cache_key) {
+      if (std::optional<authorizer_decision> cached = authorizer_cache_->find(*cache_key)) {
+        apply_decision(std::move(*cached), std::move(record), admitted, done);
+        return;
+      }
+    }
+  }
   const std::string method_arn =
       websocket_method_arn(api.region, api.account_id, api.api_id, record.stage, "$connect");
   const json event = request_authorizer_event(
@@ -195,17 +228,12 @@ void websocket_gateway::authorize(const websocket_api& api, const websocket_rout
                                {"InvocationType", "RequestResponse"},
                                {"Payload", core::base64_encode(event_payload(event))}};
   client_.call("lambda", "Invoke", invoke_request, context,
-               [method_arn, record = std::move(record), admitted = std::move(admitted),
+               [method_arn, cache = authorizer_cache_.get(), cache_key, ttl = route.authorizer_ttl,
+                record = std::move(record), admitted = std::move(admitted),
                 done = std::move(done)](core::call_result result) mutable {
                  authorizer_decision decision = decide(result, method_arn);
-                 if (decision.status != 200) {
-                   done(refused(decision.status, decision.status == 401   ? "Unauthorized"
-                                                 : decision.status == 403 ? "Forbidden"
-                                                                          : "Internal server error"));
-                   return;
-                 }
-                 record.authorizer = std::move(decision.authorizer);
-                 admitted(std::move(record));
+                 if (cache_key) cache->store(*cache_key, decision, ttl);
+                 apply_decision(std::move(decision), std::move(record), admitted, done);
                });
 }
 

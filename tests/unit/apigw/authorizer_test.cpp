@@ -8,11 +8,14 @@
 
 #include "../lambda/lambda_fixture.hpp"
 #include "authorizer.hpp"
+#include "authorizer_cache.hpp"
 
 #include "fogbank/apigw/websocket.hpp"
 #include "fogbank/core/encoding.hpp"
 #include "fogbank/lambda/handler.hpp"
 
+#include <chrono>
+#include <stdexcept>
 #include <vector>
 
 namespace fogbank::apigw {
@@ -30,6 +33,27 @@ json record_event(const json& event, lambda::context&) {
 
 FOGBANK_LAMBDA_HANDLER("authorizer_test.record", record_event);
 
+// An authorizer that counts its invocations: Allow for ?token=allow, Deny for ?token=deny, the
+// "Unauthorized" failure (401) for anything else.
+int& counted_calls() {
+  static int calls = 0;
+  return calls;
+}
+json counting_authorizer(const json& event, lambda::context&) {
+  ++counted_calls();
+  const std::string token = event.value("queryStringParameters", json::object()).value("token", "");
+  if (token != "allow" && token != "deny") throw std::runtime_error("Unauthorized");
+  return {{"principalId", "user-" + token},
+          {"policyDocument",
+           {{"Version", "2012-10-17"},
+            {"Statement",
+             {{{"Action", "execute-api:Invoke"},
+               {"Effect", token == "allow" ? "Allow" : "Deny"},
+               {"Resource", event.value("methodArn", "")}}}}}},
+          {"context", {{"call", counted_calls()}}}};
+}
+FOGBANK_LAMBDA_HANDLER("authorizer_test.counting", counting_authorizer);
+
 struct null_link final : connection_link {
   bool send(std::string, bool) override { return true; }
   void close(std::uint16_t, std::string) override {}
@@ -40,6 +64,7 @@ class websocket_authorizer_test : public apigw_test {
   void SetUp() override {
     apigw_test::SetUp();
     authorized_events().clear();
+    counted_calls() = 0;
     api_ = create_api();
     ok("CreateStage", {{"apiId", api_}, {"stageName", "dev"}});
   }
@@ -62,16 +87,18 @@ class websocket_authorizer_test : public apigw_test {
     return "integrations/" + i.value("integrationId", "");
   }
 
-  // $connect behind the token authorizer with `sources`; $default and $disconnect record events.
-  void protect(const json& sources) {
-    const json authorizer =
-        ok("CreateAuthorizer",
-           {{"apiId", api_},
-            {"name", "tokens"},
-            {"authorizerType", "REQUEST"},
-            {"authorizerUri", "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" +
-                                  function("token_authorizer.handler") + "/invocations"},
-            {"identitySource", sources}});
+  // $connect behind the authorizer `handler` with `sources` (and AuthorizerResultTtlInSeconds
+  // `ttl` unless null); $default and $disconnect record events.
+  void protect(const json& sources, const json& ttl = nullptr,
+               const std::string& handler = "token_authorizer.handler") {
+    json request = {{"apiId", api_},
+                    {"name", "tokens"},
+                    {"authorizerType", "REQUEST"},
+                    {"authorizerUri", "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" +
+                                          function(handler) + "/invocations"},
+                    {"identitySource", sources}};
+    if (!ttl.is_null()) request["authorizerResultTtlInSeconds"] = ttl;
+    const json authorizer = ok("CreateAuthorizer", request);
     authorizer_id_ = authorizer.value("authorizerId", "");
     ok("CreateRoute", {{"apiId", api_},
                        {"routeKey", "$connect"},
@@ -165,6 +192,94 @@ TEST_F(websocket_authorizer_test, allow_passes_context_and_principal_to_every_ev
     EXPECT_EQ(event["requestContext"].value("authorizer", json()), expected)
         << event["requestContext"].value("eventType", "");
   }
+}
+
+// authorizer_cache.hpp: "If a client specifies the same parameters in identity sources within the
+// configured TTL, API Gateway uses the cached authorizer result, rather than invoking your Lambda
+// function" (developer guide, HTTP API Lambda authorizers, "Caching authorizer responses").
+TEST_F(websocket_authorizer_test, answers_are_cached_by_identity_sources_for_the_ttl) {
+  protect({"route.request.querystring.token"}, 300, "authorizer_test.counting");
+  const connect_outcome first = connect("token=allow");
+  ASSERT_TRUE(first.accepted) << "status " << first.status << " body " << first.body;
+  EXPECT_EQ(counted_calls(), 1);
+  // Other query parameters are no part of the key.
+  ASSERT_TRUE(connect("token=allow&room=2").accepted);
+  emulator_->advance(std::chrono::seconds(299));
+  const connect_outcome cached = connect("token=allow");
+  ASSERT_TRUE(cached.accepted);
+  EXPECT_EQ(counted_calls(), 1) << "the authorizer ran again within its TTL";
+  // The cached answer's context is what the connection's events carry.
+  EXPECT_EQ(authorized_events().back()["requestContext"]["authorizer"],
+            json({{"call", 1}, {"principalId", "user-allow"}}));
+
+  emulator_->advance(std::chrono::seconds(1));  // 300 s after the first answer: expired
+  ASSERT_TRUE(connect("token=allow").accepted);
+  EXPECT_EQ(counted_calls(), 2) << "the authorizer did not run again after its TTL";
+  EXPECT_EQ(authorized_events().back()["requestContext"]["authorizer"].value("call", 0), 2);
+
+  // A Deny is cached as well; another identity is another key.
+  EXPECT_EQ(connect("token=deny").status, 403);
+  EXPECT_EQ(connect("token=deny").status, 403);
+  EXPECT_EQ(counted_calls(), 3);
+  // A failure ("Unauthorized", 401) is not kept: the function is asked every time.
+  EXPECT_EQ(connect("token=nope").status, 401);
+  EXPECT_EQ(connect("token=nope").status, 401);
+  EXPECT_EQ(counted_calls(), 5);
+}
+
+TEST_F(websocket_authorizer_test, a_ttl_of_zero_or_none_runs_the_authorizer_every_time) {
+  protect({"route.request.querystring.token"}, 0, "authorizer_test.counting");
+  ASSERT_TRUE(connect("token=allow").accepted);
+  ASSERT_TRUE(connect("token=allow").accepted);
+  EXPECT_EQ(counted_calls(), 2) << "AuthorizerResultTtlInSeconds 0 disables caching";
+}
+
+TEST_F(websocket_authorizer_test, without_a_ttl_nothing_is_cached) {
+  protect({"route.request.querystring.token"}, nullptr, "authorizer_test.counting");
+  ASSERT_TRUE(connect("token=allow").accepted);
+  ASSERT_TRUE(connect("token=allow").accepted);
+  EXPECT_EQ(counted_calls(), 2) << "a missing TTL is read as 0 (unconfirmed)";
+}
+
+TEST(authorizer_cache_key, identity_values_in_order_and_unambiguous) {
+  const std::vector<std::string> sources = {"route.request.header.Auth", "route.request.querystring.t"};
+  const auto key = [&](std::vector<std::pair<std::string, std::string>> headers, std::string_view query) {
+    return authorizer_cache_key("api", "auth", "dev", sources, headers, query);
+  };
+  EXPECT_EQ(key({{"auth", "x"}}, "t=1"), key({{"AUTH", "x"}, {"Other", "y"}}, "u=2&t=1"));
+  EXPECT_NE(key({{"Auth", "x"}}, "t=1"), key({{"Auth", "x"}}, "t=2"));
+  // Length-prefixed parts: "ab" + "c" is not "a" + "bc".
+  EXPECT_NE(key({{"Auth", "ab"}}, "t=c"), key({{"Auth", "a"}}, "t=bc"));
+  // URL-decoded query values.
+  EXPECT_EQ(key({{"Auth", "x"}}, "t=a%20b"), key({{"Auth", "x"}}, "t=a b"));
+  EXPECT_NE(authorizer_cache_key("api", "auth", "dev", sources, {{"Auth", "x"}}, "t=1"),
+            authorizer_cache_key("api", "auth", "prod", sources, {{"Auth", "x"}}, "t=1"));
+  EXPECT_FALSE(authorizer_cache_key("api", "auth", "dev", {}, {{"Auth", "x"}}, "").has_value());
+}
+
+TEST(authorizer_cache, expires_on_the_service_clock_and_stays_bounded) {
+  core::manual_clock clock;
+  authorizer_cache cache(clock);
+  authorizer_decision allow;
+  allow.status = 200;
+  allow.authorizer = {{"principalId", "p"}};
+  cache.store("k", allow, std::chrono::seconds(10));
+  ASSERT_TRUE(cache.find("k").has_value());
+  EXPECT_EQ(cache.find("k")->authorizer, allow.authorizer);
+  clock.advance(std::chrono::seconds(10));
+  EXPECT_FALSE(cache.find("k").has_value());
+  // Nothing kept for a TTL of 0 or for a failure.
+  cache.store("zero", allow, std::chrono::seconds(0));
+  authorizer_decision failed;
+  failed.status = 500;
+  cache.store("failed", failed, std::chrono::seconds(10));
+  EXPECT_EQ(cache.size(), 0u);
+  for (std::size_t i = 0; i <= max_cached_authorizations; ++i)
+    cache.store("k" + std::to_string(i), allow, std::chrono::seconds(100 + static_cast<int>(i)));
+  EXPECT_EQ(cache.size(), max_cached_authorizations);
+  // The entry that expired first made room.
+  EXPECT_FALSE(cache.find("k0").has_value());
+  EXPECT_TRUE(cache.find("k" + std::to_string(max_cached_authorizations)).has_value());
 }
 
 TEST(authorizer_policy, allow_deny_and_wildcards_on_the_method_arn) {

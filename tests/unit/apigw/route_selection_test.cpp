@@ -40,13 +40,27 @@ TEST(route_selection, evaluates_the_member_the_path_names) {
   const selection_expression action = parse("$request.body.action");
   EXPECT_EQ(evaluate_route_selection(action, R"({"action":"send","x":1})", false), "send");
   EXPECT_EQ(evaluate_route_selection(parse("$request.body.m.t"), R"({"m":{"t":"join"}})", false), "join");
-  // Numbers and booleans select by their JSON text (unconfirmed against AWS).
+  // Numbers and booleans select by their JSON text (route_selection.hpp; unconfirmed against AWS).
   EXPECT_EQ(evaluate_route_selection(action, R"({"action":7})", false), "7");
+  EXPECT_EQ(evaluate_route_selection(action, R"({"action":-3})", false), "-3");
+  EXPECT_EQ(evaluate_route_selection(action, R"({"action":7.5})", false), "7.5");
+  EXPECT_EQ(evaluate_route_selection(action, R"({"action":7.0})", false), "7.0");
+  EXPECT_EQ(evaluate_route_selection(action, R"({"action":1e2})", false), "100.0");
   EXPECT_EQ(evaluate_route_selection(action, R"({"action":true})", false), "true");
+  EXPECT_EQ(evaluate_route_selection(action, R"({"action":false})", false), "false");
+  EXPECT_EQ(evaluate_route_selection(parse("$request.body.m.t"), R"({"m":{"t":2}})", false), "2");
+  // An empty string is a value (it matches no route key, which cannot be empty).
+  EXPECT_EQ(evaluate_route_selection(action, R"({"action":""})", false), "");
+  // Null, objects and arrays select nothing, nor does a path through a non-object.
   for (const char* none : {R"({"other":"send"})", R"({"action":null})", R"({"action":{"a":1}})",
-                           R"({"action":["send"]})", R"(["send"])", R"("send")", "send", "", "{"}) {
+                           R"({"action":{}})", R"({"action":[]})", R"({"action":["send"]})", R"(["send"])",
+                           R"("send")", "7", "null", "send", "", "{"}) {
     EXPECT_FALSE(evaluate_route_selection(action, none, false).has_value()) << none;
   }
+  // A path member is an object member: it does not index into an array.
+  EXPECT_FALSE(
+      evaluate_route_selection(parse("$request.body.m.t"), R"({"m":[{"t":"join"}]})", false).has_value());
+  EXPECT_FALSE(evaluate_route_selection(parse("$request.body.m.0"), R"({"m":["join"]})", false).has_value());
   // A binary frame is never JSON to the router.
   EXPECT_FALSE(evaluate_route_selection(action, R"({"action":"send"})", true).has_value());
 }
@@ -68,6 +82,16 @@ TEST(route_selection, selects_the_matching_route_else_default_else_nothing) {
   EXPECT_EQ(select_route(action, R"({"action":"send"})", true, has), "$default");
   // A body cannot name a reserved route.
   EXPECT_EQ(select_route(action, R"({"action":"$connect"})", false, has), "$default");
+  // Non-string values: a scalar selects the route its text names, anything else $default.
+  routes.insert({"7", "true"});
+  EXPECT_EQ(select_route(action, R"({"action":7})", false, has), "7");
+  EXPECT_EQ(select_route(action, R"({"action":"7"})", false, has), "7");
+  EXPECT_EQ(select_route(action, R"({"action":true})", false, has), "true");
+  EXPECT_EQ(select_route(action, R"({"action":8})", false, has), "$default");
+  for (const char* other : {R"({"action":null})", R"({"action":{"send":1}})", R"({"action":["send"]})"})
+    EXPECT_EQ(select_route(action, other, false, has), "$default") << other;
+  routes.erase("7");
+  routes.erase("true");
   routes.erase("$default");
   EXPECT_EQ(select_route(action, R"({"action":"send"})", false, has), "send");
   EXPECT_FALSE(select_route(action, R"({"action":"other"})", false, has).has_value());

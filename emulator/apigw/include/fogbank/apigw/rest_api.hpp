@@ -71,6 +71,10 @@ struct rest_authorizer {
   // The header the token comes from ("Authorization" for method.request.header.Authorization).
   std::string identity_header;
   std::vector<std::string> provider_arns;
+  // TOKEN and REQUEST (Lambda) authorizers: the function's ARN (empty when authorizerUri names
+  // none) and the identity sources ("method.request.header.X", "method.request.querystring.Y").
+  std::string function_arn;
+  std::vector<std::string> identity_sources;
 };
 
 // What the runtime needs of a REST API, copied out under the service's lock; never changes.

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,9 @@ struct websocket_route {
   // without one) and identity sources ("route.request.header.Auth", ...).
   std::string authorizer_function_arn;
   std::vector<std::string> identity_sources;
+  // The authorizer's id and its AuthorizerResultTtlInSeconds (0: its answers are not cached).
+  std::string authorizer_id;
+  std::chrono::seconds authorizer_ttl{0};
 };
 
 // What the WebSocket runtime needs of an API, copied out under the service's lock.

@@ -42,6 +42,7 @@ namespace fogbank::apigw {
 class service;
 struct websocket_api;
 struct websocket_route;
+class authorizer_cache;
 struct upgrade_request;
 
 // One WebSocket upgrade request, as the HTTP front end read it.
@@ -69,6 +70,7 @@ class websocket_gateway {
   // All references must outlive the gateway. Installs the registry's disconnect handler.
   websocket_gateway(const service& apis, connection_registry& connections, const dispatch::client& client,
                     core::clock& clock);
+  ~websocket_gateway();
   websocket_gateway(const websocket_gateway&) = delete;
   websocket_gateway& operator=(const websocket_gateway&) = delete;
 
@@ -103,6 +105,8 @@ class websocket_gateway {
   connection_registry& connections_;
   const dispatch::client& client_;
   core::clock& clock_;
+  // $connect authorizers' answers within their AuthorizerResultTtlInSeconds (authorizer_cache.hpp).
+  std::unique_ptr<authorizer_cache> authorizer_cache_;
 };
 
 }  // namespace fogbank::apigw
