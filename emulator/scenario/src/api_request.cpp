@@ -77,7 +77,7 @@ std::string url_encode(const std::string& text) {
 }
 
 json read_headers(const reader& r, const YAML::Node& node, const std::string& what) {
-  r.require_map(node, what + " (a mapping of names to values)");
+  r.require_map(node, what + " (names to values)");
   json out = json::object();
   for (const auto& entry : node) {
     const std::string name = r.string(entry.first, "a header name");
