@@ -207,7 +207,8 @@ const std::string& live_endpoint::host_port() const noexcept {
 
 std::pair<int, std::string> live_endpoint::request(
     const std::string& method, const std::string& target,
-    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
+    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body,
+    std::vector<std::pair<std::string, std::string>>* response_headers) {
   struct exchange {
     explicit exchange(net::io_context& ioc) : stream(net::make_strand(ioc)) {}
     beast::tcp_stream stream;
@@ -239,6 +240,10 @@ std::pair<int, std::string> live_endpoint::request(
   });
   if (const beast::error_code ec = finished.get()) {
     throw std::runtime_error(method + " " + target + " on " + impl_->host_port + ": " + ec.message());
+  }
+  if (response_headers != nullptr) {
+    for (const auto& field : x->res)
+      response_headers->emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   return {static_cast<int>(x->res.result_int()), x->res.body()};
 }

@@ -71,11 +71,13 @@ class live_endpoint {
   // "HOST:PORT", as clients name it in Host headers.
   const std::string& host_port() const noexcept;
 
-  // An HTTP exchange: status and body. Throws std::runtime_error when the server cannot be
-  // reached or does not answer within io_bound.
-  std::pair<int, std::string> request(const std::string& method, const std::string& target,
-                                      const std::vector<std::pair<std::string, std::string>>& headers,
-                                      const std::string& body);
+  // An HTTP exchange: status and body (and the response's headers into `*response_headers`
+  // when given). Throws std::runtime_error when the server cannot be reached or does not answer
+  // within io_bound.
+  std::pair<int, std::string> request(
+      const std::string& method, const std::string& target,
+      const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body,
+      std::vector<std::pair<std::string, std::string>>* response_headers = nullptr);
   // GET of one of fogbank's own JSON endpoints; throws std::runtime_error unless it answers 200
   // with a JSON object.
   json get_json(const std::string& target);

@@ -127,8 +127,31 @@ struct logs_step {
   std::vector<std::string> contains;
 };
 
+// What a request step expects of the response: the status (without one any 2xx passes), each
+// header named here present with that value (names compared without case), and the body matched
+// as a frame is (JSON when the expected body is an object or a list, else as text).
+struct response_expectation {
+  std::optional<int> status;
+  json headers = json::object();
+  std::optional<expectation> body;
+};
+
+// `request: {api, stage, method, path, query, headers, body}` with `expect` (and `match`): one
+// request to a REST API or an HTTP API (api_request.hpp), answered by the same gateway code a
+// client over HTTP reaches.
+struct request_step {
+  std::string api;    // a template's logical id, or an API id
+  std::string stage;  // a REST API's stage; an HTTP API's (empty: its $default stage)
+  std::string method = "GET";
+  std::string path = "/";         // after the stage, starting with '/', sent as it is
+  json query = json::object();    // a map (URL-encoded in order; a list repeats the name) or raw text
+  json headers = json::object();  // name -> value, in order
+  std::optional<json> body;       // a string is sent as it is, anything else as compact JSON
+  response_expectation expect;
+};
+
 using step_action = std::variant<call_step, connect_step, send_step, close_step, advance_step, settle_step,
-                                 frames_step, queue_step, invocations_step, logs_step>;
+                                 frames_step, queue_step, invocations_step, logs_step, request_step>;
 
 struct step {
   location where;

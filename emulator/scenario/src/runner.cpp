@@ -3,6 +3,7 @@
 
 #include "fogbank/scenario/runner.hpp"
 
+#include "api_request.hpp"
 #include "live.hpp"
 #include "match.hpp"
 #include "model.hpp"
@@ -502,6 +503,15 @@ class run {
     return actual;
   }
 
+  // `request:` (api_request.hpp).
+  json perform(const request_step& step) {
+    if (!requests_) {
+      requests_ =
+          std::make_unique<api_requests>(log_, live_ ? nullptr : &env_->services(), live_.get(), domain_);
+    }
+    return requests_->perform(step, captures_, physical_ids_);
+  }
+
   // ---- --endpoint: a real clock ----
 
   // Polls GET /_fogbank/idle until it answers idle quiet_polls times in a row.
@@ -646,6 +656,7 @@ class run {
   std::string domain_;
   std::unique_ptr<live_endpoint> live_;
   std::map<std::string, std::size_t> seen_invocations_;  // by function ("" = all)
+  std::unique_ptr<api_requests> requests_;
 };
 
 double seconds_since(const core::real_clock& clock, core::time_point start) {
