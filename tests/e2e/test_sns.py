@@ -220,6 +220,66 @@ class SnsTest(SnsCases, FogbankTestCase):
         self.assertIsNone(record["Sns"]["Subject"])
 
 
+def sns_json_client(server, model_dir):
+    """A boto3 SNS client that speaks AWS JSON 1.0: botocore's own sns model with its protocol
+    switched the way AWS switched SQS's (protocol json, targetPrefix SNS_20100331,
+    awsQueryCompatible), loaded from `model_dir` ahead of botocore's data."""
+    import boto3
+    import botocore.config
+    import botocore.loaders
+    import botocore.session
+    model = botocore.loaders.Loader().load_service_model("sns", "service-2")
+    version = model["metadata"]["apiVersion"]
+    model["metadata"].update({"protocol": "json", "protocols": ["json"], "jsonVersion": "1.0",
+                              "targetPrefix": "SNS_20100331", "awsQueryCompatible": {}})
+    folder = os.path.join(model_dir, "sns", version)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "service-2.json"), "w") as out:
+        json.dump(model, out)
+    session = botocore.session.Session()
+    session.get_component("data_loader").search_paths.insert(0, model_dir)
+    return boto3.session.Session(botocore_session=session).client(
+        "sns", region_name=REGION, endpoint_url=server.endpoint, aws_access_key_id="test",
+        aws_secret_access_key="test", config=botocore.config.Config(retries={"max_attempts": 1}))
+
+
+class SnsJsonProtocolTest(SnsCases, FogbankTestCase):
+    """The cases again with SNS over AWS JSON 1.0 (emulator/main/src/emulator.cpp says why)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        import tempfile
+        cls.model_dir = tempfile.mkdtemp(prefix="fogbank-sns-json-")
+        cls.sns = sns_json_client(cls.server, cls.model_dir)
+        cls.sqs = cls.server.client(service="sqs")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.model_dir, ignore_errors=True)
+        super().tearDownClass()
+
+    def test_requests_go_out_as_json(self):
+        seen = []
+        self.sns.meta.events.register("before-send.sns.*", lambda request, **_: seen.append(request.headers))
+        self.new_topic()
+        text = {k: v.decode() if isinstance(v, bytes) else v for k, v in seen[0].items()}
+        self.assertEqual(text["X-Amz-Target"], "SNS_20100331.CreateTopic")
+        self.assertEqual(text["Content-Type"], "application/x-amz-json-1.0")
+
+    def test_errors_carry_the_shape_and_the_query_code(self):
+        status, body, headers = self.server.raw("GetTopicAttributes",
+                                                {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:missing"},
+                                                target_prefix="SNS_20100331")
+        self.assertEqual((status, body.get("__type")), (404, "com.amazonaws.sns#NotFoundException"), body)
+        self.assertEqual(body.get("message"), "Topic does not exist")
+        self.assertEqual(headers.get("x-amzn-query-error"), "NotFound;Sender")
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError) as caught:
+            self.sns.get_topic_attributes(TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT}:missing")
+        self.assertIn(caught.exception.response["Error"]["Code"], ("NotFound", "NotFoundException"))
+
+
 if os.environ.get(CHILD_ENV) != "1":
     class SnsNewerBoto3Test(unittest.TestCase):
         """SnsCases again under the `python3` on PATH (a newer boto3), as test_sqs_json.py does."""

@@ -79,13 +79,16 @@ constexpr std::array catalog{
     error_type{error_code::apigw_forbidden, "ForbiddenException", 403},
     error_type{error_code::apigw_gone, "GoneException", 410},
     error_type{error_code::apigw_payload_too_large, "PayloadTooLargeException", 413},
-    // SNS: codes and statuses from botocore's sns 2010-03-31 model (error.code, httpStatusCode).
-    error_type{error_code::sns_not_found, "NotFound", 404},
-    error_type{error_code::sns_invalid_parameter, "InvalidParameter", 400},
-    error_type{error_code::sns_parameter_value_invalid, "ParameterValueInvalid", 400},
+    // SNS: shape names (the JSON protocol's __type), statuses and query codes from botocore's sns
+    // 2010-03-31 model (the shape, error.httpStatusCode, error.code). ValidationError and
+    // InvalidAction are the query protocol's own errors, with no shape in the model.
+    error_type{error_code::sns_not_found, "NotFoundException", 404, "NotFound"},
+    error_type{error_code::sns_invalid_parameter, "InvalidParameterException", 400, "InvalidParameter"},
+    error_type{error_code::sns_parameter_value_invalid, "InvalidParameterValueException", 400,
+               "ParameterValueInvalid"},
     error_type{error_code::sns_validation_error, "ValidationError", 400},
     error_type{error_code::sns_invalid_action, "InvalidAction", 400},
-    error_type{error_code::sns_resource_not_found, "ResourceNotFound", 404},
+    error_type{error_code::sns_resource_not_found, "ResourceNotFoundException", 404, "ResourceNotFound"},
     error_type{error_code::sns_too_many_entries_in_batch, "TooManyEntriesInBatchRequestException", 400,
                "TooManyEntriesInBatchRequest"},
     error_type{error_code::sns_batch_entry_ids_not_distinct, "BatchEntryIdsNotDistinctException", 400,

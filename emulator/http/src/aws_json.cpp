@@ -97,8 +97,8 @@ wire_shape shape_of(error_code code, std::string_view service_namespace) noexcep
     case error_code::apigw_forbidden:
     case error_code::apigw_gone:
     case error_code::apigw_payload_too_large:
-    // SNS speaks only the query protocol; were one of its errors to reach this front, it would go
-    // out like any other service error.
+    // SNS over the JSON protocol: a service error like SQS's, `message` in the body and the query
+    // code in x-amzn-query-error (the row is query-compatible).
     case error_code::sns_not_found:
     case error_code::sns_invalid_parameter:
     case error_code::sns_parameter_value_invalid:

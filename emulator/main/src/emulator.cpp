@@ -221,8 +221,14 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .rest_protocol = true,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->rest_apis.get()});
-  // SNS speaks only the query protocol (botocore's sns model lists no other, as of botocore 1.43).
+  // SNS: the query protocol, which every SDK of today speaks (botocore 1.43's sns model lists no
+  // other), and AWS JSON 1.0 the way AWS moved SQS and CloudWatch to it: X-Amz-Target
+  // "SNS_20100331.<Operation>" (the target other emulators accept from SDKs that send it, e.g.
+  // floci's SnsJsonHandler), errors with the query code in x-amzn-query-error.
   p->registry.add({.name = "sns",
+                   .target_prefix = "SNS_20100331.",
+                   .error_namespace = "com.amazonaws.sns",
+                   .query_compatible = true,
                    .query_protocol = true,
                    .request_ids = dispatch::request_id_style::uuid,
                    .service = p->sns.get()});

@@ -57,10 +57,14 @@ TEST(aws_error_catalog, api_gateway_rows_follow_botocore) {
 // Codes and statuses from botocore's sns 2010-03-31 model; the query protocol sends query_code
 // where there is one, else the name.
 TEST(aws_error_catalog, sns_rows_follow_botocore) {
-  EXPECT_EQ(describe(error_code::sns_not_found).name, "NotFound");
+  EXPECT_EQ(describe(error_code::sns_not_found).name, "NotFoundException");
+  EXPECT_EQ(describe(error_code::sns_not_found).query_code, "NotFound");
   EXPECT_EQ(describe(error_code::sns_not_found).http_status, 404);
-  EXPECT_EQ(describe(error_code::sns_invalid_parameter).name, "InvalidParameter");
-  EXPECT_EQ(describe(error_code::sns_parameter_value_invalid).name, "ParameterValueInvalid");
+  EXPECT_EQ(describe(error_code::sns_invalid_parameter).name, "InvalidParameterException");
+  EXPECT_EQ(describe(error_code::sns_invalid_parameter).query_code, "InvalidParameter");
+  EXPECT_EQ(describe(error_code::sns_parameter_value_invalid).name, "InvalidParameterValueException");
+  EXPECT_EQ(describe(error_code::sns_parameter_value_invalid).query_code, "ParameterValueInvalid");
+  EXPECT_EQ(describe(error_code::sns_resource_not_found).query_code, "ResourceNotFound");
   EXPECT_EQ(describe(error_code::sns_resource_not_found).http_status, 404);
   EXPECT_EQ(describe(error_code::sns_too_many_entries_in_batch).query_code, "TooManyEntriesInBatchRequest");
   EXPECT_EQ(describe(error_code::sns_batch_request_too_long).query_code, "BatchRequestTooLong");

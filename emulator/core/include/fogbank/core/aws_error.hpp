@@ -76,14 +76,14 @@ enum class error_code {
   apigw_forbidden,          // ForbiddenException, 403
   apigw_gone,               // GoneException, 410
   apigw_payload_too_large,  // PayloadTooLargeException, 413
-  // SNS (query protocol only: the name is the wire code, or the model's shape name with the
-  // wire code in query_code where the code is SQS's too). From botocore's sns 2010-03-31 model.
-  sns_not_found,                     // NotFound, 404
-  sns_invalid_parameter,             // InvalidParameter, 400
-  sns_parameter_value_invalid,       // ParameterValueInvalid, 400
+  // SNS: the name is the model's shape name (the JSON protocol's __type), the query protocol's
+  // code is query_code where it differs. From botocore's sns 2010-03-31 model.
+  sns_not_found,                     // NotFoundException (NotFound), 404
+  sns_invalid_parameter,             // InvalidParameterException (InvalidParameter), 400
+  sns_parameter_value_invalid,       // InvalidParameterValueException (ParameterValueInvalid), 400
   sns_validation_error,              // ValidationError, 400
   sns_invalid_action,                // InvalidAction, 400
-  sns_resource_not_found,            // ResourceNotFound, 404
+  sns_resource_not_found,            // ResourceNotFoundException (ResourceNotFound), 404
   sns_too_many_entries_in_batch,     // TooManyEntriesInBatchRequest, 400
   sns_batch_entry_ids_not_distinct,  // BatchEntryIdsNotDistinct, 400
   sns_batch_request_too_long,        // BatchRequestTooLong, 400
