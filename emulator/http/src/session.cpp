@@ -211,6 +211,7 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
   // it until on_response).
   request_.emplace(parser_->release());
   parser_.reset();
+  gzip_response_ = false;  // until decode_request_body() finds the client takes gzip
   if (options_.websocket != nullptr && is_api_upgrade(*request_)) {
     // A WebSocket client of an API: its socket belongs to a ws_session from now on.
     phase_ = phase::closed;
