@@ -21,6 +21,7 @@
 #include "sync_point.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 namespace fogbank::dynamodb {
@@ -90,7 +91,7 @@ std::optional<std::int64_t> optional_time_ms(const json& request, const char* na
   const double seconds = value->get<double>();
   // Far past or future bounds select everything or nothing; clamped so the conversion is defined.
   constexpr double limit = 9.0e12;
-  return static_cast<std::int64_t>(std::clamp(seconds, -limit, limit) * 1000.0);
+  return std::llround(std::clamp(seconds, -limit, limit) * 1000.0);  // 1.123 s is 1123 ms, not 1122
 }
 
 // Removes every key under `prefix` of `column` in `batch`; throws if the scan stops on an error.
