@@ -86,7 +86,7 @@ class BackupsTest(FogbankTestCase):
 
     def test_errors(self):
         source = self.source_table(items=1)
-        self.assert_client_error(lambda: self.ddb.create_backup(TableName="no_such_table", BackupName="b"),
+        self.assert_client_error(lambda: self.ddb.create_backup(TableName="no_such_table", BackupName="bak"),
                                  "TableNotFoundException", "Table not found: no_such_table")
         missing = f"arn:aws:dynamodb:us-east-1:000000000000:table/{source}/backup/01700000000000-0badc0de"
         self.assert_client_error(lambda: self.ddb.describe_backup(BackupArn=missing),
@@ -96,7 +96,7 @@ class BackupsTest(FogbankTestCase):
         self.assert_client_error(
             lambda: self.ddb.restore_table_from_backup(TargetTableName="x_restored", BackupArn=missing),
             "BackupNotFoundException", f"Backup not found: {missing}")
-        arn = self.ddb.create_backup(TableName=source, BackupName="b1")["BackupDetails"]["BackupArn"]
+        arn = self.ddb.create_backup(TableName=source, BackupName="bak1")["BackupDetails"]["BackupArn"]
         self.assert_client_error(
             lambda: self.ddb.restore_table_from_backup(TargetTableName=source, BackupArn=arn),
             "TableAlreadyExistsException", f"Table already exists: {source}")
@@ -106,7 +106,7 @@ class BackupsTest(FogbankTestCase):
 
     def test_list_backups_pages(self):
         source = self.source_table(items=1)
-        arns = [self.ddb.create_backup(TableName=source, BackupName=f"b{i}")["BackupDetails"]["BackupArn"]
+        arns = [self.ddb.create_backup(TableName=source, BackupName=f"bak{i}")["BackupDetails"]["BackupArn"]
                 for i in range(5)]
         paged, request = [], {"TableName": source, "Limit": 2}
         for _ in range(5):

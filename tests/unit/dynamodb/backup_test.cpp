@@ -108,7 +108,7 @@ TEST_F(BackupTest, CreateBackupDescribesTheBackupAsAwsDoes) {
 
 TEST_F(BackupTest, ErrorsOfEachOperation) {
   make_table("src", 1);
-  EXPECT_EQ(error_of("CreateBackup", {{"TableName", "nope"}, {"BackupName", "b1"}}),
+  EXPECT_EQ(error_of("CreateBackup", {{"TableName", "nope"}, {"BackupName", "bak1"}}),
             "TableNotFoundException: Table not found: nope");
   EXPECT_EQ(error_of("CreateBackup", {{"TableName", "src"}}),
             "ValidationException: 1 validation error detected: Value null at 'backupName' failed to satisfy "
@@ -128,7 +128,7 @@ TEST_F(BackupTest, ErrorsOfEachOperation) {
       error_of("DescribeBackup", {{"BackupArn", "arn:short"}}),
       "ValidationException: 1 validation error detected: Value 'arn:short' at 'backupArn' failed to satisfy "
       "constraint: Member must have length greater than or equal to 37");
-  const std::string arn = backup("src", "b1");
+  const std::string arn = backup("src", "bak1");
   EXPECT_EQ(error_of("RestoreTableFromBackup", {{"TargetTableName", "src"}, {"BackupArn", arn}}),
             "TableAlreadyExistsException: Table already exists: src");
   EXPECT_EQ(
@@ -162,7 +162,7 @@ TEST_F(BackupTest, ErrorsOfEachOperation) {
 
 TEST_F(BackupTest, RestoredTableEqualsItsSourceAtBackupTime) {
   make_table("src", 12);
-  const std::string arn = backup("src", "b1");
+  const std::string arn = backup("src", "bak1");
   const json items = scan("src");
   const json by_g = scan("src", "by_g");
   const json by_lsk = scan("src", "by_lsk");
@@ -209,7 +209,7 @@ TEST_F(BackupTest, RestoredTableEqualsItsSourceAtBackupTime) {
 
 TEST_F(BackupTest, BackupOutlivesItsTableAndDeleteRemovesIt) {
   make_table("src", 3);
-  const std::string arn = backup("src", "b1");
+  const std::string arn = backup("src", "bak1");
   call("DeleteTable", {{"TableName", "src"}});
   call("RestoreTableFromBackup", {{"TargetTableName", "src"}, {"BackupArn", arn}});
   EXPECT_EQ(scan("src").size(), 3u);
@@ -223,7 +223,7 @@ TEST_F(BackupTest, BackupOutlivesItsTableAndDeleteRemovesIt) {
 
 TEST_F(BackupTest, RestoreOverrides) {
   make_table("src", 4);
-  const std::string arn = backup("src", "b1");
+  const std::string arn = backup("src", "bak1");
   const json restored =
       call("RestoreTableFromBackup",
            {{"TargetTableName", "dst"},
@@ -263,11 +263,11 @@ TEST_F(BackupTest, RestoreOverrides) {
 }
 
 TEST_F(BackupTest, ListBackupsFiltersAndPages) {
-  make_table("t1", 1);
-  make_table("t2", 1);
+  make_table("tb1", 1);
+  make_table("tb2", 1);
   std::vector<std::string> arns;
   for (int i = 0; i < 5; ++i) {
-    arns.push_back(backup(i % 2 ? "t2" : "t1", "b" + std::to_string(i)));
+    arns.push_back(backup(i % 2 ? "tb2" : "tb1", "bak" + std::to_string(i)));
     advance(std::chrono::seconds(10));
   }
   const auto listed_arns = [](const json& response) {
@@ -278,11 +278,11 @@ TEST_F(BackupTest, ListBackupsFiltersAndPages) {
   const json all = call("ListBackups", json::object());
   EXPECT_EQ(listed_arns(all), arns);
   EXPECT_FALSE(all.contains("LastEvaluatedBackupArn"));
-  EXPECT_EQ(all["BackupSummaries"][1]["TableName"], "t2");
-  EXPECT_EQ(all["BackupSummaries"][1]["BackupName"], "b1");
+  EXPECT_EQ(all["BackupSummaries"][1]["TableName"], "tb2");
+  EXPECT_EQ(all["BackupSummaries"][1]["BackupName"], "bak1");
   EXPECT_EQ(all["BackupSummaries"][1]["BackupStatus"], "AVAILABLE");
 
-  EXPECT_EQ(listed_arns(call("ListBackups", {{"TableName", "t2"}})),
+  EXPECT_EQ(listed_arns(call("ListBackups", {{"TableName", "tb2"}})),
             (std::vector<std::string>{arns[1], arns[3]}));
   EXPECT_EQ(listed_arns(call("ListBackups", {{"BackupType", "SYSTEM"}})), std::vector<std::string>{});
   EXPECT_EQ(listed_arns(call("ListBackups", {{"BackupType", "USER"}})).size(), 5u);
@@ -350,16 +350,16 @@ TEST_F(BackupTest, ContinuousBackupsSettings) {
 // table" (botocore's model). Held at the sync points, the conflicting call runs in between.
 TEST_F(BackupTest, ConflictingBackupOperationsAreInUse) {
   make_table("src", 2);
-  const std::string first = backup("src", "b1");
+  const std::string first = backup("src", "bak1");
   std::string during_restore;
   std::string during_backup;
   set_sync_point_callback([&](std::string_view point, std::string_view) {
     if (point == "backup:restoring") during_restore = error_of("DeleteBackup", {{"BackupArn", first}});
     if (point == "backup:copying")
-      during_backup = error_of("CreateBackup", {{"TableName", "src"}, {"BackupName", "b3"}});
+      during_backup = error_of("CreateBackup", {{"TableName", "src"}, {"BackupName", "bak3"}});
   });
   call("RestoreTableFromBackup", {{"TargetTableName", "dst"}, {"BackupArn", first}});
-  backup("src", "b2");
+  backup("src", "bak2");
   set_sync_point_callback(nullptr);
   EXPECT_EQ(during_restore, "BackupInUseException: Backup is being restored: " + first);
   EXPECT_EQ(during_backup, "BackupInUseException: A backup of table src is already being created");
@@ -373,7 +373,7 @@ TEST_F(BackupTest, BackupsAndSettingsSurviveARestart) {
   std::filesystem::remove_all(dir);
   open(dir.string());
   make_table("src", 6);
-  const std::string arn = backup("src", "b1");
+  const std::string arn = backup("src", "bak1");
   call("UpdateContinuousBackups",
        {{"TableName", "src"}, {"PointInTimeRecoverySpecification", {{"PointInTimeRecoveryEnabled", true}}}});
   const json described = call("DescribeBackup", {{"BackupArn", arn}});
