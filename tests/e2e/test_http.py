@@ -362,6 +362,48 @@ class ProtocolErrors(ServerTestCase):
         self.assertEqual(response.getheader("Access-Control-Allow-Methods"), "POST")
 
 
+class ContentCodings(ServerTestCase):
+    """gzip and deflate request bodies (Content-Encoding) and gzip responses for a client that
+    sends Accept-Encoding: gzip, with DynamoDB's x-amz-crc32 over the compressed bytes
+    (smithy-lang/smithy-kotlin#158)."""
+
+    def test_gzip_and_deflate_request_bodies(self):
+        for name, compress in (("gzip", _gzip), ("deflate", zlib.compress)):
+            response, body = post(self.connect(), compress(b"{}"), headers={"Content-Encoding": name})
+            self.assertEqual(response.status, 200, f"{name}: {body!r}")
+            self.assertEqual(json.loads(body), {"TableNames": []}, name)
+
+    def test_undecodable_bodies_are_refused(self):
+        response, body = post(self.connect(), b"{}", headers={"Content-Encoding": "br"})
+        self.assertEqual(response.status, 415, body)
+        response, body = post(self.connect(), b"not gzip at all", headers={"Content-Encoding": "gzip"})
+        self.assertEqual(response.status, 400, body)
+        # 32 MiB of zeros gzip to about 32 KiB: inflating stops at the 16 MiB body limit.
+        bomb = _gzip(b"\0" * (32 << 20))
+        response, body = post(self.connect(), bomb, headers={"Content-Encoding": "gzip"})
+        self.assertEqual(response.status, 413, body)
+
+    def test_large_responses_are_gzipped_when_asked(self):
+        # An answer long enough to pass the threshold: the error for a 2000-character table
+        # name quotes the name.
+        payload = json.dumps({"TableName": "x" * 2000})
+        response, body = post(self.connect(), payload, target="DynamoDB_20120810.DescribeTable",
+                              headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(response.getheader("Content-Encoding"), "gzip", body)
+        self.assertEqual(int(response.getheader("x-amz-crc32")), zlib.crc32(body))
+        decoded = json.loads(zlib.decompress(body, wbits=31))
+        self.assertEqual(decoded["__type"], "com.amazon.coral.validate#ValidationException")
+        # Without Accept-Encoding the same answer goes out plain.
+        response, body = post(self.connect(), payload, target="DynamoDB_20120810.DescribeTable")
+        self.assertIsNone(response.getheader("Content-Encoding"))
+        self.assertEqual(json.loads(body)["__type"], decoded["__type"])
+
+
+def _gzip(data):
+    compressor = zlib.compressobj(wbits=31)
+    return compressor.compress(data) + compressor.flush()
+
+
 class Connections(ServerTestCase):
     def test_keep_alive(self):
         conn = self.connect()

@@ -24,6 +24,10 @@ constexpr std::array catalog{
     error_type{error_code::item_collection_size_limit, "ItemCollectionSizeLimitExceededException", 400},
     error_type{error_code::limit_exceeded, "LimitExceededException", 400},
     error_type{error_code::provisioned_throughput_exceeded, "ProvisionedThroughputExceededException", 400},
+    error_type{error_code::table_not_found, "TableNotFoundException", 400},
+    error_type{error_code::table_already_exists, "TableAlreadyExistsException", 400},
+    error_type{error_code::backup_not_found, "BackupNotFoundException", 400},
+    error_type{error_code::backup_in_use, "BackupInUseException", 400},
     error_type{error_code::expired_iterator, "ExpiredIteratorException", 400},
     error_type{error_code::trimmed_data_access, "TrimmedDataAccessException", 400},
     // SQS: names, statuses and query codes from botocore's SQS models (query and JSON protocols).

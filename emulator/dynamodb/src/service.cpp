@@ -18,23 +18,30 @@ namespace {
 constexpr auto operations = core::make_operation_table<service_impl::operation>({
     {"BatchGetItem", &service_impl::batch_get_item},
     {"BatchWriteItem", &service_impl::batch_write_item},
+    {"CreateBackup", &service_impl::create_backup},
     {"CreateTable", &service_impl::create_table},
+    {"DeleteBackup", &service_impl::delete_backup},
     {"DeleteItem", &service_impl::delete_item},
     {"DeleteTable", &service_impl::delete_table},
+    {"DescribeBackup", &service_impl::describe_backup},
+    {"DescribeContinuousBackups", &service_impl::describe_continuous_backups},
     {"DescribeEndpoints", &service_impl::describe_endpoints},
     {"DescribeLimits", &service_impl::describe_limits},
     {"DescribeTable", &service_impl::describe_table},
     {"DescribeTimeToLive", &service_impl::describe_time_to_live},
     {"GetItem", &service_impl::get_item},
+    {"ListBackups", &service_impl::list_backups},
     {"ListTables", &service_impl::list_tables},
     {"ListTagsOfResource", &service_impl::list_tags_of_resource},
     {"PutItem", &service_impl::put_item},
     {"Query", &service_impl::query},
+    {"RestoreTableFromBackup", &service_impl::restore_table_from_backup},
     {"Scan", &service_impl::scan},
     {"TagResource", &service_impl::tag_resource},
     {"TransactGetItems", &service_impl::transact_get_items},
     {"TransactWriteItems", &service_impl::transact_write_items},
     {"UntagResource", &service_impl::untag_resource},
+    {"UpdateContinuousBackups", &service_impl::update_continuous_backups},
     {"UpdateItem", &service_impl::update_item},
     {"UpdateTable", &service_impl::update_table},
     {"UpdateTimeToLive", &service_impl::update_time_to_live},
@@ -132,6 +139,7 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
   check_iteration(*streams);
   next_id_ = next_id;
   last_sequence_ = last_sequence;
+  load_backups();
 }
 
 service_impl::~service_impl() {

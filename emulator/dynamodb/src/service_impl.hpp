@@ -171,6 +171,20 @@ class service_impl {
   json update_time_to_live(const json& request, const request_context& context);
   json describe_time_to_live(const json& request, const request_context& context);
 
+  // ---- backups and point-in-time recovery settings (backup.cpp, backup_ops.cpp) ----
+  json create_backup(const json& request, const request_context& context);
+  json describe_backup(const json& request, const request_context& context);
+  json list_backups(const json& request, const request_context& context);
+  json delete_backup(const json& request, const request_context& context);
+  json restore_table_from_backup(const json& request, const request_context& context);
+  json describe_continuous_backups(const json& request, const request_context& context);
+  json update_continuous_backups(const json& request, const request_context& context);
+  // Loads the backup catalog and moves next_id_ past the storage ids backups hold. Called once,
+  // by the constructor, after the tables and streams are loaded.
+  void load_backups();
+  struct backup_catalog;  // backup.hpp
+  std::shared_ptr<backup_catalog> backups_;
+
   storage::database& db_;
   core::clock& clock_;
   core::scheduler& scheduler_;

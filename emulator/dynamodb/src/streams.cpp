@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace fogbank::dynamodb {
 namespace {
@@ -62,6 +63,33 @@ json shard_description(const stream_info& stream) {
   throw aws_error(error_code::trimmed_data_access, "The data you are trying to access has been trimmed");
 }
 
+// ShardId members: 28 to 65 characters (botocore's dynamodbstreams model, ShardId).
+constexpr std::size_t min_shard_id = 28;
+constexpr std::size_t max_shard_id = 65;
+
+void check_shard_id(const std::string& id, const std::string& member) {
+  if (id.size() < min_shard_id || id.size() > max_shard_id) {
+    throw_validation(constraint_message("'" + id + "'", member,
+                                        id.size() < min_shard_id
+                                            ? "Member must have length greater than or equal to 28"
+                                            : "Member must have length less than or equal to 65"));
+  }
+}
+
+// DescribeStream's ShardFilter (API_streams_ShardFilter): Type CHILD_SHARDS, the only type
+// there is, with the ShardId whose children are wanted. The parent's id, or nullopt without a
+// filter. A filter without a ShardId is refused (unconfirmed wording).
+std::optional<std::string> child_shards_of(const json& request) {
+  const json* filter = find_member(request, "ShardFilter");
+  if (!filter) return std::nullopt;
+  if (!filter->is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
+  optional_enum(*filter, "Type", "shardFilter.type", {"CHILD_SHARDS"}, "CHILD_SHARDS");
+  const std::string parent = optional_string(*filter, "ShardId");
+  if (parent.empty()) throw_validation("ShardFilter.ShardId must be specified for Type CHILD_SHARDS");
+  check_shard_id(parent, "shardFilter.shardId");
+  return parent;
+}
+
 json list_streams(service_impl& dynamodb, const json& request, const request_context& context) {
   const std::int64_t limit = optional_limit(request, max_list_limit, max_list_limit);
   const std::string table_name = optional_string(request, "TableName");
@@ -93,10 +121,14 @@ json describe_stream(service_impl& dynamodb, const json& request, const request_
   const std::string& arn = required_string(request, "StreamArn", "streamArn");
   optional_limit(request, max_list_limit, max_list_limit);
   const std::string start = optional_string(request, "ExclusiveStartShardId");
+  if (!start.empty()) check_shard_id(start, "exclusiveStartShardId");
+  const std::optional<std::string> parent = child_shards_of(request);
   dynamodb.trim_streams();
   const stream_ptr stream = dynamodb.find_stream_by_arn(arn);
+  // Each stream has one shard, which never splits: it is no shard's child and has none. Shards
+  // follow in ShardId order, so paging starts after any id that sorts at or after it.
   json shards = json::array();
-  if (start != shard_id(*stream)) shards.push_back(shard_description(*stream));
+  if (!parent && (start.empty() || start < shard_id(*stream))) shards.push_back(shard_description(*stream));
   return {{"StreamDescription",
            {{"StreamArn", arn_for(*stream, context)},
             {"StreamLabel", stream->label},

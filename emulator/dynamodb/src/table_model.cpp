@@ -522,7 +522,8 @@ json to_storage_json(const table_info& table) {
           {"ttl_enabled", table.ttl_enabled},
           {"tags", table.tags},
           {"creation_time", table.creation_time},
-          {"deletion_protection", table.deletion_protection}};
+          {"deletion_protection", table.deletion_protection},
+          {"restore_summary", table.restore_summary}};
 }
 
 table_info from_storage_json(const json& stored) {
@@ -556,6 +557,7 @@ table_info from_storage_json(const json& stored) {
   table.tags = stored.at("tags");
   table.creation_time = stored.at("creation_time").get<double>();
   table.deletion_protection = stored.value("deletion_protection", false);
+  table.restore_summary = stored.value("restore_summary", json());
   return table;
 }
 
@@ -628,6 +630,7 @@ json describe(const table_info& table, const describe_context& context) {
     out["LatestStreamLabel"] = table.stream_label;
     out["LatestStreamArn"] = arn + "/stream/" + table.stream_label;
   }
+  if (!table.restore_summary.is_null()) out["RestoreSummary"] = table.restore_summary;
   return out;
 }
 

@@ -51,6 +51,7 @@ struct table_info {
   json tags = json::array();  // [{Key, Value}]
   double creation_time = 0;   // epoch seconds
   bool deletion_protection = false;
+  json restore_summary;  // RestoreSummary of a table made by RestoreTableFromBackup, else null
 
   const index_info* find_index(std::string_view index_name) const;
   // The key attributes of the table and of every index (used by projections and validation).

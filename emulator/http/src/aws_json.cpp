@@ -56,6 +56,10 @@ wire_shape shape_of(error_code code, std::string_view service_namespace) noexcep
     case error_code::item_collection_size_limit:
     case error_code::limit_exceeded:
     case error_code::provisioned_throughput_exceeded:
+    case error_code::table_not_found:
+    case error_code::table_already_exists:
+    case error_code::backup_not_found:
+    case error_code::backup_in_use:
     case error_code::expired_iterator:
     case error_code::trimmed_data_access:
     case error_code::queue_does_not_exist:

@@ -1,5 +1,6 @@
 #include "session.hpp"
 
+#include "content_coding.hpp"
 #include "http_api_front.hpp"
 #include "io_threads.hpp"
 #include "log.hpp"
@@ -210,6 +211,7 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
   // it until on_response).
   request_.emplace(parser_->release());
   parser_.reset();
+  gzip_response_ = false;  // until decode_request_body() finds the client takes gzip
   if (options_.websocket != nullptr && is_api_upgrade(*request_)) {
     // A WebSocket client of an API: its socket belongs to a ws_session from now on.
     phase_ = phase::closed;
@@ -232,6 +234,8 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
       api_call->port = socket_error ? std::string() : std::to_string(local.port());
       api_call->tls = stream_.is_tls();
       res = serve_http_api(std::move(*api_call), *request_, *this, *options_.http_apis);
+    } else if (const std::optional<bhttp::status> refused = decode_request_body()) {
+      res = router_.bad_request(*refused);
     } else {
       res = router_.handle(*request_, *this, stream_.is_tls());
     }
@@ -256,7 +260,41 @@ void session::on_response(response res) {
   pending_.reset();
   request_.reset();
   if (stopping_) res.keep_alive(false);
+  if (gzip_response_) compress_response(res);
   do_write(std::move(res));
+}
+
+std::optional<bhttp::status> session::decode_request_body() {
+  gzip_response_ = accepts_gzip(sv((*request_)[bhttp::field::accept_encoding]));
+  const auto coding = request_->find(bhttp::field::content_encoding);
+  if (coding == request_->end()) return std::nullopt;
+  switch (decode_body(sv(coding->value()), request_->body(), body_limit_)) {
+    case decode_status::ok:
+      break;
+    case decode_status::unsupported:
+      return bhttp::status::unsupported_media_type;
+    case decode_status::malformed:
+      return bhttp::status::bad_request;
+    case decode_status::too_large:
+      return bhttp::status::payload_too_large;
+  }
+  // The services see the body as if it had been sent plain.
+  request_->erase(bhttp::field::content_encoding);
+  request_->prepare_payload();
+  return std::nullopt;
+}
+
+void session::compress_response(response& res) const {
+  // Small bodies go out plain: DynamoDB "does not GZip the content" of small responses
+  // (aws-amplify/aws-sdk-ios#201); the threshold is fogbank's.
+  constexpr std::size_t min_gzip_bytes = 1024;
+  if (res.body().size() < min_gzip_bytes || res.find(bhttp::field::content_encoding) != res.end()) return;
+  res.body() = gzip(res.body());
+  res.set(bhttp::field::content_encoding, "gzip");
+  res.set(bhttp::field::vary, "Accept-Encoding");
+  // DynamoDB's CRC32 is of the body as sent, after gzip (smithy-lang/smithy-kotlin#158).
+  if (res.find("x-amz-crc32") != res.end()) res.set("x-amz-crc32", crc32_decimal(res.body()));
+  res.prepare_payload();
 }
 
 void session::on_read_failed(beast::error_code ec) {

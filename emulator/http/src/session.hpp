@@ -99,6 +99,11 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   void on_response(response res);
   void do_write(response res);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);
+  // Undoes the request's Content-Encoding (content_coding.hpp) and notes whether the client
+  // takes gzip; the status to refuse it with, if it cannot be decoded.
+  std::optional<bhttp::status> decode_request_body();
+  // Gzips the response's body for a client that accepts gzip.
+  void compress_response(response& res) const;
   void do_drain();
   void on_drain(boost::beast::error_code ec, std::size_t bytes);
   void do_close();
@@ -126,6 +131,7 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   const server_options& options_;
   phase phase_ = phase::reading_header;
   bool stopping_ = false;
+  bool gzip_response_ = false;  // the request being answered accepts a gzip response
 };
 
 }  // namespace fogbank::http

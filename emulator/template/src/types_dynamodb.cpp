@@ -23,16 +23,13 @@ const std::set<std::string> table_properties = {"TableName",
                                                 "StreamSpecification",
                                                 "TimeToLiveSpecification",
                                                 "Tags",
-                                                "DeletionProtectionEnabled"};
+                                                "DeletionProtectionEnabled",
+                                                "PointInTimeRecoverySpecification"};
 // Encryption, backups, metrics, storage class and capacity settings change nothing a client of
 // the emulator can see.
-const std::set<std::string> table_unemulated = {"SSESpecification",
-                                                "PointInTimeRecoverySpecification",
-                                                "ContributorInsightsSpecification",
-                                                "TableClass",
-                                                "OnDemandThroughput",
-                                                "WarmThroughput",
-                                                "ResourcePolicy"};
+const std::set<std::string> table_unemulated = {"SSESpecification", "ContributorInsightsSpecification",
+                                                "TableClass",       "OnDemandThroughput",
+                                                "WarmThroughput",   "ResourcePolicy"};
 
 json key_schema(const plan_context& c, const json& value, const std::string& pointer) {
   if (!value.is_array()) fail_at(c.source, pointer, "KeySchema is a list of {AttributeName, KeyType}");
@@ -188,6 +185,24 @@ json ttl_setting(const plan_context& c, const planned_resource& r) {
           {"Enabled", true}};
 }
 
+// UpdateContinuousBackups' PointInTimeRecoverySpecification for CloudFormation's
+// {PointInTimeRecoveryEnabled, RecoveryPeriodInDays}, or null when the property is absent.
+json recovery_setting(const plan_context& c, const planned_resource& r) {
+  if (!r.properties.contains("PointInTimeRecoverySpecification")) return nullptr;
+  const json& value = r.properties["PointInTimeRecoverySpecification"];
+  const std::string at = property_path(r, "PointInTimeRecoverySpecification");
+  if (!value.is_object()) fail_at(c.source, at, "is {PointInTimeRecoveryEnabled, RecoveryPeriodInDays}");
+  json out = {{"PointInTimeRecoveryEnabled", value.contains("PointInTimeRecoveryEnabled")
+                                                 ? bool_property(c, value["PointInTimeRecoveryEnabled"],
+                                                                 child_path(at, "PointInTimeRecoveryEnabled"))
+                                                 : false}};
+  if (value.contains("RecoveryPeriodInDays")) {
+    out["RecoveryPeriodInDays"] =
+        int_property(c, value["RecoveryPeriodInDays"], child_path(at, "RecoveryPeriodInDays"));
+  }
+  return out;
+}
+
 // ---- bringing an existing table in line ---------------------------------------------------
 
 std::map<std::string, json> indexes_by_name(const json& list) {
@@ -230,6 +245,11 @@ class dynamodb_table final : public resource_type {
       r.create.push_back(
           {"dynamodb", "UpdateTimeToLive", {{"TableName", r.physical_id}, {"TimeToLiveSpecification", ttl}}});
     }
+    if (const json recovery = recovery_setting(c, r); !recovery.is_null()) {
+      r.create.push_back({"dynamodb",
+                          "UpdateContinuousBackups",
+                          {{"TableName", r.physical_id}, {"PointInTimeRecoverySpecification", recovery}}});
+    }
     r.attributes["Ref"] = r.physical_id;
     r.attributes["Arn"] =
         "arn:aws:dynamodb:" + c.options.region + ":" + c.options.account_id + ":table/" + r.physical_id;
@@ -270,6 +290,7 @@ class dynamodb_table final : public resource_type {
     update_indexes(calls, desired, table, before, latest, out);
     update_stream(calls, desired, table, before, latest, out);
     update_ttl(calls, r, previous, out);
+    update_recovery(calls, r, out);
     update_tags(calls, desired, table.value("TableArn", ""), previous, out);
     if (desired.contains("DeletionProtectionEnabled") &&
         desired["DeletionProtectionEnabled"] != table.value("DeletionProtectionEnabled", false)) {
@@ -378,6 +399,21 @@ class dynamodb_table final : public resource_type {
       latest = update(calls, {{"TableName", name}, {"StreamSpecification", {{"StreamEnabled", false}}}});
     if (wanted.is_object()) latest = update(calls, {{"TableName", name}, {"StreamSpecification", wanted}});
     out.notes.push_back("StreamSpecification");
+  }
+
+  // Point-in-time recovery as declared; left as it is when the template does not say.
+  static void update_recovery(resource_calls& calls, const planned_resource& r, ensure_result& out) {
+    for (const planned_call& call : r.create) {
+      if (call.operation != "UpdateContinuousBackups") continue;
+      const bool wanted = call.request["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"];
+      const json live = calls.must("dynamodb", "DescribeContinuousBackups", {{"TableName", r.physical_id}});
+      const bool live_on = live.value("ContinuousBackupsDescription", json::object())
+                               .value("PointInTimeRecoveryDescription", json::object())
+                               .value("PointInTimeRecoveryStatus", "") == "ENABLED";
+      if (live_on == wanted) return;
+      calls.must(call);
+      out.notes.push_back("PointInTimeRecoverySpecification");
+    }
   }
 
   static void update_ttl(resource_calls& calls, const planned_resource& r, const recorded_resource* previous,

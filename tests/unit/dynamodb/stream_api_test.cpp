@@ -127,6 +127,43 @@ TEST_F(StreamApiTest, DescribeStreamShape) {
   EXPECT_FALSE(shard["SequenceNumberRange"].contains("EndingSequenceNumber"));
 }
 
+// ShardFilter (API_streams_ShardFilter): CHILD_SHARDS of a shard. A stream's one shard never
+// splits, so it has no children; paging with ExclusiveStartShardId and Limit; unknown streams.
+TEST_F(StreamApiTest, DescribeStreamShardFilterAndPaging) {
+  const std::string arn = create_table("orders");
+  const std::string shard = shard_of(arn);
+  const auto shards = [&](json request) {
+    request["StreamArn"] = arn;
+    return streams("DescribeStream", request)["StreamDescription"]["Shards"];
+  };
+  EXPECT_EQ(shards({{"ShardFilter", {{"Type", "CHILD_SHARDS"}, {"ShardId", shard}}}}), json::array());
+  EXPECT_EQ(shards({{"Limit", 1}}).size(), 1u);
+  EXPECT_EQ(shards({{"ExclusiveStartShardId", shard}}), json::array());
+  // An id that sorts before the shard's (an older shard) starts before it.
+  EXPECT_EQ(shards({{"ExclusiveStartShardId", "shardId-00000000000000000000-00000000"}}).size(), 1u);
+  EXPECT_EQ(
+      streams_error("DescribeStream",
+                    {{"StreamArn", arn}, {"ShardFilter", {{"Type", "PARENT"}, {"ShardId", shard}}}}),
+      "ValidationException: 1 validation error detected: Value 'PARENT' at 'shardFilter.type' failed to "
+      "satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]");
+  EXPECT_EQ(
+      streams_error("DescribeStream",
+                    {{"StreamArn", arn}, {"ShardFilter", {{"Type", "CHILD_SHARDS"}, {"ShardId", "short"}}}}),
+      "ValidationException: 1 validation error detected: Value 'short' at 'shardFilter.shardId' failed to "
+      "satisfy constraint: Member must have length greater than or equal to 28");
+  EXPECT_EQ(
+      streams_error("DescribeStream", {{"StreamArn", arn}, {"ExclusiveStartShardId", "short"}}),
+      "ValidationException: 1 validation error detected: Value 'short' at 'exclusiveStartShardId' failed to "
+      "satisfy constraint: Member must have length greater than or equal to 28");
+  const std::string unknown = arn.substr(0, arn.rfind('/') + 1) + "2000-01-01T00:00:00.000";
+  EXPECT_EQ(streams_error("DescribeStream", {{"StreamArn", unknown}}),
+            "ResourceNotFoundException: Requested resource not found: Stream: " + unknown + " not found");
+  EXPECT_EQ(streams_error("GetShardIterator", {{"StreamArn", arn},
+                                               {"ShardId", "shardId-00000000000000000000-00000000"},
+                                               {"ShardIteratorType", "LATEST"}}),
+            "ResourceNotFoundException: Requested resource not found: Shard does not exist");
+}
+
 TEST_F(StreamApiTest, IteratorTypesAndPaging) {
   const std::string arn = create_table("orders");
   for (const char* pk : {"a", "b", "c", "d", "e"}) put("orders", pk);

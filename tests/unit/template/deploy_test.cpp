@@ -252,6 +252,36 @@ TEST_F(TemplateDeploy, AFailedLoadDeletesWhatItCreatedBeforeTheFailure) {
   EXPECT_TRUE(record.logical_ids().empty());
 }
 
+// PointInTimeRecoverySpecification (AWS::DynamoDB::Table) goes to UpdateContinuousBackups on
+// creation, and a reload that changes it turns recovery on or off.
+TEST_F(TemplateDeploy, PointInTimeRecoveryIsSetAsDeclared) {
+  auto e = open_emulator();
+  const auto recovery_status = [&] {
+    return must(*e, "dynamodb", "DescribeContinuousBackups",
+                {{"TableName", "backed"}})["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+                                          ["PointInTimeRecoveryStatus"];
+  };
+  const std::string text = R"(
+Resources:
+  Backed:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: backed
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      BillingMode: PAY_PER_REQUEST
+      PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
+)";
+  EXPECT_EQ(outcome(load(*e, text), "Backed").action, resource_action::created);
+  EXPECT_EQ(recovery_status(), "ENABLED");
+  EXPECT_EQ(outcome(load(*e, text), "Backed").action, resource_action::unchanged);
+  std::string off = text;
+  off.replace(off.find("true}"), 4, "false");
+  const load_result second = load(*e, off);
+  EXPECT_EQ(outcome(second, "Backed").notes, (std::vector<std::string>{"PointInTimeRecoverySpecification"}));
+  EXPECT_EQ(recovery_status(), "DISABLED");
+}
+
 class TemplateReload : public TemplateDeploy {
  protected:
   void SetUp() override { state_dir = dir.path() / "data"; }

@@ -185,9 +185,9 @@ TEST(TemplateSections, PropertiesAcceptedButNotEmulatedAreNoted) {
       SSESpecification: {SSEEnabled: true}
       PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
 )");
+  // Point-in-time recovery is a setting fogbank keeps (UpdateContinuousBackups), not a note.
   EXPECT_EQ(resource(plan, "Orders").notes,
-            (std::vector<std::string>{"PointInTimeRecoverySpecification accepted, not emulated",
-                                      "SSESpecification accepted, not emulated"}));
+            (std::vector<std::string>{"SSESpecification accepted, not emulated"}));
   EXPECT_FALSE(resource(plan, "Orders").create.front().request.contains("SSESpecification"));
 }
 

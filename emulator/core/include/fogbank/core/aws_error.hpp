@@ -33,6 +33,11 @@ enum class error_code {
   item_collection_size_limit,       // ItemCollectionSizeLimitExceededException, 400
   limit_exceeded,                   // LimitExceededException, 400
   provisioned_throughput_exceeded,  // ProvisionedThroughputExceededException, 400
+  // DynamoDB backups (botocore's dynamodb 2012-08-10 model; client errors, 400 as all of DynamoDB's).
+  table_not_found,       // TableNotFoundException, 400
+  table_already_exists,  // TableAlreadyExistsException, 400
+  backup_not_found,      // BackupNotFoundException, 400
+  backup_in_use,         // BackupInUseException, 400
   // DynamoDB Streams.
   expired_iterator,     // ExpiredIteratorException, 400
   trimmed_data_access,  // TrimmedDataAccessException, 400
