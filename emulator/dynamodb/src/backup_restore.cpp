@@ -164,7 +164,7 @@ json service_impl::restore_table_from_backup(const json& request, const request_
                             {"RestoreInProgress", false}};
 
   // The backup's items never change, so no snapshot is needed to read them all at once.
-  storage::write_batch batch;
+  item_batch batch;
   describe_context described = describe_for(context);
   storage::scan_range range;
   range.lower = table_prefix(backup->storage_id);
@@ -177,8 +177,18 @@ json service_impl::restore_table_from_backup(const json& request, const request_
     described.size_bytes += static_cast<std::int64_t>(item_size(item));
   }
   check_iteration(*it);  // a partial restore is never committed
-  stage_table(batch, *table);
+  // The new table's counters (table_usage.hpp) start from what its items add up to, as
+  // CreateTable's start from zero; an index no item has an entry in stays at zero.
+  std::vector<std::uint32_t> counted_ids{table->id};
+  for (const auto& index : table->indexes) counted_ids.push_back(index.id);
+  for (const std::uint32_t id : counted_ids) {
+    batch.storage.put(storage::column::meta, usage_key(id), usage_text(batch.usage[id]));
+  }
+  const usage_delta restored_usage = std::move(batch.usage);
+  batch.usage.clear();
+  stage_table(batch.storage, *table);
   commit(batch);
+  for (const std::uint32_t id : counted_ids) usage_.set(id, restored_usage.at(id));
   json description = describe(*table, described);
   publish_table(std::move(table));
   return {{"TableDescription", std::move(description)}};

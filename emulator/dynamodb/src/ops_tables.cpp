@@ -68,7 +68,13 @@ json service_impl::create_table(const json& request, const request_context& cont
   std::shared_ptr<stream_info> stream;
   if (!table->stream_specification.is_null()) stream = open_stream(batch, *table, context);
   stage_table(batch, *table);
+  // Counters from zero (table_usage.hpp), written with the definition.
+  batch.put(storage::column::meta, usage_key(table->id), usage_text({}));
+  for (const auto& index : table->indexes)
+    batch.put(storage::column::meta, usage_key(index.id), usage_text({}));
   commit(batch);
+  usage_.set(table->id, {});
+  for (const auto& index : table->indexes) usage_.set(index.id, {});
   json description = describe(*table, describe_for(context));
   if (stream) publish_stream(std::move(stream));
   publish_table(std::move(table));
@@ -79,27 +85,18 @@ json service_impl::describe_table(const json& request, const request_context& co
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   auto table = find_table_for_control(request["TableName"].get<std::string>());
   describe_context described = describe_for(context);
-  std::tie(described.item_count, described.size_bytes) = measure(*table);
+  const usage counted = table_usage(*table);
+  described.item_count = counted.count;
+  described.size_bytes = counted.bytes;
   json description = describe(*table, described);
-  // Index item counts, by the same scan over index entries.
+  // Index item counts and sizes, from their counters too.
   for (const char* kind : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
     if (!description.contains(kind)) continue;
     for (auto& index_description : description[kind]) {
       const index_info* index = table->find_index(index_description["IndexName"].get<std::string>());
-      const std::string prefix = index_prefix(index->id);
-      storage::scan_range range;
-      range.lower = prefix;
-      range.upper = storage::key::prefix_successor(prefix);
-      std::int64_t count = 0;
-      std::int64_t bytes = 0;
-      const auto it = db_.scan(storage::column::index_entries, range);
-      for (; it->valid(); it->next()) {
-        ++count;
-        bytes += static_cast<std::int64_t>(item_size(decode_item(it->value())));
-      }
-      check_iteration(*it);
-      index_description["ItemCount"] = count;
-      index_description["IndexSizeBytes"] = bytes;
+      const usage entries = index_usage(*index);
+      index_description["ItemCount"] = entries.count;
+      index_description["IndexSizeBytes"] = entries.bytes;
     }
   }
   return {{"Table", description}};
@@ -145,14 +142,18 @@ json service_impl::delete_table(const json& request, const request_context& cont
         "protection first.");
   }
   describe_context described = describe_for(context);
-  std::tie(described.item_count, described.size_bytes) = measure(*table);
+  const usage counted = table_usage(*table);
+  described.item_count = counted.count;
+  described.size_bytes = counted.bytes;
   described.status = "DELETING";
   json description = describe(*table, described);
 
   storage::write_batch batch;
   erase_prefix(db_, batch, storage::column::items, table_prefix(table->id));
+  batch.erase(storage::column::meta, usage_key(table->id));
   for (const auto& index : table->indexes) {
     erase_prefix(db_, batch, storage::column::index_entries, index_prefix(index.id));
+    batch.erase(storage::column::meta, usage_key(index.id));
   }
   batch.erase(storage::column::meta, "table/" + table->name);
   // The stream outlives its table: readable, DISABLED, for the retention period.
@@ -164,6 +165,8 @@ json service_impl::delete_table(const json& request, const request_context& cont
     std::unique_lock catalog_lock(catalog_mutex_);
     tables_.erase(table->name);
   }
+  usage_.erase(table->id);
+  for (const auto& index : table->indexes) usage_.erase(index.id);
   return {{"TableDescription", description}};
 }
 
@@ -187,11 +190,17 @@ json service_impl::update_table(const json& request, const request_context& cont
   // Backfill new indexes and drop deleted ones in the same batch as the new definition: the
   // index is complete (ACTIVE) as soon as UpdateTable returns.
   storage::write_batch batch;
+  std::vector<std::uint32_t> dropped;
   for (const auto& index : current->indexes) {
     const bool kept = std::any_of(table->indexes.begin(), table->indexes.end(),
                                   [&](const index_info& other) { return other.id == index.id; });
-    if (!kept) erase_prefix(db_, batch, storage::column::index_entries, index_prefix(index.id));
+    if (kept) continue;
+    erase_prefix(db_, batch, storage::column::index_entries, index_prefix(index.id));
+    batch.erase(storage::column::meta, usage_key(index.id));
+    dropped.push_back(index.id);
   }
+  // The new indexes' counters, counted by their backfill.
+  std::vector<usage> backfilled(created.size());
   if (!created.empty()) {
     storage::scan_range range;
     range.lower = table_prefix(table->id);
@@ -199,14 +208,20 @@ json service_impl::update_table(const json& request, const request_context& cont
     const auto it = db_.scan(storage::column::items, range);
     for (; it->valid(); it->next()) {
       json item = decode_item(it->value());
-      for (const index_info* index : created) {
-        if (auto key = index_storage_key(*table, *index, item)) {
-          batch.put(storage::column::index_entries, *key,
-                    encode_item(project_for_index(*table, *index, item)));
+      for (std::size_t i = 0; i < created.size(); ++i) {
+        const index_info& index = *created[i];
+        if (auto key = index_storage_key(*table, index, item)) {
+          json entry = project_for_index(*table, index, item);
+          backfilled[i].count += 1;
+          backfilled[i].bytes += static_cast<std::int64_t>(item_size(entry));
+          batch.put(storage::column::index_entries, *key, encode_item(entry));
         }
       }
     }
     check_iteration(*it);  // a partial backfill is never committed
+  }
+  for (std::size_t i = 0; i < created.size(); ++i) {
+    batch.put(storage::column::meta, usage_key(created[i]->id), usage_text(backfilled[i]));
   }
   std::shared_ptr<stream_info> stream;
   if (update.stream_enabled && *update.stream_enabled) {
@@ -217,8 +232,12 @@ json service_impl::update_table(const json& request, const request_context& cont
   }
   stage_table(batch, *table);
   commit(batch);
+  for (const std::uint32_t id : dropped) usage_.erase(id);
+  for (std::size_t i = 0; i < created.size(); ++i) usage_.set(created[i]->id, backfilled[i]);
   describe_context described = describe_for(context);
-  std::tie(described.item_count, described.size_bytes) = measure(*table);
+  const usage counted = table_usage(*table);
+  described.item_count = counted.count;
+  described.size_bytes = counted.bytes;
   json description = describe(*table, described);
   if (stream) publish_stream(std::move(stream));
   publish_table(std::move(table));

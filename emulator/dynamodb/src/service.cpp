@@ -140,6 +140,7 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
   next_id_ = next_id;
   last_sequence_ = last_sequence;
   load_backups();
+  load_usage();
 }
 
 service_impl::~service_impl() {
@@ -218,11 +219,12 @@ service_impl::prepared_item service_impl::prepare_item(const table_info& table, 
   return out;
 }
 
-void service_impl::stage_item_change(storage::write_batch& batch, const table_info& table,
-                                     const json* old_item, const json* new_item,
-                                     const prepared_item* prepared) const {
+void service_impl::stage_item_change(item_batch& item_changes, const table_info& table, const json* old_item,
+                                     const json* new_item, const prepared_item* prepared) const {
   const json* any = new_item ? new_item : old_item;
   if (!any) return;
+  stage_usage_change(item_changes, table, old_item, new_item);
+  storage::write_batch& batch = item_changes.storage;
   if (prepared && (prepared->table != &table || !new_item)) prepared = nullptr;
   const std::string key = item_storage_key(table, *any);
   if (new_item) {
@@ -253,7 +255,7 @@ void service_impl::stage_item_change(storage::write_batch& batch, const table_in
 
 void service_impl::stage_item(item_batch& batch, const table_info& table, const json* old_item,
                               const json* new_item, change_origin origin) {
-  stage_item_change(batch.storage, table, old_item, new_item);
+  stage_item_change(batch, table, old_item, new_item);
   stage_stream_record(batch, table, old_item, new_item, origin);
 }
 
@@ -288,7 +290,9 @@ void service_impl::commit(storage::write_batch& batch) {
 
 void service_impl::commit(item_batch& batch) {
   if (batch.storage.empty()) return;
+  stage_usage_totals(batch);
   commit(batch.storage);
+  usage_.add(batch.usage);
   if (batch.records.empty()) return;
   std::lock_guard lock(pending_mutex_);
   for (auto& record : batch.records) pending_.push_back(std::move(record));
@@ -302,21 +306,6 @@ void service_impl::commit(item_batch& batch) {
     std::lock_guard guard(life->mutex);
     if (life->impl != nullptr) life->impl->deliver_pending();
   });
-}
-
-std::pair<std::int64_t, std::int64_t> service_impl::measure(const table_info& table) const {
-  storage::scan_range range;
-  range.lower = table_prefix(table.id);
-  range.upper = table_prefix(table.id + 1);
-  std::int64_t count = 0;
-  std::int64_t bytes = 0;
-  auto it = db_.scan(storage::column::items, range);
-  for (; it->valid(); it->next()) {
-    ++count;
-    bytes += static_cast<std::int64_t>(item_size(decode_item(it->value())));
-  }
-  check_iteration(*it);
-  return {count, bytes};
 }
 
 describe_context service_impl::describe_for(const request_context& context) const {

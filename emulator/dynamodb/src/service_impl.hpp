@@ -11,6 +11,7 @@
 #include "stream_model.hpp"
 #include "table_locks.hpp"
 #include "table_model.hpp"
+#include "table_usage.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +43,8 @@ struct item_batch {
   };
   storage::write_batch storage;
   std::vector<staged_record> records;
+  // What the batch changes in its tables' and indexes' item counts and sizes (table_usage.hpp).
+  usage_delta usage;
 };
 
 // DynamoDB's item size limit.
@@ -90,9 +93,9 @@ class service_impl {
   };
   prepared_item prepare_item(const table_info& table, const json& item) const;
   // Adds to `batch` what replacing `old_item` by `new_item` (either may be null) changes in the
-  // item and its index entries of `table`; `prepared` is new_item's storage form, used if it
-  // was made for this same definition.
-  void stage_item_change(storage::write_batch& batch, const table_info& table, const json* old_item,
+  // item and its index entries of `table`, and in their counts and sizes; `prepared` is
+  // new_item's storage form, used if it was made for this same definition.
+  void stage_item_change(item_batch& batch, const table_info& table, const json* old_item,
                          const json* new_item, const prepared_item* prepared = nullptr) const;
   // Adds the stream record of that change to `batch`, when the table has a stream enabled and
   // the item really changes, with the next sequence number. `table` must be the catalog's
@@ -104,11 +107,28 @@ class service_impl {
   void stage_item(item_batch& batch, const table_info& table, const json* old_item, const json* new_item,
                   change_origin origin = change_origin::client);
   void commit(storage::write_batch& batch);
-  // Writes the batch, then queues its stream records for subscribers (delivered by a scheduler
-  // entry, after the call returns). Requires the locks of the tables whose records it holds.
+  // Writes the batch with the new totals of the counters it changes, then queues its stream records for
+  // subscribers (delivered by a scheduler entry, after the call returns). Requires the locks of the tables
+  // whose records it holds.
   void commit(item_batch& batch);
-  // Item count and total size of a table, by scanning it.
-  std::pair<std::int64_t, std::int64_t> measure(const table_info& table) const;
+
+  // ---- item counts and sizes (table_usage.cpp) ----
+  // Loads the counters at start; measures (and persists) those of tables that have none.
+  void load_usage();
+  // ItemCount and TableSizeBytes of `table`, ItemCount and IndexSizeBytes of `index`: the
+  // counters, or a scan for a table or index that has none.
+  usage table_usage(const table_info& table) const;
+  usage index_usage(const index_info& index) const;
+  // Counts and sizes by scanning the items of a table or the entries of an index.
+  usage measure_table(std::uint32_t table_id) const;
+  usage measure_index(std::uint32_t index_id) const;
+  // Adds to batch.usage what replacing `old_item` by `new_item` changes in the counters of
+  // `table` and its indexes.
+  void stage_usage_change(item_batch& batch, const table_info& table, const json* old_item,
+                          const json* new_item) const;
+  // Adds to batch.storage the new totals of the counters batch.usage changes (commit() does).
+  // Requires the locks of the tables concerned until the batch is committed.
+  void stage_usage_totals(item_batch& batch) const;
   describe_context describe_for(const request_context& context) const;
 
   // ---- streams (stream_catalog.cpp) ----
@@ -210,6 +230,8 @@ class service_impl {
   std::map<std::string, table_ptr, std::less<>> tables_;
   std::map<std::uint32_t, stream_ptr> streams_;  // guarded by catalog_mutex_
   std::atomic<std::uint32_t> next_id_{1};
+  // The committed item counts and sizes of tables and indexes (table_usage.hpp).
+  usage_registry usage_;
 
   // The last stream sequence number handed out, service-wide. Taken under the lock of the
   // table whose stream the record goes to (so each stream's numbers follow its commits);

@@ -95,7 +95,7 @@ std::vector<write_result> apply_writes(service_impl& service, const std::vector<
     const json* old_item = result.old_item ? &*result.old_item : nullptr;
     const json* new_item = result.new_item ? &*result.new_item : nullptr;
     // A put's prepared form serves if UpdateTable has not replaced the definition since.
-    service.stage_item_change(batch.storage, *tables[i], old_item, new_item,
+    service.stage_item_change(batch, *tables[i], old_item, new_item,
                               tables[i] == writes[i].table ? &prepared[i] : nullptr);
     service.stage_stream_record(batch, *tables[i], old_item, new_item);
   };

@@ -330,6 +330,7 @@ json service_impl::purge_queue(const json& request, const request_context& conte
   storage::write_batch batch;
   for (const auto& [seq, m] : q.messages) stage_message_erase(batch, q, seq);
   commit(batch);
+  clear_index(q);
   q.messages.clear();
   q.seq_of_id.clear();
   return json::object();

@@ -6,7 +6,10 @@
 #include "service_impl.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <queue>
 #include <set>
+#include <vector>
 
 namespace fogbank::sqs {
 namespace {
@@ -122,59 +125,77 @@ json service_impl::receive_now(queue& q, const receive_request& request) {
     dead_letter = find_queue_by_arn(q.settings.redrive->dead_letter_target_arn);
   }
 
-  // Which messages can be taken, in order. In a FIFO queue a group with a message in flight is
-  // blocked, and so is a group whose oldest message is still delayed.
-  std::vector<std::uint64_t> candidates;
-  // A standard queue without redrive hands out the first visible messages it finds, so the walk
-  // can stop at a receive's worth instead of visiting the whole queue (bench/sqs_http.sh showed
-  // receive cost growing with queue depth). With redrive, some candidates move to the
-  // dead-letter queue instead, so every visible message stays a candidate.
-  const bool stop_early = !q.fifo && dead_letter == nullptr;
-  std::set<std::string> blocked;
-  if (q.fifo) {
-    for (const auto& [seq, m] : q.messages) {
-      if (m.in_flight(now)) blocked.insert(m.group_id);
-    }
-  }
-  for (const auto& [seq, m] : q.messages) {
-    if (q.fifo) {
-      if (blocked.count(m.group_id)) continue;
-      if (!m.visible(now)) {
-        blocked.insert(m.group_id);
-        continue;
-      }
-    } else if (!m.visible(now)) {
-      continue;
-    }
-    candidates.push_back(seq);
-    if (stop_early && candidates.size() >= request.max_messages) break;
-  }
-
+  // The candidates come from the queue's receive indexes (message_index.cpp): a receive visits
+  // what it takes and what it moves to the dead-letter queue, however long the backlog.
+  promote_visible(q, now);
   const std::int64_t timeout = request.visibility_timeout.value_or(q.settings.visibility_timeout_seconds);
   storage::write_batch batch;
   json messages = json::array();
   receive_attempt attempt;
-  std::set<std::string> moved_groups;
-  for (auto seq : candidates) {
-    if (messages.size() >= request.max_messages) break;
+  // A message that arrives during this receive (moved here by it: a queue that is its own
+  // dead-letter queue) waits for the next one.
+  const std::uint64_t arrived_before = q.next_seq;
+  // Receives the message `seq`, or moves it to the dead-letter queue when this receive would
+  // exceed maxReceiveCount (SQS developer guide, "Using dead-letter queues"); false if moved.
+  const auto take = [&](std::uint64_t seq) {
     message& m = q.messages.at(seq);
-    if (q.fifo && moved_groups.count(m.group_id)) continue;
     if (dead_letter && m.receive_count >= max_receive) {
-      // This receive would exceed maxReceiveCount: the message goes to the dead-letter queue
-      // instead of to the consumer (SQS developer guide, "Using dead-letter queues").
-      if (q.fifo) moved_groups.insert(m.group_id);
       move_to_queue(q, seq, *dead_letter, batch, true);
-      continue;
+      return false;
     }
     ++m.receive_count;
     if (m.first_receive_ms == 0) m.first_receive_ms = now;
     m.last_receive_ms = now;
     m.visible_at_ms = now + timeout * 1000;
+    reindex_message(q, m, now);
     m.receipt_handle = make_receipt_handle(q, m);
     stage_message(batch, q, m);
     if (timeout > 0) schedule_wake(q, m.visible_at_ms);
     messages.push_back(render(q, m, request));
     attempt.messages.emplace_back(seq, m.receipt_handle);
+    return true;
+  };
+  if (!q.fifo) {
+    // The visible messages in arrival order.
+    for (auto it = q.ready.begin(); it != q.ready.end() && messages.size() < request.max_messages;) {
+      const std::uint64_t seq = *it++;  // before take() unlists it
+      if (seq >= arrived_before) break;
+      take(seq);
+    }
+  } else {
+    // In arrival order, the messages of every group a receive may take from (none in flight,
+    // oldest visible), each group's up to its first hidden (delayed) message: the groups'
+    // runs merged, starting each group when its oldest message comes up. A group that had a
+    // message moved to the dead-letter queue gives no more in this receive.
+    using cursor = std::pair<std::uint64_t, std::string>;  // a group's next message, the group
+    std::priority_queue<cursor, std::vector<cursor>, std::greater<>> started;
+    std::set<std::string> moved_groups;
+    auto next_group = q.ready_groups.begin();
+    while (messages.size() < request.max_messages) {
+      cursor current;
+      if (!started.empty() &&
+          (next_group == q.ready_groups.end() || started.top().first < next_group->first)) {
+        current = started.top();
+        started.pop();
+      } else if (next_group != q.ready_groups.end()) {
+        current = *next_group++;  // before take() changes the group's entry
+      } else {
+        break;
+      }
+      if (current.first >= arrived_before || moved_groups.count(current.second)) continue;
+      // The group's next message follows this one in this receive if it is visible now.
+      std::uint64_t following = 0;
+      const queue::group_state& group = q.groups.at(current.second);
+      if (auto after = group.seqs.upper_bound(current.first);
+          after != group.seqs.end() && !q.messages.at(*after).indexed_hidden) {
+        following = *after;
+      }
+      if (!take(current.first)) {
+        moved_groups.insert(current.second);
+        continue;
+      }
+      if (following != 0) started.emplace(following, current.second);
+    }
   }
   if (!batch.empty()) commit(batch);
   if (messages.empty()) return json::object();
@@ -187,6 +208,7 @@ json service_impl::receive_now(queue& q, const receive_request& request) {
 
 void service_impl::move_to_queue(queue& source, std::uint64_t seq, queue& target, storage::write_batch& batch,
                                  bool mark_source) {
+  unindex_message(source, source.messages.at(seq));  // while its group id is still there
   message m = std::move(source.messages.at(seq));
   erase_message(source, seq);
   stage_message_erase(batch, source, seq);
@@ -259,6 +281,7 @@ void service_impl::change_visibility_one(queue& q, const std::string& handle, co
                        "Total VisibilityTimeout for the message is beyond the limit [43200 seconds].");
   }
   m.visible_at_ms = now + *timeout * 1000;
+  reindex_message(q, m, now);
   storage::write_batch batch;
   stage_message(batch, q, m);
   commit(batch);

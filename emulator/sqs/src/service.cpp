@@ -343,6 +343,7 @@ void service_impl::commit(storage::write_batch& batch) {
 void service_impl::erase_message(queue& q, std::uint64_t seq) {
   auto it = q.messages.find(seq);
   if (it == q.messages.end()) return;
+  unindex_message(q, it->second);
   q.seq_of_id.erase(it->second.id);
   q.messages.erase(it);
 }
@@ -352,7 +353,10 @@ void service_impl::add_message(queue& q, message m) {
   const std::int64_t expires = m.sent_ms + q.settings.retention_seconds * 1000;
   if (q.next_expiry_ms != 0) q.next_expiry_ms = std::min(q.next_expiry_ms, expires);
   q.seq_of_id[m.id] = m.seq;
-  q.messages[m.seq] = std::move(m);
+  message& added = q.messages[m.seq];
+  added = std::move(m);
+  added.indexed = false;
+  index_message(q, added, now_ms());
   if (visible_at > now_ms()) schedule_wake(q, visible_at);
 }
 

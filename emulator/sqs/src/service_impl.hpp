@@ -67,6 +67,13 @@ struct message {
   std::int64_t receive_count = 0;
   std::string receipt_handle;  // the newest one
 
+  // Where the queue's receive indexes hold the message (message_index.cpp): kept by
+  // index_message and unindex_message, never set elsewhere.
+  bool indexed = false;
+  bool indexed_hidden = false;     // in queue::hidden, under indexed_visible_at
+  bool indexed_in_flight = false;  // counted in its group's in_flight
+  std::int64_t indexed_visible_at = 0;
+
   bool visible(std::int64_t now_ms) const { return visible_at_ms <= now_ms; }
   bool in_flight(std::int64_t now_ms) const { return receive_count > 0 && !visible(now_ms); }
   bool delayed(std::int64_t now_ms) const { return receive_count == 0 && !visible(now_ms); }
@@ -119,6 +126,23 @@ struct queue {
 
   std::map<std::uint64_t, message> messages;
   std::unordered_map<std::string, std::uint64_t> seq_of_id;
+
+  // Receive indexes over `messages` (message_index.cpp), so that what a receive does grows with
+  // what it takes, not with the backlog. Visibility is as of the last promote_visible().
+  // Hidden (delayed or in flight) messages by the time they become visible: (visible_at, seq).
+  std::set<std::pair<std::int64_t, std::uint64_t>> hidden;
+  // Standard queues: the visible messages, in arrival order.
+  std::set<std::uint64_t> ready;
+  // FIFO queues: each message group's messages in order, and how many of them are in flight.
+  struct group_state {
+    std::set<std::uint64_t> seqs;
+    std::size_t in_flight = 0;
+    std::uint64_t listed_head = 0;  // its entry in ready_groups, 0 if none (seqs start at 1)
+  };
+  std::unordered_map<std::string, group_state> groups;
+  // FIFO queues: the groups a receive may take from (none in flight, oldest message visible),
+  // by their oldest message: (its seq, group id).
+  std::set<std::pair<std::uint64_t, std::string>> ready_groups;
   std::map<std::string, dedup_record> dedup;  // FIFO only
   std::deque<std::uint64_t> waiters;          // parked long polls, oldest first
   std::set<std::int64_t> wakes;               // times a scheduler entry will look at this queue
@@ -133,6 +157,17 @@ struct queue {
   // changes the queue itself, so that a failed write leaves the queue as it was.
   queue definition() const;
 };
+
+// Maintenance of a queue's receive indexes (message_index.cpp). Every change of a message's
+// visible_at_ms or receive_count is followed by reindex_message; add_message and erase_message
+// (service.cpp) index and unindex.
+void index_message(queue& q, message& m, std::int64_t now_ms);
+void unindex_message(queue& q, message& m);  // does nothing if `m` is not indexed
+void reindex_message(queue& q, message& m, std::int64_t now_ms);
+// Makes the hidden messages whose time has come visible in the indexes.
+void promote_visible(queue& q, std::int64_t now_ms);
+// Empties the indexes (PurgeQueue, with its messages).
+void clear_index(queue& q);
 
 // A list member of a request (attribute names, tag keys), read before the service's lock:
 // sorted, each name once (string_set), or the error reading it gave, which the operation
