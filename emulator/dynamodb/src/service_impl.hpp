@@ -26,6 +26,9 @@
 #include <vector>
 
 namespace fogbank::dynamodb {
+namespace partiql {
+struct statement;
+}
 
 using json = nlohmann::json;
 using table_ptr = std::shared_ptr<const table_info>;
@@ -170,6 +173,15 @@ class service_impl {
 
   json update_time_to_live(const json& request, const request_context& context);
   json describe_time_to_live(const json& request, const request_context& context);
+
+  // ---- PartiQL (ops_partiql.cpp) ----
+  json execute_statement(const json& request, const request_context& context);
+  json batch_execute_statement(const json& request, const request_context& context);
+  json execute_transaction(const json& request, const request_context& context);
+  // One INSERT, UPDATE or DELETE through PutItem, UpdateItem or DeleteItem; `options` holds
+  // ReturnConsumedCapacity and ReturnValuesOnConditionCheckFailure. Answers {Items: [...]}.
+  json run_partiql_write(const partiql::statement& statement, const json& parameters, const json& options,
+                         const request_context& context);
 
   storage::database& db_;
   core::clock& clock_;
