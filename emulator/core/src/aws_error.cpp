@@ -17,6 +17,7 @@ constexpr std::array catalog{
     error_type{error_code::resource_not_found, "ResourceNotFoundException", 400},
     error_type{error_code::resource_in_use, "ResourceInUseException", 400},
     error_type{error_code::conditional_check_failed, "ConditionalCheckFailedException", 400},
+    error_type{error_code::duplicate_item, "DuplicateItemException", 400},
     error_type{error_code::transaction_canceled, "TransactionCanceledException", 400},
     error_type{error_code::transaction_conflict, "TransactionConflictException", 400},
     error_type{error_code::transaction_in_progress, "TransactionInProgressException", 400},

@@ -16,6 +16,7 @@ namespace {
 
 // Every DynamoDB operation fogbank implements, sorted by name (checked below) for lookup.
 constexpr auto operations = core::make_operation_table<service_impl::operation>({
+    {"BatchExecuteStatement", &service_impl::batch_execute_statement},
     {"BatchGetItem", &service_impl::batch_get_item},
     {"BatchWriteItem", &service_impl::batch_write_item},
     {"CreateBackup", &service_impl::create_backup},
@@ -29,6 +30,8 @@ constexpr auto operations = core::make_operation_table<service_impl::operation>(
     {"DescribeLimits", &service_impl::describe_limits},
     {"DescribeTable", &service_impl::describe_table},
     {"DescribeTimeToLive", &service_impl::describe_time_to_live},
+    {"ExecuteStatement", &service_impl::execute_statement},
+    {"ExecuteTransaction", &service_impl::execute_transaction},
     {"GetItem", &service_impl::get_item},
     {"ListBackups", &service_impl::list_backups},
     {"ListTables", &service_impl::list_tables},
@@ -330,7 +333,7 @@ void service::call(std::string_view operation, const nlohmann::json& request,
   done(core::run_funneled(funnel, operation, [&]() -> json {
     const service_impl::operation* handler = service_impl::find_operation(operation);
     if (!handler) {
-      // DynamoDB answers an unknown operation (and, for now, PartiQL) with a bare
+      // DynamoDB answers an unknown operation with a bare
       // UnknownOperationException; the HTTP codec renders it with the coral namespace.
       throw core::aws_error(core::error_code::unknown_operation, "");
     }

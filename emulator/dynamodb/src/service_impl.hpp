@@ -27,6 +27,9 @@
 #include <vector>
 
 namespace fogbank::dynamodb {
+namespace partiql {
+struct statement;
+}
 
 using json = nlohmann::json;
 using table_ptr = std::shared_ptr<const table_info>;
@@ -204,6 +207,15 @@ class service_impl {
   void load_backups();
   struct backup_catalog;  // backup.hpp
   std::shared_ptr<backup_catalog> backups_;
+
+  // ---- PartiQL (ops_partiql.cpp) ----
+  json execute_statement(const json& request, const request_context& context);
+  json batch_execute_statement(const json& request, const request_context& context);
+  json execute_transaction(const json& request, const request_context& context);
+  // One INSERT, UPDATE or DELETE through PutItem, UpdateItem or DeleteItem; `options` holds
+  // ReturnConsumedCapacity and ReturnValuesOnConditionCheckFailure. Answers {Items: [...]}.
+  json run_partiql_write(const partiql::statement& statement, const json& parameters, const json& options,
+                         const request_context& context);
 
   storage::database& db_;
   core::clock& clock_;

@@ -50,6 +50,7 @@ wire_shape shape_of(error_code code, std::string_view service_namespace) noexcep
     case error_code::resource_not_found:
     case error_code::resource_in_use:
     case error_code::conditional_check_failed:
+    case error_code::duplicate_item:
     case error_code::transaction_conflict:
     case error_code::transaction_in_progress:
     case error_code::idempotent_parameter_mismatch:

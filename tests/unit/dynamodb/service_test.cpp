@@ -63,7 +63,7 @@ class ServiceTest : public test::service_fixture {
 };
 
 TEST_F(ServiceTest, UnknownOperationIsRejected) {
-  EXPECT_EQ(error_of("ExecuteStatement", json::object()), "UnknownOperationException: ");
+  EXPECT_EQ(error_of("CancelStatement", json::object()), "UnknownOperationException: ");
 }
 
 TEST_F(ServiceTest, CreateDescribeListDelete) {

@@ -193,7 +193,7 @@ TEST_F(equivalence, DynamoDbAndItsStreams) {
   EXPECT_EQ(same_json("dynamodb", "GetItem", json::array({1})).error->name(), "SerializationException");
   EXPECT_EQ(same_json("dynamodb", "GetItem", json(7)).error->name(), "SerializationException");
   EXPECT_EQ(same_json("dynamodb", "GetItem", {{"TableName", true}}).error->name(), "ValidationException");
-  EXPECT_EQ(same_json("dynamodb", "ExecuteStatement", json::object()).error->name(),
+  EXPECT_EQ(same_json("dynamodb", "CancelStatement", json::object()).error->name(),
             "UnknownOperationException");
   same_json("dynamodb", "DescribeTable", {{"TableName", "orders"}});
 

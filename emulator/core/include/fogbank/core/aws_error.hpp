@@ -26,6 +26,7 @@ enum class error_code {
   resource_not_found,               // ResourceNotFoundException, 400
   resource_in_use,                  // ResourceInUseException, 400
   conditional_check_failed,         // ConditionalCheckFailedException, 400
+  duplicate_item,                   // DuplicateItemException, 400 (PartiQL INSERT)
   transaction_canceled,             // TransactionCanceledException, 400
   transaction_conflict,             // TransactionConflictException, 400
   transaction_in_progress,          // TransactionInProgressException, 400
