@@ -636,16 +636,18 @@ int run_scenarios(const run_command_options& options) {
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (files.size() > 1)
       std::cerr << "[" << i + 1 << "/" << files.size() << "] " << files[i].string() << "\n";
-    results.push_back(scenario::run_file(files[i], run));
-    const scenario::scenario_result& r = results.back();
-    char time[32];
-    std::snprintf(time, sizeof time, "%.2fs", r.seconds);
-    std::cout << (r.passed ? "PASS " : "FAIL ") << r.name << " (" << r.file.string() << ") " << time << "\n";
-    if (!r.passed) {
-      ++failed;
-      std::cout << r.failure << (r.failure.ends_with('\n') ? "" : "\n");
+    // A file with `variants:` reports each as a scenario of its own.
+    for (scenario::scenario_result& r : scenario::run_variants(files[i], run)) {
+      char time[32];
+      std::snprintf(time, sizeof time, "%.2fs", r.seconds);
+      std::cout << (r.passed ? "PASS " : "FAIL ") << r.name << " (" << r.file.string() << ") " << time << "\n";
+      if (!r.passed) {
+        ++failed;
+        std::cout << r.failure << (r.failure.ends_with('\n') ? "" : "\n");
+      }
+      std::cout.flush();
+      results.push_back(std::move(r));
     }
-    std::cout.flush();
   }
   std::cout << results.size() - failed << " passed, " << failed << " failed\n";
   if (transcript.is_open()) transcript.flush();

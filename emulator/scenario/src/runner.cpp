@@ -499,6 +499,17 @@ class run {
                          (step.in_order ? "" : " (as a set)") + ": " + *why + "\n" +
                          diff(wanted, step.in_order ? relevant_part(wanted, actual, step.mode) : actual)};
     }
+    if (step.closed) {
+      const std::optional<int> code =
+          live_ ? (it->second.socket ? it->second.socket->wait_closed(frames_bound) : std::nullopt)
+                : it->second.link->closed_by_server();
+      if (code != step.closed) {
+        throw step_failure{"expected the server to have closed " + name + "'s connection with " +
+                           std::to_string(*step.closed) + ", but " +
+                           (code ? "it closed it with " + std::to_string(*code) : std::string("it is open"))};
+      }
+      it->second.open = false;
+    }
     return actual;
   }
 
@@ -661,20 +672,17 @@ std::unique_ptr<environment> open_in_process(const emulator_options& options, st
   return std::make_unique<in_process_environment>(std::move(services));
 }
 
-scenario_result run_file(const std::filesystem::path& file, const run_options& options) {
+namespace {
+
+// Runs one loaded scenario (a variant of a file, or the file itself) into `result`.
+void run_one(const scenario& sc, const run_options& options, scenario_result& result) {
   const core::real_clock wall;
   const core::time_point started = wall.now();
-  scenario_result result;
-  result.file = file;
-  result.name = file.stem().string();
+  result.name = sc.name;
   try {
-    const scenario sc = load_file(file);
-    result.name = sc.name;
     run r(sc, options);
     r.go();
     result.passed = true;
-  } catch (const load_error& e) {
-    result.failure = e.what();
   } catch (const step_failure& e) {
     result.failure = e.message;
   } catch (const templates::template_error& e) {
@@ -683,7 +691,43 @@ scenario_result run_file(const std::filesystem::path& file, const run_options& o
     result.failure = e.what();
   }
   result.seconds = seconds_since(wall, started);
-  return result;
+}
+
+}  // namespace
+
+std::vector<scenario_result> run_variants(const std::filesystem::path& file, const run_options& options) {
+  std::vector<scenario> scenarios;
+  try {
+    scenarios = expand_variants(load_file(file));
+  } catch (const load_error& e) {
+    scenario_result failed;
+    failed.file = file;
+    failed.name = file.stem().string();
+    failed.failure = e.what();
+    return {failed};
+  }
+  std::vector<scenario_result> results;
+  for (const scenario& sc : scenarios) {
+    results.emplace_back().file = file;
+    run_one(sc, options, results.back());
+  }
+  return results;
+}
+
+scenario_result run_file(const std::filesystem::path& file, const run_options& options) {
+  std::vector<scenario_result> results = run_variants(file, options);
+  if (results.size() == 1) return std::move(results.front());
+  // Variants as one result: passed when every one did, the failures one after the other.
+  scenario_result all;
+  all.file = file;
+  all.name = results.front().name.substr(0, results.front().name.rfind(" ["));
+  all.passed = true;
+  for (const scenario_result& r : results) {
+    all.passed = all.passed && r.passed;
+    if (!r.passed) all.failure += r.name + ": " + r.failure + (r.failure.ends_with('\n') ? "" : "\n");
+    all.seconds += r.seconds;
+  }
+  return all;
 }
 
 std::vector<std::filesystem::path> expand_paths(const std::vector<std::filesystem::path>& paths) {
