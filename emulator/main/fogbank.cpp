@@ -584,10 +584,24 @@ class scenario_environment final : public scenario::environment {
     http::server_options server_options;
     server_options.port = 0;
     server_options.websocket = &env->services_->websocket_gateway();
+    // https:// on the same port, as `fogbank serve` has: handlers that post to
+    // https://domainName/stage (the seeds' own code) reach it as they do a server. The
+    // certificates are dated by the wall clock, which TLS clients check them against.
+    if (!env->tls_dir_.make("fogbank-run-tls-", "the TLS certificates", error)) return nullptr;
+    try {
+      const http::tls_files files = http::ensure_tls_files(env->tls_dir_.path(), core::real_clock{}.now());
+      server_options.tls_certificate_file = files.certificate.string();
+      server_options.tls_key_file = files.key.string();
+      server_options.tls_ca_file = files.ca_certificate.string();
+    } catch (const std::exception& e) {
+      *error = std::string("TLS: ") + e.what();
+      return nullptr;
+    }
     env->server_ = std::make_unique<http::server>(server_options, env->services_->services());
     if (!env->server_->start(error)) return nullptr;
     workers::worker_host_options host_options;
     host_options.endpoint_url = "http://127.0.0.1:" + std::to_string(env->server_->port());
+    host_options.ca_bundle = server_options.tls_ca_file;
     host_options.deterministic = true;
     // Worker start-up lines are real-time chatter, not part of a scenario's output.
     host_options.log = [](std::string_view) {};
@@ -614,6 +628,7 @@ class scenario_environment final : public scenario::environment {
  private:
   scenario_environment() = default;
   std::shared_ptr<late_worker_host> workers_ = std::make_shared<late_worker_host>();
+  temporary_directory tls_dir_;  // goes after the server and the workers that use its files
   std::unique_ptr<emulator> services_;
   std::unique_ptr<http::server> server_;
 };
