@@ -24,6 +24,7 @@
 #include "fogbank/lambda/runtime_host.hpp"
 #include "fogbank/main/emulator.hpp"
 #include "fogbank/main/temporary_directory.hpp"
+#include "fogbank/scenario/journal.hpp"
 #include "fogbank/scenario/runner.hpp"
 #include "fogbank/template/loader.hpp"
 #include "fogbank/workers/worker_host.hpp"
@@ -420,6 +421,12 @@ int serve(const serve_options& options) {
   emulator_options.lambda_concurrency = options.lambda_concurrency;
   const auto workers = std::make_shared<late_worker_host>();
   emulator_options.runtime_hosts.push_back(workers);
+  // Every completed invocation, for GET /_fogbank/lambda/invocations (`fogbank run --endpoint`'s
+  // expect_invocations).
+  const auto journal = std::make_shared<scenario::invocation_journal>();
+  emulator_options.wrap_runtime_host = [journal](std::shared_ptr<lambda::runtime_host> host) {
+    return journal->wrap(std::move(host));
+  };
   std::string error;
   std::unique_ptr<emulator> services = emulator::open(emulator_options, &error);
   if (!services) {
@@ -447,6 +454,8 @@ int serve(const serve_options& options) {
                                     const std::lock_guard lock(stacks->mutex);
                                     return nlohmann::json{{"stacks", stacks->stacks}};
                                   }});
+  services->services().add_admin(
+      {"GET", "/_fogbank/lambda/invocations", [journal] { return journal->snapshot(); }});
   http::server server(server_options, services->services());
   if (!server.start(&error)) {
     std::cerr << "fogbank: " << error << "\n";
@@ -655,7 +664,8 @@ int run_scenarios(const run_command_options& options) {
     for (scenario::scenario_result& r : scenario::run_variants(files[i], run)) {
       char time[32];
       std::snprintf(time, sizeof time, "%.2fs", r.seconds);
-      std::cout << (r.passed ? "PASS " : "FAIL ") << r.name << " (" << r.file.string() << ") " << time << "\n";
+      std::cout << (r.passed ? "PASS " : "FAIL ") << r.name << " (" << r.file.string() << ") " << time
+                << "\n";
       if (!r.passed) {
         ++failed;
         std::cout << r.failure << (r.failure.ends_with('\n') ? "" : "\n");

@@ -105,6 +105,7 @@ class run {
       domain_ = live_->host_port();
       log_.write({{"event", "scenario"}, {"name", sc_.name}, {"endpoint", options_.endpoint}});
       resolve_stacks();
+      note_live_invocations();
       steps();
       return;
     }
@@ -579,20 +580,50 @@ class run {
     return actual;
   }
 
-  json perform(const invocations_step& step) {
-    if (live_) {
-      throw step_failure{
-          "expect_invocations needs the in-process runner (a live server does not report "
-          "each invocation); use expect_logs with --endpoint"};
+  // --endpoint: how many invocations the server had completed when the scenario started, so that
+  // expect_invocations counts only the scenario's own (GET /_fogbank/lambda/invocations).
+  void note_live_invocations() {
+    try {
+      live_invocations_base_ =
+          live_->get_json("/_fogbank/lambda/invocations").value("total", std::uint64_t{0});
+    } catch (const std::exception& e) {
+      live_invocations_error_ = e.what();
     }
+  }
+
+  // The invocations completed since the scenario started, oldest first.
+  std::vector<json> invocations_so_far() {
+    if (!live_) return log_.invocations();
+    if (!live_invocations_base_) {
+      throw step_failure{"expect_invocations needs GET /_fogbank/lambda/invocations, which the server at " +
+                         options_.endpoint + " does not answer: " + live_invocations_error_};
+    }
+    const json answer = live_->get_json("/_fogbank/lambda/invocations");
+    const json list = answer.value("invocations", json::array());
+    const std::uint64_t total = answer.value("total", std::uint64_t{0});
+    // The server keeps the most recent ones only: those since the start must all be there.
+    if (total - *live_invocations_base_ > list.size()) {
+      throw step_failure{"the server completed " + std::to_string(total - *live_invocations_base_) +
+                         " invocations since the scenario started and keeps only the last " +
+                         std::to_string(list.size())};
+    }
+    std::vector<json> out;
+    for (const json& inv : list) {
+      if (inv.value("index", std::uint64_t{0}) >= *live_invocations_base_) out.push_back(inv);
+    }
+    return out;
+  }
+
+  json perform(const invocations_step& step) {
     const std::string function = resolve(text(step.function));
     std::size_t& seen = seen_invocations_[function];
     json invocations = json::array();
     std::size_t index = 0;
-    for (json& inv : log_.invocations()) {
+    for (json& inv : invocations_so_far()) {
       if (!function.empty() && inv.value("function", "") != function) continue;
       if (index++ < seen) continue;
       inv.erase("log");
+      inv.erase("index");
       invocations.push_back(std::move(inv));
     }
     seen += invocations.size();
@@ -657,6 +688,8 @@ class run {
   std::string domain_;
   std::unique_ptr<live_endpoint> live_;
   std::map<std::string, std::size_t> seen_invocations_;  // by function ("" = all)
+  std::optional<std::uint64_t> live_invocations_base_;
+  std::string live_invocations_error_;
 };
 
 double seconds_since(const core::real_clock& clock, core::time_point start) {
