@@ -50,10 +50,6 @@ async function main() {
   void process.stderr;
 
   const handler = await loader.load(process.env.LAMBDA_TASK_ROOT, process.env._HANDLER);
-  // What Node warns of while the module loads (process.emitWarning writes on a later tick: the
-  // AWS SDK v2's circular requires) is init output: written before the first /next ends the init,
-  // not, by a race with that request, between invocations.
-  await new Promise((resolve) => setImmediate(resolve));
   new Runtime(client, handler, loader.isAsync(handler), errorCallbacks).scheduleIteration();
 }
 
