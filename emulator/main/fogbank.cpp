@@ -26,6 +26,7 @@
 #include "fogbank/load/bench.hpp"
 #include "fogbank/main/emulator.hpp"
 #include "fogbank/main/temporary_directory.hpp"
+#include "fogbank/scenario/journal.hpp"
 #include "fogbank/scenario/runner.hpp"
 #include "fogbank/template/loader.hpp"
 #include "fogbank/workers/worker_host.hpp"
@@ -424,6 +425,12 @@ int serve(const serve_options& options) {
   emulator_options.lambda_concurrency = options.lambda_concurrency;
   const auto workers = std::make_shared<late_worker_host>();
   emulator_options.runtime_hosts.push_back(workers);
+  // Every completed invocation, for GET /_fogbank/lambda/invocations (`fogbank run --endpoint`'s
+  // expect_invocations).
+  const auto journal = std::make_shared<scenario::invocation_journal>();
+  emulator_options.wrap_runtime_host = [journal](std::shared_ptr<lambda::runtime_host> host) {
+    return journal->wrap(std::move(host));
+  };
   std::string error;
   std::unique_ptr<emulator> services = emulator::open(emulator_options, &error);
   if (!services) {
@@ -451,6 +458,8 @@ int serve(const serve_options& options) {
                                     const std::lock_guard lock(stacks->mutex);
                                     return nlohmann::json{{"stacks", stacks->stacks}};
                                   }});
+  services->services().add_admin(
+      {"GET", "/_fogbank/lambda/invocations", [journal] { return journal->snapshot(); }});
   http::server server(server_options, services->services());
   if (!server.start(&error)) {
     std::cerr << "fogbank: " << error << "\n";
@@ -569,6 +578,9 @@ std::optional<run_command_options> parse_run(const std::vector<std::string_view>
     }
   }
   if (options.paths.empty()) throw usage_error{"run: name at least one scenario file or folder"};
+  // A server's ids come from its own seed: `fogbank serve --seed N` is the way to pin them.
+  if (options.seed && !options.endpoint.empty())
+    throw usage_error{"run: --seed applies to in-process runs; with --endpoint, start the server with --seed"};
   return options;
 }
 
@@ -588,10 +600,24 @@ class scenario_environment final : public scenario::environment {
     http::server_options server_options;
     server_options.port = 0;
     server_options.websocket = &env->services_->websocket_gateway();
+    // https:// on the same port, as `fogbank serve` has: handlers that post to
+    // https://domainName/stage (the seeds' own code) reach it as they do a server. The
+    // certificates are dated by the wall clock, which TLS clients check them against.
+    if (!env->tls_dir_.make("fogbank-run-tls-", "the TLS certificates", error)) return nullptr;
+    try {
+      const http::tls_files files = http::ensure_tls_files(env->tls_dir_.path(), core::real_clock{}.now());
+      server_options.tls_certificate_file = files.certificate.string();
+      server_options.tls_key_file = files.key.string();
+      server_options.tls_ca_file = files.ca_certificate.string();
+    } catch (const std::exception& e) {
+      *error = std::string("TLS: ") + e.what();
+      return nullptr;
+    }
     env->server_ = std::make_unique<http::server>(server_options, env->services_->services());
     if (!env->server_->start(error)) return nullptr;
     workers::worker_host_options host_options;
     host_options.endpoint_url = "http://127.0.0.1:" + std::to_string(env->server_->port());
+    host_options.ca_bundle = server_options.tls_ca_file;
     host_options.deterministic = true;
     // Worker start-up lines are real-time chatter, not part of a scenario's output.
     host_options.log = [](std::string_view) {};
@@ -618,6 +644,7 @@ class scenario_environment final : public scenario::environment {
  private:
   scenario_environment() = default;
   std::shared_ptr<late_worker_host> workers_ = std::make_shared<late_worker_host>();
+  temporary_directory tls_dir_;  // goes after the server and the workers that use its files
   std::unique_ptr<emulator> services_;
   std::unique_ptr<http::server> server_;
 };
@@ -640,16 +667,19 @@ int run_scenarios(const run_command_options& options) {
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (files.size() > 1)
       std::cerr << "[" << i + 1 << "/" << files.size() << "] " << files[i].string() << "\n";
-    results.push_back(scenario::run_file(files[i], run));
-    const scenario::scenario_result& r = results.back();
-    char time[32];
-    std::snprintf(time, sizeof time, "%.2fs", r.seconds);
-    std::cout << (r.passed ? "PASS " : "FAIL ") << r.name << " (" << r.file.string() << ") " << time << "\n";
-    if (!r.passed) {
-      ++failed;
-      std::cout << r.failure << (r.failure.ends_with('\n') ? "" : "\n");
+    // A file with `variants:` reports each as a scenario of its own.
+    for (scenario::scenario_result& r : scenario::run_variants(files[i], run)) {
+      char time[32];
+      std::snprintf(time, sizeof time, "%.2fs", r.seconds);
+      std::cout << (r.passed ? "PASS " : "FAIL ") << r.name << " (" << r.file.string() << ") " << time
+                << "\n";
+      if (!r.passed) {
+        ++failed;
+        std::cout << r.failure << (r.failure.ends_with('\n') ? "" : "\n");
+      }
+      std::cout.flush();
+      results.push_back(std::move(r));
     }
-    std::cout.flush();
   }
   std::cout << results.size() - failed << " passed, " << failed << " failed\n";
   if (transcript.is_open()) transcript.flush();

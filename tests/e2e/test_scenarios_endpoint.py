@@ -1,9 +1,10 @@
 """`fogbank run --endpoint URL` (issue 9): the bundled scenarios pass against a started
 `fogbank serve` over real sockets (HTTP for calls, WebSocket for clients, the server's real
-clock), with the server loading the scenarios' templates (--template) and the runner resolving
-their logical ids and Outputs through GET /_fogbank/stacks. Also the endpoints that mode uses
-(GET /_fogbank/idle, /_fogbank/stacks, the X-Fogbank-Connection-Id upgrade header, checked through
-the runner), the new step kinds over the wire, and what a server without the template says.
+clock), with the server loading the scenarios' templates (--template, --parameter) and the
+runner resolving their logical ids and Outputs through GET /_fogbank/stacks. Also the endpoints
+that mode uses (GET /_fogbank/idle, /_fogbank/stacks, /_fogbank/lambda/invocations, the
+X-Fogbank-Connection-Id upgrade header, checked through the runner), the step kinds over the wire,
+and what a server without the template says.
 
 Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_scenarios_endpoint
 """
@@ -32,11 +33,15 @@ def bundled_server_args():
             continue
         with open(os.path.join(SCENARIOS, name)) as f:
             scenario = yaml.safe_load(f)
-        for template in scenario.get("templates", []):
-            path = os.path.normpath(os.path.join(SCENARIOS, template))
-            if path not in templates:
-                templates.append(path)
-        parameters.update(scenario.get("parameters", {}))
+        for variant in [scenario] + scenario.get("variants", []):
+            for template in variant.get("templates", []):
+                path = os.path.normpath(os.path.join(SCENARIOS, template))
+                if path not in templates:
+                    templates.append(path)
+            for key, value in variant.get("parameters", {}).items():
+                # One server for every scenario: they must agree on each parameter they set.
+                if parameters.setdefault(key, value) != value:
+                    raise AssertionError(f"{name} sets {key}={value}, another scenario {parameters[key]}")
     args = []
     for path in templates:
         args += ["--template", path]
@@ -100,8 +105,12 @@ steps:
     capture: {{carol: /connection_id}}
   - send: {{client: carol, message: {{action: sendmessage, data: hi}}}}
   - expect_frames: {{client: carol, frames: [hi, Data sent.]}}
+  - expect_invocations: {{function: SendMessageFunction, count: 1, errors: 0,
+                          events: [{{requestContext: {{routeKey: sendmessage, connectionId: "{{{{carol}}}}"}}}}]}}
+  - expect_invocations: {{function: SendMessageFunction, count: 0}}
   - expect_logs: {{function: SendMessageFunction, contains: START RequestId}}
   - disconnect: carol
+  - expect_invocations: {{function: OnDisconnectFunction, count: 1, errors: 0}}
   - call: {{service: dynamodb, action: Scan, input: {{TableName: "{{{{ConnectionsTableName}}}}", Select: COUNT}}}}
     expect: {{Count: 0}}
 """)
@@ -110,13 +119,6 @@ steps:
 
     def test_what_a_live_server_cannot_do_fails_clearly(self):
         server = self.start(["--template", CHAT_TEMPLATE])
-        invocations = self.write("invocations.yaml", f"""templates: [{CHAT_TEMPLATE}]
-steps:
-  - expect_invocations: {{function: SendMessageFunction, count: 0}}
-""")
-        result = self.run_fogbank(server, invocations)
-        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
-        self.assertIn("expect_invocations needs the in-process runner", result.stdout)
         lambda_call = self.write("lambda.yaml", "steps:\n  - call: {service: lambda, action: ListFunctions}\n")
         result = self.run_fogbank(server, lambda_call)
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
@@ -135,6 +137,10 @@ steps:
                              capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, check=False)
         self.assertEqual(bad.returncode, 2, bad.stdout + bad.stderr)
         self.assertIn("--endpoint: expected http://HOST:PORT", bad.stderr)
+        seeded = subprocess.run([os.environ["FOGBANK_BIN"], "run", "--endpoint", server.endpoint, "--seed", "3",
+                                 "scenarios/"], capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, check=False)
+        self.assertEqual(seeded.returncode, 2, seeded.stdout + seeded.stderr)
+        self.assertIn("--seed applies to in-process runs; with --endpoint, start the server with --seed", seeded.stderr)
 
 
 if __name__ == "__main__":

@@ -113,6 +113,12 @@ class ws_client final : public live_socket, public std::enable_shared_from_this<
     return server_close_;
   }
 
+  std::optional<int> wait_closed(std::chrono::milliseconds bound) override {
+    std::unique_lock lock(mutex_);
+    arrived_.wait_for(lock, bound, [&] { return ended_; });
+    return server_close_;
+  }
+
  private:
   // Runs `start(done)` on the stream's strand and waits for `done`, up to io_bound (the stream's
   // own timeouts end a stalled operation first).

@@ -57,6 +57,8 @@ class live_socket {
   virtual std::vector<std::string> take_frames(std::size_t count, std::chrono::milliseconds bound) = 0;
   // The close code the server sent, once it closed the connection.
   virtual std::optional<int> closed_by_server() const = 0;
+  // Waits until the server closed the connection (or `bound` passed): closed_by_server().
+  virtual std::optional<int> wait_closed(std::chrono::milliseconds bound) = 0;
 };
 
 class live_endpoint {

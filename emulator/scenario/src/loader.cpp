@@ -105,8 +105,8 @@ step_action read_send(const reader& r, const YAML::Node& body) {
 }
 
 step_action read_frames(const reader& r, const YAML::Node& body) {
-  r.require_map(body, "an expect_frames step's body {client, frames, order, match}");
-  r.only_keys(body, {"client", "frames", "order", "match"}, "an expect_frames step");
+  r.require_map(body, "an expect_frames step's body {client, frames, order, match, closed}");
+  r.only_keys(body, {"client", "frames", "order", "match", "closed"}, "an expect_frames step");
   frames_step frames;
   frames.client = r.required_string(body, "client", "the client's name");
   const YAML::Node list = body["frames"];
@@ -120,6 +120,13 @@ step_action read_frames(const reader& r, const YAML::Node& body) {
     frames.in_order = text == "exact";
   }
   if (const YAML::Node mode = body["match"]) frames.mode = read_mode(r, mode);
+  if (const YAML::Node closed = body["closed"]) {
+    const json code = r.value(closed);
+    // RFC 6455 7.4: close codes are 1000-4999.
+    if (!code.is_number_integer() || code.get<int>() < 1000 || code.get<int>() > 4999)
+      r.fail(closed, "expected the close code the server sent (1000 to 4999)");
+    frames.closed = code.get<int>();
+  }
   return frames;
 }
 
@@ -252,6 +259,55 @@ std::vector<fixture_data> read_data(const reader& r, const YAML::Node& node,
       data.items.push_back(item);
     }
     out.push_back(std::move(data));
+  }
+  return out;
+}
+
+// Template files: a list of paths relative to the scenario's folder.
+std::vector<std::filesystem::path> read_templates(const reader& r, const YAML::Node& node,
+                                                  const std::filesystem::path& file) {
+  if (!node.IsSequence()) r.fail(node, "expected a list of template files, found " + reader::describe(node));
+  std::vector<std::filesystem::path> out;
+  for (const auto& entry : node) {
+    const std::filesystem::path path = r.string(entry, "a template file (relative to the scenario)");
+    out.push_back(path.is_absolute() ? path : file.parent_path() / path);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> read_parameters(const reader& r, const YAML::Node& node) {
+  r.require_map(node, "template parameters (a mapping of names to values)");
+  std::map<std::string, std::string> out;
+  for (const auto& entry : node)
+    out[entry.first.as<std::string>()] = r.string(entry.second, "a parameter value");
+  return out;
+}
+
+// Variants run one after the other in one report: a handful is what they are for.
+constexpr std::size_t max_variants = 16;
+
+std::vector<variant> read_variants(const reader& r, const YAML::Node& node,
+                                   const std::filesystem::path& file) {
+  if (!node.IsSequence() || node.size() == 0)
+    r.fail(node, "expected 'variants' to be a non-empty list of {name, templates, parameters}");
+  if (node.size() > max_variants)
+    r.fail(node, "expected at most " + std::to_string(max_variants) + " variants, found " +
+                     std::to_string(node.size()));
+  std::vector<variant> out;
+  std::set<std::string> names;
+  for (const auto& entry : node) {
+    r.require_map(entry, "a variant {name, templates, parameters}");
+    r.only_keys(entry, {"name", "templates", "parameters"}, "a variant");
+    variant v;
+    v.where = r.at(entry);
+    v.name = r.required_string(entry, "name", "the variant's name, shown as \"scenario [name]\"");
+    if (!names.insert(v.name).second) r.fail(entry["name"], "a second variant named '" + v.name + "'");
+    if (const YAML::Node templates = entry["templates"]) v.templates = read_templates(r, templates, file);
+    if (const YAML::Node parameters = entry["parameters"]) v.parameters = read_parameters(r, parameters);
+    if (!entry["templates"] && !entry["parameters"])
+      r.fail(entry,
+             "expected 'templates' or 'parameters' in variant '" + v.name + "' (what makes it differ)");
+    out.push_back(std::move(v));
   }
   return out;
 }
@@ -420,27 +476,16 @@ scenario load_text(const std::string& text, const std::filesystem::path& file) {
     throw load_error({file.string(), e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
   }
   r.require_map(root, "a scenario {name, templates, seed, steps}");
-  r.only_keys(root, {"name", "description", "templates", "parameters", "seed", "data", "steps"},
+  r.only_keys(root, {"name", "description", "templates", "parameters", "seed", "data", "steps", "variants"},
               "a scenario");
   scenario out;
   out.file = file;
   out.name = root["name"] ? r.string(root["name"], "the scenario's name") : file.stem().string();
   if (const YAML::Node description = root["description"])
     out.description = r.string(description, "a description");
-  if (const YAML::Node templates = root["templates"]) {
-    if (!templates.IsSequence())
-      r.fail(templates, "expected a list of template files, found " + reader::describe(templates));
-    for (const auto& entry : templates) {
-      const std::filesystem::path path = r.string(entry, "a template file (relative to the scenario)");
-      out.templates.push_back(path.is_absolute() ? path : file.parent_path() / path);
-    }
-  }
-  if (const YAML::Node parameters = root["parameters"]) {
-    r.require_map(parameters, "template parameters (a mapping of names to values)");
-    for (const auto& entry : parameters) {
-      out.parameters[entry.first.as<std::string>()] = r.string(entry.second, "a parameter value");
-    }
-  }
+  if (const YAML::Node templates = root["templates"]) out.templates = read_templates(r, templates, file);
+  if (const YAML::Node parameters = root["parameters"]) out.parameters = read_parameters(r, parameters);
+  if (const YAML::Node variants = root["variants"]) out.variants = read_variants(r, variants, file);
   if (const YAML::Node seed = root["seed"]) {
     const json value = r.value(seed);
     if (!value.is_number_unsigned()) r.fail(seed, "expected a non-negative integer seed");
@@ -451,6 +496,20 @@ scenario load_text(const std::string& text, const std::filesystem::path& file) {
   if (!steps) r.fail(root, "missing 'steps' (the list of the scenario's steps)");
   if (!steps.IsSequence()) r.fail(steps, "expected 'steps' to be a list, found " + reader::describe(steps));
   for (const auto& item : steps) out.steps.push_back(read_step(r, item));
+  return out;
+}
+
+std::vector<scenario> expand_variants(const scenario& sc) {
+  if (sc.variants.empty()) return {sc};
+  std::vector<scenario> out;
+  for (const variant& v : sc.variants) {
+    scenario one = sc;
+    one.variants.clear();
+    one.name = sc.name + " [" + v.name + "]";
+    if (!v.templates.empty()) one.templates = v.templates;
+    for (const auto& [key, value] : v.parameters) one.parameters[key] = value;
+    out.push_back(std::move(one));
+  }
   return out;
 }
 

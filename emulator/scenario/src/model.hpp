@@ -96,6 +96,8 @@ struct frames_step {
   std::vector<json> frames;
   bool in_order = true;  // order: exact | set
   match_mode mode = match_mode::subset;
+  // `closed: CODE`: the server has closed the connection with this code (after the frames).
+  std::optional<int> closed;
 };
 
 // `expect_queue: {queue, visible, in_flight, delayed}`: the queue's approximate counts
@@ -173,6 +175,16 @@ struct fixture_data {
   std::string format = "auto";
 };
 
+// `variants:` at the top level: the same data and steps run once per variant, each with its own
+// templates and parameters (e.g. one app written twice, in Node.js and in C++), reported as
+// "name [variant]".
+struct variant {
+  location where;
+  std::string name;
+  std::vector<std::filesystem::path> templates;   // empty: the scenario's own
+  std::map<std::string, std::string> parameters;  // over the scenario's own
+};
+
 struct scenario {
   std::filesystem::path file;
   std::string name;
@@ -182,7 +194,12 @@ struct scenario {
   std::uint64_t seed = 0;
   std::vector<fixture_data> data;
   std::vector<step> steps;
+  std::vector<variant> variants;  // empty: the scenario runs once, as it is
 };
+
+// The scenarios a file runs: `sc` itself without variants, else one per variant (its templates
+// and parameters applied, its name "name [variant]").
+std::vector<scenario> expand_variants(const scenario& sc);
 
 // The step kinds the loader knows (the YAML keys), for the schema's test.
 const std::set<std::string>& step_kinds();

@@ -106,6 +106,7 @@ class run {
       domain_ = live_->host_port();
       log_.write({{"event", "scenario"}, {"name", sc_.name}, {"endpoint", options_.endpoint}});
       resolve_stacks();
+      note_live_invocations();
       steps();
       return;
     }
@@ -500,6 +501,17 @@ class run {
                          (step.in_order ? "" : " (as a set)") + ": " + *why + "\n" +
                          diff(wanted, step.in_order ? relevant_part(wanted, actual, step.mode) : actual)};
     }
+    if (step.closed) {
+      const std::optional<int> code =
+          live_ ? (it->second.socket ? it->second.socket->wait_closed(frames_bound) : std::nullopt)
+                : it->second.link->closed_by_server();
+      if (code != step.closed) {
+        throw step_failure{"expected the server to have closed " + name + "'s connection with " +
+                           std::to_string(*step.closed) + ", but " +
+                           (code ? "it closed it with " + std::to_string(*code) : std::string("it is open"))};
+      }
+      it->second.open = false;
+    }
     return actual;
   }
 
@@ -578,20 +590,50 @@ class run {
     return actual;
   }
 
-  json perform(const invocations_step& step) {
-    if (live_) {
-      throw step_failure{
-          "expect_invocations needs the in-process runner (a live server does not report "
-          "each invocation); use expect_logs with --endpoint"};
+  // --endpoint: how many invocations the server had completed when the scenario started, so that
+  // expect_invocations counts only the scenario's own (GET /_fogbank/lambda/invocations).
+  void note_live_invocations() {
+    try {
+      live_invocations_base_ =
+          live_->get_json("/_fogbank/lambda/invocations").value("total", std::uint64_t{0});
+    } catch (const std::exception& e) {
+      live_invocations_error_ = e.what();
     }
+  }
+
+  // The invocations completed since the scenario started, oldest first.
+  std::vector<json> invocations_so_far() {
+    if (!live_) return log_.invocations();
+    if (!live_invocations_base_) {
+      throw step_failure{"expect_invocations needs GET /_fogbank/lambda/invocations, which the server at " +
+                         options_.endpoint + " does not answer: " + live_invocations_error_};
+    }
+    const json answer = live_->get_json("/_fogbank/lambda/invocations");
+    const json list = answer.value("invocations", json::array());
+    const std::uint64_t total = answer.value("total", std::uint64_t{0});
+    // The server keeps the most recent ones only: those since the start must all be there.
+    if (total - *live_invocations_base_ > list.size()) {
+      throw step_failure{"the server completed " + std::to_string(total - *live_invocations_base_) +
+                         " invocations since the scenario started and keeps only the last " +
+                         std::to_string(list.size())};
+    }
+    std::vector<json> out;
+    for (const json& inv : list) {
+      if (inv.value("index", std::uint64_t{0}) >= *live_invocations_base_) out.push_back(inv);
+    }
+    return out;
+  }
+
+  json perform(const invocations_step& step) {
     const std::string function = resolve(text(step.function));
     std::size_t& seen = seen_invocations_[function];
     json invocations = json::array();
     std::size_t index = 0;
-    for (json& inv : log_.invocations()) {
+    for (json& inv : invocations_so_far()) {
       if (!function.empty() && inv.value("function", "") != function) continue;
       if (index++ < seen) continue;
       inv.erase("log");
+      inv.erase("index");
       invocations.push_back(std::move(inv));
     }
     seen += invocations.size();
@@ -657,6 +699,8 @@ class run {
   std::unique_ptr<live_endpoint> live_;
   std::map<std::string, std::size_t> seen_invocations_;  // by function ("" = all)
   std::unique_ptr<api_requests> requests_;
+  std::optional<std::uint64_t> live_invocations_base_;
+  std::string live_invocations_error_;
 };
 
 double seconds_since(const core::real_clock& clock, core::time_point start) {
@@ -672,20 +716,17 @@ std::unique_ptr<environment> open_in_process(const emulator_options& options, st
   return std::make_unique<in_process_environment>(std::move(services));
 }
 
-scenario_result run_file(const std::filesystem::path& file, const run_options& options) {
+namespace {
+
+// Runs one loaded scenario (a variant of a file, or the file itself) into `result`.
+void run_one(const scenario& sc, const run_options& options, scenario_result& result) {
   const core::real_clock wall;
   const core::time_point started = wall.now();
-  scenario_result result;
-  result.file = file;
-  result.name = file.stem().string();
+  result.name = sc.name;
   try {
-    const scenario sc = load_file(file);
-    result.name = sc.name;
     run r(sc, options);
     r.go();
     result.passed = true;
-  } catch (const load_error& e) {
-    result.failure = e.what();
   } catch (const step_failure& e) {
     result.failure = e.message;
   } catch (const templates::template_error& e) {
@@ -694,7 +735,43 @@ scenario_result run_file(const std::filesystem::path& file, const run_options& o
     result.failure = e.what();
   }
   result.seconds = seconds_since(wall, started);
-  return result;
+}
+
+}  // namespace
+
+std::vector<scenario_result> run_variants(const std::filesystem::path& file, const run_options& options) {
+  std::vector<scenario> scenarios;
+  try {
+    scenarios = expand_variants(load_file(file));
+  } catch (const load_error& e) {
+    scenario_result failed;
+    failed.file = file;
+    failed.name = file.stem().string();
+    failed.failure = e.what();
+    return {failed};
+  }
+  std::vector<scenario_result> results;
+  for (const scenario& sc : scenarios) {
+    results.emplace_back().file = file;
+    run_one(sc, options, results.back());
+  }
+  return results;
+}
+
+scenario_result run_file(const std::filesystem::path& file, const run_options& options) {
+  std::vector<scenario_result> results = run_variants(file, options);
+  if (results.size() == 1) return std::move(results.front());
+  // Variants as one result: passed when every one did, the failures one after the other.
+  scenario_result all;
+  all.file = file;
+  all.name = results.front().name.substr(0, results.front().name.rfind(" ["));
+  all.passed = true;
+  for (const scenario_result& r : results) {
+    all.passed = all.passed && r.passed;
+    if (!r.passed) all.failure += r.name + ": " + r.failure + (r.failure.ends_with('\n') ? "" : "\n");
+    all.seconds += r.seconds;
+  }
+  return all;
 }
 
 std::vector<std::filesystem::path> expand_paths(const std::vector<std::filesystem::path>& paths) {

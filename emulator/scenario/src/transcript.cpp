@@ -6,26 +6,11 @@
 #include <utility>
 
 namespace fogbank::scenario {
-namespace {
 
 // A payload as the transcript shows it: JSON when it parses, else the text.
 json payload_value(const std::string& text) {
   json parsed = json::parse(text, nullptr, false);
   return parsed.is_discarded() ? json(text) : parsed;
-}
-
-// Node.js prints its process id in its own warnings ("(node:24723) Warning: ..."), which an
-// invocation log then carries: written as "(node:PID)", since no two runs share a pid.
-std::string stable_log(std::string log) {
-  constexpr std::string_view marker = "(node:";
-  for (std::size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
-    std::size_t end = at + marker.size();
-    while (end < log.size() && log[end] >= '0' && log[end] <= '9') ++end;
-    if (end < log.size() && log[end] == ')' && end > at + marker.size()) {
-      log.replace(at + marker.size(), end - at - marker.size(), "PID");
-    }
-  }
-  return log;
 }
 
 std::string outcome_name(lambda::outcome_kind kind) {
@@ -42,6 +27,22 @@ std::string outcome_name(lambda::outcome_kind kind) {
       return "init_error";
   }
   return "unknown";
+}
+
+namespace {
+
+// Node.js prints its process id in its own warnings ("(node:24723) Warning: ..."), which an
+// invocation log then carries: written as "(node:PID)", since no two runs share a pid.
+std::string stable_log(std::string log) {
+  constexpr std::string_view marker = "(node:";
+  for (std::size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
+    std::size_t end = at + marker.size();
+    while (end < log.size() && log[end] >= '0' && log[end] <= '9') ++end;
+    if (end < log.size() && log[end] == ')' && end > at + marker.size()) {
+      log.replace(at + marker.size(), end - at - marker.size(), "PID");
+    }
+  }
+  return log;
 }
 
 class recording_host final : public lambda::runtime_host {

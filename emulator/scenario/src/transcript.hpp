@@ -73,6 +73,12 @@ class client_link final : public apigw::connection_link {
   bool closed_ = false;
 };
 
+// A payload (an event, a result) as transcripts and journals show it: JSON when it parses, else
+// the text.
+json payload_value(const std::string& text);
+// "success", "function_error", "timeout", "crashed", "init_error".
+std::string outcome_name(lambda::outcome_kind kind);
+
 // Records "invoke" (the event) and "result" (the outcome, the payload and the log) of every
 // invocation the wrapped host runs.
 std::shared_ptr<lambda::runtime_host> record_invocations(std::shared_ptr<lambda::runtime_host> host,

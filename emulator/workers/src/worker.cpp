@@ -310,11 +310,13 @@ void worker::on_next(const std::shared_ptr<api_connection>& from) {
   if (waiting_next_ && waiting_next_ != from) waiting_next_->close();
   waiting_next_ = from;
   if (phase_ == phase::initializing) {
+    // What the runtime printed while loading the handler belongs to the first invocation's log:
+    // read while the phase still routes it there (once ready, output goes to the host's log as
+    // output between invocations).
+    read_output(drain_budget);
     phase_ = phase::ready;
     init_ended_ = true;
     init_duration_ = since(spawned_at_);
-    // What the runtime printed while loading the handler belongs to the first invocation's log.
-    read_output(drain_budget);
     init_log_ += init_output_.take();
     char millis[32];
     std::snprintf(millis, sizeof millis, "%.2f", static_cast<double>(init_duration_.count()) / 1000.0);

@@ -25,8 +25,8 @@ const { POSTS_TABLE, COMMITS_TABLE, RESULTS_TABLE, CONNECTIONS_TABLE } = process
 // the bound only stops a sink that refuses for another reason.
 const MAX_COMMIT_ATTEMPTS = 20;
 const HEAD_SEQ = 0;
-// https:// as on AWS; the template's ManagementScheme parameter can make it http:// (fogbank run's
-// in-process loopback port has no TLS).
+// https:// as on AWS; the template's ManagementScheme parameter can make it http:// (a server
+// started without TLS).
 const MANAGEMENT_SCHEME = process.env.MANAGEMENT_SCHEME || 'https';
 
 const managementApis = new Map();

@@ -52,7 +52,7 @@ TEST(ScenarioSchema, IsValidJsonAndListsTheLoadersStepKinds) {
   std::set<std::string> top;
   for (const auto& [key, value] : schema.at("properties").items()) top.insert(key);
   EXPECT_EQ(top, (std::set<std::string>{"name", "description", "templates", "parameters", "seed", "data",
-                                        "steps"}));
+                                        "steps", "variants"}));
 }
 
 }  // namespace

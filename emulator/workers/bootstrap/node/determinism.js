@@ -4,8 +4,12 @@
 //   - randomness: with a seed (Fogbank-Random-Seed), Math.random, crypto.randomUUID,
 //     crypto.randomBytes / randomFillSync / randomFill / randomInt and getRandomValues (also
 //     globalThis.crypto's) draw from a generator seeded per invocation.
+//   - concurrent HTTP requests: agents made without their own maxSockets (Node's global ones, the
+//     AWS SDK v2's) send one request at a time, so that calls started together (a Promise.all over
+//     connections) complete, and log, in the order they were made.
 // Not pinned: performance.now(), process.hrtime(), timers (setTimeout runs in real time), the
-// order in which concurrent I/O completes, and randomness of native code (TLS, crypto.generateKey*).
+// order in which other concurrent I/O completes (agents with their own maxSockets, such as the AWS
+// SDK v3's), and randomness of native code (TLS, crypto.generateKey*).
 // Module initialization (before the first invocation) sees the first invocation's time and seed.
 'use strict';
 
@@ -143,6 +147,11 @@ let randomPatched = false;
 // At start-up, before the handler's module loads.
 function install({ deterministic, initTime, initSeed }) {
   if (deterministic) {
+    // Agents made from now on take it as their default; the global ones exist already. The SDK v2's
+    // https agent reads the global one's (aws-sdk/lib/http/node.js, getAgent).
+    require('http').Agent.defaultMaxSockets = 1;
+    require('http').globalAgent.maxSockets = 1;
+    require('https').globalAgent.maxSockets = 1;
     clockPinned = true;
     globalThis.Date = FogbankDate;
     if (initTime !== undefined) frozenAt = Number(initTime);

@@ -70,8 +70,12 @@ struct scenario_result {
 };
 
 // Reads, checks and runs one scenario file. A file that does not load fails with the loader's
-// error ("file:line:column: expected ..."); the run never throws for a scenario's content.
+// error ("file:line:column: expected ..."); the run never throws for a scenario's content. A file
+// with `variants:` runs each and gives one result (passed when every variant did).
 scenario_result run_file(const std::filesystem::path& file, const run_options& options);
+// The same, one result per variant of a file with `variants:` (named "name [variant]"); a file
+// without them gives one result, as run_file does. A file that does not load gives one failure.
+std::vector<scenario_result> run_variants(const std::filesystem::path& file, const run_options& options);
 
 // The scenario files a `fogbank run PATH...` argument names: a file as it is, a folder's
 // *.yaml and *.yml files (not recursive) sorted by name. Throws std::runtime_error for a path
