@@ -580,7 +580,8 @@ std::optional<run_command_options> parse_run(const std::vector<std::string_view>
   if (options.paths.empty()) throw usage_error{"run: name at least one scenario file or folder"};
   // A server's ids come from its own seed: `fogbank serve --seed N` is the way to pin them.
   if (options.seed && !options.endpoint.empty())
-    throw usage_error{"run: --seed applies to in-process runs; with --endpoint, start the server with --seed"};
+    throw usage_error{
+        "run: --seed applies to in-process runs; with --endpoint, start the server with --seed"};
   return options;
 }
 

@@ -1,9 +1,9 @@
 // `variants:` (one scenario run against several template sets, each reported as "name [variant]"),
 // expect_frames' `closed:`, and the invocation journal behind GET /_fogbank/lambda/invocations.
 
+#include "fogbank/main/temporary_directory.hpp"
 #include "fogbank/scenario/journal.hpp"
 #include "fogbank/scenario/runner.hpp"
-#include "fogbank/main/temporary_directory.hpp"
 
 #include "model.hpp"
 
@@ -155,8 +155,11 @@ TEST(InvocationJournal, KeepsTheLastInvocationsWithTheirRunningIndex) {
   EXPECT_EQ(snapshot["total"], invocation_journal::max_entries + 5);
   const nlohmann::json& list = snapshot["invocations"];
   ASSERT_EQ(list.size(), invocation_journal::max_entries);
-  EXPECT_EQ(list[0], (nlohmann::json{{"index", 5}, {"function", "f1"}, {"event", {{"n", 5}}},
-                                     {"outcome", "success"}, {"result", "not json"}}));
+  EXPECT_EQ(list[0], (nlohmann::json{{"index", 5},
+                                     {"function", "f1"},
+                                     {"event", {{"n", 5}}},
+                                     {"outcome", "success"},
+                                     {"result", "not json"}}));
   EXPECT_EQ(list.back()["index"], invocation_journal::max_entries + 4);
 }
 

@@ -56,8 +56,8 @@ class service final : public core::service {
   // call() returns. Errors carry SNS's codes (query code in parentheses) and wording:
   // NotFoundException (NotFound: "Topic does not exist"), InvalidParameterException
   // (InvalidParameter: "Invalid parameter: ..."), InvalidParameterValueException
-  // (ParameterValueInvalid: message attributes), the batch errors; an operation fogbank does not emulate (SMS, platform
-  // applications, data protection) answers InvalidAction. Thread-safe; a handler called by a
+  // (ParameterValueInvalid: message attributes), the batch errors; an operation fogbank does not emulate
+  // (SMS, platform applications, data protection) answers InvalidAction. Thread-safe; a handler called by a
   // delivery may call the service again.
   void call(std::string_view operation, const nlohmann::json& request, const core::call_context& context,
             core::call_completion done) override;
