@@ -110,10 +110,11 @@ cxx_files() {
 }
 
 # sanitizer_configure DIR OPT [CMAKE ARGS...]: the sanitizer builds use Clang with line tables only
-# (usable stack traces at a fraction of the compile time of -g), no benchmarks. OPT: the ASan build
-# is -O1, the sanitizers' advice, so that the tests and the fuzzers run at a useful speed (and
-# libstdc++'s recursive std::regex fits its stack: a parameter test overflows at -O0); the TSan
-# build is -O0, which compiles two to three times faster, and its threaded tests take seconds.
+# (usable stack traces at a fraction of the compile time of -g), no benchmarks. OPT: both are -O0,
+# which compiles two to three times faster than the sanitizers' advised -O1; the tests spend their
+# time in clients and sockets, not in our code, so they take about as long (and nothing of ours
+# needs the optimiser's smaller frames: every recursive parser has a depth limit, and std::regex,
+# which recurses per character, runs on a thread with a 256 MB stack, template/src/stack.cpp).
 sanitizer_configure() {
   local dir=$1 opt=$2
   shift 2
@@ -149,7 +150,7 @@ stage_unit() {
 
 stage_asan-build() {
   # One Clang build for ASan+UBSan and libFuzzer: the fuzzers link the same instrumented libraries.
-  sanitizer_configure "$asan_dir" -O1 -DFOGBANK_FUZZ=ON
+  sanitizer_configure "$asan_dir" -O0 -DFOGBANK_FUZZ=ON
   cmake --build "$asan_dir" -j "$(nproc)"
 }
 
@@ -207,7 +208,7 @@ tidy() {
   # Reads the Clang build's compile_commands.json (GCC's flags are not all Clang's), configuring
   # it if needed; nothing is compiled. Files default to every fogbank .cpp; headers are checked
   # through them (.clang-tidy's HeaderFilterRegex).
-  [ -f "$asan_dir/compile_commands.json" ] || sanitizer_configure "$asan_dir" -O1 -DFOGBANK_FUZZ=ON
+  [ -f "$asan_dir/compile_commands.json" ] || sanitizer_configure "$asan_dir" -O0 -DFOGBANK_FUZZ=ON
   local files=("$@")
   ((${#files[@]})) || mapfile -t files < <(cxx_files | grep '\.cpp$')
   run-clang-tidy -quiet -p "$asan_dir" -j "$(nproc)" "${files[@]}"
@@ -215,7 +216,7 @@ tidy() {
 
 fuzz() {
   local target=${1:-} seconds=${2:-300}
-  sanitizer_configure "$asan_dir" -O1 -DFOGBANK_FUZZ=ON
+  sanitizer_configure "$asan_dir" -O0 -DFOGBANK_FUZZ=ON
   cmake --build "$asan_dir" -j "$(nproc)"
   FOGBANK_FUZZ_SECONDS=$seconds ctest --test-dir "$asan_dir" --output-on-failure --timeout $((seconds * 2 + 600)) \
     -L fuzz ${target:+-R "^fuzz\\.$target\$"}

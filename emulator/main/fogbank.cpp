@@ -447,6 +447,7 @@ int serve(const serve_options& options) {
   server_options.websocket = &services->websocket_gateway();
   server_options.http_apis = &services->http_api_gateway();
   server_options.rest_api = &services->rest_gateway();
+  server_options.clock = &services->clock();
   temporary_directory tls_scratch;
   if (!setup_tls(options, services->clock(), tls_scratch, server_options, &error)) {
     std::cerr << "fogbank: " << error << "\n";

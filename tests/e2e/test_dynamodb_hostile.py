@@ -159,7 +159,14 @@ class HostileInputTest(FogbankTestCase):
         self.assertEqual(self.ddb.list_tags_of_resource(ResourceArn=arn)["Tags"], [])
         # A hundred thousand keys to remove is linear work, and removes nothing that is not there.
         self.ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "keep", "Value": "1"}])
-        self.server.raw("UntagResource", {"ResourceArn": arn, "TagKeys": [f"k{i}" for i in range(100000)]})
+        status, body, headers = self.server.raw("UntagResource",
+                                                {"ResourceArn": arn, "TagKeys": [f"k{i}" for i in range(100000)]})
+        # TagResource and UntagResource have no output shape: DynamoDB answers an empty body.
+        self.assertEqual((status, body, headers["content-length"]), (200, None, "0"))
+        status, body, headers = self.server.raw("TagResource", {"ResourceArn": arn,
+                                                                "Tags": [{"Key": "other", "Value": "2"}]})
+        self.assertEqual((status, body, headers["content-length"]), (200, None, "0"))
+        self.ddb.untag_resource(ResourceArn=arn, TagKeys=["other"])
         self.assertEqual(self.ddb.list_tags_of_resource(ResourceArn=arn)["Tags"],
                          [{"Key": "keep", "Value": "1"}])
         self.ddb.untag_resource(ResourceArn=arn, TagKeys=["keep"])

@@ -8,6 +8,7 @@ server survives garbage and shuts down cleanly on SIGTERM.
 Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_http
 """
 
+import email.utils
 import http.client
 import json
 import os
@@ -175,6 +176,16 @@ class ServerTestCase(unittest.TestCase):
         self.assertIsNotNone(crc, "every response carries x-amz-crc32")
         self.assertEqual(int(crc), zlib.crc32(body), "x-amz-crc32 is the CRC32 of the body")
         self.assertEqual(int(response.getheader("Content-Length")), len(body))
+        self.assert_date(response)
+
+    def assert_date(self, response):
+        # Every response is dated (RFC 9110's IMF-fixdate, as AWS's front ends send it), by the
+        # server's clock: this server runs on the wall clock.
+        date = response.getheader("Date")
+        self.assertIsNotNone(date, "every response carries a Date")
+        self.assertRegex(date, r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                               r"\d{4} \d\d:\d\d:\d\d GMT$")
+        self.assertLess(abs(email.utils.parsedate_to_datetime(date).timestamp() - time.time()), 120, date)
 
     def assert_error(self, response, body, status, expected_body, expected_crc=None,
                      content_type=AMZ_JSON):
@@ -315,6 +326,7 @@ class ProtocolErrors(ServerTestCase):
         self.assertEqual(response.status, 404)
         self.assertEqual(body, b"<UnknownOperationException/>\n")
         self.assertEqual(int(response.getheader("x-amz-crc32")), 3552371480)
+        self.assert_date(response)
 
     def test_oversized_body_is_413(self):
         conn = self.connect(timeout=60)

@@ -279,7 +279,10 @@ std::optional<response> aws_json_front::call(const dispatch::service_row& servic
             reply->complete(error_response(service, *result.error, to, content_type));
             return;
           }
-          reply->complete(make_response(to, bhttp::status::ok, content_type, dump(result.body)));
+          // A null result is an operation without an output shape (DynamoDB's TagResource):
+          // DynamoDB answers it with an empty body, not "{}".
+          reply->complete(make_response(to, bhttp::status::ok, content_type,
+                                        result.body.is_null() ? std::string() : dump(result.body)));
         } catch (...) {
           reply->complete(
               make_response(to, bhttp::status::internal_server_error, content_type,

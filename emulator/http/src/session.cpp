@@ -6,6 +6,8 @@
 #include "log.hpp"
 #include "ws_session.hpp"
 
+#include "fogbank/core/http_date.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -322,6 +324,10 @@ void session::on_read_failed(beast::error_code ec) {
 }
 
 void session::do_write(response res) {
+  // Every response carries a Date, as AWS's do (RFC 9110 makes it a MUST for an origin server
+  // with a clock).
+  static const core::real_clock wall_clock;
+  res.set(bhttp::field::date, core::format_http_date((options_.clock ? options_.clock : &wall_clock)->now()));
   const bool draining = phase_ == phase::draining;
   if (!draining) phase_ = phase::writing;
   response_.emplace(std::move(res));

@@ -18,6 +18,9 @@
 #include <memory>
 #include <string>
 
+namespace fogbank::core {
+class clock;
+}
 namespace fogbank::dispatch {
 class registry;
 }
@@ -66,6 +69,10 @@ struct server_options {
   // How long a TLS client gets to complete its handshake once its first byte is in. A client
   // that says nothing at all is held to idle_timeout, as an idle keep-alive connection is.
   std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds{10}};
+  // The time of every response's Date header: the service clock, so that a manual clock's
+  // server dates its answers as its services date their records. Null: the wall clock. Must
+  // outlive the server.
+  const core::clock* clock = nullptr;
   // Where WebSocket upgrades to API Gateway APIs (ws://host:port/ws/<api-id>/<stage>) go; null
   // refuses them like any unknown request. Must outlive the server.
   apigw::websocket_gateway* websocket = nullptr;
