@@ -272,7 +272,7 @@ json service_impl::tag_resource(const json& request, const request_context&) {
   stage_table(batch, *table);
   commit(batch);
   publish_table(std::move(table));
-  return nullptr;  // no output shape: an empty body over HTTP (aws_json.cpp)
+  return json::object();
 }
 
 json service_impl::untag_resource(const json& request, const request_context&) {
@@ -309,7 +309,7 @@ json service_impl::untag_resource(const json& request, const request_context&) {
   stage_table(batch, *table);
   commit(batch);
   publish_table(std::move(table));
-  return nullptr;  // no output shape, as TagResource
+  return json::object();
 }
 
 json service_impl::list_tags_of_resource(const json& request, const request_context&) {

@@ -4,6 +4,7 @@
 #include "log.hpp"
 #include "sigv4.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <exception>
 
@@ -270,8 +271,10 @@ std::optional<response> aws_json_front::call(const dispatch::service_row& servic
       [to, content_type] { return make_response(to, bhttp::status::ok, content_type, "{}"); });
   // The completion may outlive this front (a long poll the service still holds at shutdown): it
   // keeps what it needs. Registry rows live as long as the services.
+  const bool no_output = std::find(service.operations_without_output.begin(), service.operations_without_output.end(),
+                                   operation) != service.operations_without_output.end();
   services_.call(
-      service, operation, body, context, [reply, to, content_type, &service](core::call_result result) {
+      service, operation, body, context, [reply, to, content_type, no_output, &service](core::call_result result) {
         // Runs on whichever thread completes the call (this one, for all but a long poll); builds
         // the response there and leaves the writing to the session's strand.
         try {
@@ -279,10 +282,8 @@ std::optional<response> aws_json_front::call(const dispatch::service_row& servic
             reply->complete(error_response(service, *result.error, to, content_type));
             return;
           }
-          // A null result is an operation without an output shape (DynamoDB's TagResource):
-          // DynamoDB answers it with an empty body, not "{}".
-          reply->complete(make_response(to, bhttp::status::ok, content_type,
-                                        result.body.is_null() ? std::string() : dump(result.body)));
+          reply->complete(
+              make_response(to, bhttp::status::ok, content_type, no_output ? std::string() : dump(result.body)));
         } catch (...) {
           reply->complete(
               make_response(to, bhttp::status::internal_server_error, content_type,

@@ -187,6 +187,7 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
                    .target_prefix = "DynamoDB_20120810.",
                    .error_namespace = "com.amazonaws.dynamodb.v20120810",
                    .request_ids = dispatch::request_id_style::upper_alnum_52,
+                   .operations_without_output = {"TagResource", "UntagResource"},
                    .service = p->dynamodb.get()});
   p->registry.add({.name = "dynamodbstreams",
                    .target_prefix = "DynamoDBStreams_20120810.",

@@ -49,6 +49,9 @@ struct service_row {
   // server's own limit (Lambda's CreateFunction takes up to 70167211 bytes); 0 = the server's.
   std::size_t max_request_bytes = 0;
   request_id_style request_ids = request_id_style::upper_alnum_52;
+  // Operations without an output shape in the service's model: over the JSON protocol their
+  // success is an empty body, not "{}" (DynamoDB's TagResource and UntagResource).
+  std::vector<std::string> operations_without_output;
   core::service* service = nullptr;
 };
 
