@@ -26,6 +26,8 @@ packages=(
   python3 python3-boto3 awscli
   # The API Gateway WebSocket e2e tests' client.
   python3-websockets
+  # tests/e2e/test_scenario_schema.py validates the bundled scenarios against their JSON Schema.
+  python3-jsonschema
   # The Lambda worker tests' `provided` bootstraps speak the Runtime API with curl.
   curl
   # tests/e2e/test_load_bench.py opens `fogbank bench --html`'s page in headless Chromium.

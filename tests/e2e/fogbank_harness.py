@@ -167,12 +167,15 @@ class FogbankServer:
         raise ServerError(f"fogbank failed to start: {why}\ncommand: {' '.join(self.command())}\n"
                           f"stderr:\n{self.stderr()}")
 
-    def stderr(self):
+    def stderr(self, tail=20000):
+        """The server's stderr so far: its last `tail` characters (a failure message's worth), or
+        all of it with tail=None (what start-up printed, e.g. every loaded template's outputs)."""
         if self._stderr_file is None:
             return ""
         self._stderr_file.flush()
         self._stderr_file.seek(0)
-        return self._stderr_file.read().decode("utf-8", "replace")[-20000:]
+        text = self._stderr_file.read().decode("utf-8", "replace")
+        return text if tail is None else text[-tail:]
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None

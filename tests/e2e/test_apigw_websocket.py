@@ -29,7 +29,9 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
 
 # A Python handler (a worker process on the machine's python3, with Debian's boto3) that pushes
 # back through @connections at the address its event gives, as WebSocket handlers do on AWS. It
-# says http:// where AWS handlers say https://: fogbank does not answer TLS yet.
+# says http:// where AWS handlers say https://: this file tests the plain-HTTP path; fogbank also
+# answers https:// on the same port, and unchanged handlers posting to https:// + domainName (with
+# the CA fogbank makes the workers trust) are tests/e2e/test_tls.py's.
 PYTHON_PUSH_BACK = """
 import boto3
 

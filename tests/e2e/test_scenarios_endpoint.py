@@ -117,6 +117,40 @@ steps:
         result = self.run_fogbank(server, path)
         self.assertEqual(result.returncode, 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
 
+    def test_sns_calls_over_the_wire(self):
+        # SNS over AWS JSON 1.0 (X-Amz-Target SNS_20100331.*): the same input, response and error
+        # type as in process, so one scenario reads the same both ways. The same file in process: below.
+        server = self.start([])
+        path = self.write("sns.yaml", """name: sns calls
+steps:
+  - call: {service: sns, action: CreateTopic, input: {Name: live-topic}}
+    capture: {topic: /TopicArn}
+  - call: {service: sqs, action: CreateQueue, input: {QueueName: live-topic-queue}}
+    capture: {queue: /QueueUrl}
+  - call: {service: sqs, action: GetQueueAttributes, input: {QueueUrl: "{{queue}}", AttributeNames: [QueueArn]}}
+    capture: {queue_arn: /Attributes/QueueArn}
+  - call: {service: sns, action: Subscribe, input: {TopicArn: "{{topic}}", Protocol: sqs, Endpoint: "{{queue_arn}}",
+                                                    Attributes: {RawMessageDelivery: "true"}}}
+  - call:
+      service: sns
+      action: Publish
+      input: {TopicArn: "{{topic}}", Message: hello, MessageAttributes: {k: {DataType: String, StringValue: v}}}
+    capture: {message_id: /MessageId}
+  - settle
+  - expect_queue: {queue: live-topic-queue, visible: 1}
+  - call: {service: sqs, action: ReceiveMessage, input: {QueueUrl: "{{queue}}", MessageAttributeNames: [All]}}
+    expect: {Messages: [{Body: hello, MessageAttributes: {k: {DataType: String, StringValue: v}}}]}
+  - call: {service: sns, action: Publish, input: {TopicArn: "arn:aws:sns:us-east-1:000000000000:no-such-topic", Message: x}}
+    expect_error: {type: NotFoundException, message: Topic does not exist}
+  - call: {service: sns, action: DeleteTopic, input: {TopicArn: "{{topic}}"}}
+  - call: {service: sqs, action: DeleteQueue, input: {QueueUrl: "{{queue}}"}}
+""")
+        for args in (["--endpoint", server.endpoint], []):
+            result = subprocess.run([os.environ["FOGBANK_BIN"], "run", *args, path], capture_output=True, text=True,
+                                    timeout=TIMEOUT, cwd=ROOT, check=False)
+            self.assertEqual(result.returncode, 0, f"{args}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+            self.assertIn("PASS sns calls", result.stdout)
+
     def test_what_a_live_server_cannot_do_fails_clearly(self):
         server = self.start(["--template", CHAT_TEMPLATE])
         lambda_call = self.write("lambda.yaml", "steps:\n  - call: {service: lambda, action: ListFunctions}\n")

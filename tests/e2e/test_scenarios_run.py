@@ -1,8 +1,8 @@
 """`fogbank run scenarios/` (issue 9): every bundled scenario passes, and two runs with the same
 seed write the same transcript byte for byte, for the apps in C++ (vote sessions, the visitor
 counter's C++ twin), Node.js (the visitor counter on the SDK v2, the backup fan-out and the chat on
-the SDK v3: worker processes with the service clock and seeded randomness); the single-table
-design's Python handler waits for HTTP API steps. A changed seed changes ids and not outcomes; a file with `variants:`
+the SDK v3: worker processes with the service clock and seeded randomness) and Python (the
+single-table design on boto3, behind its HTTP API). A changed seed changes ids and not outcomes; a file with `variants:`
 reports each variant; a failing scenario makes the command exit 1 with the step, its file:line and
 a diff, and --junit records it.
 
@@ -22,6 +22,9 @@ import xml.etree.ElementTree as ElementTree
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCENARIOS = os.path.join(ROOT, "scenarios")
 TIMEOUT = 300  # seconds: a hang fails the test instead of stalling ctest
+# Functions are named <stack>-<logical id>-<suffix>, the stack after the template's folder.
+SINGLE_TABLE_PREFIX = "single-table-ApiFunction-"
+CHAT_PREFIX = "chat-AddMessageFunction-"
 
 
 def fogbank():
@@ -63,12 +66,11 @@ class ScenariosRun(unittest.TestCase):
                       f"{b[line] if line < len(b) else '<end>'}")
         events = [json.loads(line) for line in first.decode().splitlines()]
         # The apps' handlers ran: C++ in process (vote sessions, the visitor counter's twin), Node.js
-        # in workers (the visitor counter, the backup fan-out, the chat). The single-table app's
-        # Python handler sits behind its HTTP API, which scenarios reach once they have HTTP API
-        # steps; its scenario reads the table directly for now.
+        # in workers (the visitor counter, the backup fan-out, both chats), Python in a worker (the
+        # single-table design, reached through its HTTP API's requests).
         functions = {event["function"] for event in events if event["event"] == "invoke"}
         for prefix in ["vote-sessions-", "visitor-counter-cpp-", "visitor-counter-StreamFunction", "backup-fanout-",
-                       "websocket-chat-"]:
+                       "websocket-chat-", SINGLE_TABLE_PREFIX, CHAT_PREFIX]:
             self.assertTrue(any(f.startswith(prefix) for f in functions), f"{prefix} in {sorted(functions)}")
         kinds = {event["event"] for event in events}
         self.assertTrue({"scenario", "template", "step", "connect", "send", "frame", "invoke", "result", "call",

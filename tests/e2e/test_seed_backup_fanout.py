@@ -196,6 +196,53 @@ class BackupFanoutTest(unittest.TestCase):
             prefix = posts[:i]
             self.assertGreaterEqual(prefix.count("001-first"), prefix.count("002-second"), posts)
 
+    def test_racing_workers_are_refused_and_commit_again_on_top(self):
+        """The worker's retry path for real: jobs of one publication sent together run in worker
+        processes at once (the queue's event source mapping has batches in flight up to the
+        function's concurrency), so one's commit goes in between the other's read of the head and
+        its commit, which the sink refuses; the refused worker logs it, reads the head again and
+        commits on top. Rounds of two jobs until a refusal is logged (a race no round is sure to
+        have; in practice the first), then: the branch is one line with every post of every job."""
+        publication, posts = "pub-race", [f"{n:03}-post" for n in range(1, 26)]
+        for post in posts:
+            self.dynamodb.put_item(TableName=self.out["PostsTableName"], Item={
+                "publicationId": {"S": publication}, "postId": {"S": post}, "title": {"S": post}})
+        worker = next(stack["resources"] for stack in self.server.http("GET", "/_fogbank/stacks")[1]["stacks"]
+                      if stack["name"] == STACK)
+        worker = next(r["physical_id"] for r in worker if r["logical_id"] == "WorkerFunction")
+        _, journal, _ = self.server.http("GET", "/_fogbank/lambda/invocations")
+        start = journal["total"]
+        queue_url = self.out["BackupQueueUrl"]
+        refused, jobs = [], 0
+        for _ in range(3):
+            body = json.dumps({"publicationId": publication, "userId": "racer"})
+            sent = self.sqs.send_message_batch(QueueUrl=queue_url, Entries=[
+                {"Id": "a", "MessageBody": body}, {"Id": "b", "MessageBody": body}])
+            self.assertEqual(len(sent["Successful"]), 2, sent)
+            jobs += 2
+            self.wait_for(lambda: len(self.branch(publication)) - 1, lambda n, want=jobs * len(posts): n == want,
+                          f"{jobs * len(posts)} commits")
+            # What the worker logged (its console.log lines, kept by the server per function).
+            _, logs, _ = self.server.http("GET", "/_fogbank/lambda/logs")
+            text = "".join(log for key, log in logs["logs"].items() if key.endswith("/" + worker))
+            refused = [line for line in text.splitlines() if " on pub-race@" in line and " refused " in line]
+            if refused:
+                break
+        self.assertTrue(refused, "no commit was refused in 3 rounds of two racing jobs")
+        # Each refusal names a head that had moved past the parent it committed on.
+        for line in refused:
+            m = re.search(r"commit of (\d{3}-post) on pub-race@(\d+) refused \(head is at (\d+)\); "
+                          r"committing again on top of it \(attempt (\d+)\)", line)
+            self.assertIsNotNone(m, line)
+            self.assertGreater(int(m.group(3)), int(m.group(2)), line)
+        self.assert_one_line(self.branch(publication))
+        committed = [c["postId"]["S"] for c in self.branch(publication)[1:]]
+        self.assertEqual(sorted(committed), sorted(posts * jobs))
+        _, journal, _ = self.server.http("GET", "/_fogbank/lambda/invocations")
+        mine = [i for i in journal["invocations"] if i["index"] >= start and i["function"] == worker]
+        self.assertEqual(len(mine), jobs, mine)
+        self.assertTrue(all(i["outcome"] == "success" for i in mine), mine)
+
     def test_a_poison_job_ends_in_the_dead_letter_queue(self):
         status, _ = self.post_backup({"publicationId": "no-such-publication", "userId": "ann"})
         self.assertEqual(status, 200)

@@ -262,5 +262,38 @@ class ChatSeed(unittest.TestCase):
         self.assertEqual(self.expect(200, "GET", "get-contacts", token=token), [])
 
 
+def code_without_comments(text):
+    """JavaScript source without its // and /* */ comments (strings here hold neither)."""
+    return re.sub(r"//[^\n]*", "", re.sub(r"/\*.*?\*/", "", text, flags=re.S))
+
+
+class ChatHandlersNeverScan(unittest.TestCase):
+    """Issue 9: the chat "queries, never scans". Read from the handlers' code: every DynamoDB call
+    is `documents.send(new <X>Command(...))`, and each X is a keyed operation (Query for reads);
+    nothing names a Scan, or PartiQL (ExecuteStatement, which scans a table without a key
+    condition)."""
+
+    KEYED = {"Query", "Put", "Update", "Get", "Delete", "BatchGet", "BatchWrite", "TransactGet", "TransactWrite"}
+
+    def test_the_handlers_send_keyed_commands_only(self):
+        folder = os.path.join(ROOT, "handlers", "chat", "node")
+        files = sorted(name for name in os.listdir(folder) if name.endswith((".js", ".mjs", ".cjs")))
+        self.assertEqual(files, ["common.js", "contacts.js", "messages.js"])
+        sent, sends = set(), 0
+        for name in files:
+            with open(os.path.join(folder, name)) as f:
+                code = code_without_comments(f.read())
+            with self.subTest(name):
+                self.assertIsNone(re.search(r"(?i)scan|ExecuteStatement|executeStatement|PartiQL", code))
+                sends += len(re.findall(r"\.send\(", code))
+                commands = re.findall(r"\.send\(\s*new\s+(\w+)Command\(", code)
+                # Every send names its command where it is made, so that the set below is complete.
+                self.assertEqual(len(commands), len(re.findall(r"\.send\(", code)), code)
+                sent.update(commands)
+        self.assertGreater(sends, 0)
+        self.assertIn("Query", sent)
+        self.assertLessEqual(sent, self.KEYED)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -31,11 +31,14 @@ using tcp = net::ip::tcp;
 
 // The services that speak AWS's JSON protocol, with their X-Amz-Target prefixes (as the
 // emulator's registry rows name them; botocore's models: dynamodb 2012-08-10, sqs's JSON
-// protocol).
+// protocol). SNS's SDKs speak the query protocol, but fogbank also takes SNS in AWS JSON 1.0
+// (README.md, "What SNS does here"), whose input and output are the in-process client's JSON
+// shapes, so that a scenario's SNS call reads the same in both modes.
 std::optional<std::string> target_prefix(const std::string& service) {
   if (service == "dynamodb") return "DynamoDB_20120810.";
   if (service == "dynamodbstreams") return "DynamoDBStreams_20120810.";
   if (service == "sqs") return "AmazonSQS.";
+  if (service == "sns") return "SNS_20100331.";
   return std::nullopt;
 }
 
@@ -271,7 +274,7 @@ live_call_result live_endpoint::call(const std::string& service, const std::stri
   if (!prefix) {
     throw std::runtime_error(
         "with --endpoint, call steps reach only the services of AWS's JSON protocol "
-        "(dynamodb, dynamodbstreams, sqs), not " +
+        "(dynamodb, dynamodbstreams, sqs, sns), not " +
         service);
   }
   const auto [status, text] =

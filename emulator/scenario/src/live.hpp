@@ -84,7 +84,7 @@ class live_endpoint {
   // with a JSON object.
   json get_json(const std::string& target);
   // An AWS call in the JSON protocol. Throws std::runtime_error for a service that has no JSON
-  // protocol (only dynamodb, dynamodbstreams and sqs have one).
+  // protocol (only dynamodb, dynamodbstreams, sqs and sns have one here).
   live_call_result call(const std::string& service, const std::string& action, const json& input);
   // Opens a WebSocket connection to `target` ("/ws/<api-id>/<stage>?query") with `headers`
   // ("Host" among them replaces the default). nullptr when the upgrade was refused (`*outcome`

@@ -172,6 +172,24 @@ step_action read_invocations(const reader& r, const YAML::Node& body) {
   return inv;
 }
 
+step_action read_stream_records(const reader& r, const YAML::Node& body) {
+  r.require_map(body, "an expect_stream_records step's body {table, count, records, match}");
+  r.only_keys(body, {"table", "count", "records", "match"}, "an expect_stream_records step");
+  stream_records_step records;
+  records.table = r.required_string(body, "table", "the table's name or logical id");
+  if (body["count"]) records.count = count_of(r, body["count"], "the number of stream records");
+  if (const YAML::Node list = body["records"]) {
+    if (!list.IsSequence()) r.fail(list, "expected 'records' to be a list, found " + reader::describe(list));
+    records.records.emplace();
+    for (const auto& record : list) records.records->push_back(r.value(record));
+    if (records.count && *records.count != static_cast<std::int64_t>(records.records->size()))
+      r.fail(body["count"], "'count' differs from the number of 'records'");
+  }
+  if (const YAML::Node mode = body["match"]) records.mode = read_mode(r, mode);
+  if (!records.count && !records.records) r.fail(body, "expected at least one of count, records");
+  return records;
+}
+
 step_action read_logs(const reader& r, const YAML::Node& body) {
   r.require_map(body, "an expect_logs step's body {function, contains}");
   r.only_keys(body, {"function", "contains"}, "an expect_logs step");
@@ -312,9 +330,19 @@ std::vector<variant> read_variants(const reader& r, const YAML::Node& node,
   return out;
 }
 
-const std::set<std::string> known_kinds = {
-    "call",   "connect",       "send",         "disconnect",         "drop",        "advance",
-    "settle", "expect_frames", "expect_queue", "expect_invocations", "expect_logs", "request"};
+const std::set<std::string> known_kinds = {"call",
+                                           "connect",
+                                           "send",
+                                           "disconnect",
+                                           "drop",
+                                           "advance",
+                                           "settle",
+                                           "expect_frames",
+                                           "expect_queue",
+                                           "expect_invocations",
+                                           "expect_logs",
+                                           "request",
+                                           "expect_stream_records"};
 
 std::string kind_list() {
   std::string out;
@@ -387,6 +415,8 @@ step read_step(const reader& r, const YAML::Node& item) {
     s.action = read_queue(r, body);
   } else if (s.kind == "expect_invocations") {
     s.action = read_invocations(r, body);
+  } else if (s.kind == "expect_stream_records") {
+    s.action = read_stream_records(r, body);
   } else if (s.kind == "expect_logs") {
     s.action = read_logs(r, body);
   } else {

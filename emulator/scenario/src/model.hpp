@@ -122,6 +122,16 @@ struct invocations_step {
   match_mode mode = match_mode::subset;
 };
 
+// `expect_stream_records: {table, count, records, match}`: the DynamoDB stream records of `table`
+// (a name or a template's logical id) written since the last expect_stream_records of it, or
+// since the scenario started (its `data:` included); `records` are matched in order.
+struct stream_records_step {
+  std::string table;
+  std::optional<std::int64_t> count;
+  std::optional<std::vector<json>> records;
+  match_mode mode = match_mode::subset;
+};
+
 // `expect_logs: {function, contains}`: each text appears in what the function's invocations
 // logged so far.
 struct logs_step {
@@ -152,8 +162,9 @@ struct request_step {
   response_expectation expect;
 };
 
-using step_action = std::variant<call_step, connect_step, send_step, close_step, advance_step, settle_step,
-                                 frames_step, queue_step, invocations_step, logs_step, request_step>;
+using step_action =
+    std::variant<call_step, connect_step, send_step, close_step, advance_step, settle_step, frames_step,
+                 queue_step, invocations_step, stream_records_step, logs_step, request_step>;
 
 struct step {
   location where;

@@ -107,6 +107,7 @@ class run {
       log_.write({{"event", "scenario"}, {"name", sc_.name}, {"endpoint", options_.endpoint}});
       resolve_stacks();
       note_live_invocations();
+      note_live_streams();
       steps();
       return;
     }
@@ -242,7 +243,18 @@ class run {
     return it == physical_ids_.end() ? name : it->second;
   }
 
+  // A call written to the transcript (the scenario's own calls and what its steps ask for).
   call_outcome do_call(const std::string& service, const std::string& action, const json& input) {
+    call_outcome out = quiet_call(service, action, input);
+    json event = {{"event", "call"}, {"service", service}, {"action", action}, {"input", input}};
+    event[out.ok ? "response" : "error"] = out.value;
+    log_.write(std::move(event));
+    return out;
+  }
+
+  // A call left out of the transcript: the runner's own reading (stream records), whose iterators
+  // are opaque and whose records the transcript has already (`stream_record`).
+  call_outcome quiet_call(const std::string& service, const std::string& action, const json& input) {
     call_outcome out;
     if (live_) {
       const live_call_result r = live_->call(service, action, input);
@@ -254,9 +266,6 @@ class run {
       out.value =
           out.ok ? r.body : json{{"type", std::string(r.error->name())}, {"message", r.error->message()}};
     }
-    json event = {{"event", "call"}, {"service", service}, {"action", action}, {"input", input}};
-    event[out.ok ? "response" : "error"] = out.value;
-    log_.write(std::move(event));
     return out;
   }
 
@@ -662,6 +671,126 @@ class run {
     return invocations;
   }
 
+  // ---- expectations on stream records ----
+
+  // A call of the runner's own that must succeed.
+  json must(const std::string& service, const std::string& action, const json& input) {
+    const call_outcome r = quiet_call(service, action, input);
+    if (!r.ok) {
+      throw step_failure{action + " " + input.dump() + " failed: " + r.value.value("type", "") + ": " +
+                         r.value.value("message", "")};
+    }
+    return r.value;
+  }
+
+  // The table's current stream and its shards (DescribeTable, DescribeStream with its pages).
+  std::pair<std::string, std::vector<std::string>> stream_shards(const std::string& table) {
+    const json described = must("dynamodb", "DescribeTable", {{"TableName", table}});
+    const std::string arn = described.value("Table", json::object()).value("LatestStreamArn", "");
+    if (arn.empty()) throw step_failure{"the table " + table + " has no stream (StreamSpecification)"};
+    std::vector<std::string> shards;
+    json request = {{"StreamArn", arn}};
+    for (;;) {
+      const json page =
+          must("dynamodbstreams", "DescribeStream", request).value("StreamDescription", json::object());
+      for (const json& shard : page.value("Shards", json::array()))
+        shards.push_back(shard.value("ShardId", ""));
+      if (!page.contains("LastEvaluatedShardId")) break;
+      request["ExclusiveStartShardId"] = page["LastEvaluatedShardId"];
+    }
+    return {arn, shards};
+  }
+
+  // --endpoint: the server's streams hold what earlier scenarios wrote, so each table an
+  // expect_stream_records names (when its name is known before the first step) gets a LATEST
+  // iterator per shard now; a table named only through a later capture is read from its start.
+  void note_live_streams() {
+    for (const step& s : sc_.steps) {
+      const auto* records = std::get_if<stream_records_step>(&s.action);
+      if (records == nullptr) continue;
+      std::string table;
+      try {
+        table = resolve(text(records->table));
+      } catch (const std::exception&) {
+        continue;  // a capture a later step makes
+      }
+      if (stream_cursors_.contains(table)) continue;
+      stream_cursor& cursor = stream_cursors_[table];
+      try {
+        auto [arn, shards] = stream_shards(table);
+        cursor.stream_arn = arn;
+        for (const std::string& shard : shards) {
+          cursor.iterators[shard] =
+              must("dynamodbstreams", "GetShardIterator",
+                   {{"StreamArn", arn}, {"ShardId", shard}, {"ShardIteratorType", "LATEST"}})
+                  .value("ShardIterator", "");
+        }
+      } catch (const step_failure&) {
+        // No such table or no stream yet: the step says so when it runs.
+      }
+    }
+  }
+
+  // The records of `table`'s stream since the cursor, which moves past them: per shard, after the
+  // last sequence number read, else from a baseline iterator (--endpoint), else from the start.
+  json new_stream_records(const std::string& table) {
+    auto [arn, shards] = stream_shards(table);
+    stream_cursor& cursor = stream_cursors_[table];
+    if (cursor.stream_arn != arn) cursor = stream_cursor{arn, {}, {}};  // the stream was re-enabled
+    json records = json::array();
+    for (const std::string& shard : shards) {
+      std::string iterator;
+      if (const auto after = cursor.after.find(shard); after != cursor.after.end()) {
+        iterator = must("dynamodbstreams", "GetShardIterator",
+                        {{"StreamArn", arn},
+                         {"ShardId", shard},
+                         {"ShardIteratorType", "AFTER_SEQUENCE_NUMBER"},
+                         {"SequenceNumber", after->second}})
+                       .value("ShardIterator", "");
+      } else if (const auto kept = cursor.iterators.find(shard); kept != cursor.iterators.end()) {
+        iterator = kept->second;
+      } else {
+        iterator = must("dynamodbstreams", "GetShardIterator",
+                        {{"StreamArn", arn}, {"ShardId", shard}, {"ShardIteratorType", "TRIM_HORIZON"}})
+                       .value("ShardIterator", "");
+      }
+      // Pages until one comes back empty (an open shard always has a next iterator) or the shard
+      // is closed and read to its end.
+      while (!iterator.empty()) {
+        const json page = must("dynamodbstreams", "GetRecords", {{"ShardIterator", iterator}});
+        const json got = page.value("Records", json::array());
+        iterator = page.value("NextShardIterator", "");
+        for (const json& record : got) {
+          cursor.after[shard] = record.value("dynamodb", json::object()).value("SequenceNumber", "");
+          records.push_back(record);
+        }
+        if (got.empty()) break;
+      }
+      // Nothing read yet: a live baseline keeps its place (a new iterator, since an old one ages).
+      if (!cursor.after.contains(shard) && cursor.iterators.contains(shard))
+        cursor.iterators[shard] = iterator;
+    }
+    return records;
+  }
+
+  json perform(const stream_records_step& step) {
+    const std::string table = resolve(text(step.table));
+    // A real server writes what earlier steps started in its own time.
+    if (live_) settle_live();
+    const json records = new_stream_records(table);
+    const std::string what = "the stream records of " + table;
+    if (step.count && static_cast<std::int64_t>(records.size()) != *step.count) {
+      throw step_failure{what + ": expected " + std::to_string(*step.count) + ", found " +
+                         std::to_string(records.size()) + ":\n" + records.dump(2)};
+    }
+    if (step.records) {
+      json expected = json::array();
+      for (const json& record : *step.records) expected.push_back(substitute(record, captures_));
+      check(expected, records, step.mode, what);
+    }
+    return records;
+  }
+
   json perform(const logs_step& step) {
     const std::string function = resolve(text(step.function));
     std::string logs;
@@ -698,6 +827,13 @@ class run {
   std::string domain_;
   std::unique_ptr<live_endpoint> live_;
   std::map<std::string, std::size_t> seen_invocations_;  // by function ("" = all)
+  // How far expect_stream_records has read a table's stream (by table name).
+  struct stream_cursor {
+    std::string stream_arn;
+    std::map<std::string, std::string> after;      // shard -> the last sequence number read
+    std::map<std::string, std::string> iterators;  // shard -> a LATEST iterator (--endpoint)
+  };
+  std::map<std::string, stream_cursor> stream_cursors_;
   std::unique_ptr<api_requests> requests_;
   std::optional<std::uint64_t> live_invocations_base_;
   std::string live_invocations_error_;

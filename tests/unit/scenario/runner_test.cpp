@@ -276,6 +276,81 @@ steps: []
       << r.failure;
 }
 
+// expect_stream_records (issue 9: expectations on stream records), read through DynamoDB Streams'
+// API: the fixture's record first, then only what was written since the last look, also after
+// the clock has moved past a shard iterator's 15 minutes.
+constexpr const char* stream_steps = R"(templates: [template.yaml]
+data: [{table: Results, items: [{pk: seeded}]}]
+steps:
+  - expect_stream_records:
+      table: Results
+      records: [{eventName: INSERT, eventSource: "aws:dynamodb", dynamodb: {Keys: {pk: {S: seeded}}, NewImage: {pk: {S: seeded}}}}]
+  - expect_stream_records: {table: results, count: 0}
+  - call: {service: sqs, action: SendMessage, input: {QueueUrl: "{{QueueUrl}}", MessageBody: hello}}
+    capture: {message_id: /MessageId}
+  - settle
+  - call: {service: dynamodb, action: DeleteItem, input: {TableName: results, Key: {pk: {S: seeded}}}}
+  - advance: 20m
+  - expect_stream_records:
+      table: "{{Ref.Results}}"
+      records:
+        - {eventName: INSERT, dynamodb: {NewImage: {pk: {S: "{{message_id}}"}, body: {S: hello}}}}
+        - {eventName: REMOVE, dynamodb: {Keys: {pk: {S: seeded}}}}
+    capture: {removed: /1/dynamodb/Keys/pk/S}
+  - call: {service: dynamodb, action: PutItem, input: {TableName: results, Item: {pk: {S: "again-{{removed}}"}}}}
+  - expect_stream_records: {table: Results, records: [{dynamodb: {Keys: {pk: {S: again-seeded}}}}]}
+  - settle
+)";
+
+TEST_F(scenario_runner_test, StreamRecordsSinceTheLastLook) {
+  const auto file = write("streams.yaml", stream_steps);
+  std::string transcript;
+  const scenario_result r = run(file, &transcript);
+  ASSERT_TRUE(r.passed) << r.failure << "\n" << transcript;
+  // The runner's own reads are not in the transcript; the records are, as stream_record events
+  // (written as the table's subscriptions are delivered: the last one at the final settle, after
+  // GetRecords had it already).
+  for (const auto& call : events(transcript, "call")) EXPECT_NE(call.value("service", ""), "dynamodbstreams");
+  EXPECT_EQ(events(transcript, "stream_record").size(), 4u) << transcript;
+}
+
+TEST_F(scenario_runner_test, StreamRecordExpectationsFailWithExpectedAndActual) {
+  const auto count = write("count.yaml", R"(templates: [template.yaml]
+steps:
+  - call: {service: dynamodb, action: PutItem, input: {TableName: results, Item: {pk: {S: a}}}}
+  - expect_stream_records: {table: Results, count: 2}
+)");
+  std::string transcript;
+  scenario_result r = run(count, &transcript);
+  ASSERT_FALSE(r.passed);
+  EXPECT_NE(r.failure.find("the stream records of results: expected 2, found 1:"), std::string::npos)
+      << r.failure;
+  const auto records = write("records.yaml", R"(templates: [template.yaml]
+steps:
+  - call: {service: dynamodb, action: PutItem, input: {TableName: results, Item: {pk: {S: a}}}}
+  - expect_stream_records: {table: Results, records: [{eventName: MODIFY}]}
+)");
+  r = run(records, &transcript);
+  ASSERT_FALSE(r.passed);
+  EXPECT_NE(r.failure.find("the stream records of results does not match: /0/eventName: expected \"MODIFY\", "
+                           "found \"INSERT\""),
+            std::string::npos)
+      << r.failure;
+  const auto no_stream = write("no_stream.yaml", R"(steps:
+  - call:
+      service: dynamodb
+      action: CreateTable
+      input: {TableName: plain, BillingMode: PAY_PER_REQUEST, AttributeDefinitions: [{AttributeName: k, AttributeType: S}],
+              KeySchema: [{AttributeName: k, KeyType: HASH}]}
+  - expect_stream_records: {table: plain, count: 0}
+)");
+  r = run(no_stream, &transcript);
+  ASSERT_FALSE(r.passed);
+  EXPECT_NE(r.failure.find("step 2 (expect_stream_records)"), std::string::npos) << r.failure;
+  EXPECT_NE(r.failure.find("the table plain has no stream (StreamSpecification)"), std::string::npos)
+      << r.failure;
+}
+
 TEST(ScenarioPaths, AFolderRunsItsYamlFilesSorted) {
   temporary_directory dir;
   std::string error;
