@@ -7,7 +7,8 @@ token (a JWT this test makes: fogbank decodes its claims and does not check its 
 
 Error bodies are API Gateway's default gateway responses: 403 {"message":"Missing Authentication
 Token"} for an unknown resource or method, 401 {"message":"Unauthorized"} without a token, 502
-{"message": "Internal server error"} for a handler that throws, 504 {"message": "Endpoint request
+{"message": "Internal server error"} for a handler that throws or answers a malformed proxy
+response (one without a statusCode included), 504 {"message": "Endpoint request
 timed out"} after the integration's timeoutInMillis.
 
 Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_apigw_rest_api
@@ -73,6 +74,11 @@ exports.handler = async () => { throw new Error("boom"); };
 
 NODE_MALFORMED = """
 exports.handler = async () => ({ statusCode: 200, body: { not: "a string" } });
+"""
+
+# No statusCode: AWS's REST API answers 502 "Malformed Lambda proxy response" (it implies no 200).
+NODE_NO_STATUS = """
+exports.handler = async () => ({ body: "x" });
 """
 
 NODE_SLOW = """
@@ -159,7 +165,7 @@ class RestApiBoto3Test(RestApiTestBase):
 
     def build_api(self):
         """The chat API: GET|POST /messages/{id} behind the Cognito authorizer, ANY /public/{proxy+}
-        open, /fail (throws), /malformed, /slow (1 s integration timeout), deployed to `prod`."""
+        open, /fail (throws), /malformed, /nostatus, /slow (1 s integration timeout), deployed to `prod`."""
         api = self.apigw.create_rest_api(name=unique_name("chat"))
         api_id = api["id"]
         resources = self.apigw.get_resources(restApiId=api_id)["items"]
@@ -180,7 +186,7 @@ class RestApiBoto3Test(RestApiTestBase):
         proxy = self.apigw.create_resource(restApiId=api_id, parentId=public, pathPart="{proxy+}")["id"]
         self.method(api_id, proxy, "ANY", self.function(NODE_PUBLIC))
         for part, code, timeout_ms in (("fail", NODE_THROWS, None), ("malformed", NODE_MALFORMED, None),
-                                       ("slow", NODE_SLOW, 1000)):
+                                       ("nostatus", NODE_NO_STATUS, None), ("slow", NODE_SLOW, 1000)):
             rid = self.apigw.create_resource(restApiId=api_id, parentId=root, pathPart=part)["id"]
             self.method(api_id, rid, "GET", self.function(code), timeout_ms=timeout_ms)
         deployment = self.apigw.create_deployment(restApiId=api_id, stageName="prod")
@@ -203,8 +209,8 @@ class RestApiBoto3Test(RestApiTestBase):
         self.assertIn(api_id, [a["id"] for a in self.apigw.get_rest_apis()["items"]])
         self.assertEqual(len(api_id), 10)
         paths = sorted(r["path"] for r in self.apigw.get_resources(restApiId=api_id, embed=["methods"])["items"])
-        self.assertEqual(paths, ["/", "/fail", "/malformed", "/messages", "/messages/{id}", "/public",
-                                 "/public/{proxy+}", "/slow"])
+        self.assertEqual(paths, ["/", "/fail", "/malformed", "/messages", "/messages/{id}", "/nostatus",
+                                 "/public", "/public/{proxy+}", "/slow"])
         stages = self.apigw.get_stages(restApiId=api_id)["item"]
         self.assertEqual([s["stageName"] for s in stages], ["prod"])
         authorizers = self.apigw.get_authorizers(restApiId=api_id)["items"]
@@ -304,6 +310,7 @@ class RestApiBoto3Test(RestApiTestBase):
     def test_a_throwing_or_malformed_handler_is_502(self):
         self.assert_gateway_error(curl(f"{self.url}/fail"), 502, '{"message": "Internal server error"}')
         self.assert_gateway_error(curl(f"{self.url}/malformed"), 502, '{"message": "Internal server error"}')
+        self.assert_gateway_error(curl(f"{self.url}/nostatus"), 502, '{"message": "Internal server error"}')
 
     def test_a_handler_slower_than_the_integration_timeout_is_504(self):
         self.assert_gateway_error(curl(f"{self.url}/slow"), 504, '{"message": "Endpoint request timed out"}')

@@ -9,14 +9,19 @@ Run: FOGBANK_BIN=/path/to/fogbank python3 -m unittest -v test_apigw_websocket
 """
 
 import asyncio
+import http.client
 import io
 import json
 import time
 import unittest
+import urllib.parse
 import zipfile
 
 import boto3
+import botocore.auth
+import botocore.awsrequest
 import botocore.config
+import botocore.credentials
 import websockets
 from botocore.exceptions import ClientError
 
@@ -315,6 +320,79 @@ class ApiGatewayWebSocketTest(FogbankTestCase):
 
         asyncio.run(scenario())
         self.assertIn("failing:", self.logged(message, "failing:"))
+
+    def test_a_dropped_socket_runs_disconnect_with_1006(self):
+        api = self.create_api()
+        disconnect = self.route_to(api, "$disconnect", "echo.handler")
+
+        async def scenario():
+            ws = await websockets.connect(api["ApiEndpoint"] + "/dev")
+            await ws.send("x")
+            connection_id = json.loads(await asyncio.wait_for(ws.recv(), RECV_TIMEOUT))["connectionId"]
+            # The TCP connection ends without a close frame.
+            ws.transport.abort()
+            await asyncio.wait_for(ws.wait_closed(), RECV_TIMEOUT)
+            return connection_id
+
+        connection_id = asyncio.run(scenario())
+        log = self.logged(disconnect, connection_id)
+        event = json.loads(log[log.index("echo: ") + 6:].splitlines()[0])
+        self.assertEqual(event["requestContext"]["connectionId"], connection_id)
+        # RFC 6455 7.4.1: 1006 is the status a close without a close frame is reported with;
+        # AWS's $disconnect carries it for a dropped client (unconfirmed beyond the RFC).
+        self.assertEqual(event["requestContext"]["disconnectStatusCode"], 1006)
+
+    def signed(self, method, path, host=None, body=b""):
+        """A SigV4-signed request to this server (service execute-api), optionally with another
+        Host header (the AWS host form). Returns (status, body bytes, lower-cased headers)."""
+        host = host or f"127.0.0.1:{self.server.port}"
+        req = botocore.awsrequest.AWSRequest(method=method, url=f"http://{host}{path}", data=body)
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY), "execute-api",
+                                REGION).add_auth(req)
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=RECV_TIMEOUT)
+        try:
+            conn.request(method, path, body=body, headers=dict(req.headers.items()))
+            resp = conn.getresponse()
+            return resp.status, resp.read(), {k.lower(): v for k, v in resp.getheaders()}
+        finally:
+            conn.close()
+
+    def test_connections_through_the_host_form_and_delete_s_204_on_the_wire(self):
+        api = self.create_api()
+        host = f"{api['ApiId']}.execute-api.localhost:{self.server.port}"
+
+        async def scenario():
+            async with websockets.connect(api["ApiEndpoint"] + "/dev") as ws:
+                await ws.send("x")
+                connection_id = json.loads(await asyncio.wait_for(ws.recv(), RECV_TIMEOUT))["connectionId"]
+                path = "/dev/@connections/" + urllib.parse.quote(connection_id, safe="")
+                # The management API at the API's own host (what AWS handlers reach as
+                # https://<api-id>.execute-api.<region>.amazonaws.com/<stage>).
+                status, body, _ = self.signed("POST", path, host=host, body=b"via the host form")
+                self.assertEqual(status, 200, body)
+                self.assertEqual(await asyncio.wait_for(ws.recv(), RECV_TIMEOUT), "via the host form")
+                status, body, _ = self.signed("GET", path, host=host)
+                self.assertEqual(status, 200, body)
+                self.assertEqual(json.loads(body)["identity"]["sourceIp"], "127.0.0.1")
+                # DeleteConnection answers 204 No Content (the botocore model's responseCode) with
+                # no body; the socket is closed, and a second delete finds nothing: 410.
+                status, body, _ = self.signed("DELETE", path)
+                self.assertEqual((status, body), (204, b""))
+                with self.assertRaises(websockets.exceptions.ConnectionClosed):
+                    await asyncio.wait_for(ws.recv(), RECV_TIMEOUT)
+                status, body, headers = self.signed("DELETE", path, host=host)
+                self.assertEqual(status, 410, body)
+                self.assertEqual(headers.get("x-amzn-errortype"), "GoneException")
+
+        asyncio.run(scenario())
+
+    def test_health_lists_the_websocket_stages_invoke_urls(self):
+        api = self.create_api()
+        self.v2.create_stage(ApiId=api["ApiId"], StageName="prod")
+        status, body, _ = self.server.http("GET", "/_fogbank/health")
+        self.assertEqual(status, 200)
+        for stage in ("dev", "prod"):
+            self.assertIn(f"ws://127.0.0.1:{self.server.port}/ws/{api['ApiId']}/{stage}", body["invokeUrls"], body)
 
     def test_a_python_handler_pushes_back_through_connections(self):
         api = self.create_api()

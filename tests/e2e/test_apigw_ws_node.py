@@ -3,7 +3,10 @@ and `wscat`, both from apigw_ws_js/package-lock.json through `npm ci`, which scr
 before the tests (never this test). They connect with a query string that $connect checks, are
 refused by $connect (403), send routed messages (a two-way route's answer, a push back through
 @connections from the handler, AWS's Forbidden frame for an unrouted message) and disconnect
-($disconnect runs; the connection is then gone: GoneException 410). Without node or the packages
+($disconnect runs; the connection is then gone: GoneException 410). The AWS SDK for JavaScript
+v3's ApiGatewayManagementApiClient (apigw_ws_js/management_test.mjs) gets a `ws` client's
+connection, deletes it (the client sees the close) and posts to it afterwards (GoneException).
+Without node or the packages
 the tests fail under CI=true and are skipped, with the reason, elsewhere.
 
 The route handlers are Python functions (worker processes on the machine's python3; boto3 from
@@ -32,6 +35,9 @@ from fogbank_harness import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, FogbankTest
 JS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apigw_ws_js")
 WS_DIR = os.path.join(JS_DIR, "node_modules", "ws")
 WSCAT = os.path.join(JS_DIR, "node_modules", "wscat", "bin", "wscat")
+# The AWS SDK for JavaScript v3 that fogbank's Node.js workers load (npm ci there, scripts/dev.sh).
+SDK_V3_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "emulator",
+                                           "workers", "node_sdk", "node_modules"))
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
 # Every wait here is bounded: a server that never answers fails the test instead of hanging it.
 WAIT = 60
@@ -239,6 +245,46 @@ class ApiGatewayWebSocketNodeTest(FogbankTestCase):
                   % connection_id)
         self.assertIn(wanted, self.logged(functions["$disconnect"], wanted))
         self.assert_gone(connection_id)
+
+    def test_the_sdk_v3_client_gets_and_deletes_a_connection_then_posts_are_gone(self):
+        node, why = find_node(WS_DIR)
+        if node is None:
+            client_missing(self, f"no Node.js ws client to test with: {why}")
+        if not os.path.exists(os.path.join(SDK_V3_DIR, "@aws-sdk", "client-apigatewaymanagementapi")):
+            client_missing(self, f"no AWS SDK for JavaScript v3 in {SDK_V3_DIR}: run `npm ci` there "
+                                 "(scripts/dev.sh does)")
+        api, functions = self.create_api()
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_REGION=REGION)
+        before_ms = time.time() * 1000
+        proc = subprocess.run([node, "management_test.mjs", api["ApiEndpoint"] + "/dev",
+                               self.server.endpoint + "/dev", SDK_V3_DIR],
+                              cwd=JS_DIR, env=env, capture_output=True, timeout=180)
+        after_ms = time.time() * 1000
+        out = proc.stdout.decode("utf-8", "replace").strip().splitlines()
+        self.assertTrue(out, f"no output from node:\n{proc.stderr.decode()[-4000:]}")
+        result = json.loads(out[-1])
+        self.assertNotIn("error", result, result.get("error"))
+        connection_id = result["connectionId"]
+        self.assertEqual(len(connection_id), 16, result)
+
+        # GetConnection: the SDK parsed ConnectedAt and LastActiveAt as dates (the service clock
+        # is the real one here, at whole-second precision on the wire), and the client's identity.
+        got = result["got"]
+        self.assertEqual(got["status"], 200)
+        self.assertLessEqual(before_ms - 1000, got["connectedAt"])
+        self.assertLessEqual(got["connectedAt"], got["lastActiveAt"])
+        self.assertLessEqual(got["lastActiveAt"], after_ms)
+        self.assertEqual(got["sourceIp"], "127.0.0.1")
+        self.assertEqual(got["userAgent"], "management-test/1.0")
+
+        # DeleteConnection: 204 No Content (the API reference's DeleteConnection answers no body),
+        # the socket closed by the server, $disconnect run, and a post afterwards is GoneException.
+        self.assertEqual(result["deleted"]["status"], 204)
+        self.assertEqual(result["closed"]["code"], 1000)
+        self.assertEqual(result["post_after_delete"], {"name": "GoneException", "isGone": True, "status": 410})
+        wanted = '"connectionId": "%s", "eventType": "DISCONNECT"' % connection_id
+        self.assertIn(wanted, self.logged(functions["$disconnect"], wanted))
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode()[-4000:])
 
     def test_wscat_is_refused_then_connects_and_receives_a_push(self):
         node, why = find_node(WSCAT)

@@ -84,6 +84,12 @@ class WebSocketChatTemplateTest(unittest.TestCase):
         self.assertEqual([d["DeploymentId"] for d in self.v2.get_deployments(ApiId=api_id)["Items"]],
                          [stage["DeploymentId"]])
 
+    def test_start_up_prints_the_stages_ws_invoke_url(self):
+        api_id = outputs(self.server).get("ApiId", "")
+        printed = [line.split(": ", 2)[2] for line in self.server.stderr().splitlines()
+                   if line.startswith("fogbank: API Gateway: ")]
+        self.assertIn(f"ws://127.0.0.1:{self.server.port}/ws/{api_id}/e2e", printed)
+
     def test_a_message_reaches_both_clients_and_a_disconnect_removes_the_connection(self):
         uri = outputs(self.server)["WebSocketURI"]
         before = self.connection_ids()

@@ -258,6 +258,26 @@ class TlsTest(FogbankTestCase):
         finally:
             manager.close()
 
+    def test_curl_reaches_an_http_api_route_over_https_with_the_ca(self):
+        # A quick-created HTTP API on a compiled-in handler (echo.handler answers its event as
+        # JSON without a statusCode: payload 2.0 takes that as a 200 body).
+        function = self.https("lambda").create_function(
+            FunctionName=unique_name("tls"), Runtime="provided.al2023", Role=ROLE, Handler="echo.handler",
+            Code={"ZipFile": zipped({"bootstrap": "#!/bin/sh\n"})}, Timeout=30)
+        api = self.https("apigatewayv2").create_api(Name="tls-http", ProtocolType="HTTP",
+                                                     Target=function["FunctionArn"])
+        self.assertTrue(api["ApiEndpoint"].startswith("https://"), api["ApiEndpoint"])
+        url = api["ApiEndpoint"] + "/hello?via=curl"
+        proc = subprocess.run(["curl", "-sS", "--max-time", "30", "--cacert", self.ca_file, url],
+                              capture_output=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        event = json.loads(proc.stdout)["event"]
+        self.assertEqual((event["rawPath"], event["rawQueryString"]), ("/hello", "via=curl"))
+        # Without the CA, curl refuses the certificate (exit 60: peer certificate cannot be
+        # authenticated with known CA certificates).
+        proc = subprocess.run(["curl", "-sS", "--max-time", "30", url], capture_output=True, timeout=60)
+        self.assertEqual(proc.returncode, 60, proc.stderr.decode())
+
     def test_a_node_handler_with_sdk_v3_posts_back_over_https(self):
         api = self.create_api()
         function = self.route_to(api, "$default", "nodejs20.x", "index.handler",

@@ -298,22 +298,29 @@ json proxy_event(const rest_request& request, const rest_api_view& api, const ma
 std::optional<rest_response> map_proxy_response(const json& response) {
   if (!response.is_object()) return std::nullopt;
   rest_response out;
-  if (const auto it = response.find("statusCode"); it != response.end() && !it->is_null()) {
-    if (it->is_number_integer()) {
-      out.status = it->get<int>();
-    } else if (it->is_string()) {
-      try {
-        std::size_t used = 0;
-        out.status = std::stoi(it->get<std::string>(), &used);
-        if (used != it->get_ref<const std::string&>().size()) return std::nullopt;
-      } catch (const std::exception&) {
-        return std::nullopt;
-      }
-    } else {
+  // A missing or null statusCode is a malformed proxy response (502), not an implied 200: the
+  // function "must return output according to" {isBase64Encoded, statusCode, headers, body}
+  // (knowledge center, "How do I resolve HTTP 502 'Malformed Lambda proxy response' errors from
+  // API Gateway REST APIs?"). HTTP API payload 2.0 is the one that guesses a 200.
+  const auto code = response.find("statusCode");
+  if (code == response.end() || code->is_null()) return std::nullopt;
+  if (code->is_number_integer()) {
+    out.status = code->get<int>();
+  } else if (code->is_string()) {
+    // A numeric string ("200") is accepted. Unconfirmed: AWS documents statusCode as an
+    // integer, and only user reports (e.g. github.com/vincentsarago/lambda-proxy/issues/59)
+    // say a string works, so it stays accepted rather than refused without evidence.
+    try {
+      std::size_t used = 0;
+      out.status = std::stoi(code->get<std::string>(), &used);
+      if (used != code->get_ref<const std::string&>().size()) return std::nullopt;
+    } catch (const std::exception&) {
       return std::nullopt;
     }
-    if (out.status < 100 || out.status > 599) return std::nullopt;
+  } else {
+    return std::nullopt;
   }
+  if (out.status < 100 || out.status > 599) return std::nullopt;
   const auto scalar_text = [](const json& v) -> std::optional<std::string> {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_number() || v.is_boolean()) return v.dump();

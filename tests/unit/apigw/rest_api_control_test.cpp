@@ -10,6 +10,7 @@
 #include "fogbank/core/encoding.hpp"
 #include "fogbank/lambda/handler.hpp"
 
+#include <chrono>
 #include <stdexcept>
 
 namespace fogbank::apigw {
@@ -21,8 +22,17 @@ json rest_echo(const json& event, lambda::context&) {
 json rest_fail(const json&, lambda::context&) {
   throw std::runtime_error("handler failed");
 }
+// A function that takes `rest_slow_for` of service time: it moves the manual clock from inside the
+// handler, so the integration timer (on the same scheduler) fires meanwhile if it is due.
+emulator* rest_running = nullptr;
+std::chrono::milliseconds rest_slow_for{0};
+json rest_slow(const json&, lambda::context&) {
+  if (rest_running) rest_running->advance(rest_slow_for);
+  return {{"statusCode", 200}, {"body", "in time"}};
+}
 FOGBANK_LAMBDA_HANDLER("apigw_test.rest_echo", rest_echo);
 FOGBANK_LAMBDA_HANDLER("apigw_test.rest_fail", rest_fail);
+FOGBANK_LAMBDA_HANDLER("apigw_test.rest_slow", rest_slow);
 
 std::string b64url(const std::string& bytes) {
   std::string out = core::base64_encode(bytes);
@@ -33,6 +43,12 @@ std::string b64url(const std::string& bytes) {
 
 class rest_api_test : public apigw_test {
  protected:
+  void SetUp() override {
+    apigw_test::SetUp();
+    rest_running = emulator_.get();
+  }
+  void TearDown() override { rest_running = nullptr; }
+
   json rest_ok(const std::string& operation, const json& request) {
     return ok(operation, request, "apigateway");
   }
@@ -46,13 +62,15 @@ class rest_api_test : public apigw_test {
                               {"Runtime", "provided.al2023"},
                               {"Handler", handler},
                               {"Role", lambda::role_arn},
-                              {"Code", {{"ZipFile", lambda::small_zip_base64}}}},
+                              {"Code", {{"ZipFile", lambda::small_zip_base64}}},
+                              {"Timeout", 60}},  // past API Gateway's 29 s: its timeout is the one seen
                              "lambda");
     return "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" +
            function.value("FunctionArn", "") + "/invocations";
   }
 
-  // An API with GET /items/{id} (Cognito), ANY /fail, deployed to "dev".
+  // An API with GET /items/{id} (Cognito), ANY /fail, GET /slow (no timeoutInMillis given),
+  // deployed to "dev".
   void build() {
     const json api = rest_ok("CreateRestApi", {{"name", "shop"}});
     api_ = api.value("id", "");
@@ -93,6 +111,18 @@ class rest_api_test : public apigw_test {
                                {"type", "AWS_PROXY"},
                                {"httpMethod", "POST"},
                                {"uri", function_uri("apigw_test.rest_fail")}});
+    slow_ = rest_ok("CreateResource", {{"restapi_id", api_}, {"parent_id", root}, {"pathPart", "slow"}})
+                .value("id", "");
+    rest_ok("PutMethod", {{"restapi_id", api_},
+                          {"resource_id", slow_},
+                          {"http_method", "GET"},
+                          {"authorizationType", "NONE"}});
+    rest_ok("PutIntegration", {{"restapi_id", api_},
+                               {"resource_id", slow_},
+                               {"http_method", "GET"},
+                               {"type", "AWS_PROXY"},
+                               {"httpMethod", "POST"},
+                               {"uri", function_uri("apigw_test.rest_slow")}});
     rest_ok("CreateDeployment", {{"restapi_id", api_}, {"stageName", "dev"}});
   }
 
@@ -113,6 +143,7 @@ class rest_api_test : public apigw_test {
   }
 
   std::string api_;
+  std::string slow_;
   int functions_ = 0;
 };
 
@@ -213,6 +244,26 @@ TEST_F(rest_api_test, unknown_routes_and_failing_handlers_get_api_gateways_error
   const rest_response failed = invoke("PATCH", "/fail");
   EXPECT_EQ(failed.status, 502);
   EXPECT_EQ(failed.body, R"({"message": "Internal server error"})");
+}
+
+// REST APIs' default integration timeout is 29 seconds ("Maximum integration timeout: 50
+// milliseconds - 29 seconds", API Gateway quotas for REST APIs); a function still running then
+// gets 504 {"message": "Endpoint request timed out"}, and its late answer is dropped.
+TEST_F(rest_api_test, the_default_integration_timeout_is_29_seconds_on_the_service_clock) {
+  build();
+  const json integration =
+      rest_ok("GetIntegration", {{"restapi_id", api_}, {"resource_id", slow_}, {"http_method", "GET"}});
+  EXPECT_EQ(integration["timeoutInMillis"], 29'000);
+
+  rest_slow_for = std::chrono::milliseconds(28'999);
+  const rest_response in_time = invoke("GET", "/slow");
+  EXPECT_EQ(in_time.status, 200) << in_time.body;
+  EXPECT_EQ(in_time.body, "in time");
+
+  rest_slow_for = std::chrono::milliseconds(29'000);
+  const rest_response late = invoke("GET", "/slow");
+  EXPECT_EQ(late.status, 504);
+  EXPECT_EQ(late.body, R"({"message": "Endpoint request timed out"})");
 }
 
 TEST_F(rest_api_test, health_lists_each_stages_invoke_url) {

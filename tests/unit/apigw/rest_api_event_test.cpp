@@ -205,12 +205,15 @@ TEST(rest_api_response, maps_status_headers_multi_value_headers_and_body) {
   EXPECT_EQ(out->headers, headers);
 }
 
-TEST(rest_api_response, no_status_code_is_200_and_malformed_responses_are_refused) {
-  EXPECT_EQ(map_proxy_response(json::object())->status, 200);
-  for (const json& bad : {json("text"), json::array(), json{{"statusCode", "abc"}}, json{{"statusCode", 99}},
-                          json{{"statusCode", true}}, json{{"body", json::object()}}, json{{"headers", "x"}},
-                          json{{"headers", {{"a", json::array()}}}},
-                          json{{"multiValueHeaders", {{"a", "b"}}}}, json{{"isBase64Encoded", "yes"}}}) {
+// AWS answers 502 "Malformed Lambda proxy response" to a REST proxy response without a
+// statusCode; it does not imply 200 (that guess is HTTP API payload 2.0's).
+TEST(rest_api_response, no_status_code_and_malformed_responses_are_refused) {
+  EXPECT_EQ(map_proxy_response({{"statusCode", 204}})->status, 204);
+  for (const json& bad :
+       {json::object(), json{{"body", "x"}}, json{{"statusCode", nullptr}, {"body", "x"}}, json("text"),
+        json::array(), json{{"statusCode", "abc"}}, json{{"statusCode", 99}}, json{{"statusCode", true}},
+        json{{"body", json::object()}}, json{{"headers", "x"}}, json{{"headers", {{"a", json::array()}}}},
+        json{{"multiValueHeaders", {{"a", "b"}}}}, json{{"isBase64Encoded", "yes"}}}) {
     EXPECT_FALSE(map_proxy_response(bad).has_value()) << bad.dump();
   }
 }
