@@ -207,8 +207,13 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
       if (const auto* c = std::get_if<scenario::connect_step>(&st.action)) names.insert(c->client);
     }
     clients_per_user = names.size();
+    // A user opens its HTTP connection only for call and request steps.
+    const bool http = std::any_of(sc.steps.begin(), sc.steps.end(), [](const scenario::step& st) {
+      return std::holds_alternative<scenario::call_step>(st.action) ||
+             std::holds_alternative<scenario::request_step>(st.action);
+    });
     const bool in_process = options.endpoint.empty();
-    check_descriptors(options.clients * (clients_per_user + 1) * (in_process ? 2 : 1), progress);
+    check_descriptors(options.clients * (clients_per_user + (http ? 1 : 0)) * (in_process ? 2 : 1), progress);
 
     std::unique_ptr<local_server> server;
     std::string endpoint = options.endpoint;
