@@ -18,6 +18,8 @@ import subprocess
 import tempfile
 import unittest
 
+from fogbank_harness import FogbankServer
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LOAD = os.path.join(ROOT, "scenarios", "load")
 TIMEOUT = 300  # seconds: a hang fails the test instead of stalling ctest
@@ -167,6 +169,86 @@ class LoadBench(unittest.TestCase):
         self.assertGreater(len(re.findall(r"<rect ", dom)), 3, "the histograms have bars")
         self.assertGreaterEqual(len(re.findall(r"<path d=\"M", dom)), 3, "the time series have lines")
 
+    # The bundled profiles of scenarios/load at a tiny size: each step kind ran, for every user and
+    # iteration, without an error.
+    def profile(self, name, *args):
+        out = self.path(name + ".json")
+        done = self.bench_ok(os.path.join(LOAD, name + ".yaml"), *args, "--json", out)
+        with open(out) as f:
+            result = json.load(f)
+        self.assertEqual(result["errors"], 0, done.stdout)
+        return result
+
+    def assert_counts(self, result, counts):
+        for kind, count in counts.items():
+            step = self.step(result, kind)
+            self.assertEqual((step["count"], step["ok"], step["errors"]), (count, count, 0), kind)
+
+    def test_vote_session_profile(self):
+        result = self.profile("vote_session", "--clients", "3", "--iterations", "1")
+        self.assert_counts(result, {"connect": 3, "send": 6, "disconnect": 3})
+        # Each join, vote and leave is posted to the session's connections through the topic.
+        self.assertGreater(result["e2e"]["frames"] + result["e2e"]["unattributed_frames"], 0,
+                           json.dumps(result["e2e"])[:500])
+
+    def test_backup_fanout_profile(self):
+        # The profile with its watchers staying 4 s instead of 20 (the test's time), its paths made
+        # absolute for the copy.
+        with open(os.path.join(LOAD, "backup_fanout.yaml")) as f:
+            text = f.read()
+        for old, new in (("../../fixtures/", os.path.join(ROOT, "fixtures") + "/"),
+                         ("file: data/", "file: " + os.path.join(LOAD, "data") + "/"),
+                         ("advance: 3s", "advance: 1s"), ("advance: 20s", "advance: 4s")):
+            self.assertIn(old, text)
+            text = text.replace(old, new)
+        scenario = self.path("backup_fanout.yaml")
+        with open(scenario, "w") as f:
+            f.write(text)
+        out = self.path("backup_fanout.json")
+        done = self.bench_ok(scenario, "--clients", "2", "--iterations", "1", "--json", out)
+        with open(out) as f:
+            result = json.load(f)
+        self.assertEqual(result["errors"], 0, done.stdout)
+        self.assert_counts(result, {"connect": 2, "call sqs.SendMessage": 2, "disconnect": 2})
+
+    def test_chat_rest_profile_at_a_fixed_rate(self):
+        result = self.profile("chat_rest", "--clients", "2", "--iterations", "2", "--rate", "20")
+        self.assert_counts(result, {"request POST /add-message": 4, "request GET /get-contacts": 4})
+        self.assertEqual(result["run"]["rate_per_second"], 20)
+
+    def test_rate_paces_the_requests(self):
+        # 20 fast calls at 20 a second take at least 19 intervals of 50 ms (without --rate, a few
+        # milliseconds).
+        scenario = self.path("paced.yaml")
+        with open(scenario, "w") as f:
+            f.write("name: paced\nsteps:\n  - call: {service: dynamodb, action: ListTables, input: {}}\n")
+        out = self.path("paced.json")
+        self.bench_ok(scenario, "--clients", "4", "--iterations", "5", "--rate", "20", "--json", out)
+        with open(out) as f:
+            result = json.load(f)
+        self.assert_counts(result, {"call dynamodb.ListTables": 20})
+        self.assertGreaterEqual(result["run"]["elapsed_seconds"], 0.95)
+
+    def test_against_a_started_server(self):
+        # --endpoint: a `fogbank serve` with the profile's template; the data goes into its table
+        # and the votes land there, read back with boto3 after the run.
+        template = os.path.join(ROOT, "fixtures", "vote_sessions", "template.yaml")
+        server = FogbankServer(extra_args=["--template", template]).start()
+        self.addCleanup(server.stop)
+        out = self.path("endpoint.json")
+        self.bench_ok(os.path.join(LOAD, "vote_session.yaml"), "--clients", "3", "--iterations", "1",
+                      "--endpoint", server.endpoint, "--json", out)
+        with open(out) as f:
+            result = json.load(f)
+        self.assertEqual(result["errors"], 0)
+        self.assertEqual(result["run"]["endpoint"], server.endpoint)
+        self.assert_counts(result, {"connect": 3, "send": 6, "disconnect": 3})
+        dynamodb = server.client()
+        table = next(t for t in dynamodb.list_tables()["TableNames"] if "SessionsTable" in t)
+        session = dynamodb.get_item(TableName=table, Key={"sessionId": {"S": "load-session"}},
+                                    ConsistentRead=True)["Item"]
+        self.assertEqual(sorted(v["S"] for v in session["votes"]["M"].values()), ["v0", "v1", "v2"])
+
     def test_bad_usage_exits_2_naming_the_option(self):
         cases = [
             ([os.path.join(LOAD, "visitor_counter_cpp.yaml"), "--clients", "2"],
@@ -174,6 +256,8 @@ class LoadBench(unittest.TestCase):
             ([os.path.join(LOAD, "visitor_counter_cpp.yaml"), "--clients", "0", "--iterations", "1"],
              "--clients: 0 is out of range"),
             (["--clients", "2", "--iterations", "1"], "name a scenario file"),
+            ([os.path.join(LOAD, "chat_rest.yaml"), "--clients", "2", "--iterations", "1", "--rate", "0"],
+             "--rate: 0 is out of range"),
         ]
         for args, message in cases:
             done = self.bench(*args)

@@ -9,6 +9,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <variant>
@@ -22,11 +23,12 @@ namespace fogbank::load {
 const std::string_view bench_help =
     R"(Usage: fogbank bench SCENARIO --clients N (--duration D | --iterations K) [options]
 
-Run a scenario's client steps (connect, send, disconnect, drop, call, advance) with N virtual
-users at once over real sockets on the real clock, against a server started in this process
-with the scenario's templates (in memory, on a free loopback port) or a running one. Each user
-has its own WebSocket clients and {{captures}} ({{vu}} and {{iteration}} are predefined); data:
-is loaded once before the run; expectations and settle are skipped (emulator/load/README.md).
+Run a scenario's client steps (connect, send, disconnect, drop, call, request, advance) with N
+virtual users at once over real sockets on the real clock, against a server started in this
+process with the scenario's templates (in memory, on a free loopback port) or a running one.
+Each user has its own WebSocket clients and {{captures}} ({{vu}} and {{iteration}} are
+predefined); data: is loaded once before the run; expectations and settle are skipped
+(emulator/load/README.md).
 Prints a progress line while it runs and a table per step kind at the end; exits 0 when every
 request succeeded, 1 when one failed, 2 on bad usage.
 
@@ -35,6 +37,8 @@ Options:
   --duration D       Run for D (e.g. 30s, 2m): users start no iteration after it
   --iterations K     Run the steps K times per user
   --ramp R           Start the users evenly over R (default: all at once)
+  --rate R           Start at most R requests a second across all users (a fixed rate, e.g.
+                     200 or 0.5); fewer when the users cannot keep up (default: no limit)
   --endpoint URL     Run against `fogbank serve` at URL (http://HOST:PORT) started with the
                      scenario's templates (--template), instead of in process
   --json FILE        Write the full result as JSON
@@ -51,6 +55,7 @@ constexpr std::uint64_t max_clients = 100'000;
 constexpr std::uint64_t max_iterations = 1'000'000'000;
 constexpr std::chrono::hours max_duration{24};
 constexpr std::chrono::hours max_ramp{1};
+constexpr double max_rate = 1'000'000;
 
 std::uint64_t parse_count(std::string_view option, std::string_view text, std::uint64_t max) {
   if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string_view::npos)
@@ -71,6 +76,25 @@ std::chrono::milliseconds parse_time(std::string_view option, std::string_view t
     throw usage_error(std::string(option) + ": " + std::string(text) + " is longer than " +
                       std::to_string(max.count()) + "h");
   return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
+}
+
+std::string format_rate(double rate) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", rate);
+  return text;
+}
+
+double parse_rate(std::string_view text) {
+  const std::string given(text);
+  const bool digits = !given.empty() && given.find_first_not_of("0123456789.") == std::string::npos &&
+                      std::count(given.begin(), given.end(), '.') <= 1 && given.front() != '.' &&
+                      given.back() != '.' && given.size() <= 16;
+  if (!digits)
+    throw usage_error("--rate: expected requests per second such as 200 or 0.5, got '" + given + "'");
+  const double value = std::stod(given);
+  if (value <= 0 || value > max_rate)
+    throw usage_error("--rate: " + given + " is out of range (more than 0, at most 1000000)");
+  return value;
 }
 
 json read_json_file(const std::string& option, const std::string& file) {
@@ -142,6 +166,8 @@ std::optional<bench_options> parse_bench_args(const std::vector<std::string_view
       if (options.duration->count() == 0) throw usage_error("--duration: must be more than 0");
     } else if (arg == "--ramp") {
       options.ramp = parse_time(arg, value(), max_ramp);
+    } else if (arg == "--rate") {
+      options.rate = parse_rate(value());
     } else if (arg == "--endpoint") {
       options.endpoint = std::string(value());
       if (!options.endpoint.starts_with("http://"))
@@ -181,8 +207,13 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
       if (const auto* c = std::get_if<scenario::connect_step>(&st.action)) names.insert(c->client);
     }
     clients_per_user = names.size();
+    // A user opens its HTTP connection only for call and request steps.
+    const bool http = std::any_of(sc.steps.begin(), sc.steps.end(), [](const scenario::step& st) {
+      return std::holds_alternative<scenario::call_step>(st.action) ||
+             std::holds_alternative<scenario::request_step>(st.action);
+    });
     const bool in_process = options.endpoint.empty();
-    check_descriptors(options.clients * (clients_per_user + 1) * (in_process ? 2 : 1), progress);
+    check_descriptors(options.clients * (clients_per_user + (http ? 1 : 0)) * (in_process ? 2 : 1), progress);
 
     std::unique_ptr<local_server> server;
     std::string endpoint = options.endpoint;
@@ -202,9 +233,11 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
     run.duration = options.duration;
     run.iterations = options.iterations;
     run.ramp = options.ramp;
+    run.rate = options.rate;
     run.progress_in_place = options.progress_in_place;
     out << "fogbank bench: " << sc.name << " (" << options.scenario.string() << "), " << options.clients
         << " clients, "
+        << (options.rate ? "at most " + format_rate(*options.rate) + " requests/s, " : std::string())
         << (options.iterations ? std::to_string(*options.iterations) + " iterations each"
                                : "for " + std::to_string(options.duration->count()) + "ms")
         << ", against " << endpoint << (in_process ? " (in process)" : "") << "\n";
@@ -222,6 +255,7 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
                         {"skipped_steps", skipped},
                         {"elapsed_seconds", elapsed}};
     if (options.iterations) description["iterations"] = *options.iterations;
+    if (options.rate) description["rate_per_second"] = *options.rate;
     if (options.duration)
       description["duration_seconds"] = static_cast<double>(options.duration->count()) / 1000.0;
     const json result = results.to_json(description);

@@ -5,8 +5,10 @@
 
 #include "engine.hpp"
 
+#include "api_request.hpp"
 #include "fogbank/template/loader.hpp"
 #include "match.hpp"
+#include "pacer.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -68,6 +70,19 @@ std::optional<std::string> target_prefix(const std::string& service) {
   return std::nullopt;
 }
 
+// A request step's query: a map URL-encoded in order (a list repeats the name) or raw text, as
+// emulator/scenario/src/api_request.cpp sends it.
+std::string query_text(const json& query) {
+  if (query.is_string()) return query.get<std::string>();
+  std::string out;
+  for (const auto& [key, value] : query.items()) {
+    const json values = value.is_array() ? value : json::array({value});
+    for (const json& one : values)
+      out += (out.empty() ? "" : "&") + url_encode(key) + "=" + url_encode(scalar_text(one));
+  }
+  return out;
+}
+
 std::string error_text(const beast::error_code& ec) {
   if (ec == beast::error::timeout) return "timeout";
   return ec.message();
@@ -83,6 +98,8 @@ struct shared_state {
   std::vector<const scenario::step*> steps;
   std::map<std::string, json> captures;             // Outputs and Ref.X
   std::map<std::string, std::string> physical_ids;  // logical id -> physical id
+  std::set<std::string> http_apis;                  // physical ids of HTTP APIs (not REST APIs)
+  std::optional<pacer> pace;                        // --rate
   recorder& rec;
   steady::time_point start = steady::now();
   std::optional<steady::time_point> deadline;
@@ -122,6 +139,14 @@ class http_conn : public std::enable_shared_from_this<http_conn> {
     done_ = std::move(done);
     retried_ = false;
     start();
+  }
+
+  // The last response's headers, valid in the callback.
+  std::vector<std::pair<std::string, std::string>> response_headers() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& field : res_)
+      out.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    return out;
   }
 
   void abort() {
@@ -314,6 +339,18 @@ class virtual_user : public std::enable_shared_from_this<virtual_user> {
   void run_step() {
     if (step_ == s_.steps.size()) return end_iteration();
     const scenario::step& st = *s_.steps[step_];
+    // --rate: a request waits for its slot (think time does not); the watchdog starts after it.
+    if (s_.pace && !paced_ && !std::holds_alternative<scenario::advance_step>(st.action)) {
+      const auto now = steady::now();
+      const auto slot = s_.pace->next(now);
+      if (slot > now) {
+        paced_ = true;
+        pause_.expires_at(slot);
+        pause_.async_wait([self = shared_from_this()](beast::error_code) { self->run_step(); });
+        return;
+      }
+    }
+    paced_ = false;
     const std::uint64_t gen = ++generation_;
     started_ = steady::now();
     watchdog_.expires_after(step_bound + std::chrono::seconds{5});
@@ -440,6 +477,47 @@ class virtual_user : public std::enable_shared_from_this<virtual_user> {
                    });
   }
 
+  // A request to a REST API or an HTTP API on the user's kept-alive connection, to the paths
+  // `fogbank serve` routes them on (as `fogbank run --endpoint` sends them). Only the status is
+  // checked (`expect.status`, else any 2xx): under load, other users change what a body holds.
+  void begin(std::uint64_t gen, const scenario::request_step& r) {
+    kind_ = "request " + r.method + " " + r.path;
+    const std::string api_id = resolve(scenario::substitute(r.api, captures_));
+    const std::string stage = scenario::substitute(r.stage, captures_);
+    const std::string path = scenario::substitute(r.path, captures_);
+    const std::string query = query_text(scenario::substitute(r.query, captures_));
+    const bool http_api = s_.http_apis.contains(api_id);
+    if (!http_api && stage.empty())
+      throw std::runtime_error("a request to the REST API " + api_id + " needs a stage");
+    std::vector<std::pair<std::string, std::string>> headers;
+    bool has_type = false;
+    const json given = scenario::substitute(r.headers, captures_);  // items() refers to it
+    for (const auto& [name, value] : given.items()) {
+      has_type = has_type || beast::iequals(name, "Content-Type");
+      headers.emplace_back(name, scalar_text(value));
+    }
+    std::string body;
+    if (r.body) {
+      const json value = scenario::substitute(*r.body, captures_);
+      body = value.is_string() ? value.get<std::string>() : value.dump();
+      if (!value.is_string() && !has_type) headers.emplace_back("Content-Type", "application/json");
+    }
+    const std::string target =
+        (http_api ? "/http/" + url_encode(api_id) + (stage.empty() ? "" : "/" + stage) + path
+                  : "/rest/" + url_encode(api_id) + "/" + url_encode(stage) + path) +
+        (query.empty() ? "" : "?" + query);
+    const std::optional<int> expected = r.expect.status;
+    http_->request(r.method, target, std::move(headers), std::move(body),
+                   [self = shared_from_this(), gen, kind = kind_, expected](beast::error_code ec, int status,
+                                                                            std::string text) {
+                     if (ec) return self->complete(gen, kind, false, error_text(ec), {});
+                     const bool ok = expected ? status == *expected : status >= 200 && status < 300;
+                     const json result =
+                         scenario::response_value(status, self->http_->response_headers(), text);
+                     self->complete(gen, kind, ok, ok ? "" : "HTTP " + std::to_string(status), result);
+                   });
+  }
+
   void begin(std::uint64_t gen, const scenario::advance_step& advance) {
     kind_ = "advance";
     pause_.expires_after(std::min<std::chrono::nanoseconds>(advance.by, longest_advance));
@@ -531,6 +609,7 @@ class virtual_user : public std::enable_shared_from_this<virtual_user> {
   std::uint64_t iteration_ = 0;
   std::size_t step_ = 0;
   std::uint64_t generation_ = 0;
+  bool paced_ = false;  // this step has had its --rate slot
   std::string kind_;
   steady::time_point started_;
   net::steady_timer watchdog_;
@@ -579,6 +658,8 @@ void resolve_stacks(shared_state& s, const scenario::scenario& sc, const std::st
     for (const json& resource : stack->value("resources", json::array())) {
       const std::string id = resource.value("physical_id", "");
       if (id.empty()) continue;
+      const std::string type = resource.value("type", "");
+      if (type == "AWS::Serverless::HttpApi" || type == "AWS::ApiGatewayV2::Api") s.http_apis.insert(id);
       s.physical_ids[resource.value("logical_id", "")] = id;
       s.captures["Ref." + resource.value("logical_id", "")] = id;
     }
@@ -598,6 +679,8 @@ void load_data(shared_state& s, const scenario::scenario& sc) {
           s, "POST", "/",
           {{"Content-Type", "application/x-amz-json-1.0"},
            {"X-Amz-Target", "DynamoDB_20120810.PutItem"},
+           // SigV4 needs a date with its Authorization (fogbank checks the header's shape).
+           {"X-Amz-Date", "20240101T000000Z"},
            {"Authorization",
             "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, "
             "Signature=0"}},
@@ -661,6 +744,7 @@ bool runnable(const scenario::step& st) {
          std::holds_alternative<scenario::send_step>(st.action) ||
          std::holds_alternative<scenario::close_step>(st.action) ||
          std::holds_alternative<scenario::call_step>(st.action) ||
+         std::holds_alternative<scenario::request_step>(st.action) ||
          std::holds_alternative<scenario::advance_step>(st.action);
 }
 
@@ -700,13 +784,15 @@ double run_engine(const scenario::scenario& sc, const engine_options& options, r
     s.steps.push_back(&st);
   }
   if (s.steps.empty())
-    throw std::runtime_error(sc.file.string() +
-                             ": no step runs under load (connect, send, disconnect, drop, call, advance)");
+    throw std::runtime_error(
+        sc.file.string() +
+        ": no step runs under load (connect, send, disconnect, drop, call, request, advance)");
   resolve_stacks(s, sc, options.endpoint);
   load_data(s, sc);
 
   s.start = steady::now();
   s.iterations = options.iterations;
+  if (options.rate) s.pace.emplace(*options.rate);
   if (options.duration) s.deadline = s.start + *options.duration;
   std::vector<std::unique_ptr<net::steady_timer>> starts;
   for (std::uint32_t i = 0; i < options.clients; ++i) {

@@ -33,6 +33,7 @@ struct engine_options {
   std::optional<std::chrono::milliseconds> duration;
   std::optional<std::uint64_t> iterations;
   std::chrono::milliseconds ramp{0};
+  std::optional<double> rate;  // requests a second across all users (pacer.hpp)
   bool progress_in_place = false;
 };
 

@@ -36,6 +36,9 @@ TEST(BenchOptionsTest, Accepted) {
   EXPECT_EQ(o.compare_file, "old.json");
   EXPECT_EQ(o.endpoint, "http://127.0.0.1:4566");
   EXPECT_EQ(parse({"s.yaml", "--clients", "1", "--duration", "1m30s"}).duration, std::chrono::seconds{90});
+  EXPECT_FALSE(o.rate);
+  EXPECT_EQ(parse({"s.yaml", "--clients", "4", "--duration", "5s", "--rate", "200"}).rate, 200.0);
+  EXPECT_EQ(parse({"s.yaml", "--clients", "4", "--duration", "5s", "--rate=0.5"}).rate, 0.5);
 }
 
 TEST(BenchOptionsTest, HelpIsNoOptions) {
@@ -68,6 +71,14 @@ TEST(BenchOptionsTest, MistakesAreNamed) {
       {{"s.yaml", "t.yaml", "--clients", "2", "--iterations", "1"},
        "bench: one scenario file, found a second: 't.yaml'"},
       {{"s.yaml", "--clients", "2", "--iterations", "1", "--fast"}, "unknown option for bench: '--fast'"},
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--rate", "fast"},
+       "--rate: expected requests per second such as 200 or 0.5, got 'fast'"},
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--rate", "-5"},
+       "--rate: expected requests per second such as 200 or 0.5, got '-5'"},
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--rate", "0"},
+       "--rate: 0 is out of range (more than 0, at most 1000000)"},
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--rate", "2000000"},
+       "--rate: 2000000 is out of range (more than 0, at most 1000000)"},
   };
   for (const auto& [args, expected] : cases) {
     std::string joined;

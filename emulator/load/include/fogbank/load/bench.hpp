@@ -1,7 +1,8 @@
 #pragma once
-// `fogbank bench SCENARIO --clients N (--duration D | --iterations K) [--ramp R] [--endpoint URL]
-// [--json FILE] [--html FILE] [--compare OLD.json]`: N virtual users each run a scenario's client
-// steps (connect, send, disconnect, drop, call, advance) over real sockets on the real clock,
+// `fogbank bench SCENARIO --clients N (--duration D | --iterations K) [--ramp R] [--rate R]
+// [--endpoint URL] [--json FILE] [--html FILE] [--compare OLD.json]`: N virtual users each run a
+// scenario's client steps (connect, send, disconnect, drop, call, request, advance) over real
+// sockets on the real clock,
 // against a server the caller starts in process with the scenario's templates or a running one
 // (`--endpoint`). It reports throughput, latency percentiles (microsecond histograms) and errors
 // per step kind, and the end-to-end latency from a WebSocket connect/send/disconnect to the frames
@@ -39,10 +40,13 @@ struct bench_options {
   std::optional<std::chrono::milliseconds> duration;
   std::optional<std::uint64_t> iterations;
   std::chrono::milliseconds ramp{0};  // users start evenly spread over this time
-  std::string endpoint;               // "http://HOST:PORT"; empty: the in-process server
-  std::string json_file;              // the full result
-  std::string html_file;              // the self-contained report page
-  std::string compare_file;           // an earlier --json result to compare with
+  // At most this many requests a second start across all users (src/pacer.hpp); none: as fast
+  // as the users go.
+  std::optional<double> rate;
+  std::string endpoint;      // "http://HOST:PORT"; empty: the in-process server
+  std::string json_file;     // the full result
+  std::string html_file;     // the self-contained report page
+  std::string compare_file;  // an earlier --json result to compare with
   // Whether the progress line is rewritten in place (a terminal) or printed every few seconds.
   bool progress_in_place = false;
 };
