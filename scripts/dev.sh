@@ -98,7 +98,7 @@ build() {
 #   asan-build  one Clang build with ASan+UBSan for the tests and libFuzzer for fuzz/
 #   asan-tests  unit and e2e tests under ASan+UBSan (they run here only: the code under test is
 #               the same as the GCC build's, and building and running them twice costs ~4 minutes)
-#   fuzz        every fuzz target for 20 s, two at a time
+#   fuzz        every fuzz target for 12 s, two at a time
 #   tsan-build  a Clang TSan build of what the threaded tests need
 #   tsan-tests  the threaded unit and e2e tests (label threaded) under TSan
 # clang-tidy is not a stage: it takes ~5 minutes on 2 cores (`scripts/dev.sh tidy`; README.md).
@@ -157,7 +157,8 @@ stage_asan-build() {
 }
 
 stage_fuzz() {
-  # Each fuzz target for 20 s (FOGBANK_FUZZ_SECONDS), two at a time.
+  # Each fuzz target for 12 s (FOGBANK_FUZZ_SECONDS), two at a time: a smoke run of the seeds and
+  # a little beyond; `scripts/dev.sh fuzz` is the long run.
   ctest --test-dir "$asan_dir" --output-on-failure --timeout 600 -j "$(nproc)" -L fuzz
 }
 

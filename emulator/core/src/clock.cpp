@@ -34,8 +34,9 @@ std::string format_http_date(time_point at) {
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[96];  // room for any int fields: keeps -Wformat-truncation quiet
-  std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", day_names[utc.tm_wday % 7], utc.tm_mday,
-                month_names[utc.tm_mon % 12], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", day_names[utc.tm_wday % 7],
+                utc.tm_mday, month_names[utc.tm_mon % 12], utc.tm_year + 1900, utc.tm_hour, utc.tm_min,
+                utc.tm_sec);
   return text;
 }
 

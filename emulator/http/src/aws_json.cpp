@@ -271,26 +271,27 @@ std::optional<response> aws_json_front::call(const dispatch::service_row& servic
       [to, content_type] { return make_response(to, bhttp::status::ok, content_type, "{}"); });
   // The completion may outlive this front (a long poll the service still holds at shutdown): it
   // keeps what it needs. Registry rows live as long as the services.
-  const bool no_output = std::find(service.operations_without_output.begin(), service.operations_without_output.end(),
-                                   operation) != service.operations_without_output.end();
-  services_.call(
-      service, operation, body, context, [reply, to, content_type, no_output, &service](core::call_result result) {
-        // Runs on whichever thread completes the call (this one, for all but a long poll); builds
-        // the response there and leaves the writing to the session's strand.
-        try {
-          if (result.error) {
-            reply->complete(error_response(service, *result.error, to, content_type));
-            return;
-          }
-          reply->complete(
-              make_response(to, bhttp::status::ok, content_type, no_output ? std::string() : dump(result.body)));
-        } catch (...) {
-          reply->complete(
-              make_response(to, bhttp::status::internal_server_error, content_type,
-                            error_body(core::aws_error(error_code::internal_failure, "Internal server error"),
-                                       service.error_namespace)));
-        }
-      });
+  const bool no_output =
+      std::find(service.operations_without_output.begin(), service.operations_without_output.end(),
+                operation) != service.operations_without_output.end();
+  services_.call(service, operation, body, context,
+                 [reply, to, content_type, no_output, &service](core::call_result result) {
+                   // Runs on whichever thread completes the call (this one, for all but a long poll); builds
+                   // the response there and leaves the writing to the session's strand.
+                   try {
+                     if (result.error) {
+                       reply->complete(error_response(service, *result.error, to, content_type));
+                       return;
+                     }
+                     reply->complete(make_response(to, bhttp::status::ok, content_type,
+                                                   no_output ? std::string() : dump(result.body)));
+                   } catch (...) {
+                     reply->complete(make_response(
+                         to, bhttp::status::internal_server_error, content_type,
+                         error_body(core::aws_error(error_code::internal_failure, "Internal server error"),
+                                    service.error_namespace)));
+                   }
+                 });
   return reply->take_if_ready();
 }
 
