@@ -1,6 +1,7 @@
 #include "fogbank/core/encoding.hpp"
 
 #include <array>
+#include <cctype>
 #include <cstdint>
 
 namespace fogbank::core {
@@ -91,6 +92,22 @@ std::optional<std::string> base64_decode(std::string_view text) {
 
 std::optional<std::string> base64_decode_lenient(std::string_view text) {
   return decode(text, strictness::lenient);
+}
+
+std::string url_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 std::string url_decode(std::string_view text) {

@@ -6,6 +6,7 @@
 #include "engine.hpp"
 
 #include "api_request.hpp"
+#include "fogbank/core/encoding.hpp"
 #include "fogbank/template/loader.hpp"
 #include "match.hpp"
 #include "pacer.hpp"
@@ -43,21 +44,6 @@ std::uint64_t micros_between(steady::time_point from, steady::time_point to) {
       std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(to - from).count()));
 }
 
-std::string url_encode(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string scalar_text(const json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
@@ -78,7 +64,7 @@ std::string query_text(const json& query) {
   for (const auto& [key, value] : query.items()) {
     const json values = value.is_array() ? value : json::array({value});
     for (const json& one : values)
-      out += (out.empty() ? "" : "&") + url_encode(key) + "=" + url_encode(scalar_text(one));
+      out += (out.empty() ? "" : "&") + core::url_encode(key) + "=" + core::url_encode(scalar_text(one));
   }
   return out;
 }
@@ -375,11 +361,12 @@ class virtual_user : public std::enable_shared_from_this<virtual_user> {
       query = q.get<std::string>();
     } else {
       for (const auto& [key, value] : q.items())
-        query += (query.empty() ? "" : "&") + url_encode(key) + "=" + url_encode(scalar_text(value));
+        query +=
+            (query.empty() ? "" : "&") + core::url_encode(key) + "=" + core::url_encode(scalar_text(value));
     }
     const std::string api = resolve(scenario::substitute(c.api, captures_));
-    const std::string target = "/ws/" + url_encode(api) + "/" +
-                               url_encode(scenario::substitute(c.stage, captures_)) +
+    const std::string target = "/ws/" + core::url_encode(api) + "/" +
+                               core::url_encode(scenario::substitute(c.stage, captures_)) +
                                (query.empty() ? "" : "?" + query);
     std::vector<std::pair<std::string, std::string>> headers;
     std::string host = s_.host_port;
@@ -503,8 +490,8 @@ class virtual_user : public std::enable_shared_from_this<virtual_user> {
       if (!value.is_string() && !has_type) headers.emplace_back("Content-Type", "application/json");
     }
     const std::string target =
-        (http_api ? "/http/" + url_encode(api_id) + (stage.empty() ? "" : "/" + stage) + path
-                  : "/rest/" + url_encode(api_id) + "/" + url_encode(stage) + path) +
+        (http_api ? "/http/" + core::url_encode(api_id) + (stage.empty() ? "" : "/" + stage) + path
+                  : "/rest/" + core::url_encode(api_id) + "/" + core::url_encode(stage) + path) +
         (query.empty() ? "" : "?" + query);
     const std::optional<int> expected = r.expect.status;
     http_->request(r.method, target, std::move(headers), std::move(body),

@@ -2,6 +2,7 @@
 // and matching their responses.
 
 #include "api_request.hpp"
+#include "fogbank/core/encoding.hpp"
 
 #include "live.hpp"
 #include "match.hpp"
@@ -61,21 +62,6 @@ std::string scalar_text(const json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-std::string url_encode(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 json read_headers(const reader& r, const YAML::Node& node, const std::string& what) {
   r.require_map(node, what + " (names to values)");
   json out = json::object();
@@ -129,7 +115,7 @@ std::string query_text(const json& query) {
   for (const auto& [key, value] : query.items()) {
     const json values = value.is_array() ? value : json::array({value});
     for (const json& one : values)
-      out += (out.empty() ? "" : "&") + url_encode(key) + "=" + url_encode(scalar_text(one));
+      out += (out.empty() ? "" : "&") + core::url_encode(key) + "=" + core::url_encode(scalar_text(one));
   }
   return out;
 }
@@ -340,9 +326,10 @@ json api_requests::perform(const request_step& step, const std::map<std::string,
   std::vector<std::pair<std::string, std::string>> response_headers;
   std::string response_body;
   if (impl_->live != nullptr) {
-    const std::string target = (http_api ? "/http/" + url_encode(api_id) + api_path
-                                         : "/rest/" + url_encode(api_id) + "/" + url_encode(stage) + path) +
-                               (query.empty() ? "" : "?" + query);
+    const std::string target =
+        (http_api ? "/http/" + core::url_encode(api_id) + api_path
+                  : "/rest/" + core::url_encode(api_id) + "/" + core::url_encode(stage) + path) +
+        (query.empty() ? "" : "?" + query);
     const auto [code, text] = impl_->live->request(step.method, target, headers, body, &response_headers);
     status = code;
     response_body = text;

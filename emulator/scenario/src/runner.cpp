@@ -4,6 +4,7 @@
 #include "fogbank/scenario/runner.hpp"
 
 #include "api_request.hpp"
+#include "fogbank/core/encoding.hpp"
 #include "live.hpp"
 #include "match.hpp"
 #include "model.hpp"
@@ -60,21 +61,6 @@ class in_process_environment final : public environment {
  private:
   std::unique_ptr<emulator> services_;
 };
-
-std::string url_encode(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string scalar_text(const json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
@@ -359,8 +345,8 @@ class run {
       request.query = query.get<std::string>();
     } else {
       for (const auto& [key, value] : query.items()) {
-        request.query +=
-            (request.query.empty() ? "" : "&") + url_encode(key) + "=" + url_encode(scalar_text(value));
+        request.query += (request.query.empty() ? "" : "&") + core::url_encode(key) + "=" +
+                         core::url_encode(scalar_text(value));
       }
     }
     std::shared_ptr<client_link> link;
@@ -370,9 +356,10 @@ class run {
       std::vector<std::pair<std::string, std::string>> live_headers;
       for (const auto& [key, value] : headers.items()) live_headers.emplace_back(key, scalar_text(value));
       live_upgrade upgrade;
-      socket = live_->connect("/ws/" + url_encode(request.api_id) + "/" + url_encode(request.stage) +
-                                  (request.query.empty() ? "" : "?" + request.query),
-                              live_headers, &upgrade);
+      socket =
+          live_->connect("/ws/" + core::url_encode(request.api_id) + "/" + core::url_encode(request.stage) +
+                             (request.query.empty() ? "" : "?" + request.query),
+                         live_headers, &upgrade);
       outcome.emplace();
       outcome->accepted = upgrade.accepted;
       outcome->status = upgrade.status;
@@ -559,7 +546,7 @@ class run {
     if (connection_id.empty()) return;
     const core::real_clock wall;
     const core::time_point deadline = wall.now() + settle_bound;
-    while (live_->request("GET", "/@connections/" + url_encode(connection_id), {}, "").first != 410) {
+    while (live_->request("GET", "/@connections/" + core::url_encode(connection_id), {}, "").first != 410) {
       if (wall.now() > deadline) {
         throw step_failure{"the server still had connection " + connection_id + " after " +
                            std::to_string(settle_bound.count()) + "s"};

@@ -78,5 +78,15 @@ TEST(encoding, query_pairs_are_decoded_in_order_with_repeats_and_bare_names) {
   EXPECT_EQ(query_pairs("&&"), pairs{});
 }
 
+TEST(UrlEncode, KeepsUnreservedCharactersAndEscapesEveryOtherByte) {
+  EXPECT_EQ(url_encode("AZaz09-_.~"), "AZaz09-_.~");
+  EXPECT_EQ(url_encode("a b/c?d=e&f+g%"), "a%20b%2Fc%3Fd%3De%26f%2Bg%25");
+  EXPECT_EQ(url_encode("caf\xC3\xA9"), "caf%C3%A9");  // UTF-8 bytes, upper-case hex
+  EXPECT_EQ(url_encode(std::string("\0\xFF", 2)), "%00%FF");
+  EXPECT_EQ(url_encode(""), "");
+  // url_decode reads back what url_encode writes.
+  EXPECT_EQ(url_decode(url_encode("x y+z%2F/\xE2\x82\xAC")), "x y+z%2F/\xE2\x82\xAC");
+}
+
 }  // namespace
 }  // namespace fogbank::core

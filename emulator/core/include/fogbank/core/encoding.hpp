@@ -1,6 +1,6 @@
 #pragma once
 // Text encodings every wire format needs, implemented once: base64 (RFC 4648, the standard
-// alphabet, as every AWS JSON and query protocol carries blobs) and URL form decoding. Pure
+// alphabet, as every AWS JSON and query protocol carries blobs), URL encoding and URL form decoding. Pure
 // functions; thread-safe; linear in their input.
 
 #include <optional>
@@ -28,6 +28,11 @@ std::optional<std::string> base64_decode_lenient(std::string_view text);
 // One component of application/x-www-form-urlencoded text or a URL's query string: '+' is a
 // space and %XX the byte XX; a '%' not followed by two hex digits stays as it is.
 std::string url_decode(std::string_view text);
+
+// `text` percent-encoded for a URL's path segment or query component: RFC 3986's unreserved
+// characters (letters, digits, '-', '_', '.', '~') as they are, every other byte as %XX (upper
+// case), as the AWS SDKs encode them.
+std::string url_encode(std::string_view text);
 
 // The name=value pairs of a query string (without its '?'), decoded, in order: empty parts are
 // skipped, and a part without '=' has an empty value. What API Gateway's events are made from.
