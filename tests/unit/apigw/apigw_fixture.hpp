@@ -10,8 +10,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace fogbank::apigw {
 
@@ -66,6 +68,17 @@ class apigw_test : public ::testing::Test {
   }
 
   std::unique_ptr<emulator> emulator_;
+};
+
+// A WebSocket connection that keeps what API Gateway sends it and the close codes it is given.
+struct recording_link final : connection_link {
+  std::vector<std::string> sent;
+  std::vector<std::uint16_t> closes;
+  bool send(std::string data, bool) override {
+    sent.push_back(std::move(data));
+    return true;
+  }
+  void close(std::uint16_t code, std::string) override { closes.push_back(code); }
 };
 
 }  // namespace fogbank::apigw

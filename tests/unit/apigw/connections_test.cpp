@@ -15,7 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // The HTTP front end's side of a connection, as the registry sees it.
-struct recording_link final : connection_link {
+struct frame_recording_link final : connection_link {
   struct frame {
     std::string data;
     bool binary;
@@ -47,8 +47,8 @@ class connections_test : public apigw_test {
   connection_registry& registry() { return emulator_->websocket_connections(); }
 
   // Opens a connection with a fresh link; returns its id.
-  std::string connect(std::shared_ptr<recording_link>& link) {
-    link = std::make_shared<recording_link>();
+  std::string connect(std::shared_ptr<frame_recording_link>& link) {
+    link = std::make_shared<frame_recording_link>();
     connection_record r;
     r.connection_id = registry().new_connection_id();
     r.api_id = "abcdefghij";
@@ -73,7 +73,7 @@ class connections_test : public apigw_test {
 };
 
 TEST_F(connections_test, get_connection_reports_times_and_identity) {
-  std::shared_ptr<recording_link> link;
+  std::shared_ptr<frame_recording_link> link;
   const std::string id = connect(link);
   emulator_->advance(1500ms);
   ASSERT_TRUE(registry().touch(id));
@@ -85,7 +85,7 @@ TEST_F(connections_test, get_connection_reports_times_and_identity) {
 }
 
 TEST_F(connections_test, post_to_connection_delivers_text_or_binary) {
-  std::shared_ptr<recording_link> link;
+  std::shared_ptr<frame_recording_link> link;
   const std::string id = connect(link);
   ok("PostToConnection", post(id, R"({"hello":"world"})"), management);
   ok("PostToConnection", post(id, std::string("\xff\x00\x01", 3)), management);
@@ -97,7 +97,7 @@ TEST_F(connections_test, post_to_connection_delivers_text_or_binary) {
 }
 
 TEST_F(connections_test, post_over_128_kb_is_payload_too_large) {
-  std::shared_ptr<recording_link> link;
+  std::shared_ptr<frame_recording_link> link;
   const std::string id = connect(link);
   ok("PostToConnection", post(id, std::string(max_message_bytes, 'a')), management);
   fails("PostToConnection", post(id, std::string(max_message_bytes + 1, 'a')),
@@ -115,7 +115,7 @@ TEST_F(connections_test, unknown_and_closed_connections_are_gone) {
   fails("GetConnection", {{"connectionId", "Kf2bqd9WywMCEng="}}, error_code::apigw_gone, management);
   fails("DeleteConnection", {{"connectionId", "Kf2bqd9WywMCEng="}}, error_code::apigw_gone, management);
   // A socket that went away before the registry heard of it: the post finds no session.
-  std::shared_ptr<recording_link> link;
+  std::shared_ptr<frame_recording_link> link;
   const std::string id = connect(link);
   link.reset();
   fails("PostToConnection", post(id, "x"), error_code::apigw_gone, management);
@@ -123,7 +123,7 @@ TEST_F(connections_test, unknown_and_closed_connections_are_gone) {
 }
 
 TEST_F(connections_test, delete_connection_closes_the_socket_and_fires_disconnect_once) {
-  std::shared_ptr<recording_link> link;
+  std::shared_ptr<frame_recording_link> link;
   const std::string id = connect(link);
   ok("DeleteConnection", {{"connectionId", id}}, management);
   ASSERT_EQ(link->closes.size(), 1u);
@@ -140,7 +140,7 @@ TEST_F(connections_test, delete_connection_closes_the_socket_and_fires_disconnec
 }
 
 TEST_F(connections_test, a_client_close_ends_the_connection) {
-  std::shared_ptr<recording_link> link;
+  std::shared_ptr<frame_recording_link> link;
   const std::string id = connect(link);
   registry().closed(id, {disconnect_info::cause::client_close, 1001, "bye"});
   ASSERT_EQ(disconnects.size(), 1u);
@@ -151,7 +151,7 @@ TEST_F(connections_test, a_client_close_ends_the_connection) {
 }
 
 TEST_F(connections_test, idle_connections_end_after_ten_minutes_without_client_traffic) {
-  std::shared_ptr<recording_link> link;
+  std::shared_ptr<frame_recording_link> link;
   const std::string id = connect(link);
   emulator_->advance(9min);
   ASSERT_TRUE(registry().touch(id));
@@ -169,7 +169,7 @@ TEST_F(connections_test, idle_connections_end_after_ten_minutes_without_client_t
 }
 
 TEST_F(connections_test, every_connection_ends_two_hours_after_it_opened) {
-  std::shared_ptr<recording_link> link;
+  std::shared_ptr<frame_recording_link> link;
   const std::string id = connect(link);
   for (int i = 0; i < 23; ++i) {
     emulator_->advance(5min);
@@ -197,8 +197,8 @@ TEST_F(connections_test, timeouts_are_configurable) {
   registry().set_disconnect_handler([this](const connection_record& r, const disconnect_info& info) {
     disconnects.push_back({r, info});
   });
-  std::shared_ptr<recording_link> a;
-  std::shared_ptr<recording_link> b;
+  std::shared_ptr<frame_recording_link> a;
+  std::shared_ptr<frame_recording_link> b;
   const std::string idle = connect(a);
   const std::string busy = connect(b);
   emulator_->advance(20s);

@@ -15,15 +15,6 @@
 namespace fogbank::apigw {
 namespace {
 
-struct recording_link final : connection_link {
-  std::vector<std::string> sent;
-  bool send(std::string data, bool) override {
-    sent.push_back(std::move(data));
-    return true;
-  }
-  void close(std::uint16_t, std::string) override {}
-};
-
 const std::string function_arn = "arn:aws:lambda:us-east-1:000000000000:function:chat";
 
 class updates_test : public apigw_test {

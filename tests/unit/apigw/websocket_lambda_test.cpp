@@ -60,16 +60,6 @@ FOGBANK_LAMBDA_HANDLER("apigw_test.message", on_message);
 FOGBANK_LAMBDA_HANDLER("apigw_test.disconnect", on_disconnect);
 FOGBANK_LAMBDA_HANDLER("apigw_test.fail", on_fail);
 
-struct recording_link final : connection_link {
-  std::vector<std::string> sent;
-  std::vector<std::uint16_t> closes;
-  bool send(std::string data, bool) override {
-    sent.push_back(std::move(data));
-    return true;
-  }
-  void close(std::uint16_t code, std::string) override { closes.push_back(code); }
-};
-
 class websocket_lambda_test : public apigw_test {
  protected:
   void SetUp() override {

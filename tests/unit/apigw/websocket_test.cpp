@@ -11,16 +11,6 @@
 namespace fogbank::apigw {
 namespace {
 
-struct recording_link final : connection_link {
-  std::vector<std::string> sent;
-  std::vector<std::uint16_t> closes;
-  bool send(std::string data, bool) override {
-    sent.push_back(std::move(data));
-    return true;
-  }
-  void close(std::uint16_t code, std::string) override { closes.push_back(code); }
-};
-
 class websocket_test : public apigw_test {
  protected:
   websocket_gateway& gateway() { return emulator_->websocket_gateway(); }

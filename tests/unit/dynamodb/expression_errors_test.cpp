@@ -1,6 +1,7 @@
 // Every ValidationException the expression parsers raise, with DynamoDB's exact wording, and
 // the order in which DynamoDB reports several problems in one expression.
 
+#include "error_text.hpp"
 #include "expressions.hpp"
 
 #include "fogbank/core/aws_error.hpp"
@@ -21,27 +22,16 @@ const json& values() {
   return v;
 }
 
-// The message of the ValidationException `action` throws, or "<no error>".
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const core::aws_error& e) {
-    EXPECT_EQ(e.code(), core::error_code::validation) << e.message();
-    return e.message();
-  }
-  return "<no error>";
-}
-
 std::string condition_error(std::string_view text, const json& names = json(),
                             std::string_view parameter = "ConditionExpression") {
-  return error_of([&] {
+  return validation_message_of([&] {
     expression_attributes attributes(names.is_null() ? nullptr : &names, &values());
     parse_condition(text, attributes, parameter);
   });
 }
 
 std::string update_error(std::string_view text, const json& names = json()) {
-  return error_of([&] {
+  return validation_message_of([&] {
     expression_attributes attributes(names.is_null() ? nullptr : &names, &values());
     parse_update(text, attributes);
   });
@@ -256,7 +246,7 @@ TEST(ExpressionErrors, InAcceptsAtMostOneHundredOperands) {
     std::string text = "a IN (";
     for (std::size_t i = 0; i < count; ++i) text += (i > 0 ? ", :v" : ":v") + std::to_string(i);
     text += ")";
-    return error_of([&] {
+    return validation_message_of([&] {
       expression_attributes attributes(nullptr, &many);
       parse_condition(text, attributes, "FilterExpression");
     });
@@ -378,7 +368,7 @@ TEST(ExpressionErrors, UpdateFunctions) {
 // ---- ExpressionAttributeNames / ExpressionAttributeValues ------------------------------------
 
 std::string attributes_error(const json& names, const json& values_map) {
-  return error_of([&] { expression_attributes attributes(&names, &values_map); });
+  return validation_message_of([&] { expression_attributes attributes(&names, &values_map); });
 }
 
 TEST(ExpressionErrors, MalformedAttributeMaps) {
@@ -409,14 +399,14 @@ TEST(ExpressionErrors, UnusedPlaceholders) {
   {
     expression_attributes attributes(&names, &vals);
     parse_condition("#a = :x", attributes, "ConditionExpression");
-    EXPECT_EQ(error_of([&] { attributes.check_all_used(); }),
+    EXPECT_EQ(validation_message_of([&] { attributes.check_all_used(); }),
               "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b, #c}");
   }
   {
     expression_attributes attributes(&names, &vals);
     parse_condition("#a = :x", attributes, "ConditionExpression");
     parse_update("SET #b = #c", attributes);
-    EXPECT_EQ(error_of([&] { attributes.check_all_used(); }),
+    EXPECT_EQ(validation_message_of([&] { attributes.check_all_used(); }),
               "Value provided in ExpressionAttributeValues unused in expressions: keys: {:y}");
   }
   {
@@ -424,11 +414,11 @@ TEST(ExpressionErrors, UnusedPlaceholders) {
     expression_attributes attributes(&names, &vals);
     parse_condition("#a IN (:x, :y)", attributes, "FilterExpression");
     parse_projection("#b, #c.d", attributes);
-    EXPECT_EQ(error_of([&] { attributes.check_all_used(); }), "<no error>");
+    EXPECT_EQ(validation_message_of([&] { attributes.check_all_used(); }), "<no error>");
   }
   {
     expression_attributes attributes(nullptr, nullptr);
-    EXPECT_EQ(error_of([&] { attributes.check_all_used(); }), "<no error>");
+    EXPECT_EQ(validation_message_of([&] { attributes.check_all_used(); }), "<no error>");
   }
 }
 
@@ -437,11 +427,11 @@ TEST(ExpressionErrors, ThrowingLookups) {
   expression_attributes attributes(&names, nullptr);
   EXPECT_EQ(attributes.name("#a", "ProjectionExpression"), "a");
   EXPECT_EQ(
-      error_of([&] { attributes.name("#b", "ProjectionExpression"); }),
+      validation_message_of([&] { attributes.name("#b", "ProjectionExpression"); }),
       "Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; "
       "attribute name: #b");
   EXPECT_EQ(
-      error_of([&] { attributes.value(":b", "FilterExpression"); }),
+      validation_message_of([&] { attributes.value(":b", "FilterExpression"); }),
       "Invalid FilterExpression: An expression attribute value used in expression is not defined; attribute "
       "value: :b");
 }

@@ -4,6 +4,7 @@
 // limits still evaluating correctly. Each hostile input here used to crash the server (stack
 // overflow in parse_primary -> parse_or) or take seconds.
 
+#include "error_text.hpp"
 #include "expressions.hpp"
 
 #include "fogbank/core/aws_error.hpp"
@@ -16,18 +17,9 @@
 namespace fogbank::dynamodb {
 namespace {
 
-const json& values() {
+const json& limit_values() {
   static const json v = json::parse(R"({":v": {"N": "1"}, ":w": {"N": "2"}, ":s": {"S": "x"}})");
   return v;
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const core::aws_error& e) {
-    return std::string(e.name()) + ": " + e.message();
-  }
-  return "no error";
 }
 
 std::string repeat(std::string_view text, std::size_t times) {
@@ -39,19 +31,19 @@ std::string repeat(std::string_view text, std::size_t times) {
 
 std::string condition_error(const std::string& text, std::string_view parameter = "ConditionExpression") {
   return error_of([&] {
-    expression_attributes attributes(nullptr, &values());
+    expression_attributes attributes(nullptr, &limit_values());
     parse_condition(text, attributes, parameter);
   });
 }
 
 std::string update_error(const std::string& text) {
   return error_of([&] {
-    expression_attributes attributes(nullptr, &values());
+    expression_attributes attributes(nullptr, &limit_values());
     parse_update(text, attributes);
   });
 }
 
-std::string projection_error(const std::string& text) {
+std::string limited_projection_error(const std::string& text) {
   return error_of([&] {
     expression_attributes attributes(nullptr, nullptr);
     parse_projection(text, attributes);
@@ -60,7 +52,7 @@ std::string projection_error(const std::string& text) {
 
 std::string key_condition_error(const std::string& text) {
   return error_of([&] {
-    expression_attributes attributes(nullptr, &values());
+    expression_attributes attributes(nullptr, &limit_values());
     parse_key_condition(text, attributes);
   });
 }
@@ -175,9 +167,9 @@ TEST(ExpressionLimits, NestedFunctionCallsAndOperandParenthesesAreBounded) {
 TEST(ExpressionLimits, DocumentPathsHaveAtMostThirtyTwoDereferences) {
   // 32 dereferences (33 elements) are allowed, as the developer guide puts it.
   const std::string ok = "a" + repeat(".b", 31) + "[0]";
-  EXPECT_EQ(projection_error(ok), "no error");
+  EXPECT_EQ(limited_projection_error(ok), "no error");
   EXPECT_EQ(
-      projection_error(ok + ".c"),
+      limited_projection_error(ok + ".c"),
       "ValidationException: Invalid ProjectionExpression: The document path exceeds the maximum depth of "
       "32; path depth: 33");
   EXPECT_EQ(
@@ -194,7 +186,7 @@ TEST(ExpressionLimits, DocumentPathsHaveAtMostThirtyTwoDereferences) {
 
 TEST(ExpressionLimits, TreesAtTheLimitsEvaluate) {
   const json item = json::parse(R"({"a": {"N": "1"}})");
-  expression_attributes attributes(nullptr, &values());
+  expression_attributes attributes(nullptr, &limit_values());
   // 150 ANDs nested to the right, 150 to the left, and 299 NOTs: the deepest trees the
   // operator count admits.
   const auto right = parse_condition(repeat("a = :v AND (", 149) + "a = :v" + repeat(")", 149), attributes,

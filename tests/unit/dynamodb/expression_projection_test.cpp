@@ -1,6 +1,7 @@
 // ProjectionExpression and KeyConditionExpression: parsing, projection of items (nested paths,
 // list compaction, merging), and each rejection with DynamoDB's wording.
 
+#include "error_text.hpp"
 #include "expressions.hpp"
 
 #include "fogbank/core/aws_error.hpp"
@@ -12,27 +13,13 @@
 namespace fogbank::dynamodb {
 namespace {
 
-json j(std::string_view text) {
-  return json::parse(text);
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const core::aws_error& e) {
-    EXPECT_EQ(e.code(), core::error_code::validation);
-    return e.message();
-  }
-  return "<no error>";
-}
-
 json projected(std::string_view text, const json& item, const json& names = json()) {
   expression_attributes attributes(names.is_null() ? nullptr : &names, nullptr);
   return project(parse_projection(text, attributes), item);
 }
 
 std::string projection_error(std::string_view text, const json& names = json()) {
-  return error_of([&] {
+  return validation_message_of([&] {
     expression_attributes attributes(names.is_null() ? nullptr : &names, nullptr);
     parse_projection(text, attributes);
   });
@@ -121,7 +108,7 @@ key_condition key(std::string_view text, const json& names = json()) {
 }
 
 std::string key_error(std::string_view text) {
-  return error_of([&] { key(text); });
+  return validation_message_of([&] { key(text); });
 }
 
 TEST(ExpressionKeyCondition, HashKeyOnly) {

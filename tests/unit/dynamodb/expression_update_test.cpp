@@ -2,6 +2,7 @@
 // nested paths, list elements), REMOVE (with index shifting), ADD and DELETE on numbers and
 // sets, and the run-time errors.
 
+#include "error_text.hpp"
 #include "expressions.hpp"
 
 #include "fogbank/core/aws_error.hpp"
@@ -10,10 +11,6 @@
 
 namespace fogbank::dynamodb {
 namespace {
-
-json j(std::string_view text) {
-  return json::parse(text);
-}
 
 // Applies `text` to a copy of `item` and returns the result.
 json updated(std::string_view text, const json& item, const json& values = json(),

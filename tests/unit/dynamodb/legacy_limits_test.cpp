@@ -4,6 +4,7 @@
 // anything is translated, with the message the translated expression would get, and the
 // translations that stay large (AttributeUpdates, AttributesToGet) are handled in linear time.
 
+#include "error_text.hpp"
 #include "legacy_parameters.hpp"
 
 #include "expressions.hpp"
@@ -16,15 +17,6 @@
 
 namespace fogbank::dynamodb {
 namespace {
-
-std::string error_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const core::aws_error& e) {
-    return std::string(e.name()) + ": " + e.message();
-  }
-  return "no error";
-}
 
 // {"a0": entry, "a1": entry, ...}
 json conditions(std::size_t count, const json& entry) {

@@ -4,6 +4,7 @@
 // with DynamoDB's wording.
 
 #include "legacy_parameters.hpp"
+#include "error_text.hpp"
 
 #include "expressions.hpp"
 #include "fogbank/core/aws_error.hpp"
@@ -49,15 +50,6 @@ bool holds(const translated_expression& t, const json& item = sample_item()) {
 }
 
 // The error a call throws, as "<type>: <message>".
-std::string error_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const core::aws_error& e) {
-    return std::string(e.name()) + ": " + e.message();
-  }
-  return "no error";
-}
-
 std::string validation(std::string_view message) {
   return "ValidationException: " + std::string(message);
 }

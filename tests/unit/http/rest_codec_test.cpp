@@ -34,7 +34,7 @@ json decode(bhttp::verb method, std::string_view target, std::string body = "",
   return found ? rest_codec::decode_request(lambda, *found, req) : json();
 }
 
-const rest_model::operation& op(std::string_view name) {
+const rest_model::operation& rest_op(std::string_view name) {
   for (const auto& o : lambda.operations) {
     if (o.name == name) return o;
   }
@@ -128,30 +128,30 @@ TEST(RestRequests, BodiesThatAreNotJsonObjectsAreRefusedAsLambdaRefusesThem) {
 
 TEST(RestResponses, InvokeSetsStatusHeadersAndARawBody) {
   const rest_codec::encoded answer = rest_codec::encode_response(
-      op("Invoke"), json{{"StatusCode", 200},
-                         {"FunctionError", "Unhandled"},
-                         {"LogResult", "U1RBUlQ="},
-                         {"ExecutedVersion", "$LATEST"},
-                         {"Payload", core::base64_encode(R"({"errorType":"Boom"})")}});
+      rest_op("Invoke"), json{{"StatusCode", 200},
+                              {"FunctionError", "Unhandled"},
+                              {"LogResult", "U1RBUlQ="},
+                              {"ExecutedVersion", "$LATEST"},
+                              {"Payload", core::base64_encode(R"({"errorType":"Boom"})")}});
   EXPECT_EQ(answer.status, 200);
   EXPECT_EQ(header(answer, "X-Amz-Function-Error"), "Unhandled");
   EXPECT_EQ(header(answer, "X-Amz-Log-Result"), "U1RBUlQ=");
   EXPECT_EQ(header(answer, "X-Amz-Executed-Version"), "$LATEST");
   EXPECT_EQ(answer.body, R"({"errorType":"Boom"})");
 
-  const rest_codec::encoded event = rest_codec::encode_response(op("Invoke"), json{{"StatusCode", 202}});
+  const rest_codec::encoded event = rest_codec::encode_response(rest_op("Invoke"), json{{"StatusCode", 202}});
   EXPECT_EQ(event.status, 202);
   EXPECT_EQ(event.body, "");
 }
 
 TEST(RestResponses, StatusesComeFromTheModel) {
-  EXPECT_EQ(rest_codec::encode_response(op("CreateFunction"), json{{"FunctionName", "f"}}).status, 201);
-  EXPECT_EQ(rest_codec::encode_response(op("CreateFunction"), json{{"FunctionName", "f"}}).body,
+  EXPECT_EQ(rest_codec::encode_response(rest_op("CreateFunction"), json{{"FunctionName", "f"}}).status, 201);
+  EXPECT_EQ(rest_codec::encode_response(rest_op("CreateFunction"), json{{"FunctionName", "f"}}).body,
             R"({"FunctionName":"f"})");
-  const rest_codec::encoded deleted = rest_codec::encode_response(op("DeleteFunction"), json::object());
+  const rest_codec::encoded deleted = rest_codec::encode_response(rest_op("DeleteFunction"), json::object());
   EXPECT_EQ(deleted.status, 204);
   EXPECT_EQ(deleted.body, "");
-  EXPECT_EQ(rest_codec::encode_response(op("GetFunctionConcurrency"), json::object()).body, "{}");
+  EXPECT_EQ(rest_codec::encode_response(rest_op("GetFunctionConcurrency"), json::object()).body, "{}");
 }
 
 TEST(RestErrors, NameInTheHeaderAndTheMessageSpelledAsTheModelSpellsIt) {

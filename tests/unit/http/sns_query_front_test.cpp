@@ -74,7 +74,7 @@ request form(std::string body, std::string_view scope_service = "") {
   return req;
 }
 
-reply_to to() {
+reply_to a_reply() {
   reply_to r;
   r.request_id = "rid";
   return r;
@@ -84,8 +84,8 @@ TEST(SnsQueryFront, TheCredentialScopePicksTheService) {
   two_services s;
   null_channel channel;
   // AddPermission is an action of both services.
-  ASSERT_TRUE(s.front().handle(form("Action=AddPermission&Label=l", "sns"), to(), channel));
-  ASSERT_TRUE(s.front().handle(form("Action=AddPermission&Label=l", "sqs"), to(), channel));
+  ASSERT_TRUE(s.front().handle(form("Action=AddPermission&Label=l", "sns"), a_reply(), channel));
+  ASSERT_TRUE(s.front().handle(form("Action=AddPermission&Label=l", "sqs"), a_reply(), channel));
   EXPECT_EQ(s.sns.calls, std::vector<std::string>{"AddPermission"});
   EXPECT_EQ(s.sqs.calls, std::vector<std::string>{"AddPermission"});
 }
@@ -93,10 +93,10 @@ TEST(SnsQueryFront, TheCredentialScopePicksTheService) {
 TEST(SnsQueryFront, UnsignedRequestsGoByVersionThenAction) {
   two_services s;
   null_channel channel;
-  ASSERT_TRUE(s.front().handle(form("Action=AddPermission&Version=2010-03-31"), to(), channel));
-  ASSERT_TRUE(s.front().handle(form("Action=AddPermission&Version=2012-11-05"), to(), channel));
-  ASSERT_TRUE(s.front().handle(form("Action=Publish&Message=m"), to(), channel));
-  ASSERT_TRUE(s.front().handle(form("Action=SendMessage&MessageBody=m"), to(), channel));
+  ASSERT_TRUE(s.front().handle(form("Action=AddPermission&Version=2010-03-31"), a_reply(), channel));
+  ASSERT_TRUE(s.front().handle(form("Action=AddPermission&Version=2012-11-05"), a_reply(), channel));
+  ASSERT_TRUE(s.front().handle(form("Action=Publish&Message=m"), a_reply(), channel));
+  ASSERT_TRUE(s.front().handle(form("Action=SendMessage&MessageBody=m"), a_reply(), channel));
   EXPECT_EQ(s.sns.calls, (std::vector<std::string>{"AddPermission", "Publish"}));
   EXPECT_EQ(s.sqs.calls, (std::vector<std::string>{"AddPermission", "SendMessage"}));
 }
@@ -105,7 +105,7 @@ TEST(SnsQueryFront, AnswersInSnsNamespace) {
   two_services s;
   s.sns.answer = core::call_result{json{{"MessageId", "m-1"}}, std::nullopt};
   null_channel channel;
-  const auto res = s.front().handle(form("Action=Publish&TopicArn=t&Message=hi", "sns"), to(), channel);
+  const auto res = s.front().handle(form("Action=Publish&TopicArn=t&Message=hi", "sns"), a_reply(), channel);
   ASSERT_TRUE(res);
   EXPECT_EQ(
       res->body(),
@@ -119,7 +119,7 @@ TEST(SnsQueryFront, SnsErrorCodes) {
   null_channel channel;
   s.sns.answer = core::call_result{json::object(),
                                    core::aws_error(core::error_code::sns_not_found, "Topic does not exist")};
-  auto res = s.front().handle(form("Action=GetTopicAttributes&TopicArn=t", "sns"), to(), channel);
+  auto res = s.front().handle(form("Action=GetTopicAttributes&TopicArn=t", "sns"), a_reply(), channel);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result(), bhttp::status::not_found);
   EXPECT_NE(res->body().find("<Code>NotFound</Code><Message>Topic does not exist</Message>"),
@@ -128,7 +128,7 @@ TEST(SnsQueryFront, SnsErrorCodes) {
   s.sns.answer = core::call_result{
       json::object(), core::aws_error(core::error_code::sns_too_many_entries_in_batch,
                                       "The batch request contains more entries than permissible.")};
-  res = s.front().handle(form("Action=PublishBatch&TopicArn=t", "sns"), to(), channel);
+  res = s.front().handle(form("Action=PublishBatch&TopicArn=t", "sns"), a_reply(), channel);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result(), bhttp::status::bad_request);
   EXPECT_NE(res->body().find("<Code>TooManyEntriesInBatchRequest</Code>"), std::string::npos) << res->body();

@@ -91,7 +91,7 @@ class stream_mapping : public lambda_test {
   std::set<std::string> fail_once_;
 };
 
-using batches = std::vector<std::vector<std::string>>;
+using key_batches = std::vector<std::vector<std::string>>;
 
 TEST_F(stream_mapping, CreateAnswersLambdasStreamShapeAndChecksItsMembers) {
   const json created = map();
@@ -156,7 +156,7 @@ TEST_F(stream_mapping, TrimHorizonReadsEverythingInOrderThenEachWriteAtItsInstan
   for (const std::string key : {"a", "b", "c"}) put(key);
   map({{"BatchSize", 2}});
   emulator_->run_until_idle();
-  EXPECT_EQ(keys(), (batches{{"a", "b"}, {"c"}}));
+  EXPECT_EQ(keys(), (key_batches{{"a", "b"}, {"c"}}));
   const json record = seen_[0].event["Records"][0];
   // Lambda's DynamoDB record: GetRecords' record plus eventSourceARN (research §7.2).
   EXPECT_EQ(record["eventName"], "INSERT");
@@ -169,7 +169,7 @@ TEST_F(stream_mapping, TrimHorizonReadsEverythingInOrderThenEachWriteAtItsInstan
   advance(5s);
   put("d");
   emulator_->run_until_idle();
-  EXPECT_EQ(keys(), (batches{{"a", "b"}, {"c"}, {"d"}}));
+  EXPECT_EQ(keys(), (key_batches{{"a", "b"}, {"c"}, {"d"}}));
   EXPECT_EQ(seen_.back().at_ms, 5000);
   EXPECT_EQ(ok("GetEventSourceMapping",
                {{"UUID", ok("ListEventSourceMappings",
@@ -184,7 +184,7 @@ TEST_F(stream_mapping, LatestSkipsWhatWasWrittenBefore) {
   EXPECT_TRUE(seen_.empty());
   put("new");
   emulator_->run_until_idle();
-  EXPECT_EQ(keys(), (batches{{"new"}}));
+  EXPECT_EQ(keys(), (key_batches{{"new"}}));
 }
 
 TEST_F(stream_mapping, AFailedBatchIsRetriedUntilMaximumRetryAttemptsThenGoesToOnFailure) {
@@ -196,7 +196,7 @@ TEST_F(stream_mapping, AFailedBatchIsRetriedUntilMaximumRetryAttemptsThenGoesToO
        {"DestinationConfig", {{"OnFailure", {{"Destination", queue_arn("stream-failures")}}}}}});
   advance(1min);
   // Three attempts of the poison record (the first and two retries, 1 s and then 2 s apart), then on.
-  EXPECT_EQ(keys(), (batches{{"poison"}, {"poison"}, {"poison"}, {"after"}}));
+  EXPECT_EQ(keys(), (key_batches{{"poison"}, {"poison"}, {"poison"}, {"after"}}));
   EXPECT_EQ(seen_[1].at_ms, 1000);
   EXPECT_EQ(seen_[2].at_ms, 3000);
   const json records = receive_all(failures);
@@ -247,7 +247,7 @@ TEST_F(stream_mapping, NewRecordsDoNotHurryTheRetryOfAFailedBatch) {
   emulator_->run_until_idle();
   EXPECT_EQ(seen_.size(), 1u) << "retried at 500 ms, before its backoff";
   advance(std::chrono::milliseconds(500));
-  EXPECT_EQ(keys(), (batches{{"poison"}, {"poison"}, {"later"}}));
+  EXPECT_EQ(keys(), (key_batches{{"poison"}, {"poison"}, {"later"}}));
   EXPECT_EQ(seen_[1].at_ms, 1000);
 }
 
@@ -259,7 +259,7 @@ TEST_F(stream_mapping, BisectIsolatesAPoisonRecord) {
        {"MaximumRetryAttempts", 0},
        {"DestinationConfig", {{"OnFailure", {{"Destination", queue_arn("stream-failures")}}}}}});
   advance(1min);
-  EXPECT_EQ(keys(), (batches{{"a", "b", "poison", "d"}, {"a", "b"}, {"poison", "d"}, {"poison"}, {"d"}}));
+  EXPECT_EQ(keys(), (key_batches{{"a", "b", "poison", "d"}, {"a", "b"}, {"poison", "d"}, {"poison"}, {"d"}}));
   const json records = receive_all(failures);
   ASSERT_EQ(records.size(), 1u) << records.dump();
   const json info = json::parse(records[0]["Body"].get<std::string>())["DDBStreamBatchInfo"];
@@ -272,7 +272,7 @@ TEST_F(stream_mapping, ReportBatchItemFailuresRetriesFromTheLowestFailedRecord) 
   fail_once_ = {"b"};
   map({{"FunctionResponseTypes", {"ReportBatchItemFailures"}}});
   advance(10s);
-  EXPECT_EQ(keys(), (batches{{"a", "b", "c"}, {"b", "c"}}));
+  EXPECT_EQ(keys(), (key_batches{{"a", "b", "c"}, {"b", "c"}}));
 }
 
 TEST_F(stream_mapping, FilterCriteriaSkipsWhatNoFilterMatches) {
@@ -285,7 +285,7 @@ TEST_F(stream_mapping, FilterCriteriaSkipsWhatNoFilterMatches) {
   put("keep-1");  // a MODIFY: filtered out
   put("keep-2");
   emulator_->run_until_idle();
-  EXPECT_EQ(keys(), (batches{{"keep-1", "keep-2"}}));
+  EXPECT_EQ(keys(), (key_batches{{"keep-1", "keep-2"}}));
   put("drop-2");
   emulator_->run_until_idle();
   EXPECT_EQ(keys().size(), 1u) << "a batch with nothing left after filtering invokes nothing";

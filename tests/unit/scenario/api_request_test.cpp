@@ -3,6 +3,7 @@
 // HTTP server uses (a C++ handler, handlers/cpp echo.handler, behind both).
 
 #include "api_request.hpp"
+#include "load_error_of.hpp"
 #include "model.hpp"
 
 #include "fogbank/main/temporary_directory.hpp"
@@ -17,16 +18,6 @@
 
 namespace fogbank::scenario {
 namespace {
-
-load_error error_of(const std::string& text) {
-  try {
-    (void)load_text(text, "s.yaml");
-  } catch (const load_error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "loaded without an error:\n" << text;
-  return load_error({}, "");
-}
 
 TEST(ScenarioRequest, TheLoaderReadsEveryField) {
   const scenario s = load_text(R"(steps:

@@ -1,6 +1,7 @@
 // The scenario loader: typed steps from YAML, and errors that name file:line:column and what was
 // expected there.
 
+#include "load_error_of.hpp"
 #include "model.hpp"
 
 #include <gtest/gtest.h>
@@ -12,17 +13,6 @@ namespace fogbank::scenario {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The load_error of `text`, or a test failure if it loads.
-load_error error_of(const std::string& text) {
-  try {
-    (void)load_text(text, "s.yaml");
-  } catch (const load_error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "loaded without an error:\n" << text;
-  return load_error({}, "");
-}
 
 TEST(ScenarioLoader, ReadsEveryStepKind) {
   const scenario s = load_text(R"(name: all

@@ -5,6 +5,7 @@
 #include "fogbank/scenario/journal.hpp"
 #include "fogbank/scenario/runner.hpp"
 
+#include "load_error_of.hpp"
 #include "model.hpp"
 
 #include <gtest/gtest.h>
@@ -15,16 +16,6 @@
 
 namespace fogbank::scenario {
 namespace {
-
-load_error error_of(const std::string& text) {
-  try {
-    (void)load_text(text, "s.yaml");
-  } catch (const load_error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "loaded without an error:\n" << text;
-  return load_error({}, "");
-}
 
 TEST(ScenarioVariants, EachVariantIsTheScenarioWithItsTemplatesAndParameters) {
   const scenario s = load_text(R"(name: counter

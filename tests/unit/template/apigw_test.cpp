@@ -3,6 +3,7 @@
 // stage; Ref and Fn::GetAtt as CloudFormation documents them; a reload after a restart on the same
 // data directory keeps the API and updates what changed; bad properties are errors at their line.
 
+#include "emulator_calls.hpp"
 #include "template_fixture.hpp"
 
 #include "fogbank/apigw/service.hpp"
@@ -13,23 +14,6 @@
 
 namespace fogbank::templates::testing {
 namespace {
-
-std::unique_ptr<emulator> open_emulator(const std::string& data_dir = "") {
-  emulator_options options;
-  options.manual_clock = true;
-  options.data_dir = data_dir;
-  options.seed = 1;
-  std::string error;
-  auto opened = emulator::open(options, &error);
-  EXPECT_TRUE(opened) << error;
-  return opened;
-}
-
-json must(const emulator& e, const std::string& service, const std::string& operation, const json& request) {
-  core::call_result r = e.client().call(service, operation, request);
-  EXPECT_FALSE(r.error) << operation << ": " << (r.error ? r.error->message() : "");
-  return r.body;
-}
 
 // The chat seed's API in miniature. ROUTE_KEY is replaced to test updates.
 const std::string chat = R"(Resources:

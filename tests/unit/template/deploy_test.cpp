@@ -1,6 +1,7 @@
 // Templates deployed into a real emulator: tables and queues as the template says, and a second
 // load on a restarted emulator with a data directory updating what changed and keeping the data.
 
+#include "emulator_calls.hpp"
 #include "template_fixture.hpp"
 
 #include "fogbank/dispatch/client.hpp"
@@ -10,23 +11,6 @@
 
 namespace fogbank::templates::testing {
 namespace {
-
-std::unique_ptr<emulator> open_emulator(const std::string& data_dir = "", std::uint64_t seed = 1) {
-  emulator_options options;
-  options.manual_clock = true;
-  options.data_dir = data_dir;
-  options.seed = seed;
-  std::string error;
-  auto opened = emulator::open(options, &error);
-  EXPECT_TRUE(opened) << error;
-  return opened;
-}
-
-json must(const emulator& e, const std::string& service, const std::string& operation, const json& request) {
-  core::call_result r = e.client().call(service, operation, request);
-  EXPECT_FALSE(r.error) << operation << ": " << (r.error ? r.error->message() : "");
-  return r.body;
-}
 
 const std::string app_v1 = R"(AWSTemplateFormatVersion: "2010-09-09"
 Parameters:

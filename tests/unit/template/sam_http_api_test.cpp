@@ -9,8 +9,6 @@
 namespace fogbank::templates::testing {
 namespace {
 
-const std::string sam_header = "Transform: AWS::Serverless-2016-10-31\n";
-
 class TemplateSamHttpApi : public ::testing::Test {
  protected:
   void SetUp() override { std::filesystem::create_directories(dir.path() / "src"); }

@@ -3,6 +3,7 @@
 // function's SNS event, deployed into a real emulator; Ref and Fn::GetAtt as CloudFormation's
 // template reference documents them (topic: Ref = ARN, TopicArn, TopicName).
 
+#include "emulator_calls.hpp"
 #include "template_fixture.hpp"
 
 #include "fogbank/dispatch/client.hpp"
@@ -12,22 +13,6 @@
 
 namespace fogbank::templates::testing {
 namespace {
-
-std::unique_ptr<emulator> open_emulator() {
-  emulator_options options;
-  options.manual_clock = true;
-  options.seed = 1;
-  std::string error;
-  auto opened = emulator::open(options, &error);
-  EXPECT_TRUE(opened) << error;
-  return opened;
-}
-
-json must(const emulator& e, const std::string& service, const std::string& operation, const json& request) {
-  core::call_result r = e.client().call(service, operation, request);
-  EXPECT_FALSE(r.error) << operation << ": " << (r.error ? r.error->message() : "");
-  return r.body;
-}
 
 const std::string arn_prefix = "arn:aws:sns:us-east-1:000000000000:";
 

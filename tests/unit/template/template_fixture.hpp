@@ -25,6 +25,9 @@
 
 namespace fogbank::templates::testing {
 
+// The line that makes a template a SAM template.
+inline const std::string sam_header = "Transform: AWS::Serverless-2016-10-31\n";
+
 using nlohmann::json;
 
 // A template read from text, SAM applied, with its model.

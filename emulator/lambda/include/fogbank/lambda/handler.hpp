@@ -86,10 +86,11 @@ struct handler_registration {
 }  // namespace fogbank::lambda
 
 #define FOGBANK_LAMBDA_HANDLER_CONCAT_(a, b) a##b
-#define FOGBANK_LAMBDA_HANDLER_NAME_(line) FOGBANK_LAMBDA_HANDLER_CONCAT_(fogbank_lambda_handler_, line)
+#define FOGBANK_LAMBDA_HANDLER_NAME_(id) FOGBANK_LAMBDA_HANDLER_CONCAT_(fogbank_lambda_handler_, id)
 // Registers `function` under `name` (a string literal), e.g. FOGBANK_LAMBDA_HANDLER("counter.connect",
-// handle).
-#define FOGBANK_LAMBDA_HANDLER(name, function)                                                  \
-  static const ::fogbank::lambda::handler_registration FOGBANK_LAMBDA_HANDLER_NAME_(__LINE__) { \
-    name, function                                                                              \
+// handle). Named by __COUNTER__, not __LINE__: unique even when source files are compiled together
+// (the unit tests' unity build).
+#define FOGBANK_LAMBDA_HANDLER(name, function)                                                     \
+  static const ::fogbank::lambda::handler_registration FOGBANK_LAMBDA_HANDLER_NAME_(__COUNTER__) { \
+    name, function                                                                                 \
   }
