@@ -65,6 +65,36 @@ const json& transact_items(const json& request) {
   return *actions;
 }
 
+// Capacity per table, in the order the tables first appear in the request.
+struct capacity_totals {
+  std::vector<std::pair<std::string, table_capacity>> tables;
+  void add(const table_info& table, const table_capacity& usage) {
+    for (auto& [name, total] : tables) {
+      if (name == table.name) return total.add(usage);
+    }
+    tables.emplace_back(table.name, usage);
+  }
+  json to_json(capacity_mode mode, unit_kind kind) const {
+    json out = json::array();
+    if (mode == capacity_mode::none) return out;
+    for (const auto& [name, usage] : tables) out.push_back(capacity_json(mode, name, usage, kind));
+    return out;
+  }
+};
+
+// What one write of a batch or transaction consumed. A ConditionCheck reads its item but is
+// charged as a write of it (unconfirmed beyond emulators measured against DynamoDB:
+// nubo-db/dynoxide#123 reports 2 write units for a standalone ConditionCheck in a transaction).
+table_capacity write_result_capacity(const write_request& write, const write_result& result) {
+  const json* old_item = result.old_item ? &*result.old_item : nullptr;
+  if (write.kind == write_kind::check) {
+    table_capacity usage;
+    usage.table = write_units(old_item ? item_size(*old_item) : 0);
+    return usage;
+  }
+  return write_capacity(*write.table, old_item, result.new_item ? &*result.new_item : nullptr);
+}
+
 }  // namespace
 
 json service_impl::batch_get_item(const json& request, const request_context&) {
@@ -93,6 +123,7 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
     total += keys->size();
     if (total > max_batch_get_keys) throw_validation("Too many items requested for the BatchGetItem call");
   }
+  const capacity_mode mode = capacity_mode_of(request);
   std::vector<table_read> reads;
   for (const auto& [name, spec] : items.items()) {
     table_read read;
@@ -119,15 +150,16 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
   auto snapshot = db_.take_snapshot();
   for (const auto& read : reads) {
     json found = json::array();
-    std::size_t bytes = 0;
+    // Each item rounded up to 4 KB on its own, a missing one too, and then summed (Alternator's
+    // test_simple_batch_get_items and test_multi_table_batch_get_items, pinned against DynamoDB).
+    table_capacity usage;
     for (const auto& key : read.keys) {
-      if (auto item = read_item(*read.table, item_storage_key(*read.table, key), snapshot.get())) {
-        bytes += item_size(*item);
-        found.push_back(read.wanted ? project(*read.wanted, *item) : std::move(*item));
-      }
+      auto item = read_item(*read.table, item_storage_key(*read.table, key), snapshot.get());
+      usage.table += read_units(item ? item_size(*item) : 0, read.consistent);
+      if (item) found.push_back(read.wanted ? project(*read.wanted, *item) : std::move(*item));
     }
     responses[read.table->name] = std::move(found);
-    json capacity = consumed_capacity(request, *read.table, read_units(bytes, read.consistent));
+    json capacity = capacity_json(mode, read.table->name, usage);
     if (!capacity.is_null()) capacities.push_back(std::move(capacity));
   }
   json response{{"Responses", responses}, {"UnprocessedKeys", json::object()}};
@@ -150,6 +182,7 @@ json service_impl::batch_write_item(const json& request, const request_context&)
                              "to 25, Member must have length greater than or equal to 1]"));
     }
   }
+  const capacity_mode mode = capacity_mode_of(request);
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& [name, list] : items.items()) {
     for (const auto& entry : list) {
@@ -186,7 +219,9 @@ json service_impl::batch_write_item(const json& request, const request_context&)
 
   const std::vector<write_result> results =
       apply_writes(*this, writes, write_failure::raise, write_commit::each);
-  std::map<std::string, double> units;
+  // Each item costs what the same PutItem or DeleteItem would, the old item's size included
+  // (Alternator's test_batch_write_item_with_true_values): summed per table, in request order.
+  capacity_totals totals;
   json unprocessed = json::object();
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const write_result& result = results[i];
@@ -195,17 +230,10 @@ json service_impl::batch_write_item(const json& request, const request_context&)
       unprocessed[entries[i].first].push_back(*entries[i].second);
       continue;
     }
-    units[writes[i].table->name] += write_units(result.new_item ? item_size(*result.new_item) : 0);
+    totals.add(*writes[i].table, write_result_capacity(writes[i], result));
   }
   json response{{"UnprocessedItems", std::move(unprocessed)}};
-  json capacities = json::array();
-  for (const auto& write : writes) {
-    auto it = units.find(write.table->name);
-    if (it == units.end()) continue;
-    json capacity = consumed_capacity(request, *write.table, it->second);
-    if (!capacity.is_null()) capacities.push_back(std::move(capacity));
-    units.erase(it);
-  }
+  json capacities = totals.to_json(mode, unit_kind::unreported);
   if (!capacities.empty()) response["ConsumedCapacity"] = std::move(capacities);
   return response;
 }
@@ -238,6 +266,7 @@ json service_impl::transact_write_items(const json& request, const request_conte
     }
     writes.push_back(std::move(write));
   }
+  const capacity_mode mode = capacity_mode_of(request);
 
   // ClientRequestToken: the same request again within the idempotency window is answered
   // without being applied again (API_TransactWriteItems: ClientRequestToken). The token table's
@@ -280,8 +309,9 @@ json service_impl::transact_write_items(const json& request, const request_conte
   }
 
   // Any failed condition cancels every action (apply_writes).
+  std::vector<write_result> results;
   try {
-    apply_writes(*this, writes, write_failure::cancel_transaction);
+    results = apply_writes(*this, writes, write_failure::cancel_transaction);
   } catch (...) {
     // A transaction that did not happen leaves its token free for a retry.
     if (claimed) {
@@ -302,7 +332,18 @@ json service_impl::transact_write_items(const json& request, const request_conte
       token_expiry_.emplace_back(it->second.completed, token);
     }
   }
-  return json::object();
+  // Every action twice: "TransactWriteItems ... two underlying writes of every item in the
+  // transaction: one to prepare the transaction and one to commit" (transaction-apis.html,
+  // "Capacity management for transactions"), index writes included (rusoto/rusoto#1919).
+  capacity_totals totals;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    table_capacity usage = write_result_capacity(writes[i], results[i]);
+    usage.scale(2);
+    totals.add(*writes[i].table, usage);
+  }
+  json response = json::object();
+  if (mode != capacity_mode::none) response["ConsumedCapacity"] = totals.to_json(mode, unit_kind::write);
+  return response;
 }
 
 json service_impl::transact_get_items(const json& request, const request_context&) {
@@ -312,6 +353,7 @@ json service_impl::transact_get_items(const json& request, const request_context
     std::string storage_key;
     std::optional<projection> wanted;
   };
+  const capacity_mode mode = capacity_mode_of(request);
   std::vector<get_request> gets;
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& action : *actions) {
@@ -334,14 +376,22 @@ json service_impl::transact_get_items(const json& request, const request_context
   // One snapshot: every item as of the same instant, as the transaction promises.
   auto snapshot = db_.take_snapshot();
   json responses = json::array();
+  // Two strongly consistent reads of each item, a missing one too (transaction-apis.html,
+  // "Capacity management for transactions"; nubo-db/dynoxide#57 measured 2 units per item
+  // against DynamoDB).
+  capacity_totals totals;
   for (const auto& get : gets) {
     json response = json::object();
-    if (auto item = read_item(*get.table, get.storage_key, snapshot.get())) {
-      response["Item"] = get.wanted ? project(*get.wanted, *item) : std::move(*item);
-    }
+    auto item = read_item(*get.table, get.storage_key, snapshot.get());
+    table_capacity usage;
+    usage.table = 2 * read_units(item ? item_size(*item) : 0, true);
+    totals.add(*get.table, usage);
+    if (item) response["Item"] = get.wanted ? project(*get.wanted, *item) : std::move(*item);
     responses.push_back(std::move(response));
   }
-  return {{"Responses", responses}};
+  json out{{"Responses", responses}};
+  if (mode != capacity_mode::none) out["ConsumedCapacity"] = totals.to_json(mode, unit_kind::read);
+  return out;
 }
 
 }  // namespace fogbank::dynamodb
