@@ -164,6 +164,54 @@ class ConsumedCapacityTest(FogbankTestCase):
             "TableName": table, "CapacityUnits": 4.0, "ReadCapacityUnits": 4.0,
             "Table": {"CapacityUnits": 4.0, "ReadCapacityUnits": 4.0}}])
 
+    def test_lsi_write_capacity(self):
+        # With an ALL projection the LSI entry is the item: 1012 bytes ("pk" + "p", "sk" + "1",
+        # "l" + "z", "data" + 1000), one unit on the table and one on the index.
+        table = self.create_table(range_key=("sk", "S"), attributes=[("l", "S")], LocalSecondaryIndexes=[{
+            "IndexName": "by_l", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                               {"AttributeName": "l", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"}}])
+        resp = self.ddb.put_item(TableName=table, Item={"pk": S("p"), "sk": S("1"), "l": S("z"), "data": S("x" * 1000)},
+                                 ReturnConsumedCapacity="INDEXES")
+        self.assertEqual(resp["ConsumedCapacity"], {
+            "TableName": table, "CapacityUnits": 2.0, "Table": {"CapacityUnits": 1.0},
+            "LocalSecondaryIndexes": {"by_l": {"CapacityUnits": 1.0}}})
+
+
+class ItemCollectionMetricsTest(FogbankTestCase):
+    """ReturnItemCollectionMetrics SIZE: the written item's collection (its partition key) and
+    the whole gigabytes around its size, [0, 1] for a small one
+    (paritysuite/dynamodb-conformance, itemCollectionMetrics.test.ts, measured on DynamoDB);
+    nothing for a table without local secondary indexes."""
+
+    def test_lsi_table_reports_collections_plain_table_does_not(self):
+        lsi = self.create_table(range_key=("sk", "S"), attributes=[("l", "S")], LocalSecondaryIndexes=[{
+            "IndexName": "by_l", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                               {"AttributeName": "l", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+        plain = self.create_table(range_key=("sk", "S"))
+        expected = {"ItemCollectionKey": {"pk": S("p")}, "SizeEstimateRangeGB": [0.0, 1.0]}
+        item = {"pk": S("p"), "sk": S("1"), "l": S("x")}
+        resp = self.ddb.put_item(TableName=lsi, Item=item, ReturnItemCollectionMetrics="SIZE")
+        self.assertEqual(resp["ItemCollectionMetrics"], expected)
+        resp = self.ddb.update_item(TableName=lsi, Key={"pk": S("p"), "sk": S("1")}, UpdateExpression="SET a = :a",
+                                    ExpressionAttributeValues={":a": S("v")}, ReturnItemCollectionMetrics="SIZE")
+        self.assertEqual(resp["ItemCollectionMetrics"], expected)
+        resp = self.ddb.delete_item(TableName=lsi, Key={"pk": S("p"), "sk": S("1")}, ReturnItemCollectionMetrics="SIZE")
+        self.assertEqual(resp["ItemCollectionMetrics"], expected)
+        resp = self.ddb.put_item(TableName=plain, Item=item, ReturnItemCollectionMetrics="SIZE")
+        self.assertNotIn("ItemCollectionMetrics", resp)
+
+        resp = self.ddb.batch_write_item(RequestItems={
+            lsi: [{"PutRequest": {"Item": item}}, {"PutRequest": {"Item": {**item, "sk": S("2")}}}],
+            plain: [{"PutRequest": {"Item": item}}]}, ReturnItemCollectionMetrics="SIZE")
+        self.assertEqual(resp["ItemCollectionMetrics"], {lsi: [expected]})
+        resp = self.ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": lsi, "Item": {**item, "pk": S("q")}}},
+            {"Put": {"TableName": plain, "Item": {**item, "pk": S("q")}}}], ReturnItemCollectionMetrics="SIZE")
+        self.assertEqual(resp["ItemCollectionMetrics"],
+                         {lsi: [{"ItemCollectionKey": {"pk": S("q")}, "SizeEstimateRangeGB": [0.0, 1.0]}]})
+
 
 if __name__ == "__main__":
     unittest.main()

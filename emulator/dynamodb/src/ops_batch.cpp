@@ -18,6 +18,7 @@
 
 #include "attribute_value.hpp"
 #include "expressions.hpp"
+#include "item_collections.hpp"
 #include "item_keys.hpp"
 #include "item_writes.hpp"
 #include "request.hpp"
@@ -93,6 +94,26 @@ table_capacity write_result_capacity(const write_request& write, const write_res
     return usage;
   }
   return write_capacity(*write.table, old_item, result.new_item ? &*result.new_item : nullptr);
+}
+
+// ItemCollectionMetrics of BatchWriteItem and TransactWriteItems: for each table with item
+// collections (LSIs), one entry per collection the call changed, in request order ("for each
+// table, information about any item collections that were affected", API_BatchWriteItem). A
+// collection written twice is listed once: unconfirmed.
+json collection_metrics(const service_impl& service, const std::vector<write_request>& writes,
+                        const std::vector<write_result>& results) {
+  json out = json::object();
+  std::set<std::pair<std::string, std::string>> listed;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const write_request& write = writes[i];
+    if (write.kind == write_kind::check || !results[i].written || !has_item_collections(*write.table))
+      continue;
+    std::string partition;
+    append_key_value(partition, write.key.at(write.table->keys.hash));
+    if (!listed.emplace(write.table->name, partition).second) continue;
+    out[write.table->name].push_back(item_collection_metrics(service, *write.table, write.key));
+  }
+  return out;
 }
 
 }  // namespace
@@ -183,6 +204,7 @@ json service_impl::batch_write_item(const json& request, const request_context&)
     }
   }
   const capacity_mode mode = capacity_mode_of(request);
+  const bool metrics = item_collection_metrics_wanted(request);
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& [name, list] : items.items()) {
     for (const auto& entry : list) {
@@ -235,6 +257,10 @@ json service_impl::batch_write_item(const json& request, const request_context&)
   json response{{"UnprocessedItems", std::move(unprocessed)}};
   json capacities = totals.to_json(mode, unit_kind::unreported);
   if (!capacities.empty()) response["ConsumedCapacity"] = std::move(capacities);
+  if (metrics) {
+    json collections = collection_metrics(*this, writes, results);
+    if (!collections.empty()) response["ItemCollectionMetrics"] = std::move(collections);
+  }
   return response;
 }
 
@@ -267,6 +293,7 @@ json service_impl::transact_write_items(const json& request, const request_conte
     writes.push_back(std::move(write));
   }
   const capacity_mode mode = capacity_mode_of(request);
+  const bool metrics = item_collection_metrics_wanted(request);
 
   // ClientRequestToken: the same request again within the idempotency window is answered
   // without being applied again (API_TransactWriteItems: ClientRequestToken). The token table's
@@ -343,6 +370,10 @@ json service_impl::transact_write_items(const json& request, const request_conte
   }
   json response = json::object();
   if (mode != capacity_mode::none) response["ConsumedCapacity"] = totals.to_json(mode, unit_kind::write);
+  if (metrics) {
+    json collections = collection_metrics(*this, writes, results);
+    if (!collections.empty()) response["ItemCollectionMetrics"] = std::move(collections);
+  }
   return response;
 }
 

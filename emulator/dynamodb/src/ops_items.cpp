@@ -2,6 +2,7 @@
 
 #include "attribute_value.hpp"
 #include "expressions.hpp"
+#include "item_collections.hpp"
 #include "item_keys.hpp"
 #include "item_writes.hpp"
 #include "request.hpp"
@@ -29,6 +30,15 @@ void add_capacity(json& response, capacity_mode mode, const table_info& table, c
   if (!capacity.is_null()) response["ConsumedCapacity"] = std::move(capacity);
 }
 
+// ItemCollectionMetrics for a write that asked for them, on a table with item collections
+// (LSIs): "If the table does not have any local secondary indexes, this information is not
+// returned in the response" (API_PutItem, ItemCollectionMetrics).
+void add_collection_metrics(json& response, const service_impl& service, bool wanted,
+                            const write_request& write) {
+  if (wanted && has_item_collections(*write.table))
+    response["ItemCollectionMetrics"] = item_collection_metrics(service, *write.table, write.key);
+}
+
 }  // namespace
 
 json service_impl::put_item(const json& request, const request_context&) {
@@ -39,10 +49,12 @@ json service_impl::put_item(const json& request, const request_context&) {
     throw_validation("ReturnValues can only be ALL_OLD or NONE");
   write_request write = parse_write(*this, write_kind::put, request);
   const capacity_mode mode = capacity_mode_of(request);
+  const bool metrics = item_collection_metrics_wanted(request);
   write_result result = execute(*this, write);
   json response = json::object();
   if (return_values == "ALL_OLD" && result.old_item) response["Attributes"] = *result.old_item;
   add_capacity(response, mode, *write.table, result);
+  add_collection_metrics(response, *this, metrics, write);
   return response;
 }
 
@@ -54,10 +66,12 @@ json service_impl::delete_item(const json& request, const request_context&) {
     throw_validation("ReturnValues can only be ALL_OLD or NONE");
   write_request write = parse_write(*this, write_kind::remove, request);
   const capacity_mode mode = capacity_mode_of(request);
+  const bool metrics = item_collection_metrics_wanted(request);
   write_result result = execute(*this, write);
   json response = json::object();
   if (return_values == "ALL_OLD" && result.old_item) response["Attributes"] = *result.old_item;
   add_capacity(response, mode, *write.table, result);
+  add_collection_metrics(response, *this, metrics, write);
   return response;
 }
 
@@ -67,6 +81,7 @@ json service_impl::update_item(const json& request, const request_context&) {
                     {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
   write_request write = parse_write(*this, write_kind::update, request);
   const capacity_mode mode = capacity_mode_of(request);
+  const bool metrics = item_collection_metrics_wanted(request);
   write_result result = execute(*this, write);
   json response = json::object();
   json attributes = nullptr;
@@ -81,6 +96,7 @@ json service_impl::update_item(const json& request, const request_context&) {
   }
   if (attributes.is_object() && !attributes.empty()) response["Attributes"] = std::move(attributes);
   add_capacity(response, mode, *write.table, result);
+  add_collection_metrics(response, *this, metrics, write);
   return response;
 }
 
