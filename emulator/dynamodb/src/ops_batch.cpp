@@ -241,8 +241,10 @@ json service_impl::batch_write_item(const json& request, const request_context&)
 
   const std::vector<write_result> results =
       apply_writes(*this, writes, write_failure::raise, write_commit::each);
-  // Each item costs what the same PutItem or DeleteItem would, the old item's size included
-  // (Alternator's test_batch_write_item_with_true_values): summed per table, in request order.
+  // Each item costs what the same PutItem or DeleteItem would, the old item's size included:
+  // "DynamoDB processes each item in the batch as an individual PutItem or DeleteItem request"
+  // and a DeleteItem's size "is the size of the deleted item" (CapacityUnitCalculations.html).
+  // Summed per table, in request order.
   capacity_totals totals;
   json unprocessed = json::object();
   for (std::size_t i = 0; i < writes.size(); ++i) {
