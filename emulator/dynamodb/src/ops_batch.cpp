@@ -242,9 +242,10 @@ json service_impl::batch_write_item(const json& request, const request_context&)
   const std::vector<write_result> results =
       apply_writes(*this, writes, write_failure::raise, write_commit::each);
   // Each item costs what the same PutItem or DeleteItem would, the old item's size included:
-  // "DynamoDB processes each item in the batch as an individual PutItem or DeleteItem request"
-  // and a DeleteItem's size "is the size of the deleted item" (CapacityUnitCalculations.html).
-  // Summed per table, in request order.
+  // "each specified put and delete request consumes the same number of write capacity units
+  // whether it is processed in parallel or not. Delete operations on nonexistent items consume
+  // one write capacity unit" (API_BatchWriteItem); a DeleteItem is charged by the size of the
+  // deleted item (read-write-operations.html). Summed per table, in request order.
   capacity_totals totals;
   json unprocessed = json::object();
   for (std::size_t i = 0; i < writes.size(); ++i) {
