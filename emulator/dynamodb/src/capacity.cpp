@@ -102,8 +102,9 @@ double read_units(std::size_t bytes, bool consistent) {
 
 table_capacity write_capacity(const table_info& table, const json* old_item, const json* new_item) {
   table_capacity usage;
-  // "If you write a 500-byte item and then replace it with a 1200-byte item, ... the larger of
-  // the two item sizes" (CapacityUnitCalculations.html); a write that finds nothing costs 1.
+  // PutItem, UpdateItem and DeleteItem are charged by the larger of the item before and after
+  // the write (read-write-operations.html; Alternator's test_short_after_long_put and
+  // test_long_update, run against DynamoDB); a write that finds nothing and leaves nothing, 1.
   usage.table =
       write_units(std::max(old_item ? item_size(*old_item) : 0, new_item ? item_size(*new_item) : 0));
   for (const auto& index : table.indexes) {
