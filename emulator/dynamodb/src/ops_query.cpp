@@ -179,11 +179,11 @@ json run_page(const service_impl& service, const read_plan& plan, storage::scan_
   json response{{"Count", count}, {"ScannedCount", scanned}};
   if (plan.select != "COUNT") response["Items"] = std::move(items);
   if (!last_key.is_null()) response["LastEvaluatedKey"] = std::move(last_key);
-  // One rounding for the page, over everything read before the filter ("Query ... the sum of the
-  // sizes of all items read, rounded up to the next 4 KB", CapacityUnitCalculations.html); an
-  // index query, over the index entries (GSI.html#GSI.ThroughputConsiderations.Reads). An LSI
-  // query that fetches unprojected attributes also reads the table items: unconfirmed how
-  // DynamoDB splits that between Table and the index.
+  // One rounding for the page, over everything read before the filter: a Query's items are
+  // one read whose total size is rounded up to the next 4 KB, and a filter does not change what
+  // was read (read-write-operations.html); an index query, over the index entries
+  // (GSI.html#GSI.ThroughputConsiderations.Reads). An LSI query that fetches unprojected attributes also
+  // reads the table items: unconfirmed how DynamoDB splits that between Table and the index.
   table_capacity usage;
   if (plan.index) {
     (plan.index->global ? usage.global_indexes : usage.local_indexes)[plan.index->name] =
