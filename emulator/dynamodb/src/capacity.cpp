@@ -91,6 +91,20 @@ json capacity_json(capacity_mode mode, const std::string& table_name, const tabl
   return out;
 }
 
+void capacity_by_table::add(const std::string& table_name, const table_capacity& usage) {
+  for (auto& [name, total] : tables) {
+    if (name == table_name) return total.add(usage);
+  }
+  tables.emplace_back(table_name, usage);
+}
+
+json capacity_by_table::to_json(capacity_mode mode, unit_kind kind) const {
+  json out = json::array();
+  if (mode == capacity_mode::none) return out;
+  for (const auto& [name, usage] : tables) out.push_back(capacity_json(mode, name, usage, kind));
+  return out;
+}
+
 double write_units(std::size_t bytes) {
   return std::max(1.0, std::ceil(static_cast<double>(bytes) / 1024.0));
 }

@@ -23,6 +23,8 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fogbank::dynamodb {
 
@@ -49,6 +51,14 @@ enum class unit_kind { unreported, read, write };
 // The ConsumedCapacity object for `usage` on `table_name`, or null for capacity_mode::none.
 json capacity_json(capacity_mode mode, const std::string& table_name, const table_capacity& usage,
                    unit_kind kind = unit_kind::unreported);
+
+// Capacity per table of a call over several tables, in the order the tables first appear.
+struct capacity_by_table {
+  std::vector<std::pair<std::string, table_capacity>> tables;
+  void add(const std::string& table_name, const table_capacity& usage);
+  // [ConsumedCapacity, ...], one per table; empty for capacity_mode::none.
+  json to_json(capacity_mode mode, unit_kind kind) const;
+};
 
 // Write capacity units for writing an item of `bytes` (1 per KB, rounded up, at least 1) and read
 // capacity units for reading `bytes` (1 per 4 KB, at least 1, halved for eventually consistent

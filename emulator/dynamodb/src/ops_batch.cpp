@@ -66,23 +66,6 @@ const json& transact_items(const json& request) {
   return *actions;
 }
 
-// Capacity per table, in the order the tables first appear in the request.
-struct capacity_totals {
-  std::vector<std::pair<std::string, table_capacity>> tables;
-  void add(const table_info& table, const table_capacity& usage) {
-    for (auto& [name, total] : tables) {
-      if (name == table.name) return total.add(usage);
-    }
-    tables.emplace_back(table.name, usage);
-  }
-  json to_json(capacity_mode mode, unit_kind kind) const {
-    json out = json::array();
-    if (mode == capacity_mode::none) return out;
-    for (const auto& [name, usage] : tables) out.push_back(capacity_json(mode, name, usage, kind));
-    return out;
-  }
-};
-
 // What one write of a batch or transaction consumed. A ConditionCheck reads its item but is
 // charged as a write of it (unconfirmed beyond emulators measured against DynamoDB:
 // nubo-db/dynoxide#123 reports 2 write units for a standalone ConditionCheck in a transaction).
@@ -246,7 +229,7 @@ json service_impl::batch_write_item(const json& request, const request_context&)
   // whether it is processed in parallel or not. Delete operations on nonexistent items consume
   // one write capacity unit" (API_BatchWriteItem); a DeleteItem is charged by the size of the
   // deleted item (read-write-operations.html). Summed per table, in request order.
-  capacity_totals totals;
+  capacity_by_table totals;
   json unprocessed = json::object();
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const write_result& result = results[i];
@@ -255,7 +238,7 @@ json service_impl::batch_write_item(const json& request, const request_context&)
       unprocessed[entries[i].first].push_back(*entries[i].second);
       continue;
     }
-    totals.add(*writes[i].table, write_result_capacity(writes[i], result));
+    totals.add(writes[i].table->name, write_result_capacity(writes[i], result));
   }
   json response{{"UnprocessedItems", std::move(unprocessed)}};
   json capacities = totals.to_json(mode, unit_kind::unreported);
@@ -306,6 +289,7 @@ json service_impl::transact_write_items(const json& request, const request_conte
   if (!token.empty()) {
     auto mine = std::make_shared<const json>(request);
     std::shared_ptr<const json> previous;
+    capacity_by_table previous_capacity;
     {
       std::lock_guard lock(tokens_mutex_);
       const auto now = clock_.now();
@@ -326,6 +310,7 @@ json service_impl::transact_write_items(const json& request, const request_conte
                         "The transaction with the given request token is already in progress.");
       } else {
         previous = it->second.request;
+        previous_capacity = it->second.capacity;
       }
     }
     if (previous) {
@@ -334,7 +319,15 @@ json service_impl::transact_write_items(const json& request, const request_conte
             error_code::idempotent_parameter_mismatch,
             "Request with ClientRequestToken was previously used with different parameters");  // unconfirmed
       }
-      return json::object();  // the same request again: already applied, nothing more to do
+      // The same request again: already applied, nothing more to do. "Subsequent
+      // TransactWriteItems calls with the same client token return the number of read capacity
+      // units consumed in reading the item" (API_TransactWriteItems, ClientRequestToken): as
+      // many as the first call's write units (nubo-db/dynoxide#123, measured against DynamoDB;
+      // unconfirmed here).
+      json replay = json::object();
+      if (mode != capacity_mode::none)
+        replay["ConsumedCapacity"] = previous_capacity.to_json(mode, unit_kind::read);
+      return replay;
     }
   }
 
@@ -352,6 +345,15 @@ json service_impl::transact_write_items(const json& request, const request_conte
     }
     throw;
   }
+  // Every action twice: "TransactWriteItems ... two underlying writes of every item in the
+  // transaction: one to prepare the transaction and one to commit" (transaction-apis.html,
+  // "Capacity management for transactions"), index writes included (rusoto/rusoto#1919).
+  capacity_by_table totals;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    table_capacity usage = write_result_capacity(writes[i], results[i]);
+    usage.scale(2);
+    totals.add(writes[i].table->name, usage);
+  }
   if (claimed) {
     std::lock_guard lock(tokens_mutex_);
     if (auto it = transaction_tokens_.find(token);
@@ -359,17 +361,9 @@ json service_impl::transact_write_items(const json& request, const request_conte
       // Valid for 10 minutes after the first request that used it completed.
       it->second.done = true;
       it->second.completed = clock_.now();
+      it->second.capacity = totals;
       token_expiry_.emplace_back(it->second.completed, token);
     }
-  }
-  // Every action twice: "TransactWriteItems ... two underlying writes of every item in the
-  // transaction: one to prepare the transaction and one to commit" (transaction-apis.html,
-  // "Capacity management for transactions"), index writes included (rusoto/rusoto#1919).
-  capacity_totals totals;
-  for (std::size_t i = 0; i < writes.size(); ++i) {
-    table_capacity usage = write_result_capacity(writes[i], results[i]);
-    usage.scale(2);
-    totals.add(*writes[i].table, usage);
   }
   json response = json::object();
   if (mode != capacity_mode::none) response["ConsumedCapacity"] = totals.to_json(mode, unit_kind::write);
@@ -413,13 +407,13 @@ json service_impl::transact_get_items(const json& request, const request_context
   // Two strongly consistent reads of each item, a missing one too (transaction-apis.html,
   // "Capacity management for transactions"; nubo-db/dynoxide#57 measured 2 units per item
   // against DynamoDB).
-  capacity_totals totals;
+  capacity_by_table totals;
   for (const auto& get : gets) {
     json response = json::object();
     auto item = read_item(*get.table, get.storage_key, snapshot.get());
     table_capacity usage;
     usage.table = 2 * read_units(item ? item_size(*item) : 0, true);
-    totals.add(*get.table, usage);
+    totals.add(get.table->name, usage);
     if (item) response["Item"] = get.wanted ? project(*get.wanted, *item) : std::move(*item);
     responses.push_back(std::move(response));
   }

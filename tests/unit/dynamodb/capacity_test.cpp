@@ -151,6 +151,19 @@ TEST_F(CapacityTest, TransactionsChargeDoubleAndReportReadOrWriteUnits) {
                    .contains("ConsumedCapacity"));
 }
 
+TEST_F(CapacityTest, TransactionReplayedByTokenReportsReadUnits) {
+  create(false);
+  const json request{{"TransactItems", {{{"Put", {{"TableName", "tbl"}, {"Item", sized_item("r", 1500)}}}}}},
+                     {"ClientRequestToken", "token-1"},
+                     {"ReturnConsumedCapacity", "TOTAL"}};
+  // 1500 bytes: 2 write units, twice.
+  EXPECT_EQ(call("TransactWriteItems", request)["ConsumedCapacity"],
+            json::array({{{"TableName", "tbl"}, {"CapacityUnits", 4.0}, {"WriteCapacityUnits", 4.0}}}));
+  // The same request again is not applied again; it reports reading rather than writing.
+  EXPECT_EQ(call("TransactWriteItems", request)["ConsumedCapacity"],
+            json::array({{{"TableName", "tbl"}, {"CapacityUnits", 4.0}, {"ReadCapacityUnits", 4.0}}}));
+}
+
 TEST_F(CapacityTest, BatchWriteChargesPerItemWithTheOldItemsSize) {
   create(false);
   call("PutItem", {{"TableName", "tbl"}, {"Item", sized_item("old", 1500)}});
