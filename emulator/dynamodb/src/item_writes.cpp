@@ -5,8 +5,6 @@
 #include "request.hpp"
 #include "request_expressions.hpp"
 
-#include <cmath>
-
 namespace fogbank::dynamodb {
 namespace {
 
@@ -115,24 +113,6 @@ write_result evaluate_write(const write_request& write, const table_info& table,
   }
   result.old_item = std::move(old_item);
   return result;
-}
-
-double write_units(std::size_t bytes) {
-  return std::max(1.0, std::ceil(static_cast<double>(bytes) / 1024.0));
-}
-
-double read_units(std::size_t bytes, bool consistent) {
-  double units = std::max(1.0, std::ceil(static_cast<double>(bytes) / 4096.0));
-  return consistent ? units : units / 2;
-}
-
-json consumed_capacity(const json& request, const table_info& table, double units) {
-  const std::string mode = optional_enum(request, "ReturnConsumedCapacity", "returnConsumedCapacity",
-                                         {"INDEXES", "TOTAL", "NONE"}, "NONE");
-  if (mode == "NONE") return nullptr;
-  json out{{"TableName", table.name}, {"CapacityUnits", units}};
-  if (mode == "INDEXES") out["Table"] = {{"CapacityUnits", units}};
-  return out;
 }
 
 }  // namespace fogbank::dynamodb

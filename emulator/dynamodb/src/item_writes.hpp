@@ -4,6 +4,7 @@
 // the others of its call. Single-item operations, BatchWriteItem and TransactWriteItems all go
 // through here, so validation, errors and locking are the same for each.
 
+#include "capacity.hpp"
 #include "expressions.hpp"
 #include "service_impl.hpp"
 
@@ -85,13 +86,5 @@ enum class write_commit {
 std::vector<write_result> apply_writes(service_impl& service, const std::vector<write_request>& writes,
                                        write_failure on_failure,
                                        write_commit commit = write_commit::together);
-
-// The ConsumedCapacity member for `units` of capacity on `table`, or null when the request did
-// not ask for it (ReturnConsumedCapacity absent or NONE).
-json consumed_capacity(const json& request, const table_info& table, double units);
-// Write capacity units for writing an item of `bytes` (1 per KB, rounded up, at least 1) and read
-// capacity units for reading `bytes` (1 per 4 KB, halved for eventually consistent reads).
-double write_units(std::size_t bytes);
-double read_units(std::size_t bytes, bool consistent);
 
 }  // namespace fogbank::dynamodb

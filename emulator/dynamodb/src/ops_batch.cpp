@@ -18,6 +18,7 @@
 
 #include "attribute_value.hpp"
 #include "expressions.hpp"
+#include "item_collections.hpp"
 #include "item_keys.hpp"
 #include "item_writes.hpp"
 #include "request.hpp"
@@ -65,6 +66,39 @@ const json& transact_items(const json& request) {
   return *actions;
 }
 
+// What one write of a batch or transaction consumed. A ConditionCheck reads its item but is
+// charged as a write of it (unconfirmed beyond emulators measured against DynamoDB:
+// nubo-db/dynoxide#123 reports 2 write units for a standalone ConditionCheck in a transaction).
+table_capacity write_result_capacity(const write_request& write, const write_result& result) {
+  const json* old_item = result.old_item ? &*result.old_item : nullptr;
+  if (write.kind == write_kind::check) {
+    table_capacity usage;
+    usage.table = write_units(old_item ? item_size(*old_item) : 0);
+    return usage;
+  }
+  return write_capacity(*write.table, old_item, result.new_item ? &*result.new_item : nullptr);
+}
+
+// ItemCollectionMetrics of BatchWriteItem and TransactWriteItems: for each table with item
+// collections (LSIs), one entry per collection the call changed, in request order ("for each
+// table, information about any item collections that were affected", API_BatchWriteItem). A
+// collection written twice is listed once: unconfirmed.
+json collection_metrics(const service_impl& service, const std::vector<write_request>& writes,
+                        const std::vector<write_result>& results) {
+  json out = json::object();
+  std::set<std::pair<std::string, std::string>> listed;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const write_request& write = writes[i];
+    if (write.kind == write_kind::check || !results[i].written || !has_item_collections(*write.table))
+      continue;
+    std::string partition;
+    append_key_value(partition, write.key.at(write.table->keys.hash));
+    if (!listed.emplace(write.table->name, partition).second) continue;
+    out[write.table->name].push_back(item_collection_metrics(service, *write.table, write.key));
+  }
+  return out;
+}
+
 }  // namespace
 
 json service_impl::batch_get_item(const json& request, const request_context&) {
@@ -93,6 +127,7 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
     total += keys->size();
     if (total > max_batch_get_keys) throw_validation("Too many items requested for the BatchGetItem call");
   }
+  const capacity_mode mode = capacity_mode_of(request);
   std::vector<table_read> reads;
   for (const auto& [name, spec] : items.items()) {
     table_read read;
@@ -119,15 +154,16 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
   auto snapshot = db_.take_snapshot();
   for (const auto& read : reads) {
     json found = json::array();
-    std::size_t bytes = 0;
+    // Each item rounded up to 4 KB on its own, a missing one too, and then summed (Alternator's
+    // test_simple_batch_get_items and test_multi_table_batch_get_items, pinned against DynamoDB).
+    table_capacity usage;
     for (const auto& key : read.keys) {
-      if (auto item = read_item(*read.table, item_storage_key(*read.table, key), snapshot.get())) {
-        bytes += item_size(*item);
-        found.push_back(read.wanted ? project(*read.wanted, *item) : std::move(*item));
-      }
+      auto item = read_item(*read.table, item_storage_key(*read.table, key), snapshot.get());
+      usage.table += read_units(item ? item_size(*item) : 0, read.consistent);
+      if (item) found.push_back(read.wanted ? project(*read.wanted, *item) : std::move(*item));
     }
     responses[read.table->name] = std::move(found);
-    json capacity = consumed_capacity(request, *read.table, read_units(bytes, read.consistent));
+    json capacity = capacity_json(mode, read.table->name, usage);
     if (!capacity.is_null()) capacities.push_back(std::move(capacity));
   }
   json response{{"Responses", responses}, {"UnprocessedKeys", json::object()}};
@@ -150,6 +186,8 @@ json service_impl::batch_write_item(const json& request, const request_context&)
                              "to 25, Member must have length greater than or equal to 1]"));
     }
   }
+  const capacity_mode mode = capacity_mode_of(request);
+  const bool metrics = item_collection_metrics_wanted(request);
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& [name, list] : items.items()) {
     for (const auto& entry : list) {
@@ -186,7 +224,12 @@ json service_impl::batch_write_item(const json& request, const request_context&)
 
   const std::vector<write_result> results =
       apply_writes(*this, writes, write_failure::raise, write_commit::each);
-  std::map<std::string, double> units;
+  // Each item costs what the same PutItem or DeleteItem would, the old item's size included:
+  // "each specified put and delete request consumes the same number of write capacity units
+  // whether it is processed in parallel or not. Delete operations on nonexistent items consume
+  // one write capacity unit" (API_BatchWriteItem); a DeleteItem is charged by the size of the
+  // deleted item (read-write-operations.html). Summed per table, in request order.
+  capacity_by_table totals;
   json unprocessed = json::object();
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const write_result& result = results[i];
@@ -195,18 +238,15 @@ json service_impl::batch_write_item(const json& request, const request_context&)
       unprocessed[entries[i].first].push_back(*entries[i].second);
       continue;
     }
-    units[writes[i].table->name] += write_units(result.new_item ? item_size(*result.new_item) : 0);
+    totals.add(writes[i].table->name, write_result_capacity(writes[i], result));
   }
   json response{{"UnprocessedItems", std::move(unprocessed)}};
-  json capacities = json::array();
-  for (const auto& write : writes) {
-    auto it = units.find(write.table->name);
-    if (it == units.end()) continue;
-    json capacity = consumed_capacity(request, *write.table, it->second);
-    if (!capacity.is_null()) capacities.push_back(std::move(capacity));
-    units.erase(it);
-  }
+  json capacities = totals.to_json(mode, unit_kind::unreported);
   if (!capacities.empty()) response["ConsumedCapacity"] = std::move(capacities);
+  if (metrics) {
+    json collections = collection_metrics(*this, writes, results);
+    if (!collections.empty()) response["ItemCollectionMetrics"] = std::move(collections);
+  }
   return response;
 }
 
@@ -238,6 +278,8 @@ json service_impl::transact_write_items(const json& request, const request_conte
     }
     writes.push_back(std::move(write));
   }
+  const capacity_mode mode = capacity_mode_of(request);
+  const bool metrics = item_collection_metrics_wanted(request);
 
   // ClientRequestToken: the same request again within the idempotency window is answered
   // without being applied again (API_TransactWriteItems: ClientRequestToken). The token table's
@@ -247,6 +289,7 @@ json service_impl::transact_write_items(const json& request, const request_conte
   if (!token.empty()) {
     auto mine = std::make_shared<const json>(request);
     std::shared_ptr<const json> previous;
+    capacity_by_table previous_capacity;
     {
       std::lock_guard lock(tokens_mutex_);
       const auto now = clock_.now();
@@ -267,6 +310,7 @@ json service_impl::transact_write_items(const json& request, const request_conte
                         "The transaction with the given request token is already in progress.");
       } else {
         previous = it->second.request;
+        previous_capacity = it->second.capacity;
       }
     }
     if (previous) {
@@ -275,13 +319,22 @@ json service_impl::transact_write_items(const json& request, const request_conte
             error_code::idempotent_parameter_mismatch,
             "Request with ClientRequestToken was previously used with different parameters");  // unconfirmed
       }
-      return json::object();  // the same request again: already applied, nothing more to do
+      // The same request again: already applied, nothing more to do. "Subsequent
+      // TransactWriteItems calls with the same client token return the number of read capacity
+      // units consumed in reading the item" (API_TransactWriteItems, ClientRequestToken): as
+      // many as the first call's write units (nubo-db/dynoxide#123, measured against DynamoDB;
+      // unconfirmed here).
+      json replay = json::object();
+      if (mode != capacity_mode::none)
+        replay["ConsumedCapacity"] = previous_capacity.to_json(mode, unit_kind::read);
+      return replay;
     }
   }
 
   // Any failed condition cancels every action (apply_writes).
+  std::vector<write_result> results;
   try {
-    apply_writes(*this, writes, write_failure::cancel_transaction);
+    results = apply_writes(*this, writes, write_failure::cancel_transaction);
   } catch (...) {
     // A transaction that did not happen leaves its token free for a retry.
     if (claimed) {
@@ -292,6 +345,15 @@ json service_impl::transact_write_items(const json& request, const request_conte
     }
     throw;
   }
+  // Every action twice: "TransactWriteItems ... two underlying writes of every item in the
+  // transaction: one to prepare the transaction and one to commit" (transaction-apis.html,
+  // "Capacity management for transactions"), index writes included (rusoto/rusoto#1919).
+  capacity_by_table totals;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    table_capacity usage = write_result_capacity(writes[i], results[i]);
+    usage.scale(2);
+    totals.add(writes[i].table->name, usage);
+  }
   if (claimed) {
     std::lock_guard lock(tokens_mutex_);
     if (auto it = transaction_tokens_.find(token);
@@ -299,10 +361,17 @@ json service_impl::transact_write_items(const json& request, const request_conte
       // Valid for 10 minutes after the first request that used it completed.
       it->second.done = true;
       it->second.completed = clock_.now();
+      it->second.capacity = totals;
       token_expiry_.emplace_back(it->second.completed, token);
     }
   }
-  return json::object();
+  json response = json::object();
+  if (mode != capacity_mode::none) response["ConsumedCapacity"] = totals.to_json(mode, unit_kind::write);
+  if (metrics) {
+    json collections = collection_metrics(*this, writes, results);
+    if (!collections.empty()) response["ItemCollectionMetrics"] = std::move(collections);
+  }
+  return response;
 }
 
 json service_impl::transact_get_items(const json& request, const request_context&) {
@@ -312,6 +381,7 @@ json service_impl::transact_get_items(const json& request, const request_context
     std::string storage_key;
     std::optional<projection> wanted;
   };
+  const capacity_mode mode = capacity_mode_of(request);
   std::vector<get_request> gets;
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& action : *actions) {
@@ -334,14 +404,22 @@ json service_impl::transact_get_items(const json& request, const request_context
   // One snapshot: every item as of the same instant, as the transaction promises.
   auto snapshot = db_.take_snapshot();
   json responses = json::array();
+  // Two strongly consistent reads of each item, a missing one too (transaction-apis.html,
+  // "Capacity management for transactions"; nubo-db/dynoxide#57 measured 2 units per item
+  // against DynamoDB).
+  capacity_by_table totals;
   for (const auto& get : gets) {
     json response = json::object();
-    if (auto item = read_item(*get.table, get.storage_key, snapshot.get())) {
-      response["Item"] = get.wanted ? project(*get.wanted, *item) : std::move(*item);
-    }
+    auto item = read_item(*get.table, get.storage_key, snapshot.get());
+    table_capacity usage;
+    usage.table = 2 * read_units(item ? item_size(*item) : 0, true);
+    totals.add(get.table->name, usage);
+    if (item) response["Item"] = get.wanted ? project(*get.wanted, *item) : std::move(*item);
     responses.push_back(std::move(response));
   }
-  return {{"Responses", responses}};
+  json out{{"Responses", responses}};
+  if (mode != capacity_mode::none) out["ConsumedCapacity"] = totals.to_json(mode, unit_kind::read);
+  return out;
 }
 
 }  // namespace fogbank::dynamodb

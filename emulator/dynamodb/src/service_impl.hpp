@@ -2,6 +2,7 @@
 // The DynamoDB service's private state and its operations, one member function per API
 // operation with a uniform signature, split over ops_*.cpp by area.
 
+#include "capacity.hpp"
 #include "fogbank/core/aws_error.hpp"
 #include "fogbank/core/clock.hpp"
 #include "fogbank/core/ids.hpp"
@@ -280,6 +281,7 @@ class service_impl {
     std::shared_ptr<const json> request;
     core::time_point completed;  // meaningful once done
     bool done = false;           // false while the transaction that first used it runs
+    capacity_by_table capacity;  // what the first request consumed, once done
   };
   std::mutex tokens_mutex_;
   std::map<std::string, token_record, std::less<>> transaction_tokens_;  // guarded by tokens_mutex_
