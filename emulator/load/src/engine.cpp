@@ -277,15 +277,33 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
         self->s_.listening.erase(self.get());
         return;
       }
-      self->buffer_.consume(self->buffer_.size());
       const auto now = steady::now();
-      if (self->cursor_ < self->s_.causes.size()) {
+      // An error frame answers this client's own send (its route's invocation failed or was
+      // throttled): that send failed, though its frame was written. It is no frame a handler
+      // caused, so it is not attributed.
+      const auto error = self->error_frame();
+      self->buffer_.consume(self->buffer_.size());
+      if (error) {
+        self->s_.rec.failed_later("send", *error, self->s_.seconds(now));
+      } else if (self->cursor_ < self->s_.causes.size()) {
         self->s_.rec.frame(micros_between(self->s_.causes[self->cursor_++], now), self->s_.seconds(now));
       } else {
         self->s_.rec.unattributed_frame();
       }
       self->do_read();
     });
+  }
+
+  // The frame in buffer_ as API Gateway's error frame, if it is one. Only a short text frame that
+  // begins like one is looked at: fan-outs read hundreds of thousands of frames.
+  std::optional<std::string> error_frame() const {
+    constexpr std::string_view start = "{\"message\"";
+    constexpr std::size_t longest = 512;  // the message, two ids and the punctuation
+    const std::size_t size = buffer_.size();
+    if (!ws_.got_text() || size < start.size() || size > longest) return std::nullopt;
+    const std::string text = beast::buffers_to_string(buffer_.data());
+    if (!text.starts_with(start)) return std::nullopt;
+    return gateway_error_of(text);
   }
 
   shared_state& s_;

@@ -52,6 +52,16 @@ void recorder::failure(const std::string& kind, const std::string& type, double 
   ++current_.errors;
 }
 
+void recorder::failed_later(const std::string& kind, const std::string& type, double at_seconds) {
+  kind_stats& stats = kinds_[kind];
+  if (stats.ok == 0) return failure(kind, type, at_seconds);
+  --stats.ok;
+  ++stats.errors[type];
+  advance_to(at_seconds);
+  ++errors_;
+  ++current_.errors;
+}
+
 void recorder::frame(std::uint64_t latency_us, double at_seconds) {
   advance_to(at_seconds);
   e2e_.record(latency_us);
@@ -99,6 +109,19 @@ json recorder::to_json(const json& run) const {
             {"throughput", static_cast<double>(e2e_.count()) / elapsed},
             {"latency_us", e2e_.to_json()}}},
           {"timeline", timeline}};
+}
+
+std::optional<std::string> gateway_error_of(std::string_view frame) {
+  const json parsed = json::parse(frame, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object() || parsed.size() != 3) return std::nullopt;
+  const auto message = parsed.find("message");
+  if (message == parsed.end() || !message->is_string() || !parsed.contains("connectionId") ||
+      !parsed.contains("requestId"))
+    return std::nullopt;
+  const std::string text = message->get<std::string>();
+  if (text == "Internal server error") return text + " (route invocation failed or throttled)";
+  if (text == "Forbidden") return text + " (no route for the message)";
+  return text;
 }
 
 std::string format_micros(std::uint64_t us) {
