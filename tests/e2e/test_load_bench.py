@@ -254,6 +254,12 @@ class LoadBench(unittest.TestCase):
         self.assertEqual(result["errors"], send["errors"])
         self.assertIn(THROTTLED, done.stdout)
         self.assertIn("Lambda concurrency 1", done.stdout)
+        # The server counted them too: every throttled send is one throttled invocation.
+        (function, counts), = result["lambda"].items()
+        self.assertIn("SlowFunction", function)
+        self.assertEqual(counts["throttles"], send["errors"], json.dumps(result["lambda"]))
+        self.assertEqual(counts["invocations"], users - send["errors"])
+        self.assertIn("throttled (TooManyRequestsException)", done.stdout)
 
         # As many invocations at once as users: none is throttled, no error.
         enough = self.path("enough.json")
@@ -263,6 +269,7 @@ class LoadBench(unittest.TestCase):
             result = json.load(f)
         self.assertEqual(result["errors"], 0)
         self.assert_counts(result, {"connect": users, "send": users, "disconnect": users})
+        self.assertEqual([(c["invocations"], c["throttles"]) for c in result["lambda"].values()], [(users, 0)])
 
     # The bundled profiles of scenarios/load at a tiny size: each step kind ran, for every user and
     # iteration, without an error.

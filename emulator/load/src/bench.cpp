@@ -265,10 +265,13 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
     const json result = results.to_json(description);
 
     char summary[160];
-    std::snprintf(summary, sizeof summary, "%llu requests in %.2fs, %llu errors\n",
+    std::snprintf(summary, sizeof summary, "%llu requests in %.2fs, %llu errors",
                   static_cast<unsigned long long>(results.requests()), elapsed,
                   static_cast<unsigned long long>(results.errors()));
-    out << summary << format_table(result);
+    out << summary;
+    if (const std::uint64_t throttles = results.lambda_throttles(); throttles > 0)
+      out << "; " << throttles << " Lambda invocations throttled (server side)";
+    out << "\n" << format_table(result);
     if (!options.json_file.empty()) write_file("--json", options.json_file, result.dump(2) + "\n");
     if (!options.html_file.empty()) write_file("--html", options.html_file, html_report(result));
     if (old_result)

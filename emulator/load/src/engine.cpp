@@ -644,6 +644,41 @@ std::pair<int, std::string> blocking(shared_state& s, const std::string& method,
   return out;
 }
 
+// GET /_fogbank/lambda/metrics: {"<region>/<name>": {"Invocations", "Throttles"}}, or null from
+// a server that has no such page or cannot be reached (the run is reported without it).
+json lambda_metrics(shared_state& s) {
+  try {
+    const auto [status, text] = blocking(s, "GET", "/_fogbank/lambda/metrics", {}, "");
+    const json parsed = json::parse(text, nullptr, false);
+    if (status != 200 || !parsed.is_object() || !parsed.contains("functions")) return nullptr;
+    return parsed.at("functions");
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+// What changed from `before` to `after` (lambda_metrics()), per function name, for the functions
+// that were invoked or throttled in between.
+json lambda_counts_between(const json& before, const json& after) {
+  json out = json::object();
+  if (!after.is_object()) return out;
+  const auto count = [](const json& all, const std::string& function, const char* name) {
+    if (!all.is_object() || !all.contains(function)) return std::uint64_t{0};
+    return all.at(function).value(name, std::uint64_t{0});
+  };
+  for (const auto& [function, counts] : after.items()) {
+    const std::uint64_t invocations =
+        count(after, function, "Invocations") - count(before, function, "Invocations");
+    const std::uint64_t throttles =
+        count(after, function, "Throttles") - count(before, function, "Throttles");
+    if (invocations == 0 && throttles == 0) continue;
+    const auto slash = function.find('/');
+    out[slash == std::string::npos ? function : function.substr(slash + 1)] = {{"invocations", invocations},
+                                                                               {"throttles", throttles}};
+  }
+  return out;
+}
+
 void resolve_stacks(shared_state& s, const scenario::scenario& sc, const std::string& endpoint) {
   if (sc.templates.empty()) return;
   const auto [status, text] = blocking(s, "GET", "/_fogbank/stacks", {}, "");
@@ -794,6 +829,7 @@ double run_engine(const scenario::scenario& sc, const engine_options& options, r
         ": no step runs under load (connect, send, disconnect, drop, call, request, advance)");
   resolve_stacks(s, sc, options.endpoint);
   load_data(s, sc);
+  const json lambda_before = lambda_metrics(s);
 
   s.start = steady::now();
   s.iterations = options.iterations;
@@ -821,7 +857,11 @@ double run_engine(const scenario::scenario& sc, const engine_options& options, r
   s.all_done = [printer] { printer->finish(); };
   s.ioc.run();
   s.all_done = nullptr;
-  return s.seconds(steady::now());
+  const double elapsed = s.seconds(steady::now());
+  s.ioc.restart();
+  if (!lambda_before.is_null())
+    results.lambda_counts(lambda_counts_between(lambda_before, lambda_metrics(s)));
+  return elapsed;
 }
 
 }  // namespace fogbank::load

@@ -54,6 +54,11 @@ class recorder {
   void frame(std::uint64_t latency_us, double at_seconds);
   void unattributed_frame() { ++unattributed_frames_; }
 
+  // The server's Lambda counts over the run, {"<function>": {"invocations", "throttles"}}, from
+  // GET /_fogbank/lambda/metrics; to_json() writes them as "lambda" (not set: not written).
+  void lambda_counts(json counts) { lambda_ = std::move(counts); }
+  std::uint64_t lambda_throttles() const;
+
   std::uint64_t requests() const noexcept { return requests_; }
   std::uint64_t errors() const noexcept { return errors_; }
   const histogram& all_latency() const noexcept { return all_; }
@@ -77,6 +82,7 @@ class recorder {
   std::uint64_t requests_ = 0;
   std::uint64_t errors_ = 0;
   std::uint64_t unattributed_frames_ = 0;
+  json lambda_;
   std::vector<second_stats> timeline_;  // the seconds that are over
   second_stats current_;
   histogram current_latency_;

@@ -71,6 +71,24 @@ TEST(RecorderTest, ASendAnsweredWithAnErrorFrameBecomesAnError) {
   EXPECT_NE(format_table(result).find("route invocation failed or throttled"), std::string::npos);
 }
 
+TEST(RecorderTest, ServerSideLambdaCountsAreReported) {
+  recorder r;
+  r.success("connect", 100, 0.1);
+  EXPECT_FALSE(r.to_json({{"elapsed_seconds", 1.0}}).contains("lambda"));  // a server without them
+  r.lambda_counts({{"OnDisconnect", {{"invocations", 7}, {"throttles", 3}}},
+                   {"OnConnect", {{"invocations", 1}, {"throttles", 0}}}});
+  EXPECT_EQ(r.lambda_throttles(), 3u);
+  const json result = r.to_json({{"elapsed_seconds", 1.0}});
+  EXPECT_EQ(result.at("lambda").at("OnDisconnect").at("throttles"), 3u);
+  // Throttles no client saw are no step's error, but the table names them.
+  EXPECT_EQ(result.at("errors"), 0u);
+  const std::string table = format_table(result);
+  EXPECT_NE(table.find("OnDisconnect: 7 invocations, 3 throttled (TooManyRequestsException)"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("OnConnect: 1 invocations\n"), std::string::npos) << table;
+}
+
 TEST(RecorderTest, GatewayErrorFramesAreKnownByTheirShape) {
   // As fogbank (and AWS, byte for byte) sends them: emulator/apigw/src/route_selection.cpp.
   EXPECT_EQ(
