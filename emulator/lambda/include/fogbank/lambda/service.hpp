@@ -99,7 +99,8 @@ class service final : public core::service {
   // invocation request is throttled"; Throttles, "the number of invocation requests that are
   // throttled"): {"<region>/<name>": {"Invocations": n, "Throttles": n}, ...}. An invocation is
   // counted when it takes a concurrency slot; a throttle when none is free, whichever way it came
-  // (Invoke, an asynchronous event's attempt, an event source mapping's batch). Thread-safe.
+  // (Invoke, an asynchronous event's attempt, an event source mapping's batch: each retry counts
+  // again, unconfirmed against CloudWatch for mappings). Thread-safe.
   nlohmann::json metrics() const;
 
   // How many invocations hold a concurrency slot right now (synchronous, asynchronous and event
