@@ -346,6 +346,11 @@ class LoadBench(unittest.TestCase):
         self.assertEqual(result["errors"], 0)
         self.assertEqual(result["run"]["endpoint"], server.endpoint)
         self.assert_counts(result, {"connect": 3, "send": 6, "disconnect": 3})
+        # The running server's Lambda counts over the run (GET /_fogbank/lambda/metrics): every send
+        # ran its route's function, none was throttled.
+        self.assertGreaterEqual(sum(c["invocations"] for c in result["lambda"].values()), 6, result["lambda"])
+        self.assertEqual([c["throttles"] for c in result["lambda"].values() if c["throttles"]], [])
+        self.assertNotIn("lambda_concurrency", result["run"])
         dynamodb = server.client()
         table = next(t for t in dynamodb.list_tables()["TableNames"] if "SessionsTable" in t)
         session = dynamodb.get_item(TableName=table, Key={"sessionId": {"S": "load-session"}},
