@@ -17,6 +17,7 @@
 
 #include "fogbank/apigw/rest_api.hpp"
 #include "fogbank/apigw/service.hpp"
+#include "fogbank/core/command_line.hpp"
 #include "fogbank/core/ids.hpp"
 #include "fogbank/core/version.hpp"
 #include "fogbank/dispatch/client.hpp"
@@ -91,7 +92,9 @@ Options:
                      POST /_fogbank/dynamodb/expire)
   --lambda-concurrency N
                      Invocations of one Lambda function that may run at once when it has no
-                     reserved concurrency (default 10)
+                     reserved concurrency, 1 to 1000 (default 10; AWS's default account
+                     concurrency is 1000); beyond it an invocation is throttled
+                     (TooManyRequestsException)
   --template FILE    Create the resources of a CloudFormation or SAM template (YAML or JSON)
                      before listening; repeatable, loaded in order. With a data directory, a
                      later start updates what changed and keeps the data (README: Templates)
@@ -119,90 +122,49 @@ struct serve_options {
   std::uint64_t ttl_interval_seconds = 60;
   std::vector<std::string> templates;
   std::map<std::string, std::string> parameters;
-  int lambda_concurrency = 10;
+  int lambda_concurrency = core::default_lambda_concurrency;
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
 };
 
 // A usage error: the message goes to stderr and fogbank exits 2.
-struct usage_error {
-  std::string message;
-};
-
-std::uint64_t parse_unsigned(std::string_view option, std::string_view text, std::uint64_t max) {
-  if (text.empty() || text.size() > 20)
-    throw usage_error{std::string(option) + ": expected a number, got '" + std::string(text) + "'"};
-  std::uint64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') {
-      throw usage_error{std::string(option) + ": expected a number, got '" + std::string(text) + "'"};
-    }
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
-      throw usage_error{std::string(option) + ": " + std::string(text) + " is too large"};
-    }
-    value = value * 10 + digit;
-  }
-  if (value > max) {
-    throw usage_error{std::string(option) + ": " + std::string(text) + " is out of range (at most " +
-                      std::to_string(max) + ")"};
-  }
-  return value;
-}
+using core::usage_error;
 
 // Parses the arguments after "serve". Returns nullopt when help was printed.
-std::optional<serve_options> parse_serve(const std::vector<std::string_view>& args) {
+std::optional<serve_options> parse_serve(const std::vector<std::string_view>& list) {
   serve_options options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    std::optional<std::string_view> inline_value;
-    if (arg.substr(0, 2) == "--") {
-      if (const auto eq = arg.find('='); eq != std::string_view::npos) {
-        inline_value = arg.substr(eq + 1);
-        arg = arg.substr(0, eq);
-      }
-    }
-    const auto value = [&]() -> std::string_view {
-      if (inline_value) return *inline_value;
-      if (i + 1 >= args.size()) throw usage_error{std::string(arg) + " needs a value"};
-      return args[++i];
-    };
-    const auto no_value = [&] {
-      if (inline_value) throw usage_error{std::string(arg) + " takes no value"};
-    };
-
+  for (core::arg_reader args(list); args.next();) {
+    const std::string_view arg = args.name();
     if (arg == "-h" || arg == "--help") {
-      no_value();
+      args.no_value();
       std::cout << serve_help;
       return std::nullopt;
     } else if (arg == "--host") {
-      options.host = std::string(value());
+      options.host = std::string(args.value());
       if (options.host.empty()) throw usage_error{"--host: expected an address"};
     } else if (arg == "--port") {
-      options.port = static_cast<std::uint16_t>(parse_unsigned(arg, value(), 65535));
+      options.port = static_cast<std::uint16_t>(args.number(0, 65535));
     } else if (arg == "--data-dir") {
-      options.data_dir = std::string(value());
+      options.data_dir = std::string(args.value());
       options.data_dir_given = true;
       if (options.data_dir.empty()) throw usage_error{"--data-dir: expected a directory"};
     } else if (arg == "--in-memory") {
-      no_value();
+      args.no_value();
       options.in_memory = true;
     } else if (arg == "--threads") {
-      options.threads = static_cast<int>(parse_unsigned(arg, value(), 256));
-      if (options.threads == 0) throw usage_error{"--threads: must be at least 1"};
+      options.threads = static_cast<int>(args.number(1, 256));
     } else if (arg == "--max-threads") {
-      options.max_threads = static_cast<int>(parse_unsigned(arg, value(), 1024));
-      if (options.max_threads == 0) throw usage_error{"--max-threads: must be at least 1"};
+      options.max_threads = static_cast<int>(args.number(1, 1024));
     } else if (arg == "--seed") {
-      options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
+      options.seed = args.number(0, std::numeric_limits<std::uint64_t>::max());
     } else if (arg == "--ttl-interval") {
-      options.ttl_interval_seconds = parse_unsigned(arg, value(), 365ULL * 24 * 3600);
+      options.ttl_interval_seconds = args.number(0, 365ULL * 24 * 3600);
     } else if (arg == "--template") {
-      options.templates.emplace_back(value());
+      options.templates.emplace_back(args.value());
       if (options.templates.back().empty()) throw usage_error{"--template: expected a file"};
     } else if (arg == "--parameter") {
-      const std::string_view pair = value();
+      const std::string_view pair = args.value();
       const auto eq = pair.find('=');
       if (eq == std::string_view::npos || eq == 0) {
         throw usage_error{"--parameter: expected KEY=VALUE, got '" + std::string(pair) + "'"};
@@ -212,17 +174,15 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& ar
         throw usage_error{"--parameter: " + key + " is given twice"};
       }
     } else if (arg == "--lambda-concurrency") {
-      // Lambda's default account concurrency is 1000.
-      options.lambda_concurrency = static_cast<int>(parse_unsigned(arg, value(), 1000));
-      if (options.lambda_concurrency == 0) throw usage_error{"--lambda-concurrency: must be at least 1"};
+      options.lambda_concurrency = static_cast<int>(args.number(1, core::max_lambda_concurrency));
     } else if (arg == "--tls-cert" || arg == "--tls-key" || arg == "--tls-ca") {
       std::string& file = arg == "--tls-cert"  ? options.tls_cert
                           : arg == "--tls-key" ? options.tls_key
                                                : options.tls_ca;
-      file = std::string(value());
+      file = std::string(args.value());
       if (file.empty()) throw usage_error{std::string(arg) + ": expected a file"};
     } else {
-      throw usage_error{"unknown option for serve: '" + std::string(args[i]) + "'"};
+      throw usage_error{"unknown option for serve: '" + std::string(args.given()) + "'"};
     }
   }
   if (options.tls_cert.empty() != options.tls_key.empty())
@@ -545,35 +505,23 @@ struct run_command_options {
   std::string endpoint;
 };
 
-std::optional<run_command_options> parse_run(const std::vector<std::string_view>& args) {
+std::optional<run_command_options> parse_run(const std::vector<std::string_view>& list) {
   run_command_options options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    std::optional<std::string_view> inline_value;
-    if (arg.substr(0, 2) == "--") {
-      if (const auto eq = arg.find('='); eq != std::string_view::npos) {
-        inline_value = arg.substr(eq + 1);
-        arg = arg.substr(0, eq);
-      }
-    }
-    const auto value = [&]() -> std::string_view {
-      if (inline_value) return *inline_value;
-      if (i + 1 >= args.size()) throw usage_error{std::string(arg) + " needs a value"};
-      return args[++i];
-    };
+  for (core::arg_reader args(list); args.next();) {
+    const std::string_view arg = args.name();
     if (arg == "-h" || arg == "--help") {
       std::cout << run_help;
       return std::nullopt;
     } else if (arg == "--seed") {
-      options.seed = parse_unsigned(arg, value(), std::numeric_limits<std::uint64_t>::max());
+      options.seed = args.number(0, std::numeric_limits<std::uint64_t>::max());
     } else if (arg == "--endpoint") {
-      options.endpoint = std::string(value());
+      options.endpoint = std::string(args.value());
       if (!options.endpoint.starts_with("http://"))
         throw usage_error{"--endpoint: expected http://HOST:PORT, found '" + options.endpoint + "'"};
     } else if (arg == "--transcript" || arg == "--junit") {
-      (arg == "--junit" ? options.junit : options.transcript) = std::string(value());
+      (arg == "--junit" ? options.junit : options.transcript) = std::string(args.value());
     } else if (arg.substr(0, 1) == "-" && arg.size() > 1) {
-      throw usage_error{"unknown option for run: '" + std::string(args[i]) + "'"};
+      throw usage_error{"unknown option for run: '" + std::string(args.given()) + "'"};
     } else {
       options.paths.emplace_back(std::string(arg));
     }
@@ -699,14 +647,14 @@ int run_scenarios(const run_command_options& options) {
 // scenario's templates, in this process (the same steps as serve(), which blocks on signals).
 class bench_server final : public load::local_server {
  public:
-  static std::unique_ptr<load::local_server> start(const std::vector<std::filesystem::path>& templates,
-                                                   const std::map<std::string, std::string>& parameters,
+  static std::unique_ptr<load::local_server> start(const load::local_server_options& options,
                                                    std::string* error) {
     auto s = std::unique_ptr<bench_server>(new bench_server);
     s->options_.in_memory = true;
     s->options_.port = 0;
-    for (const auto& file : templates) s->options_.templates.push_back(file.string());
-    s->options_.parameters = parameters;
+    for (const auto& file : options.templates) s->options_.templates.push_back(file.string());
+    s->options_.parameters = options.parameters;
+    s->options_.lambda_concurrency = options.lambda_concurrency;
     emulator_options opened;
     opened.seed = core::id_generator::random_seed();
     opened.lambda_concurrency = s->options_.lambda_concurrency;
@@ -760,18 +708,14 @@ class bench_server final : public load::local_server {
 
 int bench(const std::vector<std::string_view>& args) {
   std::signal(SIGPIPE, SIG_IGN);
-  std::optional<load::bench_options> options;
-  try {
-    options = load::parse_bench_args(args);
-  } catch (const load::usage_error& e) {
-    throw usage_error{e.what()};
-  }
+  const std::optional<load::bench_options> options = load::parse_bench_args(args);
   if (!options) {
     std::cout << load::bench_help;
     return exit_ok;
   }
-  options->progress_in_place = isatty(STDERR_FILENO) != 0;
-  return load::run_bench(*options, bench_server::start, std::cout, std::cerr);
+  load::bench_options run = *options;
+  run.progress_in_place = isatty(STDERR_FILENO) != 0;
+  return load::run_bench(run, bench_server::start, std::cout, std::cerr);
 }
 
 int run(const std::vector<std::string_view>& args) {
@@ -809,7 +753,7 @@ int main(int argc, char** argv) {
   try {
     return run(args);
   } catch (const usage_error& e) {
-    std::cerr << "fogbank: " << e.message << "\nRun 'fogbank --help' for usage.\n";
+    std::cerr << "fogbank: " << e.what() << "\nRun 'fogbank --help' for usage.\n";
     return exit_usage;
   } catch (const std::exception& e) {
     std::cerr << "fogbank: " << e.what() << "\n";

@@ -649,7 +649,7 @@ class CommandLine(unittest.TestCase):
             (("serve", "--port"), "--port needs a value"),
             (("serve", "--port", "70000"), "--port: 70000 is out of range (at most 65535)"),
             (("serve", "--port", "abc"), "--port: expected a number, got 'abc'"),
-            (("serve", "--threads", "0"), "--threads: must be at least 1"),
+            (("serve", "--threads", "0"), "--threads: 0 is out of range (1 to 256)"),
             (("serve", "--seed", "-1"), "--seed: expected a number, got '-1'"),
             (("serve", "--in-memory", "--data-dir", "/tmp/x"),
              "--data-dir and --in-memory cannot be combined"),

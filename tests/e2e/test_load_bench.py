@@ -52,6 +52,62 @@ steps:
   - expect_queue: {queue: nothing, visible: 0}
 """
 
+# A WebSocket API whose every message runs a Python function that holds its invocation for 2 s:
+# with --lambda-concurrency 1, of the users sending at once one is invoked and the others are
+# throttled (TooManyRequestsException), which API Gateway answers with an "Internal server error"
+# frame; with as much concurrency as users, none is.
+SLOW_ROUTE_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  SlowApi:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: SlowApi, ProtocolType: WEBSOCKET, RouteSelectionExpression: "$request.body.action"}
+  DefaultRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref SlowApi, RouteKey: $default, Target: !Sub "integrations/${SlowInteg}"}
+  SlowInteg:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {ApiId: !Ref SlowApi, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt SlowFunction.Arn}
+  Deployment:
+    Type: AWS::ApiGatewayV2::Deployment
+    DependsOn: [DefaultRoute]
+    Properties: {ApiId: !Ref SlowApi}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {StageName: load, DeploymentId: !Ref Deployment, ApiId: !Ref SlowApi}
+  SlowFunction:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.11, Handler: app.handler, CodeUri: py/, Timeout: 30}
+  SlowPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref SlowFunction
+      Principal: apigateway.amazonaws.com
+"""
+
+SLOW_HANDLER = """
+import time
+
+
+def handler(event, context):
+    time.sleep(2)
+    return {"statusCode": 200}
+"""
+
+SLOW_ROUTE = """
+name: a slow route
+templates: [%s]
+steps:
+  - connect: {client: c, api: SlowApi, stage: load}
+  - send: {client: c, message: {action: work, n: "{{vu}}"}}
+  # Long enough for API Gateway's answer to a throttled send to arrive (at once, even on a slow
+  # sanitizer build).
+  - advance: 2s
+  - disconnect: c
+"""
+THROTTLED = "Internal server error (route invocation failed or throttled)"
+
 
 def fogbank():
     path = os.environ.get("FOGBANK_BIN")
@@ -172,6 +228,50 @@ class LoadBench(unittest.TestCase):
         self.assertGreater(len(re.findall(r"<rect ", dom)), 3, "the histograms have bars")
         self.assertGreaterEqual(len(re.findall(r"<path d=\"M", dom)), 3, "the time series have lines")
 
+    def test_throttled_route_invocations_are_errors(self):
+        os.mkdir(self.path("py"))
+        with open(self.path(os.path.join("py", "app.py")), "w") as f:
+            f.write(SLOW_HANDLER)
+        with open(self.path("template.yaml"), "w") as f:
+            f.write(SLOW_ROUTE_TEMPLATE)
+        scenario = self.path("slow.yaml")
+        with open(scenario, "w") as f:
+            f.write(SLOW_ROUTE % self.path("template.yaml"))
+        users = 4
+
+        # One invocation at a time: the sends that find the function busy were written, but API
+        # Gateway answered them with its error frame, so they count as errors and the run fails.
+        throttled = self.path("throttled.json")
+        done = self.bench(scenario, "--clients", str(users), "--iterations", "1", "--lambda-concurrency", "1",
+                          "--json", throttled)
+        self.assertEqual(done.returncode, 1, done.stdout + done.stderr[-2000:])
+        with open(throttled) as f:
+            result = json.load(f)
+        self.assertEqual(result["run"]["lambda_concurrency"], 1)
+        send = self.step(result, "send")
+        self.assertEqual(send["count"], users)
+        self.assertGreaterEqual(send["errors_by_type"].get(THROTTLED, 0), 1, json.dumps(send)[:1000])
+        self.assertEqual(send["ok"] + send["errors"], users)
+        self.assertEqual(result["errors"], send["errors"])
+        self.assertIn(THROTTLED, done.stdout)
+        self.assertIn("Lambda concurrency 1", done.stdout)
+        # The server counted them too: every throttled send is one throttled invocation.
+        (function, counts), = result["lambda"].items()
+        self.assertIn("SlowFunction", function)
+        self.assertEqual(counts["throttles"], send["errors"], json.dumps(result["lambda"]))
+        self.assertEqual(counts["invocations"] + counts["throttles"], users)
+        self.assertIn("throttled (TooManyRequestsException)", done.stdout)
+
+        # As many invocations at once as users: none is throttled, no error.
+        enough = self.path("enough.json")
+        self.bench_ok(scenario, "--clients", str(users), "--iterations", "1", "--lambda-concurrency", str(users),
+                      "--json", enough)
+        with open(enough) as f:
+            result = json.load(f)
+        self.assertEqual(result["errors"], 0)
+        self.assert_counts(result, {"connect": users, "send": users, "disconnect": users})
+        self.assertEqual([(c["invocations"], c["throttles"]) for c in result["lambda"].values()], [(users, 0)])
+
     # The bundled profiles of scenarios/load at a tiny size: each step kind ran, for every user and
     # iteration, without an error.
     def profile(self, name, *args):
@@ -246,6 +346,11 @@ class LoadBench(unittest.TestCase):
         self.assertEqual(result["errors"], 0)
         self.assertEqual(result["run"]["endpoint"], server.endpoint)
         self.assert_counts(result, {"connect": 3, "send": 6, "disconnect": 3})
+        # The running server's Lambda counts over the run (GET /_fogbank/lambda/metrics): every send
+        # ran its route's function, none was throttled.
+        self.assertGreaterEqual(sum(c["invocations"] for c in result["lambda"].values()), 6, result["lambda"])
+        self.assertEqual([c["throttles"] for c in result["lambda"].values() if c["throttles"]], [])
+        self.assertNotIn("lambda_concurrency", result["run"])
         dynamodb = server.client()
         table = next(t for t in dynamodb.list_tables()["TableNames"] if "SessionsTable" in t)
         session = dynamodb.get_item(TableName=table, Key={"sessionId": {"S": "load-session"}},
@@ -261,6 +366,8 @@ class LoadBench(unittest.TestCase):
             (["--clients", "2", "--iterations", "1"], "name a scenario file"),
             ([os.path.join(LOAD, "chat_rest.yaml"), "--clients", "2", "--iterations", "1", "--rate", "0"],
              "--rate: 0 is out of range"),
+            ([os.path.join(LOAD, "visitor_counter_cpp.yaml"), "--clients", "2", "--iterations", "1",
+              "--lambda-concurrency", "1001"], "--lambda-concurrency: 1001 is out of range (1 to 1000)"),
         ]
         for args, message in cases:
             done = self.bench(*args)

@@ -202,11 +202,14 @@ int service_impl::concurrency_limit(const function_record& fn) const {
 
 bool service_impl::acquire_slot(const function_record& fn) {
   int& running = in_flight_[fn.key()];
+  invocation_counts& counts = counts_[fn.region + "/" + fn.name];
   if (running >= concurrency_limit(fn)) {
     if (running == 0) in_flight_.erase(fn.key());
+    ++counts.throttles;
     return false;
   }
   ++running;
+  ++counts.invocations;
   return true;
 }
 

@@ -160,6 +160,14 @@ json service_impl::recent_logs() const {
   return out;
 }
 
+json service_impl::metrics() const {
+  std::lock_guard lock(mutex_);
+  json out = json::object();
+  for (const auto& [name, counts] : counts_)
+    out[name] = {{"Invocations", counts.invocations}, {"Throttles", counts.throttles}};
+  return out;
+}
+
 std::string service_impl::key_of(const json& request, const core::call_context& context) const {
   const validate::function_name_parts parts = validate::function_name(request);
   if (!parts.region.empty() && parts.region != context.region) {
@@ -291,6 +299,10 @@ int service::invocations_in_flight() const {
 
 json service::recent_logs() const {
   return impl_->recent_logs();
+}
+
+json service::metrics() const {
+  return impl_->metrics();
 }
 
 }  // namespace fogbank::lambda

@@ -148,6 +148,7 @@ class service_impl {
   std::size_t function_count() const;
   int invocations_in_flight() const;
   json recent_logs() const;
+  json metrics() const;
 
   // ---- functions (ops_functions.cpp) ----
   json create_function(const json& request, const core::call_context& context);
@@ -194,7 +195,8 @@ class service_impl {
   // and calls `done` with its outcome, on whichever thread the host completes on. Without the lock.
   void run_invocation(const function_config& config, invocation call,
                       std::function<void(invocation_outcome)> done);
-  // Takes a concurrency slot of `fn`: false when its limit is reached. Requires mutex_.
+  // Takes a concurrency slot of `fn`: false when its limit is reached (a throttle, counted for
+  // metrics()). Requires mutex_.
   bool acquire_slot(const function_record& fn);
   void release_slot(const std::string& function_key);
   int concurrency_limit(const function_record& fn) const;
@@ -308,7 +310,13 @@ class service_impl {
   std::map<std::string, int> in_flight_;              // by key()
   std::map<std::uint64_t, async_event> events_;       // by seq
   std::uint64_t next_event_seq_ = 1;
-  std::map<std::string, std::string> logs_;              // by "<region>/<name>"
+  std::map<std::string, std::string> logs_;  // by "<region>/<name>"
+  // Invocations that took a slot and those throttled, since the start (metrics()).
+  struct invocation_counts {
+    std::uint64_t invocations = 0;
+    std::uint64_t throttles = 0;
+  };
+  std::map<std::string, invocation_counts> counts_;      // by "<region>/<name>"
   std::map<std::string, mapping_record> mappings_;       // by UUID
   std::map<std::string, mapping_state> mapping_states_;  // by UUID
 

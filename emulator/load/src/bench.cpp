@@ -7,6 +7,8 @@
 #include "model.hpp"
 #include "recorder.hpp"
 
+#include "fogbank/core/command_line.hpp"
+
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -39,6 +41,11 @@ Options:
   --ramp R           Start the users evenly over R (default: all at once)
   --rate R           Start at most R requests a second across all users (a fixed rate, e.g.
                      200 or 0.5); fewer when the users cannot keep up (default: no limit)
+  --lambda-concurrency N
+                     Invocations of one Lambda function that may run at once in the server in
+                     process, 1 to 1000 (default 10, as `fogbank serve`); beyond it an invocation
+                     is throttled (TooManyRequestsException) and counted as an error. AWS's
+                     default account concurrency is 1000
   --endpoint URL     Run against `fogbank serve` at URL (http://HOST:PORT) started with the
                      scenario's templates (--template), instead of in process
   --json FILE        Write the full result as JSON
@@ -56,16 +63,6 @@ constexpr std::uint64_t max_iterations = 1'000'000'000;
 constexpr std::chrono::hours max_duration{24};
 constexpr std::chrono::hours max_ramp{1};
 constexpr double max_rate = 1'000'000;
-
-std::uint64_t parse_count(std::string_view option, std::string_view text, std::uint64_t max) {
-  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string_view::npos)
-    throw usage_error(std::string(option) + ": expected a number, got '" + std::string(text) + "'");
-  const std::uint64_t value = std::stoull(std::string(text));
-  if (value == 0 || value > max)
-    throw usage_error(std::string(option) + ": " + std::string(text) + " is out of range (1 to " +
-                      std::to_string(max) + ")");
-  return value;
-}
 
 std::chrono::milliseconds parse_time(std::string_view option, std::string_view text, std::chrono::hours max) {
   const auto parsed = scenario::parse_duration(std::string(text));
@@ -126,50 +123,46 @@ void check_descriptors(std::uint64_t needed, std::ostream& progress) {
     getrlimit(RLIMIT_NOFILE, &limit);
   }
   if (limit.rlim_cur != RLIM_INFINITY && needed + 64 > limit.rlim_cur) {
-    progress << "fogbank bench: warning: about " << needed << " descriptors needed, the limit is "
-             << limit.rlim_cur << " (ulimit -n): connects beyond it fail with 'Too many open files'\n";
+    // Only the users connected at once count: with a --ramp longer than a user's stay, far fewer
+    // than all (the 10,000-visitor runs in bench/README.md).
+    progress << "fogbank bench: warning: about " << needed
+             << " descriptors needed with every user connected at once, the limit is " << limit.rlim_cur
+             << " (ulimit -n, raised to the hard limit): connects beyond it fail with "
+                "'Too many open files'\n";
   }
 }
 
 }  // namespace
 
-std::optional<bench_options> parse_bench_args(const std::vector<std::string_view>& args) {
+std::optional<bench_options> parse_bench_args(const std::vector<std::string_view>& list) {
   bench_options options;
   bool scenario_given = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    std::optional<std::string_view> inline_value;
-    if (arg.substr(0, 2) == "--") {
-      if (const auto eq = arg.find('='); eq != std::string_view::npos) {
-        inline_value = arg.substr(eq + 1);
-        arg = arg.substr(0, eq);
-      }
-    }
-    const auto value = [&]() -> std::string_view {
-      if (inline_value) return *inline_value;
-      if (i + 1 >= args.size()) throw usage_error(std::string(arg) + " needs a value");
-      return args[++i];
-    };
+  bool concurrency_given = false;
+  for (core::arg_reader args(list); args.next();) {
+    const std::string_view arg = args.name();
     const auto file = [&]() {
-      const std::string_view v = value();
+      const std::string_view v = args.value();
       if (v.empty()) throw usage_error(std::string(arg) + ": expected a file");
       return std::string(v);
     };
     if (arg == "-h" || arg == "--help") {
       return std::nullopt;
     } else if (arg == "--clients") {
-      options.clients = static_cast<std::uint32_t>(parse_count(arg, value(), max_clients));
+      options.clients = static_cast<std::uint32_t>(args.number(1, max_clients));
     } else if (arg == "--iterations") {
-      options.iterations = parse_count(arg, value(), max_iterations);
+      options.iterations = args.number(1, max_iterations);
     } else if (arg == "--duration") {
-      options.duration = parse_time(arg, value(), max_duration);
+      options.duration = parse_time(arg, args.value(), max_duration);
       if (options.duration->count() == 0) throw usage_error("--duration: must be more than 0");
     } else if (arg == "--ramp") {
-      options.ramp = parse_time(arg, value(), max_ramp);
+      options.ramp = parse_time(arg, args.value(), max_ramp);
     } else if (arg == "--rate") {
-      options.rate = parse_rate(value());
+      options.rate = parse_rate(args.value());
+    } else if (arg == "--lambda-concurrency") {
+      options.lambda_concurrency = static_cast<int>(args.number(1, core::max_lambda_concurrency));
+      concurrency_given = true;
     } else if (arg == "--endpoint") {
-      options.endpoint = std::string(value());
+      options.endpoint = std::string(args.value());
       if (!options.endpoint.starts_with("http://"))
         throw usage_error("--endpoint: expected http://HOST:PORT, found '" + options.endpoint + "'");
     } else if (arg == "--json") {
@@ -179,7 +172,7 @@ std::optional<bench_options> parse_bench_args(const std::vector<std::string_view
     } else if (arg == "--compare") {
       options.compare_file = file();
     } else if (arg.size() > 1 && arg[0] == '-') {
-      throw usage_error("unknown option for bench: '" + std::string(args[i]) + "'");
+      throw usage_error("unknown option for bench: '" + std::string(args.given()) + "'");
     } else if (scenario_given) {
       throw usage_error("bench: one scenario file, found a second: '" + std::string(arg) + "'");
     } else {
@@ -187,6 +180,12 @@ std::optional<bench_options> parse_bench_args(const std::vector<std::string_view
       scenario_given = true;
     }
   }
+  // The server at --endpoint has its own (`fogbank serve --lambda-concurrency`): saying it here
+  // would change nothing there.
+  if (concurrency_given && !options.endpoint.empty())
+    throw usage_error(
+        "bench: --lambda-concurrency applies to the server in process; with --endpoint, "
+        "start the server with --lambda-concurrency");
   if (!scenario_given) throw usage_error("bench: name a scenario file");
   if (options.clients == 0) throw usage_error("bench: --clients N is required");
   if (options.duration.has_value() == options.iterations.has_value())
@@ -219,7 +218,11 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
     std::string endpoint = options.endpoint;
     if (in_process) {
       std::string error;
-      server = start_server(sc.templates, sc.parameters, &error);
+      local_server_options server_options;
+      server_options.templates = sc.templates;
+      server_options.parameters = sc.parameters;
+      server_options.lambda_concurrency = options.lambda_concurrency;
+      server = start_server(server_options, &error);
       if (!server) {
         progress << "fogbank bench: " << error << "\n";
         return 1;
@@ -240,7 +243,11 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
         << (options.rate ? "at most " + format_rate(*options.rate) + " requests/s, " : std::string())
         << (options.iterations ? std::to_string(*options.iterations) + " iterations each"
                                : "for " + std::to_string(options.duration->count()) + "ms")
-        << ", against " << endpoint << (in_process ? " (in process)" : "") << "\n";
+        << ", against " << endpoint
+        << (in_process
+                ? " (in process, Lambda concurrency " + std::to_string(options.lambda_concurrency) + ")"
+                : std::string())
+        << "\n";
     out.flush();
     recorder results;
     std::vector<std::string> skipped;
@@ -254,6 +261,7 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
                         {"endpoint", in_process ? "in process" : endpoint},
                         {"skipped_steps", skipped},
                         {"elapsed_seconds", elapsed}};
+    if (in_process) description["lambda_concurrency"] = options.lambda_concurrency;
     if (options.iterations) description["iterations"] = *options.iterations;
     if (options.rate) description["rate_per_second"] = *options.rate;
     if (options.duration)
@@ -261,10 +269,13 @@ int run_bench(const bench_options& options, const server_factory& start_server, 
     const json result = results.to_json(description);
 
     char summary[160];
-    std::snprintf(summary, sizeof summary, "%llu requests in %.2fs, %llu errors\n",
+    std::snprintf(summary, sizeof summary, "%llu requests in %.2fs, %llu errors",
                   static_cast<unsigned long long>(results.requests()), elapsed,
                   static_cast<unsigned long long>(results.errors()));
-    out << summary << format_table(result);
+    out << summary;
+    if (const std::uint64_t throttles = results.lambda_throttles(); throttles > 0)
+      out << "; " << throttles << " Lambda invocations throttled (server side)";
+    out << "\n" << format_table(result);
     if (!options.json_file.empty()) write_file("--json", options.json_file, result.dump(2) + "\n");
     if (!options.html_file.empty()) write_file("--html", options.html_file, html_report(result));
     if (old_result)

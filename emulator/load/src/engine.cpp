@@ -277,15 +277,33 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
         self->s_.listening.erase(self.get());
         return;
       }
-      self->buffer_.consume(self->buffer_.size());
       const auto now = steady::now();
-      if (self->cursor_ < self->s_.causes.size()) {
+      // An error frame answers this client's own send (its route's invocation failed or was
+      // throttled): that send failed, though its frame was written. It is no frame a handler
+      // caused, so it is not attributed.
+      const auto error = self->error_frame();
+      self->buffer_.consume(self->buffer_.size());
+      if (error) {
+        self->s_.rec.failed_later("send", *error, self->s_.seconds(now));
+      } else if (self->cursor_ < self->s_.causes.size()) {
         self->s_.rec.frame(micros_between(self->s_.causes[self->cursor_++], now), self->s_.seconds(now));
       } else {
         self->s_.rec.unattributed_frame();
       }
       self->do_read();
     });
+  }
+
+  // The frame in buffer_ as API Gateway's error frame, if it is one. Only a short text frame that
+  // begins like one is looked at: fan-outs read hundreds of thousands of frames.
+  std::optional<std::string> error_frame() const {
+    constexpr std::string_view start = "{\"message\"";
+    constexpr std::size_t longest = 512;  // the message, two ids and the punctuation
+    const std::size_t size = buffer_.size();
+    if (!ws_.got_text() || size < start.size() || size > longest) return std::nullopt;
+    const std::string text = beast::buffers_to_string(buffer_.data());
+    if (!text.starts_with(start)) return std::nullopt;
+    return gateway_error_of(text);
   }
 
   shared_state& s_;
@@ -626,6 +644,41 @@ std::pair<int, std::string> blocking(shared_state& s, const std::string& method,
   return out;
 }
 
+// GET /_fogbank/lambda/metrics: {"<region>/<name>": {"Invocations", "Throttles"}}, or null from
+// a server that has no such page or cannot be reached (the run is reported without it).
+json lambda_metrics(shared_state& s) {
+  try {
+    const auto [status, text] = blocking(s, "GET", "/_fogbank/lambda/metrics", {}, "");
+    const json parsed = json::parse(text, nullptr, false);
+    if (status != 200 || !parsed.is_object() || !parsed.contains("functions")) return nullptr;
+    return parsed.at("functions");
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+// What changed from `before` to `after` (lambda_metrics()), per function name, for the functions
+// that were invoked or throttled in between.
+json lambda_counts_between(const json& before, const json& after) {
+  json out = json::object();
+  if (!after.is_object()) return out;
+  const auto count = [](const json& all, const std::string& function, const char* name) {
+    if (!all.is_object() || !all.contains(function)) return std::uint64_t{0};
+    return all.at(function).value(name, std::uint64_t{0});
+  };
+  for (const auto& [function, counts] : after.items()) {
+    const std::uint64_t invocations =
+        count(after, function, "Invocations") - count(before, function, "Invocations");
+    const std::uint64_t throttles =
+        count(after, function, "Throttles") - count(before, function, "Throttles");
+    if (invocations == 0 && throttles == 0) continue;
+    const auto slash = function.find('/');
+    out[slash == std::string::npos ? function : function.substr(slash + 1)] = {{"invocations", invocations},
+                                                                               {"throttles", throttles}};
+  }
+  return out;
+}
+
 void resolve_stacks(shared_state& s, const scenario::scenario& sc, const std::string& endpoint) {
   if (sc.templates.empty()) return;
   const auto [status, text] = blocking(s, "GET", "/_fogbank/stacks", {}, "");
@@ -776,6 +829,7 @@ double run_engine(const scenario::scenario& sc, const engine_options& options, r
         ": no step runs under load (connect, send, disconnect, drop, call, request, advance)");
   resolve_stacks(s, sc, options.endpoint);
   load_data(s, sc);
+  const json lambda_before = lambda_metrics(s);
 
   s.start = steady::now();
   s.iterations = options.iterations;
@@ -803,7 +857,11 @@ double run_engine(const scenario::scenario& sc, const engine_options& options, r
   s.all_done = [printer] { printer->finish(); };
   s.ioc.run();
   s.all_done = nullptr;
-  return s.seconds(steady::now());
+  const double elapsed = s.seconds(steady::now());
+  s.ioc.restart();
+  if (!lambda_before.is_null())
+    results.lambda_counts(lambda_counts_between(lambda_before, lambda_metrics(s)));
+  return elapsed;
 }
 
 }  // namespace fogbank::load

@@ -52,6 +52,23 @@ void recorder::failure(const std::string& kind, const std::string& type, double 
   ++current_.errors;
 }
 
+void recorder::failed_later(const std::string& kind, const std::string& type, double at_seconds) {
+  kind_stats& stats = kinds_[kind];
+  if (stats.ok == 0) return failure(kind, type, at_seconds);
+  --stats.ok;
+  ++stats.errors[type];
+  advance_to(at_seconds);
+  ++errors_;
+  ++current_.errors;
+}
+
+std::uint64_t recorder::lambda_throttles() const {
+  std::uint64_t n = 0;
+  if (lambda_.is_object())
+    for (const auto& [function, counts] : lambda_.items()) n += counts.value("throttles", std::uint64_t{0});
+  return n;
+}
+
 void recorder::frame(std::uint64_t latency_us, double at_seconds) {
   advance_to(at_seconds);
   e2e_.record(latency_us);
@@ -86,19 +103,34 @@ json recorder::to_json(const json& run) const {
                         {"e2e_p50_us", s.e2e_p50_us},
                         {"e2e_p99_us", s.e2e_p99_us}});
   }
-  return {{"fogbank_bench", 1},
-          {"run", run},
-          {"requests", requests_},
-          {"errors", errors_},
-          {"throughput", static_cast<double>(requests_) / elapsed},
-          {"latency_us", all_.to_json()},
-          {"steps", steps},
-          {"e2e",
-           {{"frames", e2e_.count()},
-            {"unattributed_frames", unattributed_frames_},
-            {"throughput", static_cast<double>(e2e_.count()) / elapsed},
-            {"latency_us", e2e_.to_json()}}},
-          {"timeline", timeline}};
+  json result = {{"fogbank_bench", 1},
+                 {"run", run},
+                 {"requests", requests_},
+                 {"errors", errors_},
+                 {"throughput", static_cast<double>(requests_) / elapsed},
+                 {"latency_us", all_.to_json()},
+                 {"steps", steps},
+                 {"e2e",
+                  {{"frames", e2e_.count()},
+                   {"unattributed_frames", unattributed_frames_},
+                   {"throughput", static_cast<double>(e2e_.count()) / elapsed},
+                   {"latency_us", e2e_.to_json()}}},
+                 {"timeline", timeline}};
+  if (!lambda_.is_null()) result["lambda"] = lambda_;
+  return result;
+}
+
+std::optional<std::string> gateway_error_of(std::string_view frame) {
+  const json parsed = json::parse(frame, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object() || parsed.size() != 3) return std::nullopt;
+  const auto message = parsed.find("message");
+  if (message == parsed.end() || !message->is_string() || !parsed.contains("connectionId") ||
+      !parsed.contains("requestId"))
+    return std::nullopt;
+  const std::string text = message->get<std::string>();
+  if (text == "Internal server error") return text + " (route invocation failed or throttled)";
+  if (text == "Forbidden") return text + " (no route for the message)";
+  return text;
 }
 
 std::string format_micros(std::uint64_t us) {
@@ -150,6 +182,16 @@ std::string format_table(const json& result) {
       if (!any_error) out << "errors by type:\n";
       any_error = true;
       out << "  " << kind << ": " << type << " x" << count.get<std::uint64_t>() << "\n";
+    }
+  }
+  // The server's count: throttles that no client saw (a $disconnect's, a stream's) are here too.
+  if (const auto lambda = result.find("lambda"); lambda != result.end() && !lambda->empty()) {
+    out << "Lambda during the run (server side):\n";
+    for (const auto& [function, counts] : lambda->items()) {
+      out << "  " << function << ": " << counts.value("invocations", std::uint64_t{0}) << " invocations";
+      if (const auto throttles = counts.value("throttles", std::uint64_t{0}); throttles > 0)
+        out << ", " << throttles << " throttled (TooManyRequestsException)";
+      out << "\n";
     }
   }
   return out.str();

@@ -12,7 +12,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fogbank::load {
@@ -43,9 +45,19 @@ class recorder {
 
   void success(const std::string& kind, std::uint64_t latency_us, double at_seconds);
   void failure(const std::string& kind, const std::string& type, double at_seconds);
+  // A step already recorded as a success turned out to have failed: API Gateway answered a send
+  // with an error frame (its route's invocation failed or was throttled). One success of `kind`
+  // becomes an error of `type` (its latency, the write's, stays in the histogram); with none to
+  // take back (cannot happen: a frame is written before its answer comes), a failure.
+  void failed_later(const std::string& kind, const std::string& type, double at_seconds);
   // A frame attributed to the connect/send/disconnect that caused it, or one that was not.
   void frame(std::uint64_t latency_us, double at_seconds);
   void unattributed_frame() { ++unattributed_frames_; }
+
+  // The server's Lambda counts over the run, {"<function>": {"invocations", "throttles"}}, from
+  // GET /_fogbank/lambda/metrics; to_json() writes them as "lambda" (not set: not written).
+  void lambda_counts(json counts) { lambda_ = std::move(counts); }
+  std::uint64_t lambda_throttles() const;
 
   std::uint64_t requests() const noexcept { return requests_; }
   std::uint64_t errors() const noexcept { return errors_; }
@@ -70,6 +82,7 @@ class recorder {
   std::uint64_t requests_ = 0;
   std::uint64_t errors_ = 0;
   std::uint64_t unattributed_frames_ = 0;
+  json lambda_;
   std::vector<second_stats> timeline_;  // the seconds that are over
   second_stats current_;
   histogram current_latency_;
@@ -86,6 +99,14 @@ std::string format_table(const json& result);
 // or the step is missing on one side).
 json compare(const json& old_result, const json& new_result);
 std::string format_comparison(const json& rows);
+
+// The error type of a frame API Gateway sent a client in answer to one of its messages, or
+// nullopt for any other frame (what handlers post). API Gateway answers a message whose route's
+// integration failed with {"message": "Internal server error", "connectionId":"...",
+// "requestId":"..."} (a throttled invocation, TooManyRequestsException, included: the client
+// cannot tell the two apart) and one that no route takes with "Forbidden" (fogbank sends both as
+// AWS does: emulator/apigw/src/route_selection.hpp).
+std::optional<std::string> gateway_error_of(std::string_view frame);
 
 // "850us", "12.3ms", "1.20s".
 std::string format_micros(std::uint64_t us);

@@ -241,6 +241,11 @@ std::unique_ptr<emulator> emulator::open(const emulator_options& options, std::s
   p->registry.add_admin({"GET", "/_fogbank/lambda/logs", [service = p->lambda.get()] {
                            return nlohmann::json{{"logs", service->recent_logs()}};
                          }});
+  // Invocations and throttles per function since the start (lambda::service::metrics()):
+  // `fogbank bench` reports the throttles of its run, the ones no client sees included.
+  p->registry.add_admin({"GET", "/_fogbank/lambda/metrics", [service = p->lambda.get()] {
+                           return nlohmann::json{{"functions", service->metrics()}};
+                         }});
   // Whether anything is left to do now: no scheduler entry due and no invocation in flight.
   // `fogbank run --endpoint` polls it for `settle` (emulator/scenario/README.md).
   p->registry.add_admin({"GET", "/_fogbank/idle", [raw = p.get()] {

@@ -178,5 +178,18 @@ TEST_F(invoke_test, ReservedConcurrencyZeroThrottles) {
   EXPECT_EQ(r.error->message(), "Rate Exceeded.");
 }
 
+TEST_F(invoke_test, MetricsCountInvocationsAndThrottles) {
+  create("echo", "echo.handler");
+  ok("Invoke", {{"FunctionName", "echo"}});
+  ok("Invoke", {{"FunctionName", "echo"}});
+  ok("PutFunctionConcurrency", {{"FunctionName", "echo"}, {"ReservedConcurrentExecutions", 0}});
+  ASSERT_TRUE(call("Invoke", {{"FunctionName", "echo"}}).error);
+  // A throttled request is no invocation (CloudWatch's Invocations and Throttles).
+  const json metrics = emulator_->lambda().metrics();
+  ASSERT_EQ(metrics.size(), 1u) << metrics.dump();
+  EXPECT_EQ(metrics.begin().value(), (json{{"Invocations", 2}, {"Throttles", 1}}));
+  EXPECT_TRUE(metrics.begin().key().ends_with("/echo")) << metrics.dump();
+}
+
 }  // namespace
 }  // namespace fogbank::lambda

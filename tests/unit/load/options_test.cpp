@@ -41,6 +41,17 @@ TEST(BenchOptionsTest, Accepted) {
   EXPECT_EQ(parse({"s.yaml", "--clients", "4", "--duration", "5s", "--rate=0.5"}).rate, 0.5);
 }
 
+TEST(BenchOptionsTest, LambdaConcurrencyDefaultsToServes) {
+  // `fogbank serve`'s default, so that a bench in process meets the throttles a server would.
+  EXPECT_EQ(parse({"s.yaml", "--clients", "1", "--iterations", "1"}).lambda_concurrency, 10);
+  EXPECT_EQ(parse({"s.yaml", "--clients", "1", "--iterations", "1", "--lambda-concurrency", "1"})
+                .lambda_concurrency,
+            1);
+  EXPECT_EQ(parse({"s.yaml", "--clients", "1", "--iterations", "1", "--lambda-concurrency=1000"})
+                .lambda_concurrency,
+            1000);
+}
+
 TEST(BenchOptionsTest, HelpIsNoOptions) {
   EXPECT_FALSE(parse_bench_args({"--help"}).has_value());
   EXPECT_FALSE(parse_bench_args({"s.yaml", "-h"}).has_value());
@@ -79,6 +90,24 @@ TEST(BenchOptionsTest, MistakesAreNamed) {
        "--rate: 0 is out of range (more than 0, at most 1000000)"},
       {{"s.yaml", "--clients", "2", "--iterations", "1", "--rate", "2000000"},
        "--rate: 2000000 is out of range (more than 0, at most 1000000)"},
+      // The bounds of `fogbank serve --lambda-concurrency`: 1 to AWS's default account concurrency.
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--lambda-concurrency", "0"},
+       "--lambda-concurrency: 0 is out of range (1 to 1000)"},
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--lambda-concurrency=1001"},
+       "--lambda-concurrency: 1001 is out of range (1 to 1000)"},
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--lambda-concurrency", "ten"},
+       "--lambda-concurrency: expected a number, got 'ten'"},
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--lambda-concurrency"},
+       "--lambda-concurrency needs a value"},
+      // A running server has its own concurrency: the option would change nothing there.
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--lambda-concurrency", "50", "--endpoint",
+        "http://127.0.0.1:4566"},
+       "bench: --lambda-concurrency applies to the server in process; with --endpoint, start the server with "
+       "--lambda-concurrency"},
+      {{"s.yaml", "--clients", "2", "--iterations", "1", "--fast=yes"},
+       "unknown option for bench: '--fast=yes'"},
+      {{"s.yaml", "--clients", "123456789012345678901234", "--iterations", "1"},
+       "--clients: 123456789012345678901234 is out of range (1 to 100000)"},
   };
   for (const auto& [args, expected] : cases) {
     std::string joined;

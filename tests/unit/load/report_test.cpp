@@ -52,6 +52,58 @@ TEST(RecorderTest, AdvanceIsNoRequest) {
   EXPECT_EQ(r.kinds().at("advance").ok, 1u);
 }
 
+TEST(RecorderTest, ASendAnsweredWithAnErrorFrameBecomesAnError) {
+  recorder r;
+  r.success("send", 40, 0.2);
+  r.success("send", 60, 0.3);
+  r.failed_later("send", "Internal server error (route invocation failed or throttled)", 1.1);
+  const json result = r.to_json({{"elapsed_seconds", 2.0}});
+  const json& send = result.at("steps").at("send");
+  // Still two sends, one of them now an error; the run's totals and its second agree.
+  EXPECT_EQ(send.at("count"), 2u);
+  EXPECT_EQ(send.at("ok"), 1u);
+  EXPECT_EQ(send.at("errors_by_type"),
+            (json{{"Internal server error (route invocation failed or throttled)", 1}}));
+  EXPECT_EQ(result.at("requests"), 2u);
+  EXPECT_EQ(result.at("errors"), 1u);
+  EXPECT_EQ(result.at("timeline").at(1).at("errors"), 1u);
+  EXPECT_EQ(result.at("timeline").at(0).at("requests"), 2u);
+  EXPECT_NE(format_table(result).find("route invocation failed or throttled"), std::string::npos);
+}
+
+TEST(RecorderTest, ServerSideLambdaCountsAreReported) {
+  recorder r;
+  r.success("connect", 100, 0.1);
+  EXPECT_FALSE(r.to_json({{"elapsed_seconds", 1.0}}).contains("lambda"));  // a server without them
+  r.lambda_counts({{"OnDisconnect", {{"invocations", 7}, {"throttles", 3}}},
+                   {"OnConnect", {{"invocations", 1}, {"throttles", 0}}}});
+  EXPECT_EQ(r.lambda_throttles(), 3u);
+  const json result = r.to_json({{"elapsed_seconds", 1.0}});
+  EXPECT_EQ(result.at("lambda").at("OnDisconnect").at("throttles"), 3u);
+  // Throttles no client saw are no step's error, but the table names them.
+  EXPECT_EQ(result.at("errors"), 0u);
+  const std::string table = format_table(result);
+  EXPECT_NE(table.find("OnDisconnect: 7 invocations, 3 throttled (TooManyRequestsException)"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("OnConnect: 1 invocations\n"), std::string::npos) << table;
+}
+
+TEST(RecorderTest, GatewayErrorFramesAreKnownByTheirShape) {
+  // As fogbank (and AWS, byte for byte) sends them: emulator/apigw/src/route_selection.cpp.
+  EXPECT_EQ(
+      gateway_error_of(R"({"message": "Internal server error", "connectionId":"c1=", "requestId":"r1="})"),
+      "Internal server error (route invocation failed or throttled)");
+  EXPECT_EQ(gateway_error_of(R"({"message": "Forbidden", "connectionId":"c1=", "requestId":"r1="})"),
+            "Forbidden (no route for the message)");
+  // What handlers post is no error, even with a "message".
+  EXPECT_FALSE(gateway_error_of(R"({"message": "hello"})"));
+  EXPECT_FALSE(gateway_error_of(R"({"message": "Internal server error", "connectionId":"c1=", "from":"x"})"));
+  EXPECT_FALSE(gateway_error_of(R"({"message": "a", "connectionId":"c", "requestId":"r", "more": 1})"));
+  EXPECT_FALSE(gateway_error_of(R"({"count": 3})"));
+  EXPECT_FALSE(gateway_error_of("not json"));
+}
+
 TEST(CompareTest, ChangePerMetricInPercent) {
   const json rows = compare(result_with(1.0, 0), result_with(2.0, 4));
   const json p99 = row(rows, "connect", "p99_us");

@@ -94,6 +94,15 @@ class service final : public core::service {
   // to a bound per function: {"<region>/<name>": "<log text>", ...}. Thread-safe.
   nlohmann::json recent_logs() const;
 
+  // Per function since the start, as CloudWatch's AWS/Lambda metrics of the same names count them
+  // (Developer Guide, "Types of metrics for Lambda functions": "Invocations aren't recorded if the
+  // invocation request is throttled"; Throttles, "the number of invocation requests that are
+  // throttled"): {"<region>/<name>": {"Invocations": n, "Throttles": n}, ...}. An invocation is
+  // counted when it takes a concurrency slot; a throttle when none is free, whichever way it came
+  // (Invoke, an asynchronous event's attempt, an event source mapping's batch: each retry counts
+  // again, unconfirmed against CloudWatch for mappings). Thread-safe.
+  nlohmann::json metrics() const;
+
   // How many invocations hold a concurrency slot right now (synchronous, asynchronous and event
   // source mappings' alike): what GET /_fogbank/idle reports. Thread-safe.
   int invocations_in_flight() const;

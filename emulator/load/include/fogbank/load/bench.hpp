@@ -1,15 +1,17 @@
 #pragma once
 // `fogbank bench SCENARIO --clients N (--duration D | --iterations K) [--ramp R] [--rate R]
-// [--endpoint URL] [--json FILE] [--html FILE] [--compare OLD.json]`: N virtual users each run a
-// scenario's client steps (connect, send, disconnect, drop, call, request, advance) over real
-// sockets on the real clock,
-// against a server the caller starts in process with the scenario's templates or a running one
+// [--lambda-concurrency N] [--endpoint URL] [--json FILE] [--html FILE] [--compare OLD.json]`: N virtual
+// users each run a scenario's client steps (connect, send, disconnect, drop, call, request, advance) over
+// real sockets on the real clock, against a server the caller starts in process with the scenario's templates
+// or a running one
 // (`--endpoint`). It reports throughput, latency percentiles (microsecond histograms) and errors
 // per step kind, and the end-to-end latency from a WebSocket connect/send/disconnect to the frames
 // it causes at the connected clients. The format and the rules are in emulator/load/README.md.
 //
 // Thread-safety: run_bench() runs the virtual users on one I/O thread of its own and returns once
 // they are done; two runs may go on at once.
+
+#include "fogbank/core/command_line.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -27,10 +29,7 @@
 namespace fogbank::load {
 
 // Bad usage of `fogbank bench` (the command prints what() and exits 2).
-class usage_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using usage_error = core::usage_error;
 
 struct bench_options {
   std::filesystem::path scenario;
@@ -43,6 +42,9 @@ struct bench_options {
   // At most this many requests a second start across all users (src/pacer.hpp); none: as fast
   // as the users go.
   std::optional<double> rate;
+  // The in-process server's `--lambda-concurrency` (`fogbank serve`'s default; not allowed with
+  // --endpoint, whose server has its own).
+  int lambda_concurrency = core::default_lambda_concurrency;
   std::string endpoint;      // "http://HOST:PORT"; empty: the in-process server
   std::string json_file;     // the full result
   std::string html_file;     // the self-contained report page
@@ -67,10 +69,15 @@ class local_server {
   virtual std::string endpoint() const = 0;  // "http://127.0.0.1:PORT"
 };
 
+struct local_server_options {
+  std::vector<std::filesystem::path> templates;
+  std::map<std::string, std::string> parameters;
+  int lambda_concurrency = core::default_lambda_concurrency;  // as `fogbank serve --lambda-concurrency`
+};
+
 // Starts one; nullptr with `*error` set when it cannot.
-using server_factory = std::function<std::unique_ptr<local_server>(
-    const std::vector<std::filesystem::path>& templates, const std::map<std::string, std::string>& parameters,
-    std::string* error)>;
+using server_factory =
+    std::function<std::unique_ptr<local_server>(const local_server_options& options, std::string* error)>;
 
 // Runs the bench: progress on `progress` (stderr), the tables (and the comparison) on `out`.
 // Returns the exit code: 0 when every request succeeded, 1 when some failed or the run could not
