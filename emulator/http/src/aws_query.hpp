@@ -43,6 +43,11 @@ class aws_query_front {
   // reply taken from `channel`. Never throws anything but std::bad_alloc.
   std::optional<response> handle(const request& req, const reply_to& to, reply_channel& channel) const;
 
+  // A request refused before it reaches a service (its signature): `code` and `message` in the
+  // XML error of the service the request is for, a Sender fault.
+  response refuse(const request& req, const reply_to& to, bhttp::status status, std::string_view code,
+                  std::string_view message) const;
+
   // The first service's row (every query service answers with UUID request ids).
   const dispatch::service_row* row() const noexcept { return services_.front().row; }
 
