@@ -30,8 +30,8 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 
-from fogbank_harness import (ACCESS_KEY, REGION, SECRET_KEY, FogbankServer, FogbankTestCase,
-                             assert_client_error, unique_name)
+from fogbank_harness import (ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, FogbankServer, FogbankTestCase,
+                             assert_client_error, make_zip, unique_name)
 
 SECOND_KEY = ("AKIDSECONDTEAM", "second-team-secret")
 STRANGER = ("AKIDSTRANGER", SECRET_KEY)  # a key the server does not know
@@ -41,6 +41,16 @@ UNKNOWN_KEY_MESSAGE = "The security token included in the request is invalid."
 MISMATCH_MESSAGE = ("The request signature we calculated does not match the signature you provided. "
                     "Check your AWS Secret Access Key and signing method. Consult the service "
                     "documentation for details.")
+
+
+# A handler that writes through the SDK in its runtime (Debian's boto3), with the credentials
+# Lambda hands it in its environment.
+PYTHON_WRITER = """
+import boto3
+def handler(event, context):
+    boto3.client("dynamodb").put_item(TableName=event["table"], Item={"pk": {"S": "from handler"}})
+    return {"ok": True}
+"""
 
 
 def signed_json(server, target, payload, credentials=(ACCESS_KEY, SECRET_KEY), when=None, gzipped=False):
@@ -75,12 +85,20 @@ def signed_json(server, target, payload, credentials=(ACCESS_KEY, SECRET_KEY), w
     return resp.status, json.loads(data)
 
 
+class ClosingClients:
+    def client_for(self, **options):
+        """A boto3 client of the server, closed when the test ends."""
+        client = self.server.client(**options)
+        self.addCleanup(client.close)
+        return client
+
+
 def xml_code(body):
     match = re.search(rb"<Code>([^<]*)</Code>", body)
     return match.group(1).decode() if match else None
 
 
-class SignaturesRequired(FogbankTestCase):
+class SignaturesRequired(ClosingClients, FogbankTestCase):
     """A server started with two key pairs."""
 
     @classmethod
@@ -102,14 +120,14 @@ class SignaturesRequired(FogbankTestCase):
     def test_dynamodb_with_either_key(self):
         table = self.create_table()
         self.ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "v": {"S": "first team"}})
-        second = self.server.client(credentials=SECOND_KEY)
+        second = self.client_for(credentials=SECOND_KEY)
         second.put_item(TableName=table, Item={"pk": {"S": "b"}, "v": {"S": "second team"}})
         self.assertEqual(second.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]["v"], {"S": "first team"})
         self.assertEqual(self.ddb.get_item(TableName=table, Key={"pk": {"S": "b"}})["Item"]["v"], {"S": "second team"})
 
     def test_dynamodb_unknown_key_is_refused_and_changes_nothing(self):
         table = self.create_table()
-        stranger = self.server.client(credentials=STRANGER)
+        stranger = self.client_for(credentials=STRANGER)
         self.assert_client_error(
             lambda: stranger.put_item(TableName=table, Item={"pk": {"S": "x"}}),
             "UnrecognizedClientException", UNKNOWN_KEY_MESSAGE, 400)
@@ -128,7 +146,7 @@ class SignaturesRequired(FogbankTestCase):
     def test_dynamodb_wrong_secret_is_refused_and_changes_nothing(self):
         table = self.create_table()
         self.ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
-        impostor = self.server.client(credentials=WRONG_SECRET)
+        impostor = self.client_for(credentials=WRONG_SECRET)
         self.assert_client_error(
             lambda: impostor.put_item(TableName=table, Item={"pk": {"S": "a"}, "v": {"N": "2"}}),
             "InvalidSignatureException", MISMATCH_MESSAGE, 400)
@@ -190,13 +208,13 @@ class SignaturesRequired(FogbankTestCase):
         self.assertEqual(self.sqs.meta.service_model.protocol, "query")
         url = self.sqs.create_queue(QueueName=unique_name("signed"))["QueueUrl"]
         self.sqs.send_message(QueueUrl=url, MessageBody="hello")
-        second = self.server.client(service="sqs", credentials=SECOND_KEY)
+        second = self.client_for(service="sqs", credentials=SECOND_KEY)
         messages = second.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
         self.assertEqual([m["Body"] for m in messages], ["hello"])
 
     def test_sqs_unknown_key_and_wrong_secret_are_refused_and_change_nothing(self):
         url = self.sqs.create_queue(QueueName=unique_name("guarded"))["QueueUrl"]
-        stranger = self.server.client(service="sqs", credentials=STRANGER)
+        stranger = self.client_for(service="sqs", credentials=STRANGER)
         error = assert_client_error(self, lambda: stranger.send_message(QueueUrl=url, MessageBody="stray"),
                                     "InvalidClientTokenId", UNKNOWN_KEY_MESSAGE, 403)
         self.assertEqual(error.response["Error"]["Type"], "Sender")
@@ -204,7 +222,7 @@ class SignaturesRequired(FogbankTestCase):
         assert_client_error(self, lambda: stranger.create_queue(QueueName=stray_queue),
                             "InvalidClientTokenId", UNKNOWN_KEY_MESSAGE, 403)
 
-        impostor = self.server.client(service="sqs", credentials=WRONG_SECRET)
+        impostor = self.client_for(service="sqs", credentials=WRONG_SECRET)
         error = assert_client_error(self, lambda: impostor.send_message(QueueUrl=url, MessageBody="stray"),
                                     "SignatureDoesNotMatch", re.compile("^" + re.escape(MISMATCH_MESSAGE)), 403)
         self.assertEqual(error.response["Error"]["Type"], "Sender")
@@ -239,7 +257,7 @@ class SignaturesRequired(FogbankTestCase):
         # The same URL with another body, and one presigned with a wrong secret: refused.
         tampered = presigned.replace("MessageBody=by%20url", "MessageBody=forged")
         self.assertNotEqual(tampered, presigned)
-        impostor = self.server.client(service="sqs", credentials=WRONG_SECRET)
+        impostor = self.client_for(service="sqs", credentials=WRONG_SECRET)
         forged = impostor.generate_presigned_url(
             "send_message", Params={"QueueUrl": url, "MessageBody": "forged"}, ExpiresIn=300, HttpMethod="GET")
         for bad in (tampered, forged):
@@ -252,12 +270,34 @@ class SignaturesRequired(FogbankTestCase):
     # ---- Lambda (REST-JSON) ------------------------------------------------------------------
 
     def test_lambda_rest_api(self):
-        lam = self.server.client(service="lambda")
+        lam = self.client_for(service="lambda")
         self.assertIn("Functions", lam.list_functions())
-        stranger = self.server.client(service="lambda", credentials=STRANGER)
+        stranger = self.client_for(service="lambda", credentials=STRANGER)
         assert_client_error(self, stranger.list_functions, "UnrecognizedClientException", UNKNOWN_KEY_MESSAGE, 403)
-        impostor = self.server.client(service="lambda", credentials=WRONG_SECRET)
+        impostor = self.client_for(service="lambda", credentials=WRONG_SECRET)
         assert_client_error(self, impostor.list_functions, "InvalidSignatureException", MISMATCH_MESSAGE, 403)
+
+    def test_api_gateway_management_apis(self):
+        # Routed through the same REST-JSON front as Lambda, and refused alike.
+        for service, call in (("apigatewayv2", "get_apis"), ("apigateway", "get_rest_apis")):
+            getattr(self.client_for(service=service), call)()
+            stranger = self.client_for(service=service, credentials=STRANGER)
+            assert_client_error(self, getattr(stranger, call), "UnrecognizedClientException", UNKNOWN_KEY_MESSAGE, 403)
+            impostor = self.client_for(service=service, credentials=WRONG_SECRET)
+            assert_client_error(self, getattr(impostor, call), "InvalidSignatureException", MISMATCH_MESSAGE, 403)
+
+    def test_lambda_handler_calls_back_with_the_first_key(self):
+        table = self.create_table()
+        lam = self.client_for(service="lambda")
+        name = unique_name("writer")
+        lam.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler",
+                            Role=f"arn:aws:iam::{ACCOUNT}:role/lambda-role", Timeout=30,
+                            Code={"ZipFile": make_zip({"app.py": PYTHON_WRITER})})
+        answer = lam.invoke(FunctionName=name, Payload=json.dumps({"table": table}).encode())
+        payload = json.loads(answer["Payload"].read())
+        self.assertNotIn("FunctionError", answer, payload)
+        self.assertIn("Item", self.ddb.get_item(TableName=table, Key={"pk": {"S": "from handler"}},
+                                                ConsistentRead=True))
 
     # ---- the AWS CLI -------------------------------------------------------------------------
 
@@ -288,16 +328,16 @@ class SignaturesRequired(FogbankTestCase):
         self.assertEqual([m["Body"] for m in messages], ["from cli"])
 
 
-class SignaturesOffByDefault(FogbankTestCase):
+class SignaturesOffByDefault(ClosingClients, FogbankTestCase):
     """Without --credentials any key and any secret are accepted, as before issue 11."""
 
     def test_any_key_is_accepted(self):
         for credentials in (STRANGER, WRONG_SECRET, (ACCESS_KEY, SECRET_KEY)):
-            ddb = self.server.client(credentials=credentials)
+            ddb = self.client_for(credentials=credentials)
             table = self.create_table(client=ddb)
             ddb.put_item(TableName=table, Item={"pk": {"S": "a"}})
             self.assertIn("Item", ddb.get_item(TableName=table, Key={"pk": {"S": "a"}}))
-            sqs = self.server.client(service="sqs", credentials=credentials)
+            sqs = self.client_for(service="sqs", credentials=credentials)
             url = sqs.create_queue(QueueName=unique_name("open"))["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody="m")
             self.assertEqual(len(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]), 1)
