@@ -53,17 +53,18 @@ def handler(event, context):
 """
 
 
-def signed_json(server, target, payload, credentials=(ACCESS_KEY, SECRET_KEY), when=None, gzipped=False):
-    """POST a DynamoDB JSON request signed by botocore's own SigV4Auth, at `when` (a UTC
-    datetime; default now), its body gzipped when asked (the signature then covers the gzip
-    bytes, as sent). Returns (status, parsed body)."""
+def signed_json(server, target, payload, credentials=(ACCESS_KEY, SECRET_KEY), when=None, gzipped=False,
+                service="dynamodb"):
+    """POST a JSON-protocol request (DynamoDB's by default) signed by botocore's own SigV4Auth, at
+    `when` (a UTC datetime; default now), its body gzipped when asked (the signature then covers
+    the gzip bytes, as sent). Returns (status, parsed body, lower-cased headers)."""
     body = json.dumps(payload).encode()
     headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target}
     if gzipped:
         body = gzip.compress(body)
         headers["Content-Encoding"] = "gzip"
     req = botocore.awsrequest.AWSRequest(method="POST", url=server.endpoint + "/", data=body, headers=headers)
-    signer = botocore.auth.SigV4Auth(botocore.credentials.Credentials(*credentials), "dynamodb", REGION)
+    signer = botocore.auth.SigV4Auth(botocore.credentials.Credentials(*credentials), service, REGION)
     if when is None:
         signer.add_auth(req)
     else:
@@ -80,9 +81,10 @@ def signed_json(server, target, payload, credentials=(ACCESS_KEY, SECRET_KEY), w
         conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
         resp = conn.getresponse()
         data = resp.read()
+        headers = {k.lower(): v for k, v in resp.getheaders()}
     finally:
         conn.close()
-    return resp.status, json.loads(data)
+    return resp.status, json.loads(data), headers
 
 
 class ClosingClients:
@@ -162,20 +164,20 @@ class SignaturesRequired(ClosingClients, FogbankTestCase):
         put = {"TableName": table, "Item": {"pk": {"S": "late"}}}
         # Within the window either way: served.
         for skew in (-14, 14):
-            status, body = signed_json(self.server, "DynamoDB_20120810.PutItem", put,
+            status, body, _ = signed_json(self.server, "DynamoDB_20120810.PutItem", put,
                                        when=now + datetime.timedelta(minutes=skew))
             self.assertEqual(status, 200, body)
         self.ddb.delete_item(TableName=table, Key={"pk": {"S": "late"}})
 
         old = now - datetime.timedelta(minutes=16)
-        status, body = signed_json(self.server, "DynamoDB_20120810.PutItem", put, when=old)
+        status, body, _ = signed_json(self.server, "DynamoDB_20120810.PutItem", put, when=old)
         self.assertEqual(status, 400)
         self.assertEqual(body["__type"], "com.amazon.coral.service#InvalidSignatureException")
         self.assertRegex(body["message"], r"^Signature expired: " + old.strftime("%Y%m%dT%H%M%SZ") +
                          r" is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$")
 
         future = now + datetime.timedelta(minutes=16)
-        status, body = signed_json(self.server, "DynamoDB_20120810.PutItem", put, when=future)
+        status, body, _ = signed_json(self.server, "DynamoDB_20120810.PutItem", put, when=future)
         self.assertEqual(status, 400)
         self.assertRegex(body["message"], r"^Signature not yet current: " + future.strftime("%Y%m%dT%H%M%SZ") +
                          r" is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 15 min\.\)$")
@@ -184,10 +186,10 @@ class SignaturesRequired(ClosingClients, FogbankTestCase):
     def test_gzipped_body_is_verified_as_sent(self):
         table = self.create_table()
         put = {"TableName": table, "Item": {"pk": {"S": "zipped"}}}
-        status, body = signed_json(self.server, "DynamoDB_20120810.PutItem", put, gzipped=True)
+        status, body, _ = signed_json(self.server, "DynamoDB_20120810.PutItem", put, gzipped=True)
         self.assertEqual(status, 200, body)
         self.assertIn("Item", self.ddb.get_item(TableName=table, Key={"pk": {"S": "zipped"}}, ConsistentRead=True))
-        status, body = signed_json(self.server, "DynamoDB_20120810.PutItem", put, credentials=WRONG_SECRET,
+        status, body, _ = signed_json(self.server, "DynamoDB_20120810.PutItem", put, credentials=WRONG_SECRET,
                                    gzipped=True)
         self.assertEqual((status, body["__type"]), (400, "com.amazon.coral.service#InvalidSignatureException"))
 
@@ -235,6 +237,20 @@ class SignaturesRequired(ClosingClients, FogbankTestCase):
         self.assertEqual(attributes["Attributes"]["ApproximateNumberOfMessages"], "0")
         self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0))
         self.assertFalse(any(u.endswith("/" + stray_queue) for u in self.sqs.list_queues().get("QueueUrls", [])))
+
+    def test_sqs_json_protocol(self):
+        # SQS as current SDKs speak it (JSON, query-compatible): the query protocol's codes go in
+        # x-amzn-query-error, where the SDKs read them.
+        url = self.sqs.create_queue(QueueName=unique_name("json"))["QueueUrl"]
+        send = {"QueueUrl": url, "MessageBody": "over json"}
+        status, body, _ = signed_json(self.server, "AmazonSQS.SendMessage", send, service="sqs")
+        self.assertEqual(status, 200, body)
+        for credentials, code in ((STRANGER, "InvalidClientTokenId"), (WRONG_SECRET, "SignatureDoesNotMatch")):
+            status, body, headers = signed_json(self.server, "AmazonSQS.SendMessage", send, credentials=credentials,
+                                                service="sqs")
+            self.assertEqual((status, headers.get("x-amzn-query-error")), (403, code + ";Sender"), body)
+        messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+        self.assertEqual([m["Body"] for m in messages], ["over json"])
 
     def test_unsigned_sqs_query_request_is_refused(self):
         status, body, _ = self.server.http("POST", "/", b"Action=ListQueues&Version=2012-11-05",
@@ -347,7 +363,7 @@ class SignaturesOffByDefault(ClosingClients, FogbankTestCase):
     def test_expired_signature_is_accepted(self):
         table = self.create_table()
         old = datetime.datetime.utcnow() - datetime.timedelta(hours=2)
-        status, body = signed_json(self.server, "DynamoDB_20120810.PutItem",
+        status, body, _ = signed_json(self.server, "DynamoDB_20120810.PutItem",
                                    {"TableName": table, "Item": {"pk": {"S": "old"}}}, when=old)
         self.assertEqual(status, 200, body)
 
