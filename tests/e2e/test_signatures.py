@@ -252,6 +252,17 @@ class SignaturesRequired(ClosingClients, FogbankTestCase):
         messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
         self.assertEqual([m["Body"] for m in messages], ["over json"])
 
+    def test_sns_query_protocol(self):
+        sns = self.client_for(service="sns")
+        arn = sns.create_topic(Name=unique_name("signed"))["TopicArn"]
+        stranger = self.client_for(service="sns", credentials=STRANGER)
+        assert_client_error(self, lambda: stranger.delete_topic(TopicArn=arn),
+                            "InvalidClientTokenId", UNKNOWN_KEY_MESSAGE, 403)
+        impostor = self.client_for(service="sns", credentials=WRONG_SECRET)
+        assert_client_error(self, lambda: impostor.delete_topic(TopicArn=arn),
+                            "SignatureDoesNotMatch", re.compile("^" + re.escape(MISMATCH_MESSAGE)), 403)
+        self.assertIn(arn, [t["TopicArn"] for t in sns.list_topics()["Topics"]])
+
     def test_unsigned_sqs_query_request_is_refused(self):
         status, body, _ = self.server.http("POST", "/", b"Action=ListQueues&Version=2012-11-05",
                                            {"Content-Type": "application/x-www-form-urlencoded"})
