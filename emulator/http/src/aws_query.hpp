@@ -5,7 +5,8 @@
 // same parameters in a GET's query string. Answers are XML (query_codec); errors are
 // <ErrorResponse> documents with the query code ("AWS.SimpleQueueService.NonExistentQueue").
 //
-// Signatures are not checked: the credential scope only supplies the region, and the service
+// Signatures are verified by the router, and only when the server has credentials (refuse()
+// answers a refused one); here the credential scope only supplies the region, and the service
 // where more than one speaks the protocol on the one port.
 
 #include "call.hpp"
