@@ -3,7 +3,7 @@
 //   fogbank serve [--host H] [--port N] [--data-dir DIR | --in-memory] [--threads N]
 //                 [--max-threads N] [--seed N] [--ttl-interval S] [--lambda-concurrency N]
 //                 [--template FILE]... [--parameter KEY=VALUE]...
-//                 [--tls-cert FILE --tls-key FILE [--tls-ca FILE]]
+//                 [--tls-cert FILE --tls-key FILE [--tls-ca FILE]] [--credentials KEY:SECRET]...
 //   fogbank run PATH... [--seed N] [--transcript FILE] [--junit FILE] [--endpoint URL]
 //   fogbank bench SCENARIO --clients N (--duration D | --iterations K) [...] (emulator/load)
 //   fogbank --help | --version
@@ -104,6 +104,13 @@ Options:
                      makes once in DATA-DIR/tls (README: TLS)
   --tls-ca FILE      With --tls-cert: the CA certificate handlers are told to trust and
                      GET /_fogbank/tls/ca.pem serves (default: neither)
+  --credentials KEY:SECRET
+                     Verify AWS Signature Version 4 on every AWS API request: only requests
+                     signed by access key KEY with secret SECRET (within 15 minutes of the
+                     server clock) are served, others get AWS's errors (UnrecognizedClient-
+                     Exception, InvalidSignatureException, SignatureDoesNotMatch, ...).
+                     Repeatable, one pair each. Lambda handlers are given the first pair.
+                     Default: signatures are not verified, any key is accepted
   -h, --help         Show this help
 
 Once listening, prints one line: fogbank listening on http://HOST:PORT
@@ -126,6 +133,8 @@ struct serve_options {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
+  // --credentials, in the order given: access key id and secret.
+  std::vector<std::pair<std::string, std::string>> credentials;
 };
 
 // A usage error: the message goes to stderr and fogbank exits 2.
@@ -181,6 +190,18 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& li
                                                : options.tls_ca;
       file = std::string(args.value());
       if (file.empty()) throw usage_error{std::string(arg) + ": expected a file"};
+    } else if (arg == "--credentials") {
+      // An access key id has no ':' (AWS's are 16-128 word characters), so the first one splits.
+      const std::string_view pair = value();
+      const auto colon = pair.find(':');
+      if (colon == std::string_view::npos || colon == 0 || colon + 1 == pair.size()) {
+        throw usage_error{"--credentials: expected KEY:SECRET"};
+      }
+      const std::string key(pair.substr(0, colon));
+      for (const auto& [known, secret] : options.credentials) {
+        if (known == key) throw usage_error{"--credentials: access key " + key + " is given twice"};
+      }
+      options.credentials.emplace_back(key, std::string(pair.substr(colon + 1)));
     } else {
       throw usage_error{"unknown option for serve: '" + std::string(args.given()) + "'"};
     }
@@ -262,6 +283,11 @@ bool attach_workers(late_worker_host& slot, const serve_options& options, const 
   host_options.endpoint_url = endpoint;
   host_options.ca_bundle = ca_file;
   host_options.default_concurrency = options.lambda_concurrency;
+  // Handlers' SDKs sign their calls back to fogbank: with a key the server accepts.
+  if (!options.credentials.empty()) {
+    host_options.access_key_id = options.credentials.front().first;
+    host_options.secret_access_key = options.credentials.front().second;
+  }
   if (!options.in_memory)
     host_options.runtime_dir = std::filesystem::path(options.data_dir) / "lambda-runtime";
   if (auto sdk = workers::default_node_modules(); !sdk.empty())
@@ -408,6 +434,7 @@ int serve(const serve_options& options) {
   server_options.http_apis = &services->http_api_gateway();
   server_options.rest_api = &services->rest_gateway();
   server_options.clock = &services->clock();
+  for (const auto& [key, secret] : options.credentials) server_options.credentials.emplace(key, secret);
   temporary_directory tls_scratch;
   if (!setup_tls(options, services->clock(), tls_scratch, server_options, &error)) {
     std::cerr << "fogbank: " << error << "\n";

@@ -246,9 +246,11 @@ class FogbankServer:
 
     # ---- clients -----------------------------------------------------------------------------
 
-    def client(self, validate=True, service="dynamodb", region=None):
+    def client(self, validate=True, service="dynamodb", region=None, credentials=None):
         """A boto3 client for this server; validate=False sends requests botocore would refuse;
-        region (default REGION) goes into the SigV4 credential scope."""
+        region (default REGION) goes into the SigV4 credential scope; credentials (an access key
+        id and secret, default ACCESS_KEY and SECRET_KEY) sign its requests."""
+        key, secret = credentials or (ACCESS_KEY, SECRET_KEY)
         cfg = botocore.config.Config(
             retries={"max_attempts": 1},
             parameter_validation=validate,
@@ -260,8 +262,8 @@ class FogbankServer:
             service,
             region_name=region or REGION,
             endpoint_url=self.endpoint,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
             config=cfg,
         )
 
@@ -309,11 +311,12 @@ class FogbankServer:
             parsed = data.decode("utf-8", "replace")
         return resp.status, parsed, response_headers
 
-    def cli_env(self):
+    def cli_env(self, credentials=None):
+        key, secret = credentials or (ACCESS_KEY, SECRET_KEY)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update({
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_ACCESS_KEY_ID": key,
+            "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_PAGER": "",
             "AWS_MAX_ATTEMPTS": "1",
@@ -324,12 +327,13 @@ class FogbankServer:
         })
         return env
 
-    def aws(self, *args, timeout=CLI_TIMEOUT):
-        """Run /usr/bin/aws against this server. Returns (exit code, stdout JSON or text, stderr)."""
+    def aws(self, *args, timeout=CLI_TIMEOUT, credentials=None):
+        """Run /usr/bin/aws against this server, signing with credentials (an access key id and
+        secret; default ACCESS_KEY and SECRET_KEY). Returns (exit code, stdout JSON or text, stderr)."""
         cmd = [AWS_CLI, "--endpoint-url", self.endpoint, "--region", REGION, "--output", "json",
                *[str(a) for a in args]]
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                              env=self.cli_env(), timeout=timeout)
+                              env=self.cli_env(credentials), timeout=timeout)
         out = proc.stdout.decode("utf-8", "replace")
         err = proc.stderr.decode("utf-8", "replace")
         parsed = out

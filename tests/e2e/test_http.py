@@ -629,7 +629,8 @@ class CommandLine(unittest.TestCase):
     def test_help_lists_every_serve_option(self):
         result = self.run_fogbank("serve", "--help")
         self.assertEqual(result.returncode, 0)
-        for option in ("--host", "--port", "--data-dir", "--in-memory", "--threads", "--seed", "--help"):
+        for option in ("--host", "--port", "--data-dir", "--in-memory", "--threads", "--seed", "--credentials",
+                       "--help"):
             self.assertIn(option.encode(), result.stdout)
 
     def test_top_level_help(self):
@@ -653,6 +654,9 @@ class CommandLine(unittest.TestCase):
             (("serve", "--seed", "-1"), "--seed: expected a number, got '-1'"),
             (("serve", "--in-memory", "--data-dir", "/tmp/x"),
              "--data-dir and --in-memory cannot be combined"),
+            (("serve", "--credentials", "AKIDONLY"), "--credentials: expected KEY:SECRET"),
+            (("serve", "--credentials", ":secret"), "--credentials: expected KEY:SECRET"),
+            (("serve", "--credentials", "A:1", "--credentials=A:2"), "--credentials: access key A is given twice"),
             (("frobnicate",), "unknown command 'frobnicate'"),
         ]
         for args, why in cases:

@@ -138,6 +138,10 @@ std::string dump(const nlohmann::json& value) {
 
 aws_json_front::aws_json_front(const dispatch::registry& services) : services_(services) {}
 
+std::string aws_json_front::protocol_error_body(std::string_view name, std::string_view message) {
+  return coral_error_body(name, message);
+}
+
 std::string_view aws_json_front::response_content_type(std::string_view request_content_type) noexcept {
   return media_type(request_content_type) == amz_json_1_0 ? amz_json_1_0 : plain_json;
 }

@@ -37,6 +37,9 @@ class aws_json_front {
   // {"__type":"<namespace>#<Name>","message":"..."} plus the error's extra members, with the
   // namespace and the spelling of "message" that DynamoDB uses for that error type.
   static std::string error_body(const core::aws_error& error, std::string_view error_namespace);
+  // The body of a Coral protocol error (not a service's: no catalog row), e.g. a refused
+  // signature: {"__type":"com.amazon.coral.service#<name>","message":"<message>"}.
+  static std::string protocol_error_body(std::string_view name, std::string_view message);
 
   // The response content type DynamoDB uses for a request with `request_content_type`.
   static std::string_view response_content_type(std::string_view request_content_type) noexcept;

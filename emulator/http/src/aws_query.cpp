@@ -86,6 +86,31 @@ bool aws_query_front::accepts(const request& req) noexcept {
   return false;
 }
 
+response aws_query_front::refuse(const request& req, const reply_to& to, bhttp::status status,
+                                 std::string_view code, std::string_view message) const {
+  const std::string_view target = sv(req.target());
+  query_codec::params form;
+  query_codec::parse_form(query_of(target), form);
+  if (req.method() == bhttp::verb::post) query_codec::parse_form(req.body(), form);
+  std::string scope_service;
+  sigv4::signed_request signed_req;
+  if (const auto it = req.find(bhttp::field::authorization); it != req.end())
+    signed_req.authorization = sv(it->value());
+  signed_req.query = query_of(target);
+  signed_req.has_date = true;
+  if (const sigv4::check_result auth = sigv4::check(signed_req);
+      auth.result == sigv4::check_result::outcome::ok)
+    scope_service = auth.scope.service;
+  const auto action = form.find("Action");
+  const auto version = form.find("Version");
+  const query_service& service =
+      service_for(scope_service, version == form.end() ? nullptr : &version->second,
+                  action == form.end() ? nullptr : &action->second);
+  return make_response(
+      to, status, content_type,
+      query_codec::encode_error(service.model->xml_namespace, code, message, "Sender", to.request_id));
+}
+
 std::optional<response> aws_query_front::handle(const request& req, const reply_to& to,
                                                 reply_channel& channel) const {
   const std::string_view target = sv(req.target());

@@ -5,7 +5,8 @@
 // same parameters in a GET's query string. Answers are XML (query_codec); errors are
 // <ErrorResponse> documents with the query code ("AWS.SimpleQueueService.NonExistentQueue").
 //
-// Signatures are not checked: the credential scope only supplies the region, and the service
+// Signatures are verified by the router, and only when the server has credentials (refuse()
+// answers a refused one); here the credential scope only supplies the region, and the service
 // where more than one speaks the protocol on the one port.
 
 #include "call.hpp"
@@ -42,6 +43,11 @@ class aws_query_front {
   // Answers one request: the response now, or nullopt when the service answers later through a
   // reply taken from `channel`. Never throws anything but std::bad_alloc.
   std::optional<response> handle(const request& req, const reply_to& to, reply_channel& channel) const;
+
+  // A request refused before it reaches a service (its signature): `code` and `message` in the
+  // XML error of the service the request is for, a Sender fault.
+  response refuse(const request& req, const reply_to& to, bhttp::status status, std::string_view code,
+                  std::string_view message) const;
 
   // The first service's row (every query service answers with UUID request ids).
   const dispatch::service_row* row() const noexcept { return services_.front().row; }

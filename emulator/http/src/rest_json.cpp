@@ -69,6 +69,13 @@ response rest_json_front::too_large(const target& found, const reply_to& to, std
                      rest_codec::encode_error(model, model.too_large_error, 413, message, nlohmann::json()));
 }
 
+response rest_json_front::refuse(const request& req, const reply_to& to, std::string_view name, int status,
+                                 std::string_view message) const {
+  const std::optional<target> found = find(req);
+  if (!found) throw std::logic_error("rest_json_front::refuse called for a request it does not route");
+  return to_response(to, rest_codec::encode_error(*found->model, name, status, message, nlohmann::json()));
+}
+
 std::optional<response> rest_json_front::handle(const request& req, const reply_to& to,
                                                 reply_channel& channel) const {
   std::optional<target> found = find(req);

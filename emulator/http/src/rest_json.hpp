@@ -5,7 +5,8 @@
 // the request into the service's JSON object and encodes its answer. Errors carry their name in
 // `x-amzn-ErrorType`, where botocore and the other SDKs read it.
 //
-// Signatures are not checked: the credential scope only supplies the region.
+// Signatures are verified by the router when the server has credentials (refuse()); here the
+// credential scope only supplies the region.
 
 #include "call.hpp"
 #include "rest_codec.hpp"
@@ -44,6 +45,12 @@ class rest_json_front {
   // operation (Lambda: "Request must be smaller than 70167211 bytes for the CreateFunction
   // operation").
   response too_large(const target& found, const reply_to& to, std::size_t limit) const;
+
+  // A request refused before it reaches a service (its signature): error `name` with `status`
+  // and `message` in the REST-JSON shape of the service `req` is for. `req` must be one find()
+  // routes.
+  response refuse(const request& req, const reply_to& to, std::string_view name, int status,
+                  std::string_view message) const;
 
   // The body limit of the row `found` names, or `fallback` when it sets none.
   static std::size_t body_limit(const target& found, std::size_t fallback) noexcept;

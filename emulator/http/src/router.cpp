@@ -91,6 +91,77 @@ dispatch::request_id_style router::id_style_for(const request& req, front f) con
   return row != nullptr ? row->request_ids : dispatch::request_id_style::upper_alnum_52;
 }
 
+response router::refuse(const request& req, front f, const reply_to& to,
+                        const sigv4::verdict& signature) const {
+  using outcome = sigv4::verdict::outcome;
+  const outcome result = signature.result;
+  const std::string& message = signature.message;
+  if (f == front::query) {
+    // SQS's and SNS's Common Errors pages: InvalidClientTokenId 403, MissingAuthenticationToken
+    // 403, IncompleteSignature 400; a signature that does not match, or is expired, is 403
+    // SignatureDoesNotMatch (Sender), whose message quotes what the service computed (boto#1573,
+    // aws-sdk-php#642).
+    switch (result) {
+      case outcome::unknown_key:
+        return query_->refuse(req, to, bhttp::status::forbidden, "InvalidClientTokenId", message);
+      case outcome::missing:
+        return query_->refuse(req, to, bhttp::status::forbidden, "MissingAuthenticationToken", message);
+      case outcome::incomplete:
+        return query_->refuse(req, to, bhttp::status::bad_request, "IncompleteSignature", message);
+      case outcome::mismatch:
+        return query_->refuse(
+            req, to, bhttp::status::forbidden, "SignatureDoesNotMatch",
+            signature.canonical_request.empty()
+                ? message
+                : message + "\n\nThe Canonical String for this request should have been\n'" +
+                      signature.canonical_request + "'\n\nThe String-to-Sign should have been\n'" +
+                      signature.string_to_sign + "'\n");
+      case outcome::invalid:  // unconfirmed: AWS's code for a malformed scope on the query protocol
+      case outcome::expired:
+      case outcome::not_yet:
+      case outcome::ok:
+        break;
+    }
+    return query_->refuse(req, to, bhttp::status::forbidden, "SignatureDoesNotMatch", message);
+  }
+  if (f == front::rest) {
+    // Lambda's answers (403 and x-amzn-ErrorType; the API Gateway management APIs are assumed to
+    // answer alike, unconfirmed).
+    switch (result) {
+      case outcome::unknown_key:
+        return rest_.refuse(req, to, "UnrecognizedClientException", 403, message);
+      case outcome::missing:
+        return rest_.refuse(req, to, "MissingAuthenticationTokenException", 403,
+                            "Missing Authentication Token");
+      case outcome::incomplete:
+        return rest_.refuse(req, to, "IncompleteSignatureException", 400, message);
+      case outcome::mismatch:
+      case outcome::invalid:
+      case outcome::expired:
+      case outcome::not_yet:
+      case outcome::ok:
+        break;
+    }
+    return rest_.refuse(req, to, "InvalidSignatureException", 403, message);
+  }
+  // The JSON protocol. DynamoDB: 400 UnrecognizedClientException or InvalidSignatureException
+  // in Coral's namespace (aws-sdk-js#254 for the expired form). SQS and SNS over JSON answer with
+  // the query protocol's codes in x-amzn-query-error, where the SDKs read them, and the query
+  // protocol's 403 (the body's __type and the status are unconfirmed for JSON).
+  const dispatch::service_row* service = json_.service_for(req);
+  const bool query_compatible = service != nullptr && service->query_compatible;
+  const bool unknown = result == outcome::unknown_key;
+  response res =
+      make_response(to, query_compatible ? bhttp::status::forbidden : bhttp::status::bad_request,
+                    aws_json_front::response_content_type(sv(req[bhttp::field::content_type])),
+                    aws_json_front::protocol_error_body(
+                        unknown ? "UnrecognizedClientException" : "InvalidSignatureException", message));
+  if (query_compatible) {
+    res.set("x-amzn-query-error", unknown ? "InvalidClientTokenId;Sender" : "SignatureDoesNotMatch;Sender");
+  }
+  return res;
+}
+
 response router::health(const reply_to& to) const {
   nlohmann::json body = services_.health();
   body["status"] = "running";
@@ -103,7 +174,26 @@ response router::admin(const request& req, const reply_to& to) const {
   return make_response(to, bhttp::status::ok, plain_json, body.dump());
 }
 
-std::optional<response> router::handle(const request& req, reply_channel& channel, bool tls) noexcept {
+std::optional<sigv4::verdict> router::verify(const request& req) const noexcept {
+  if (keys_ == nullptr) return std::nullopt;
+  try {
+    const front f = front_for(req);
+    if (f != front::json && f != front::rest && f != front::query) return std::nullopt;
+    // A browser's CORS preflight carries no signature (handle() answers it before the fronts).
+    if (req.method() == bhttp::verb::options && req.find(bhttp::field::origin) != req.end())
+      return std::nullopt;
+    return sigv4::verify(req, sigv4::sha256_hex(req.body()), *keys_, clock_->now());
+  } catch (...) {
+    // Out of memory: refused as a signature that does not match, never let through.
+    sigv4::verdict refused;
+    refused.result = sigv4::verdict::outcome::mismatch;
+    refused.message = std::string(sigv4::mismatch_message);
+    return refused;
+  }
+}
+
+std::optional<response> router::handle(const request& req, reply_channel& channel, bool tls,
+                                       const sigv4::verdict* signature) noexcept {
   try {
     const front f = front_for(req);
     reply_to to = reply_to_of(req, services_.new_request_id(id_style_for(req, f)));
@@ -121,6 +211,15 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
       }
       res.set(bhttp::field::access_control_max_age, "172800");
       return res;
+    }
+    if (signature != nullptr && signature->result != sigv4::verdict::outcome::ok) {
+      // A JSON-protocol request without a complete signature is refused by the front itself,
+      // with DynamoDB's messages, whether or not the server verifies signatures.
+      const bool front_refuses =
+          f == front::json && (signature->result == sigv4::verdict::outcome::missing ||
+                               signature->result == sigv4::verdict::outcome::incomplete ||
+                               signature->result == sigv4::verdict::outcome::invalid);
+      if (!front_refuses) return refuse(req, f, to, *signature);
     }
     switch (f) {
       case front::health:

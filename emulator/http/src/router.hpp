@@ -15,6 +15,7 @@
 #include "aws_query.hpp"
 #include "call.hpp"
 #include "rest_json.hpp"
+#include "sigv4_verify.hpp"
 #include "wire.hpp"
 
 #include "fogbank/dispatch/registry.hpp"
@@ -38,7 +39,22 @@ class router {
   // The answer to a complete request: now, or nullopt when it comes later through a reply
   // taken from `channel` (an SQS long poll). Never throws: anything unexpected is a 500.
   // `tls`: the request came over TLS (URLs handed back say https://). Thread-safe.
-  std::optional<response> handle(const request& req, reply_channel& channel, bool tls = false) noexcept;
+  // `signature`: verify()'s verdict on the request, when the router verifies signatures; a
+  // refusal is answered with the service's error and the call never reaches the service.
+  std::optional<response> handle(const request& req, reply_channel& channel, bool tls = false,
+                                 const sigv4::verdict* signature = nullptr) noexcept;
+
+  // Verifies signatures from now on: every AWS API request must be signed by one of `keys`,
+  // within 15 minutes of `clock`'s time. Not thread-safe: call before the server's threads start.
+  // Both must outlive the router.
+  void verify_signatures(const sigv4::key_ring* keys, const core::clock* clock) {
+    keys_ = keys;
+    clock_ = clock;
+  }
+  // The verdict on `req`'s signature, or nullopt when there is nothing to verify (no keys, or a
+  // request to fogbank's own endpoints or an API's invoke URL). To be called on the request as it
+  // came, before its body is decoded: the signature covers the bytes as sent. Never throws.
+  std::optional<sigv4::verdict> verify(const request& req) const noexcept;
 
   // The answer to a request whose body exceeds the limit; `header` holds what was parsed.
   // `limit` is the limit it exceeded (see body_limit).
@@ -72,6 +88,8 @@ class router {
   dispatch::request_id_style id_style_for(const request& req, front f) const noexcept;
   response health(const reply_to& to) const;
   response admin(const request& req, const reply_to& to) const;
+  // The answer to a request whose signature `signature` refuses, in the protocol of front `f`.
+  response refuse(const request& req, front f, const reply_to& to, const sigv4::verdict& signature) const;
 
   const dispatch::registry& services_;
   aws_json_front json_;
@@ -79,6 +97,8 @@ class router {
   std::optional<aws_query_front> query_;
   std::string ca_pem_;
   const apigw::rest_gateway* rest_api_ = nullptr;
+  const sigv4::key_ring* keys_ = nullptr;  // null: signatures are not verified
+  const core::clock* clock_ = nullptr;
 };
 
 }  // namespace fogbank::http

@@ -229,6 +229,8 @@ struct server::impl {
   // Destruction order matters: the threads, then the io_context (and any session it still
   // owns) go first, while the registry and router its sessions refer to are still alive.
   server_options options;
+  // The time signatures are checked against when options.clock is null.
+  const core::real_clock wall_clock;
   std::optional<net::ssl::context> tls;
   router router_;
   session_registry registry;
@@ -294,6 +296,10 @@ bool server::start(std::string* error) {
     impl_->router_.set_ca_certificate(pem.str());
   }
   impl_->router_.set_rest_gateway(impl_->options.rest_api);
+  if (!impl_->options.credentials.empty()) {
+    impl_->router_.verify_signatures(&impl_->options.credentials,
+                                     impl_->options.clock ? impl_->options.clock : &impl_->wall_clock);
+  }
   impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->tls ? &*impl_->tls : nullptr, impl_->router_,
                                              impl_->registry, impl_->options);
   if (!impl_->accept->open(endpoint, error)) {

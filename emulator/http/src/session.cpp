@@ -236,10 +236,15 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
       api_call->port = socket_error ? std::string() : std::to_string(local.port());
       api_call->tls = stream_.is_tls();
       res = serve_http_api(std::move(*api_call), *request_, *this, *options_.http_apis);
-    } else if (const std::optional<bhttp::status> refused = decode_request_body()) {
-      res = router_.bad_request(*refused);
     } else {
-      res = router_.handle(*request_, *this, stream_.is_tls());
+      // Before the body is decoded: the signature covers the bytes as sent (gzip included).
+      // Nothing is computed when the server has no credentials.
+      const std::optional<sigv4::verdict> signature = router_.verify(*request_);
+      if (const std::optional<bhttp::status> refused = decode_request_body()) {
+        res = router_.bad_request(*refused);
+      } else {
+        res = router_.handle(*request_, *this, stream_.is_tls(), signature ? &*signature : nullptr);
+      }
     }
   }
   if (!res) {

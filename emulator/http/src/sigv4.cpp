@@ -20,47 +20,7 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
-// Query parameters by decoded name; a name without '=' maps to "".
-std::map<std::string, std::string, std::less<>> parse_query(std::string_view query) {
-  std::map<std::string, std::string, std::less<>> params;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    std::string name = core::url_decode(pair.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? std::string{} : core::url_decode(pair.substr(eq + 1));
-    params.emplace(std::move(name), std::move(value));
-  }
-  return params;
-}
-
-// "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=f": the key=value
-// parameters after the algorithm, separated by commas and/or spaces.
-std::map<std::string, std::string, std::less<>> parse_authorization(std::string_view header) {
-  std::map<std::string, std::string, std::less<>> params;
-  bool first_token = true;
-  while (!header.empty()) {
-    const auto sep = header.find_first_of(", ");
-    const std::string_view token = header.substr(0, sep);
-    header = sep == std::string_view::npos ? std::string_view{} : header.substr(sep + 1);
-    if (token.empty()) continue;
-    if (first_token) {  // the algorithm
-      first_token = false;
-      continue;
-    }
-    const auto eq = token.find('=');
-    if (eq == std::string_view::npos) {
-      params.emplace(std::string(token), std::string{});
-    } else {
-      params.emplace(std::string(token.substr(0, eq)), std::string(token.substr(eq + 1)));
-    }
-  }
-  return params;
-}
-
-bool has_nonempty(const std::map<std::string, std::string, std::less<>>& params, std::string_view key) {
+bool has_nonempty(const parameters& params, std::string_view key) {
   const auto it = params.find(key);
   return it != params.end() && !it->second.empty();
 }
@@ -107,6 +67,46 @@ check_result with_credential(std::string_view credential) {
 }
 
 }  // namespace
+
+// Query parameters by decoded name; a name without '=' maps to "".
+parameters query_parameters(std::string_view query) {
+  parameters params;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    std::string name = core::url_decode(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? std::string{} : core::url_decode(pair.substr(eq + 1));
+    params.emplace(std::move(name), std::move(value));
+  }
+  return params;
+}
+
+// "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=f": the key=value
+// parameters after the algorithm, separated by commas and/or spaces.
+parameters authorization_parameters(std::string_view header) {
+  parameters params;
+  bool first_token = true;
+  while (!header.empty()) {
+    const auto sep = header.find_first_of(", ");
+    const std::string_view token = header.substr(0, sep);
+    header = sep == std::string_view::npos ? std::string_view{} : header.substr(sep + 1);
+    if (token.empty()) continue;
+    if (first_token) {  // the algorithm
+      first_token = false;
+      continue;
+    }
+    const auto eq = token.find('=');
+    if (eq == std::string_view::npos) {
+      params.emplace(std::string(token), std::string{});
+    } else {
+      params.emplace(std::string(token.substr(0, eq)), std::string(token.substr(eq + 1)));
+    }
+  }
+  return params;
+}
 
 std::string printable(std::string_view text) {
   // U+FFFD, as nlohmann::json's error_handler_t::replace writes it.
@@ -167,7 +167,7 @@ std::optional<credential_scope> parse_credential(std::string_view credential) {
 }
 
 check_result check(const signed_request& request) {
-  const auto query = parse_query(request.query);
+  const auto query = query_parameters(request.query);
   const bool has_header = request.authorization.has_value() && !request.authorization->empty();
   const bool presigned = query.find("X-Amz-Algorithm") != query.end();
 
@@ -182,7 +182,7 @@ check_result check(const signed_request& request) {
 
   std::string message;
   if (has_header) {
-    const auto params = parse_authorization(*request.authorization);
+    const auto params = authorization_parameters(*request.authorization);
     for (std::string_view required : {"Credential", "Signature", "SignedHeaders"}) {
       if (!has_nonempty(params, required)) {
         message += "Authorization header requires '" + std::string(required) + "' parameter. ";

@@ -1,14 +1,26 @@
 #pragma once
-// What fogbank reads from an AWS Signature Version 4 request. Signatures are not verified (any
-// credentials are accepted), but a request that is not signed at all, or whose signature is
-// incomplete, is refused the way DynamoDB refuses it, so that a misconfigured client fails here
-// as it would against AWS.
+// What fogbank reads from an AWS Signature Version 4 request. Signatures are verified only when
+// the server has credentials (sigv4_verify.hpp); otherwise any are accepted, but a request that is not signed
+// at all, or whose signature is incomplete, is refused the way DynamoDB refuses it, so that a misconfigured
+// client fails here as it would against AWS.
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace fogbank::http::sigv4 {
+
+using parameters = std::map<std::string, std::string, std::less<>>;
+
+// Query parameters by decoded name (form decoding: '+' is a space); a name without '=' maps to
+// "". A repeated name keeps its first value.
+parameters query_parameters(std::string_view query);
+
+// "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=f": the key=value
+// parameters after the algorithm, separated by commas and/or spaces.
+parameters authorization_parameters(std::string_view header);
 
 // The credential scope of a signature: "AKID/20240101/us-east-1/dynamodb/aws4_request".
 struct credential_scope {

@@ -19,7 +19,8 @@
 
 namespace fogbank::core {
 
-// Who is calling. Signatures are not verified: this is what the caller says it is.
+// Who is calling: what the caller says it is. Its signature was verified only when the server
+// was given credentials (`fogbank serve --credentials`).
 struct caller_identity {
   // The access key id of the SigV4 credential, or empty (in-process callers).
   std::string access_key_id;

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -73,6 +75,14 @@ struct server_options {
   // server dates its answers as its services date their records. Null: the wall clock. Must
   // outlive the server.
   const core::clock* clock = nullptr;
+  // Access key id -> secret access key. Empty (the default): signatures are only shape-checked,
+  // any key is accepted. Otherwise every request to an AWS API (the JSON, query and REST-JSON
+  // protocols: DynamoDB, SQS, SNS, Lambda, API Gateway's management APIs) must carry a valid
+  // Signature Version 4 by one of these keys, signed within 15 minutes of `clock`'s time, or is
+  // refused with the service's own error (InvalidSignatureException, SignatureDoesNotMatch, ...).
+  // fogbank's own endpoints (/_fogbank/...) and the invoke URLs of API Gateway APIs are not
+  // signed and stay open.
+  std::map<std::string, std::string, std::less<>> credentials;
   // Where WebSocket upgrades to API Gateway APIs (ws://host:port/ws/<api-id>/<stage>) go; null
   // refuses them like any unknown request. Must outlive the server.
   apigw::websocket_gateway* websocket = nullptr;
