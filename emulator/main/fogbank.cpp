@@ -192,7 +192,7 @@ std::optional<serve_options> parse_serve(const std::vector<std::string_view>& li
       if (file.empty()) throw usage_error{std::string(arg) + ": expected a file"};
     } else if (arg == "--credentials") {
       // An access key id has no ':' (AWS's are 16-128 word characters), so the first one splits.
-      const std::string_view pair = value();
+      const std::string_view pair = args.value();
       const auto colon = pair.find(':');
       if (colon == std::string_view::npos || colon == 0 || colon + 1 == pair.size()) {
         throw usage_error{"--credentials: expected KEY:SECRET"};

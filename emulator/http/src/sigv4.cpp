@@ -13,13 +13,6 @@ namespace {
 // stream record of the caller's resources, so a client must not make it arbitrarily long.
 constexpr std::size_t max_region_length = 64;
 
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
-
 bool has_nonempty(const parameters& params, std::string_view key) {
   const auto it = params.find(key);
   return it != params.end() && !it->second.empty();
@@ -67,6 +60,13 @@ check_result with_credential(std::string_view credential) {
 }
 
 }  // namespace
+
+std::string_view trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
 
 // Query parameters by decoded name; a name without '=' maps to "".
 parameters query_parameters(std::string_view query) {

@@ -70,6 +70,9 @@ struct signed_request {
 // in the size of the header and query string, which the HTTP parser bounds.
 check_result check(const signed_request& request);
 
+// `text` without leading and trailing blanks (spaces and tabs).
+std::string_view trim(std::string_view text);
+
 // `text` with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD, so
 // that an error message quoting client bytes can always be serialized as JSON.
 std::string printable(std::string_view text);

@@ -41,13 +41,6 @@ std::string hmac(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out.data()), size);
 }
 
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
-
 // Trimall: leading and trailing blanks removed, runs of blanks inside made one space (botocore's
 // _header_value: ' '.join(value.split())).
 std::string trim_all(std::string_view value) {

@@ -19,7 +19,6 @@
 namespace fogbank::http::sigv4 {
 namespace {
 
-using outcome = verdict::outcome;
 
 constexpr std::string_view suite_key = "AKIDEXAMPLE";
 constexpr std::string_view suite_secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -69,14 +68,14 @@ TEST(Sigv4Verify, GetVanillaCanonicalRequestStringToSignAndSignature) {
 
   const request good = suite_request(bhttp::verb::get, "/",
                                      "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
-  EXPECT_EQ(verify_at(good, suite_time).result, outcome::ok);
+  EXPECT_EQ(verify_at(good, suite_time).result, verdict::outcome::ok);
 
   // One digit off: refused, and what fogbank computed is the suite's canonical request and
   // string to sign (what SQS quotes in its message).
   const request bad = suite_request(bhttp::verb::get, "/",
                                     "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf30");
   const verdict refused = verify_at(bad, suite_time);
-  EXPECT_EQ(refused.result, outcome::mismatch);
+  EXPECT_EQ(refused.result, verdict::outcome::mismatch);
   EXPECT_EQ(refused.message, mismatch_message);
   EXPECT_EQ(refused.canonical_request, creq);
   EXPECT_EQ(refused.string_to_sign, sts);
@@ -102,11 +101,11 @@ TEST(Sigv4Verify, SuiteVectorsVerify) {
        "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
   };
   for (const vector& v : vectors) {
-    EXPECT_EQ(verify_at(suite_request(v.method, v.target, v.signature), suite_time).result, outcome::ok)
+    EXPECT_EQ(verify_at(suite_request(v.method, v.target, v.signature), suite_time).result, verdict::outcome::ok)
         << v.name;
     // The same signature on another path is refused.
     EXPECT_EQ(verify_at(suite_request(v.method, v.target + "x", v.signature), suite_time).result,
-              outcome::mismatch)
+              verdict::outcome::mismatch)
         << v.name;
   }
 }
@@ -137,28 +136,28 @@ TEST(Sigv4Verify, UnknownKeyIsRefusedBeforeTheSignature) {
   const request req = suite_request(
       bhttp::verb::get, "/", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31", "AKIDOTHER");
   const verdict v = verify_at(req, suite_time);
-  EXPECT_EQ(v.result, outcome::unknown_key);
+  EXPECT_EQ(v.result, verdict::outcome::unknown_key);
   EXPECT_EQ(v.message, "The security token included in the request is invalid.");
 }
 
 TEST(Sigv4Verify, UnsignedAndIncompleteRequestsAreRefused) {
   request unsigned_req{bhttp::verb::get, "/", 11};
   unsigned_req.set(bhttp::field::host, "example.amazonaws.com");
-  EXPECT_EQ(verify_at(unsigned_req, suite_time).result, outcome::missing);
+  EXPECT_EQ(verify_at(unsigned_req, suite_time).result, verdict::outcome::missing);
   request no_signature = suite_request(bhttp::verb::get, "/", "");
-  EXPECT_EQ(verify_at(no_signature, suite_time).result, outcome::incomplete);
+  EXPECT_EQ(verify_at(no_signature, suite_time).result, verdict::outcome::incomplete);
 }
 
 TEST(Sigv4Verify, PayloadHashIsTheBodyAsSent) {
   request req = suite_request(bhttp::verb::post, "/",
                               "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b");
-  EXPECT_EQ(verify_at(req, suite_time, empty_sha256).result, outcome::ok);
+  EXPECT_EQ(verify_at(req, suite_time, empty_sha256).result, verdict::outcome::ok);
   // post-vanilla signed an empty body: any other body does not match.
-  EXPECT_EQ(verify_at(req, suite_time, sha256_hex("{}")).result, outcome::mismatch);
+  EXPECT_EQ(verify_at(req, suite_time, sha256_hex("{}")).result, verdict::outcome::mismatch);
   // An x-amz-content-sha256 that names another body than the one that came is refused even
   // before the signature is computed.
   req.set("x-amz-content-sha256", sha256_hex("{}"));
-  EXPECT_EQ(verify_at(req, suite_time, empty_sha256).result, outcome::mismatch);
+  EXPECT_EQ(verify_at(req, suite_time, empty_sha256).result, verdict::outcome::mismatch);
 }
 
 TEST(Sigv4Verify, Sha256OfKnownInputs) {
@@ -182,10 +181,10 @@ TEST(Sigv4Verify, SignaturesExpireFifteenMinutesEitherWayOfTheServerClock) {
 
   // Within the window the time is fine and the (wrong) signature is what is refused.
   clock.set(at("20240101T001500Z"));
-  EXPECT_EQ(check().result, outcome::mismatch);
+  EXPECT_EQ(check().result, verdict::outcome::mismatch);
   clock.advance(std::chrono::seconds(1));
   verdict late = check();
-  EXPECT_EQ(late.result, outcome::expired);
+  EXPECT_EQ(late.result, verdict::outcome::expired);
   EXPECT_EQ(late.message,
             "Signature expired: 20240101T000000Z is now earlier than 20240101T000001Z (20240101T001501Z - 15 "
             "min.)");
@@ -195,10 +194,10 @@ TEST(Sigv4Verify, SignaturesExpireFifteenMinutesEitherWayOfTheServerClock) {
             "min.)");
 
   clock.set(at("20231231T234500Z"));
-  EXPECT_EQ(check().result, outcome::mismatch);
+  EXPECT_EQ(check().result, verdict::outcome::mismatch);
   clock.advance(-std::chrono::seconds(1));
   verdict early = check();
-  EXPECT_EQ(early.result, outcome::not_yet);
+  EXPECT_EQ(early.result, verdict::outcome::not_yet);
   EXPECT_EQ(
       early.message,
       "Signature not yet current: 20240101T000000Z is still later than 20231231T235959Z (20231231T234459Z + "
@@ -216,16 +215,16 @@ TEST(Sigv4Verify, PresignedUrlsLastTheirExpires) {
   req.set(bhttp::field::host, "localhost:4566");
   const auto check = [&] { return verify(req, empty_sha256, suite_keys(), clock.now()); };
   clock.set(at("20240101T000500Z"));
-  EXPECT_EQ(check().result, outcome::mismatch);
+  EXPECT_EQ(check().result, verdict::outcome::mismatch);
   clock.advance(std::chrono::seconds(1));
-  EXPECT_EQ(check().result, outcome::expired);
+  EXPECT_EQ(check().result, verdict::outcome::expired);
 
   request forever = req;
   forever.target(
       "/?Action=ListQueues&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20240101%2Fus-"
       "east-1%2Fsqs%2Faws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=604801&X-Amz-"
       "SignedHeaders=host&X-Amz-Signature=00");
-  EXPECT_EQ(verify(forever, empty_sha256, suite_keys(), clock.now()).result, outcome::incomplete);
+  EXPECT_EQ(verify(forever, empty_sha256, suite_keys(), clock.now()).result, verdict::outcome::incomplete);
 }
 
 }  // namespace
