@@ -94,6 +94,32 @@ std::optional<std::string> base64_decode_lenient(std::string_view text) {
   return decode(text, strictness::lenient);
 }
 
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default: {
+        const bool forbidden = static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+        out += forbidden ? '?' : c;
+      }
+    }
+  }
+  return out;
+}
+
 std::string url_encode(std::string_view text) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;

@@ -94,17 +94,6 @@ std::optional<std::int64_t> optional_time_ms(const json& request, const char* na
   return std::llround(std::clamp(seconds, -limit, limit) * 1000.0);  // 1.123 s is 1123 ms, not 1122
 }
 
-// Removes every key under `prefix` of `column` in `batch`; throws if the scan stops on an error.
-void erase_under(storage::database& db, storage::write_batch& batch, storage::column column,
-                 const std::string& prefix) {
-  storage::scan_range range;
-  range.lower = prefix;
-  range.upper = storage::key::prefix_successor(prefix);
-  const auto it = db.scan(column, range);
-  for (; it->valid(); it->next()) batch.erase(column, it->key());
-  check_iteration(*it);
-}
-
 // Removes `value` from a set of the catalog when the scope ends.
 template <typename Set>
 class in_progress {
@@ -277,7 +266,7 @@ json service_impl::delete_backup(const json& request, const request_context&) {
   }
   try {
     storage::write_batch batch;
-    erase_under(db_, batch, storage::column::items, table_prefix(backup->storage_id));
+    erase_prefix(db_, batch, storage::column::items, table_prefix(backup->storage_id));
     batch.erase(storage::column::meta, backup_key(arn));
     commit(batch);
   } catch (...) {

@@ -186,6 +186,16 @@ void check_iteration(const storage::iterator& it) {
   }
 }
 
+void erase_prefix(storage::database& db, storage::write_batch& batch, storage::column column,
+                  const std::string& prefix) {
+  storage::scan_range range;
+  range.lower = prefix;
+  range.upper = storage::key::prefix_successor(prefix);
+  const auto it = db.scan(column, range);
+  for (; it->valid(); it->next()) batch.erase(column, it->key());
+  check_iteration(*it);
+}
+
 json project_for_index(const table_info& table, const index_info& index, const json& item) {
   if (index.projection == projection_type::all) return item;
   json out = key_of(table, item, &index);

@@ -57,4 +57,10 @@ json project_for_index(const table_info& table, const index_info& index, const j
 // the end of the data (and nothing computed from the partial scan is written or returned).
 void check_iteration(const storage::iterator& it);
 
+// Adds to `batch` the erasure of every key under `prefix` of `column`; throws (and the caller
+// commits nothing) if the scan stops on a storage error, so a table, index or backup is never
+// half erased.
+void erase_prefix(storage::database& db, storage::write_batch& batch, storage::column column,
+                  const std::string& prefix);
+
 }  // namespace fogbank::dynamodb

@@ -38,18 +38,6 @@ std::string index_prefix(std::uint32_t index_id) {
   return prefix;
 }
 
-// Adds to `batch` the erasure of every key under `prefix`; throws (and the caller commits
-// nothing) if the scan stops on a storage error, so a table or index is never half erased.
-void erase_prefix(storage::database& db, storage::write_batch& batch, storage::column column,
-                  const std::string& prefix) {
-  storage::scan_range range;
-  range.lower = prefix;
-  range.upper = storage::key::prefix_successor(prefix);
-  const auto it = db.scan(column, range);
-  for (; it->valid(); it->next()) batch.erase(column, it->key());
-  check_iteration(*it);
-}
-
 }  // namespace
 
 json service_impl::create_table(const json& request, const request_context& context) {

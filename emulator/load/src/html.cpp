@@ -4,6 +4,8 @@
 
 #include "html.hpp"
 
+#include "fogbank/core/encoding.hpp"
+
 #include <cstdio>
 #include <string>
 
@@ -19,29 +21,6 @@ std::string script_safe(const std::string& text) {
       out += "\\u003c";
     } else {
       out += c;
-    }
-  }
-  return out;
-}
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
     }
   }
   return out;
@@ -150,7 +129,7 @@ std::string html_report(const nlohmann::json& result) {
         line, sizeof line,
         "<tr><td>%s</td><td>%llu</td><td>%.1f</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
         "<td>%llu</td></tr>\n",
-        html_escape(name).c_str(), static_cast<unsigned long long>(l.value("count", 0ULL)),
+        core::xml_escape(name).c_str(), static_cast<unsigned long long>(l.value("count", 0ULL)),
         s.value("throughput", 0.0), static_cast<unsigned long long>(l.value("p50", 0ULL)),
         static_cast<unsigned long long>(l.value("p90", 0ULL)),
         static_cast<unsigned long long>(l.value("p99", 0ULL)),
@@ -165,9 +144,10 @@ std::string html_report(const nlohmann::json& result) {
                 static_cast<unsigned long long>(result.value("requests", 0ULL)),
                 run.value("elapsed_seconds", 0.0),
                 static_cast<unsigned long long>(result.value("errors", 0ULL)));
-  return std::string("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>") + html_escape(title) +
-         "</title>\n<style>" + style + "</style></head>\n<body>\n<h1>" + html_escape(title) + "</h1>\n<p>" +
-         html_escape(run.value("file", std::string())) + ": " + summary +
+  return std::string("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>") +
+         core::xml_escape(title) + "</title>\n<style>" + style + "</style></head>\n<body>\n<h1>" +
+         core::xml_escape(title) + "</h1>\n<p>" + core::xml_escape(run.value("file", std::string())) + ": " +
+         summary +
          "</p>\n<table><tr><th>step</th><th>count</th><th>per s</th><th>p50 us</th><th>p90 us</th><th>p99 "
          "us</th><th>max us</th><th>errors</th></tr>\n" +
          rows + "</table>\n<div id=\"charts\"></div>\n<script type=\"application/json\" id=\"result\">" +

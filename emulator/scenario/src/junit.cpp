@@ -1,37 +1,11 @@
 #include "fogbank/scenario/runner.hpp"
 
+#include "fogbank/core/encoding.hpp"
+
 #include <cstdio>
 
 namespace fogbank::scenario {
 namespace {
-
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        // XML 1.0 allows no control characters but tab, newline and carriage return.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += '?';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
 
 std::string seconds_text(double seconds) {
   char buffer[32];
@@ -51,20 +25,20 @@ std::string junit_report(const std::vector<scenario_result>& results, const std:
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += "<testsuites tests=\"" + std::to_string(results.size()) + "\" failures=\"" +
          std::to_string(failures) + "\" time=\"" + seconds_text(total) + "\">\n";
-  out += "  <testsuite name=\"" + xml_escape(suite_name) + "\" tests=\"" + std::to_string(results.size()) +
-         "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\" time=\"" + seconds_text(total) +
-         "\">\n";
+  out += "  <testsuite name=\"" + core::xml_escape(suite_name) + "\" tests=\"" +
+         std::to_string(results.size()) + "\" failures=\"" + std::to_string(failures) +
+         "\" errors=\"0\" time=\"" + seconds_text(total) + "\">\n";
   for (const auto& r : results) {
-    out += "    <testcase classname=\"" + xml_escape(r.file.parent_path().string()) + "\" name=\"" +
-           xml_escape(r.name) + "\" file=\"" + xml_escape(r.file.string()) + "\" time=\"" +
+    out += "    <testcase classname=\"" + core::xml_escape(r.file.parent_path().string()) + "\" name=\"" +
+           core::xml_escape(r.name) + "\" file=\"" + core::xml_escape(r.file.string()) + "\" time=\"" +
            seconds_text(r.seconds) + "\"";
     if (r.passed) {
       out += "/>\n";
       continue;
     }
     const std::string first_line = r.failure.substr(0, r.failure.find('\n'));
-    out += ">\n      <failure message=\"" + xml_escape(first_line) + "\">" + xml_escape(r.failure) +
-           "</failure>\n    </testcase>\n";
+    out += ">\n      <failure message=\"" + core::xml_escape(first_line) + "\">" +
+           core::xml_escape(r.failure) + "</failure>\n    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";
   return out;

@@ -78,6 +78,12 @@ TEST(encoding, query_pairs_are_decoded_in_order_with_repeats_and_bare_names) {
   EXPECT_EQ(query_pairs("&&"), pairs{});
 }
 
+TEST(XmlEscape, EscapesMarkupAndReplacesForbiddenControlCharacters) {
+  EXPECT_EQ(xml_escape(R"(<a href="x">&</a>)"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+  EXPECT_EQ(xml_escape(std::string("tab\tnl\ncr\rbell\x07nul") + '\0'), "tab\tnl\ncr\rbell?nul?");
+  EXPECT_EQ(xml_escape("caf\xc3\xa9 'single'"), "caf\xc3\xa9 'single'");
+}
+
 TEST(UrlEncode, KeepsUnreservedCharactersAndEscapesEveryOtherByte) {
   EXPECT_EQ(url_encode("AZaz09-_.~"), "AZaz09-_.~");
   EXPECT_EQ(url_encode("a b/c?d=e&f+g%"), "a%20b%2Fc%3Fd%3De%26f%2Bg%25");

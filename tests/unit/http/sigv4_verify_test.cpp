@@ -19,7 +19,6 @@
 namespace fogbank::http::sigv4 {
 namespace {
 
-
 constexpr std::string_view suite_key = "AKIDEXAMPLE";
 constexpr std::string_view suite_secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr std::string_view suite_time = "20150830T123600Z";
@@ -101,7 +100,8 @@ TEST(Sigv4Verify, SuiteVectorsVerify) {
        "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
   };
   for (const vector& v : vectors) {
-    EXPECT_EQ(verify_at(suite_request(v.method, v.target, v.signature), suite_time).result, verdict::outcome::ok)
+    EXPECT_EQ(verify_at(suite_request(v.method, v.target, v.signature), suite_time).result,
+              verdict::outcome::ok)
         << v.name;
     // The same signature on another path is refused.
     EXPECT_EQ(verify_at(suite_request(v.method, v.target + "x", v.signature), suite_time).result,

@@ -34,6 +34,11 @@ std::string url_decode(std::string_view text);
 // case), as the AWS SDKs encode them.
 std::string url_encode(std::string_view text);
 
+// `text` for an XML or HTML attribute or element: '&', '<', '>' and '"' as entities, and each
+// control character XML 1.0 forbids (all below 0x20 but tab, newline and carriage return) as
+// '?'. For the reports fogbank writes (JUnit, the load run's page), not for AWS's wire formats.
+std::string xml_escape(std::string_view text);
+
 // The name=value pairs of a query string (without its '?'), decoded, in order: empty parts are
 // skipped, and a part without '=' has an empty value. What API Gateway's events are made from.
 std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query);
