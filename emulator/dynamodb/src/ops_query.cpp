@@ -236,10 +236,11 @@ key_terms match_single_attribute(const key_schema& keys, const key_condition& co
 
 // A multi-attribute GSI key (developer guide, GSI.DesignPattern.MultiAttributeKeys): every
 // partition key attribute with an equality; sort key attributes left to right without a gap,
-// all with equalities but the last, which may take any key comparison. What AWS does is pinned
-// (error type only, and that a skipped sort key attribute is named in the message) by moto's
-// AWS-verified test_dynamodb_multi_attribute_gsi.py and ScyllaDB's test_gsi_composite_keys.py;
-// the wordings below reuse DynamoDB's single-attribute ones and are unconfirmed for this case.
+// all with equalities but the last, which may take any key comparison. AWS pins the error type,
+// and that a skipped sort key attribute is named (moto's AWS-verified
+// test_dynamodb_multi_attribute_gsi.py; ScyllaDB's test_gsi_composite_keys.py). The sort key
+// wording is DynamoDB Local 3.3.1's (floci-io/floci#2471 matches it); the partition key ones are
+// DynamoDB's single-attribute wordings, unconfirmed for this case.
 key_terms match_multi_attribute(const key_schema& keys, const key_condition& condition) {
   const auto hashes = keys.hash_attributes();
   const auto sorts = keys.range_attributes();
@@ -265,18 +266,23 @@ key_terms match_multi_attribute(const key_schema& keys, const key_condition& con
   for (const auto* term : out.hash) {
     if (term->comparison != key_condition::op::eq) throw_validation("Query key condition not supported");
   }
-  std::size_t given = 0;  // the sort key attributes with a term, which must be a leading run
+  // A condition on a sort key attribute needs an equality on every one before it.
+  for (std::size_t later = 1; later < sorts.size(); ++later) {
+    if (!term_for(condition, sorts[later])) continue;
+    for (std::size_t prior = 0; prior < later; ++prior) {
+      const key_condition::term* term = term_for(condition, sorts[prior]);
+      if (!term || term->comparison != key_condition::op::eq) {
+        throw_validation("RANGE key attributes " + sorts[prior] +
+                         " must have equality conditions specified in the query because a condition is "
+                         "present on key attribute " +
+                         sorts[later]);
+      }
+    }
+  }
   for (const auto& name : sorts) {
-    if (term_for(condition, name)) ++given;
-  }
-  for (std::size_t i = 0; i < given; ++i) {
-    const key_condition::term* term = term_for(condition, sorts[i]);
-    if (!term) throw_validation("Query condition missed key schema element: " + sorts[i]);
+    const key_condition::term* term = term_for(condition, name);
+    if (!term) break;
     out.sort.push_back(term);
-  }
-  for (std::size_t i = 0; i + 1 < out.sort.size(); ++i) {
-    if (out.sort[i]->comparison != key_condition::op::eq)
-      throw_validation("Query key condition not supported");
   }
   return out;
 }
