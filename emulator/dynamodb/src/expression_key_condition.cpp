@@ -13,8 +13,6 @@
 namespace fogbank::dynamodb {
 namespace {
 
-constexpr std::size_t max_key_terms = 2;  // a hash key and at most one sort key
-
 key_condition::op flipped(key_condition::op op) {
   switch (op) {
     case key_condition::op::lt:
@@ -126,12 +124,14 @@ void collect(const condition& c, key_condition& out) {
 
 }  // namespace
 
-key_condition parse_key_condition(std::string_view text, expression_attributes& attributes) {
+key_condition parse_key_condition(std::string_view text, expression_attributes& attributes,
+                                  std::size_t max_terms) {
   expression_parser parser(text, attributes, "KeyConditionExpression", expression_parser::mode::condition);
   const condition parsed = parser.parse_condition();
   key_condition out;
   collect(parsed, out);
-  if (out.terms.size() > max_key_terms) {
+  // max_terms is 2 (a hash key and at most one sort key) but for a multi-attribute GSI key.
+  if (out.terms.size() > max_terms) {
     // The legacy KeyConditions wording for the same limit; unconfirmed for expressions, where
     // DynamoDB may instead name the extra attribute as not part of the key schema.
     core::throw_validation("Conditions can be of length 1 or 2 only");

@@ -159,6 +159,8 @@ struct key_condition {
 // `s <= :v`, `s > :v`, `s >= :v`, `s BETWEEN :a AND :b`, `begins_with(s, :p)`. Anything else
 // (OR, NOT, nested paths, functions other than begins_with, more than two terms) is the
 // ValidationException DynamoDB gives for it.
-key_condition parse_key_condition(std::string_view text, expression_attributes& attributes);
+// `max_terms` is more than 2 only for a GSI with multi-attribute keys (one term per key attribute).
+key_condition parse_key_condition(std::string_view text, expression_attributes& attributes,
+                                  std::size_t max_terms = 2);
 
 }  // namespace fogbank::dynamodb

@@ -86,11 +86,16 @@ std::optional<std::string> index_storage_key(const table_info& table, const inde
     auto type = table.attribute_types.find(name);
     return type != table.attribute_types.end() && it->contains(type->second);
   };
-  if (!has_typed(index.keys.hash) || (index.keys.range && !has_typed(*index.keys.range))) return std::nullopt;
+  // An item lacking any one of a multi-attribute key's attributes is not in the index, as with
+  // a single-attribute key (moto's test_items_missing_range_key_excluded, verified against AWS).
+  const auto index_keys = index.keys.attributes();
+  if (!std::all_of(index_keys.begin(), index_keys.end(), has_typed)) return std::nullopt;
+  // Every partition key attribute, then every sort key attribute: each encoding is prefix-free,
+  // so a partition is still one key prefix and its entries sort by the first sort key attribute,
+  // then the second, and so on, as DynamoDB orders a multi-attribute sort key.
   std::string out;
   storage::key::append_u32(out, index.id);
-  append_key_value(out, item.at(index.keys.hash));
-  if (index.keys.range) append_key_value(out, item.at(*index.keys.range));
+  for (const auto& name : index_keys) append_key_value(out, item.at(name));
   append_key_value(out, item.at(table.keys.hash));
   if (table.keys.range) append_key_value(out, item.at(*table.keys.range));
   return out;
@@ -143,9 +148,7 @@ void validate_item_keys(const table_info& table, const json& item) {
   }
   check_key_sizes(table, item);
   for (const auto& index : table.indexes) {
-    std::vector<std::string> index_keys{index.keys.hash};
-    if (index.keys.range) index_keys.push_back(*index.keys.range);
-    for (const auto& name : index_keys) {
+    for (const auto& name : index.keys.attributes()) {
       auto it = item.find(name);
       if (it == item.end()) continue;
       const std::string& expected = table.attribute_types.at(name);
@@ -173,8 +176,7 @@ json key_of(const table_info& table, const json& item, const index_info* index) 
   copy(table.keys.hash);
   if (table.keys.range) copy(*table.keys.range);
   if (index) {
-    copy(index->keys.hash);
-    if (index->keys.range) copy(*index->keys.range);
+    for (const auto& name : index->keys.attributes()) copy(name);
   }
   return key;
 }

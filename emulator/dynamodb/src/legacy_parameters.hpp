@@ -52,8 +52,10 @@ std::optional<translated_expression> translate_filter(const json& request, std::
 // `KeyConditions` as a KeyConditionExpression (terms joined by AND). nullopt when absent. Throws
 // "Conditions can be of length 1 or 2 only" and, for NULL, NOT_NULL, NE, CONTAINS, NOT_CONTAINS
 // and IN, "Attempted conditional constraint is not an indexable operation". Which term is the
-// hash key is left to the caller, as for a parsed KeyConditionExpression.
-std::optional<translated_expression> translate_key_conditions(const json& request);
+// hash key is left to the caller, as for a parsed KeyConditionExpression. `max_conditions` is
+// more than 2 for a GSI with multi-attribute keys, whose every key attribute may take one.
+std::optional<translated_expression> translate_key_conditions(const json& request,
+                                                              std::size_t max_conditions = 2);
 
 // `AttributeUpdates` as an UpdateExpression: PUT (the default Action) -> SET, DELETE without
 // Value -> REMOVE, DELETE with a set -> DELETE, ADD of a number or set -> ADD, ADD of a list ->

@@ -368,8 +368,10 @@ read_plan plan_select(const statement& s, const json& parameters, const table_in
   std::vector<const node*> all = conjuncts(s.where.get());
   // A Query when WHERE holds an equality on the partition key and nothing else that a Query's
   // filter could not hold (key attributes); otherwise a Scan with all of WHERE as its filter.
+  // An index with multi-attribute keys is read by a Scan filtered by all of WHERE: the same items,
+  // without planning a Query over several key attributes (unconfirmed whether DynamoDB plans one).
   const node* hash_conjunct = nullptr;
-  for (const node* c : all) {
+  for (const node* c : keys.multi_attribute() ? std::vector<const node*>{} : all) {
     if (equality_value(*c, keys.hash)) {
       hash_conjunct = c;
       break;

@@ -66,7 +66,8 @@ void reject_mixture(const json& request) {
 }  // namespace
 
 request_expressions::request_expressions(const json& request, std::string_view filter_member,
-                                         std::string_view attributes_to_get_member) {
+                                         std::string_view attributes_to_get_member,
+                                         std::size_t max_key_conditions) {
   reject_mixture(request);
   condition_ = string_member(request, "ConditionExpression");
   update_ = string_member(request, "UpdateExpression");
@@ -91,7 +92,7 @@ request_expressions::request_expressions(const json& request, std::string_view f
   } else {
     adopt(translate_filter(request, filter_member), filter_);
   }
-  adopt(translate_key_conditions(request), key_condition_);
+  adopt(translate_key_conditions(request, max_key_conditions), key_condition_);
   adopt(translate_attributes_to_get(request, attributes_to_get_member), projection_);
 
   if (legacy) {

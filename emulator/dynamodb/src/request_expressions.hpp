@@ -21,8 +21,11 @@ class request_expressions {
   // KeyConditions and AttributesToGet (`attributes_to_get_member` names it in messages).
   // Throws ValidationException when a request mixes both kinds, as DynamoDB does.
   // `request` must outlive this object.
+  // `max_key_conditions` bounds the legacy KeyConditions (more than 2 only for a Query of a GSI
+  // with multi-attribute keys).
   request_expressions(const json& request, std::string_view filter_member,
-                      std::string_view attributes_to_get_member = "attributesToGet");
+                      std::string_view attributes_to_get_member = "attributesToGet",
+                      std::size_t max_key_conditions = 2);
   request_expressions(const request_expressions&) = delete;
   request_expressions& operator=(const request_expressions&) = delete;
 

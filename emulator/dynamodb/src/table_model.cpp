@@ -47,14 +47,21 @@ std::string_view projection_name(projection_type type) {
   return "ALL";
 }
 
-// KeySchema of a table or index: 1 or 2 elements, HASH first, RANGE second, distinct names.
-key_schema parse_key_schema(const json& elements, std::string_view member) {
+// Multi-attribute GSI keys: "partition and sort keys composed of up to four attributes each"
+// (developer guide, GSI.DesignPattern.MultiAttributeKeys; SDK changelogs of November 2025:
+// "Extended Global Secondary Index (GSI) composite keys to support up to 8 attributes").
+constexpr std::size_t max_key_attributes = 4;
+
+// KeySchema of a table or index: 1 or 2 elements, HASH first, RANGE second, distinct names. A
+// GSI (`multi_attribute`) may list up to four HASH elements followed by up to four RANGE ones.
+key_schema parse_key_schema(const json& elements, std::string_view member, bool multi_attribute = false) {
+  const std::size_t max_elements = multi_attribute ? 2 * max_key_attributes : 2;
   if (!elements.is_array()) throw_validation(null_member_message(member));
-  if (elements.empty() || elements.size() > 2) {
-    throw_validation(constraint_message(elements.dump(), member,
-                                        elements.empty()
-                                            ? "Member must have length greater than or equal to 1"
-                                            : "Member must have length less than or equal to 2"));
+  if (elements.empty() || elements.size() > max_elements) {
+    throw_validation(constraint_message(
+        elements.dump(), member,
+        elements.empty() ? "Member must have length greater than or equal to 1"
+                         : "Member must have length less than or equal to " + std::to_string(max_elements)));
   }
   for (const auto& element : elements) {
     if (!element.is_object() || !element.contains("AttributeName") || !element["AttributeName"].is_string() ||
@@ -67,26 +74,62 @@ key_schema parse_key_schema(const json& elements, std::string_view member) {
                                           "Member must satisfy enum value set: [HASH, RANGE]"));
     }
   }
-  key_schema keys;
-  keys.hash = elements[0]["AttributeName"].get<std::string>();
-  if (elements.size() == 2) {
-    keys.range = elements[1]["AttributeName"].get<std::string>();
-    if (*keys.range == keys.hash) {
-      throw_validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  const bool classic = elements.size() == 1 || elements[1]["KeyType"] == "RANGE";
+  if (!multi_attribute || (classic && elements.size() <= 2)) {
+    key_schema keys;
+    keys.hash = elements[0]["AttributeName"].get<std::string>();
+    if (elements.size() == 2) {
+      keys.range = elements[1]["AttributeName"].get<std::string>();
+      if (*keys.range == keys.hash) {
+        throw_validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+      }
     }
+    if (elements[0]["KeyType"] != "HASH")
+      throw_validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+    if (elements.size() == 2 && elements[1]["KeyType"] != "RANGE") {
+      throw_validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+    }
+    return keys;
   }
+  // A multi-attribute GSI key. DynamoDB's wordings for these violations are unconfirmed: the
+  // rules (HASH elements first, at most four of each kind, no name twice) are those of the
+  // developer guide and of ScyllaDB's conformance tests run against DynamoDB
+  // (test/alternator/test_gsi_composite_keys.py), which pin only the error type.
   if (elements[0]["KeyType"] != "HASH")
     throw_validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
-  if (elements.size() == 2 && elements[1]["KeyType"] != "RANGE") {
-    throw_validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  key_schema keys;
+  std::vector<std::string> hashes;
+  std::vector<std::string> ranges;
+  std::set<std::string> seen;
+  for (const auto& element : elements) {
+    const std::string name = element["AttributeName"].get<std::string>();
+    if (!seen.insert(name).second) {
+      throw_validation("Invalid KeySchema: Duplicate attribute name in KeySchema: " + name);
+    }
+    if (element["KeyType"] == "HASH") {
+      if (!ranges.empty()) {
+        throw_validation("Invalid KeySchema: A HASH KeySchemaElement cannot follow a RANGE KeySchemaElement");
+      }
+      hashes.push_back(name);
+    } else {
+      ranges.push_back(name);
+    }
+  }
+  if (hashes.size() > max_key_attributes || ranges.size() > max_key_attributes) {
+    throw_validation("Invalid KeySchema: A KeySchema can have at most " + std::to_string(max_key_attributes) +
+                     " HASH and " + std::to_string(max_key_attributes) + " RANGE KeySchemaElements");
+  }
+  keys.hash = hashes.front();
+  keys.more_hash.assign(hashes.begin() + 1, hashes.end());
+  if (!ranges.empty()) {
+    keys.range = ranges.front();
+    keys.more_range.assign(ranges.begin() + 1, ranges.end());
   }
   return keys;
 }
 
 std::vector<std::string> key_names(const key_schema& keys) {
-  std::vector<std::string> names{keys.hash};
-  if (keys.range) names.push_back(*keys.range);
-  return names;
+  return keys.attributes();
 }
 
 void require_defined(const key_schema& keys, const std::map<std::string, std::string>& types,
@@ -112,7 +155,7 @@ index_info parse_index_common(const json& definition, bool global,
                       kind + ".1.member.indexName");
   index.name = definition["IndexName"].get<std::string>();
   if (!definition.contains("KeySchema")) throw_validation(null_member_message(kind + ".1.member.keySchema"));
-  index.keys = parse_key_schema(definition["KeySchema"], kind + ".1.member.keySchema");
+  index.keys = parse_key_schema(definition["KeySchema"], kind + ".1.member.keySchema", global);
   require_defined(index.keys, types, definition_order);
   if (!definition.contains("Projection") || !definition["Projection"].is_object()) {
     throw_validation(null_member_message(kind + ".1.member.projection"));
@@ -158,6 +201,30 @@ index_info parse_index_common(const json& definition, bool global,
 }
 
 }  // namespace
+
+std::vector<std::string> key_schema::hash_attributes() const {
+  std::vector<std::string> out{hash};
+  out.insert(out.end(), more_hash.begin(), more_hash.end());
+  return out;
+}
+
+std::vector<std::string> key_schema::range_attributes() const {
+  std::vector<std::string> out;
+  if (range) out.push_back(*range);
+  out.insert(out.end(), more_range.begin(), more_range.end());
+  return out;
+}
+
+std::vector<std::string> key_schema::attributes() const {
+  std::vector<std::string> out = hash_attributes();
+  for (auto& name : range_attributes()) out.push_back(std::move(name));
+  return out;
+}
+
+bool key_schema::uses(std::string_view attribute) const {
+  const auto names = attributes();
+  return std::find(names.begin(), names.end(), attribute) != names.end();
+}
 
 const index_info* table_info::find_index(std::string_view index_name) const {
   for (const auto& index : indexes) {
@@ -486,12 +553,17 @@ namespace {
 json keys_to_json(const key_schema& keys) {
   json out{{"hash", keys.hash}};
   if (keys.range) out["range"] = *keys.range;
+  // Written only for multi-attribute GSI keys, so that other tables' records stay as they were.
+  if (!keys.more_hash.empty()) out["more_hash"] = keys.more_hash;
+  if (!keys.more_range.empty()) out["more_range"] = keys.more_range;
   return out;
 }
 key_schema keys_from_json(const json& stored) {
   key_schema keys;
   keys.hash = stored.at("hash").get<std::string>();
   if (stored.contains("range")) keys.range = stored["range"].get<std::string>();
+  if (stored.contains("more_hash")) keys.more_hash = stored["more_hash"].get<std::vector<std::string>>();
+  if (stored.contains("more_range")) keys.more_range = stored["more_range"].get<std::vector<std::string>>();
   return keys;
 }
 }  // namespace
@@ -564,8 +636,12 @@ table_info from_storage_json(const json& stored) {
 // ---- DescribeTable -------------------------------------------------------------------------------
 
 json key_schema_json(const key_schema& keys) {
-  json out = json::array({{{"AttributeName", keys.hash}, {"KeyType", "HASH"}}});
-  if (keys.range) out.push_back({{"AttributeName", *keys.range}, {"KeyType", "RANGE"}});
+  // In KeySchema order: every HASH element, then every RANGE element, as they were created.
+  json out = json::array();
+  for (const auto& name : keys.hash_attributes())
+    out.push_back({{"AttributeName", name}, {"KeyType", "HASH"}});
+  for (const auto& name : keys.range_attributes())
+    out.push_back({{"AttributeName", name}, {"KeyType", "RANGE"}});
   return out;
 }
 

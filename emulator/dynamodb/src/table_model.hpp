@@ -17,9 +17,22 @@ namespace fogbank::dynamodb {
 
 using json = nlohmann::json;
 
+// A key schema. `hash` and `range` are the first partition and sort key attributes; a GSI with
+// multi-attribute keys (DynamoDB, November 2025: up to four partition and four sort key
+// attributes, GSIs only) lists its further ones, in KeySchema order, in more_hash and more_range.
+// Tables and LSIs leave those empty, and so do single-attribute GSIs.
 struct key_schema {
   std::string hash;
   std::optional<std::string> range;
+  std::vector<std::string> more_hash;
+  std::vector<std::string> more_range;
+
+  bool multi_attribute() const { return !more_hash.empty() || !more_range.empty(); }
+  // Every partition key attribute, then every sort key attribute, in KeySchema order.
+  std::vector<std::string> hash_attributes() const;
+  std::vector<std::string> range_attributes() const;
+  std::vector<std::string> attributes() const;
+  bool uses(std::string_view attribute) const;
 };
 
 enum class projection_type { all, keys_only, include };

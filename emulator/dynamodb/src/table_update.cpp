@@ -47,13 +47,17 @@ std::string schema_text(const key_schema& keys, const std::map<std::string, std:
     return "SchemaElement: key{" + name + ":" + (type != types.end() ? type->second : std::string("?")) +
            ":" + std::string(key_type) + "}";
   };
-  std::string out = "Schema:[" + element(keys.hash, "HASH");
-  if (keys.range) out += ", " + element(*keys.range, "RANGE");
+  std::string out = "Schema:[";
+  for (const auto& name : keys.hash_attributes()) {
+    if (out.size() > 8) out += ", ";
+    out += element(name, "HASH");
+  }
+  for (const auto& name : keys.range_attributes()) out += ", " + element(name, "RANGE");
   return out + "]";
 }
 
 bool uses_key(const key_schema& keys, const std::string& name) {
-  return keys.hash == name || (keys.range && *keys.range == name);
+  return keys.uses(name);
 }
 
 // The new index's key attributes take their types from the request. One the table already
