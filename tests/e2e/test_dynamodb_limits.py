@@ -1,0 +1,72 @@
+"""Limits DynamoDB enforces that fogbank used to let through (issue 11), through boto3.
+
+Sources of the wording asserted here:
+- "Size limit exceeded for Index Key <name> Actual Size: <n> bytes Max Size: 2048 bytes
+  IndexName: <index>": real DynamoDB, quoted in architect/dynalite#35 and
+  wellcomecollection/platform#2285. The 1024-byte form for an index sort key follows the same
+  pattern (unconfirmed against AWS).
+- A GSI backfill leaves out the items whose key value the index cannot hold and carries on
+  (DynamoDB developer guide, "Detecting and correcting index key violations").
+"""
+
+import unittest
+
+from fogbank_harness import FogbankTestCase
+
+VALIDATION = "ValidationException"
+
+
+def index_key_too_long(name, size, limit, index):
+    return ("One or more parameter values were invalid: Size limit exceeded for Index Key "
+            f"{name} Actual Size: {size} bytes Max Size: {limit} bytes IndexName: {index}")
+
+
+class IndexKeySizeTest(FogbankTestCase):
+
+    def create_indexed_table(self):
+        return self.create_table(
+            range_key=("sk", "S"), attributes=[("g", "S"), ("h", "S")],
+            GlobalSecondaryIndexes=[{
+                "IndexName": "byG",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                              {"AttributeName": "h", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+
+    def test_gsi_key_values_over_the_limits_are_refused(self):
+        table = self.create_indexed_table()
+        key = {"pk": {"S": "p"}, "sk": {"S": "s"}}
+        self.ddb.put_item(TableName=table, Item={**key, "g": {"S": "g" * 2048},
+                                                 "h": {"S": "h" * 1024}})
+        self.assert_client_error(
+            lambda: self.ddb.put_item(TableName=table, Item={**key, "g": {"S": "g" * 2049},
+                                                             "h": {"S": "h"}}),
+            VALIDATION, index_key_too_long("g", 2049, 2048, "byG"))
+        self.assert_client_error(
+            lambda: self.ddb.update_item(
+                TableName=table, Key=key, UpdateExpression="SET h = :h",
+                ExpressionAttributeValues={":h": {"S": "h" * 1025}}),
+            VALIDATION, index_key_too_long("h", 1025, 1024, "byG"))
+        # Nothing changed: the first item is still there, and indexed.
+        item = self.ddb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+        self.assertEqual(len(item["g"]["S"]), 2048)
+        self.assertEqual(self.ddb.scan(TableName=table, IndexName="byG")["Count"], 1)
+
+    def test_backfill_leaves_out_items_the_index_cannot_hold(self):
+        table = self.create_table()
+        self.ddb.put_item(TableName=table, Item={"pk": {"S": "fits"}, "v": {"S": "v" * 2048}})
+        self.ddb.put_item(TableName=table, Item={"pk": {"S": "long"}, "v": {"S": "v" * 2049}})
+        self.ddb.update_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "v", "AttributeType": "S"}],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": "byV",
+                "KeySchema": [{"AttributeName": "v", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+        self.ddb.get_waiter("table_exists").wait(TableName=table)
+        indexed = self.ddb.scan(TableName=table, IndexName="byV")["Items"]
+        self.assertEqual([item["pk"]["S"] for item in indexed], ["fits"])
+        self.assertEqual(self.ddb.scan(TableName=table, ConsistentRead=True)["Count"], 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
