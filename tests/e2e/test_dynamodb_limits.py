@@ -7,6 +7,8 @@ Sources of the wording asserted here:
   pattern (unconfirmed against AWS).
 - A GSI backfill leaves out the items whose key value the index cannot hold and carries on
   (DynamoDB developer guide, "Detecting and correcting index key violations").
+- "The aggregate size of the items in the transaction cannot exceed 4 MB": the limit as the
+  TransactWriteItems API reference states it; DynamoDB's own message is unconfirmed.
 """
 
 import unittest
@@ -66,6 +68,24 @@ class IndexKeySizeTest(FogbankTestCase):
         indexed = self.ddb.scan(TableName=table, IndexName="byV")["Items"]
         self.assertEqual([item["pk"]["S"] for item in indexed], ["fits"])
         self.assertEqual(self.ddb.scan(TableName=table, ConsistentRead=True)["Count"], 2)
+
+
+class TransactionSizeTest(FogbankTestCase):
+
+    def test_a_transaction_over_4_megabytes_is_refused(self):
+        table = self.create_table()
+
+        def puts(count):
+            return [{"Put": {"TableName": table,
+                             "Item": {"pk": {"S": str(i)}, "v": {"S": "v" * (400 * 1024 - 100)}}}}
+                    for i in range(count)]
+
+        self.assert_client_error(
+            lambda: self.ddb.transact_write_items(TransactItems=puts(11)), VALIDATION,
+            "The aggregate size of the items in the transaction cannot exceed 4 MB")
+        self.assertEqual(self.ddb.scan(TableName=table, Select="COUNT")["Count"], 0)
+        self.ddb.transact_write_items(TransactItems=puts(10))
+        self.assertIn("Item", self.ddb.get_item(TableName=table, Key={"pk": {"S": "9"}}))
 
 
 if __name__ == "__main__":
