@@ -9,6 +9,11 @@ Sources of the wording asserted here:
   (DynamoDB developer guide, "Detecting and correcting index key violations").
 - "The aggregate size of the items in the transaction cannot exceed 4 MB": the limit as the
   TransactWriteItems API reference states it; DynamoDB's own message is unconfirmed.
+- "1 validation error detected: Attribute name is too large, must be less than 65536 bytes":
+  measured against AWS in ExtendDB/extenddb#365; 65535 bytes is the longest name accepted
+  (ScyllaDB Alternator's test_limit_attribute_length_nonkey_*, run against AWS).
+- Key attribute names over 255 bytes: the model's KeySchemaAttributeName (max 255), refused with
+  the request validator's constraint message (Alternator's test_limit_attribute_length_key_bad).
 """
 
 import unittest
@@ -86,6 +91,30 @@ class TransactionSizeTest(FogbankTestCase):
         self.assertEqual(self.ddb.scan(TableName=table, Select="COUNT")["Count"], 0)
         self.ddb.transact_write_items(TransactItems=puts(10))
         self.assertIn("Item", self.ddb.get_item(TableName=table, Key={"pk": {"S": "9"}}))
+
+
+class AttributeNameLengthTest(FogbankTestCase):
+
+    def test_attribute_names_over_65535_bytes_are_refused(self):
+        table = self.create_table()
+        longest, too_long = "n" * 65535, "n" * 65536
+        self.ddb.put_item(TableName=table, Item={"pk": {"S": "k"}, longest: {"S": "v"}})
+        self.assert_client_error(
+            lambda: self.ddb.put_item(TableName=table,
+                                      Item={"pk": {"S": "k"}, too_long: {"S": "v"}}),
+            VALIDATION,
+            "1 validation error detected: Attribute name is too large, must be less than 65536 bytes")
+        item = self.ddb.get_item(TableName=table, Key={"pk": {"S": "k"}}, ConsistentRead=True)
+        self.assertEqual(set(item["Item"]), {"pk", longest})
+
+    def test_key_attribute_names_over_255_bytes_are_refused(self):
+        too_long = "k" * 256
+        self.assert_client_error(
+            lambda: self.create_table(hash_key=(too_long, "S")), VALIDATION,
+            f"1 validation error detected: Value '{too_long}' at "
+            "'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: "
+            "Member must have length less than or equal to 255")
+        self.create_table(hash_key=("k" * 255, "S"))
 
 
 if __name__ == "__main__":
