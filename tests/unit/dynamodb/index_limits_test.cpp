@@ -182,5 +182,42 @@ TEST_F(IndexLimitsTest, ATransactionOver4MegabytesIsRefused) {
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(get("p", std::to_string(i)).contains("Item")) << i;
 }
 
+// Both captured against AWS in ack-api-quirks' DynamoDB message catalogue; the second also
+// quoted in scylladb/scylladb#13870.
+TEST_F(IndexLimitsTest, DuplicateProjectedAttributesAndDefinitionsAreRefused) {
+  auto create = [&](const json& definitions, const json& non_key) {
+    return error_of("CreateTable",
+                    {{"TableName", "other"},
+                     {"BillingMode", "PAY_PER_REQUEST"},
+                     {"AttributeDefinitions", definitions},
+                     {"KeySchema", {limits_key("pk", "HASH")}},
+                     {"GlobalSecondaryIndexes",
+                      {{{"IndexName", "byG"},
+                        {"KeySchema", {limits_key("g", "HASH")}},
+                        {"Projection", {{"ProjectionType", "INCLUDE"}, {"NonKeyAttributes", non_key}}}}}}});
+  };
+  const json definitions{limits_definition("pk", "S"), limits_definition("g", "S")};
+  EXPECT_EQ(create(definitions, {"a", "b", "a"}),
+            "ValidationException: One or more parameter values were invalid: Duplicate element in "
+            "NonKeyAttributes: a");
+  json twice = definitions;
+  twice.push_back({{"AttributeName", "g"}, {"AttributeType", "N"}});
+  EXPECT_EQ(create(twice, {"a"}), "ValidationException: Attribute Name is duplicated: g");
+  // The same through UpdateTable: nothing is created.
+  EXPECT_EQ(
+      error_of("UpdateTable",
+               {{"TableName", "tbl"},
+                {"AttributeDefinitions", {limits_definition("x", "S")}},
+                {"GlobalSecondaryIndexUpdates",
+                 {{{"Create",
+                    {{"IndexName", "byX"},
+                     {"KeySchema", {limits_key("x", "HASH")}},
+                     {"Projection", {{"ProjectionType", "INCLUDE"}, {"NonKeyAttributes", {"c", "c"}}}}}}}}}}),
+      "ValidationException: One or more parameter values were invalid: Duplicate element in "
+      "NonKeyAttributes: c");
+  EXPECT_EQ(create(definitions, {"a", "b"}), "no error");
+  EXPECT_EQ(call("DescribeTable", {{"TableName", "tbl"}})["Table"]["GlobalSecondaryIndexes"].size(), 1u);
+}
+
 }  // namespace
 }  // namespace fogbank::dynamodb
