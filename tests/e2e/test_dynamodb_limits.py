@@ -12,6 +12,10 @@ Sources of the wording asserted here:
 - "1 validation error detected: Attribute name is too large, must be less than 65536 bytes":
   measured against AWS in ExtendDB/extenddb#365; 65535 bytes is the longest name accepted
   (ScyllaDB Alternator's test_limit_attribute_length_nonkey_*, run against AWS).
+- A Query's ExclusiveStartKey outside what the query reads: "The provided starting key is outside
+  query boundaries based on provided conditions" without a sort key condition, "The provided
+  starting key does not match the range key predicate" with one (dynalite's query.js, pinned
+  against DynamoDB).
 - Key attribute names over 255 bytes: the model's KeySchemaAttributeName (max 255), refused with
   the request validator's constraint message (Alternator's test_limit_attribute_length_key_bad).
 """
@@ -115,6 +119,32 @@ class AttributeNameLengthTest(FogbankTestCase):
             "'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: "
             "Member must have length less than or equal to 255")
         self.create_table(hash_key=("k" * 255, "S"))
+
+
+class QueryStartKeyTest(FogbankTestCase):
+
+    def test_a_start_key_outside_the_query_is_refused(self):
+        table = self.create_table(range_key=("sk", "N"))
+        for sk in range(3):
+            self.ddb.put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"N": str(sk)}})
+
+        def query(condition, values, start):
+            return lambda: self.ddb.query(TableName=table, KeyConditionExpression=condition,
+                                          ExpressionAttributeValues=values, ExclusiveStartKey=start)
+
+        p = {":p": {"S": "p"}}
+        other_partition = {"pk": {"S": "q"}, "sk": {"N": "1"}}
+        self.assert_client_error(
+            query("pk = :p", p, other_partition), VALIDATION,
+            "The provided starting key is outside query boundaries based on provided conditions")
+        self.assert_client_error(
+            query("pk = :p AND sk > :s", {**p, ":s": {"N": "1"}},
+                  {"pk": {"S": "p"}, "sk": {"N": "0"}}), VALIDATION,
+            "The provided starting key does not match the range key predicate")
+        # A start key inside the range resumes after it.
+        items = query("pk = :p AND sk > :s", {**p, ":s": {"N": "0"}},
+                      {"pk": {"S": "p"}, "sk": {"N": "1"}})()["Items"]
+        self.assertEqual([item["sk"]["N"] for item in items], ["2"])
 
 
 if __name__ == "__main__":
