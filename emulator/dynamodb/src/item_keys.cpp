@@ -93,17 +93,31 @@ std::string item_storage_key(const table_info& table, const json& item) {
   return out;
 }
 
-std::optional<std::string> index_storage_key(const table_info& table, const index_info& index,
-                                             const json& item) {
+namespace {
+
+std::optional<std::string> checked_index_key(const table_info& table, const index_info& index,
+                                             const json& item, bool check_fit) {
   auto has_typed = [&](const std::string& name) {
     auto it = item.find(name);
     if (it == item.end()) return false;
     auto type = table.attribute_types.find(name);
     return type != table.attribute_types.end() && it->contains(type->second) &&
-           fits_index_key(index, name, *it);
+           (!check_fit || fits_index_key(index, name, *it));
   };
   if (!has_typed(index.keys.hash) || (index.keys.range && !has_typed(*index.keys.range))) return std::nullopt;
   return index_entry_key(table, index, item);
+}
+
+}  // namespace
+
+std::optional<std::string> index_storage_key(const table_info& table, const index_info& index,
+                                             const json& item) {
+  return checked_index_key(table, index, item, true);
+}
+
+std::optional<std::string> possible_index_key(const table_info& table, const index_info& index,
+                                              const json& item) {
+  return checked_index_key(table, index, item, false);
 }
 
 std::string index_entry_key(const table_info& table, const index_info& index, const json& item) {

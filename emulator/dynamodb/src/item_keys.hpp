@@ -36,6 +36,11 @@ std::string item_storage_key(const table_info& table, const json& item);
 // hold (empty, or over the key size limit: left out by a backfill, refused by a write).
 std::optional<std::string> index_storage_key(const table_info& table, const index_info& index,
                                              const json& item);
+// The storage key `item` may have an entry under in `index`, the value checks aside: data written
+// before fogbank refused index key values over the size limits (or backfilled empty ones) can hold
+// such entries, so an update or delete erases at this key.
+std::optional<std::string> possible_index_key(const table_info& table, const index_info& index,
+                                              const json& item);
 // The same storage key, unchecked: `item` has every key attribute of the table and of `index`,
 // with its declared type (a validated ExclusiveStartKey).
 std::string index_entry_key(const table_info& table, const index_info& index, const json& item);
