@@ -294,7 +294,10 @@ void check_value(const json& value) {
         for (const auto& element : body) check_value(element);
         break;
       case value_type::M:
-        for (const auto& [key, element] : body.items()) check_value(element);
+        for (const auto& [key, element] : body.items()) {
+          check_attribute_name(key);
+          check_value(element);
+        }
         break;
     }
   }
@@ -416,6 +419,11 @@ value_type type_of(const json& value) {
   return found->type;
 }
 
+void check_attribute_name(const std::string& name) {
+  if (name.size() > max_attribute_name_bytes)
+    core::throw_validation(std::string(attribute_name_too_large_message));
+}
+
 void validate_value(const json& value) {
   // Shapes first: DynamoDB deserializes the whole request before it validates any of it.
   check_shape(value, 1);
@@ -426,7 +434,10 @@ void validate_item(const json& item) {
   if (item.is_null()) return;
   check_map_shape(item);
   for (const auto& [name, value] : item.items()) check_shape(value, 1);
-  for (const auto& [name, value] : item.items()) check_value(value);
+  for (const auto& [name, value] : item.items()) {
+    check_attribute_name(name);
+    check_value(value);
+  }
 }
 
 namespace {

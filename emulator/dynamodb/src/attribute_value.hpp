@@ -26,6 +26,15 @@ enum class value_type { S, N, B, BOOL, NUL, M, L, SS, NS, BS };
 // can exhaust the stack, validated or not.
 inline constexpr std::size_t max_attribute_nesting = 32;
 
+// Attribute names, at the top of an item or as keys of a map at any depth, are at most 65535
+// bytes: 65536 is refused (ScyllaDB Alternator's test_limit_attribute_length_nonkey_bad, against
+// AWS; the message measured against AWS in ExtendDB/extenddb#365).
+inline constexpr std::size_t max_attribute_name_bytes = 65535;
+inline constexpr std::string_view attribute_name_too_large_message =
+    "1 validation error detected: Attribute name is too large, must be less than 65536 bytes";
+// Throws DynamoDB's ValidationException when `name` is longer than max_attribute_name_bytes.
+void check_attribute_name(const std::string& name);
+
 // The type of a valid AttributeValue (must have passed validate_value).
 value_type type_of(const json& value);
 // The wire name of a type: "S", "N", ..., "NULL", ...

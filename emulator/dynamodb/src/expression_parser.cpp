@@ -232,8 +232,11 @@ attribute_path expression_parser::parse_path() {
       const auto digits = text_of(peek());
       std::size_t index = 0;
       const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-      // An index too large for size_t addresses nothing; saturate rather than wrap.
-      if (ec != std::errc() || end != digits.data() + digits.size()) index = static_cast<std::size_t>(-1);
+      // DynamoDB reads the index as an integer and refuses one beyond it (scylladb/scylladb#25947,
+      // against AWS: a[99999999999999]). Its bound taken as a 32-bit int's (unconfirmed).
+      if (ec != std::errc() || end != digits.data() + digits.size() || index > max_list_index) {
+        raise("List index is not within the allowable range; index: [" + std::string(digits) + "]");
+      }
       ++pos_;
       expect(token_kind::rbracket);
       path.push_back(path_element{std::string(), index});

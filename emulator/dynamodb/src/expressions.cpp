@@ -1,5 +1,6 @@
 #include "expressions.hpp"
 
+#include "attribute_value.hpp"
 #include "expression_parser.hpp"
 #include "expression_tree.hpp"
 #include "fogbank/core/aws_error.hpp"
@@ -44,11 +45,17 @@ void check_map(const json* map, std::string_view member, char sigil) {
         core::throw_validation(std::string(member) +
                                " contains invalid value: Empty attribute name for key " + key);
       }
+      // A name it maps to is held to the attribute name limit (the start of the message
+      // measured in ExtendDB/extenddb#365 for SET #n = :v; its end assumed the same as PutItem's).
+      check_attribute_name(value.get_ref<const std::string&>());
     } else {
       try {
         validate_value(value);
       } catch (const core::aws_error& e) {
-        if (e.code() != core::error_code::validation) throw;
+        // A name too large inside the value is reported bare, as for an item (ExtendDB/extenddb#365:
+        // "SET doc = :v" with a long nested key answers PutItem's message).
+        if (e.code() != core::error_code::validation || e.message() == attribute_name_too_large_message)
+          throw;
         // dynalite validations/index.js: "... contains invalid value: <why> for key <key>".
         core::throw_validation(std::string(member) + " contains invalid value: " + e.message() + " for key " +
                                key);

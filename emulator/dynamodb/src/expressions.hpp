@@ -37,6 +37,8 @@ inline constexpr std::size_t max_nesting_depth = 300;
 // "The maximum depth for a document path is 32. Therefore, the number of dereferences operators
 // in a path cannot exceed this limit." (developer guide, Expressions.Attributes.html)
 inline constexpr std::size_t max_path_dereferences = 32;
+// The largest list index a document path may name.
+inline constexpr std::size_t max_list_index = 2147483647;
 // DynamoDB's documented limit on the operands of IN.
 inline constexpr std::size_t max_in_operands = 100;
 

@@ -32,9 +32,18 @@ std::string table_prefix(std::uint32_t table_id);
 // The storage key of the item whose primary key attributes are in `item` (validated).
 std::string item_storage_key(const table_info& table, const json& item);
 // The storage key of `item`'s entry in `index`, or nullopt when the item lacks the index's key
-// attributes (sparse indexes) or has them with another type.
+// attributes (sparse indexes), has them with another type, or has a value an index key cannot
+// hold (empty, or over the key size limit: left out by a backfill, refused by a write).
 std::optional<std::string> index_storage_key(const table_info& table, const index_info& index,
                                              const json& item);
+// The storage key `item` may have an entry under in `index`, the value checks aside: data written
+// before fogbank refused index key values over the size limits (or backfilled empty ones) can hold
+// such entries, so an update or delete erases at this key.
+std::optional<std::string> possible_index_key(const table_info& table, const index_info& index,
+                                              const json& item);
+// The same storage key, unchecked: `item` has every key attribute of the table and of `index`,
+// with its declared type (a validated ExclusiveStartKey).
+std::string index_entry_key(const table_info& table, const index_info& index, const json& item);
 
 // The Key parameter of GetItem/DeleteItem/UpdateItem/...: exactly the table's key attributes with
 // their declared types. Throws ValidationException "The provided key element does not match

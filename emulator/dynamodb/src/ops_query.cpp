@@ -126,8 +126,7 @@ std::string start_storage_key(const read_plan& plan) {
     throw_validation(
         "The provided starting key is invalid: The provided key element does not match the schema");
   if (!plan.index) return item_storage_key(table, start);
-  auto key = index_storage_key(table, *plan.index, start);
-  return *key;
+  return index_entry_key(table, *plan.index, start);
 }
 
 json run_page(const service_impl& service, const read_plan& plan, storage::scan_range range,

@@ -238,7 +238,7 @@ void service_impl::stage_item_change(item_batch& item_changes, const table_info&
   for (std::size_t i = 0; i < table.indexes.size(); ++i) {
     const index_info& index = table.indexes[i];
     std::optional<std::string> old_entry =
-        old_item ? index_storage_key(table, index, *old_item) : std::nullopt;
+        old_item ? possible_index_key(table, index, *old_item) : std::nullopt;
     if (prepared) {
       const auto& entry = prepared->index_entries[i];
       if (old_entry && (!entry || entry->first != *old_entry))

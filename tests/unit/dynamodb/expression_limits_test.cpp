@@ -182,6 +182,24 @@ TEST(ExpressionLimits, DocumentPathsHaveAtMostThirtyTwoDereferences) {
       "path depth: 33");
 }
 
+TEST(ExpressionLimits, ListIndexesBeyondAnIntegerAreRefused) {
+  // DynamoDB's answer to a[99999999999999] (scylladb/scylladb#25947, against AWS); the bound
+  // between is a 32-bit int's (unconfirmed). An index past a list's end is not an error.
+  EXPECT_EQ(limited_projection_error("a[2147483647]"), "no error");
+  EXPECT_EQ(
+      limited_projection_error("a[99999999999999]"),
+      "ValidationException: Invalid ProjectionExpression: List index is not within the allowable range; "
+      "index: [99999999999999]");
+  EXPECT_EQ(
+      limited_projection_error("a.b[2147483648]"),
+      "ValidationException: Invalid ProjectionExpression: List index is not within the allowable range; "
+      "index: [2147483648]");
+  EXPECT_EQ(update_error("REMOVE a[" + repeat("9", 40) + "]"),
+            "ValidationException: Invalid UpdateExpression: List index is not within the allowable range; "
+            "index: [" +
+                repeat("9", 40) + "]");
+}
+
 // ---- Evaluation at the limits ----------------------------------------------------------------
 
 TEST(ExpressionLimits, TreesAtTheLimitsEvaluate) {
