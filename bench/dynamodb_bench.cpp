@@ -1,9 +1,11 @@
-// Hot paths of the DynamoDB service, in process: expression parse and evaluate, and PutItem,
+// Hot paths of the DynamoDB service, in process: expression parse and evaluate (condition, filter,
+// update), and PutItem,
 // GetItem and Query through the in-process client on RocksDB in memory. Over-the-wire load against a peer
 // is bench/http_vs_dynalite.sh.
 
-#include "bench_emulator.hpp"
+#include "dynamodb_items.hpp"
 #include "expressions.hpp"
+#include "request_expressions.hpp"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
@@ -20,14 +22,7 @@ const json item_names{{"#s", "status"}, {"#o", "owner"}};  // both are reserved 
 const std::string condition_text =
     "#s = :status AND (score >= :min OR contains(tags, :tags)) AND attribute_exists(#o.id)";
 
-json sample_item() {
-  return {{"pk", {{"S", "user#1"}}},
-          {"sk", {{"N", "42"}}},
-          {"status", {{"S", "open"}}},
-          {"score", {{"N", "12.5"}}},
-          {"tags", {{"SS", {"blue", "red"}}}},
-          {"owner", {{"M", {{"id", {{"S", "u-1"}}}, {"name", {{"S", "Ann"}}}}}}}};
-}
+using bench::sample_item;
 
 void BM_ParseCondition(benchmark::State& state) {
   for (auto _ : state) {
@@ -60,32 +55,61 @@ void BM_ApplyUpdate(benchmark::State& state) {
 }
 BENCHMARK(BM_ApplyUpdate);
 
-// The emulator on an in-memory RocksDB with one table (pk S, sk N) holding `items` items in 10
-// partitions.
-struct fixture {
-  explicit fixture(int items) {
-    fogbank::bench::must(*emulator, "dynamodb", "CreateTable",
-                         {{"TableName", "bench"},
-                          {"BillingMode", "PAY_PER_REQUEST"},
-                          {"AttributeDefinitions",
-                           {{{"AttributeName", "pk"}, {"AttributeType", "S"}},
-                            {{"AttributeName", "sk"}, {"AttributeType", "N"}}}},
-                          {"KeySchema",
-                           {{{"AttributeName", "pk"}, {"KeyType", "HASH"}},
-                            {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
-    for (int i = 0; i < items; ++i) fogbank::bench::must(*emulator, "dynamodb", "PutItem", put_request(i));
+// The baseline of BM_ApplyUpdate: the copy of the item it makes before each apply.
+void BM_ApplyUpdate_ItemCopy(benchmark::State& state) {
+  const json item = sample_item();
+  for (auto _ : state) {
+    json copy = item;
+    benchmark::DoNotOptimize(copy);
   }
-  static json put_request(int i) {
-    json item = sample_item();
-    item["pk"] = {{"S", "user#" + std::to_string(i % 10)}};
-    item["sk"] = {{"N", std::to_string(i)}};
-    return {{"TableName", "bench"}, {"Item", item}};
+}
+BENCHMARK(BM_ApplyUpdate_ItemCopy);
+
+void BM_ParseUpdate(benchmark::State& state) {
+  const json values{{":one", {{"N", "1"}}}, {":s", {{"S", "closed"}}}};
+  const json names{{"#s", "status"}};
+  for (auto _ : state) {
+    dynamodb::expression_attributes attributes(&names, &values);
+    benchmark::DoNotOptimize(dynamodb::parse_update("SET #s = :s ADD score :one", attributes));
   }
-  core::call_result call(std::string_view operation, const json& request) const {
-    return emulator->client().call("dynamodb", operation, request);
+}
+BENCHMARK(BM_ParseUpdate);
+
+// What a conditional write spends on its ConditionExpression per request, as ops_items and
+// write_apply do it: the request's expressions read, the condition parsed, every placeholder
+// checked as used, the condition evaluated on the stored item.
+void BM_ConditionRequest(benchmark::State& state) {
+  const json request{{"TableName", "bench"},
+                     {"Item", sample_item()},
+                     {"ConditionExpression", condition_text},
+                     {"ExpressionAttributeNames", item_names},
+                     {"ExpressionAttributeValues", item_values}};
+  const json stored = sample_item();
+  for (auto _ : state) {
+    dynamodb::request_expressions expressions(request, "");
+    auto parsed =
+        dynamodb::parse_condition(*expressions.condition(), expressions.attributes(), "ConditionExpression");
+    expressions.attributes().check_all_used();
+    benchmark::DoNotOptimize(dynamodb::evaluate(*parsed, stored));
   }
-  std::unique_ptr<fogbank::emulator> emulator = fogbank::bench::open_emulator(/*manual_clock=*/false);
-};
+}
+BENCHMARK(BM_ConditionRequest);
+
+// A Query's or Scan's FilterExpression on one item that has `range(0)` attributes besides the
+// sample's: the per-item cost of a filter, and how attribute lookup grows with the item.
+void BM_EvaluateFilter(benchmark::State& state) {
+  json item = sample_item();
+  for (int i = 0; i < state.range(0); ++i) item["a" + std::to_string(1000 + i)] = {{"N", std::to_string(i)}};
+  const json names{{"#s", "status"}};
+  const json values{{":status", {{"S", "open"}}}, {":min", {{"N", "10"}}}};
+  dynamodb::expression_attributes attributes(&names, &values);
+  auto parsed = dynamodb::parse_condition("#s = :status AND score >= :min", attributes, "FilterExpression");
+  for (auto _ : state) benchmark::DoNotOptimize(dynamodb::evaluate(*parsed, item));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EvaluateFilter)->Arg(0)->Arg(32)->Arg(256);
+
+using fixture = bench::dynamodb_table;
 
 void BM_PutItem(benchmark::State& state) {
   fixture f(0);

@@ -113,12 +113,14 @@ json service_impl::get_item(const json& request, const request_context&) {
   const capacity_mode mode = capacity_mode_of(request);
 
   std::optional<json> item = read_item(*table, item_storage_key(*table, key));
-  json response = json::object();
-  if (item) response["Item"] = wanted ? project(*wanted, *item) : *item;
   // A missing item costs what an empty one does: 1 unit, or 0.5 (Alternator's
-  // test_missing_get_item, pinned against DynamoDB).
+  // test_missing_get_item, pinned against DynamoDB). Sized before the item moves into the
+  // response: copying it cost 12-16 % of a GetItem (bench/README.md).
+  const std::size_t size = item ? item_size(*item) : 0;
+  json response = json::object();
+  if (item) response["Item"] = wanted ? project(*wanted, *item) : std::move(*item);
   table_capacity usage;
-  usage.table = read_units(item ? item_size(*item) : 0, consistent);
+  usage.table = read_units(size, consistent);
   json capacity = capacity_json(mode, table->name, usage);
   if (!capacity.is_null()) response["ConsumedCapacity"] = std::move(capacity);
   return response;

@@ -142,6 +142,11 @@ std::string aws_json_front::protocol_error_body(std::string_view name, std::stri
   return coral_error_body(name, message);
 }
 
+response aws_json_front::success_response(const reply_to& to, std::string_view content_type,
+                                          const nlohmann::json& body, bool no_output) {
+  return make_response(to, bhttp::status::ok, content_type, no_output ? std::string() : dump(body));
+}
+
 std::string_view aws_json_front::response_content_type(std::string_view request_content_type) noexcept {
   return media_type(request_content_type) == amz_json_1_0 ? amz_json_1_0 : plain_json;
 }
@@ -287,8 +292,7 @@ std::optional<response> aws_json_front::call(const dispatch::service_row& servic
                        reply->complete(error_response(service, *result.error, to, content_type));
                        return;
                      }
-                     reply->complete(make_response(to, bhttp::status::ok, content_type,
-                                                   no_output ? std::string() : dump(result.body)));
+                     reply->complete(success_response(to, content_type, result.body, no_output));
                    } catch (...) {
                      reply->complete(make_response(
                          to, bhttp::status::internal_server_error, content_type,

@@ -41,6 +41,11 @@ class aws_json_front {
   // signature: {"__type":"com.amazon.coral.service#<name>","message":"<message>"}.
   static std::string protocol_error_body(std::string_view name, std::string_view message);
 
+  // The 200 answer carrying `body` (an empty body for an operation without output): the response
+  // every successful call gets. Public for the benchmarks (bench/http_bench.cpp).
+  static response success_response(const reply_to& to, std::string_view content_type,
+                                   const nlohmann::json& body, bool no_output = false);
+
   // The response content type DynamoDB uses for a request with `request_content_type`.
   static std::string_view response_content_type(std::string_view request_content_type) noexcept;
 
