@@ -23,7 +23,7 @@ using nlohmann::json;
 using test::N;
 using test::S;
 
-json key_schema(const std::string& hash) {
+json hash_key_schema(const std::string& hash) {
   return json::array({{{"AttributeName", hash}, {"KeyType", "HASH"}}});
 }
 
@@ -36,7 +36,7 @@ json definitions(std::initializer_list<std::pair<const char*, const char*>> entr
 json gsi_create(const std::string& index, const std::string& hash) {
   return json::array({{{"Create",
                         {{"IndexName", index},
-                         {"KeySchema", key_schema(hash)},
+                         {"KeySchema", hash_key_schema(hash)},
                          {"Projection", {{"ProjectionType", "ALL"}}}}}}});
 }
 
@@ -51,7 +51,7 @@ class ServiceLimitsTest : public test::service_fixture {
     json request{{"TableName", name},
                  {"BillingMode", "PAY_PER_REQUEST"},
                  {"AttributeDefinitions", definitions({{"pk", "S"}})},
-                 {"KeySchema", key_schema("pk")}};
+                 {"KeySchema", hash_key_schema("pk")}};
     request.update(extra);
     call("CreateTable", request);
   }
@@ -204,7 +204,7 @@ TEST_F(ServiceLimitsTest, TagsAreValidated) {
   EXPECT_EQ(error_of("CreateTable", {{"TableName", "new_table"},
                                      {"BillingMode", "PAY_PER_REQUEST"},
                                      {"AttributeDefinitions", definitions({{"pk", "S"}})},
-                                     {"KeySchema", key_schema("pk")},
+                                     {"KeySchema", hash_key_schema("pk")},
                                      {"Tags", many}}),
             "LimitExceededException: Too many tags on the resource");
   EXPECT_EQ(error_of("DescribeTable", {{"TableName", "new_table"}}),
@@ -269,7 +269,7 @@ TEST_F(ServiceLimitsTest, WrongJsonTypesGetAwsErrorsNotLibraryText) {
        {{"TableName", "new_table"},
         {"BillingMode", 7},
         {"AttributeDefinitions", definitions({{"pk", "S"}})},
-        {"KeySchema", key_schema("pk")}},
+        {"KeySchema", hash_key_schema("pk")}},
        "SerializationException: Unexpected value type in payload"},
       {"GetItem",
        {{"TableName", "tbl"}, {"Key", {{"pk", S("k")}}}, {"ConsistentRead", {{"a", 1}}}},
@@ -368,7 +368,7 @@ class StorageErrorTest : public test::service_fixture {
     call("CreateTable", {{"TableName", "tbl"},
                          {"BillingMode", "PAY_PER_REQUEST"},
                          {"AttributeDefinitions", definitions({{"pk", "S"}})},
-                         {"KeySchema", key_schema("pk")}});
+                         {"KeySchema", hash_key_schema("pk")}});
     for (int i = 0; i < 5; ++i) {
       call("PutItem", {{"TableName", "tbl"},
                        {"Item", {{"pk", S(std::to_string(i))}, {"g", S("x")}, {"ttl", N("1700000010")}}}});
