@@ -38,6 +38,12 @@ constexpr std::chrono::seconds init_phase_limit{10};
 // A runtime that reports an init error "should exit after reporting the error" (Runtime API
 // spec); one that does not is killed after this long.
 constexpr std::chrono::seconds init_error_grace{2};
+// In a deterministic run (a scenario on the manual clock) the service clock stands still while a
+// handler works, so its Timeout and the Init limit can only be watched in real time, and a busy
+// machine (a CI runner, a load average of 8) must not turn a handler that succeeds into a timeout
+// and change the transcript. There the real-time limits are this many times the configured
+// ones: they still end a handler that hangs, and the outcome still names the configured Timeout.
+constexpr int deterministic_slack = 3;
 // Output read per wakeup of the pipe, so that a flooding handler leaves the strand to the rest.
 constexpr std::size_t output_budget = 1024 * 1024;
 // Output read at once when an invocation changes state (what the runtime printed before it
@@ -205,7 +211,7 @@ void worker::spawn() {
   api_->start();
 
   init_log_ = init_start_line(config_.runtime, config_.region);
-  arm_timer(init_phase_limit);
+  arm_timer(real_time_limit(init_phase_limit));
 }
 
 void worker::fail_to_start(std::string message) {
@@ -247,7 +253,7 @@ void worker::assign(assignment next) {
     // What the runtime printed since the last invocation is not this one's.
     self->read_output(drain_budget);
     self->current_.emplace(running{std::move(next)});
-    self->arm_timer(self->config_.timeout);
+    self->arm_timer(self->real_time_limit(self->config_.timeout));
     if (self->waiting_next_) self->deliver();
   });
 }
@@ -337,7 +343,7 @@ void worker::deliver() {
   last_request_id_ = call.request_id;
   last_answered_ = false;
   idle_bytes_ = 0;
-  arm_timer(config_.timeout);
+  arm_timer(real_time_limit(config_.timeout));
 
   // The deadline on the service clock. On a real clock, the time this invocation waited for a
   // worker (and for the worker's init) is not its own: Lambda starts the clock at the invoke.
@@ -514,6 +520,10 @@ void worker::finish(ending end) {
   } catch (...) {
     host_.log("lambda: an invocation's completion threw");
   }
+}
+
+std::chrono::milliseconds worker::real_time_limit(std::chrono::milliseconds limit) const {
+  return host_.settings.deterministic ? limit * deterministic_slack : limit;
 }
 
 void worker::arm_timer(std::chrono::milliseconds after) {

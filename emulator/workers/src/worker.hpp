@@ -128,6 +128,8 @@ class worker final : public api_handler, public std::enable_shared_from_this<wor
   };
   void finish(ending end);
   void on_timer(boost::beast::error_code ec);
+  // `limit` (a Timeout or the Init limit) as the real time to allow: more in a deterministic run.
+  std::chrono::milliseconds real_time_limit(std::chrono::milliseconds limit) const;
   void arm_timer(std::chrono::milliseconds after);
 
   // The process
