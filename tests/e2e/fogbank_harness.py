@@ -280,19 +280,25 @@ class FogbankServer:
         })
         creds = botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY)
         botocore.auth.SigV4Auth(creds, "dynamodb", REGION).add_auth(req)
+        status, data, headers = self.post_signed(req, timeout)
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = data.decode("utf-8", "replace")
+        return status, parsed, headers
+
+    def post_signed(self, req, timeout=60):
+        """POST a botocore AWSRequest, signed by the caller, to "/" exactly as it stands. Returns
+        (HTTP status, body bytes, lower-cased headers)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
+            conn.request("POST", "/", body=req.data, headers=dict(req.headers.items()))
             resp = conn.getresponse()
             data = resp.read()
             headers = {k.lower(): v for k, v in resp.getheaders()}
         finally:
             conn.close()
-        try:
-            parsed = json.loads(data) if data else None
-        except ValueError:
-            parsed = data.decode("utf-8", "replace")
-        return resp.status, parsed, headers
+        return resp.status, data, headers
 
     def http(self, method, path, body=b"", headers=None, timeout=30):
         """A plain HTTP request (no signature), e.g. to fogbank's own /_fogbank/... endpoints.

@@ -18,7 +18,6 @@ AWS's answers, as recorded:
 
 import datetime
 import gzip
-import http.client
 import json
 import re
 import unittest
@@ -76,15 +75,8 @@ def signed_json(server, target, payload, credentials=(ACCESS_KEY, SECRET_KEY), w
                 return when
         with mock.patch.object(botocore.auth.datetime, "datetime", fixed):
             signer.add_auth(req)
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
-        resp = conn.getresponse()
-        data = resp.read()
-        headers = {k.lower(): v for k, v in resp.getheaders()}
-    finally:
-        conn.close()
-    return resp.status, json.loads(data), headers
+    status, data, headers = server.post_signed(req, timeout=30)
+    return status, json.loads(data), headers
 
 
 class ClosingClients:
