@@ -6,9 +6,10 @@ drive it with: boto3 (Debian's python3-boto3), the AWS CLI (/usr/bin/aws) and a 
 request for the few wire details an old boto3 cannot express or does not parse.
 
 Every wait here is bounded: the server must announce itself within START_TIMEOUT seconds, stop
-within STOP_TIMEOUT seconds, and a CLI call is killed after CLI_TIMEOUT seconds.
+within STOP_TIMEOUT seconds, and a CLI process is killed after CLI_TIMEOUT seconds.
 """
 
+import contextlib
 import http.client
 import io
 import itertools
@@ -333,22 +334,77 @@ class FogbankServer:
         })
         return env
 
-    def aws(self, *args, timeout=CLI_TIMEOUT, credentials=None):
-        """Run /usr/bin/aws against this server, signing with credentials (an access key id and
-        secret; default ACCESS_KEY and SECRET_KEY). Returns (exit code, stdout JSON or text, stderr)."""
-        cmd = [AWS_CLI, "--endpoint-url", self.endpoint, "--region", REGION, "--output", "json",
-               *[str(a) for a in args]]
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                              env=self.cli_env(credentials), timeout=timeout)
-        out = proc.stdout.decode("utf-8", "replace")
-        err = proc.stderr.decode("utf-8", "replace")
+    def aws(self, *args, timeout=CLI_TIMEOUT, credentials=None, process=False):
+        """Run the AWS CLI against this server, signing with credentials (an access key id and
+        secret; default ACCESS_KEY and SECRET_KEY): in this process (see run_aws_cli), or as
+        /usr/bin/aws when process is true. Returns (exit code, stdout JSON or text, stderr)."""
+        argv = ["--endpoint-url", self.endpoint, "--region", REGION, "--output", "json", *[str(a) for a in args]]
+        code, out, err = run_aws_cli(argv, self.cli_env(credentials), timeout, process=process)
         parsed = out
         if out.strip():
             try:
                 parsed = json.loads(out)
             except ValueError:
                 parsed = out
-        return proc.returncode, parsed, err
+        return code, parsed, err
+
+
+# ---- the AWS CLI ------------------------------------------------------------------------------
+
+_cli_lock = threading.Lock()
+_cli_zygote = None        # the aws_cli_zygote.py process, started by the first call
+_cli_zygote_failed = False
+
+
+def run_aws_cli(argv, env, timeout=CLI_TIMEOUT, process=False):
+    """Run the AWS CLI with argv and env; returns (exit code, stdout text, stderr text).
+
+    Each call is a process of its own. A new /usr/bin/aws spends ~0.8 CPU-s importing botocore
+    before it sends a byte, which made the CLI suites the longest tests in CI (~300 of ~1,000 s
+    under ASan); so a call is forked from aws_cli_zygote.py, a process that has imported the CLI
+    once and then runs what /usr/bin/aws runs (its one entry point, with the environment, the
+    arguments and the exit code). A call while another one runs (a long poll with a send beside
+    it), one with process=True, and every call if the zygote cannot start, run /usr/bin/aws
+    itself. Each CLI suite checks that both print the same."""
+    if not process and _cli_lock.acquire(blocking=False):
+        try:
+            result = _run_in_cli_zygote(argv, env, timeout)
+            if result is not None:
+                return result
+        finally:
+            _cli_lock.release()
+    proc = subprocess.run([AWS_CLI, *argv], stdin=subprocess.DEVNULL, capture_output=True, env=env,
+                          timeout=timeout)
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+
+
+def _run_in_cli_zygote(argv, env, timeout):
+    global _cli_zygote, _cli_zygote_failed
+    if _cli_zygote_failed:
+        return None
+    if _cli_zygote is None:
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "aws_cli_zygote.py")
+        with open(AWS_CLI, encoding="utf-8") as f:
+            interpreter = f.readline()[2:].strip()   # the script's own #! line: Debian's python3
+        _cli_zygote = subprocess.Popen([interpreter, script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       text=True, env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")})
+    with tempfile.TemporaryDirectory(prefix="fogbank-cli-") as folder:
+        out, err = os.path.join(folder, "stdout"), os.path.join(folder, "stderr")
+        request = {"argv": list(argv), "env": env, "stdout": out, "stderr": err, "timeout": timeout}
+        try:
+            _cli_zygote.stdin.write(json.dumps(request) + "\n")
+            _cli_zygote.stdin.flush()
+            reply = _cli_zygote.stdout.readline()
+        except OSError:
+            reply = ""
+        if not reply:
+            _cli_zygote_failed = True
+            return None
+        code = json.loads(reply)["code"]
+        if code == -signal.SIGKILL:
+            raise subprocess.TimeoutExpired([AWS_CLI, *argv], timeout)
+        with open(out, "rb") as o, open(err, "rb") as e:
+            return code, o.read().decode("utf-8", "replace"), e.read().decode("utf-8", "replace")
 
 
 # ---- assertions -----------------------------------------------------------------------------

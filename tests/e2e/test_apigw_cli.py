@@ -98,6 +98,15 @@ class ApiGatewayCliTest(FogbankTestCase):
                            "--timeout", "20", "--zip-file", f"fileb://{self.zip_path}")
         return f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{created['FunctionArn']}/invocations"
 
+    # ---- the executable --------------------------------------------------------------------------------
+
+    def test_the_aws_executable_prints_what_the_forked_cli_prints(self):
+        """The harness forks most commands from a process that imported the CLI once; /usr/bin/aws
+        itself must give the same exit code, stdout and stderr (an answer and an error)."""
+        for args in (("apigatewayv2", "get-apis"), ("apigatewayv2", "get-api", "--api-id", "nosuchapi0")):
+            with self.subTest(command=args[1]):
+                self.assertEqual(self.server.aws(*args, process=True), self.server.aws(*args))
+
     # ---- apigatewayv2: a WebSocket API -------------------------------------------------------------
 
     def test_a_websocket_api_built_with_the_cli_serves_a_client(self):

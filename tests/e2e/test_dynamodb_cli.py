@@ -440,6 +440,15 @@ class DynamoDbCliTest(FogbankTestCase):
         self.fails("ResourceNotFoundException", "transact-get-items", "--transact-items",
                    json.dumps([{"Get": {"TableName": missing, "Key": {"pk": s("x")}}}]))
 
+    # ---- the executable ------------------------------------------------------------------------
+
+    def test_the_aws_executable_prints_what_the_forked_cli_prints(self):
+        """The harness forks most commands from a process that imported the CLI once; /usr/bin/aws
+        itself must give the same exit code, stdout and stderr (an answer and an error)."""
+        for args in (("describe-limits",), ("describe-table", "--table-name", unique_name("missing"))):
+            with self.subTest(command=args[0]):
+                self.assertEqual(self.server.aws("dynamodb", *args, process=True), self.aws(*args))
+
     # ---- describe-endpoints / describe-limits -------------------------------------------------
 
     def test_describe_endpoints(self):

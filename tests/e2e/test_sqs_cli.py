@@ -680,6 +680,18 @@ class SqsCliTest(FogbankTestCase):
                 err = self.cli_error(MISSING_QUEUE_CODE, *args)
                 self.assertIn(MISSING_QUEUE_MESSAGE, err)
 
+    # ---- the executable ------------------------------------------------------------------------
+
+    def test_the_aws_executable_prints_what_the_forked_cli_prints(self):
+        """The harness forks most commands from a process that imported the CLI once; /usr/bin/aws
+        itself must give the same exit code, stdout and stderr (an answer and an error)."""
+        _, url = self.new_queue("exe")
+        missing = f"{self.server.endpoint}/{ACCOUNT}/{unique_name('missing')}"
+        for args in (("get-queue-attributes", "--queue-url", url, "--attribute-names", "QueueArn", "DelaySeconds"),
+                     ("purge-queue", "--queue-url", missing)):
+            with self.subTest(command=args[0]):
+                self.assertEqual(self.server.aws("sqs", *args, process=True), self.server.aws("sqs", *args))
+
 
 if __name__ == "__main__":
     unittest.main()
