@@ -577,6 +577,11 @@ class scenario_environment final : public scenario::environment {
     http::server_options server_options;
     server_options.port = 0;
     server_options.websocket = &env->services_->websocket_gateway();
+    // Responses are dated by the manual clock that the handlers' clocks are frozen at. Dated by
+    // the wall clock, they made the AWS SDK for JavaScript v3 see a skew of years: it corrects its
+    // clock on a worker's first response and retries that response when it is an error (a
+    // ConditionalCheckFailedException included), so a handler's write was sent twice.
+    server_options.clock = &env->services_->clock();
     // https:// on the same port, as `fogbank serve` has: handlers that post to
     // https://domainName/stage (the seeds' own code) reach it as they do a server. The
     // certificates are dated by the wall clock, which TLS clients check them against.

@@ -35,9 +35,22 @@ def fogbank():
 
 
 class ScenariosRun(unittest.TestCase):
+    # Every bundled scenario under the default seed, run once for the class: two tests compare it
+    # with another run (the same seed, another seed), and each run takes a while under ASan.
+    default_seed_run = None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.default_seed_run = None
+
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
         self.addCleanup(self.dir.cleanup)
+
+    def default_seed_transcript(self):
+        if ScenariosRun.default_seed_run is None:
+            ScenariosRun.default_seed_run = self.transcript("default_seed.jsonl")
+        return ScenariosRun.default_seed_run
 
     def run_fogbank(self, *args):
         return subprocess.run([fogbank(), "run", *args], capture_output=True, text=True, timeout=TIMEOUT,
@@ -51,7 +64,7 @@ class ScenariosRun(unittest.TestCase):
             return f.read(), result.stdout
 
     def test_bundled_scenarios_pass_with_identical_transcripts(self):
-        first, stdout = self.transcript("first.jsonl")
+        first, stdout = self.default_seed_transcript()
         second, _ = self.transcript("second.jsonl")
         for name in ["chat over WebSocket", "single-table design", "vote sessions", "vote sessions, a kicked voter",
                      "visitor counter [nodejs]", "visitor counter [cpp]", "backup fan-out",
@@ -77,7 +90,7 @@ class ScenariosRun(unittest.TestCase):
                          "passed"} <= kinds, kinds)
 
     def test_another_seed_changes_ids_not_outcomes(self):
-        first, first_stdout = self.transcript("seed1.jsonl")
+        first, first_stdout = self.default_seed_transcript()
         other, stdout = self.transcript("seed2.jsonl", "--seed", "12345")
         self.assertRegex(stdout, r"(?m)^\d+ passed, 0 failed$")
         events = lambda text: [json.loads(line) for line in text.decode().splitlines()]  # noqa: E731
@@ -96,6 +109,51 @@ class ScenariosRun(unittest.TestCase):
         self.assertEqual(len(a), len(b))
         self.assertEqual([x for x in a if x[0] != "result"], [x for x in b if x[0] != "result"])
         self.assertEqual(sorted(x for x in a if x[0] == "result"), sorted(x for x in b if x[0] == "result"))
+
+    def test_a_handlers_first_sdk_error_is_sent_once(self):
+        """Responses are dated by the manual clock the handler's clock is frozen at. Dated by the
+        wall clock, the AWS SDK for JavaScript v3 saw a skew of years on a worker's first response,
+        corrected its clock and retried that response when it was an error: the handler's
+        conditional write below went out twice ("after 2 attempt(s)")."""
+        code = os.path.join(self.dir.name, "code")
+        os.mkdir(code)
+        with open(os.path.join(code, "index.js"), "w") as f:
+            f.write("const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');\n"
+                    "const client = new DynamoDBClient({});\n"
+                    "exports.handler = async () => {\n"
+                    "  try {\n"
+                    "    await client.send(new PutItemCommand({ TableName: process.env.TABLE,\n"
+                    "      Item: { pk: { S: 'only-if-there' } }, ConditionExpression: 'attribute_exists(pk)' }));\n"
+                    "    return { written: true };\n"
+                    "  } catch (e) {\n"
+                    "    console.log(`${e.name} after ${e.$metadata.attempts} attempt(s)`);\n"
+                    "    return { error: e.name };\n"
+                    "  }\n"
+                    "};\n")
+        with open(os.path.join(self.dir.name, "template.yaml"), "w") as f:
+            f.write("Transform: AWS::Serverless-2016-10-31\n"
+                    "Resources:\n"
+                    "  Table:\n"
+                    "    Type: AWS::DynamoDB::Table\n"
+                    "    Properties:\n"
+                    "      BillingMode: PAY_PER_REQUEST\n"
+                    "      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n"
+                    "      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n"
+                    "  WriterFunction:\n"
+                    "    Type: AWS::Serverless::Function\n"
+                    "    Properties: {Runtime: nodejs20.x, Handler: index.handler, CodeUri: ./code,\n"
+                    "                 Environment: {Variables: {TABLE: !Ref Table}}}\n")
+        scenario = os.path.join(self.dir.name, "first_error.yaml")
+        with open(scenario, "w") as f:
+            f.write("name: a handler's first SDK error\n"
+                    "templates: [template.yaml]\n"
+                    "steps:\n"
+                    "  - call: {service: lambda, action: Invoke, input: {FunctionName: \"{{Ref.WriterFunction}}\"}}\n"
+                    "  - expect_logs: {function: WriterFunction,\n"
+                    "                  contains: [\"ConditionalCheckFailedException after 1 attempt(s)\"]}\n")
+        result = self.run_fogbank(scenario)
+        self.assertEqual(result.returncode, 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        self.assertIn("PASS a handler's first SDK error", result.stdout)
 
     def test_a_failing_scenario_exits_1_with_a_diff_and_a_junit_report(self):
         bad = os.path.join(self.dir.name, "bad.yaml")
