@@ -219,5 +219,48 @@ TEST_F(IndexLimitsTest, DuplicateProjectedAttributesAndDefinitionsAreRefused) {
   EXPECT_EQ(call("DescribeTable", {{"TableName", "tbl"}})["Table"]["GlobalSecondaryIndexes"].size(), 1u);
 }
 
+// A Query's filter may not read a key attribute of the table or index it queries (those go in
+// the key condition); DynamoDB names the first in key schema order (dynalite's query.js, pinned
+// against DynamoDB). Other attributes, paths inside them and Scans are fine.
+TEST_F(IndexLimitsTest, AQueryFilterMayNotReadTheQueriedKey) {
+  auto query = [&](const std::string& filter, const std::string& index = "") {
+    json request{{"TableName", "tbl"},
+                 {"KeyConditionExpression", index == "byG" ? "g = :k" : "pk = :k"},
+                 {"FilterExpression", filter},
+                 {"ExpressionAttributeNames", {{"#x", "sk"}}},
+                 {"ExpressionAttributeValues", {{":k", S("p")}, {":v", S("v")}, {":n", N("1")}}}};
+    if (!index.empty()) request["IndexName"] = index;
+    if (filter.find("#x") == std::string::npos) request.erase("ExpressionAttributeNames");
+    if (filter.find(":v") == std::string::npos) request["ExpressionAttributeValues"].erase(":v");
+    if (filter.find(":n") == std::string::npos) request["ExpressionAttributeValues"].erase(":n");
+    return error_of("Query", request);
+  };
+  const std::string refused =
+      "ValidationException: Filter Expression can only contain non-primary key attributes: "
+      "Primary key attribute: ";
+  EXPECT_EQ(query("sk = :v"), refused + "sk");
+  EXPECT_EQ(query("g = :v AND attribute_exists(sk) AND pk = :v"), refused + "pk");
+  EXPECT_EQ(query("size(#x.part[0]) > :n"), refused + "sk");
+  EXPECT_EQ(query("NOT (l = :v OR begins_with(sk, :v))"), refused + "sk");
+  EXPECT_EQ(query("g = :v AND h = :v"), "no error");
+  // An index's own key, not the table's, is what its Query may not filter on.
+  EXPECT_EQ(query("sk = :v AND pk = :v", "byG"), "no error");
+  EXPECT_EQ(query("h = :v", "byG"), refused + "h");
+  EXPECT_EQ(query("l = :v", "byL"), refused + "l");
+  EXPECT_EQ(query("sk = :v", "byL"), "no error");
+  // The legacy QueryFilter is named as such.
+  EXPECT_EQ(
+      error_of("Query",
+               {{"TableName", "tbl"},
+                {"KeyConditions", {{"pk", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {S("p")}}}}}},
+                {"QueryFilter", {{"sk", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {S("v")}}}}}}}),
+      "ValidationException: QueryFilter can only contain non-primary key attributes: Primary key "
+      "attribute: sk");
+  EXPECT_EQ(error_of("Scan", {{"TableName", "tbl"},
+                              {"FilterExpression", "pk = :v AND sk = :v"},
+                              {"ExpressionAttributeValues", {{":v", S("v")}}}}),
+            "no error");
+}
+
 }  // namespace
 }  // namespace fogbank::dynamodb
