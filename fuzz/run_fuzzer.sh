@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One bounded libFuzzer run, as ctest's fuzz.<name> tests (and CI) run it:
 #   run_fuzzer.sh FUZZER SEED_CORPUS WORK_DIR MAX_LEN DICT
-# for FOGBANK_FUZZ_SECONDS seconds (default 12: a smoke run; `scripts/dev.sh fuzz` runs them for longer).
+# for FOGBANK_FUZZ_SECONDS seconds (default 8: a smoke run; `scripts/dev.sh fuzz` runs them for longer).
 # New inputs go to WORK_DIR/corpus (the checked-in seeds are only read); a crash, leak, sanitizer
 # report, uncaught exception or an input slower than 10 s fails the run and prints the
 # reproducer: its file, base64 and the command that replays it. Save a new finding under
@@ -10,7 +10,7 @@
 set -uo pipefail
 
 fuzzer=$1 seeds=$2 work=$3 max_len=$4 dict=$5
-seconds=${FOGBANK_FUZZ_SECONDS:-12}
+seconds=${FOGBANK_FUZZ_SECONDS:-8}
 mkdir -p "$work/corpus" "$work/artifacts"
 rm -f "$work"/artifacts/*
 
