@@ -86,7 +86,7 @@ void BM_ConditionRequest(benchmark::State& state) {
                      {"ExpressionAttributeValues", item_values}};
   const json stored = sample_item();
   for (auto _ : state) {
-    dynamodb::request_expressions expressions(request, "");
+    dynamodb::request_expressions expressions(request, dynamodb::expression_operation::put_or_delete);
     auto parsed =
         dynamodb::parse_condition(*expressions.condition(), expressions.attributes(), "ConditionExpression");
     expressions.attributes().check_all_used();

@@ -10,9 +10,9 @@ namespace {
 using fogbank::fuzz::json;
 namespace dynamodb = fogbank::dynamodb;
 
-void run(const json& request, std::string_view filter_member) {
+void run(const json& request, dynamodb::expression_operation operation) {
   fogbank::fuzz::expect_only_aws_errors([&] {
-    dynamodb::request_expressions expressions(request, filter_member);
+    dynamodb::request_expressions expressions(request, operation);
     auto& attributes = expressions.attributes();
     const json& item = fogbank::fuzz::sample_item();
     if (expressions.condition()) {
@@ -43,8 +43,8 @@ void run(const json& request, std::string_view filter_member) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const json request = json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
   if (!request.is_object()) return 0;
-  run(request, "");  // PutItem, UpdateItem, DeleteItem
-  run(request, "QueryFilter");
-  run(request, "ScanFilter");
+  run(request, dynamodb::expression_operation::update);  // UpdateItem (PutItem, DeleteItem: a subset)
+  run(request, dynamodb::expression_operation::query);
+  run(request, dynamodb::expression_operation::scan);
   return 0;
 }

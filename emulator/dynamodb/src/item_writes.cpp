@@ -43,7 +43,8 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
   }
   write.storage_key = item_storage_key(table, write.key);
 
-  request_expressions expressions(request, "");
+  request_expressions expressions(request, kind == write_kind::update ? expression_operation::update
+                                                                      : expression_operation::put_or_delete);
   expression_attributes& attributes = expressions.attributes();
   if (expressions.condition()) {
     write.condition_expression = parse_condition(*expressions.condition(), attributes, "ConditionExpression");

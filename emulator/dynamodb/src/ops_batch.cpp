@@ -50,7 +50,7 @@ const json& request_items(const json& request) {
   if (!items->is_object()) throw aws_error(error_code::serialization, "Unexpected value type in payload");
   if (items->empty()) {
     throw_validation(
-        constraint_message("{}", "requestItems", "Member must have length greater than or equal to 1"));
+        constraint_message("'{}'", "requestItems", "Member must have length greater than or equal to 1"));
   }
   return *items;
 }
@@ -144,7 +144,8 @@ json service_impl::batch_get_item(const json& request, const request_context&) {
       }
       read.keys.push_back(std::move(valid));
     }
-    request_expressions expressions(spec, "", "requestItems." + name + ".member.attributesToGet");
+    request_expressions expressions(spec, expression_operation::get,
+                                    "requestItems." + name + ".member.attributesToGet");
     if (expressions.projection())
       read.wanted = parse_projection(*expressions.projection(), expressions.attributes());
     expressions.attributes().check_all_used();
@@ -403,7 +404,7 @@ json service_impl::transact_get_items(const json& request, const request_context
     entry.table = find_table((*get)["TableName"].get<std::string>());
     entry.storage_key =
         item_storage_key(*entry.table, validate_key(*entry.table, required_object(*get, "Key", "key")));
-    request_expressions expressions(*get, "");
+    request_expressions expressions(*get, expression_operation::get);
     if (expressions.projection())
       entry.wanted = parse_projection(*expressions.projection(), expressions.attributes());
     expressions.attributes().check_all_used();

@@ -44,7 +44,7 @@ void add_collection_metrics(json& response, const service_impl& service, bool wa
 json service_impl::put_item(const json& request, const request_context&) {
   const std::string return_values =
       optional_enum(request, "ReturnValues", "returnValues",
-                    {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
+                    {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"}, "NONE");
   if (return_values != "NONE" && return_values != "ALL_OLD")
     throw_validation("ReturnValues can only be ALL_OLD or NONE");
   write_request write = parse_write(*this, write_kind::put, request);
@@ -61,7 +61,7 @@ json service_impl::put_item(const json& request, const request_context&) {
 json service_impl::delete_item(const json& request, const request_context&) {
   const std::string return_values =
       optional_enum(request, "ReturnValues", "returnValues",
-                    {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
+                    {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"}, "NONE");
   if (return_values != "NONE" && return_values != "ALL_OLD")
     throw_validation("ReturnValues can only be ALL_OLD or NONE");
   write_request write = parse_write(*this, write_kind::remove, request);
@@ -78,7 +78,7 @@ json service_impl::delete_item(const json& request, const request_context&) {
 json service_impl::update_item(const json& request, const request_context&) {
   const std::string return_values =
       optional_enum(request, "ReturnValues", "returnValues",
-                    {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
+                    {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"}, "NONE");
   write_request write = parse_write(*this, write_kind::update, request);
   const capacity_mode mode = capacity_mode_of(request);
   const bool metrics = item_collection_metrics_wanted(request);
@@ -104,7 +104,7 @@ json service_impl::get_item(const json& request, const request_context&) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   auto table = find_table(request["TableName"].get<std::string>());
   json key = validate_key(*table, required_object(request, "Key", "key"));
-  request_expressions expressions(request, "");
+  request_expressions expressions(request, expression_operation::get);
   std::optional<projection> wanted;
   if (expressions.projection())
     wanted = parse_projection(*expressions.projection(), expressions.attributes());

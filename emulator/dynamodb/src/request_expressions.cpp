@@ -3,7 +3,9 @@
 #include "legacy_parameters.hpp"
 #include "request.hpp"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 namespace fogbank::dynamodb {
 namespace {
@@ -44,7 +46,7 @@ void reject_mixture(const json& request) {
   std::string legacy;
   std::string modern;
   for (auto name : legacy_members) {
-    if (find_member(request, name) && true) legacy += (legacy.empty() ? "" : ", ") + std::string(name);
+    if (find_member(request, name)) legacy += (legacy.empty() ? "" : ", ") + std::string(name);
   }
   for (auto name : expression_members) {
     if (find_member(request, name)) modern += (modern.empty() ? "" : ", ") + std::string(name);
@@ -55,20 +57,56 @@ void reject_mixture(const json& request) {
         "parameters: {" +
         legacy + "} Expression parameters: {" + modern + "}");
   }
-  if (!legacy.empty() && (find_member(request, "ExpressionAttributeNames") ||
-                          find_member(request, "ExpressionAttributeValues"))) {
-    throw_validation(find_member(request, "ExpressionAttributeNames")
-                         ? "ExpressionAttributeNames can only be specified when using expressions"
-                         : "ExpressionAttributeValues can only be specified when using expressions");
+}
+
+// ExpressionAttributeNames without any expression of the operation, or ExpressionAttributeValues
+// without any of those that take values (all but ProjectionExpression), legacy parameters or not:
+// "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and
+// KeyConditionExpression are null" (dynalite's validations and tests, pinned against DynamoDB).
+void reject_placeholders_without_expressions(const json& request, expression_operation operation) {
+  std::vector<std::string_view> members;
+  switch (operation) {
+    case expression_operation::put_or_delete:
+      members = {"ConditionExpression"};
+      break;
+    case expression_operation::update:
+      members = {"UpdateExpression", "ConditionExpression"};
+      break;
+    case expression_operation::get:
+      members = {"ProjectionExpression"};
+      break;
+    case expression_operation::query:
+      members = {"FilterExpression", "KeyConditionExpression", "ProjectionExpression"};
+      break;
+    case expression_operation::scan:
+      members = {"FilterExpression", "ProjectionExpression"};
+      break;
+  }
+  const auto present = [&](std::string_view name) { return find_member(request, name) != nullptr; };
+  if (present("ExpressionAttributeNames") && std::none_of(members.begin(), members.end(), present)) {
+    throw_validation("ExpressionAttributeNames can only be specified when using expressions");
+  }
+  std::erase(members, "ProjectionExpression");
+  if (!members.empty() && present("ExpressionAttributeValues") &&
+      std::none_of(members.begin(), members.end(), present)) {
+    std::string null_members;
+    for (std::string_view name : members)
+      null_members += (null_members.empty() ? "" : " and ") + std::string(name);
+    throw_validation("ExpressionAttributeValues can only be specified when using expressions: " +
+                     null_members + (members.size() > 1 ? " are null" : " is null"));
   }
 }
 
 }  // namespace
 
-request_expressions::request_expressions(const json& request, std::string_view filter_member,
+request_expressions::request_expressions(const json& request, expression_operation operation,
                                          std::string_view attributes_to_get_member,
                                          std::size_t max_key_conditions) {
   reject_mixture(request);
+  reject_placeholders_without_expressions(request, operation);
+  const std::string_view filter_member = operation == expression_operation::query  ? "QueryFilter"
+                                         : operation == expression_operation::scan ? "ScanFilter"
+                                                                                   : "";
   condition_ = string_member(request, "ConditionExpression");
   update_ = string_member(request, "UpdateExpression");
   filter_ = string_member(request, "FilterExpression");

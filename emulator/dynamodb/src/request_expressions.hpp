@@ -13,17 +13,28 @@
 
 namespace fogbank::dynamodb {
 
+// The operations that take expressions, for what each takes: its expression members (in the
+// order DynamoDB's messages list them) and its legacy filter member.
+enum class expression_operation {
+  put_or_delete,  // PutItem, DeleteItem, ConditionCheck: ConditionExpression
+  update,         // UpdateItem: UpdateExpression, ConditionExpression
+  get,            // GetItem, BatchGetItem, TransactGetItems: ProjectionExpression
+  query,          // FilterExpression, KeyConditionExpression, ProjectionExpression; QueryFilter
+  scan,           // FilterExpression, ProjectionExpression; ScanFilter
+};
+
 class request_expressions {
  public:
   // Reads ConditionExpression, UpdateExpression, FilterExpression, KeyConditionExpression and
   // ProjectionExpression of `request`, or translates Expected, AttributeUpdates, the filter
-  // member (`filter_member`: "QueryFilter", "ScanFilter" or empty when the operation has none),
-  // KeyConditions and AttributesToGet (`attributes_to_get_member` names it in messages).
-  // Throws ValidationException when a request mixes both kinds, as DynamoDB does.
-  // `request` must outlive this object.
+  // member (QueryFilter, ScanFilter), KeyConditions and AttributesToGet
+  // (`attributes_to_get_member` names it in messages).
+  // Throws ValidationException when a request mixes both kinds, or gives
+  // ExpressionAttributeNames or ExpressionAttributeValues without an expression of `operation`
+  // to use them, as DynamoDB does. `request` must outlive this object.
   // `max_key_conditions` bounds the legacy KeyConditions (more than 2 only for a Query of a GSI
   // with multi-attribute keys).
-  request_expressions(const json& request, std::string_view filter_member,
+  request_expressions(const json& request, expression_operation operation,
                       std::string_view attributes_to_get_member = "attributesToGet",
                       std::size_t max_key_conditions = 2);
   request_expressions(const request_expressions&) = delete;
