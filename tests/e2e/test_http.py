@@ -475,16 +475,20 @@ class Connections(ServerTestCase):
 
     def test_survives_garbage(self):
         # Each is answered with one error response, and the connection closes: 431 for a header
-        # past the limit (RFC 6585), 400 for anything that is not HTTP/1.x (RFC 9112).
+        # past the limit (RFC 6585), 414 for a request line past it (RFC 9112, section 3), 400 for
+        # anything that is not HTTP/1.x (RFC 9112).
         bad_request = (400, {"__type": "BadRequest", "message": "Bad Request"})
         too_large = (431, {"__type": "RequestHeaderFieldsTooLarge",
                            "message": "Request Header Fields Too Large"})
+        uri_too_long = (414, {"__type": "URITooLong", "message": "URI Too Long"})
         garbage = [
             (b"\x00\xff\xfe garbage \r\n\r\n", bad_request),
             (b"GET / HTTP/9.9\r\n\r\n", bad_request),
             (b"POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", bad_request),
             (b"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", bad_request),
             (b"GET / HTTP/1.1\r\n" + b"X-Long: " + b"a" * 200_000 + b"\r\n\r\n", too_large),
+            (b"GET /" + b"a" * 200_000 + b" HTTP/1.1\r\n\r\n", uri_too_long),
+            (b"GET /?" + b"q=1&" * 50_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", uri_too_long),
             (b"\r\n" * 1000, bad_request),
         ]
         for data, (status, error) in garbage:

@@ -287,6 +287,7 @@ response router::too_large(const request& header, std::size_t limit) noexcept {
 response router::bad_request(bhttp::status status) noexcept {
   std::string_view type = "BadRequest";
   if (status == bhttp::status::request_header_fields_too_large) type = "RequestHeaderFieldsTooLarge";
+  if (status == bhttp::status::uri_too_long) type = "URITooLong";
   if (status == bhttp::status::payload_too_large) type = "com.amazon.coral.service#RequestEntityTooLarge";
   if (status == bhttp::status::internal_server_error)
     type = "com.amazonaws.dynamodb.v20120810#InternalServerError";

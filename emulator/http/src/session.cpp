@@ -318,7 +318,12 @@ void session::on_read_failed(beast::error_code ec) {
   }
   if (ec == bhttp::error::header_limit) {
     phase_ = phase::draining;
-    return do_write(router_.bad_request(bhttp::status::request_header_fields_too_large));
+    // A request line that alone runs past the limit has a target too long to parse: 414 (RFC
+    // 9112, section 3); otherwise the header fields are too large: 431 (RFC 6585). The parser
+    // hands over the method and target as soon as it has read the whole request line.
+    const bool request_line_read = !parser_->get().target().empty();
+    return do_write(router_.bad_request(request_line_read ? bhttp::status::request_header_fields_too_large
+                                                          : bhttp::status::uri_too_long));
   }
   if (is_parse_error(ec)) {
     phase_ = phase::draining;
