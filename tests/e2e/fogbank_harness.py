@@ -9,7 +9,6 @@ Every wait here is bounded: the server must announce itself within START_TIMEOUT
 within STOP_TIMEOUT seconds, and a CLI process is killed after CLI_TIMEOUT seconds.
 """
 
-import contextlib
 import http.client
 import io
 import itertools
@@ -336,8 +335,8 @@ class FogbankServer:
 
     def aws(self, *args, timeout=CLI_TIMEOUT, credentials=None, process=False):
         """Run the AWS CLI against this server, signing with credentials (an access key id and
-        secret; default ACCESS_KEY and SECRET_KEY): in this process (see run_aws_cli), or as
-        /usr/bin/aws when process is true. Returns (exit code, stdout JSON or text, stderr)."""
+        secret; default ACCESS_KEY and SECRET_KEY): forked from a process that imported the CLI once
+        (see run_aws_cli), or as /usr/bin/aws itself when process is true. Returns (exit code, stdout JSON or text, stderr)."""
         argv = ["--endpoint-url", self.endpoint, "--region", REGION, "--output", "json", *[str(a) for a in args]]
         code, out, err = run_aws_cli(argv, self.cli_env(credentials), timeout, process=process)
         parsed = out

@@ -43,12 +43,10 @@ std::string index_prefix(std::uint32_t id) {
   return out;
 }
 
-enum class read_kind { query, scan };
-
 // Parses the members Query and Scan share: TableName, IndexName, FilterExpression,
 // ProjectionExpression, Select, Limit, ConsistentRead, ExclusiveStartKey.
 read_plan parse_read(const service_impl& service, const json& request, request_expressions& expressions,
-                     read_kind kind) {
+                     expression_operation operation) {
   expression_attributes& attributes = expressions.attributes();
   read_plan plan;
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
@@ -85,7 +83,8 @@ read_plan parse_read(const service_impl& service, const json& request, request_e
     // Select against the projection, then against the index. Query's messages carry the
     // "1 validation error detected: " prefix and Scan's do not, as DynamoDB answers (moto's
     // aws_verified test_dynamodb_select.py; emulators' tests pinned against DynamoDB).
-    const std::string prefix = kind == read_kind::query ? "1 validation error detected: " : "";
+    const std::string prefix =
+        operation == expression_operation::query ? "1 validation error detected: " : "";
     if (plan.wanted && plan.select != "SPECIFIC_ATTRIBUTES") {
       throw_validation(prefix + "Cannot specify the " +
                        (request.contains("AttributesToGet") ? "AttributesToGet" : "ProjectionExpression") +
@@ -422,10 +421,10 @@ std::size_t max_key_terms(const service_impl& service, const json& request) {
   return index && index->keys.multi_attribute() ? index->keys.attributes().size() : 2;
 }
 
-// Whether `c` reads `attribute` at the top level of an item (a.b[1] reads a), functions'
+// Whether `o` reads `attribute` at the top level of an item (a.b[1] reads a), functions'
 // arguments included.
 bool operand_reads(const operand& o, const std::string& attribute) {
-  if (o.what == operand::kind::path) return o.path.front().name == attribute && !o.path.front().index;
+  if (o.what == operand::kind::path) return o.path.front().name == attribute;
   return std::any_of(o.args.begin(), o.args.end(),
                      [&](const operand& arg) { return operand_reads(arg, attribute); });
 }
@@ -456,7 +455,7 @@ void check_filter_reads_no_key(const read_plan& plan, const json& request) {
 json service_impl::query(const json& request, const request_context&) {
   const std::size_t key_terms_allowed = max_key_terms(*this, request);
   request_expressions expressions(request, expression_operation::query, "attributesToGet", key_terms_allowed);
-  read_plan plan = parse_read(*this, request, expressions, read_kind::query);
+  read_plan plan = parse_read(*this, request, expressions, expression_operation::query);
   if (!expressions.key_condition()) {
     throw_validation(
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
@@ -473,7 +472,7 @@ json service_impl::query(const json& request, const request_context&) {
 
 json service_impl::scan(const json& request, const request_context&) {
   request_expressions expressions(request, expression_operation::scan);
-  read_plan plan = parse_read(*this, request, expressions, read_kind::scan);
+  read_plan plan = parse_read(*this, request, expressions, expression_operation::scan);
   expressions.attributes().check_all_used();
 
   const std::optional<std::int64_t> segment = optional_integer(request, "Segment");

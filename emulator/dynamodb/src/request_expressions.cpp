@@ -64,6 +64,9 @@ void reject_mixture(const json& request) {
 // "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and
 // KeyConditionExpression are null" (dynalite's validations and tests, pinned against DynamoDB).
 void reject_placeholders_without_expressions(const json& request, expression_operation operation) {
+  const auto present = [&](std::string_view name) { return find_member(request, name) != nullptr; };
+  // Every request gets here: without placeholders there is nothing to check (or allocate).
+  if (!present("ExpressionAttributeNames") && !present("ExpressionAttributeValues")) return;
   std::vector<std::string_view> members;
   switch (operation) {
     case expression_operation::put_or_delete:
@@ -82,7 +85,6 @@ void reject_placeholders_without_expressions(const json& request, expression_ope
       members = {"FilterExpression", "ProjectionExpression"};
       break;
   }
-  const auto present = [&](std::string_view name) { return find_member(request, name) != nullptr; };
   if (present("ExpressionAttributeNames") && std::none_of(members.begin(), members.end(), present)) {
     throw_validation("ExpressionAttributeNames can only be specified when using expressions");
   }
