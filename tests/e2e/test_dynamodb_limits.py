@@ -113,10 +113,13 @@ class AttributeNameLengthTest(FogbankTestCase):
 
     def test_key_attribute_names_over_255_bytes_are_refused(self):
         too_long = "k" * 256
+        # Both members are KeySchemaAttributeName (1..255): both violations in one message.
         self.assert_client_error(
             lambda: self.create_table(hash_key=(too_long, "S")), VALIDATION,
-            f"1 validation error detected: Value '{too_long}' at "
+            f"2 validation errors detected: Value '{too_long}' at "
             "'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: "
+            f"Member must have length less than or equal to 255; Value '{too_long}' at "
+            "'keySchema.1.member.attributeName' failed to satisfy constraint: "
             "Member must have length less than or equal to 255")
         self.create_table(hash_key=("k" * 255, "S"))
 

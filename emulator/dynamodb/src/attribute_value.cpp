@@ -1,5 +1,6 @@
 #include "attribute_value.hpp"
 
+#include "deserializer.hpp"
 #include "fogbank/core/aws_error.hpp"
 
 #include <algorithm>
@@ -19,8 +20,8 @@
 //  - the AWS "What's New" of 2020-05-18: empty S and B values are allowed outside keys, so the
 //    old "may not contain an empty string" checks belong to key validation, not here.
 // Type mismatches inside the JSON (a number where a string belongs, a bad base64 blob) are
-// rejected by DynamoDB's deserializer before validation runs, so they are SerializationException
-// with the coral deserializer's wording (dynalite's checkTypes).
+// rejected by DynamoDB's deserializer before validation runs: SerializationException, in
+// deserializer.hpp's wording.
 
 namespace fogbank::dynamodb {
 namespace {
@@ -68,126 +69,52 @@ constexpr std::string_view null_in_bs_message =
 constexpr std::string_view null_in_ns_message = "The parameter cannot be converted to a numeric value";
 // floci's DynamoDB tests, captured against AWS; PutItem adds a "1 validation error detected: "
 // prefix, which is the caller's business.
+constexpr std::string_view attribute_value_class = "com.amazonaws.dynamodb.v20120810.AttributeValue";
 constexpr std::string_view nesting_message =
     "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
     "supported limit";
 
-[[noreturn]] void throw_serialization(std::string message) {
-  throw aws_error(error_code::serialization, std::move(message));
-}
-
-// The coral deserializer's complaint when a JSON value of the wrong kind sits where a scalar
-// member belongs; `target` is coral's (ungrammatical) "an String", "a Blob", "an Boolean".
-[[noreturn]] void reject_scalar(const json& body, std::string_view target) {
-  if (body.is_array()) throw_serialization("Start of list found where not expected");
-  if (body.is_object()) throw_serialization("Start of structure or map found where not expected.");
-  if (body.is_boolean()) {
-    throw_serialization("class java.lang.Boolean can not be converted to " + std::string(target));
-  }
-  if (body.is_number()) {
-    throw_serialization(
-        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to " +
-        std::string(target));
-  }
-  // Only a string can be left: coral upper-cases it when it cannot make a Boolean of it.
-  std::string text = body.is_string() ? body.get<std::string>() : body.dump();
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  throw_serialization("'" + text + "' can not be converted to " + std::string(target));
-}
-
-// A list-shaped member (L, SS, NS, BS) must be a JSON array.
-void check_list_shape(const json& body) {
-  if (body.is_array()) return;
-  if (body.is_object()) throw_serialization("Start of structure or map found where not expected.");
-  throw_serialization("Expected list or null");
-}
-
-// An M member must be a JSON object.
-void check_map_shape(const json& body) {
-  if (body.is_object()) return;
-  if (body.is_array()) throw_serialization("Start of list found where not expected");
-  throw_serialization("Expected map or null");
-}
-
-int base64_value(unsigned char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// The UTF-8 sequence starting at text[i], so an invalid non-ASCII character is quoted whole.
-std::string_view utf8_char_at(std::string_view text, std::size_t i) {
-  std::size_t end = i + 1;
-  while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
-  return text.substr(i, end - i);
-}
-
-// B and BS members: coral's three base64 checks, in its order (dynalite checkTypes 'Blob').
-void check_blob_text(const std::string& text) {
-  const std::string prefix = "'" + text + "' can not be converted to a Blob: ";
-  if (text.size() % 4 != 0) {
-    throw_serialization(prefix + "Base64 encoded length is expected a multiple of 4 bytes but found: " +
-                        std::to_string(text.size()));
-  }
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const bool bad_pad = c == '=' && i + 1 < text.size() && text[i + 1] != '=';
-    if ((c != '=' && base64_value(c) < 0) || bad_pad) {
-      throw_serialization(prefix + "Invalid Base64 character: '" + std::string(utf8_char_at(text, i)) + "'");
-    }
-  }
-  // Too much padding, or padding bits that are not zero (a non-canonical encoding). The typo
-  // "dectected" is DynamoDB's.
-  if (!base64_decode(text)) throw_serialization(prefix + "Invalid last non-pad Base64 character dectected");
-}
-
 // First pass over a value: the JSON shapes the deserializer enforces, and the nesting limit.
 // Unknown members and members whose value is null are ignored, as the deserializer drops them.
 void check_shape(const json& value, std::size_t level) {
+  using deserializer::position;
   if (level > max_attribute_nesting) core::throw_validation(std::string(nesting_message));
   if (value.is_null()) return;  // reported as an empty AttributeValue by the second pass
-  if (value.is_array()) throw_serialization("Start of list found where not expected");
-  if (!value.is_object()) throw_serialization("Expected null");
+  deserializer::expect_structure(value, "AttributeValue", position::element);
   for (const auto& [name, body] : value.items()) {
     const auto type = type_from_name(name);
     if (!type || body.is_null()) continue;
     switch (*type) {
       case value_type::S:
       case value_type::N:
-        if (!body.is_string()) reject_scalar(body, "an String");
+        deserializer::expect_string(body);
         break;
       case value_type::B:
-        if (!body.is_string()) reject_scalar(body, "a Blob");
-        check_blob_text(body.get_ref<const std::string&>());
+        deserializer::expect_blob(body);
         break;
       case value_type::BOOL:
       case value_type::NUL:
-        if (!body.is_boolean()) reject_scalar(body, "an Boolean");
+        deserializer::expect_boolean(body, false);
         break;
       case value_type::SS:
       case value_type::NS:
       case value_type::BS:
-        check_list_shape(body);
+        deserializer::expect_list(body, position::field);
         for (const auto& member : body) {
           if (member.is_null()) continue;
           if (*type == value_type::BS) {
-            if (!member.is_string()) reject_scalar(member, "a Blob");
-            check_blob_text(member.get_ref<const std::string&>());
-          } else if (!member.is_string()) {
-            reject_scalar(member, "an String");
+            deserializer::expect_blob(member);
+          } else {
+            deserializer::expect_string(member);
           }
         }
         break;
       case value_type::L:
-        check_list_shape(body);
+        deserializer::expect_list(body, position::field);
         for (const auto& element : body) check_shape(element, level + 1);
         break;
       case value_type::M:
-        check_map_shape(body);
+        deserializer::expect_map(body, attribute_value_class, position::field);
         for (const auto& [key, element] : body.items()) check_shape(element, level + 1);
         break;
     }
@@ -432,7 +359,7 @@ void validate_value(const json& value) {
 
 void validate_item(const json& item) {
   if (item.is_null()) return;
-  check_map_shape(item);
+  deserializer::expect_map(item, attribute_value_class, deserializer::position::field);
   for (const auto& [name, value] : item.items()) check_shape(value, 1);
   for (const auto& [name, value] : item.items()) {
     check_attribute_name(name);

@@ -15,6 +15,8 @@
 
 #include "legacy_parameters.hpp"
 
+#include "deserializer.hpp"
+
 #include "attribute_value.hpp"
 #include "expressions.hpp"
 #include "fogbank/core/aws_error.hpp"
@@ -38,45 +40,35 @@ constexpr std::string_view invalid_prefix = "One or more parameter values were i
   core::throw_validation(std::string(invalid_prefix) + std::string(detail));
 }
 
-[[noreturn]] void throw_serialization(std::string message) {
-  throw core::aws_error(core::error_code::serialization, std::move(message));
-}
-
 // ---- Request shape ---------------------------------------------------------------------------
-// A member of the wrong JSON type is a SerializationException from DynamoDB's deserializer; the
-// wording per expected type is dynalite's validations/index.js checkType.
+// A member of the wrong JSON type is a SerializationException from DynamoDB's deserializer
+// (deserializer.hpp has the wording). The service checks every request's shape before it runs
+// (request_validation.hpp); these keep the translators safe on their own.
 
-const json& map_of(const json& value) {
-  if (value.is_object()) return value;
-  if (value.is_array()) throw_serialization("Start of list found where not expected");
-  throw_serialization("Expected map or null");
+// Expected, a filter, KeyConditions or AttributeUpdates: a map of `entry_class` structures.
+const json& map_of(const json& value, std::string_view entry_class) {
+  deserializer::expect_map(value, "com.amazonaws.dynamodb.v20120810." + std::string(entry_class),
+                           deserializer::position::field);
+  return value;
 }
 
 const json& list_of(const json& value) {
-  if (value.is_array()) return value;
-  if (value.is_object()) throw_serialization("Start of structure or map found where not expected.");
-  throw_serialization("Expected list or null");
+  deserializer::expect_list(value, deserializer::position::field);
+  return value;
 }
 
-// One entry of Expected, a filter, KeyConditions or AttributeUpdates; null reads as an empty
-// structure, which the checks below then reject with DynamoDB's message for what is missing.
-const json& structure_of(const json& value) {
+// One entry of such a map; null reads as an empty structure, which the checks below then reject
+// with DynamoDB's message for what is missing.
+const json& structure_of(const json& value, std::string_view entry_class) {
   static const json empty = json::object();
   if (value.is_null()) return empty;
-  if (value.is_object()) return value;
-  if (value.is_array()) throw_serialization("Start of list found where not expected");
-  throw_serialization("Expected null");
+  deserializer::expect_structure(value, entry_class, deserializer::position::element);
+  return value;
 }
 
 const std::string& string_of(const json& value) {
-  if (value.is_string()) return value.get_ref<const std::string&>();
-  if (value.is_boolean()) throw_serialization("class java.lang.Boolean can not be converted to an String");
-  if (value.is_number()) {
-    throw_serialization(
-        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String");
-  }
-  if (value.is_array()) throw_serialization("Start of list found where not expected");
-  throw_serialization("Start of structure or map found where not expected.");
+  deserializer::expect_string(value);
+  return value.get_ref<const std::string&>();
 }
 
 const std::string* string_member(const json& object, std::string_view name) {
@@ -324,7 +316,7 @@ void check_operator_count(const json& conditions, std::string_view expression,
   std::size_t operators = conditions.size() - 1;
   for (const auto& [attribute, entry] : conditions.items()) {
     if (operators > max_operators) break;
-    operators += operator_count(operator_of(structure_of(entry)));
+    operators += operator_count(operator_of(structure_of(entry, "Condition")));
   }
   if (operators > max_operators) {
     core::throw_validation("Invalid " + std::string(expression) + ": " + too_many_operators_message());
@@ -417,7 +409,8 @@ std::string expected_term(const std::string& attribute, const json& entry, place
 // errors before the checks of its values (dynalite's scan tests).
 void check_operators_present(const json& conditions, const std::string& member) {
   for (const auto& [attribute, entry] : conditions.items()) {
-    comparison_operator(structure_of(entry), member + "." + attribute + ".member.comparisonOperator", true);
+    comparison_operator(structure_of(entry, "Condition"),
+                        member + "." + attribute + ".member.comparisonOperator", true);
   }
 }
 
@@ -470,18 +463,19 @@ std::string clause(std::string_view keyword, const std::vector<std::string>& act
 std::optional<translated_expression> translate_expected(const json& request) {
   const conditional_operator op = conditional_operator_of(request);
   const json* expected = find_member(request, "Expected");
-  const std::size_t count = expected != nullptr ? map_of(*expected).size() : 0;
+  const std::size_t count = expected != nullptr ? map_of(*expected, "ExpectedAttributeValue").size() : 0;
   check_conditional_operator(op, count);
   if (count == 0) return std::nullopt;  // an empty Expected imposes no condition (test_expected.py)
 
   for (const auto& [attribute, entry] : expected->items()) {
-    comparison_operator(structure_of(entry), "expected." + attribute + ".member.comparisonOperator", false);
+    comparison_operator(structure_of(entry, "ExpectedAttributeValue"),
+                        "expected." + attribute + ".member.comparisonOperator", false);
   }
   check_operator_count(*expected, "ConditionExpression", expected_operator);
   placeholders p('e');
   std::string text;
   for (const auto& [attribute, entry] : expected->items()) {
-    append_term(text, expected_term(attribute, structure_of(entry), p), op.joiner);
+    append_term(text, expected_term(attribute, structure_of(entry, "ExpectedAttributeValue"), p), op.joiner);
   }
   return std::move(p).finish(std::move(text));
 }
@@ -489,7 +483,7 @@ std::optional<translated_expression> translate_expected(const json& request) {
 std::optional<translated_expression> translate_filter(const json& request, std::string_view member) {
   const conditional_operator op = conditional_operator_of(request);
   const json* filter = find_member(request, member);
-  const std::size_t count = filter != nullptr ? map_of(*filter).size() : 0;
+  const std::size_t count = filter != nullptr ? map_of(*filter, "Condition").size() : 0;
   const std::string path = lower_first(member);
   if (count > 0) check_operators_present(*filter, path);
   check_conditional_operator(op, count);
@@ -499,7 +493,8 @@ std::optional<translated_expression> translate_filter(const json& request, std::
   placeholders p('f');
   std::string text;
   for (const auto& [attribute, entry] : filter->items()) {
-    const checked_condition c = check_condition(attribute, structure_of(entry), path, "FilterExpression");
+    const checked_condition c =
+        check_condition(attribute, structure_of(entry, "Condition"), path, "FilterExpression");
     append_term(text, condition_text(*c.rule, p.name(attribute), c.args, p), op.joiner);
   }
   return std::move(p).finish(std::move(text));
@@ -509,15 +504,15 @@ std::optional<translated_expression> translate_key_conditions(const json& reques
                                                               std::size_t max_conditions) {
   const json* conditions = find_member(request, "KeyConditions");
   if (conditions == nullptr) return std::nullopt;
-  map_of(*conditions);
+  map_of(*conditions, "Condition");
   check_operators_present(*conditions, "keyConditions");
 
   // Every entry checked (dynalite validations/index.js), then the count (validations/query.js),
   // then the operators (actions/query.js); text only for the one or two that pass.
   std::vector<std::pair<const std::string*, checked_condition>> checked;
   for (const auto& [attribute, entry] : conditions->items()) {
-    checked.emplace_back(&attribute, check_condition(attribute, structure_of(entry), "keyConditions",
-                                                     "KeyConditionExpression"));
+    checked.emplace_back(&attribute, check_condition(attribute, structure_of(entry, "Condition"),
+                                                     "keyConditions", "KeyConditionExpression"));
   }
   // A multi-attribute GSI key takes KeyConditions on all its attributes: DynamoDB accepts them
   // (moto's AWS-verified test_key_conditions_with_range_keys; scylladb/scylladb#31393). The
@@ -541,10 +536,10 @@ std::optional<translated_expression> translate_key_conditions(const json& reques
 
 std::optional<translated_expression> translate_attribute_updates(const json& request) {
   const json* updates = find_member(request, "AttributeUpdates");
-  if (updates == nullptr || map_of(*updates).empty()) return std::nullopt;
+  if (updates == nullptr || map_of(*updates, "AttributeValueUpdate").empty()) return std::nullopt;
 
   for (const auto& [attribute, entry] : updates->items()) {
-    const std::string* action = string_member(structure_of(entry), "Action");
+    const std::string* action = string_member(structure_of(entry, "AttributeValueUpdate"), "Action");
     if (action != nullptr && *action != "ADD" && *action != "PUT" && *action != "DELETE") {
       core::throw_validation(constraint_message(
           "'" + *action + "'", "attributeUpdates." + attribute + ".member.action", action_enum));
@@ -558,7 +553,7 @@ std::optional<translated_expression> translate_attribute_updates(const json& req
   std::vector<std::string> deletes;
   std::string empty_list;  // the placeholder of {"L": []}, once a list ADD needs it
   for (const auto& [attribute, raw_entry] : updates->items()) {
-    const json& entry = structure_of(raw_entry);
+    const json& entry = structure_of(raw_entry, "AttributeValueUpdate");
     const std::string* action_member = string_member(entry, "Action");
     const std::string_view action = action_member != nullptr ? std::string_view(*action_member) : "PUT";
     const json* value = find_member(entry, "Value");

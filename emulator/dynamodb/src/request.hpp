@@ -4,6 +4,7 @@
 //   "1 validation error detected: Value <v> at '<member>' failed to satisfy constraint: <c>"
 // where <member> is the camelCase path of the member (e.g. 'tableName', 'key').
 
+#include "deserializer.hpp"
 #include "fogbank/core/aws_error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -41,19 +42,16 @@ inline const std::string& required_string(const json& request, std::string_view 
                                           std::string_view member) {
   const json* value = find_member(request, name);
   if (!value) core::throw_validation(null_member_message(member));
-  if (!value->is_string()) {
-    throw core::aws_error(core::error_code::serialization, "NUMBER_VALUE cannot be converted to String");
-  }
+  deserializer::expect_string(*value);
   return value->get_ref<const std::string&>();
 }
 
-// A required JSON object member (e.g. Key, Item).
+// A required JSON object member (e.g. Key, Item: maps of AttributeValues).
 inline const json& required_object(const json& request, std::string_view name, std::string_view member) {
   const json* value = find_member(request, name);
   if (!value) core::throw_validation(null_member_message(member));
-  if (!value->is_object()) {
-    throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
-  }
+  deserializer::expect_map(*value, "com.amazonaws.dynamodb.v20120810.AttributeValue",
+                           deserializer::position::field);
   return *value;
 }
 
@@ -61,37 +59,20 @@ inline const json& required_object(const json& request, std::string_view name, s
 inline std::string optional_string(const json& request, std::string_view name) {
   const json* value = find_member(request, name);
   if (!value) return {};
-  if (!value->is_string())
-    throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
+  deserializer::expect_string(*value);
   return value->get<std::string>();
 }
 
 // An optional boolean member (ConsistentRead, ScanIndexForward, ...), nullopt when absent.
-// DynamoDB's deserializer also takes the strings TRUE/FALSE, 1/0 and YES/NO, in any case; any
-// other value is a SerializationException in the coral deserializer's wording (dynalite's
-// validations/index.js checkType 'Boolean').
+// DynamoDB's deserializer also takes the strings TRUE/FALSE, 1/0 and YES/NO, in any case.
 inline std::optional<bool> optional_boolean(const json& request, std::string_view name) {
   const json* value = find_member(request, name);
   if (value == nullptr) return std::nullopt;
+  deserializer::expect_boolean(*value, true);
   if (value->is_boolean()) return value->get<bool>();
-  if (value->is_string()) {
-    std::string text = value->get<std::string>();
-    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (text == "TRUE" || text == "1" || text == "YES") return true;
-    if (text == "FALSE" || text == "0" || text == "NO") return false;
-    throw core::aws_error(core::error_code::serialization,
-                          "'" + text + "' can not be converted to an Boolean");
-  }
-  if (value->is_number()) {
-    throw core::aws_error(
-        core::error_code::serialization,
-        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an Boolean");
-  }
-  if (value->is_array()) {
-    throw core::aws_error(core::error_code::serialization, "Start of list found where not expected");
-  }
-  throw core::aws_error(core::error_code::serialization,
-                        "Start of structure or map found where not expected.");
+  const char first =
+      static_cast<char>(std::toupper(static_cast<unsigned char>(value->get_ref<const std::string&>()[0])));
+  return first == 'T' || first == '1' || first == 'Y';
 }
 
 inline bool boolean_member(const json& request, std::string_view name, bool fallback) {
@@ -103,6 +84,8 @@ inline bool boolean_member(const json& request, std::string_view name, bool fall
 inline std::optional<std::int64_t> optional_integer(const json& request, std::string_view name) {
   const json* value = find_member(request, name);
   if (value == nullptr) return std::nullopt;
+  deserializer::expect_number(*value, "Integer");
+  // A fraction where an integer belongs: DynamoDB's wording for it is not on record.
   if (!value->is_number_integer()) {
     throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
   }

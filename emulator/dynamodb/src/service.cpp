@@ -5,6 +5,7 @@
 #include "fogbank/core/scheduler.hpp"
 #include "fogbank/storage/key_encoding.hpp"
 #include "item_keys.hpp"
+#include "request_validation.hpp"
 #include "service_impl.hpp"
 
 #include <algorithm>
@@ -75,6 +76,10 @@ bool same_item(const json& a, const json& b) {
 
 const service_impl::operation* service_impl::find_operation(std::string_view name) {
   return operations.find(name);
+}
+
+std::size_t service_impl::operation_count() {
+  return operations.rows.size();
 }
 
 std::string encode_item(const json& item) {
@@ -338,6 +343,8 @@ void service::call(std::string_view operation, const nlohmann::json& request,
       throw core::aws_error(core::error_code::unknown_operation, "");
     }
     core::require_request_object(request);
+    // DynamoDB checks the request's shape before the operation runs (request_validation.hpp).
+    validate_request_shape(operation, request);
     return (impl_.get()->**handler)(request, context);
   }));
 }

@@ -65,6 +65,8 @@ class service_impl {
   using operation = json (service_impl::*)(const json& request, const request_context& context);
   // The operation named `name`, or nullptr.
   static const operation* find_operation(std::string_view name);
+  // How many operations the table holds (the request model must know each: a unit test checks).
+  static std::size_t operation_count();
 
   // ---- catalog ----
   // The table named by `name`; throws ResourceNotFoundException when there is none. DynamoDB

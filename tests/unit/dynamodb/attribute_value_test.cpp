@@ -209,86 +209,78 @@ TEST(AttributeValueValidate, CountsListsAsLevelsToo) {
 }
 
 // ---- Validation: SerializationException --------------------------------------------------------
+// DynamoDB's deserializer's wording today (dynalite's test/helpers.js assertType 'AttrStruct').
 
 TEST(AttributeValueValidate, RejectsWrongJsonTypesForStrings) {
-  const std::string number =
-      "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String";
-  expect_unreadable(json{{"S", 1}}, number);
-  expect_unreadable(json{{"N", 5}}, number);
-  expect_unreadable(json{{"N", 1.5}}, number);
-  expect_unreadable(json{{"S", true}}, "class java.lang.Boolean can not be converted to an String");
-  expect_unreadable(json{{"S", json::array()}}, "Start of list found where not expected");
-  expect_unreadable(json{{"S", json::object()}}, "Start of structure or map found where not expected.");
-  expect_unreadable(json{{"SS", {1}}}, number);
-  expect_unreadable(json{{"NS", {true}}}, "class java.lang.Boolean can not be converted to an String");
+  expect_unreadable(json{{"S", 1}}, "NUMBER_VALUE cannot be converted to String");
+  expect_unreadable(json{{"N", 5}}, "NUMBER_VALUE cannot be converted to String");
+  expect_unreadable(json{{"N", 1.5}}, "DECIMAL_VALUE cannot be converted to String");
+  expect_unreadable(json{{"S", true}}, "TRUE_VALUE cannot be converted to String");
+  expect_unreadable(json{{"S", json::array()}}, "Unrecognized collection type class java.lang.String");
+  expect_unreadable(json{{"S", json::object()}}, "Start of structure or map found where not expected");
+  expect_unreadable(json{{"SS", {1}}}, "NUMBER_VALUE cannot be converted to String");
+  expect_unreadable(json{{"NS", {true}}}, "TRUE_VALUE cannot be converted to String");
 }
 
 TEST(AttributeValueValidate, RejectsWrongJsonTypesForBinaries) {
-  expect_unreadable(
-      json{{"B", 1}},
-      "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to a Blob");
-  expect_unreadable(json{{"B", false}}, "class java.lang.Boolean can not be converted to a Blob");
-  expect_unreadable(json{{"BS", {json::object()}}}, "Start of structure or map found where not expected.");
+  expect_unreadable(json{{"B", 1}}, "only base-64-encoded strings are convertible to bytes");
+  expect_unreadable(json{{"B", false}}, "only base-64-encoded strings are convertible to bytes");
+  expect_unreadable(json{{"B", json::array()}}, "Unrecognized collection type class java.nio.ByteBuffer");
+  expect_unreadable(json{{"BS", {json::object()}}}, "Start of structure or map found where not expected");
 }
 
 TEST(AttributeValueValidate, RejectsWrongJsonTypesForBooleans) {
-  // Coral upper-cases a string it cannot read as a Boolean. (It reads "true"/"yes"/"1" as true;
-  // fogbank rejects those too rather than store a string where a boolean belongs.)
-  expect_unreadable(json{{"BOOL", "maybe"}}, "'MAYBE' can not be converted to an Boolean");
-  expect_unreadable(json{{"NULL", "true"}}, "'TRUE' can not be converted to an Boolean");
-  expect_unreadable(
-      json{{"BOOL", 1}},
-      "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an "
-      "Boolean");
-  expect_unreadable(json{{"NULL", json::array()}}, "Start of list found where not expected");
+  // No text reads as a boolean here, not even "true".
+  expect_unreadable(json{{"BOOL", "maybe"}}, "Unexpected token received from parser");
+  expect_unreadable(json{{"NULL", "true"}}, "Unexpected token received from parser");
+  expect_unreadable(json{{"BOOL", 1}}, "NUMBER_VALUE cannot be converted to Boolean");
+  expect_unreadable(json{{"BOOL", 34.56}}, "DECIMAL_VALUE cannot be converted to Boolean");
+  expect_unreadable(json{{"NULL", json::array()}}, "Unrecognized collection type class java.lang.Boolean");
 }
 
 TEST(AttributeValueValidate, RejectsWrongJsonTypesForDocumentsAndSets) {
-  expect_unreadable(json{{"L", "x"}}, "Expected list or null");
-  expect_unreadable(json{{"SS", "a"}}, "Expected list or null");
-  expect_unreadable(json{{"NS", 1}}, "Expected list or null");
-  expect_unreadable(json{{"BS", json::object()}}, "Start of structure or map found where not expected.");
-  expect_unreadable(json{{"M", "x"}}, "Expected map or null");
-  expect_unreadable(json{{"M", json::array()}}, "Start of list found where not expected");
-  expect_unreadable(json{{"M", {{"a", 5}}}}, "Expected null");
-  expect_unreadable(json{{"L", {json::array()}}}, "Start of list found where not expected");
+  expect_unreadable(json{{"L", "x"}}, "Unexpected field type");
+  expect_unreadable(json{{"SS", "a"}}, "Unexpected field type");
+  expect_unreadable(json{{"NS", 1}}, "Unexpected field type");
+  expect_unreadable(json{{"BS", json::object()}}, "Start of structure or map found where not expected");
+  expect_unreadable(json{{"M", "x"}}, "Unexpected field type");
+  expect_unreadable(json{{"M", json::array()}},
+                    "Unrecognized collection type java.util.Map<java.lang.String, "
+                    "com.amazonaws.dynamodb.v20120810.AttributeValue>");
+  expect_unreadable(json{{"M", {{"a", 5}}}}, "Unexpected value type in payload");
+  expect_unreadable(json{{"L", {json::array()}}},
+                    "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue");
 }
 
 TEST(AttributeValueValidate, RejectsAValueThatIsNotAnObject) {
-  expect_unreadable(json("x"), "Expected null");
-  expect_unreadable(json(3), "Expected null");
-  expect_unreadable(json::array(), "Start of list found where not expected");
+  expect_unreadable(json("x"), "Unexpected value type in payload");
+  expect_unreadable(json(3), "Unexpected value type in payload");
+  expect_unreadable(json::array(),
+                    "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue");
 }
 
 TEST(AttributeValueValidate, RejectsBadBase64) {
   expect_unreadable(json{{"B", "abc"}},
-                    "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 "
-                    "bytes but found: 3");
-  expect_unreadable(json{{"B", "ab$="}},
-                    "'ab$=' can not be converted to a Blob: Invalid Base64 character: '$'");
-  expect_unreadable(json{{"B", "a=bc"}},
-                    "'a=bc' can not be converted to a Blob: Invalid Base64 character: '='");
-  expect_unreadable(json{{"B", "ab-_"}},
-                    "'ab-_' can not be converted to a Blob: Invalid Base64 character: '-'");
-  expect_unreadable(json{{"B", "ab\xC3\xA9"}},
-                    "'ab\xC3\xA9' can not be converted to a Blob: Invalid Base64 character: '\xC3\xA9'");
-  // Bits a padded quad does not use must be zero; "YR==" is not how any byte encodes.
-  expect_unreadable(json{{"B", "YR=="}},
-                    "'YR==' can not be converted to a Blob: Invalid last non-pad Base64 character dectected");
-  expect_unreadable(json{{"B", "A==="}},
-                    "'A===' can not be converted to a Blob: Invalid last non-pad Base64 character dectected");
-  expect_unreadable(
-      json{{"BS", {"YQ==", "Yg"}}},
-      "'Yg' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes "
-      "but found: 2");
+                    "Base64 encoded length is expected a multiple of 4 bytes but found: 3");
+  // A character outside the alphabet (today's wording not on record; deserializer.cpp).
+  expect_unreadable(json{{"B", "ab$="}}, "Invalid Base64 character: '$'");
+  expect_unreadable(json{{"B", "ab-_"}}, "Invalid Base64 character: '-'");
+  expect_unreadable(json{{"B", "ab\xC3\xA9"}}, "Invalid Base64 character: '\xC3\xA9'");
+  // Padding in the wrong place, and bits a padded quad does not use ("YR==" is not how any byte
+  // encodes): dynalite's '=+/=' and '+/+='.
+  expect_unreadable(json{{"B", "=+/="}}, "Invalid last non-pad Base64 character dectected");
+  expect_unreadable(json{{"B", "+/+="}}, "Invalid last non-pad Base64 character dectected");
+  expect_unreadable(json{{"B", "a=bc"}}, "Invalid last non-pad Base64 character dectected");
+  expect_unreadable(json{{"B", "YR=="}}, "Invalid last non-pad Base64 character dectected");
+  expect_unreadable(json{{"B", "A==="}}, "Invalid last non-pad Base64 character dectected");
+  expect_unreadable(json{{"BS", {"YQ==", "Yg"}}},
+                    "Base64 encoded length is expected a multiple of 4 bytes but found: 2");
 }
 
 TEST(AttributeValueValidate, ShapesAreCheckedBeforeValidation) {
   // DynamoDB deserializes the whole request before validating it.
-  expect_unreadable(
-      json{{"L", {{{"NULL", false}}, {{"S", 1}}}}},
-      "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an "
-      "String");
+  expect_unreadable(json{{"L", {{{"NULL", false}}, {{"S", 1}}}}},
+                    "NUMBER_VALUE cannot be converted to String");
 }
 
 TEST(AttributeValueValidate, ValidatesItems) {
@@ -305,12 +297,16 @@ TEST(AttributeValueValidate, ValidatesItems) {
       [] {
         validate_item(json{{"a", {{"NULL", false}}}, {"b", {{"S", 1}}}});
       },
-      error_code::serialization,
-      "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String");
-  expect_error([] { validate_item(json{{"a", "x"}}); }, error_code::serialization, "Expected null");
-  expect_error([] { validate_item(json("x")); }, error_code::serialization, "Expected map or null");
+      error_code::serialization, "NUMBER_VALUE cannot be converted to String");
+  expect_error(
+      [] {
+        validate_item(json{{"a", "x"}});
+      },
+      error_code::serialization, "Unexpected value type in payload");
+  expect_error([] { validate_item(json("x")); }, error_code::serialization, "Unexpected field type");
   expect_error([] { validate_item(json::array()); }, error_code::serialization,
-               "Start of list found where not expected");
+               "Unrecognized collection type java.util.Map<java.lang.String, "
+               "com.amazonaws.dynamodb.v20120810.AttributeValue>");
 }
 
 // ---- Types and numbers -------------------------------------------------------------------------

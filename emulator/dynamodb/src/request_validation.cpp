@@ -1,0 +1,322 @@
+#include "request_validation.hpp"
+
+#include "deserializer.hpp"
+#include "fogbank/core/aws_error.hpp"
+#include "request_model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fogbank::dynamodb {
+namespace {
+
+using json = nlohmann::json;
+using request_model::kind;
+using request_model::no_limit;
+using request_model::shape;
+
+// DynamoDB stops listing violations after ten (dynalite's validations/index.js, checkValidations).
+constexpr std::size_t max_reported_violations = 10;
+
+// ---- JSON types (deserializer.hpp has the wording) ---------------------------------------------
+
+using deserializer::position;
+
+// The Java type DynamoDB's front end deserializes a shape into, for "Unrecognized collection type".
+std::string java_type(const shape& s) {
+  switch (s.type) {
+    case kind::structure:
+    case kind::attribute_value:
+      return "com.amazonaws.dynamodb.v20120810." + std::string(s.name);
+    case kind::list:
+      return "java.util.List<" + java_type(request_model::at(s.element)) + ">";
+    case kind::map:
+      return "java.util.Map<java.lang.String, " + java_type(request_model::at(s.element)) + ">";
+    case kind::string:
+    case kind::timestamp:
+      return "java.lang.String";
+    case kind::integer:
+      return "java.lang.Integer";
+    case kind::long_integer:
+      return "java.lang.Long";
+    case kind::double_number:
+      return "java.lang.Double";
+    case kind::boolean:
+      return "java.lang.Boolean";
+    case kind::blob:
+      return "java.nio.ByteBuffer";
+  }
+  return "java.lang.Object";
+}
+
+void check_type(const shape& s, const json& value, position where) {
+  switch (s.type) {
+    case kind::structure:
+      deserializer::expect_structure(value, s.name, where);
+      return;
+    case kind::list:
+      deserializer::expect_list(value, where);
+      return;
+    case kind::map:
+      deserializer::expect_map(value, java_type(request_model::at(s.element)), where);
+      return;
+    case kind::string:
+      deserializer::expect_string(value);
+      return;
+    case kind::integer:
+      deserializer::expect_number(value, "Integer");
+      return;
+    case kind::long_integer:
+      deserializer::expect_number(value, "Long");
+      return;
+    case kind::double_number:
+      deserializer::expect_number(value, "Double");
+      return;
+    case kind::boolean:
+      deserializer::expect_boolean(value, true);
+      return;
+    case kind::blob:
+      deserializer::expect_blob(value);
+      return;
+    case kind::timestamp:        // epoch seconds or text: the operation reads it as it reads it
+    case kind::attribute_value:  // attribute_value.cpp
+      return;
+  }
+}
+
+// ---- Constraint messages -------------------------------------------------------------------------
+
+// A value as DynamoDB prints it in "Value <v> at ...": strings and numbers quoted, a list of
+// scalars as [a, b], anything else as its JSON text.
+std::string printed_value(const json& value) {
+  if (value.is_string()) return "'" + value.get_ref<const std::string&>() + "'";
+  if (value.is_array()) {
+    std::string out = "'[";
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += value[i].is_string() ? value[i].get_ref<const std::string&>() : value[i].dump();
+    }
+    return out + "]'";
+  }
+  return "'" + value.dump() + "'";
+}
+
+// Java's String.length(): UTF-16 code units, which is what DynamoDB's length constraints count.
+std::int64_t utf16_length(const std::string& text) {
+  std::int64_t units = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) units += (c >= 0xF0) ? 2 : 1;  // a lead byte; 4-byte sequences are pairs
+  }
+  return units;
+}
+
+bool matches(request_model::pattern_kind pattern, const std::string& text) {
+  switch (pattern) {
+    case request_model::pattern_kind::none:
+      return true;
+    case request_model::pattern_kind::table_name:
+      if (text.empty()) return false;
+      for (char c : text) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '.' || c == '-')) {
+          return false;
+        }
+      }
+      return true;
+  }
+  return true;
+}
+
+std::string_view pattern_text(request_model::pattern_kind pattern) {
+  return pattern == request_model::pattern_kind::table_name ? "[a-zA-Z0-9_.-]+" : "";
+}
+
+std::string lower_first(std::string_view name) {
+  std::string out(name);
+  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+// The constraints `value` breaks as a member of shape `s`, in the order DynamoDB gives them for
+// one member (pattern before length: the coral validator's order in the messages on record).
+std::vector<std::string> broken_constraints(const shape& s, const json& value) {
+  std::vector<std::string> broken;
+  std::int64_t length = -1;
+  if (s.type == kind::string && value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (!matches(s.pattern, text)) {
+      broken.push_back("Member must satisfy regular expression pattern: " +
+                       std::string(pattern_text(s.pattern)));
+    }
+    length = utf16_length(text);
+  } else if ((s.type == kind::list && value.is_array()) || (s.type == kind::map && value.is_object())) {
+    length = static_cast<std::int64_t>(value.size());
+  }
+  if (length >= 0) {
+    if (s.min != no_limit && length < s.min) {
+      broken.push_back("Member must have length greater than or equal to " + std::to_string(s.min));
+    }
+    if (s.max != no_limit && length > s.max) {
+      broken.push_back("Member must have length less than or equal to " + std::to_string(s.max));
+    }
+  }
+  if ((s.type == kind::integer || s.type == kind::long_integer) && value.is_number()) {
+    // nlohmann reads non-negative integers as unsigned; fractions compare as doubles.
+    const auto compare_min = [&](std::int64_t bound) {
+      if (value.is_number_unsigned())
+        return bound <= 0 || value.get<std::uint64_t>() >= static_cast<std::uint64_t>(bound);
+      return value.is_number_integer() ? value.get<std::int64_t>() >= bound
+                                       : value.get<double>() >= static_cast<double>(bound);
+    };
+    const auto compare_max = [&](std::int64_t bound) {
+      if (value.is_number_unsigned()) return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(bound);
+      return value.is_number_integer() ? value.get<std::int64_t>() <= bound
+                                       : value.get<double>() <= static_cast<double>(bound);
+    };
+    if (s.min != no_limit && !compare_min(s.min)) {
+      broken.push_back("Member must have value greater than or equal to " + std::to_string(s.min));
+    }
+    if (s.max != no_limit && !compare_max(s.max)) {
+      broken.push_back("Member must have value less than or equal to " + std::to_string(s.max));
+    }
+  }
+  if (!s.enum_values.empty() && value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    bool known = false;
+    for (auto candidate : s.enum_values) known = known || candidate == text;
+    if (!known) {
+      std::string set;
+      for (auto candidate : s.enum_values) {
+        if (!set.empty()) set += ", ";
+        set += candidate;
+      }
+      broken.push_back("Member must satisfy enum value set: [" + set + "]");
+    }
+  }
+  return broken;
+}
+
+bool has_constraints(const shape& s) {
+  return s.min != no_limit || s.max != no_limit || s.pattern != request_model::pattern_kind::none ||
+         !s.enum_values.empty();
+}
+
+// ---- The walk ----------------------------------------------------------------------------------
+// One pass in DynamoDB's member order: a type error is thrown at once (the deserializer runs
+// before validation, so it wins over any violation found earlier in the walk); violations are
+// collected. The model has no recursive shape outside AttributeValue, which is not walked, so the
+// walk's depth is the model's (the generator refuses any other cycle).
+
+class shape_walk {
+ public:
+  void member(const shape& s, const json& value, const std::string& path, position where) {
+    check_type(s, value, where);
+    for (auto& constraint : broken_constraints(s, value)) report(value, path, constraint);
+    descend(s, value, path);
+  }
+
+  void finish() const {
+    if (violations_.empty()) return;
+    std::string message =
+        std::to_string(violations_.size()) +
+        (violations_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+    for (std::size_t i = 0; i < violations_.size(); ++i) {
+      if (i > 0) message += "; ";
+      message += violations_[i];
+    }
+    core::throw_validation(message);
+  }
+
+  void structure(const shape& s, const json& object, const std::string& path) {
+    for (const auto& m : s.members) {
+      const auto found = object.find(m.name);
+      const std::string member_path = path.empty() ? lower_first(m.name) : path + "." + lower_first(m.name);
+      if (found == object.end() || found->is_null()) {
+        if (m.required)
+          report_text("Value null at '" + member_path +
+                      "' failed to satisfy constraint: Member must not be null");
+        continue;
+      }
+      member(request_model::at(m.shape), *found, member_path, position::field);
+    }
+  }
+
+ private:
+  void descend(const shape& s, const json& value, const std::string& path) {
+    switch (s.type) {
+      case kind::structure:
+        structure(s, value, path);
+        return;
+      case kind::list: {
+        const shape& element = request_model::at(s.element);
+        for (std::size_t i = 0; i < value.size(); ++i) {
+          if (value[i].is_null()) continue;
+          member(element, value[i], path + "." + std::to_string(i + 1) + ".member", position::element);
+        }
+        return;
+      }
+      case kind::map:
+        map(s, value, path);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // A map's keys are reported at "<map>.member.key" one by one; a value that is a structure is
+  // walked at "<map>.<key>.member"; a value with constraints of its own (a list's length) is
+  // reported once for the whole map, listing all of the value's constraints:
+  //   "Value '{...}' at 'requestItems' failed to satisfy constraint: Map value must satisfy
+  //    constraint: [Member must have length less than or equal to 25, Member must have length
+  //    greater than or equal to 1]" (a BatchWriteItem error on record, flow-lab/flow#5).
+  void map(const shape& s, const json& object, const std::string& path) {
+    const shape& key = request_model::at(s.key);
+    const shape& value_shape = request_model::at(s.element);
+    bool value_broken = false;
+    for (auto it = object.begin(); it != object.end(); ++it) {
+      const json key_value = it.key();
+      for (auto& constraint : broken_constraints(key, key_value))
+        report(key_value, path + ".member.key", constraint);
+      if (it->is_null()) continue;
+      check_type(value_shape, *it, position::element);
+      if (!broken_constraints(value_shape, *it).empty()) value_broken = true;
+      descend(value_shape, *it, path + "." + it.key() + ".member");
+    }
+    if (value_broken && has_constraints(value_shape)) {
+      std::string all;
+      const auto add = [&](std::string text) { all += (all.empty() ? "" : ", ") + text; };
+      if (value_shape.max != no_limit)
+        add("Member must have length less than or equal to " + std::to_string(value_shape.max));
+      if (value_shape.min != no_limit)
+        add("Member must have length greater than or equal to " + std::to_string(value_shape.min));
+      report(object, path, "Map value must satisfy constraint: [" + all + "]");
+    }
+  }
+
+  void report(const json& value, const std::string& path, const std::string& constraint) {
+    report_text("Value " + printed_value(value) + " at '" + path +
+                "' failed to satisfy constraint: " + constraint);
+  }
+
+  void report_text(std::string text) {
+    if (violations_.size() < max_reported_violations) violations_.push_back(std::move(text));
+  }
+
+  std::vector<std::string> violations_;
+};
+
+}  // namespace
+
+void validate_request_shape(std::string_view operation, const nlohmann::json& request) {
+  const request_model::operation* found = request_model::find_operation(operation);
+  if (found == nullptr || !request.is_object()) return;
+  shape_walk walk;
+  walk.structure(request_model::at(found->input), request, "");
+  walk.finish();
+}
+
+}  // namespace fogbank::dynamodb
