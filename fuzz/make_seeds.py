@@ -302,6 +302,7 @@ def main():
         ["pk = :v AND begins_with(s, :s)", "#k = :v AND s BETWEEN :n AND :f", "pk = :v AND (s > :n)"]))
     write("legacy_parameters", legacy_seeds())
     write("attribute_value", attribute_value_seeds())
+    write("request_validation", request_validation_seeds())
     write("query_codec", query_seeds())
     write("sigv4", sigv4_seeds())
     write("json_front", json_front_seeds())
@@ -312,6 +313,27 @@ def main():
     write("rest_front", rest_front_seeds())
     write("apigw_route", apigw_route_seeds())
     write("http_api", http_api_seeds())
+
+
+def request_validation_seeds():
+    """The requests of the DynamoDB corpus (tests/corpus/dynamodb/*.json), valid and invalid, each
+    as "<Operation>\n<body>", with $table and $repeat placeholders made concrete."""
+    def concrete(value):
+        if value == "$table" or value == "$table2":
+            return "seed_table"
+        if isinstance(value, dict):
+            if "$repeat" in value:
+                return value["$repeat"] * min(value["times"], 300)
+            return {concrete(k): concrete(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [concrete(v) for v in value]
+        return value
+    seeds = []
+    for path in sorted((ROOT / "tests" / "corpus" / "dynamodb").glob("*.json")):
+        for case in json.loads(path.read_text())["cases"]:
+            for step in case.get("setup", []) + [case]:
+                seeds.append(step["operation"] + "\n" + json.dumps(concrete(step["request"])))
+    return seeds
 
 
 def apigw_route_seeds():
