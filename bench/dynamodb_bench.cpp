@@ -6,6 +6,7 @@
 #include "dynamodb_items.hpp"
 #include "expressions.hpp"
 #include "request_expressions.hpp"
+#include "request_validation.hpp"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
@@ -148,5 +149,24 @@ void BM_Query(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Query);
+
+// The model-driven shape checks every request meets before its operation (request_validation.hpp),
+// alone: set beside BM_GetItem and BM_PutItem (which include them) they give their share of a call.
+void BM_ValidateGetItemShape(benchmark::State& state) {
+  const json request{{"TableName", "bench"},
+                     {"Key", {{"pk", {{"S", "user#1"}}}, {"sk", {{"N", "17"}}}}},
+                     {"ProjectionExpression", "pk, sk, #s"},
+                     {"ExpressionAttributeNames", {{"#s", "status"}}}};
+  for (auto _ : state) dynamodb::validate_request_shape("GetItem", request);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ValidateGetItemShape);
+
+void BM_ValidatePutItemShape(benchmark::State& state) {
+  const json request = fixture::put_request(17);
+  for (auto _ : state) dynamodb::validate_request_shape("PutItem", request);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ValidatePutItemShape);
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <string>
@@ -211,11 +213,50 @@ bool has_constraints(const shape& s) {
 // collected. The model has no recursive shape outside AttributeValue, which is not walked, so the
 // walk's depth is the model's (the generator refuses any other cycle).
 
+// Where a value sits, as a chain of steps on the walk's stack, rendered as DynamoDB's member path
+// only when a violation is reported (the walk of a valid request builds no strings).
+struct member_path {
+  enum class step { root, member, element, map_key, map_value };
+  const member_path* parent = nullptr;
+  step how = step::root;
+  std::string_view name;  // a member's name, or a map's key
+  std::size_t index = 0;  // a list element's position, from 0
+
+  std::string render() const {
+    if (how == step::root) return {};
+    std::string out = parent->render();
+    switch (how) {
+      case step::member:
+        if (!out.empty()) out += '.';
+        out += lower_first(name);
+        break;
+      case step::element:
+        out += "." + std::to_string(index + 1) + ".member";
+        break;
+      case step::map_key:
+        out += ".member.key";
+        break;
+      case step::map_value:
+        out += "." + std::string(name) + ".member";
+        break;
+      case step::root:
+        break;
+    }
+    return out;
+  }
+};
+
+// The most members a structure of the model has, with room to grow (the generator's output is
+// checked against it below).
+constexpr std::size_t max_structure_members = 64;
+
 class shape_walk {
  public:
-  void member(const shape& s, const json& value, const std::string& path, position where) {
+  void member(const shape& s, const json& value, const member_path& path, position where) {
     check_type(s, value, where);
-    for (auto& constraint : broken_constraints(s, value)) report(value, path, constraint);
+    if (has_constraints(s)) {
+      for (auto& constraint : broken_constraints(s, value)) report(value, path, constraint);
+    }
     descend(s, value, path);
   }
 
@@ -231,31 +272,47 @@ class shape_walk {
     core::throw_validation(message);
   }
 
-  void structure(const shape& s, const json& object, const std::string& path) {
-    for (const auto& m : s.members) {
-      const auto found = object.find(m.name);
-      const std::string member_path = path.empty() ? lower_first(m.name) : path + "." + lower_first(m.name);
-      if (found == object.end() || found->is_null()) {
-        if (m.required)
-          report_text("Value null at '" + member_path +
+  // The request's members are matched to the model's once (a request holds a few; looking each of
+  // the model's up in the request would cost a key string per member), then visited in the
+  // model's order, which is the order DynamoDB reports them in.
+  void structure(const shape& s, const json& object, const member_path& path) {
+    std::array<const json*, max_structure_members> present{};
+    const std::size_t count = std::min(s.members.size(), max_structure_members);
+    for (auto it = object.begin(); it != object.end(); ++it) {
+      if (it->is_null()) continue;
+      for (std::size_t i = 0; i < count; ++i) {
+        if (s.members[i].name == it.key()) {
+          present[i] = &*it;
+          break;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto& m = s.members[i];
+      const member_path here{&path, member_path::step::member, m.name};
+      if (present[i] == nullptr) {
+        if (m.required) {
+          report_text("Value null at '" + here.render() +
                       "' failed to satisfy constraint: Member must not be null");
+        }
         continue;
       }
-      member(request_model::at(m.shape), *found, member_path, position::field);
+      member(request_model::at(m.shape), *present[i], here, position::field);
     }
   }
 
  private:
-  void descend(const shape& s, const json& value, const std::string& path) {
+  void descend(const shape& s, const json& value, const member_path& path) {
     switch (s.type) {
       case kind::structure:
         structure(s, value, path);
         return;
       case kind::list: {
         const shape& element = request_model::at(s.element);
+        if (element.type == kind::attribute_value) return;  // attribute_value.cpp
         for (std::size_t i = 0; i < value.size(); ++i) {
           if (value[i].is_null()) continue;
-          member(element, value[i], path + "." + std::to_string(i + 1) + ".member", position::element);
+          member(element, value[i], member_path{&path, member_path::step::element, {}, i}, position::element);
         }
         return;
       }
@@ -273,20 +330,25 @@ class shape_walk {
   //   "Value '{...}' at 'requestItems' failed to satisfy constraint: Map value must satisfy
   //    constraint: [Member must have length less than or equal to 25, Member must have length
   //    greater than or equal to 1]" (a BatchWriteItem error on record, flow-lab/flow#5).
-  void map(const shape& s, const json& object, const std::string& path) {
+  void map(const shape& s, const json& object, const member_path& path) {
     const shape& key = request_model::at(s.key);
     const shape& value_shape = request_model::at(s.element);
+    const bool keys_constrained = has_constraints(key);
+    const bool values_constrained = has_constraints(value_shape);
     bool value_broken = false;
     for (auto it = object.begin(); it != object.end(); ++it) {
-      const json key_value = it.key();
-      for (auto& constraint : broken_constraints(key, key_value))
-        report(key_value, path + ".member.key", constraint);
+      if (keys_constrained) {
+        const json key_value = it.key();
+        for (auto& constraint : broken_constraints(key, key_value)) {
+          report(key_value, member_path{&path, member_path::step::map_key}, constraint);
+        }
+      }
       if (it->is_null()) continue;
       check_type(value_shape, *it, position::element);
-      if (!broken_constraints(value_shape, *it).empty()) value_broken = true;
-      descend(value_shape, *it, path + "." + it.key() + ".member");
+      if (values_constrained && !broken_constraints(value_shape, *it).empty()) value_broken = true;
+      descend(value_shape, *it, member_path{&path, member_path::step::map_value, it.key()});
     }
-    if (value_broken && has_constraints(value_shape)) {
+    if (value_broken) {
       std::string all;
       const auto add = [&](std::string text) { all += (all.empty() ? "" : ", ") + text; };
       if (value_shape.max != no_limit)
@@ -297,8 +359,9 @@ class shape_walk {
     }
   }
 
-  void report(const json& value, const std::string& path, const std::string& constraint) {
-    report_text("Value " + printed_value(value) + " at '" + path +
+  void report(const json& value, const member_path& path, const std::string& constraint) {
+    if (violations_.size() >= max_reported_violations) return;
+    report_text("Value " + printed_value(value) + " at '" + path.render() +
                 "' failed to satisfy constraint: " + constraint);
   }
 
@@ -315,7 +378,7 @@ void validate_request_shape(std::string_view operation, const nlohmann::json& re
   const request_model::operation* found = request_model::find_operation(operation);
   if (found == nullptr || !request.is_object()) return;
   shape_walk walk;
-  walk.structure(request_model::at(found->input), request, "");
+  walk.structure(request_model::at(found->input), request, member_path{});
   walk.finish();
 }
 

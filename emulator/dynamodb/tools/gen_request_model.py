@@ -165,6 +165,9 @@ def main():
             continue
         shape = shapes[name]
         if shape["type"] == "structure" and shape.get("members"):
+            if len(shape["members"]) > 64:
+                sys.exit("%s has %d members; request_validation.cpp's max_structure_members is 64"
+                         % (name, len(shape["members"])))
             required = set(shape.get("required", []))
             out.append("constexpr member %s_members[] = {" % name)
             for member in ordered_members(name, shape):
