@@ -24,19 +24,26 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
   write.kind = kind;
   if (table_name != nullptr) {
     validate_table_name(json(*table_name), "tableName");
-    write.table = service.find_table(*table_name);
   } else {
     validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
-    write.table = service.find_table(request["TableName"].get<std::string>());
   }
+  // A put's item is checked before the table is looked up: its values, then its size, which
+  // DynamoDB reports for a table that does not exist (dynalite's putItem.js and
+  // validations/putItem.js, pinned against DynamoDB).
+  const json* put_item = nullptr;
+  if (kind == write_kind::put) {
+    put_item = &required_object(request, "Item", "item");
+    validate_item(*put_item);  // before the copy: the depth of what is copied is then bounded
+    if (item_size(*put_item) > max_item_bytes)
+      throw_validation("Item size has exceeded the maximum allowed size");
+  }
+  write.table =
+      service.find_table(table_name != nullptr ? *table_name : request["TableName"].get<std::string>());
   const table_info& table = *write.table;
 
-  if (kind == write_kind::put) {
-    const json& item = required_object(request, "Item", "item");
-    validate_item(item);  // before the copy: the depth of what is copied is then bounded
-    validate_item_keys(table, item);
-    if (item_size(item) > max_item_bytes) throw_validation("Item size has exceeded the maximum allowed size");
-    write.item = item;
+  if (put_item != nullptr) {
+    validate_item_keys(table, *put_item);
+    write.item = *put_item;
     write.key = key_of(table, write.item);
   } else {
     write.key = validate_key(table, required_object(request, "Key", "key"));
