@@ -170,7 +170,10 @@ request_expressions::request_expressions(const json& request, expression_operati
   } else {
     adopt(translate_filter(request, filter_member), filter_);
   }
-  adopt(translate_key_conditions(request, max_key_conditions), key_condition_);
+  adopt(translate_key_conditions(
+            request, max_key_conditions,
+            operation == expression_operation::query ? &unindexable_key_conditions_ : nullptr),
+        key_condition_);
   adopt(translate_attributes_to_get(request, attributes_to_get_member), projection_);
 
   if (legacy) {
