@@ -116,13 +116,8 @@ read_plan parse_read(const service_impl& service, const json& request, read_expr
   }
   if (plan.index && plan.index->projection != projection_type::all &&
       (plan.select == "ALL_ATTRIBUTES" || plan.select == "SPECIFIC_ATTRIBUTES")) {
-    if (plan.index->global && plan.select == "ALL_ATTRIBUTES") {
-      throw_validation(
-          "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global "
-          "secondary index " +
-          plan.index->name + " because its projection type is not ALL");
-    }
-    // A local index reads the attributes it lacks from the table, as DynamoDB does.
+    // A local index reads the attributes it lacks from the table, as DynamoDB does; a global one
+    // cannot (check_global_index_select).
     plan.fetch_from_table = !plan.index->global;
   }
   if (const json* start = find_member(request, "ExclusiveStartKey")) {
@@ -131,6 +126,19 @@ read_plan parse_read(const service_impl& service, const json& request, read_expr
     plan.exclusive_start_key = *start;
   }
   return plan;
+}
+
+// ALL_ATTRIBUTES from a global index that does not project them all. A Query reports it after
+// its key and filter checks, a Scan after its index's start key checks (dynalite's
+// actions/query.js and scan.js, pinned against DynamoDB).
+void check_global_index_select(const read_plan& plan) {
+  if (plan.index && plan.index->global && plan.index->projection != projection_type::all &&
+      plan.select == "ALL_ATTRIBUTES") {
+    throw_validation(
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global "
+        "secondary index " +
+        plan.index->name + " because its projection type is not ALL");
+  }
 }
 
 // The storage key an ExclusiveStartKey stands for (table or index entry), validated against the
@@ -597,6 +605,7 @@ json service_impl::query(const json& request, const request_context&) {
   if (!plan.exclusive_start_key.is_null()) check_start_key(plan, condition, range);
   check_projection_key_paths(plan);
   check_filter_reads_no_key(plan, request);
+  check_global_index_select(plan);
   check_filter_key_paths(plan);
   return run_page(*this, plan, range, request);
 }
@@ -607,6 +616,7 @@ json service_impl::scan(const json& request, const request_context&) {
   read_expressions parsed = parse_read_expressions(expressions);
   expressions.attributes().check_all_used();
   read_plan plan = parse_read(*this, request, std::move(parsed), expression_operation::scan);
+  check_global_index_select(plan);
 
   const std::optional<std::int64_t> segment = optional_integer(request, "Segment");
   const std::optional<std::int64_t> total = optional_integer(request, "TotalSegments");
