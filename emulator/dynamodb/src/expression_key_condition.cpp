@@ -124,10 +124,12 @@ void collect(const condition& c, key_condition& out) {
 
 }  // namespace
 
-key_condition parse_key_condition(std::string_view text, expression_attributes& attributes,
-                                  std::size_t max_terms) {
-  expression_parser parser(text, attributes, "KeyConditionExpression", expression_parser::mode::condition);
-  const condition parsed = parser.parse_condition();
+std::shared_ptr<const condition> parse_key_condition_grammar(std::string_view text,
+                                                             expression_attributes& attributes) {
+  return parse_condition(text, attributes, "KeyConditionExpression");
+}
+
+key_condition narrow_key_condition(const condition& parsed, std::size_t max_terms) {
   key_condition out;
   collect(parsed, out);
   // max_terms is 2 (a hash key and at most one sort key) but for a multi-attribute GSI key.
@@ -137,6 +139,11 @@ key_condition parse_key_condition(std::string_view text, expression_attributes& 
     core::throw_validation("Conditions can be of length 1 or 2 only");
   }
   return out;
+}
+
+key_condition parse_key_condition(std::string_view text, expression_attributes& attributes,
+                                  std::size_t max_terms) {
+  return narrow_key_condition(*parse_key_condition_grammar(text, attributes), max_terms);
 }
 
 }  // namespace fogbank::dynamodb

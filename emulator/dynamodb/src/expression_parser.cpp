@@ -471,9 +471,28 @@ condition expression_parser::parse_condition() {
   node root = parse_or();
   if (!at(token_kind::eof)) syntax_error(pos_);
   condition c = require_condition(root);
+  // The kinds after `condition` only for problems outside every atomic condition (none known).
   raise_recorded({problem::parens, problem::unknown_function, problem::misused_function, problem::reserved,
-                  problem::attribute_name, problem::operand_count, problem::distinct, problem::function});
+                  problem::condition, problem::attribute_name, problem::operand_count, problem::distinct,
+                  problem::function});
   return c;
+}
+
+// dynalite's condition grammar (db/conditionParser.pegjs, checkConditionErrors) settles the
+// problems of these kinds condition by condition: the first atomic condition with any of them
+// decides which is reported, in this order of kinds. So in "attribute_exists(:a) and a = a" the
+// first condition's "requires a document path" wins over the second's distinct-operand problem,
+// although a distinct-operand problem outranks it within one condition (dynalite's scan.js,
+// pinned against DynamoDB).
+void expression_parser::latch_condition_problem() {
+  if (!problems_[static_cast<std::size_t>(problem::condition)].empty()) return;
+  for (problem p : {problem::attribute_name, problem::operand_count, problem::distinct, problem::function}) {
+    const auto& message = problems_[static_cast<std::size_t>(p)];
+    if (!message.empty()) {
+      problems_[static_cast<std::size_t>(problem::condition)] = message;
+      return;
+    }
+  }
 }
 
 condition expression_parser::require_condition(node& n) {
@@ -545,7 +564,7 @@ expression_parser::node expression_parser::parse_not() {
 
 expression_parser::node expression_parser::parse_comparison() {
   node left = parse_primary();
-  if (left.cond) return left;
+  if (left.cond) return left;  // parenthesized: its conditions latched their problems
   condition c;
   switch (peek().kind) {
     case token_kind::eq:
@@ -572,7 +591,8 @@ expression_parser::node expression_parser::parse_comparison() {
       } else if (at_keyword("IN")) {
         c.what = condition::kind::in;
       } else {
-        return left;  // an operand; the caller decides whether it may stand alone
+        latch_condition_problem();  // a function call standing as a condition
+        return left;                // an operand; the caller decides whether it may stand alone
       }
   }
   count_operator();
@@ -603,6 +623,7 @@ expression_parser::node expression_parser::parse_comparison() {
     note_misused_functions(c.operands);
     check_distinct(op, c.operands[0], c.operands[1]);
   }
+  latch_condition_problem();
   return node{std::move(c), operand{}, false, pos_};
 }
 

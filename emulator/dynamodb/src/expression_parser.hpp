@@ -62,6 +62,10 @@ class expression_parser {
     operand_count,
     distinct,
     function,
+    // Condition expressions only: the first of attribute_name, operand_count, distinct and
+    // function found once an atomic condition (a comparison, BETWEEN, IN or function) has
+    // parsed; see latch_condition_problem.
+    condition,
     count_,
   };
 
@@ -106,6 +110,7 @@ class expression_parser {
   node parse_comparison();
   node parse_primary();
   condition require_condition(node& n);
+  void latch_condition_problem();
   void check_between_bounds(const operand& lower, const operand& upper);
 
   // Updates.

@@ -164,5 +164,11 @@ struct key_condition {
 // `max_terms` is more than 2 only for a GSI with multi-attribute keys (one term per key attribute).
 key_condition parse_key_condition(std::string_view text, expression_attributes& attributes,
                                   std::size_t max_terms = 2);
+// The two steps of parse_key_condition, for a Query, which reports a problem in the grammar of
+// any of its expressions (and an unused placeholder) before narrowing its key condition
+// (dynalite's validations/index.js: validateExpressions, then convertKeyCondition).
+std::shared_ptr<const condition> parse_key_condition_grammar(std::string_view text,
+                                                             expression_attributes& attributes);
+key_condition narrow_key_condition(const condition& parsed, std::size_t max_terms = 2);
 
 }  // namespace fogbank::dynamodb

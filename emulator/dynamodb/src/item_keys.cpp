@@ -21,6 +21,16 @@ std::string_view type_name_of(const json& value) {
   return type_name(type_of(value));
 }
 
+// A key attribute's empty value: "string" or "binary" as DynamoDB names it, PutItem's wording
+// by default (dynalite's putItem.js, pinned against DynamoDB: "... are not valid. ... an empty
+// binary value. Key: b"), GetItem's with `get` (its getItem.js: "... were invalid: ...").
+[[noreturn]] void throw_empty_key_value(const std::string& name, const json& value, bool get = false) {
+  throw_validation(std::string(get ? "One or more parameter values were invalid: "
+                                   : "One or more parameter values are not valid. ") +
+                   "The AttributeValue for a key attribute cannot contain an empty " +
+                   (value.contains("B") ? "binary" : "string") + " value. Key: " + name);
+}
+
 bool is_empty_key_value(const json& value) {
   if (value.contains("S")) return value["S"].get_ref<const std::string&>().empty();
   if (value.contains("B")) return value["B"].get_ref<const std::string&>().empty();
@@ -136,7 +146,7 @@ std::string index_entry_key(const table_info& table, const index_info& index, co
   return out;
 }
 
-json validate_key(const table_info& table, const json& key) {
+json validate_key(const table_info& table, const json& key, key_wording wording) {
   const std::size_t expected = table.keys.range ? 2 : 1;
   auto matches = [&](const std::string& name) {
     auto it = key.find(name);
@@ -149,13 +159,7 @@ json validate_key(const table_info& table, const json& key) {
     throw_validation("The provided key element does not match the schema");
   }
   for (const auto& [name, value] : key.items()) {
-    if (is_empty_key_value(value)) {
-      throw_validation(
-          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain "
-          "an empty "
-          "string value. Key: " +
-          name);
-    }
+    if (is_empty_key_value(value)) throw_empty_key_value(name, value, wording == key_wording::get);
   }
   check_key_sizes(table, key);
   return key;
@@ -173,13 +177,7 @@ void validate_item_keys(const table_info& table, const json& item) {
       throw_validation("One or more parameter values were invalid: Type mismatch for key " + name +
                        " expected: " + expected + " actual: " + std::string(type_name_of(*it)));
     }
-    if (is_empty_key_value(*it)) {
-      throw_validation(
-          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain "
-          "an empty "
-          "string value. Key: " +
-          name);
-    }
+    if (is_empty_key_value(*it)) throw_empty_key_value(name, *it);
   }
   check_key_sizes(table, item);
   for (const auto& index : table.indexes) {

@@ -500,8 +500,8 @@ std::optional<translated_expression> translate_filter(const json& request, std::
   return std::move(p).finish(std::move(text));
 }
 
-std::optional<translated_expression> translate_key_conditions(const json& request,
-                                                              std::size_t max_conditions) {
+std::optional<translated_expression> translate_key_conditions(const json& request, std::size_t max_conditions,
+                                                              std::vector<std::string>* unindexable) {
   const json* conditions = find_member(request, "KeyConditions");
   if (conditions == nullptr) return std::nullopt;
   map_of(*conditions, "Condition");
@@ -523,14 +523,18 @@ std::optional<translated_expression> translate_key_conditions(const json& reques
                                                      std::to_string(max_conditions) + " only");
   }
   for (const auto& entry : checked) {
-    if (!indexable(entry.second.rule->op))
+    if (indexable(entry.second.rule->op)) continue;
+    if (unindexable == nullptr)
       core::throw_validation("Attempted conditional constraint is not an indexable operation");
+    unindexable->push_back(*entry.first);
   }
   placeholders p('k');
   std::string text;
   for (const auto& [attribute, c] : checked) {
+    if (!indexable(c.rule->op)) continue;
     append_term(text, condition_text(*c.rule, p.name(*attribute), c.args, p), " AND ");
   }
+  if (text.empty()) return std::nullopt;
   return std::move(p).finish(std::move(text));
 }
 

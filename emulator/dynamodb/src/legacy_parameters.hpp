@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fogbank::dynamodb {
 
@@ -54,8 +55,11 @@ std::optional<translated_expression> translate_filter(const json& request, std::
 // and IN, "Attempted conditional constraint is not an indexable operation". Which term is the
 // hash key is left to the caller, as for a parsed KeyConditionExpression. `max_conditions` is
 // more than 2 for a GSI with multi-attribute keys, whose every key attribute may take one.
-std::optional<translated_expression> translate_key_conditions(const json& request,
-                                                              std::size_t max_conditions = 2);
+// With `unindexable` given, those entries are not refused but named there (in request order)
+// and left out of the expression (nullopt when none is left), for a Query to refuse them in
+// DynamoDB's order, after its table, index and key checks (dynalite's actions/query.js).
+std::optional<translated_expression> translate_key_conditions(
+    const json& request, std::size_t max_conditions = 2, std::vector<std::string>* unindexable = nullptr);
 
 // `AttributeUpdates` as an UpdateExpression: PUT (the default Action) -> SET, DELETE without
 // Value -> REMOVE, DELETE with a set -> DELETE, ADD of a number or set -> ADD, ADD of a list ->

@@ -103,7 +103,7 @@ json service_impl::update_item(const json& request, const request_context&) {
 json service_impl::get_item(const json& request, const request_context&) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   auto table = find_table(request["TableName"].get<std::string>());
-  json key = validate_key(*table, required_object(request, "Key", "key"));
+  json key = validate_key(*table, required_object(request, "Key", "key"), key_wording::get);
   request_expressions expressions(request, expression_operation::get);
   std::optional<projection> wanted;
   if (expressions.projection())

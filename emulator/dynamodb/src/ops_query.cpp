@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <set>
 
 namespace fogbank::dynamodb {
 namespace {
@@ -43,13 +44,28 @@ std::string index_prefix(std::uint32_t id) {
   return out;
 }
 
-// Parses the members Query and Scan share: TableName, IndexName, FilterExpression,
-// ProjectionExpression, Select, Limit, ConsistentRead, ExclusiveStartKey.
-read_plan parse_read(const service_impl& service, const json& request, request_expressions& expressions,
+// A Query's or Scan's FilterExpression and ProjectionExpression (or their legacy forms), parsed
+// before the table is looked up: DynamoDB reports their problems for a table that does not exist
+// (dynalite's validations/query.js and scan.js, pinned against DynamoDB).
+struct read_expressions {
+  std::shared_ptr<const condition> filter;
+  std::optional<projection> wanted;
+};
+
+read_expressions parse_read_expressions(request_expressions& expressions) {
+  read_expressions out;
+  if (expressions.filter())
+    out.filter = parse_condition(*expressions.filter(), expressions.attributes(), "FilterExpression");
+  if (expressions.projection())
+    out.wanted = parse_projection(*expressions.projection(), expressions.attributes());
+  return out;
+}
+
+// Parses the members Query and Scan share: TableName, IndexName, Select, Limit, ConsistentRead,
+// ExclusiveStartKey; the expressions come parsed.
+read_plan parse_read(const service_impl& service, const json& request, read_expressions parsed,
                      expression_operation operation) {
-  expression_attributes& attributes = expressions.attributes();
   read_plan plan;
-  validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   plan.table = service.find_table(request["TableName"].get<std::string>());
   if (const json* name = find_member(request, "IndexName")) {
     validate_table_name(*name, "indexName");
@@ -69,9 +85,8 @@ read_plan parse_read(const service_impl& service, const json& request, request_e
   if (plan.consistent && plan.index && plan.index->global) {
     throw_validation("Consistent reads are not supported on global secondary indexes");
   }
-  if (expressions.filter())
-    plan.filter = parse_condition(*expressions.filter(), attributes, "FilterExpression");
-  if (expressions.projection()) plan.wanted = parse_projection(*expressions.projection(), attributes);
+  plan.filter = std::move(parsed.filter);
+  plan.wanted = std::move(parsed.wanted);
   plan.select =
       optional_enum(request, "Select", "select",
                     {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"}, "");
@@ -101,13 +116,8 @@ read_plan parse_read(const service_impl& service, const json& request, request_e
   }
   if (plan.index && plan.index->projection != projection_type::all &&
       (plan.select == "ALL_ATTRIBUTES" || plan.select == "SPECIFIC_ATTRIBUTES")) {
-    if (plan.index->global && plan.select == "ALL_ATTRIBUTES") {
-      throw_validation(
-          "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global "
-          "secondary index " +
-          plan.index->name + " because its projection type is not ALL");
-    }
-    // A local index reads the attributes it lacks from the table, as DynamoDB does.
+    // A local index reads the attributes it lacks from the table, as DynamoDB does; a global one
+    // cannot (check_global_index_select).
     plan.fetch_from_table = !plan.index->global;
   }
   if (const json* start = find_member(request, "ExclusiveStartKey")) {
@@ -116,6 +126,19 @@ read_plan parse_read(const service_impl& service, const json& request, request_e
     plan.exclusive_start_key = *start;
   }
   return plan;
+}
+
+// ALL_ATTRIBUTES from a global index that does not project them all. A Query reports it after
+// its key and filter checks, a Scan after its index's start key checks (dynalite's
+// actions/query.js and scan.js, pinned against DynamoDB).
+void check_global_index_select(const read_plan& plan) {
+  if (plan.index && plan.index->global && plan.index->projection != projection_type::all &&
+      plan.select == "ALL_ATTRIBUTES") {
+    throw_validation(
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global "
+        "secondary index " +
+        plan.index->name + " because its projection type is not ALL");
+  }
 }
 
 // The storage key an ExclusiveStartKey stands for (table or index entry), validated against the
@@ -224,6 +247,53 @@ const key_condition::term* term_for(const key_condition& condition, const std::s
     if (term.attribute == attribute) return &term;
   }
   return nullptr;
+}
+
+// The key checks of a Query on a single-attribute key schema, with its ExclusiveStartKey, in
+// DynamoDB's order (dynalite's actions/query.js, pinned against DynamoDB): the start key's size,
+// then key attribute by key attribute (partition key first) the start key's value, then the
+// condition on it. `unindexable` names the legacy KeyConditions no key condition can take.
+void check_single_attribute_keys(const read_plan& plan, const key_condition& condition,
+                                 const std::vector<std::string>& unindexable) {
+  const table_info& table = *plan.table;
+  const key_schema& keys = plan.index ? plan.index->keys : table.keys;
+  const json& start = plan.exclusive_start_key;
+  if (!start.is_null()) {
+    // As many attributes as the table's and the index's keys have, or the bare message.
+    std::size_t names = table.keys.range ? 2 : 1;
+    if (plan.index) {
+      for (const auto& name : plan.index->keys.attributes()) names += table.is_key_attribute(name) ? 0 : 1;
+    }
+    if (start.size() != names) throw_validation("The provided starting key is invalid");
+  }
+  const std::size_t conditions = condition.terms.size() + unindexable.size();
+  for (const std::string* attribute : {&keys.hash, keys.range ? &*keys.range : nullptr}) {
+    if (attribute == nullptr) break;
+    const bool is_hash = attribute == &keys.hash;
+    const std::string& type = table.attribute_types.at(*attribute);
+    if (!start.is_null()) {
+      const auto value = start.find(*attribute);
+      if (value == start.end()) throw_validation("The provided starting key is invalid");
+      if (!value->contains(type)) throw_validation("The provided key element does not match the schema");
+    }
+    if (is_hash && !keys.range && conditions > 1) throw_validation("Query key condition not supported");
+    const key_condition::term* term = term_for(condition, *attribute);
+    if (std::find(unindexable.begin(), unindexable.end(), *attribute) != unindexable.end())
+      throw_validation("Attempted conditional constraint is not an indexable operation");
+    if (!term) {
+      if (is_hash || conditions > 1)
+        throw_validation("Query condition missed key schema element: " + *attribute);
+      continue;
+    }
+    for (const json* operand : {&term->value, &term->value2}) {
+      if (!operand->is_null() && !operand->contains(type)) {
+        throw_validation(
+            "One or more parameter values were invalid: Condition parameter type does not match schema type");
+      }
+    }
+    if (is_hash && term->comparison != key_condition::op::eq)
+      throw_validation("Query key condition not supported");
+  }
 }
 
 key_terms match_single_attribute(const key_schema& keys, const key_condition& condition) {
@@ -450,30 +520,103 @@ void check_filter_reads_no_key(const read_plan& plan, const json& request) {
   }
 }
 
+// The top-level attributes `o` reads through a nested path (a.b, a[1]), functions' arguments
+// included.
+void collect_nested_heads(const operand& o, std::set<std::string, std::less<>>& heads) {
+  if (o.what == operand::kind::path && o.path.size() > 1) heads.insert(o.path.front().name);
+  for (const operand& arg : o.args) collect_nested_heads(arg, heads);
+}
+
+void collect_nested_heads(const condition& c, std::set<std::string, std::less<>>& heads) {
+  for (const operand& o : c.operands) collect_nested_heads(o, heads);
+  for (const condition& child : c.children) collect_nested_heads(child, heads);
+}
+
+// A key attribute of the table or of any index is a scalar: a filter or projection may not look
+// inside it. DynamoDB names the table's keys first, then the indexes' (dynalite's db/index.js
+// validateKeyPaths and traverseIndexes, pinned against DynamoDB: GSIs from the last, then LSIs).
+void check_scalar_key_paths(const table_info& table, const std::set<std::string, std::less<>>& heads) {
+  if (heads.empty()) return;
+  const std::string message =
+      "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: ";
+  for (const std::string* name : {&table.keys.hash, table.keys.range ? &*table.keys.range : nullptr}) {
+    if (name != nullptr && heads.contains(*name)) throw_validation(message + "Key: " + *name);
+  }
+  std::vector<const index_info*> order;
+  for (auto it = table.indexes.rbegin(); it != table.indexes.rend(); ++it) {
+    if (it->global) order.push_back(&*it);
+  }
+  for (const auto& index : table.indexes) {
+    if (!index.global) order.push_back(&index);
+  }
+  for (const index_info* index : order) {
+    for (const auto& name : index->keys.attributes()) {
+      if (heads.contains(name)) throw_validation(message + "IndexKey: " + name);
+    }
+  }
+}
+
+void check_projection_key_paths(const read_plan& plan) {
+  if (!plan.wanted) return;
+  std::set<std::string, std::less<>> heads;
+  for (const auto& path : plan.wanted->paths) {
+    if (path.size() > 1) heads.insert(path.front().name);
+  }
+  check_scalar_key_paths(*plan.table, heads);
+}
+
+void check_filter_key_paths(const read_plan& plan) {
+  if (!plan.filter) return;
+  std::set<std::string, std::less<>> heads;
+  collect_nested_heads(*plan.filter, heads);
+  check_scalar_key_paths(*plan.table, heads);
+}
+
 }  // namespace
 
 json service_impl::query(const json& request, const request_context&) {
+  validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   const std::size_t key_terms_allowed = max_key_terms(*this, request);
   request_expressions expressions(request, expression_operation::query, "attributesToGet", key_terms_allowed);
-  read_plan plan = parse_read(*this, request, expressions, expression_operation::query);
-  if (!expressions.key_condition()) {
+  // What needs no table first, as DynamoDB checks it (dynalite's validations/query.js): a key
+  // condition given, every expression's grammar and placeholders, then the key condition's shape.
+  if (!expressions.key_condition() && !find_member(request, "KeyConditions")) {
     throw_validation(
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
   }
-  key_condition condition =
-      parse_key_condition(*expressions.key_condition(), expressions.attributes(), key_terms_allowed);
+  std::shared_ptr<const condition> key_expression;
+  if (expressions.key_condition())
+    key_expression = parse_key_condition_grammar(*expressions.key_condition(), expressions.attributes());
+  read_expressions parsed = parse_read_expressions(expressions);
   expressions.attributes().check_all_used();
+  const key_condition condition =
+      key_expression ? narrow_key_condition(*key_expression, key_terms_allowed) : key_condition{};
+
+  read_plan plan = parse_read(*this, request, std::move(parsed), expression_operation::query);
   plan.forward = boolean_member(request, "ScanIndexForward", true);
+  const key_schema& keys = plan.index ? plan.index->keys : plan.table->keys;
+  const std::vector<std::string>& unindexable = expressions.unindexable_key_conditions();
+  if (!keys.multi_attribute()) {
+    check_single_attribute_keys(plan, condition, unindexable);
+  } else if (!unindexable.empty()) {
+    throw_validation("Attempted conditional constraint is not an indexable operation");
+  }
   const storage::scan_range range = query_range(plan, condition);
   if (!plan.exclusive_start_key.is_null()) check_start_key(plan, condition, range);
+  check_projection_key_paths(plan);
   check_filter_reads_no_key(plan, request);
+  check_global_index_select(plan);
+  check_filter_key_paths(plan);
   return run_page(*this, plan, range, request);
 }
 
 json service_impl::scan(const json& request, const request_context&) {
+  validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   request_expressions expressions(request, expression_operation::scan);
-  read_plan plan = parse_read(*this, request, expressions, expression_operation::scan);
+  read_expressions parsed = parse_read_expressions(expressions);
   expressions.attributes().check_all_used();
+  read_plan plan = parse_read(*this, request, std::move(parsed), expression_operation::scan);
+  check_global_index_select(plan);
 
   const std::optional<std::int64_t> segment = optional_integer(request, "Segment");
   const std::optional<std::int64_t> total = optional_integer(request, "TotalSegments");
@@ -514,6 +657,10 @@ json service_impl::scan(const json& request, const request_context&) {
       return static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(segments)) == which;
     };
   }
+  // The start key's shape, then keys read through nested paths (dynalite's actions/scan.js).
+  if (!plan.exclusive_start_key.is_null()) (void)start_storage_key(plan);
+  check_projection_key_paths(plan);
+  check_filter_key_paths(plan);
   storage::scan_range range;
   range.lower = index_prefix(plan.index ? plan.index->id : plan.table->id);
   range.upper = storage::key::prefix_successor(range.lower);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 #include <vector>
 
 namespace fogbank::dynamodb {
@@ -40,23 +41,60 @@ std::optional<std::string> string_member(const json& request, std::string_view n
   return text;
 }
 
+// The members of each kind in the order DynamoDB's mixture message lists them for `operation`
+// (dynalite's validations/<operation>.js validateExpressionParams, pinned against DynamoDB: e.g.
+// Query's "{ProjectionExpression, FilterExpression, KeyConditionExpression}").
+std::vector<std::string_view> mixture_order(expression_operation operation, bool expressions) {
+  switch (operation) {
+    case expression_operation::put_or_delete:
+      if (expressions) return {"ConditionExpression"};
+      return {"Expected"};
+    case expression_operation::update:
+      if (expressions) return {"UpdateExpression", "ConditionExpression"};
+      return {"AttributeUpdates", "Expected"};
+    case expression_operation::get:
+      if (expressions) return {"ProjectionExpression"};
+      return {"AttributesToGet"};
+    case expression_operation::query:
+      if (expressions) return {"ProjectionExpression", "FilterExpression", "KeyConditionExpression"};
+      return {"AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"};
+    case expression_operation::scan:
+      if (expressions) return {"ProjectionExpression", "FilterExpression"};
+      return {"AttributesToGet", "ScanFilter", "ConditionalOperator"};
+  }
+  return {};
+}
+
+// The members of `all` present in `request`: first those of `order`, in its order, then the
+// others (members of another operation, which DynamoDB's lists leave out; fogbank names them
+// after the operation's own rather than ignore them).
+std::string present_members(const json& request, std::vector<std::string_view> order,
+                            std::span<const std::string_view> all) {
+  for (auto name : all) {
+    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+  }
+  std::string out;
+  for (auto name : order) {
+    if (find_member(request, name)) out += (out.empty() ? "" : ", ") + std::string(name);
+  }
+  return out;
+}
+
 // DynamoDB's message for a request that mixes the two kinds of parameters lists each kind's
 // members present, in braces.
-void reject_mixture(const json& request) {
-  std::string legacy;
-  std::string modern;
-  for (auto name : legacy_members) {
-    if (find_member(request, name)) legacy += (legacy.empty() ? "" : ", ") + std::string(name);
+void reject_mixture(const json& request, expression_operation operation) {
+  // Every request gets here: without both kinds there is nothing to list (or allocate).
+  const auto present = [&](std::string_view name) { return find_member(request, name) != nullptr; };
+  if (std::none_of(legacy_members.begin(), legacy_members.end(), present) ||
+      std::none_of(expression_members.begin(), expression_members.end(), present)) {
+    return;
   }
-  for (auto name : expression_members) {
-    if (find_member(request, name)) modern += (modern.empty() ? "" : ", ") + std::string(name);
-  }
-  if (!legacy.empty() && !modern.empty()) {
-    throw_validation(
-        "Can not use both expression and non-expression parameters in the same request: Non-expression "
-        "parameters: {" +
-        legacy + "} Expression parameters: {" + modern + "}");
-  }
+  const std::string legacy = present_members(request, mixture_order(operation, false), legacy_members);
+  const std::string modern = present_members(request, mixture_order(operation, true), expression_members);
+  throw_validation(
+      "Can not use both expression and non-expression parameters in the same request: Non-expression "
+      "parameters: {" +
+      legacy + "} Expression parameters: {" + modern + "}");
 }
 
 // ExpressionAttributeNames without any expression of the operation, or ExpressionAttributeValues
@@ -104,7 +142,7 @@ void reject_placeholders_without_expressions(const json& request, expression_ope
 request_expressions::request_expressions(const json& request, expression_operation operation,
                                          std::string_view attributes_to_get_member,
                                          std::size_t max_key_conditions) {
-  reject_mixture(request);
+  reject_mixture(request, operation);
   reject_placeholders_without_expressions(request, operation);
   const std::string_view filter_member = operation == expression_operation::query  ? "QueryFilter"
                                          : operation == expression_operation::scan ? "ScanFilter"
@@ -132,7 +170,10 @@ request_expressions::request_expressions(const json& request, expression_operati
   } else {
     adopt(translate_filter(request, filter_member), filter_);
   }
-  adopt(translate_key_conditions(request, max_key_conditions), key_condition_);
+  adopt(translate_key_conditions(
+            request, max_key_conditions,
+            operation == expression_operation::query ? &unindexable_key_conditions_ : nullptr),
+        key_condition_);
   adopt(translate_attributes_to_get(request, attributes_to_get_member), projection_);
 
   if (legacy) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fogbank::dynamodb {
 
@@ -48,12 +49,17 @@ class request_expressions {
   const std::optional<std::string>& filter() const { return filter_; }
   const std::optional<std::string>& key_condition() const { return key_condition_; }
   const std::optional<std::string>& projection() const { return projection_; }
+  // A Query's legacy KeyConditions whose operator cannot be a key condition (NULL, NOT_NULL, NE,
+  // CONTAINS, NOT_CONTAINS, IN): not in key_condition(), for the Query to refuse in DynamoDB's
+  // order. Other operations refuse them at once.
+  const std::vector<std::string>& unindexable_key_conditions() const { return unindexable_key_conditions_; }
 
  private:
   json owned_names_;
   json owned_values_;
   std::optional<std::string> condition_, update_, filter_, key_condition_, projection_;
   std::optional<expression_attributes> attributes_;
+  std::vector<std::string> unindexable_key_conditions_;
 };
 
 }  // namespace fogbank::dynamodb

@@ -221,6 +221,32 @@ TEST(ExpressionErrors, OperandsMustBeDistinct) {
       "operator or function; operator: <, first operand: [a]");
 }
 
+// Within one condition an undefined placeholder outranks an operand count, which outranks a
+// distinct-operand problem, which outranks a function's operand type; across conditions the first
+// condition with any of them decides (dynalite's conditionParser.pegjs checkConditionErrors; its
+// scan.js 'functions with attr values instead of paths', pinned against DynamoDB).
+TEST(ExpressionErrors, TheFirstConditionWithAProblemDecides) {
+  const std::string needs_path =
+      "Invalid ConditionExpression: Operator or function requires a document path; operator or function: "
+      "attribute_exists";
+  const std::string distinct =
+      "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this "
+      "operator or function; operator: =, first operand: [a]";
+  EXPECT_EQ(condition_error("attribute_exists(:v) AND a = a"), needs_path);
+  EXPECT_EQ(condition_error("a = a AND attribute_exists(:v)"), distinct);
+  EXPECT_EQ(condition_error("(attribute_exists(:v)) OR (a = a)"), needs_path);
+  EXPECT_EQ(condition_error("b = :v AND (a = a OR attribute_exists(:v))"), distinct);
+  // In one condition, the kinds' order: distinct before the operand type.
+  EXPECT_EQ(condition_error("begins_with(a, a) AND begins_with(b, :n)"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for "
+            "this operator or function; operator: begins_with, first operand: [a]");
+  // An undefined placeholder in a later condition does not outrank an earlier condition's problem.
+  EXPECT_EQ(condition_error("attribute_exists(:v) AND a = :undefined"), needs_path);
+  EXPECT_EQ(condition_error("a = :undefined AND attribute_exists(:v)"),
+            "Invalid ConditionExpression: An expression attribute value used in expression is not defined; "
+            "attribute value: :undefined");
+}
+
 TEST(ExpressionErrors, BetweenBounds) {
   EXPECT_EQ(
       condition_error("a BETWEEN :twenty AND :five"),

@@ -504,6 +504,24 @@ TEST(LegacyKeyConditions, Errors) {
   }
 }
 
+TEST(LegacyKeyConditions, UnindexableOnesAreNamedForTheQueryToRefuse) {
+  std::vector<std::string> unindexable;
+  const auto translated = translate_key_conditions(json::parse(R"({"KeyConditions": {
+      "a": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]},
+      "b": {"ComparisonOperator": "NOT_NULL"}}})"),
+                                                   2, &unindexable);
+  ASSERT_TRUE(translated.has_value());
+  EXPECT_EQ(translated->text, "#k0 = :k0");
+  EXPECT_EQ(unindexable, std::vector<std::string>{"b"});
+
+  unindexable.clear();
+  EXPECT_FALSE(
+      translate_key_conditions(json::parse(R"({"KeyConditions": {"z": {"ComparisonOperator": "NULL"}}})"), 2,
+                               &unindexable)
+          .has_value());
+  EXPECT_EQ(unindexable, std::vector<std::string>{"z"});
+}
+
 // ---- AttributeUpdates --------------------------------------------------------------------------
 
 json updated(const translated_expression& t, json item) {

@@ -149,10 +149,11 @@ TEST_F(ServiceTest, QueryStartKeyMustLieInTheQueriedRange) {
             "ValidationException: The provided starting key does not match the range key predicate");
   EXPECT_EQ(query(p_above_1, "pk = :p AND sk > :s", {{"pk", S("q")}, {"sk", N("3")}}),
             "ValidationException: The query can return at most one row and cannot be restarted");
-  // A malformed key is refused as before, whatever the range.
+  // A malformed key is refused, whatever the range. One without every key attribute gets the bare
+  // message (dynalite's query.js 'should return ValidationException if range in ExclusiveStartKey
+  // is invalid', pinned against DynamoDB; corpus case query_start_key_missing_sort_key).
   EXPECT_EQ(query(p, "pk = :p", {{"pk", S("p")}}),
-            "ValidationException: The provided starting key is invalid: The provided key element does not "
-            "match the schema");
+            "ValidationException: The provided starting key is invalid");
   // On an index, the index's keys are checked; the table's are the rest of the position.
   const json open = {{":s", S("open")}};
   EXPECT_EQ(query(open, "#st = :s", {{"state", S("open")}, {"pk", S("zzz")}, {"sk", N("2")}}, "byState"),
