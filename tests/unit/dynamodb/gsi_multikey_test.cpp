@@ -318,6 +318,33 @@ TEST_F(GsiMultikeyTest, PagesCarryEveryIndexKeyAttributeAndTheTableKey) {
             "The provided starting key is invalid: The provided key element does not match the schema");
 }
 
+// Every partition key attribute is held to the partition key limit (2048 bytes), every sort key
+// attribute to the sort key limit (1024), as for a single-attribute key.
+TEST_F(GsiMultikeyTest, EachKeyAttributeIsHeldToItsPartsSizeLimit) {
+  create_matches();
+  const std::string region_1500(1500, 'r');
+  const std::string region_2049(2049, 'r');
+  const std::string bracket_1025(1025, 'b');
+  EXPECT_EQ(
+      error_of("PutItem", {{"TableName", "matches"},
+                           {"Item", {{"pk", S("m1")}, {"tournament", S("W")}, {"region", S(region_1500)}}}}),
+      "no error");
+  const std::string too_long_region =
+      error_of("PutItem", {{"TableName", "matches"},
+                           {"Item", {{"pk", S("m2")}, {"tournament", S("W")}, {"region", S(region_2049)}}}});
+  EXPECT_NE(too_long_region.find("Size limit exceeded for Index Key region Actual Size: 2049 bytes Max Size: "
+                                 "2048 bytes IndexName: byRound"),
+            std::string::npos)
+      << too_long_region;
+  const std::string too_long_bracket =
+      error_of("PutItem", {{"TableName", "matches"},
+                           {"Item", {{"pk", S("m3")}, {"round", N("1")}, {"bracket", S(bracket_1025)}}}});
+  EXPECT_NE(too_long_bracket.find("Index Key bracket Actual Size: 1025 bytes Max Size: 1024 bytes"),
+            std::string::npos)
+      << too_long_bracket;
+  EXPECT_EQ(call("Scan", {{"TableName", "matches"}})["Count"], 1);
+}
+
 TEST_F(GsiMultikeyTest, WritesMoveItemsInAndOutOfTheIndex) {
   create_matches();
   put("m1", "WINTER", "EU", "1", "");
