@@ -282,9 +282,9 @@ json service_impl::transact_write_items(const json& request, const request_conte
     }
     writes.push_back(std::move(write));
   }
-  // What the request carries: a Put's item, the key of every other action (an Update's resulting
-  // item is not known until it is applied, and is not counted). The message quotes the API
-  // reference; DynamoDB's own wording for this error is unconfirmed.
+  // What the request carries: a Put's item, the key of every other action; the items an Update
+  // leaves are counted once applied (write_apply.cpp). The message quotes the API reference;
+  // DynamoDB's own wording for this error is unconfirmed.
   std::size_t transaction_bytes = 0;
   for (const auto& write : writes)
     transaction_bytes += item_size(write.kind == write_kind::put ? write.item : write.key);

@@ -3,6 +3,7 @@
 // them, the old items are read, conditions evaluated, updates computed, stream records numbered
 // and the batch written (or, for BatchWriteItem, one batch per item).
 
+#include "attribute_value.hpp"
 #include "item_keys.hpp"
 #include "item_writes.hpp"
 #include "sync_point.hpp"
@@ -34,6 +35,25 @@ json cancellation_reason(const aws_error& error) {
       error_code::transaction_canceled,
       "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]",
       {{"CancellationReasons", std::move(reasons)}});
+}
+
+// "The aggregate size of the items in the transaction cannot exceed 4 MB" (API_TransactWriteItems;
+// MB as in the 400 KB item limit, 1024-based). The request's own size is checked before the locks
+// (ops_batch.cpp); here, once every action has been evaluated, the items as they would be written:
+// a Put's and an Update's resulting item (an Update may grow a large item by a few bytes), a
+// Delete's or a ConditionCheck's key.
+constexpr std::size_t max_transaction_item_bytes = 4 * 1024 * 1024;
+
+void check_transaction_size(const std::vector<write_request>& writes,
+                            const std::vector<write_result>& results) {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const bool writes_item = writes[i].kind == write_kind::put || writes[i].kind == write_kind::update;
+    total += item_size(writes_item && results[i].new_item ? *results[i].new_item : writes[i].key);
+  }
+  if (total > max_transaction_item_bytes) {
+    core::throw_validation("The aggregate size of the items in the transaction cannot exceed 4 MB");
+  }
 }
 
 }  // namespace
@@ -88,6 +108,7 @@ std::vector<write_result> apply_writes(service_impl& service, const std::vector<
     }
   }
   if (cancelled) throw_cancelled(std::move(reasons));
+  if (on_failure == write_failure::cancel_transaction) check_transaction_size(writes, results);
 
   auto stage = [&](item_batch& batch, std::size_t i) {
     if (writes[i].kind == write_kind::check) return;  // a condition only: nothing changes

@@ -182,6 +182,33 @@ TEST_F(IndexLimitsTest, ATransactionOver4MegabytesIsRefused) {
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(get("p", std::to_string(i)).contains("Item")) << i;
 }
 
+// Updates count with the items they leave: eleven small updates of items of almost 400 KB are
+// over 4 MB once applied, though the request is tiny; ten are not.
+TEST_F(IndexLimitsTest, ATransactionsUpdatesCountWithTheItemsTheyLeave) {
+  for (int i = 0; i < 11; ++i) {
+    call("PutItem",
+         {{"TableName", "tbl"},
+          {"Item",
+           {{"pk", S("p")}, {"sk", S(std::to_string(i))}, {"v", S(std::string(400 * 1024 - 100, 'v'))}}}});
+  }
+  auto updates = [](int count) {
+    json actions = json::array();
+    for (int i = 0; i < count; ++i) {
+      actions.push_back({{"Update",
+                          {{"TableName", "tbl"},
+                           {"Key", {{"pk", S("p")}, {"sk", S(std::to_string(i))}}},
+                           {"UpdateExpression", "SET n = :n"},
+                           {"ExpressionAttributeValues", {{":n", N("1")}}}}}});
+    }
+    return json{{"TransactItems", actions}};
+  };
+  EXPECT_EQ(error_of("TransactWriteItems", updates(11)),
+            "ValidationException: The aggregate size of the items in the transaction cannot exceed 4 MB");
+  for (int i = 0; i < 11; ++i) EXPECT_FALSE(get("p", std::to_string(i))["Item"].contains("n")) << i;
+  EXPECT_EQ(error_of("TransactWriteItems", updates(10)), "no error");
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(get("p", std::to_string(i))["Item"]["n"], N("1")) << i;
+}
+
 // Both captured against AWS in ack-api-quirks' DynamoDB message catalogue; the second also
 // quoted in scylladb/scylladb#13870.
 TEST_F(IndexLimitsTest, DuplicateProjectedAttributesAndDefinitionsAreRefused) {
