@@ -50,29 +50,21 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
   } else {
     validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   }
-  // A put's item is checked before the table is looked up: its values, then its size, which
-  // DynamoDB reports for a table that does not exist (dynalite's putItem.js and
-  // validations/putItem.js, pinned against DynamoDB).
+  // What needs no table is checked before the table is looked up, as DynamoDB does for a table
+  // that does not exist (dynalite's putItem.js, updateItem.js and deleteItem.js, pinned against
+  // DynamoDB, and their validations/*.js): a put's item, its values and then its size; a key's
+  // values; the expressions, their grammar and their placeholders.
   const json* put_item = nullptr;
+  const json* key_request = nullptr;
   if (kind == write_kind::put) {
     put_item = &required_object(request, "Item", "item");
     validate_item(*put_item);  // before the copy: the depth of what is copied is then bounded
     if (item_size(*put_item) > max_item_bytes)
       throw_validation("Item size has exceeded the maximum allowed size");
-  }
-  write.table =
-      service.find_table(table_name != nullptr ? *table_name : request["TableName"].get<std::string>());
-  const table_info& table = *write.table;
-
-  if (put_item != nullptr) {
-    validate_item_keys(table, *put_item);
-    write.item = *put_item;
-    write.key = key_of(table, write.item);
   } else {
-    write.key = validate_key(table, required_object(request, "Key", "key"));
+    key_request = &required_object(request, "Key", "key");
+    validate_item(*key_request);
   }
-  write.storage_key = item_storage_key(table, write.key);
-
   request_expressions expressions(request, kind == write_kind::update ? expression_operation::update
                                                                       : expression_operation::put_or_delete);
   expression_attributes& attributes = expressions.attributes();
@@ -83,6 +75,21 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
   }
   if (kind == write_kind::update && expressions.update()) {
     write.update_expression = parse_update(*expressions.update(), attributes);
+  }
+  attributes.check_all_used();
+
+  write.table =
+      service.find_table(table_name != nullptr ? *table_name : request["TableName"].get<std::string>());
+  const table_info& table = *write.table;
+  if (put_item != nullptr) {
+    validate_item_keys(table, *put_item);
+    write.item = *put_item;
+    write.key = key_of(table, write.item);
+  } else {
+    write.key = validate_key(table, *key_request);
+  }
+  write.storage_key = item_storage_key(table, write.key);
+  if (write.update_expression) {
     for (const auto& path : updated_paths(*write.update_expression)) {
       if (touches_key(table, path)) {
         throw_validation("One or more parameter values were invalid: Cannot update attribute " +
@@ -90,7 +97,6 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
       }
     }
   }
-  attributes.check_all_used();
   write.return_old_on_failure =
       optional_enum(request, "ReturnValuesOnConditionCheckFailure", "returnValuesOnConditionCheckFailure",
                     {"ALL_OLD", "NONE"}, "NONE") == "ALL_OLD";

@@ -102,13 +102,17 @@ json service_impl::update_item(const json& request, const request_context&) {
 
 json service_impl::get_item(const json& request, const request_context&) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
-  auto table = find_table(request["TableName"].get<std::string>());
-  json key = validate_key(*table, required_object(request, "Key", "key"), key_wording::get);
+  // The key's values and the projection first: DynamoDB checks them for a table that does not
+  // exist (dynalite's getItem.js and validations/getItem.js, pinned against DynamoDB).
+  const json& key_request = required_object(request, "Key", "key");
+  validate_item(key_request);
   request_expressions expressions(request, expression_operation::get);
   std::optional<projection> wanted;
   if (expressions.projection())
     wanted = parse_projection(*expressions.projection(), expressions.attributes());
   expressions.attributes().check_all_used();
+  auto table = find_table(request["TableName"].get<std::string>());
+  json key = validate_key(*table, key_request, key_wording::get);
   const bool consistent = boolean_member(request, "ConsistentRead", false);
   const capacity_mode mode = capacity_mode_of(request);
 
