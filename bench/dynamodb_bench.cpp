@@ -157,14 +157,16 @@ void BM_ValidateGetItemShape(benchmark::State& state) {
                      {"Key", {{"pk", {{"S", "user#1"}}}, {"sk", {{"N", "17"}}}}},
                      {"ProjectionExpression", "pk, sk, #s"},
                      {"ExpressionAttributeNames", {{"#s", "status"}}}};
-  for (auto _ : state) dynamodb::validate_request_shape("GetItem", request);
+  for (auto _ : state)
+    dynamodb::validate_request_shape(dynamodb::request_model::dynamodb_model(), "GetItem", request);
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ValidateGetItemShape);
 
 void BM_ValidatePutItemShape(benchmark::State& state) {
   const json request = fixture::put_request(17);
-  for (auto _ : state) dynamodb::validate_request_shape("PutItem", request);
+  for (auto _ : state)
+    dynamodb::validate_request_shape(dynamodb::request_model::dynamodb_model(), "PutItem", request);
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ValidatePutItemShape);

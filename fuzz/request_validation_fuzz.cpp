@@ -1,5 +1,6 @@
-// DynamoDB's model-driven request checks (request_validation.hpp), which every request body meets
-// before its operation runs: any JSON document against any operation's input shape.
+// DynamoDB's and DynamoDB Streams' model-driven request checks (request_validation.hpp), which
+// every request body meets before its operation runs: any JSON document against any operation's
+// input shape.
 //
 // Input: an operation name on the first line ("Query"), then the request body as JSON.
 
@@ -21,7 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       nlohmann::json::parse(text.substr(newline + 1), nullptr, /*allow_exceptions=*/false);
   if (request.is_discarded()) return 0;
   try {
-    fogbank::dynamodb::validate_request_shape(text.substr(0, newline), request);
+    // Either service's model: the operation names do not overlap.
+    const std::string_view operation = text.substr(0, newline);
+    namespace model = fogbank::dynamodb::request_model;
+    fogbank::dynamodb::validate_request_shape(model::dynamodb_model(), operation, request);
+    fogbank::dynamodb::validate_request_shape(model::streams_model(), operation, request);
   } catch (const fogbank::core::aws_error&) {
     // The SerializationException or ValidationException bad input must produce.
   }

@@ -1,8 +1,9 @@
 #pragma once
-// DynamoDB's request shapes, as its front end checks them before any operation runs: each
-// member's JSON type and its constraints (required, length, range, pattern, enum). The table is
-// generated from botocore's DynamoDB model, with DynamoDB's own reporting orders, by
-// tools/gen_request_model.py (request_model.cpp); request_validation.hpp walks it.
+// DynamoDB's and DynamoDB Streams' request shapes, as their front end checks them before any
+// operation runs: each member's JSON type and its constraints (required, length, range, pattern,
+// enum). The tables are generated from botocore's models, with DynamoDB's own reporting orders,
+// by tools/gen_request_model.py (request_model_dynamodb.cpp, request_model_streams.cpp);
+// request_validation.hpp walks them.
 
 #include <cstdint>
 #include <limits>
@@ -62,10 +63,19 @@ struct operation {
   shape_index input;
 };
 
-const shape& at(shape_index index) noexcept;
-// Every operation of the table, sorted by name.
-std::span<const operation> operations() noexcept;
-// The operation called `name`, or nullptr.
-const operation* find_operation(std::string_view name) noexcept;
+// One service's shapes and the operations it serves.
+struct service_model {
+  std::span<const shape> shapes;
+  std::span<const operation> operations;  // sorted by name
+
+  const shape& at(shape_index index) const noexcept { return shapes[index]; }
+  // The operation called `name`, or nullptr.
+  const operation* find_operation(std::string_view name) const noexcept;
+};
+
+// DynamoDB 2012-08-10 (request_model_dynamodb.cpp, generated).
+const service_model& dynamodb_model() noexcept;
+// DynamoDB Streams 2012-08-10 (request_model_streams.cpp, generated).
+const service_model& streams_model() noexcept;
 
 }  // namespace fogbank::dynamodb::request_model

@@ -29,15 +29,15 @@ constexpr std::size_t max_reported_violations = 10;
 using deserializer::position;
 
 // The Java type DynamoDB's front end deserializes a shape into, for "Unrecognized collection type".
-std::string java_type(const shape& s) {
+std::string java_type(const request_model::service_model& model, const shape& s) {
   switch (s.type) {
     case kind::structure:
     case kind::attribute_value:
       return "com.amazonaws.dynamodb.v20120810." + std::string(s.name);
     case kind::list:
-      return "java.util.List<" + java_type(request_model::at(s.element)) + ">";
+      return "java.util.List<" + java_type(model, model.at(s.element)) + ">";
     case kind::map:
-      return "java.util.Map<java.lang.String, " + java_type(request_model::at(s.element)) + ">";
+      return "java.util.Map<java.lang.String, " + java_type(model, model.at(s.element)) + ">";
     case kind::string:
     case kind::timestamp:
       return "java.lang.String";
@@ -55,7 +55,8 @@ std::string java_type(const shape& s) {
   return "java.lang.Object";
 }
 
-void check_type(const shape& s, const json& value, position where) {
+void check_type(const request_model::service_model& model, const shape& s, const json& value,
+                position where) {
   switch (s.type) {
     case kind::structure:
       deserializer::expect_structure(value, s.name, where);
@@ -64,7 +65,7 @@ void check_type(const shape& s, const json& value, position where) {
       deserializer::expect_list(value, where);
       return;
     case kind::map:
-      deserializer::expect_map(value, java_type(request_model::at(s.element)), where);
+      deserializer::expect_map(value, java_type(model, model.at(s.element)), where);
       return;
     case kind::string:
       deserializer::expect_string(value);
@@ -252,8 +253,10 @@ constexpr std::size_t max_structure_members = 64;
 
 class shape_walk {
  public:
+  explicit shape_walk(const request_model::service_model& model) : model_(model) {}
+
   void member(const shape& s, const json& value, const member_path& path, position where) {
-    check_type(s, value, where);
+    check_type(model_, s, value, where);
     if (has_constraints(s)) {
       for (auto& constraint : broken_constraints(s, value)) report(value, path, constraint);
     }
@@ -297,7 +300,7 @@ class shape_walk {
         }
         continue;
       }
-      member(request_model::at(m.shape), *present[i], here, position::field);
+      member(model_.at(m.shape), *present[i], here, position::field);
     }
   }
 
@@ -308,7 +311,7 @@ class shape_walk {
         structure(s, value, path);
         return;
       case kind::list: {
-        const shape& element = request_model::at(s.element);
+        const shape& element = model_.at(s.element);
         if (element.type == kind::attribute_value) return;  // attribute_value.cpp
         for (std::size_t i = 0; i < value.size(); ++i) {
           if (value[i].is_null()) continue;
@@ -331,8 +334,8 @@ class shape_walk {
   //    constraint: [Member must have length less than or equal to 25, Member must have length
   //    greater than or equal to 1]" (a BatchWriteItem error on record, flow-lab/flow#5).
   void map(const shape& s, const json& object, const member_path& path) {
-    const shape& key = request_model::at(s.key);
-    const shape& value_shape = request_model::at(s.element);
+    const shape& key = model_.at(s.key);
+    const shape& value_shape = model_.at(s.element);
     const bool keys_constrained = has_constraints(key);
     const bool values_constrained = has_constraints(value_shape);
     bool value_broken = false;
@@ -344,7 +347,7 @@ class shape_walk {
         }
       }
       if (it->is_null()) continue;
-      check_type(value_shape, *it, position::element);
+      check_type(model_, value_shape, *it, position::element);
       if (values_constrained && !broken_constraints(value_shape, *it).empty()) value_broken = true;
       descend(value_shape, *it, member_path{&path, member_path::step::map_value, it.key()});
     }
@@ -369,16 +372,25 @@ class shape_walk {
     if (violations_.size() < max_reported_violations) violations_.push_back(std::move(text));
   }
 
+  const request_model::service_model& model_;
   std::vector<std::string> violations_;
 };
 
 }  // namespace
 
-void validate_request_shape(std::string_view operation, const nlohmann::json& request) {
-  const request_model::operation* found = request_model::find_operation(operation);
+const request_model::operation* request_model::service_model::find_operation(
+    std::string_view name) const noexcept {
+  const auto found = std::lower_bound(operations.begin(), operations.end(), name,
+                                      [](const operation& o, std::string_view n) { return o.name < n; });
+  return found != operations.end() && found->name == name ? &*found : nullptr;
+}
+
+void validate_request_shape(const request_model::service_model& model, std::string_view operation,
+                            const nlohmann::json& request) {
+  const request_model::operation* found = model.find_operation(operation);
   if (found == nullptr || !request.is_object()) return;
-  shape_walk walk;
-  walk.structure(request_model::at(found->input), request, member_path{});
+  shape_walk walk(model);
+  walk.structure(model.at(found->input), request, member_path{});
   walk.finish();
 }
 

@@ -14,6 +14,8 @@
 // The semantic checks (expressions, key schemas, Segment pairing, ...) stay with the operations
 // and run after these.
 
+#include "request_model.hpp"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <string_view>
@@ -21,7 +23,9 @@
 namespace fogbank::dynamodb {
 
 // Throws core::aws_error (SerializationException or ValidationException) if `request` does not
-// fit `operation`'s input shape; an operation the model does not know is not checked here.
-void validate_request_shape(std::string_view operation, const nlohmann::json& request);
+// fit `operation`'s input shape in `model` (request_model::dynamodb_model() or streams_model());
+// an operation the model does not know is not checked here.
+void validate_request_shape(const request_model::service_model& model, std::string_view operation,
+                            const nlohmann::json& request);
 
 }  // namespace fogbank::dynamodb

@@ -344,7 +344,7 @@ void service::call(std::string_view operation, const nlohmann::json& request,
     }
     core::require_request_object(request);
     // DynamoDB checks the request's shape before the operation runs (request_validation.hpp).
-    validate_request_shape(operation, request);
+    validate_request_shape(request_model::dynamodb_model(), operation, request);
     return (impl_.get()->**handler)(request, context);
   }));
 }

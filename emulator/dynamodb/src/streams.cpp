@@ -8,6 +8,7 @@
 
 #include "fogbank/storage/key_encoding.hpp"
 #include "request.hpp"
+#include "request_validation.hpp"
 #include "service_impl.hpp"
 #include "stream_model.hpp"
 
@@ -264,6 +265,8 @@ void streams_service::call(std::string_view operation, const nlohmann::json& req
     const stream_operation* handler = operations.find(operation);
     if (!handler) throw aws_error(error_code::unknown_operation, "");
     core::require_request_object(request);
+    // DynamoDB Streams checks the request's shape before the operation runs (request_validation.hpp).
+    validate_request_shape(request_model::streams_model(), operation, request);
     return (*handler)(*dynamodb_.impl_, request, context);
   }));
 }

@@ -21,7 +21,7 @@ using nlohmann::json;
 // "<Type>: <message>" of what validate_request_shape throws, or "no error".
 std::string shape_error_of(const std::string& operation, const json& request) {
   try {
-    validate_request_shape(operation, request);
+    validate_request_shape(request_model::dynamodb_model(), operation, request);
   } catch (const core::aws_error& e) {
     return std::string(e.name()) + ": " + e.message();
   }
@@ -36,17 +36,19 @@ json hash_table_request(const std::string& name) {
 }
 
 TEST(RequestModelTest, KnowsEveryOperationTheServiceServes) {
-  EXPECT_EQ(request_model::operations().size(), service_impl::operation_count());
-  for (const auto& operation : request_model::operations()) {
+  const auto& model = request_model::dynamodb_model();
+  EXPECT_EQ(model.operations.size(), service_impl::operation_count());
+  for (const auto& operation : model.operations) {
     EXPECT_NE(service_impl::find_operation(operation.name), nullptr) << operation.name;
   }
-  EXPECT_EQ(request_model::find_operation("NoSuchOperation"), nullptr);
+  EXPECT_EQ(model.find_operation("NoSuchOperation"), nullptr);
 }
 
 TEST(RequestModelTest, TableNamesKeepDynamoDbsRules) {
   // TableArn in today's model; fogbank checks it as TableName (gen_request_model.py says why).
-  const auto& query = request_model::at(request_model::find_operation("Query")->input);
-  const auto& table_name = request_model::at(query.members[4].shape);
+  const auto& model = request_model::dynamodb_model();
+  const auto& query = model.at(model.find_operation("Query")->input);
+  const auto& table_name = model.at(query.members[4].shape);
   ASSERT_EQ(query.members[4].name, "TableName");
   EXPECT_TRUE(query.members[4].required);
   EXPECT_EQ(table_name.min, 3);
@@ -147,6 +149,33 @@ TEST(RequestValidationTest, LengthsCountUtf16UnitsAsDynamoDbsJavaDoes) {
 }
 
 class RequestValidationServiceTest : public test::service_fixture {};
+
+// DynamoDB Streams' four operations, each served and each checked against its own model.
+TEST_F(RequestValidationServiceTest, StreamsRequestsAreCheckedAgainstTheStreamsModel) {
+  const auto& model = request_model::streams_model();
+  ASSERT_EQ(model.operations.size(), 4u);
+  for (const auto& operation : model.operations) {
+    const core::call_result result =
+        emulator_->client().call("dynamodbstreams", std::string(operation.name), json::object());
+    // ListStreams needs nothing; the others answer their missing members, not an unknown operation.
+    if (result.error) {
+      EXPECT_NE(result.error->name(), "UnknownOperationException") << operation.name;
+    }
+    EXPECT_EQ(!result.error, operation.name == "ListStreams") << operation.name;
+  }
+  const core::call_result described =
+      emulator_->client().call("dynamodbstreams", "GetShardIterator",
+                               {{"StreamArn", "short"}, {"ShardId", "s"}, {"ShardIteratorType", "NEWEST"}});
+  ASSERT_TRUE(described.error);
+  // In the order dynalite's validations/getShardIterator.js keeps (tools/dynamodb_orders.json).
+  EXPECT_EQ(
+      described.error->message(),
+      "3 validation errors detected: Value 's' at 'shardId' failed to satisfy constraint: Member must have "
+      "length greater than or equal to 28; Value 'NEWEST' at 'shardIteratorType' failed to satisfy "
+      "constraint: Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, "
+      "AFTER_SEQUENCE_NUMBER]; Value 'short' at 'streamArn' failed to satisfy constraint: Member must have "
+      "length greater than or equal to 37");
+}
 
 TEST_F(RequestValidationServiceTest, AnInvalidRequestToAMissingTableIsAValidationError) {
   // dynalite test/query.js 'should return ValidationException for long IndexName' (no such table).

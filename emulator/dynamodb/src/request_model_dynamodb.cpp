@@ -5,10 +5,8 @@
 
 #include "request_model.hpp"
 
-#include <algorithm>
-#include <iterator>
-
 namespace fogbank::dynamodb::request_model {
+namespace dynamodb_tables {
 namespace {
 
 constexpr member BatchExecuteStatementInput_members[] = {
@@ -766,19 +764,11 @@ constexpr operation operation_table[] = {
 };
 
 }  // namespace
+}  // namespace dynamodb_tables
 
-const shape& at(shape_index index) noexcept {
-  return shape_table[index];
-}
-
-std::span<const operation> operations() noexcept {
-  return operation_table;
-}
-
-const operation* find_operation(std::string_view name) noexcept {
-  const auto* found = std::lower_bound(std::begin(operation_table), std::end(operation_table), name,
-                                       [](const operation& o, std::string_view n) { return o.name < n; });
-  return found != std::end(operation_table) && found->name == name ? found : nullptr;
+const service_model& dynamodb_model() noexcept {
+  static constexpr service_model model{dynamodb_tables::shape_table, dynamodb_tables::operation_table};
+  return model;
 }
 
 }  // namespace fogbank::dynamodb::request_model
