@@ -86,6 +86,10 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
+bool is_base64_digit(unsigned char c) {
+  return sextet(c) >= 0;
+}
+
 std::optional<std::string> base64_decode(std::string_view text) {
   return decode(text, strictness::canonical);
 }

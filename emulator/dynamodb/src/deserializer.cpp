@@ -39,15 +39,6 @@ void refuse_collection(const json& value, std::string_view java_class) {
   if (value.is_object()) refuse(std::string(start_of_map));
 }
 
-int base64_digit(unsigned char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 // The UTF-8 sequence starting at text[i], so an invalid non-ASCII character is quoted whole.
 std::string_view utf8_char_at(std::string_view text, std::size_t i) {
   std::size_t end = i + 1;
@@ -99,7 +90,7 @@ void expect_blob(const json& value) {
   // messages dropped.
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c != '=' && base64_digit(c) < 0) {
+    if (c != '=' && !core::is_base64_digit(c)) {
       refuse("Invalid Base64 character: '" + std::string(utf8_char_at(text, i)) + "'");
     }
   }

@@ -16,9 +16,12 @@ std::string base64_encode(std::string_view bytes);
 
 // The bytes of canonical base64 text, or nullopt: the length a multiple of 4, '=' only as the
 // last one or two characters, and the bits a padded quad does not use zero, so that each byte
-// string has exactly one encoding (DynamoDB's B and BS values; see attribute_value.cpp for the
-// errors it gives for each rule).
+// string has exactly one encoding (DynamoDB's B and BS values; see dynamodb's deserializer.cpp for
+// the errors it gives for each rule).
 std::optional<std::string> base64_decode(std::string_view text);
+
+// Whether `c` is one of base64's 64 data characters ('=' is padding, not data).
+bool is_base64_digit(unsigned char c);
 
 // The bytes of base64 text as Java's basic decoder reads it (what SQS and other services behind
 // it accept): padding optional but, when present, completing the last quad; unused bits ignored;
