@@ -76,9 +76,16 @@ constexpr std::string_view nesting_message =
 
 // First pass over a value: the JSON shapes the deserializer enforces, and the nesting limit.
 // Unknown members and members whose value is null are ignored, as the deserializer drops them.
-void check_shape(const json& value, std::size_t level) {
+// `nesting`: what a value past DynamoDB's nesting limit gets, the ValidationException or (for a
+// pass over the types alone, which leaves the limit to validate_value) nothing.
+enum class past_limit { refuse, skip };
+
+void check_shape(const json& value, std::size_t level, past_limit nesting = past_limit::refuse) {
   using deserializer::position;
-  if (level > max_attribute_nesting) core::throw_validation(std::string(nesting_message));
+  if (level > max_attribute_nesting) {
+    if (nesting == past_limit::skip) return;
+    core::throw_validation(std::string(nesting_message));
+  }
   if (value.is_null()) return;  // reported as an empty AttributeValue by the second pass
   deserializer::expect_structure(value, "AttributeValue", position::element);
   for (const auto& [name, body] : value.items()) {
@@ -111,11 +118,11 @@ void check_shape(const json& value, std::size_t level) {
         break;
       case value_type::L:
         deserializer::expect_list(body, position::field);
-        for (const auto& element : body) check_shape(element, level + 1);
+        for (const auto& element : body) check_shape(element, level + 1, nesting);
         break;
       case value_type::M:
         deserializer::expect_map(body, attribute_value_class, position::field);
-        for (const auto& [key, element] : body.items()) check_shape(element, level + 1);
+        for (const auto& [key, element] : body.items()) check_shape(element, level + 1, nesting);
         break;
     }
   }
@@ -349,6 +356,10 @@ value_type type_of(const json& value) {
 void check_attribute_name(const std::string& name) {
   if (name.size() > max_attribute_name_bytes)
     core::throw_validation(std::string(attribute_name_too_large_message));
+}
+
+void check_value_types(const json& value) {
+  check_shape(value, 1, past_limit::skip);
 }
 
 void validate_value(const json& value) {

@@ -47,6 +47,11 @@ std::optional<value_type> type_from_name(std::string_view name);
 // non-empty with no duplicates, NULL is true, BOOL is a boolean. Throws
 // core::aws_error(ValidationException) with DynamoDB's wording otherwise.
 void validate_value(const json& value);
+// The deserializer's part of validate_value alone: throws SerializationException
+// (deserializer.hpp) if a member of `value`, at any depth, has the wrong JSON type; nothing
+// else (nesting and the values themselves are validate_value's). For request_validation.hpp,
+// which reports every type error before any constraint.
+void check_value_types(const json& value);
 // Checks every attribute of an item (a JSON object) with validate_value.
 void validate_item(const json& item);
 // Throws ValidationException "Nesting Levels have exceeded supported limits: ..." if any

@@ -50,10 +50,8 @@ json service_impl::update_time_to_live(const json& request, const request_contex
   if (!specification->is_object()) {
     throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
   }
-  const json* enabled = find_member(*specification, "Enabled");
+  const std::optional<bool> enabled = optional_boolean(*specification, "Enabled");
   if (!enabled) throw_validation(null_member_message("timeToLiveSpecification.enabled"));
-  if (!enabled->is_boolean())
-    throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
   const std::string& attribute =
       required_string(*specification, "AttributeName", "timeToLiveSpecification.attributeName");
   if (attribute.empty() || attribute.size() > 255) {
@@ -62,7 +60,7 @@ json service_impl::update_time_to_live(const json& request, const request_contex
                                             ? "Member must have length greater than or equal to 1"
                                             : "Member must have length less than or equal to 255"));
   }
-  const bool enable = enabled->get<bool>();
+  const bool enable = *enabled;
 
   const table_locks::held lock = table_locks_.lock(request["TableName"].get<std::string>());
   auto table = std::make_shared<table_info>(*find_table_for_control(request["TableName"].get<std::string>()));

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -85,9 +86,17 @@ inline std::optional<std::int64_t> optional_integer(const json& request, std::st
   const json* value = find_member(request, name);
   if (value == nullptr) return std::nullopt;
   deserializer::expect_number(*value, "Integer");
-  // A fraction where an integer belongs: DynamoDB's wording for it is not on record.
-  if (!value->is_number_integer()) {
-    throw core::aws_error(core::error_code::serialization, "Unexpected value type in payload");
+  // A fraction where an integer belongs is taken, rounded down, as the deserializer takes it
+  // (dynalite's validations/index.js checkType: Math.floor for Integer and Long).
+  if (value->is_number_float()) {
+    const double floored = std::floor(value->get<double>());
+    if (!(floored > static_cast<double>(std::numeric_limits<std::int64_t>::min()))) {
+      return std::numeric_limits<std::int64_t>::min();
+    }
+    if (!(floored < static_cast<double>(std::numeric_limits<std::int64_t>::max()))) {
+      return std::numeric_limits<std::int64_t>::max();
+    }
+    return static_cast<std::int64_t>(floored);
   }
   if (value->is_number_unsigned() &&
       value->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {

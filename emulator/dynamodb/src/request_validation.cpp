@@ -1,5 +1,6 @@
 #include "request_validation.hpp"
 
+#include "attribute_value.hpp"
 #include "deserializer.hpp"
 #include "fogbank/core/aws_error.hpp"
 #include "request_model.hpp"
@@ -65,7 +66,8 @@ void check_type(const request_model::service_model& model, const shape& s, const
       deserializer::expect_list(value, where);
       return;
     case kind::map:
-      deserializer::expect_map(value, java_type(model, model.at(s.element)), where);
+      // The Java type is only spelled out in the refusal (a valid request builds no strings).
+      if (!value.is_object()) deserializer::expect_map(value, java_type(model, model.at(s.element)), where);
       return;
     case kind::string:
       deserializer::expect_string(value);
@@ -85,8 +87,12 @@ void check_type(const request_model::service_model& model, const shape& s, const
     case kind::blob:
       deserializer::expect_blob(value);
       return;
-    case kind::timestamp:        // epoch seconds or text: the operation reads it as it reads it
-    case kind::attribute_value:  // attribute_value.cpp
+    case kind::attribute_value:
+      // Its types only: its values (empty sets, numbers, nesting) are attribute_value.cpp's,
+      // checked by the operation after every constraint here.
+      check_value_types(value);
+      return;
+    case kind::timestamp:  // epoch seconds or text: the operation reads it as it reads it
       return;
   }
 }
@@ -247,8 +253,8 @@ struct member_path {
   }
 };
 
-// The most members a structure of the model has, with room to grow (the generator's output is
-// checked against it below).
+// The most members a structure of the model may have (gen_request_model.py refuses a model with
+// more).
 constexpr std::size_t max_structure_members = 64;
 
 class shape_walk {
@@ -294,7 +300,7 @@ class shape_walk {
       const auto& m = s.members[i];
       const member_path here{&path, member_path::step::member, m.name};
       if (present[i] == nullptr) {
-        if (m.required) {
+        if (m.required && violations_.size() < max_reported_violations) {
           report_text("Value null at '" + here.render() +
                       "' failed to satisfy constraint: Member must not be null");
         }
@@ -312,7 +318,6 @@ class shape_walk {
         return;
       case kind::list: {
         const shape& element = model_.at(s.element);
-        if (element.type == kind::attribute_value) return;  // attribute_value.cpp
         for (std::size_t i = 0; i < value.size(); ++i) {
           if (value[i].is_null()) continue;
           member(element, value[i], member_path{&path, member_path::step::element, {}, i}, position::element);
@@ -327,39 +332,59 @@ class shape_walk {
     }
   }
 
-  // A map's keys are reported at "<map>.member.key" one by one; a value that is a structure is
-  // walked at "<map>.<key>.member"; a value with constraints of its own (a list's length) is
-  // reported once for the whole map, listing all of the value's constraints:
-  //   "Value '{...}' at 'requestItems' failed to satisfy constraint: Map value must satisfy
-  //    constraint: [Member must have length less than or equal to 25, Member must have length
-  //    greater than or equal to 1]" (a BatchWriteItem error on record, flow-lab/flow#5).
+  // A map's constraints are reported once for the whole map, each listing all of its part's
+  // constraints, as Coral words them for every AWS service:
+  //   "Value '{...}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy
+  //    constraint: [Member must have length less than or equal to 255, Member must have length
+  //    greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]"
+  // (dynalite's test/batchWriteItem.js, pinned against DynamoDB), then the values' own, and
+  //   "... Map value must satisfy constraint: [Member must have length less than or equal to 25,
+  //    Member must have length greater than or equal to 1]" (a BatchWriteItem error on record,
+  //    flow-lab/flow#5). A value that is a structure is walked at "<map>.<key>.member".
   void map(const shape& s, const json& object, const member_path& path) {
     const shape& key = model_.at(s.key);
     const shape& value_shape = model_.at(s.element);
-    const bool keys_constrained = has_constraints(key);
+    if (has_constraints(key)) {
+      for (auto it = object.begin(); it != object.end(); ++it) {
+        if (!broken_constraints(key, json(it.key())).empty()) {
+          report(object, path, "Map keys must satisfy constraint: [" + all_constraints(key) + "]");
+          break;
+        }
+      }
+    }
     const bool values_constrained = has_constraints(value_shape);
     bool value_broken = false;
     for (auto it = object.begin(); it != object.end(); ++it) {
-      if (keys_constrained) {
-        const json key_value = it.key();
-        for (auto& constraint : broken_constraints(key, key_value)) {
-          report(key_value, member_path{&path, member_path::step::map_key}, constraint);
-        }
-      }
       if (it->is_null()) continue;
       check_type(model_, value_shape, *it, position::element);
       if (values_constrained && !broken_constraints(value_shape, *it).empty()) value_broken = true;
       descend(value_shape, *it, member_path{&path, member_path::step::map_value, it.key()});
     }
-    if (value_broken) {
-      std::string all;
-      const auto add = [&](std::string text) { all += (all.empty() ? "" : ", ") + text; };
-      if (value_shape.max != no_limit)
-        add("Member must have length less than or equal to " + std::to_string(value_shape.max));
-      if (value_shape.min != no_limit)
-        add("Member must have length greater than or equal to " + std::to_string(value_shape.min));
-      report(object, path, "Map value must satisfy constraint: [" + all + "]");
+    if (value_broken)
+      report(object, path, "Map value must satisfy constraint: [" + all_constraints(value_shape) + "]");
+  }
+
+  // Every constraint of `s`, as a map's key or value constraint lists them: length (or value)
+  // bounds, largest first, then the pattern and the enum.
+  static std::string all_constraints(const shape& s) {
+    const bool number =
+        s.type == kind::integer || s.type == kind::long_integer || s.type == kind::double_number;
+    const std::string what = number ? "value" : "length";
+    std::string all;
+    const auto add = [&](const std::string& text) { all += (all.empty() ? "" : ", ") + text; };
+    if (s.max != no_limit)
+      add("Member must have " + what + " less than or equal to " + std::to_string(s.max));
+    if (s.min != no_limit)
+      add("Member must have " + what + " greater than or equal to " + std::to_string(s.min));
+    if (s.pattern != request_model::pattern_kind::none) {
+      add("Member must satisfy regular expression pattern: " + std::string(pattern_text(s.pattern)));
     }
+    if (!s.enum_values.empty()) {
+      std::string set;
+      for (auto candidate : s.enum_values) set += (set.empty() ? "" : ", ") + std::string(candidate);
+      add("Member must satisfy enum value set: [" + set + "]");
+    }
+    return all;
   }
 
   void report(const json& value, const member_path& path, const std::string& constraint) {

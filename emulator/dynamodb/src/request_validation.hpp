@@ -9,8 +9,9 @@
 //      and reported together, at most ten:
 //        "2 validation errors detected: Value 'a;' at 'tableName' failed to satisfy constraint:
 //         Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value 'a;' at ..."
-//      with DynamoDB's member paths ("keySchema.1.member.keyType", "requestItems.t.member.keys",
-//      "requestItems.member.key" for a map's key).
+//      with DynamoDB's member paths ("keySchema.1.member.keyType", "requestItems.t.member.keys";
+//      a map's keys and its values' own constraints are reported once, at the map: "Map keys must
+//      satisfy constraint: [...]").
 // The semantic checks (expressions, key schemas, Segment pairing, ...) stay with the operations
 // and run after these.
 

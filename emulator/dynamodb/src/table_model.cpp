@@ -473,10 +473,10 @@ table_info parse_create_table(const json& request) {
 
   if (request.contains("StreamSpecification")) {
     const json& stream = request["StreamSpecification"];
-    if (!stream.is_object() || !stream.contains("StreamEnabled") || !stream["StreamEnabled"].is_boolean()) {
-      throw_validation(null_member_message("streamSpecification.streamEnabled"));
-    }
-    if (stream["StreamEnabled"].get<bool>()) {
+    const std::optional<bool> stream_enabled =
+        stream.is_object() ? optional_boolean(stream, "StreamEnabled") : std::nullopt;
+    if (!stream_enabled) throw_validation(null_member_message("streamSpecification.streamEnabled"));
+    if (*stream_enabled) {
       const json view = stream.value("StreamViewType", json());
       if (view != "KEYS_ONLY" && view != "NEW_IMAGE" && view != "OLD_IMAGE" && view != "NEW_AND_OLD_IMAGES") {
         throw_validation(std::string(invalid) +

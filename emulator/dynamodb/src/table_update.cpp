@@ -129,11 +129,10 @@ table_update parse_update_table(const json& request) {
   // then enable. Messages as DynamoDB words them (recorded against the service by the
   // ack-api-quirks DDB-TABLE-050 finding).
   if (const json* stream = find_member(request, "StreamSpecification")) {
-    if (!stream->is_object() || !stream->contains("StreamEnabled") ||
-        !(*stream)["StreamEnabled"].is_boolean()) {
-      throw_validation(null_member_message("streamSpecification.streamEnabled"));
-    }
-    const bool enable = (*stream)["StreamEnabled"].get<bool>();
+    const std::optional<bool> stream_enabled =
+        stream->is_object() ? optional_boolean(*stream, "StreamEnabled") : std::nullopt;
+    if (!stream_enabled) throw_validation(null_member_message("streamSpecification.streamEnabled"));
+    const bool enable = *stream_enabled;
     const bool has_view = find_member(*stream, "StreamViewType") != nullptr;
     if (enable && !has_view) {
       throw_validation(std::string(invalid) + "If stream is being enabled then UpdateViewType is required");

@@ -120,10 +120,10 @@ def main():
 
     def reach(name, path):
         name = resolved(name)
-        if name in index:
-            return
         if name in path:
             sys.exit("recursive shape %s outside AttributeValue: give it a depth limit" % name)
+        if name in index:
+            return
         index[name] = len(listing)
         listing.append(name)
         if name in OPAQUE:

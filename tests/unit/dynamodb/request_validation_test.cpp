@@ -105,13 +105,30 @@ TEST(RequestValidationTest, ViolationsAreReportedTogetherWithTheirPaths) {
             "'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy "
             "enum value set: [B, N, S]; Value null at 'keySchema.1.member.keyType' failed to satisfy "
             "constraint: Member must not be null");
-  // A map's key, and a structure as a map's value.
+  // A map's keys, once at the map with all of their constraints (dynalite's test/batchWriteItem.js),
+  // and a structure as a map's value.
   EXPECT_EQ(
       shape_error_of("BatchGetItem", {{"RequestItems", {{"ab", {{"Keys", json::array()}}}}}}),
-      "ValidationException: 2 validation errors detected: Value 'ab' at 'requestItems.member.key' failed "
-      "to satisfy constraint: Member must have length greater than or equal to 3; Value '[]' at "
-      "'requestItems.ab.member.keys' failed to satisfy constraint: Member must have length greater than "
-      "or equal to 1");
+      "ValidationException: 2 validation errors detected: Value '{\"ab\":{\"Keys\":[]}}' at 'requestItems' "
+      "failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than "
+      "or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular "
+      "expression pattern: [a-zA-Z0-9_.-]+]; Value '[]' at 'requestItems.ab.member.keys' failed to satisfy "
+      "constraint: Member must have length greater than or equal to 1");
+}
+
+TEST(RequestValidationTest, AttributeValueTypesComeBeforeEveryViolation) {
+  // The table name is too short, but a number where S's string belongs is the deserializer's.
+  EXPECT_EQ(shape_error_of("PutItem", {{"TableName", "ab"}, {"Item", {{"k", {{"S", 1}}}}}}),
+            "SerializationException: NUMBER_VALUE cannot be converted to String");
+  EXPECT_EQ(shape_error_of("Query",
+                           {{"TableName", "ab"},
+                            {"KeyConditions",
+                             {{"k", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"N", 5}}}}}}}}}),
+            "SerializationException: NUMBER_VALUE cannot be converted to String");
+  // Nesting past DynamoDB's limit is not a type error: it waits for the operation's checks.
+  json deep = {{"NULL", true}};
+  for (int i = 0; i < 40; ++i) deep = {{"L", {deep}}};
+  EXPECT_EQ(shape_error_of("PutItem", {{"TableName", "abc"}, {"Item", {{"k", deep}}}}), "no error");
 }
 
 TEST(RequestValidationTest, AtMostTenViolationsAreListed) {
@@ -186,6 +203,25 @@ TEST_F(RequestValidationServiceTest, AnInvalidRequestToAMissingTableIsAValidatio
                                {"KeyConditionExpression", "pk = :v"},
                                {"ExpressionAttributeValues", {{":v", {{"S", "k"}}}}}}),
             "ResourceNotFoundException: Requested resource not found");
+}
+
+// What the checks take, the operations read the same way: booleans spelled as text, a fraction
+// for an integer (rounded down, as the deserializer does).
+TEST_F(RequestValidationServiceTest, ValuesTheChecksTakeTheOperationsReadAlike) {
+  json request = hash_table_request("texts");
+  request["StreamSpecification"] = {{"StreamEnabled", "TRUE"}, {"StreamViewType", "KEYS_ONLY"}};
+  EXPECT_EQ(error_of("CreateTable", request), "no error");
+  EXPECT_EQ(call("DescribeTable", {{"TableName", "texts"}})["Table"]["StreamSpecification"]["StreamEnabled"],
+            true);
+  EXPECT_EQ(error_of("UpdateTimeToLive",
+                     {{"TableName", "texts"},
+                      {"TimeToLiveSpecification", {{"Enabled", "yes"}, {"AttributeName", "ttl"}}}}),
+            "no error");
+  EXPECT_EQ(call("DescribeTimeToLive", {{"TableName", "texts"}})["TimeToLiveDescription"]["TimeToLiveStatus"],
+            "ENABLED");
+  for (int i = 0; i < 3; ++i)
+    call("PutItem", {{"TableName", "texts"}, {"Item", {{"pk", {{"S", std::to_string(i)}}}}}});
+  EXPECT_EQ(call("Scan", {{"TableName", "texts"}, {"Limit", 2.7}})["Count"], 2);
 }
 
 TEST_F(RequestValidationServiceTest, ARefusedRequestChangesNothing) {
