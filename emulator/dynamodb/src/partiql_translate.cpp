@@ -112,10 +112,20 @@ class builder {
     throw_validation("WHERE clause must contain an expression that resolves to a boolean");
   }
 
+  // A call without arguments: the expression language has no such call (`size()` is a syntax
+  // error there), so it is refused here, in the expression language's words for a wrong operand
+  // count (PartiQL's own wording unconfirmed), rather than translated into one.
+  static void refuse_empty_call(const node& n) {
+    if (!n.children.empty()) return;
+    throw_validation("Incorrect number of operands for operator or function; operator or function: " + n.op +
+                     ", number of operands: 0");
+  }
+
   std::string call(const node& n) {
     static const std::set<std::string> functions{
         "begins_with", "contains", "attribute_type", "attribute_exists", "attribute_not_exists", "size"};
     if (functions.count(n.op) == 0) throw_validation("Unrecognized function: " + n.op);
+    refuse_empty_call(n);
     std::string out = n.op + "(";
     for (std::size_t i = 0; i < n.children.size(); ++i) {
       if (i > 0) out += ", ";
@@ -206,6 +216,7 @@ class builder {
       return update_operand(*n.children[0]) + " " + n.op + " " + update_operand(*n.children[1]);
     }
     if (n.kind == node_kind::call && (n.op == "list_append" || n.op == "if_not_exists")) {
+      refuse_empty_call(n);
       std::string out = n.op + "(";
       for (std::size_t i = 0; i < n.children.size(); ++i) {
         if (i > 0) out += ", ";

@@ -218,6 +218,16 @@ TEST_F(PartiqlTest, ExecutionErrors) {
             "ValidationException: MISSING must be compared using IS operator");
   EXPECT_EQ(run_error("SELECT * FROM orders WHERE nope(a)"),
             "ValidationException: Unrecognized function: nope");
+  // A call without arguments is refused, never translated into an expression the expression
+  // language cannot parse (fuzz/findings/partiql/crash-52c69a47...).
+  EXPECT_EQ(
+      run_error("SELECT * FROM orders WHERE pk = 'a' AND NOT (x IS MISSING OR size( ) > 2)"),
+      "ValidationException: Incorrect number of operands for operator or function; operator or function: "
+      "size, number of operands: 0");
+  EXPECT_EQ(
+      run_error("UPDATE orders SET l = list_append() WHERE pk = 'a' AND sk = 1"),
+      "ValidationException: Incorrect number of operands for operator or function; operator or function: "
+      "list_append, number of operands: 0");
   EXPECT_EQ(run_error("INSERT INTO orders VALUE {'pk': 'a', 'sk': 1, 's': <<'a', 1>>}"),
             "ValidationException: Unsupported data type in Bag. DynamoDB only supports either numbers or "
             "strings in "
