@@ -76,12 +76,6 @@ const std::string* string_member(const json& object, std::string_view name) {
   return value == nullptr ? nullptr : &string_of(*value);
 }
 
-std::string lower_first(std::string_view member) {
-  std::string out(member);
-  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
-  return out;
-}
-
 // ---- Comparison operators --------------------------------------------------------------------
 
 enum class comparison {

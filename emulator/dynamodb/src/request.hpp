@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,34 @@ inline std::string constraint_message(std::string_view value, std::string_view m
                                       std::string_view constraint) {
   return "1 validation error detected: Value " + std::string(value) + " at '" + std::string(member) +
          "' failed to satisfy constraint: " + std::string(constraint);
+}
+
+// A member's name as DynamoDB's messages spell it: "TableName" is 'tableName'.
+inline std::string lower_first(std::string_view member) {
+  std::string out(member);
+  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+// TableName's and IndexName's pattern, [a-zA-Z0-9_.-]+.
+inline bool matches_table_name_pattern(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                         c == '_' || c == '.' || c == '-';
+    if (!allowed) return false;
+  }
+  return true;
+}
+
+// "Member must satisfy enum value set: [A, B]", the values in DynamoDB's order.
+inline std::string enum_constraint(std::span<const std::string_view> values) {
+  std::string set;
+  for (auto value : values) {
+    if (!set.empty()) set += ", ";
+    set += value;
+  }
+  return "Member must satisfy enum value set: [" + set + "]";
 }
 
 inline std::string null_member_message(std::string_view member) {
@@ -113,13 +142,8 @@ inline std::string optional_enum(const json& request, std::string_view name, std
   for (auto candidate : allowed) {
     if (candidate == value) return value;
   }
-  std::string set;
-  for (auto candidate : allowed) {
-    if (!set.empty()) set += ", ";
-    set += candidate;
-  }
-  core::throw_validation(
-      constraint_message("'" + value + "'", member, "Member must satisfy enum value set: [" + set + "]"));
+  core::throw_validation(constraint_message("'" + value + "'", member,
+                                            enum_constraint(std::span(allowed.begin(), allowed.size()))));
 }
 
 }  // namespace fogbank::dynamodb

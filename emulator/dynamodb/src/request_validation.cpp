@@ -3,6 +3,7 @@
 #include "attribute_value.hpp"
 #include "deserializer.hpp"
 #include "fogbank/core/aws_error.hpp"
+#include "request.hpp"
 #include "request_model.hpp"
 
 #include <nlohmann/json.hpp>
@@ -124,30 +125,22 @@ std::int64_t utf16_length(const std::string& text) {
 }
 
 bool matches(request_model::pattern_kind pattern, const std::string& text) {
-  switch (pattern) {
-    case request_model::pattern_kind::none:
-      return true;
-    case request_model::pattern_kind::table_name:
-      if (text.empty()) return false;
-      for (char c : text) {
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '.' || c == '-')) {
-          return false;
-        }
-      }
-      return true;
-  }
-  return true;
+  return pattern != request_model::pattern_kind::table_name || matches_table_name_pattern(text);
 }
 
 std::string_view pattern_text(request_model::pattern_kind pattern) {
   return pattern == request_model::pattern_kind::table_name ? "[a-zA-Z0-9_.-]+" : "";
 }
 
-std::string lower_first(std::string_view name) {
-  std::string out(name);
-  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
-  return out;
+// One constraint of `s` as its message words it; `what` is "length" or "value".
+std::string min_constraint(const shape& s, std::string_view what) {
+  return "Member must have " + std::string(what) + " greater than or equal to " + std::to_string(s.min);
+}
+std::string max_constraint(const shape& s, std::string_view what) {
+  return "Member must have " + std::string(what) + " less than or equal to " + std::to_string(s.max);
+}
+std::string pattern_constraint(const shape& s) {
+  return "Member must satisfy regular expression pattern: " + std::string(pattern_text(s.pattern));
 }
 
 // The constraints `value` breaks as a member of shape `s`, in the order DynamoDB gives them for
@@ -157,21 +150,14 @@ std::vector<std::string> broken_constraints(const shape& s, const json& value) {
   std::int64_t length = -1;
   if (s.type == kind::string && value.is_string()) {
     const auto& text = value.get_ref<const std::string&>();
-    if (!matches(s.pattern, text)) {
-      broken.push_back("Member must satisfy regular expression pattern: " +
-                       std::string(pattern_text(s.pattern)));
-    }
+    if (!matches(s.pattern, text)) broken.push_back(pattern_constraint(s));
     length = utf16_length(text);
   } else if ((s.type == kind::list && value.is_array()) || (s.type == kind::map && value.is_object())) {
     length = static_cast<std::int64_t>(value.size());
   }
   if (length >= 0) {
-    if (s.min != no_limit && length < s.min) {
-      broken.push_back("Member must have length greater than or equal to " + std::to_string(s.min));
-    }
-    if (s.max != no_limit && length > s.max) {
-      broken.push_back("Member must have length less than or equal to " + std::to_string(s.max));
-    }
+    if (s.min != no_limit && length < s.min) broken.push_back(min_constraint(s, "length"));
+    if (s.max != no_limit && length > s.max) broken.push_back(max_constraint(s, "length"));
   }
   if ((s.type == kind::integer || s.type == kind::long_integer) && value.is_number()) {
     // nlohmann reads non-negative integers as unsigned; fractions compare as doubles.
@@ -186,24 +172,13 @@ std::vector<std::string> broken_constraints(const shape& s, const json& value) {
       return value.is_number_integer() ? value.get<std::int64_t>() <= bound
                                        : value.get<double>() <= static_cast<double>(bound);
     };
-    if (s.min != no_limit && !compare_min(s.min)) {
-      broken.push_back("Member must have value greater than or equal to " + std::to_string(s.min));
-    }
-    if (s.max != no_limit && !compare_max(s.max)) {
-      broken.push_back("Member must have value less than or equal to " + std::to_string(s.max));
-    }
+    if (s.min != no_limit && !compare_min(s.min)) broken.push_back(min_constraint(s, "value"));
+    if (s.max != no_limit && !compare_max(s.max)) broken.push_back(max_constraint(s, "value"));
   }
   if (!s.enum_values.empty() && value.is_string()) {
     const auto& text = value.get_ref<const std::string&>();
-    bool known = false;
-    for (auto candidate : s.enum_values) known = known || candidate == text;
-    if (!known) {
-      std::string set;
-      for (auto candidate : s.enum_values) {
-        if (!set.empty()) set += ", ";
-        set += candidate;
-      }
-      broken.push_back("Member must satisfy enum value set: [" + set + "]");
+    if (std::find(s.enum_values.begin(), s.enum_values.end(), text) == s.enum_values.end()) {
+      broken.push_back(enum_constraint(s.enum_values));
     }
   }
   return broken;
@@ -223,7 +198,7 @@ bool has_constraints(const shape& s) {
 // Where a value sits, as a chain of steps on the walk's stack, rendered as DynamoDB's member path
 // only when a violation is reported (the walk of a valid request builds no strings).
 struct member_path {
-  enum class step { root, member, element, map_key, map_value };
+  enum class step { root, member, element, map_value };
   const member_path* parent = nullptr;
   step how = step::root;
   std::string_view name;  // a member's name, or a map's key
@@ -239,9 +214,6 @@ struct member_path {
         break;
       case step::element:
         out += "." + std::to_string(index + 1) + ".member";
-        break;
-      case step::map_key:
-        out += ".member.key";
         break;
       case step::map_value:
         out += "." + std::string(name) + ".member";
@@ -369,21 +341,13 @@ class shape_walk {
   static std::string all_constraints(const shape& s) {
     const bool number =
         s.type == kind::integer || s.type == kind::long_integer || s.type == kind::double_number;
-    const std::string what = number ? "value" : "length";
+    const std::string_view what = number ? "value" : "length";
     std::string all;
     const auto add = [&](const std::string& text) { all += (all.empty() ? "" : ", ") + text; };
-    if (s.max != no_limit)
-      add("Member must have " + what + " less than or equal to " + std::to_string(s.max));
-    if (s.min != no_limit)
-      add("Member must have " + what + " greater than or equal to " + std::to_string(s.min));
-    if (s.pattern != request_model::pattern_kind::none) {
-      add("Member must satisfy regular expression pattern: " + std::string(pattern_text(s.pattern)));
-    }
-    if (!s.enum_values.empty()) {
-      std::string set;
-      for (auto candidate : s.enum_values) set += (set.empty() ? "" : ", ") + std::string(candidate);
-      add("Member must satisfy enum value set: [" + set + "]");
-    }
+    if (s.max != no_limit) add(max_constraint(s, what));
+    if (s.min != no_limit) add(min_constraint(s, what));
+    if (s.pattern != request_model::pattern_kind::none) add(pattern_constraint(s));
+    if (!s.enum_values.empty()) add(enum_constraint(s.enum_values));
     return all;
   }
 

@@ -276,11 +276,7 @@ void validate_table_name(const json& name, std::string_view member) {
     throw_validation(
         constraint_message("'" + text + "'", member, "Member must have length less than or equal to 255"));
   }
-  bool pattern_ok = std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-  });
-  if (!pattern_ok) {
+  if (!matches_table_name_pattern(text)) {
     throw_validation(constraint_message("'" + text + "'", member,
                                         "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
   }
