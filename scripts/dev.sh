@@ -23,6 +23,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # Lambda deployment packages are zip archives: libzip reads them (README, Dependencies).
   libzip-dev
+  # The server's allocator (README, Dependencies; bench/README.md, "The front's fixed costs").
+  libmimalloc-dev
   python3 python3-boto3 awscli
   # The API Gateway WebSocket e2e tests' client.
   python3-websockets

@@ -91,14 +91,41 @@ query_params parse_query(std::string_view query) {
   return out;
 }
 
+// The segments of a route template one at a time ("/a/{b}" -> "a", "{b}"), as segments() would
+// give them but without a vector: every route of every REST-JSON service is tried against each
+// request that may be one, so matching allocates nothing until a route fits.
+class template_segments {
+ public:
+  explicit template_segments(std::string_view path) noexcept : rest_(path) {
+    if (!rest_.empty() && rest_.front() == '/') rest_.remove_prefix(1);
+  }
+  bool done() const noexcept { return done_; }
+  std::string_view next() noexcept {
+    const auto slash = rest_.find('/');
+    const std::string_view part = rest_.substr(0, slash);
+    if (slash == std::string_view::npos) {
+      done_ = true;
+      rest_ = {};
+    } else {
+      rest_.remove_prefix(slash + 1);
+    }
+    return part;
+  }
+
+ private:
+  std::string_view rest_;
+  bool done_ = false;
+};
+
 // How many literal parts of `op`'s route the request matched; nullopt if it does not match.
 std::optional<int> match_one(const rest_model::operation& op, const std::vector<std::string_view>& path,
                              const query_params& query, route& out) {
-  const std::vector<std::string_view> wanted = segments(without_trailing_slash(op.path));
+  template_segments wanted(without_trailing_slash(op.path));
   int literals = 0;
   out.labels.clear();
-  for (std::size_t i = 0; i < wanted.size(); ++i) {
-    const std::string_view part = wanted[i];
+  std::size_t i = 0;
+  for (; !wanted.done(); ++i) {
+    const std::string_view part = wanted.next();
     if (part.size() > 2 && part.front() == '{' && part.back() == '}') {
       std::string_view label = part.substr(1, part.size() - 2);
       if (label.back() == '+') {
@@ -121,7 +148,7 @@ std::optional<int> match_one(const rest_model::operation& op, const std::vector<
     if (i >= path.size() || path[i] != part) return std::nullopt;
     ++literals;
   }
-  if (path.size() != wanted.size()) return std::nullopt;
+  if (path.size() != i) return std::nullopt;
   for (const auto& [key, value] : parse_query(op.query)) {
     const auto [first, last] = query.equal_range(key);
     // A copy: clang (C++20 before P2036) cannot capture a structured binding.
