@@ -8,7 +8,9 @@
 #      - "ready" is the line the server prints once it accepts connections ("fogbank listening on
 #        http://..." / "baseline listening on http://..."), timed from just before the exec;
 #        "health" is that plus one GET /_fogbank/health answered 200 on a new connection (the
-#        baseline answers its fixed body, 200, to any path);
+#        baseline answers its fixed body, 200, to any path); "CPU" is the CPU time all the
+#        process's threads used until the line (/proc/PID/task/*/schedstat), which a busy machine
+#        moves far less than the wall time;
 #      - fogbank with a fresh, empty --data-dir per start, and with --in-memory; the baseline;
 #   2. idle memory, IDLE seconds after ready: VmRSS and VmHWM from /proc/PID/status (RssAnon and
 #      RssFile too: most of an idle server's RSS is its code, mapped from the binary and libraries);
@@ -95,7 +97,7 @@ export FOGBANK_BIN BASELINE_BIN
 
 # --- the measuring client ----------------------------------------------------------------
 cat >"$WORK/fp.py" <<'PY'
-import http.client, json, os, re, select, shutil, signal, statistics, subprocess, sys, threading, time
+import http.client, io, json, os, re, select, shutil, signal, statistics, subprocess, sys, threading, time
 
 WORK = os.environ["WORK"]
 FOGBANK, BASELINE = os.environ["FOGBANK_BIN"], os.environ["BASELINE_BIN"]
@@ -129,6 +131,18 @@ def memory(pid):
                 fields[key] = int(value.split()[0])
     return fields
 
+def cpu_ms(pid):
+    """CPU time the process's threads have run so far (schedstat: ns), less noisy than wall time on
+    a busy machine: what the start costs rather than how long it waited for a core."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except OSError:  # a thread that just ended
+            pass
+    return total / 1e6
+
 class server:
     """One server process: started, timed to its listening line, stopped."""
     def __init__(self, argv, tag, stderr_name):
@@ -151,6 +165,7 @@ class server:
                 sys.exit("%s: exited before listening (status %s): %s" % (tag, self.proc.wait(), self.stderr()[-500:]))
             buffered += chunk
         self.ready_ms = (time.perf_counter() - start) * 1000
+        self.cpu_ms = cpu_ms(self.proc.pid)
         match = re.match(rb"\w+ listening on http://127\.0\.0\.1:(\d+)", buffered)
         if not match:
             sys.exit("%s: unexpected first line %r" % (tag, buffered[:200]))
@@ -201,14 +216,14 @@ def starts(label, make_argv):
         s = server(make_argv(), label, "stderr-%s-%d.txt" % (re.sub(r"\W+", "_", label), i))
         time.sleep(IDLE)
         mem = s.memory()
-        rows.append(dict(ready=s.ready_ms, health=s.health_ms, template=s.template_ms(), **mem))
+        rows.append(dict(ready=s.ready_ms, health=s.health_ms, cpu=s.cpu_ms, template=s.template_ms(), **mem))
         s.stop()
     med = lambda key: statistics.median(r[key] for r in rows) if all(r[key] is not None for r in rows) else None
-    out = {k: med(k) for k in ("ready", "health", "template", "VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads")}
+    out = {k: med(k) for k in ("ready", "health", "cpu", "template", "VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads")}
     out["ready_min"] = min(r["ready"] for r in rows)
     out["ready_max"] = max(r["ready"] for r in rows)
-    log("%-44s ready %6.1f ms (min %.1f, max %.1f), health %6.1f ms, VmRSS %6.1f MiB, VmHWM %6.1f MiB%s"
-        % (label, out["ready"], out["ready_min"], out["ready_max"], out["health"], out["VmRSS"] / 1024,
+    log("%-44s ready %6.1f ms (min %.1f, max %.1f), CPU %5.1f ms, health %6.1f ms, VmRSS %6.1f MiB, VmHWM %6.1f MiB%s"
+        % (label, out["ready"], out["ready_min"], out["ready_max"], out["cpu"], out["health"], out["VmRSS"] / 1024,
            out["VmHWM"] / 1024, "" if out["template"] is None else ", templates %.1f ms" % out["template"]))
     return out
 
@@ -302,6 +317,7 @@ def items_phase(mode):
     return out
 
 def main():
+    http.client.parse_headers(io.BytesIO(b"\r\n"))  # its lazy imports, before any timing
     r = {}
     r["base"] = starts("baseline (Beast, fixed body)", lambda: [BASELINE, "--port", "0", "--threads", THREADS])
     r["data"] = starts("fogbank, empty data dir", lambda: fogbank_argv("data"))
@@ -333,16 +349,16 @@ import json, os, sys
 r = json.load(open(sys.argv[1]))
 mib = lambda kb: "%.1f" % (kb / 1024)
 ms = lambda v: "-" if v is None else "%.1f" % v
-print("| configuration | ready ms (median) | min-max | + health ms | VmRSS MiB | VmHWM MiB | RssAnon MiB | RssFile MiB | threads | templates ms (logged) |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| configuration | ready ms (median) | min-max | CPU ms to ready | + health ms | VmRSS MiB | VmHWM MiB | RssAnon MiB | RssFile MiB | threads | templates ms (logged) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 n = len(os.environ["TEMPLATES"].split())
 for key, label in (("base", "baseline (bench/baseline_server.cpp)"), ("data", "fogbank, empty --data-dir"),
                    ("memory", "fogbank, --in-memory"), ("data_t", "fogbank, empty --data-dir, %d templates" % n),
                    ("memory_t", "fogbank, --in-memory, %d templates" % n),
                    (None, "fogbank, --data-dir holding 100k items (restart)")):
     v = r[key] if key else r["items_data"]["restart"]
-    print("| %s | %s | %s-%s | %s | %s | %s | %s | %s | %d | %s |" % (label, ms(v["ready"]), ms(v["ready_min"]), ms(v["ready_max"]),
-          ms(v["health"]), mib(v["VmRSS"]), mib(v["VmHWM"]), mib(v["RssAnon"]), mib(v["RssFile"]), v["Threads"], ms(v["template"])))
+    print("| %s | %s | %s-%s | %s | %s | %s | %s | %s | %s | %d | %s |" % (label, ms(v["ready"]), ms(v["ready_min"]), ms(v["ready_max"]),
+          ms(v["cpu"]), ms(v["health"]), mib(v["VmRSS"]), mib(v["VmHWM"]), mib(v["RssAnon"]), mib(v["RssFile"]), v["Threads"], ms(v["template"])))
 print()
 print("| after writing %s items | writes s | VmRSS MiB | VmHWM MiB | RssAnon MiB | VmRSS after a full Scan MiB | data dir on disk MiB |" % format(int(os.environ["ITEMS"]), ","))
 print("|---|---:|---:|---:|---:|---:|---:|")
@@ -351,12 +367,13 @@ for key, label in (("items_data", "fogbank, --data-dir"), ("items_memory", "fogb
     print("| %s | %.1f | %s | %s | %s | %s | %s |" % (label, v["writes_s"], mib(v["after_writes"]["VmRSS"]), mib(v["after_writes"]["VmHWM"]),
           mib(v["after_writes"]["RssAnon"]), mib(v["after_scan"]["VmRSS"]), mib(v["du_kb"]) if "du_kb" in v else "-"))
 print()
-print("Templates, load: with minus without, median ready ms: data dir %.1f, in memory %.1f." %
-      (r["data_t"]["ready"] - r["data"]["ready"], r["memory_t"]["ready"] - r["memory"]["ready"]))
+print("Templates, with minus without: median ready ms, data dir %.1f, in memory %.1f; median CPU ms to ready, data dir %.1f, in memory %.1f." %
+      (r["data_t"]["ready"] - r["data"]["ready"], r["memory_t"]["ready"] - r["memory"]["ready"],
+       r["data_t"]["cpu"] - r["data"]["cpu"], r["memory_t"]["cpu"] - r["memory"]["cpu"]))
 PY
 {
   echo
-  echo "STARTS=$STARTS starts per row (median; ready = exec to the listening line, + health = and one GET /_fogbank/health answered)," \
+  echo "STARTS=$STARTS starts per row (median; ready = exec to the listening line, CPU = CPU time of its threads until then, + health = and one GET /_fogbank/health answered)," \
     "memory read ${IDLE}s after ready; fogbank --threads $SERVER_THREADS --seed 1; $ITEMS items of ~150 bytes by BatchWriteItem from $WRITERS threads;" \
     "templates: $(for t in $TEMPLATES; do printf '%s ' "$(basename "$(dirname "$t")")"; done);" \
     "$(nproc) cores; load average $LOAD_BEFORE before, $LOAD_AFTER after; $(date -u +%Y-%m-%dT%H:%MZ)"
