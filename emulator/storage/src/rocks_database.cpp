@@ -276,8 +276,13 @@ int write_batch::count() const {
 
 class rocks_database final : public database {
  public:
-  rocks_database(std::shared_ptr<engine> owner, bool sync_writes) : engine_(std::move(owner)) {
+  rocks_database(std::shared_ptr<engine> owner, bool sync_writes, bool in_memory)
+      : engine_(std::move(owner)) {
     write_options_.sync = sync_writes;
+    // In memory nothing outlives the process, so a write-ahead log would never be read back; in
+    // the in-memory Env it was a second copy of every write, kept until the memtables flushed
+    // (bench/README.md, "Footprint"). A batch stays atomic without it (sequence numbers).
+    write_options_.disableWAL = in_memory;
   }
 
   status get(column c, std::string_view key, std::string* value, const snapshot* at) const override {
@@ -387,7 +392,7 @@ std::unique_ptr<database> database::open(const open_options& options, std::strin
       if (handle->GetName() == column_names[i]) owner->columns[i] = handle;
     }
   }
-  return std::make_unique<rocks_database>(std::move(owner), options.sync_writes);
+  return std::make_unique<rocks_database>(std::move(owner), options.sync_writes, options.in_memory);
 }
 
 }  // namespace fogbank::storage
