@@ -116,7 +116,11 @@ struct engine {
     if (!memory_env) {
       rocksdb::FlushOptions flush;
       flush.allow_write_stall = true;
-      std::vector<rocksdb::ColumnFamilyHandle*> ours(columns.begin(), columns.end());
+      // Null only when the open failed half way (a column family could not be created).
+      std::vector<rocksdb::ColumnFamilyHandle*> ours;
+      for (auto* handle : columns) {
+        if (handle != nullptr) ours.push_back(handle);
+      }
       db->Flush(flush, ours).PermitUncheckedError();
     }
     for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
@@ -272,8 +276,13 @@ int write_batch::count() const {
 
 class rocks_database final : public database {
  public:
-  rocks_database(std::shared_ptr<engine> owner, bool sync_writes) : engine_(std::move(owner)) {
+  rocks_database(std::shared_ptr<engine> owner, bool sync_writes, bool in_memory)
+      : engine_(std::move(owner)) {
     write_options_.sync = sync_writes;
+    // In memory nothing outlives the process, so a write-ahead log would never be read back; in
+    // the in-memory Env it was a second copy of every write, kept until the memtables flushed
+    // (bench/README.md, "Footprint"). A batch stays atomic without it (sequence numbers).
+    write_options_.disableWAL = in_memory;
   }
 
   status get(column c, std::string_view key, std::string* value, const snapshot* at) const override {
@@ -334,7 +343,6 @@ std::unique_ptr<database> database::open(const open_options& options, std::strin
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.db_write_buffer_size = total_write_buffer_bytes;
   db_options.keep_log_file_num = 3;
@@ -350,16 +358,21 @@ std::unique_ptr<database> database::open(const open_options& options, std::strin
   cf_options.write_buffer_size = write_buffer_bytes;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
-  // Open every family already on disk (RocksDB refuses to open a subset), plus ours, which
-  // create_missing_column_families adds when absent. A missing database lists as an error;
-  // that just means there is nothing to list yet.
+  // Open every family already on disk (RocksDB refuses to open a subset), then create ours that
+  // are missing in one CreateColumnFamilies call. Not create_missing_column_families: DB::Open
+  // creates those one at a time, and each creation rewrites, fsyncs and parses back the whole
+  // OPTIONS file, which made most of the start on an empty directory (bench/README.md,
+  // "Footprint"). A missing database lists as an error; that just means there is nothing yet.
   std::vector<std::string> names{rocksdb::kDefaultColumnFamilyName};
-  for (auto name : column_names) names.emplace_back(name);
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(db_options, path, &existing).ok()) {
     for (auto& name : existing) {
       if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
     }
+  }
+  std::vector<std::string> missing;
+  for (auto name : column_names) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) missing.emplace_back(name);
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.reserve(names.size());
@@ -367,9 +380,19 @@ std::unique_ptr<database> database::open(const open_options& options, std::strin
 
   rocksdb::Status s = rocksdb::DB::Open(db_options, path, descriptors, &owner->handles, &owner->db);
   if (!s.ok()) return fail("storage: cannot open " + path + ": " + s.ToString());
-  // Handles come back in descriptor order: "default", then ours in enum order.
-  for (std::size_t i = 0; i < column_names.size(); ++i) owner->columns[i] = owner->handles[i + 1];
-  return std::make_unique<rocks_database>(std::move(owner), options.sync_writes);
+  if (!missing.empty()) {
+    std::vector<rocksdb::ColumnFamilyHandle*> created;
+    s = owner->db->CreateColumnFamilies(cf_options, missing, &created);
+    // On a partial failure, `created` holds what was made: the engine destroys those handles too.
+    owner->handles.insert(owner->handles.end(), created.begin(), created.end());
+    if (!s.ok()) return fail("storage: cannot create the column families in " + path + ": " + s.ToString());
+  }
+  for (std::size_t i = 0; i < column_names.size(); ++i) {
+    for (auto* handle : owner->handles) {
+      if (handle->GetName() == column_names[i]) owner->columns[i] = handle;
+    }
+  }
+  return std::make_unique<rocks_database>(std::move(owner), options.sync_writes, options.in_memory);
 }
 
 }  // namespace fogbank::storage

@@ -1,6 +1,8 @@
 #include "fogbank/storage/database.hpp"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
 
 #include <stdlib.h>  // mkdtemp
 
@@ -260,6 +262,46 @@ TEST(database, data_survives_close_and_reopen_on_disk) {
     ASSERT_NE(db, nullptr) << error;
     EXPECT_EQ(get_or(*db, column::meta, "m"), "v-m");
     EXPECT_EQ(get_or(*db, column::items, "b"), "v-b");
+  }
+}
+
+// A database an older fogbank left: some of today's families missing, the others created in
+// another order, and one this version does not know. Opening it creates the missing families and
+// finds each of the others by name, not by position.
+TEST(database, opens_a_database_with_families_missing_or_unknown) {
+  temp_dir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, path, &raw).ok());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        raw->CreateColumnFamilies(rocksdb::ColumnFamilyOptions(), {"someday", "items", "meta"}, &handles)
+            .ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[1], "i", "old-item").ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[2], "m", "old-meta").ok());
+    for (auto* handle : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(handle).ok());
+    ASSERT_TRUE(raw->Close().ok());
+    delete raw;
+  }
+  open_options options;
+  options.path = path;
+  std::string error;
+  for (int round = 0; round < 2; ++round) {
+    auto db = database::open(options, &error);
+    ASSERT_NE(db, nullptr) << error;
+    EXPECT_EQ(get_or(*db, column::items, "i"), "old-item");
+    EXPECT_EQ(get_or(*db, column::meta, "m"), "old-meta");
+    EXPECT_EQ(get_or(*db, column::meta, "i"), "<absent>");
+    if (round == 0) {
+      put_all(*db, column::lambda, {"l"});
+      put_all(*db, column::queues, {"q"});
+    }
+    EXPECT_EQ(get_or(*db, column::lambda, "l"), "v-l");
+    EXPECT_EQ(get_or(*db, column::queues, "q"), "v-q");
+    EXPECT_EQ(get_or(*db, column::streams, "q"), "<absent>");
   }
 }
 
