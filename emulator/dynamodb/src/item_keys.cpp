@@ -150,7 +150,7 @@ std::string index_entry_key(const table_info& table, const index_info& index, co
   return out;
 }
 
-json validate_key(const table_info& table, const json& key, key_wording wording) {
+const json& validate_key(const table_info& table, const json& key, key_wording wording) {
   const std::size_t expected = table.keys.range ? 2 : 1;
   auto matches = [&](const std::string& name) {
     auto it = key.find(name);

@@ -47,10 +47,10 @@ std::string index_entry_key(const table_info& table, const index_info& index, co
 
 // The Key parameter of GetItem/DeleteItem/UpdateItem/...: exactly the table's key attributes with
 // their declared types. Throws ValidationException "The provided key element does not match
-// the schema" otherwise, and the key-size errors. Returns the key as an item.
+// the schema" otherwise, and the key-size errors. Returns `key` itself (an item of the key).
 // `wording` chooses the empty-value message: DynamoDB words it differently for GetItem.
 enum class key_wording { write, get };
-json validate_key(const table_info& table, const json& key, key_wording wording = key_wording::write);
+const json& validate_key(const table_info& table, const json& key, key_wording wording = key_wording::write);
 
 // The key attributes of an item to be written (PutItem): present, of the declared type, not
 // empty, within size limits; and index key attributes, when present, of the declared type.

@@ -86,8 +86,12 @@ parameters query_parameters(std::string_view query) {
 
 // "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=f": the key=value
 // parameters after the algorithm, separated by commas and/or spaces.
-parameters authorization_parameters(std::string_view header) {
-  parameters params;
+namespace {
+
+// Calls take(name, value) for each key=value token after the algorithm, in order, until it
+// returns false; a token without '=' has the value "".
+template <class Take>
+void for_each_authorization_parameter(std::string_view header, Take&& take) {
   bool first_token = true;
   while (!header.empty()) {
     const auto sep = header.find_first_of(", ");
@@ -99,13 +103,32 @@ parameters authorization_parameters(std::string_view header) {
       continue;
     }
     const auto eq = token.find('=');
-    if (eq == std::string_view::npos) {
-      params.emplace(std::string(token), std::string{});
-    } else {
-      params.emplace(std::string(token.substr(0, eq)), std::string(token.substr(eq + 1)));
-    }
+    const bool more = eq == std::string_view::npos
+                          ? take(token, std::string_view{})
+                          : take(token.substr(0, eq), token.substr(eq + 1));
+    if (!more) return;
   }
+}
+
+}  // namespace
+
+parameters authorization_parameters(std::string_view header) {
+  parameters params;
+  for_each_authorization_parameter(header, [&params](std::string_view name, std::string_view value) {
+    params.emplace(std::string(name), std::string(value));
+    return true;
+  });
   return params;
+}
+
+std::optional<std::string_view> authorization_parameter(std::string_view header, std::string_view name) noexcept {
+  std::optional<std::string_view> found;
+  for_each_authorization_parameter(header, [&](std::string_view key, std::string_view value) {
+    if (key != name) return true;
+    found = value;
+    return false;
+  });
+  return found;
 }
 
 std::string printable(std::string_view text) {
@@ -182,10 +205,13 @@ check_result check(const signed_request& request) {
 
   std::string message;
   if (has_header) {
-    const auto params = authorization_parameters(*request.authorization);
+    std::string_view credential;
     for (std::string_view required : {"Credential", "Signature", "SignedHeaders"}) {
-      if (!has_nonempty(params, required)) {
+      const std::optional<std::string_view> value = authorization_parameter(*request.authorization, required);
+      if (!value || value->empty()) {
         message += "Authorization header requires '" + std::string(required) + "' parameter. ";
+      } else if (required == "Credential") {
+        credential = *value;
       }
     }
     if (!request.has_date) {
@@ -195,7 +221,7 @@ check_result check(const signed_request& request) {
       return failure(check_result::outcome::incomplete,
                      message + "Authorization=" + printable(*request.authorization));
     }
-    return with_credential(params.find("Credential")->second);
+    return with_credential(credential);
   }
 
   for (std::string_view required :
