@@ -50,6 +50,6 @@ class msgpack_error : public std::runtime_error {
 // refuses: everything from_msgpack refuses, plus bin/ext values and nesting past
 // max_stored_nesting. Never reads outside `bytes`, and allocates in proportion to bytes.size()
 // whatever the lengths inside claim.
-nlohmann::json decode_msgpack(std::string_view bytes);
+[[nodiscard]] nlohmann::json decode_msgpack(std::string_view bytes);
 
 }  // namespace fogbank::dynamodb
