@@ -20,10 +20,10 @@ namespace fogbank::dynamodb {
 
 // How deep containers may nest in stored bytes, counted as core::nesting_within counts ("{}" is
 // one level, a scalar none). Everything fogbank stores came from requests within
-// core::max_request_nesting: an item is at most 1 + 2 x max_attribute_nesting = 65 levels, a
-// stream record wraps images in 3 more. Deeper bytes are corrupt, and the bound keeps the
-// decoder's recursion (one frame per level) and any later copy, comparison or dump() of the value
-// off the end of the stack.
+// core::max_request_nesting: an item is at most 1 + 2 x max_attribute_nesting = 65 levels, and a
+// stream record holds its images 2 levels down (67). Deeper bytes are corrupt, and the bound
+// keeps the decoder's recursion (one frame per level) and any later copy, comparison or dump() of
+// the value off the end of the stack.
 inline constexpr int max_stored_nesting = core::max_request_nesting;
 
 // Why decode_msgpack refused its input.

@@ -12,8 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -44,8 +45,7 @@ bool codec_identical(const json& a, const json& b) {
       return true;
     }
     case json::value_t::number_float: {
-      const double x = a.get<double>(), y = b.get<double>();
-      return std::memcmp(&x, &y, sizeof x) == 0;
+      return std::bit_cast<std::uint64_t>(a.get<double>()) == std::bit_cast<std::uint64_t>(b.get<double>());
     }
     default:
       return a == b;
@@ -214,11 +214,11 @@ class random_item_source {
                                std::numeric_limits<double>::quiet_NaN(),
                                static_cast<double>(std::numeric_limits<float>::denorm_min())};
     if (rng_() % 3 == 0) return specials[rng_() % std::size(specials)];
-    std::uint64_t bits = rng_();
-    double d;
-    std::memcpy(&d, &bits, sizeof d);
-    // Every other one float-representable, which to_msgpack writes as float 32.
-    return rng_() % 2 == 0 ? d : static_cast<double>(static_cast<float>(d));
+    const auto d = std::bit_cast<double>(static_cast<std::uint64_t>(rng_()));
+    // Every other one float-representable, which to_msgpack writes as float 32 (narrowed only
+    // within float's range, where the conversion is defined).
+    const bool narrow = rng_() % 2 == 0 && std::abs(d) <= std::numeric_limits<float>::max();
+    return narrow ? static_cast<double>(static_cast<float>(d)) : d;
   }
 
   json map(int depth) {
