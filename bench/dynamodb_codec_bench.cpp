@@ -1,7 +1,8 @@
 // The DynamoDB service's own encodings, each beside a baseline measured in the same run: storage
 // keys (item_keys: what every read and write computes from the request's key) against the bare
 // byte escaping of the same key text, and the stored form of an item (service_impl's
-// encode_item/decode_item, MessagePack) against nlohmann::json's text of the same item.
+// encode_item/decode_item, MessagePack) against nlohmann::json's text of the same item and, for
+// decoding, against json::from_msgpack.
 
 #include "attribute_value.hpp"
 #include "dynamodb_items.hpp"
@@ -91,8 +92,8 @@ void BM_ItemEncode_JsonText(benchmark::State& state) {
 }
 BENCHMARK(BM_ItemEncode_JsonText)->Arg(64)->Arg(1024)->Arg(16384);
 
-// An item read back from its stored form: every item GetItem, Query and Scan return, and every
-// write's old item. bytes = the encoded size.
+// An item read back from its stored form (decode_item: item_codec.cpp's decoder): every item
+// GetItem, Query and Scan return, and every write's old item. bytes = the encoded size.
 void BM_ItemDecode(benchmark::State& state) {
   const std::string stored =
       dynamodb::encode_item(bench::sample_item(42, static_cast<std::size_t>(state.range(0))));
@@ -102,7 +103,18 @@ void BM_ItemDecode(benchmark::State& state) {
 }
 BENCHMARK(BM_ItemDecode)->Arg(64)->Arg(1024)->Arg(16384);
 
-// The baseline of BM_ItemDecode: the same item parsed from JSON text.
+// The baseline of BM_ItemDecode: the same bytes through json::from_msgpack, what decode_item
+// called before item_codec.cpp's decoder.
+void BM_ItemDecode_Nlohmann(benchmark::State& state) {
+  const std::string stored =
+      dynamodb::encode_item(bench::sample_item(42, static_cast<std::size_t>(state.range(0))));
+  for (auto _ : state) benchmark::DoNotOptimize(json::from_msgpack(stored.begin(), stored.end()));
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stored.size()));
+}
+BENCHMARK(BM_ItemDecode_Nlohmann)->Arg(64)->Arg(1024)->Arg(16384);
+
+// The other baseline of BM_ItemDecode: the same item parsed from JSON text.
 void BM_ItemDecode_JsonText(benchmark::State& state) {
   const std::string text = bench::sample_item(42, static_cast<std::size_t>(state.range(0))).dump();
   for (auto _ : state) benchmark::DoNotOptimize(json::parse(text));

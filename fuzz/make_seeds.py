@@ -14,6 +14,7 @@ import json
 import pathlib
 import re
 import shutil
+import struct
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 UNIT = ROOT / "tests" / "unit"
@@ -313,6 +314,7 @@ def main():
     write("rest_front", rest_front_seeds())
     write("apigw_route", apigw_route_seeds())
     write("http_api", http_api_seeds())
+    write("item_decode", item_decode_seeds())
 
 
 def request_validation_seeds():
@@ -463,6 +465,92 @@ def http_api_seeds():
     out.append("\n".join(["ANY /files/{path+}", "DELETE", "/files/a/b%2Fc", "", answers[4]]))
     out.append("\n".join(["$default", "OPTIONS", "/" + "a/" * 100, "https://a", answers[-1]]))
     return out
+
+
+def to_msgpack(value):
+    """`value` (from json.loads) as nlohmann::json::to_msgpack writes it: the shortest encoding of
+    each integer, float 32 when the double survives the round trip, members in byte order."""
+    def length(n, fix, fix_max, wide):
+        if n <= fix_max:
+            return bytes([fix | n])
+        for tag, fmt, limit in wide:
+            if n <= limit:
+                return bytes([tag]) + struct.pack(fmt, n)
+        raise ValueError(n)
+
+    if value is None:
+        return b"\xc0"
+    if isinstance(value, bool):
+        return b"\xc3" if value else b"\xc2"
+    if isinstance(value, int):
+        if value >= 0:
+            if value < 128:
+                return bytes([value])
+            for tag, fmt, limit in ((0xCC, ">B", 0xFF), (0xCD, ">H", 0xFFFF), (0xCE, ">I", 0xFFFFFFFF)):
+                if value <= limit:
+                    return bytes([tag]) + struct.pack(fmt, value)
+            return b"\xcf" + struct.pack(">Q", value)
+        if value >= -32:
+            return struct.pack(">b", value)
+        for tag, fmt, limit in ((0xD0, ">b", -(2**7)), (0xD1, ">h", -(2**15)), (0xD2, ">i", -(2**31))):
+            if value >= limit:
+                return bytes([tag]) + struct.pack(fmt, value)
+        return b"\xd3" + struct.pack(">q", value)
+    if isinstance(value, float):
+        try:
+            if struct.unpack(">f", struct.pack(">f", value))[0] == value:
+                return b"\xca" + struct.pack(">f", value)
+        except OverflowError:
+            pass
+        return b"\xcb" + struct.pack(">d", value)
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        return length(len(data), 0xA0, 31, ((0xD9, ">B", 0xFF), (0xDA, ">H", 0xFFFF), (0xDB, ">I", 2**32 - 1))) + data
+    if isinstance(value, list):
+        return length(len(value), 0x90, 15, ((0xDC, ">H", 0xFFFF), (0xDD, ">I", 2**32 - 1))) + b"".join(
+            to_msgpack(v) for v in value)
+    members = sorted((k.encode("utf-8", "surrogatepass"), v) for k, v in value.items())
+    return length(len(members), 0x80, 15, ((0xDE, ">H", 0xFFFF), (0xDF, ">I", 2**32 - 1))) + b"".join(
+        to_msgpack(k.decode("utf-8", "surrogatepass")) + to_msgpack(v) for k, v in members)
+
+
+def item_decode_seeds():
+    """Stored items as to_msgpack writes them: the Item and Key members of the DynamoDB corpus,
+    values at every length and integer boundary, the nesting limit (128) and one past it, and bytes
+    to_msgpack never writes (wide encodings, repeated keys, bin/ext, 0xc1, truncated, trailing)."""
+    found = []
+
+    def collect(value):
+        if isinstance(value, dict):
+            for key, member in value.items():
+                if key in ("Item", "Key", "ExclusiveStartKey") and isinstance(member, dict):
+                    found.append(member)
+                collect(member)
+        elif isinstance(value, list):
+            for member in value:
+                collect(member)
+
+    for path in sorted((ROOT / "tests" / "corpus" / "dynamodb").glob("*.json")):
+        collect(json.loads(path.read_text()))
+    seeds = [to_msgpack(item) for item in found if "$repeat" not in json.dumps(item)][:30]
+    boundaries = [0, 127, 128, 255, 256, 65535, 65536, 2**32 - 1, 2**32, 2**63 - 1, 2**64 - 1,
+                  -1, -32, -33, -128, -129, -32768, -32769, -(2**31), -(2**31) - 1, -(2**63)]
+    seeds.append(to_msgpack({"n": boundaries, "f": [0.5, -0.0, 1e308, 0.1, 3.4e38, 5e-324]}))
+    seeds.append(to_msgpack({"s" * n: "x" * n for n in (0, 31, 32, 255, 256)}))
+    seeds.append(to_msgpack([list(range(15)), list(range(16)), {str(i): None for i in range(16)}]))
+    deep = None
+    for _ in range(128):
+        deep = [deep]
+    seeds.append(to_msgpack(deep))
+    seeds.append(to_msgpack([deep]))
+    seeds += [
+        b"\xcf\x00\x00\x00\x00\x00\x00\x00\x01", b"\xd0\x05", b"\xd9\x01a", b"\xdd\x00\x00\x00\x00",
+        b"\x82\xa1a\x01\xa1a\x02", b"\x82\xa1b\x01\xa1a\x02",
+        b"\xc4\x01x", b"\xc7\x01\x05x", b"\xd4\x01x", b"\xc1", b"\x92\xc0\xc1", b"\x81\x01\x02",
+        b"\xdb\xff\xff\xff\xffa", b"\xdd\x00\x00\x00\x03\xdd\x00\x00\x00\x02\xc0\xc0",
+        b"\x81\xa1a", b"\xc0\xc0", b"",
+    ]
+    return seeds
 
 
 if __name__ == "__main__":

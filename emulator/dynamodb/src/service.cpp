@@ -4,6 +4,7 @@
 #include "fogbank/core/log.hpp"
 #include "fogbank/core/scheduler.hpp"
 #include "fogbank/storage/key_encoding.hpp"
+#include "item_codec.hpp"
 #include "item_keys.hpp"
 #include "request_validation.hpp"
 #include "service_impl.hpp"
@@ -90,8 +91,8 @@ std::string encode_item(const json& item) {
 
 json decode_item(std::string_view bytes) {
   try {
-    return json::from_msgpack(bytes.begin(), bytes.end());
-  } catch (const json::exception&) {
+    return decode_msgpack(bytes);
+  } catch (const msgpack_error&) {
     // Stored bytes fogbank cannot read are its own failure, not the client's malformed request.
     throw core::aws_error(core::error_code::internal_failure,
                           "Internal server error: unreadable stored item");

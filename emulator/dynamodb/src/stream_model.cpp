@@ -1,7 +1,9 @@
 #include "stream_model.hpp"
 
 #include "attribute_value.hpp"
+#include "fogbank/core/aws_error.hpp"
 #include "fogbank/storage/key_encoding.hpp"
+#include "item_codec.hpp"
 #include "item_keys.hpp"
 
 #include <cstdio>
@@ -130,7 +132,14 @@ json decode_stream_record(std::string_view bytes, std::int64_t* created_ms) {
   std::uint64_t created = 0;
   if (!storage::key::read_u64(bytes, created)) return json::object();
   if (created_ms) *created_ms = static_cast<std::int64_t>(created);
-  return json::from_msgpack(bytes.begin(), bytes.end());
+  try {
+    return decode_msgpack(bytes);
+  } catch (const msgpack_error&) {
+    // As decode_item: a stored record fogbank cannot read is its own failure. (from_msgpack's
+    // json::exception used to reach the error funnel as the client's SerializationException.)
+    throw core::aws_error(core::error_code::internal_failure,
+                          "Internal server error: unreadable stored stream record");
+  }
 }
 
 json make_stream_record(const stream_info& stream, const table_info& table, const json* old_item,

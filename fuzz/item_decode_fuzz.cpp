@@ -1,0 +1,109 @@
+// Stored items and stream records (item_codec.hpp): any bytes through decode_msgpack, with
+// nlohmann's own MessagePack reader (json::from_msgpack's) as the oracle. Both must refuse, or
+// both read identical values (the same type at every node, floats bit for bit). decode_msgpack
+// refuses two things from_msgpack reads, on purpose: bin/ext values and containers past
+// max_stored_nesting; the oracle refuses them too, and stops reading there (its reader recurses
+// once per level, so an unbounded reference could overflow the stack on deep inputs).
+
+#include "item_codec.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using json = nlohmann::json;
+namespace dynamodb = fogbank::dynamodb;
+
+// from_msgpack's DOM builder (nlohmann's internal, the one from_msgpack uses), with the refusals
+// decode_msgpack adds.
+class bounded_reference final : public nlohmann::json_sax<json> {
+ public:
+  explicit bounded_reference(json& out) : dom_(out, /*allow_exceptions_=*/false) {}
+
+  bool errored() const { return dom_.is_errored(); }
+
+  bool null() override { return dom_.null(); }
+  bool boolean(bool value) override { return dom_.boolean(value); }
+  bool number_integer(number_integer_t value) override { return dom_.number_integer(value); }
+  bool number_unsigned(number_unsigned_t value) override { return dom_.number_unsigned(value); }
+  bool number_float(number_float_t value, const string_t& text) override {
+    return dom_.number_float(value, text);
+  }
+  bool string(string_t& value) override { return dom_.string(value); }
+  bool binary(binary_t& /*value*/) override { return false; }
+  bool start_object(std::size_t elements) override {
+    return ++depth_ <= dynamodb::max_stored_nesting && dom_.start_object(elements);
+  }
+  bool key(string_t& value) override { return dom_.key(value); }
+  bool end_object() override {
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t elements) override {
+    return ++depth_ <= dynamodb::max_stored_nesting && dom_.start_array(elements);
+  }
+  bool end_array() override {
+    --depth_;
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const nlohmann::detail::exception& error) override {
+    return dom_.parse_error(position, last_token, error);
+  }
+
+ private:
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  int depth_ = 0;
+};
+
+// Equal values of equal types at every node; floats bit for bit (json's operator== compares
+// numbers across types and NaN unequal). Values are at most max_stored_nesting deep.
+bool identical(const json& a, const json& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case json::value_t::object: {
+      if (a.size() != b.size()) return false;
+      for (auto x = a.begin(), y = b.begin(); x != a.end(); ++x, ++y) {
+        if (x.key() != y.key() || !identical(*x, *y)) return false;
+      }
+      return true;
+    }
+    case json::value_t::array: {
+      if (a.size() != b.size()) return false;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        if (!identical(a[i], b[i])) return false;
+      }
+      return true;
+    }
+    case json::value_t::number_float: {
+      return std::bit_cast<std::uint64_t>(a.get<double>()) == std::bit_cast<std::uint64_t>(b.get<double>());
+    }
+    default:
+      return a == b;
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  json reference;
+  bounded_reference sax(reference);
+  const bool reference_read =
+      json::sax_parse(data, data + size, &sax, json::input_format_t::msgpack, /*strict=*/true) &&
+      !sax.errored();
+  try {
+    const json value = dynamodb::decode_msgpack(bytes);
+    if (!reference_read || !identical(value, reference)) std::abort();
+  } catch (const dynamodb::msgpack_error&) {
+    if (reference_read) std::abort();
+  }
+  return 0;
+}
