@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <random>
 #include <string>
 #include <variant>
 
@@ -456,6 +457,37 @@ TEST(AttributeValueSize, Strings) {
   EXPECT_EQ(value_size(json{{"S", "abc"}}), 3u);
   EXPECT_EQ(value_size(json{{"S", "\xC3\xA9"}}), 2u);      // é
   EXPECT_EQ(value_size(json{{"S", "\xE2\x82\xAC"}}), 3u);  // €
+}
+
+// Numbers in DynamoDB's own plain notation are sized from their text, others by parsing them:
+// both ways must agree on every number. "e0" makes the same number take the parsing way.
+TEST(AttributeValueSize, CanonicalNumbersSizeAsTheirParsedForm) {
+  std::mt19937_64 random(20261201);
+  const auto digits = [&](std::size_t count, bool nonzero_first, bool nonzero_last) {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i) {
+      const bool edge = (i == 0 && nonzero_first) || (i + 1 == count && nonzero_last);
+      out.push_back(static_cast<char>('0' + (edge ? 1 + random() % 9 : random() % 10)));
+    }
+    return out;
+  };
+  int fast = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::size_t integer_digits = random() % 24;
+    const std::size_t fraction_digits = random() % 24;
+    std::string text = random() % 3 == 0 ? "-" : "";
+    text += integer_digits == 0 ? "0" : digits(integer_digits, true, false);
+    if (fraction_digits > 0) text += "." + digits(fraction_digits, false, true);
+    const std::size_t expected = value_size(json{{"N", text + "e0"}});
+    EXPECT_EQ(value_size(json{{"N", text}}), expected) << text;
+    EXPECT_EQ(value_size(json{{"NS", {text}}}), expected) << text;
+    if (expected > 0) ++fast;
+  }
+  // Zero, the sign of zero, and numbers that are not in plain notation take the parsing way.
+  for (const std::string text : {"0", "-0", "0.0", "00", "1.50", "-0.000", "012", "0.10"}) {
+    EXPECT_EQ(value_size(json{{"N", text}}), value_size(json{{"N", text + "e0"}})) << text;
+  }
+  EXPECT_GT(fast, 15000);  // most drawn numbers are valid (39+ significant digits are not)
 }
 
 TEST(AttributeValueSize, Numbers) {
