@@ -274,14 +274,22 @@ class late_worker_host final : public lambda::runtime_host {
   std::shared_ptr<lambda::runtime_host> host_;
 };
 
+// The server's TLS as setup_tls leaves it: the CA file clients and workers trust, and fogbank's own
+// files when it uses them (made on first need).
+struct tls_setup {
+  std::string ca_file;
+  std::shared_ptr<http::lazy_tls_files> own;
+};
+
 // Starts the worker host behind `slot`: handlers' SDKs reach `endpoint`, Node.js handlers find the
 // SDK for JavaScript v3 as on Lambda, and the bootstraps are written under the data directory (the
 // temporary directory when in memory).
 bool attach_workers(late_worker_host& slot, const serve_options& options, const std::string& endpoint,
-                    const std::string& ca_file, std::string* error) {
+                    const tls_setup& tls, std::string* error) {
   workers::worker_host_options host_options;
   host_options.endpoint_url = endpoint;
-  host_options.ca_bundle = ca_file;
+  host_options.ca_bundle = tls.ca_file;
+  if (tls.own) host_options.prepare_ca_bundle = [own = tls.own] { own->files(); };
   host_options.default_concurrency = options.lambda_concurrency;
   // Handlers' SDKs sign their calls back to fogbank: with a key the server accepts.
   if (!options.credentials.empty()) {
@@ -301,15 +309,20 @@ bool attach_workers(late_worker_host& slot, const serve_options& options, const 
   return true;
 }
 
-// Fills in the server's TLS files: the ones given, or fogbank's own (made once under the data
-// directory and reused, so that a client trusting the CA keeps trusting it; in memory, in
-// `scratch`). Validity dates are the service clock's. False with `*error` when they cannot be had.
+// Fills in the server's TLS: the files given, or fogbank's own (made once under the data directory
+// and reused, so that a client trusting the CA keeps trusting it; in memory, in `scratch`).
+// fogbank's own are made on first need -- the first TLS handshake, GET /_fogbank/tls/ca.pem or
+// Lambda worker -- not at start (key generation was a sixth of an in-memory start's CPU), except on
+// a data directory without a CA yet: there they are made now, so that DATA-DIR/tls/ca.pem exists
+// once fogbank is ready, as the README tells clients. Validity dates are the service clock's. False
+// with `*error` when they cannot be had.
 bool setup_tls(const serve_options& options, const core::clock& clock, temporary_directory& scratch,
-               http::server_options& server_options, std::string* error) {
+               http::server_options& server_options, tls_setup& tls, std::string* error) {
   if (!options.tls_cert.empty()) {
     server_options.tls_certificate_file = options.tls_cert;
     server_options.tls_key_file = options.tls_key;
     server_options.tls_ca_file = options.tls_ca;
+    tls.ca_file = options.tls_ca;
     return true;
   }
   std::filesystem::path dir;
@@ -319,15 +332,16 @@ bool setup_tls(const serve_options& options, const core::clock& clock, temporary
   } else {
     dir = std::filesystem::path(options.data_dir) / "tls";
   }
+  tls.own = std::make_shared<http::lazy_tls_files>(dir, [&clock] { return clock.now(); });
+  tls.ca_file = tls.own->names().ca_certificate.string();
   try {
-    const http::tls_files files = http::ensure_tls_files(dir, clock.now());
-    server_options.tls_certificate_file = files.certificate.string();
-    server_options.tls_key_file = files.key.string();
-    server_options.tls_ca_file = files.ca_certificate.string();
+    std::error_code ec;
+    if (!options.in_memory && !std::filesystem::exists(tls.own->names().ca_certificate, ec)) tls.own->files();
   } catch (const std::exception& e) {
     *error = std::string("TLS: ") + e.what();
     return false;
   }
+  server_options.tls_on_demand = [own = tls.own] { return own->files(); };
   return true;
 }
 
@@ -445,7 +459,8 @@ int serve(const serve_options& options) {
   server_options.clock = &services->clock();
   for (const auto& [key, secret] : options.credentials) server_options.credentials.emplace(key, secret);
   temporary_directory tls_scratch;
-  if (!setup_tls(options, services->clock(), tls_scratch, server_options, &error)) {
+  tls_setup tls;
+  if (!setup_tls(options, services->clock(), tls_scratch, server_options, tls, &error)) {
     std::cerr << "fogbank: " << error << "\n";
     services->stop();
     return exit_failure;
@@ -462,9 +477,12 @@ int serve(const serve_options& options) {
     std::cerr << "fogbank: " << error << "\n";
     return exit_failure;
   }
-  if (!server_options.tls_ca_file.empty()) {
-    std::cerr << "fogbank: https:// and wss:// on the same port; clients trust the CA in "
-              << server_options.tls_ca_file << " (also served at GET /_fogbank/tls/ca.pem)\n";
+  if (!tls.ca_file.empty()) {
+    std::cerr << "fogbank: https:// and wss:// on the same port; clients trust the CA in " << tls.ca_file
+              << " (also served at GET /_fogbank/tls/ca.pem"
+              << (options.in_memory
+                      ? "; made on first need: the first TLS connection, Lambda worker or GET of it)\n"
+                      : ")\n");
   }
 
   // An IPv6 literal needs brackets in a URL.
@@ -473,7 +491,7 @@ int serve(const serve_options& options) {
                                ":" + std::to_string(server.port());
   services->set_endpoint(endpoint);
   std::string workers_error;
-  if (!attach_workers(*workers, options, endpoint, server_options.tls_ca_file, &workers_error)) {
+  if (!attach_workers(*workers, options, endpoint, tls, &workers_error)) {
     std::cerr << "fogbank: " << workers_error << "\n";
     server.stop();
     services->stop();
@@ -594,21 +612,17 @@ class scenario_environment final : public scenario::environment {
     // https:// on the same port, as `fogbank serve` has: handlers that post to
     // https://domainName/stage (the seeds' own code) reach it as they do a server. The
     // certificates are dated by the wall clock, which TLS clients check them against.
+    // Made on first need (a handler's first https:// call, or its worker's start), as serve's.
     if (!env->tls_dir_.make("fogbank-run-tls-", "the TLS certificates", error)) return nullptr;
-    try {
-      const http::tls_files files = http::ensure_tls_files(env->tls_dir_.path(), core::real_clock{}.now());
-      server_options.tls_certificate_file = files.certificate.string();
-      server_options.tls_key_file = files.key.string();
-      server_options.tls_ca_file = files.ca_certificate.string();
-    } catch (const std::exception& e) {
-      *error = std::string("TLS: ") + e.what();
-      return nullptr;
-    }
+    const auto tls =
+        std::make_shared<http::lazy_tls_files>(env->tls_dir_.path(), [] { return core::real_clock{}.now(); });
+    server_options.tls_on_demand = [tls] { return tls->files(); };
     env->server_ = std::make_unique<http::server>(server_options, env->services_->services());
     if (!env->server_->start(error)) return nullptr;
     workers::worker_host_options host_options;
     host_options.endpoint_url = "http://127.0.0.1:" + std::to_string(env->server_->port());
-    host_options.ca_bundle = server_options.tls_ca_file;
+    host_options.ca_bundle = tls->names().ca_certificate;
+    host_options.prepare_ca_bundle = [tls] { tls->files(); };
     host_options.deterministic = true;
     // Worker start-up lines are real-time chatter, not part of a scenario's output.
     host_options.log = [](std::string_view) {};
@@ -711,7 +725,7 @@ class bench_server final : public load::local_server {
     server_options.websocket = &s->services_->websocket_gateway();
     server_options.http_apis = &s->services_->http_api_gateway();
     server_options.rest_api = &s->services_->rest_gateway();
-    if (!setup_tls(s->options_, s->services_->clock(), s->tls_scratch_, server_options, error))
+    if (!setup_tls(s->options_, s->services_->clock(), s->tls_scratch_, server_options, s->tls_, error))
       return nullptr;
     const auto stacks = s->stacks_;
     s->services_->services().add_admin({"GET", "/_fogbank/stacks", [stacks] {
@@ -722,8 +736,7 @@ class bench_server final : public load::local_server {
     if (!s->server_->start(error)) return nullptr;
     s->endpoint_ = "http://127.0.0.1:" + std::to_string(s->server_->port());
     s->services_->set_endpoint(s->endpoint_);
-    if (!attach_workers(*s->workers_, s->options_, s->endpoint_, server_options.tls_ca_file, error))
-      return nullptr;
+    if (!attach_workers(*s->workers_, s->options_, s->endpoint_, s->tls_, error)) return nullptr;
     if (!load_templates(s->options_, opened, *s->services_, *s->stacks_, error)) return nullptr;
     return s;
   }
@@ -742,6 +755,7 @@ class bench_server final : public load::local_server {
   std::shared_ptr<late_worker_host> workers_ = std::make_shared<late_worker_host>();
   std::unique_ptr<emulator> services_;
   temporary_directory tls_scratch_;
+  tls_setup tls_;
   std::shared_ptr<loaded_stacks> stacks_ = std::make_shared<loaded_stacks>();
   std::unique_ptr<http::server> server_;
   std::string endpoint_;

@@ -56,7 +56,7 @@ const dispatch::admin_action* router::admin_action_for(const request& req) const
 router::front router::front_for(const request& req) const noexcept {
   const std::string_view path = path_of(sv(req.target()));
   if (req.method() == bhttp::verb::get && path == health_path) return front::health;
-  if (req.method() == bhttp::verb::get && path == ca_path && !ca_pem_.empty()) return front::tls_ca;
+  if (req.method() == bhttp::verb::get && path == ca_path && ca_pem_) return front::tls_ca;
   if (admin_action_for(req) != nullptr) return front::admin;
   // A REST API's invoke URL (/rest/<id>/... or <id>.execute-api.<host>), before the AWS
   // protocols: its paths are the API's own.
@@ -225,8 +225,11 @@ std::optional<response> router::handle(const request& req, reply_channel& channe
       case front::health:
         return health(to);
       case front::tls_ca:
-        // RFC 7468's PEM, as application/x-pem-file (what curl and browsers download it as).
-        return make_response(to, bhttp::status::ok, "application/x-pem-file", ca_pem_);
+        // RFC 7468's PEM, as application/x-pem-file (what curl and browsers download it as). Made on
+        // first need (server_options::tls_on_demand): empty when it cannot be, and the log says why.
+        if (const std::string pem = ca_pem_(); !pem.empty())
+          return make_response(to, bhttp::status::ok, "application/x-pem-file", pem);
+        return bad_request(bhttp::status::internal_server_error);
       case front::admin:
         return admin(req, to);
       case front::json:

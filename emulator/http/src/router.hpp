@@ -22,6 +22,7 @@
 #include "fogbank/http/server.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -67,9 +68,10 @@ class router {
   // what a request's header is read with before it is known where the request goes.
   std::size_t max_body_limit(std::size_t fallback) const noexcept;
 
-  // The CA certificate (PEM) GET /_fogbank/tls/ca.pem answers with; until set, that path is
-  // unknown. Not thread-safe: call before the server's threads start.
-  void set_ca_certificate(std::string pem) { ca_pem_ = std::move(pem); }
+  // What gives the CA certificate (PEM) GET /_fogbank/tls/ca.pem answers with, called for each
+  // such request from any thread (empty: 500); until set, that path is unknown. Not thread-safe:
+  // call before the server's threads start.
+  void set_ca_certificate(std::function<std::string()> pem) { ca_pem_ = std::move(pem); }
 
   // Where requests to REST APIs' invoke URLs go (rest_api_front.hpp); until set, nowhere. Not
   // thread-safe: call before the server's threads start.
@@ -95,7 +97,7 @@ class router {
   aws_json_front json_;
   rest_json_front rest_;
   std::optional<aws_query_front> query_;
-  std::string ca_pem_;
+  std::function<std::string()> ca_pem_;
   const apigw::rest_gateway* rest_api_ = nullptr;
   const sigv4::key_ring* keys_ = nullptr;  // null: signatures are not verified
   const core::clock* clock_ = nullptr;

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -31,6 +32,119 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// The TLS context of a certificate and key (PEM files), or nullopt (with `*error`) when they
+// cannot be used.
+std::optional<net::ssl::context> make_tls_context(const std::string& certificate_file,
+                                                  const std::string& key_file, std::string* error) {
+  net::ssl::context ctx(net::ssl::context::tls_server);
+  // TLS 1.2 and 1.3 only: what every current SDK speaks.
+  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                  net::ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx.use_certificate_chain_file(certificate_file, ec);
+  if (ec) {
+    if (error != nullptr) *error = "cannot use the TLS certificate " + certificate_file + ": " + ec.message();
+    return std::nullopt;
+  }
+  ctx.use_private_key_file(key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    if (error != nullptr) *error = "cannot use the TLS key " + key_file + ": " + ec.message();
+    return std::nullopt;
+  }
+  if (::SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    if (error != nullptr)
+      *error = "the TLS key " + key_file + " does not match the certificate " + certificate_file;
+    return std::nullopt;
+  }
+  return ctx;
+}
+
+// The text of a PEM file, or nullopt when it cannot be read or is empty.
+std::optional<std::string> read_pem(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream pem;
+  pem << in.rdbuf();
+  if (!in || pem.str().empty()) return std::nullopt;
+  return pem.str();
+}
+
+// The server's TLS: a context made at start from the files given (server_options::
+// tls_certificate_file), or on the first TLS handshake from the files tls_on_demand makes; and
+// the CA certificate GET /_fogbank/tls/ca.pem answers, made on the first such request. Thread-safe.
+class tls_source {
+ public:
+  explicit tls_source(const server_options& options)
+      : options_(options),
+        on_demand_(options.tls_on_demand && options.tls_certificate_file.empty() &&
+                   options.tls_key_file.empty()) {}
+
+  // Makes the context from the files given; false (with `*error`) when they cannot be used. Call
+  // before the server's threads start.
+  bool start(std::string* error) {
+    if (!options_.tls_certificate_file.empty() || !options_.tls_key_file.empty()) {
+      context_ = make_tls_context(options_.tls_certificate_file, options_.tls_key_file, error);
+      if (!context_) return false;
+    }
+    if (!options_.tls_ca_file.empty()) {
+      ca_pem_ = read_pem(options_.tls_ca_file);
+      if (!ca_pem_) {
+        if (error != nullptr) *error = "cannot read the CA certificate " + options_.tls_ca_file;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Whether the server has TLS at all (made or to be made), and a CA to serve.
+  bool has_context() const { return on_demand_ || context_.has_value(); }
+  bool has_ca() const { return on_demand_ || ca_pem_.has_value(); }
+
+  // The context; null when it cannot be made (the reason is logged, and the next call tries again).
+  net::ssl::context* context() {
+    if (!on_demand_) return context_ ? &*context_ : nullptr;  // made by start(), not changed since
+    const std::lock_guard lock(mutex_);
+    if (!context_) {
+      std::string error;
+      try {
+        const tls_files files = options_.tls_on_demand();
+        context_ = make_tls_context(files.certificate.string(), files.key.string(), &error);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      if (!context_) {
+        log_error("TLS: " + error);
+        return nullptr;
+      }
+    }
+    return &*context_;
+  }
+
+  // The CA certificate (PEM); empty when it cannot be had (the reason is logged, and the next call
+  // tries again).
+  std::string ca_certificate() {
+    if (!on_demand_) return ca_pem_.value_or("");  // read by start(), not changed since
+    const std::lock_guard lock(mutex_);
+    if (!ca_pem_) {
+      try {
+        const tls_files files = options_.tls_on_demand();
+        ca_pem_ = read_pem(files.ca_certificate.string());
+        if (!ca_pem_) log_error("TLS: cannot read the CA certificate " + files.ca_certificate.string());
+      } catch (const std::exception& e) {
+        log_error(std::string("TLS: ") + e.what());
+      }
+    }
+    return ca_pem_.value_or("");
+  }
+
+ private:
+  const server_options& options_;
+  const bool on_demand_;
+  std::mutex mutex_;
+  std::optional<net::ssl::context> context_;  // on demand: guarded by mutex_
+  std::optional<std::string> ca_pem_;         // on demand: guarded by mutex_
+};
+
 // Looks at a new connection's first bytes: a TLS handshake record gets TLS (when the server has a
 // certificate), anything else plain HTTP; then hands it to a session. As in Beast's flex server
 // example (boost-1.74.0, example/advanced/server-flex): whatever was read to decide goes on to
@@ -39,9 +153,9 @@ namespace {
 // costs only this object until its deadline.
 class detector : public std::enable_shared_from_this<detector> {
  public:
-  detector(tcp::socket&& socket, net::ssl::context* tls, router& router, session_registry& registry,
+  detector(tcp::socket&& socket, tls_source* tls, router& router, session_registry& registry,
            const server_options& options)
-      : tcp_(std::move(socket)), tls_context_(tls), router_(router), registry_(registry), options_(options) {}
+      : tcp_(std::move(socket)), tls_source_(tls), router_(router), registry_(registry), options_(options) {}
 
   void run() {
     // A client that opens a connection and says nothing yet is an idle keep-alive one.
@@ -67,12 +181,13 @@ class detector : public std::enable_shared_from_this<detector> {
 
   void on_detect(beast::error_code ec, bool is_tls) {
     if (ec) return;  // closed or stalled before a record header came: nothing to answer
-    if (!is_tls || tls_context_ == nullptr) {
+    net::ssl::context* context = is_tls && tls_source_ != nullptr ? tls_source_->context() : nullptr;
+    if (context == nullptr) {
       // Plain HTTP, or TLS to a server without a certificate (the session answers its bytes
       // with 400, as it would any other garbage).
       return start(flex_stream(std::move(tcp_)));
     }
-    tls_.emplace(std::move(tcp_), *tls_context_);
+    tls_.emplace(std::move(tcp_), *context);
     beast::get_lowest_layer(*tls_).expires_after(options_.tls_handshake_timeout);
     tls_->async_handshake(net::ssl::stream_base::server, buffer_.data(),
                           beast::bind_front_handler(&detector::on_handshake, shared_from_this()));
@@ -92,45 +207,16 @@ class detector : public std::enable_shared_from_this<detector> {
   beast::tcp_stream tcp_;
   std::optional<flex_stream::tls_stream> tls_;
   beast::flat_buffer buffer_;
-  net::ssl::context* tls_context_;
+  tls_source* tls_source_;
   router& router_;
   session_registry& registry_;
   const server_options& options_;
 };
 
-// The TLS context of `options`' certificate and key, or nullopt (with `*error`) when they cannot
-// be used.
-std::optional<net::ssl::context> make_tls_context(const server_options& options, std::string* error) {
-  net::ssl::context ctx(net::ssl::context::tls_server);
-  // TLS 1.2 and 1.3 only: what every current SDK speaks.
-  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
-                  net::ssl::context::single_dh_use);
-  beast::error_code ec;
-  ctx.use_certificate_chain_file(options.tls_certificate_file, ec);
-  if (ec) {
-    if (error != nullptr)
-      *error = "cannot use the TLS certificate " + options.tls_certificate_file + ": " + ec.message();
-    return std::nullopt;
-  }
-  ctx.use_private_key_file(options.tls_key_file, net::ssl::context::pem, ec);
-  if (ec) {
-    if (error != nullptr) *error = "cannot use the TLS key " + options.tls_key_file + ": " + ec.message();
-    return std::nullopt;
-  }
-  if (::SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
-    if (error != nullptr)
-      *error = "the TLS key " + options.tls_key_file + " does not match the certificate " +
-               options.tls_certificate_file;
-    return std::nullopt;
-  }
-  return ctx;
-}
-
 // Accepts connections and starts a session on its own strand for each.
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(net::io_context& ioc, net::ssl::context* tls, router& router, session_registry& registry,
+  listener(net::io_context& ioc, tls_source* tls, router& router, session_registry& registry,
            const server_options& options)
       : ioc_(ioc),
         tls_(tls),
@@ -206,7 +292,7 @@ class listener : public std::enable_shared_from_this<listener> {
   }
 
   net::io_context& ioc_;
-  net::ssl::context* tls_;
+  tls_source* tls_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
   router& router_;
@@ -231,7 +317,7 @@ struct server::impl {
   server_options options;
   // The time signatures are checked against when options.clock is null.
   const core::real_clock wall_clock;
-  std::optional<net::ssl::context> tls;
+  tls_source tls{options};
   router router_;
   session_registry registry;
   net::io_context ioc;
@@ -277,31 +363,19 @@ bool server::start(std::string* error) {
       break;
     }
   }
-  if (!impl_->options.tls_certificate_file.empty() || !impl_->options.tls_key_file.empty()) {
-    impl_->tls = make_tls_context(impl_->options, error);
-    if (!impl_->tls) {
-      impl_->stopped = true;
-      return false;
-    }
+  if (!impl_->tls.start(error)) {
+    impl_->stopped = true;
+    return false;
   }
-  if (!impl_->options.tls_ca_file.empty()) {
-    std::ifstream in(impl_->options.tls_ca_file, std::ios::binary);
-    std::ostringstream pem;
-    pem << in.rdbuf();
-    if (!in || pem.str().empty()) {
-      if (error != nullptr) *error = "cannot read the CA certificate " + impl_->options.tls_ca_file;
-      impl_->stopped = true;
-      return false;
-    }
-    impl_->router_.set_ca_certificate(pem.str());
-  }
+  if (impl_->tls.has_ca())
+    impl_->router_.set_ca_certificate([tls = &impl_->tls] { return tls->ca_certificate(); });
   impl_->router_.set_rest_gateway(impl_->options.rest_api);
   if (!impl_->options.credentials.empty()) {
     impl_->router_.verify_signatures(&impl_->options.credentials,
                                      impl_->options.clock ? impl_->options.clock : &impl_->wall_clock);
   }
-  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->tls ? &*impl_->tls : nullptr, impl_->router_,
-                                             impl_->registry, impl_->options);
+  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->tls.has_context() ? &impl_->tls : nullptr,
+                                             impl_->router_, impl_->registry, impl_->options);
   if (!impl_->accept->open(endpoint, error)) {
     impl_->stopped = true;
     return false;

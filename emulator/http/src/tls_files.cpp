@@ -180,7 +180,7 @@ tls_files ensure_tls_files(const fs::path& dir, std::chrono::system_clock::time_
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error("cannot create " + dir.string() + ": " + ec.message());
   const std::time_t at = std::chrono::system_clock::to_time_t(now);
-  const tls_files files{dir / "ca.pem", dir / "server.pem", dir / "server-key.pem"};
+  const tls_files files = tls_file_names(dir);
   const fs::path ca_key_file = dir / "ca-key.pem";
 
   cert_ptr ca;
@@ -214,6 +214,19 @@ tls_files ensure_tls_files(const fs::path& dir, std::chrono::system_clock::time_
     check(PEM_write_bio_X509(out, ca.get()), "cannot write a certificate");
   });
   return files;
+}
+
+tls_files tls_file_names(const fs::path& dir) {
+  return {dir / "ca.pem", dir / "server.pem", dir / "server-key.pem"};
+}
+
+const tls_files& lazy_tls_files::files() {
+  const std::lock_guard lock(mutex_);
+  if (!made_) {
+    ensure_tls_files(dir_, now_());
+    made_ = true;
+  }
+  return names_;
 }
 
 }  // namespace fogbank::http

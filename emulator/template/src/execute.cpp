@@ -57,7 +57,8 @@ load_result run_plan(const template_source& source, const stack_plan& plan, call
     if (previous != nullptr && previous->type != r.type) previous = nullptr;
     if (r.kind == nullptr) {
       outcome.notes.push_back("not emulated by fogbank");
-      state.put(r.logical_id, {r.type, r.physical_id, r.properties, json::object()});
+      if (state.put(r.logical_id, {r.type, r.physical_id, r.properties, json::object()}))
+        state.append(r.logical_id);
     } else {
       resource_calls calls(runner, source, r);
       ensure_result done = r.kind->ensure(calls, r, previous);
@@ -67,10 +68,13 @@ load_result run_plan(const template_source& source, const stack_plan& plan, call
       outcome.action = done.action;
       outcome.notes.insert(outcome.notes.end(), done.notes.begin(), done.notes.end());
       const json request = r.create.empty() ? json::object() : r.create.front().request;
-      state.put(r.logical_id, {r.type, done.recorded_id.empty() ? done.physical_id : done.recorded_id,
-                               r.properties, request});
+      // Journaled as soon as it is made: after a kill, a later load finds it under its recorded
+      // name instead of making another. The record is rewritten whole once, below.
+      if (state.put(r.logical_id, {r.type, done.recorded_id.empty() ? done.physical_id : done.recorded_id,
+                                   r.properties, request})) {
+        state.append(r.logical_id);
+      }
     }
-    state.save();
     result.resources.push_back(std::move(outcome));
   }
   for (const auto& [logical_id, type] : plan.skipped) {
@@ -126,8 +130,7 @@ load_result execute_plan(const template_source& source, const stack_plan& plan, 
         static_cast<void>(runner.call(call.service, call.operation, call.request));
       }
     }
-    state = before;
-    state.save();
+    state.restore(before);
     const std::string what = created.size() == 1 ? std::string("the resource this load created before it was")
                                                  : "the " + std::to_string(created.size()) +
                                                        " resources this load created before it were";

@@ -8,10 +8,10 @@
 
 namespace fogbank::templates {
 
-// Runs `plan` through `runner`, recording each resource in `state` (and saving it), and adds the
-// exported outputs to `exports` (when given). Throws template_error for a call a service
-// refuses; the resources this load created before it are deleted again and the record is left
-// as it was (what it updated stays updated).
+// Runs `plan` through `runner`, recording each resource in `state` (journaled as it is made, the
+// record written whole at the end), and adds the exported outputs to `exports` (when given).
+// Throws template_error for a call a service refuses; the resources this load created before it
+// are deleted again and the record is left as it was (what it updated stays updated).
 load_result execute_plan(const template_source& source, const stack_plan& plan, call_runner& runner,
                          stack_state& state, std::map<std::string, std::string>* exports);
 

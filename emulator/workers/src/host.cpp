@@ -64,6 +64,7 @@ class worker_host final : public lambda::runtime_host {
     settings.node_path = options.node_path;
     settings.endpoint_url = options.endpoint_url;
     settings.ca_bundle = options.ca_bundle;
+    if (!options.ca_bundle.empty()) settings.prepare_ca_bundle = options.prepare_ca_bundle;
     settings.access_key_id = options.access_key_id;
     settings.secret_access_key = options.secret_access_key;
     settings.session_token = options.session_token;

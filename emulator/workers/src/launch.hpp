@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,7 +29,8 @@ struct launch_settings {
   std::filesystem::path bootstraps;  // where fogbank's bootstraps were written (node/, python/)
   std::vector<std::filesystem::path> node_path;
   std::string endpoint_url;
-  std::filesystem::path ca_bundle;  // fogbank's CA, trusted by handlers' SDKs (empty: none)
+  std::filesystem::path ca_bundle;          // fogbank's CA, trusted by handlers' SDKs (empty: none)
+  std::function<void()> prepare_ca_bundle;  // makes ca_bundle exist (empty: it does)
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;

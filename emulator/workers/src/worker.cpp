@@ -155,6 +155,9 @@ void worker::launch(assignment first) {
 }
 
 void worker::spawn() {
+  // The CA the worker is told to trust is made on first need: this may be it. A failure throws to
+  // launch()'s handler, which fails the invocation.
+  if (host_.settings.prepare_ca_bundle) host_.settings.prepare_ca_bundle();
   spawned_at_ = steady::now();
   const lambda::invocation& first = current_->work.call;
   api_ = std::make_shared<runtime_api>(strand_, weak_from_this(), max_response_bytes);

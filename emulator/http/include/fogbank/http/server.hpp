@@ -12,6 +12,8 @@
 // pipelined request is read only after that answer is written). A call that holds its thread
 // long does not hold the server: other threads are started meanwhile (server_options).
 
+#include "fogbank/http/tls_files.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -68,6 +70,13 @@ struct server_options {
   // The CA certificate that signed it, served at GET /_fogbank/tls/ca.pem for clients to trust
   // (empty: that path answers 404).
   std::string tls_ca_file;
+  // Instead of the three files above (when they are empty): TLS with the files this returns,
+  // called on the first need of them -- the first TLS handshake, the first GET
+  // /_fogbank/tls/ca.pem -- and not at start (lazy_tls_files::files). It may be called from two
+  // I/O threads at once. When it throws std::exception, that connection gets plain HTTP (its
+  // handshake bytes a 400), that request a 500, the reason is logged, and the next need calls it
+  // again.
+  std::function<tls_files()> tls_on_demand;
   // How long a TLS client gets to complete its handshake once its first byte is in. A client
   // that says nothing at all is held to idle_timeout, as an idle keep-alive connection is.
   std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds{10}};

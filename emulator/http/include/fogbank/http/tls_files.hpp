@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 
 namespace fogbank::http {
 
@@ -28,5 +30,32 @@ struct tls_files {
 // accept). Throws std::runtime_error with what went wrong (a file that cannot be written, a CA
 // whose key does not match it).
 tls_files ensure_tls_files(const std::filesystem::path& dir, std::chrono::system_clock::time_point now);
+
+// The names of the files ensure_tls_files(dir, ...) makes, without making or reading them.
+tls_files tls_file_names(const std::filesystem::path& dir);
+
+// ensure_tls_files on first need rather than at start: generating keys and loading OpenSSL are a
+// sixth of an in-memory start's CPU, which a server that no TLS client reaches never needs.
+// Thread-safe: the first caller of files() makes them while any other waits; when it throws, the
+// next caller tries again.
+class lazy_tls_files {
+ public:
+  // `now` gives the validity dates' time when the files are made (the service clock's).
+  lazy_tls_files(std::filesystem::path dir, std::function<std::chrono::system_clock::time_point()> now)
+      : dir_(std::move(dir)), now_(std::move(now)), names_(tls_file_names(dir_)) {}
+
+  // Where the files are or will be; they may not exist yet.
+  const tls_files& names() const noexcept { return names_; }
+  // The files, made (or checked and renewed) by ensure_tls_files on the first call. Throws as it
+  // does.
+  const tls_files& files();
+
+ private:
+  const std::filesystem::path dir_;
+  const std::function<std::chrono::system_clock::time_point()> now_;
+  const tls_files names_;
+  std::mutex mutex_;
+  bool made_ = false;  // guarded by mutex_
+};
 
 }  // namespace fogbank::http

@@ -36,6 +36,11 @@ struct worker_host_options {
   // AWS_CA_BUNDLE (botocore's bundle, read by boto3 in Python and provided workers). Empty: neither
   // is set.
   std::filesystem::path ca_bundle;
+  // Called before each worker starts when set (and ca_bundle is), so that ca_bundle exists by then:
+  // fogbank makes its certificates on first need (http::lazy_tls_files). May be called from
+  // several threads at once. When it throws std::exception the worker does not start, and its
+  // invocation fails as one whose worker cannot start does.
+  std::function<void()> prepare_ca_bundle;
   // The credentials and region handlers get (Lambda gives the execution role's credentials).
   std::string access_key_id = "test";
   std::string secret_access_key = "test";
