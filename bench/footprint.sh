@@ -78,15 +78,7 @@ trap 'exit 130' INT TERM
 need_apt python3 python3 || die "python3 is needed"
 
 # --- the servers -------------------------------------------------------------------------
-if [[ -z "$FOGBANK_BIN" ]]; then
-  FOGBANK_BIN="$BUILD_DIR/emulator/main/fogbank"
-  log "building fogbank in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DFOGBANK_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 \
-    || { tail -20 "$WORK/cmake.log" >&2; die "cmake configure failed"; }
-  ninja -C "$BUILD_DIR" -j2 fogbank >"$WORK/ninja.log" 2>&1 \
-    || { tail -30 "$WORK/ninja.log" >&2; die "fogbank build failed"; }
-fi
-[[ -x "$FOGBANK_BIN" ]] || die "no fogbank binary at $FOGBANK_BIN"
+ensure_fogbank
 if [[ ! -x "$BASELINE_BIN" || "$HERE/baseline_server.cpp" -nt "$BASELINE_BIN" ]]; then
   log "building the Beast baseline server"
   mkdir -p "$(dirname "$BASELINE_BIN")"

@@ -68,15 +68,7 @@ need_apt curl curl || die "curl is needed"
 
 # --- fogbank -----------------------------------------------------------------------------
 if ! skipped fogbank; then
-  if [[ -z "$FOGBANK_BIN" ]]; then
-    FOGBANK_BIN="$BUILD_DIR/emulator/main/fogbank"
-    log "building fogbank in $BUILD_DIR"
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DFOGBANK_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 \
-      || { tail -20 "$WORK/cmake.log" >&2; die "cmake configure failed"; }
-    ninja -C "$BUILD_DIR" -j2 fogbank >"$WORK/ninja.log" 2>&1 \
-      || { tail -30 "$WORK/ninja.log" >&2; die "fogbank build failed"; }
-  fi
-  [[ -x "$FOGBANK_BIN" ]] || die "no fogbank binary at $FOGBANK_BIN"
+  ensure_fogbank
 fi
 
 # --- baseline ----------------------------------------------------------------------------

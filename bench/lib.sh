@@ -17,3 +17,17 @@ need_apt() {  # need_apt COMMAND PACKAGE: installs PACKAGE with apt-get unless C
 }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime of every thread of PID
+
+# ensure_fogbank: FOGBANK_BIN as given, or fogbank built (tests off, the project's default
+# RelWithDebInfo) in BUILD_DIR from ROOT; build logs go to WORK.
+ensure_fogbank() {
+  if [[ -z "$FOGBANK_BIN" ]]; then
+    FOGBANK_BIN="$BUILD_DIR/emulator/main/fogbank"
+    log "building fogbank in $BUILD_DIR"
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DFOGBANK_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 \
+      || { tail -20 "$WORK/cmake.log" >&2; die "cmake configure failed"; }
+    ninja -C "$BUILD_DIR" -j2 fogbank >"$WORK/ninja.log" 2>&1 \
+      || { tail -30 "$WORK/ninja.log" >&2; die "fogbank build failed"; }
+  fi
+  [[ -x "$FOGBANK_BIN" ]] || die "no fogbank binary at $FOGBANK_BIN"
+}

@@ -69,15 +69,7 @@ need_apt curl curl || die "curl is needed"
 need_apt python3 python3 || die "python3 is needed"
 
 # --- fogbank -----------------------------------------------------------------------------
-if [[ -z "$FOGBANK_BIN" ]]; then
-  FOGBANK_BIN="$BUILD_DIR/emulator/main/fogbank"
-  log "building fogbank in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DFOGBANK_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 \
-    || { tail -20 "$WORK/cmake.log" >&2; die "cmake configure failed"; }
-  ninja -C "$BUILD_DIR" -j2 fogbank >"$WORK/ninja.log" 2>&1 \
-    || { tail -30 "$WORK/ninja.log" >&2; die "fogbank build failed"; }
-fi
-[[ -x "$FOGBANK_BIN" ]] || die "no fogbank binary at $FOGBANK_BIN"
+ensure_fogbank
 
 : >"$WORK/fogbank.log"
 "$FOGBANK_BIN" serve --in-memory --port 0 --threads "$SERVER_THREADS" --seed 1 >"$WORK/fogbank.log" 2>&1 &
