@@ -79,12 +79,7 @@ need_apt python3 python3 || die "python3 is needed"
 
 # --- the servers -------------------------------------------------------------------------
 ensure_fogbank
-if [[ ! -x "$BASELINE_BIN" || "$HERE/baseline_server.cpp" -nt "$BASELINE_BIN" ]]; then
-  log "building the Beast baseline server"
-  mkdir -p "$(dirname "$BASELINE_BIN")"
-  g++ -O2 -std=c++20 -o "$BASELINE_BIN" "$HERE/baseline_server.cpp" -lpthread \
-    || die "could not build bench/baseline_server.cpp"
-fi
+ensure_baseline
 export FOGBANK_BIN BASELINE_BIN
 
 # --- the measuring client ----------------------------------------------------------------

@@ -72,14 +72,8 @@ if ! skipped fogbank; then
 fi
 
 # --- baseline ----------------------------------------------------------------------------
-BASELINE_BIN="$BUILD_DIR/bench/beast_baseline"
 if ! skipped baseline; then
-  if [[ ! -x "$BASELINE_BIN" || "$HERE/baseline_server.cpp" -nt "$BASELINE_BIN" ]]; then
-    log "building the Beast baseline server"
-    mkdir -p "$(dirname "$BASELINE_BIN")"
-    g++ -O2 -std=c++20 -o "$BASELINE_BIN" "$HERE/baseline_server.cpp" -lpthread \
-      || die "could not build bench/baseline_server.cpp"
-  fi
+  ensure_baseline
 fi
 
 # --- dynalite ----------------------------------------------------------------------------
@@ -117,23 +111,6 @@ free_port() {
 
 # start_server NAME PATTERN COMMAND...: runs COMMAND in the background and waits for a line
 # matching PATTERN (a sed -E regex with one group: the port) on its output; sets PORT.
-start_server() {
-  local name="$1" pattern="$2"
-  shift 2
-  local out="$WORK/$name.log"
-  "$@" >"$out" 2>&1 &
-  PIDS+=("$!")
-  local pid=$! i
-  for ((i = 0; i < 200; i++)); do
-    PORT="$(sed -nE "s#$pattern#\\1#p" "$out" | head -1)"
-    [[ -n "$PORT" ]] && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  tail -20 "$out" >&2
-  return 1
-}
-
 declare -A PORT_OF PID_OF
 if ! skipped fogbank; then
   start_server fogbank 'fogbank listening on http://127\.0\.0\.1:([0-9]+).*' \

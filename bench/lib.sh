@@ -31,3 +31,36 @@ ensure_fogbank() {
   fi
   [[ -x "$FOGBANK_BIN" ]] || die "no fogbank binary at $FOGBANK_BIN"
 }
+
+# ensure_baseline: BASELINE_BIN (default BUILD_DIR/bench/beast_baseline), the ceiling of every
+# HTTP benchmark here (bench/baseline_server.cpp), built with g++ -O2 when missing or older than
+# its source.
+ensure_baseline() {
+  BASELINE_BIN="${BASELINE_BIN:-$BUILD_DIR/bench/beast_baseline}"
+  if [[ ! -x "$BASELINE_BIN" || "$HERE/baseline_server.cpp" -nt "$BASELINE_BIN" ]]; then
+    log "building the Beast baseline server"
+    mkdir -p "$(dirname "$BASELINE_BIN")"
+    g++ -O2 -std=c++20 -o "$BASELINE_BIN" "$HERE/baseline_server.cpp" -lpthread \
+      || die "could not build bench/baseline_server.cpp"
+  fi
+}
+
+# start_server NAME PATTERN COMMAND...: starts COMMAND (its output in WORK/NAME.log, its pid added
+# to PIDS for the caller's cleanup) and sets PORT from the first output line matching PATTERN
+# (a sed -E regex whose group 1 is the port); fails after 10 s or when the process exits first.
+start_server() {
+  local name="$1" pattern="$2"
+  shift 2
+  local out="$WORK/$name.log"
+  "$@" >"$out" 2>&1 &
+  PIDS+=("$!")
+  local pid=$! i
+  for ((i = 0; i < 200; i++)); do
+    PORT="$(sed -nE "s#$pattern#\\1#p" "$out" | head -1)"
+    [[ -n "$PORT" ]] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  tail -20 "$out" >&2
+  return 1
+}

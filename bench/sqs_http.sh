@@ -6,6 +6,8 @@
 #   1. DynamoDB GetItem on a small seeded table (bench/wrk/get_item.lua): the baseline;
 #   2. per protocol (query: form POST + XML answers; json: X-Amz-Target AmazonSQS.*), with wrk:
 #      - SendMessage of a 64-character body to its own queue (bench/wrk/sqs_send.lua);
+#      - the same JSON SendMessage requests to the bare Beast server (bench/baseline_server.cpp):
+#        the ceiling that the column "vs ceiling" divides by;
 #      - SendMessageBatch of 10 such messages to its own queue (bench/wrk/sqs_send_batch.lua);
 #      and receive + delete with a small Python client (http.client, one connection per client
 #      thread): a third queue is filled with exactly DEPTH messages, then DRAIN_CLIENTS threads
@@ -71,20 +73,20 @@ need_apt python3 python3 || die "python3 is needed"
 # --- fogbank -----------------------------------------------------------------------------
 ensure_fogbank
 
-: >"$WORK/fogbank.log"
-"$FOGBANK_BIN" serve --in-memory --port 0 --threads "$SERVER_THREADS" --seed 1 >"$WORK/fogbank.log" 2>&1 &
-PIDS+=("$!")
-FB_PID=$!
-PORT=""
-for ((i = 0; i < 200; i++)); do
-  PORT="$(sed -nE 's#^fogbank listening on http://127\.0\.0\.1:([0-9]+).*#\1#p' "$WORK/fogbank.log" | head -1 || true)"
-  [[ -n "$PORT" ]] && break
-  kill -0 "$FB_PID" 2>/dev/null || break
-  sleep 0.05
-done
-[[ -n "$PORT" ]] || { tail -20 "$WORK/fogbank.log" >&2; die "fogbank did not start"; }
+start_server fogbank 'fogbank listening on http://127\.0\.0\.1:([0-9]+).*' \
+  "$FOGBANK_BIN" serve --in-memory --port 0 --threads "$SERVER_THREADS" --seed 1 || die "fogbank did not start"
+FB_PID="${PIDS[-1]}"
 URL="http://127.0.0.1:$PORT/"
 log "fogbank on 127.0.0.1:$PORT (pid $FB_PID, $SERVER_THREADS threads)"
+
+# The ceiling: the bare Beast server answering a fixed body (bench/baseline_server.cpp, as in
+# http_vs_dynalite.sh), driven by the same SendMessage script in the same run.
+ensure_baseline
+start_server baseline 'baseline listening on http://127\.0\.0\.1:([0-9]+).*' \
+  "$BASELINE_BIN" --port 0 --threads "$SERVER_THREADS" || die "the baseline server did not start"
+BASE_PID="${PIDS[-1]}"
+BASE_URL="http://127.0.0.1:$PORT/"
+log "baseline on 127.0.0.1:$PORT (pid $BASE_PID, $SERVER_THREADS threads)"
 
 # --- requests for setup and checks ---------------------------------------------------------
 post_json() {  # post_json TARGET SERVICE JSON -> body on stdout; fails on a non-200 answer
@@ -338,6 +340,10 @@ for proto in $PROTOCOLS; do
   send_url="$(create_queue "send-$proto")"
   NOTE="" run "SendMessage" "$proto" "$HERE/wrk/sqs_send.lua" "$DURATION" "$WARMUP" PROTOCOL="$proto" QUEUE_URL="$send_url"
 done
+# The same SendMessage requests to the bare Beast server: the ceiling the issue measures SQS by.
+URL="$BASE_URL" FB_PID="$BASE_PID" NOTE="the ceiling: a fixed answer" run "Beast baseline (SendMessage requests)" \
+  json "$HERE/wrk/sqs_send.lua" "$DURATION" "$WARMUP" PROTOCOL=json QUEUE_URL=http://unused/ BODY_CHECK=0
+CEILING="${F[rps]}"
 for proto in $PROTOCOLS; do
   batch_url="$(create_queue "batch-$proto")"
   NOTE="" run "SendMessageBatch (10 msgs)" "$proto" "$HERE/wrk/sqs_send_batch.lua" "$DURATION" 0 \
@@ -358,14 +364,15 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- report ------------------------------------------------------------------------------
 {
-  echo "| operation | protocol | req/s | msgs/s | p50 ms | p99 ms | req/CPU-s | msgs/CPU-s | req/s vs GetItem | non-200/bad/socket | note |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  echo "| operation | protocol | req/s | msgs/s | p50 ms | p99 ms | req/CPU-s | msgs/CPU-s | req/s vs GetItem | req/s vs ceiling | non-200/bad/socket | note |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
   for row in "${ROWS[@]}"; do
     IFS='|' read -r op proto rps mps p50 p99 pcpu mcpu errs note <<<"$row"
-    [[ "$op" == DynamoDB* ]] && { mps="-"; mcpu="-"; }
-    printf '| %s | %s | %.0f | %s | %.2f | %.2f | %s | %s | %s | %s | %s |\n' "$op" "$proto" "$rps" \
+    [[ "$op" == DynamoDB* || "$op" == Beast* ]] && { mps="-"; mcpu="-"; }
+    printf '| %s | %s | %.0f | %s | %.2f | %.2f | %s | %s | %s | %s | %s | %s |\n' "$op" "$proto" "$rps" \
       "$([[ "$mps" == - ]] && echo - || printf '%.0f' "$mps")" "$p50" "$p99" "$pcpu" "$mcpu" \
       "$(awk -v a="$rps" -v b="$GET_MEAN" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }')" \
+      "$(awk -v a="$rps" -v b="$CEILING" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }')" \
       "$errs" "$note"
   done
   echo
@@ -373,7 +380,8 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
     "receive + delete: $DRAIN_CLIENTS Python http.client threads draining a queue of $DEPTH messages (p50/p99 over receives and deletes together);" \
     "fogbank --in-memory --threads $SERVER_THREADS; 64-character message bodies; GetItem on $((PARTITIONS * ITEMS_PER_PARTITION)) seeded items;" \
     "\"vs GetItem\" divides by the mean of the two GetItem runs ($(printf '%.0f' "$GET_MEAN") req/s);" \
-    "req/CPU-s and msgs/CPU-s per CPU-second of the fogbank process; $(nproc) cores; load average $LOAD_BEFORE before, $LOAD_AFTER after; $(date -u +%Y-%m-%dT%H:%MZ)"
+    "\"vs ceiling\" divides by the bare Beast server's req/s for the same SendMessage requests ($(printf '%.0f' "$CEILING") req/s; a receive + delete is a Python client's, not wrk's);" \
+    "req/CPU-s and msgs/CPU-s per CPU-second of the server process; $(nproc) cores; load average $LOAD_BEFORE before, $LOAD_AFTER after; $(date -u +%Y-%m-%dT%H:%MZ)"
 } >"$WORK/table.md"
 
 mkdir -p "$(dirname "$RESULTS")"
