@@ -103,9 +103,8 @@ void for_each_authorization_parameter(std::string_view header, Take&& take) {
       continue;
     }
     const auto eq = token.find('=');
-    const bool more = eq == std::string_view::npos
-                          ? take(token, std::string_view{})
-                          : take(token.substr(0, eq), token.substr(eq + 1));
+    const bool more = eq == std::string_view::npos ? take(token, std::string_view{})
+                                                   : take(token.substr(0, eq), token.substr(eq + 1));
     if (!more) return;
   }
 }
@@ -121,7 +120,8 @@ parameters authorization_parameters(std::string_view header) {
   return params;
 }
 
-std::optional<std::string_view> authorization_parameter(std::string_view header, std::string_view name) noexcept {
+std::optional<std::string_view> authorization_parameter(std::string_view header,
+                                                        std::string_view name) noexcept {
   std::optional<std::string_view> found;
   for_each_authorization_parameter(header, [&](std::string_view key, std::string_view value) {
     if (key != name) return true;
