@@ -311,11 +311,13 @@ bool attach_workers(late_worker_host& slot, const serve_options& options, const 
 
 // Fills in the server's TLS: the files given, or fogbank's own (made once under the data directory
 // and reused, so that a client trusting the CA keeps trusting it; in memory, in `scratch`).
-// fogbank's own are made on first need -- the first TLS handshake, GET /_fogbank/tls/ca.pem or
-// Lambda worker -- not at start (key generation was a sixth of an in-memory start's CPU), except on
-// a data directory without a CA yet: there they are made now, so that DATA-DIR/tls/ca.pem exists
-// once fogbank is ready, as the README tells clients. Validity dates are the service clock's. False
-// with `*error` when they cannot be had.
+// In memory, fogbank's own are made on first need -- the first TLS handshake, GET
+// /_fogbank/tls/ca.pem or Lambda worker -- not at start (key generation was a sixth of an
+// in-memory start's CPU). With a data directory they are read (or made) at start as before: so
+// that DATA-DIR/tls/ca.pem exists once fogbank is ready, as the README tells clients, and so that
+// damaged or mismatched files stop the start with their error instead of failing every TLS
+// handshake later. Validity dates are the service clock's. False with `*error` when they cannot
+// be had.
 bool setup_tls(const serve_options& options, const core::clock& clock, temporary_directory& scratch,
                http::server_options& server_options, tls_setup& tls, std::string* error) {
   if (!options.tls_cert.empty()) {
@@ -335,8 +337,7 @@ bool setup_tls(const serve_options& options, const core::clock& clock, temporary
   tls.own = std::make_shared<http::lazy_tls_files>(dir, [&clock] { return clock.now(); });
   tls.ca_file = tls.own->names().ca_certificate.string();
   try {
-    std::error_code ec;
-    if (!options.in_memory && !std::filesystem::exists(tls.own->names().ca_certificate, ec)) tls.own->files();
+    if (!options.in_memory) tls.own->files();
   } catch (const std::exception& e) {
     *error = std::string("TLS: ") + e.what();
     return false;

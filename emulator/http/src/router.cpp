@@ -273,7 +273,10 @@ std::size_t router::max_body_limit(std::size_t fallback) const noexcept {
 
 response router::too_large(const request& header, std::size_t limit) noexcept {
   try {
-    if (auto found = rest_.find(header)) {
+    // As body_limit: a POST naming a JSON-protocol operation is the JSON front's, whatever its path.
+    const bool json_call =
+        header.method() == bhttp::verb::post && header.find("X-Amz-Target") != header.end();
+    if (auto found = json_call ? std::nullopt : rest_.find(header)) {
       reply_to to = reply_to_of(header, services_.new_request_id(found->row->request_ids));
       to.keep_alive = false;  // the rest of the body is never read: the connection must close
       return rest_.too_large(*found, to, limit);

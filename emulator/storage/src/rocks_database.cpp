@@ -278,7 +278,9 @@ class rocks_database final : public database {
  public:
   rocks_database(std::shared_ptr<engine> owner, bool sync_writes, bool in_memory)
       : engine_(std::move(owner)) {
-    write_options_.sync = sync_writes;
+    // RocksDB refuses a synced write without the log ("Sync writes has to enable WAL"): in memory
+    // there is nothing to sync to anyway.
+    write_options_.sync = sync_writes && !in_memory;
     // In memory nothing outlives the process, so a write-ahead log would never be read back; in
     // the in-memory Env it was a second copy of every write, kept until the memtables flushed
     // (bench/README.md, "Footprint"). A batch stays atomic without it (sequence numbers).
@@ -349,6 +351,9 @@ std::unique_ptr<database> database::open(const open_options& options, std::strin
   if (options.in_memory) {
     owner->memory_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     db_options.env = owner->memory_env.get();
+    // Without a log (rocks_database) RocksDB would flush the memtables at close, into memory that
+    // is about to be freed.
+    db_options.avoid_flush_during_shutdown = true;
   }
 
   rocksdb::BlockBasedTableOptions table;
@@ -391,6 +396,9 @@ std::unique_ptr<database> database::open(const open_options& options, std::strin
     for (auto* handle : owner->handles) {
       if (handle->GetName() == column_names[i]) owner->columns[i] = handle;
     }
+    // Cannot happen after the creation above succeeded; a null family would crash its first use.
+    if (owner->columns[i] == nullptr)
+      return fail("storage: no column family " + std::string(column_names[i]) + " in " + path);
   }
   return std::make_unique<rocks_database>(std::move(owner), options.sync_writes, options.in_memory);
 }
