@@ -63,17 +63,8 @@ BENCH_TAG=footprint
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-WORK="$(mktemp -d /tmp/fogbank-footprint.XXXXXX)"
+bench_workspace fogbank-footprint
 export WORK
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 need_apt python3 python3 || die "python3 is needed"
 

@@ -47,20 +47,7 @@ BENCH_TAG=bench
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 skipped() { [[ " $SKIP " == *" $1 "* ]]; }
 
-WORK="$(mktemp -d /tmp/fogbank-bench.XXXXXX)"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workspace fogbank-bench
 
 # --- tools -------------------------------------------------------------------------------
 need_apt wrk wrk || die "wrk is needed"

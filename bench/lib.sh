@@ -64,3 +64,18 @@ start_server() {
   tail -20 "$out" >&2
   return 1
 }
+
+# bench_workspace NAME: WORK, a directory under /tmp removed at exit, and PIDS, where the script
+# adds every process it starts: each is killed and waited for at exit (Ctrl-C included).
+bench_workspace() {
+  WORK="$(mktemp -d "/tmp/$1.XXXXXX")"
+  PIDS=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}

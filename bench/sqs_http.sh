@@ -55,16 +55,7 @@ BENCH_TAG=sqs-bench
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-WORK="$(mktemp -d /tmp/fogbank-sqs-bench.XXXXXX)"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workspace fogbank-sqs-bench
 
 need_apt wrk wrk || die "wrk is needed"
 need_apt curl curl || die "curl is needed"

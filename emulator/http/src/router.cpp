@@ -34,6 +34,12 @@ std::string_view path_of(std::string_view target) noexcept {
   return target.substr(0, target.find('?'));
 }
 
+// A POST that names a JSON-protocol operation in X-Amz-Target: the JSON front's whatever its path
+// or body (front_for), so no REST route's body limit or error shape applies to it either.
+bool is_json_protocol_call(const request& req) noexcept {
+  return req.method() == bhttp::verb::post && req.find("X-Amz-Target") != req.end();
+}
+
 std::string json_message(std::string_view type, std::string_view message) {
   return nlohmann::json{{"__type", type}, {"message", message}}.dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -62,7 +68,7 @@ router::front router::front_for(const request& req) const noexcept {
   // protocols: its paths are the API's own.
   if (rest_api_ != nullptr && is_rest_api_request(req, *rest_api_)) return front::rest_api;
   // X-Amz-Target names a JSON-protocol operation whatever the body looks like.
-  if (req.method() == bhttp::verb::post && req.find("X-Amz-Target") != req.end()) return front::json;
+  if (is_json_protocol_call(req)) return front::json;
   // A REST-JSON route is a method and a path of its own ("/2015-03-31/functions/..."): no other
   // protocol's request has it.
   try {
@@ -259,7 +265,7 @@ std::size_t router::body_limit(const request& header, std::size_t fallback) cons
   // A POST naming a JSON-protocol operation goes to the JSON front whatever its path (front_for):
   // no REST route's limit applies, and matching the route table on every DynamoDB or SQS call
   // cost 8% of a GetItem's CPU under load (bench/README.md, "The front's fixed costs").
-  if (header.method() == bhttp::verb::post && header.find("X-Amz-Target") != header.end()) return fallback;
+  if (is_json_protocol_call(header)) return fallback;
   try {
     if (auto found = rest_.find(header)) return rest_json_front::body_limit(*found, fallback);
   } catch (...) {
@@ -273,10 +279,8 @@ std::size_t router::max_body_limit(std::size_t fallback) const noexcept {
 
 response router::too_large(const request& header, std::size_t limit) noexcept {
   try {
-    // As body_limit: a POST naming a JSON-protocol operation is the JSON front's, whatever its path.
-    const bool json_call =
-        header.method() == bhttp::verb::post && header.find("X-Amz-Target") != header.end();
-    if (auto found = json_call ? std::nullopt : rest_.find(header)) {
+    // As body_limit: the JSON front's shape for a JSON-protocol call, whatever its path.
+    if (auto found = is_json_protocol_call(header) ? std::nullopt : rest_.find(header)) {
       reply_to to = reply_to_of(header, services_.new_request_id(found->row->request_ids));
       to.keep_alive = false;  // the rest of the body is never read: the connection must close
       return rest_.too_large(*found, to, limit);
