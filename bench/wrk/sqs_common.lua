@@ -10,6 +10,9 @@
 --   FOGBANK_BENCH requests=N seconds=S rps=R p50_ms=A p99_ms=B non200=N bad=N socket_errors=N
 --                 messages=N mps=M
 -- messages: messages the run sent (counted from the answers); mps: messages per second.
+--
+-- Format requests inside `request`, not when the script loads: wrk.format takes the Host header
+-- from wrk.headers, which wrk fills in only after loading the script.
 
 local M = {}
 
