@@ -431,6 +431,7 @@ for proto in $PROTOCOLS; do
   recv_delete_run "$proto"
 done
 HANDLE_LENGTH="$(handle_length "$RD_URL")" || die "no message to measure a receipt handle by in $RD_URL"
+log "the ceiling's made-up receipt handles: $HANDLE_LENGTH characters, as fogbank's for $RD_URL"
 URL="$BASE_URL" FB_PID="$BASE_PID" VS=recv NOTE="the ceiling: a fixed answer" RUN_THREADS="$RECV_CONNECTIONS" RUN_CONNECTIONS="$RECV_CONNECTIONS" \
   run "Beast baseline (ReceiveMessage(1)+DeleteMessage requests)" json "$HERE/wrk/sqs_receive_delete.lua" "$DURATION" "$WARMUP" \
   PROTOCOL=json QUEUE_URL="$RD_URL" BODY_CHECK=0 HANDLE_LENGTH="$HANDLE_LENGTH"

@@ -15,12 +15,12 @@
 --
 -- BODY_CHECK=0 (the Beast baseline, which answers one fixed body to everything): no checks, and
 -- every receive is followed by a DeleteMessage of a made-up handle of HANDLE_LENGTH characters
--- (default 148; the driver passes the length of one of fogbank's handles for its queue), so the
+-- (default 144; the driver passes the length of one of fogbank's handles for its queue), so the
 -- ceiling reads the same sequence of requests of the same sizes.
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local c = dofile(dir .. "sqs_common.lua")
 local fake = os.getenv("BODY_CHECK") == "0"
-local fake_handle = string.rep("A", tonumber(os.getenv("HANDLE_LENGTH") or "148"))
+local fake_handle = string.rep("A", tonumber(os.getenv("HANDLE_LENGTH") or "144"))
 local json = c.protocol == "json"
 
 local next_op = "receive"  -- what this thread's connection sends next
