@@ -7,9 +7,10 @@
 #   - baseline  (bench/baseline_server.cpp: Beast answering one fixed JSON body)
 # creates the same table in fogbank and dynalite (pk S hash, sk N range, PAY_PER_REQUEST),
 # seeds both with the same items, drives each with the same wrk load per operation
-# (bench/wrk/*.lua: GetItem, PutItem, Query on random seeded keys), and prints req/s, p50,
-# p99 and the fogbank/dynalite and fogbank/baseline throughput ratios. Every wrk run counts
-# non-200 answers (and 200s with an unexpected body); any such answer fails the script.
+# (bench/wrk/*.lua: GetItem, PutItem, Query on random seeded keys; Scan of 1 MB pages of a
+# second table, `scan`, seeded only when Scan is in OPS), and prints req/s, p50, p99 and the
+# fogbank/dynalite and fogbank/baseline throughput ratios. Every wrk run counts non-200 answers
+# (and 200s with an unexpected body); any such answer fails the script.
 #
 # Environment (all optional):
 #   DURATION=5s         length of each measured wrk run
@@ -18,7 +19,9 @@
 #   SERVER_THREADS=2    fogbank --threads and baseline threads (dynalite is one node process)
 #   PARTITIONS=100      seeded partitions          ITEMS_PER_PARTITION=10  items per partition
 #   REPEAT=1            runs per server and operation (interleaved); the table shows the median
-#   OPS="GetItem PutItem Query"                    which operations to run
+#   OPS="GetItem PutItem Query"                    which operations to run (and/or Scan)
+#   SCAN_ITEMS=4000     items of the `scan` table  SCAN_PAYLOAD=1000  bytes of payload per item
+#   WRK_TIMEOUT=10s     wrk's per-request timeout (its default, 2s, is short for dynalite's Scan)
 #   SKIP="dynalite"     servers to leave out (any of: fogbank dynalite baseline)
 #   BUILD_DIR=<repo>/build-bench                   where fogbank and the baseline are built
 #   FOGBANK_BIN=<BUILD_DIR>/emulator/main/fogbank  use this fogbank binary (not rebuilt)
@@ -37,6 +40,9 @@ export PARTITIONS="${PARTITIONS:-100}"
 export ITEMS_PER_PARTITION="${ITEMS_PER_PARTITION:-10}"
 export TABLE="bench"
 OPS="${OPS:-GetItem PutItem Query}"
+SCAN_ITEMS="${SCAN_ITEMS:-4000}"
+SCAN_PAYLOAD="${SCAN_PAYLOAD:-1000}"
+WRK_TIMEOUT="${WRK_TIMEOUT:-10s}"
 SKIP="${SKIP:-}"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build-bench}"
 FOGBANK_BIN="${FOGBANK_BIN:-}"
@@ -164,29 +170,93 @@ for ((p = 0; p < PARTITIONS; p++)); do
 done
 [[ -n "$batch" ]] && BATCHES+=("{\"RequestItems\":{\"$TABLE\":[$batch]}}")
 
-setup_table() {  # setup_table NAME
-  local port="${PORT_OF[$1]}" body i
-  ddb "$port" CreateTable "{\"TableName\":\"$TABLE\",
+[[ " $OPS " == *" Scan "* ]] && WANT_SCAN=1 || WANT_SCAN=0
+
+# The `scan` table (only when Scan is in OPS): SCAN_ITEMS items of SCAN_PAYLOAD bytes of payload,
+# so that a Scan without Limit stops at DynamoDB's 1 MB page and says where to go on
+# (LastEvaluatedKey). The same key schema as `bench`; one item is
+#   {"pk":{"S":"scan#00042"},"sk":{"N":"0"},"payload":{"S":"00000042xxxx..."}}
+SCAN_TABLE=scan
+SCAN_BATCHES=()
+if ((WANT_SCAN)); then
+  ((SCAN_PAYLOAD >= 8)) || die "SCAN_PAYLOAD must be at least 8"
+  printf -v filler '%*s' "$((SCAN_PAYLOAD - 8))" ''
+  filler="${filler// /x}"
+  batch=""
+  n=0
+  for ((i = 0; i < SCAN_ITEMS; i++)); do
+    printf -v item '{"PutRequest":{"Item":{"pk":{"S":"scan#%05d"},"sk":{"N":"0"},"payload":{"S":"%08d%s"}}}}' "$i" "$i" "$filler"
+    batch+="${batch:+,}$item"
+    n=$((n + 1))
+    if ((n == 25)); then
+      SCAN_BATCHES+=("{\"RequestItems\":{\"$SCAN_TABLE\":[$batch]}}")
+      batch=""
+      n=0
+    fi
+  done
+  [[ -n "$batch" ]] && SCAN_BATCHES+=("{\"RequestItems\":{\"$SCAN_TABLE\":[$batch]}}")
+fi
+
+count_items() {  # count_items PORT TABLE: Scan(Select COUNT) page by page (1 MB each); the total
+  local port="$1" table="$2" body total=0 count lek="" page
+  for ((page = 0; page < 10000; page++)); do
+    body="$(ddb "$port" Scan "{\"TableName\":\"$table\",\"Select\":\"COUNT\"${lek:+,\"ExclusiveStartKey\":$lek}}")" || return 1
+    count="$(sed -nE 's/.*"Count":([0-9]+).*/\1/p' <<<"$body")"
+    [[ -n "$count" ]] || return 1
+    total=$((total + count))
+    [[ "$body" == *'"LastEvaluatedKey":'* ]] || { echo "$total"; return 0; }
+    lek="${body#*\"LastEvaluatedKey\":}"  # {"pk":{...},"sk":{...}}: it ends at the first "}}"
+    lek="${lek%%\}\}*}}}"
+  done
+  return 1
+}
+
+setup_table() {  # setup_table NAME TABLE COUNT BATCH...
+  local name="$1" port="${PORT_OF[$1]}" table="$2" count="$3" body i answer
+  shift 3
+  ddb "$port" CreateTable "{\"TableName\":\"$table\",
     \"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}],
     \"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],
-    \"BillingMode\":\"PAY_PER_REQUEST\"}" >/dev/null || die "$1: CreateTable failed"
+    \"BillingMode\":\"PAY_PER_REQUEST\"}" >/dev/null || die "$name: CreateTable $table failed"
   for ((i = 0; i < 100; i++)); do
-    body="$(ddb "$port" DescribeTable "{\"TableName\":\"$TABLE\"}")" || die "$1: DescribeTable failed"
+    body="$(ddb "$port" DescribeTable "{\"TableName\":\"$table\"}")" || die "$name: DescribeTable $table failed"
     [[ "$body" == *'"TableStatus":"ACTIVE"'* ]] && break
     sleep 0.1
   done
-  [[ "$body" == *'"TableStatus":"ACTIVE"'* ]] || die "$1: table never became ACTIVE"
-  for body in "${BATCHES[@]}"; do
-    local answer
-    answer="$(ddb "$port" BatchWriteItem "$body")" || die "$1: BatchWriteItem failed"
-    [[ "$answer" == *'"UnprocessedItems":{}'* ]] || die "$1: BatchWriteItem left unprocessed items: ${answer:0:200}"
+  [[ "$body" == *'"TableStatus":"ACTIVE"'* ]] || die "$name: table $table never became ACTIVE"
+  for body in "$@"; do
+    answer="$(ddb "$port" BatchWriteItem "$body")" || die "$name: BatchWriteItem to $table failed"
+    [[ "$answer" == *'"UnprocessedItems":{}'* ]] || die "$name: BatchWriteItem left unprocessed items: ${answer:0:200}"
   done
-  body="$(ddb "$port" Scan "{\"TableName\":\"$TABLE\",\"Select\":\"COUNT\"}")" || die "$1: Scan failed"
-  [[ "$body" == *"\"Count\":$SEED_COUNT"[,\}]* ]] || die "$1: expected $SEED_COUNT seeded items, Scan said: ${body:0:200}"
-  log "$1: table $TABLE seeded with $SEED_COUNT items"
+  body="$(count_items "$port" "$table")" || die "$name: Scan of $table failed"
+  [[ "$body" == "$count" ]] || die "$name: expected $count seeded items in $table, Scan counted $body"
+  log "$name: table $table seeded with $count items"
 }
+
+# probe_scan NAME: the first page of an unlimited Scan of the `scan` table, once, with curl. It
+# must be a full 1 MB page (LastEvaluatedKey, fewer than all items, a body of at least 1,000,000
+# bytes); its Count is what scan.lua then checks every answer of NAME against.
+declare -A SCAN_COUNT_OF
+SCAN_MIN_BYTES=1000000
+probe_scan() {
+  local body count bytes
+  body="$(ddb "${PORT_OF[$1]}" Scan "{\"TableName\":\"$SCAN_TABLE\"}")" || die "$1: Scan of $SCAN_TABLE failed"
+  bytes="$(wc -c <"$WORK/ddb.out")"
+  count="$(grep -o '"Count":[0-9]*' "$WORK/ddb.out" | head -1 | cut -d: -f2)"
+  [[ -n "$count" && "$body" == *'"LastEvaluatedKey":'* ]] || die "$1: the first Scan page has no Count or no LastEvaluatedKey"
+  ((count < SCAN_ITEMS && bytes >= SCAN_MIN_BYTES)) \
+    || die "$1: the first Scan page is not a full 1 MB page ($count of $SCAN_ITEMS items, $bytes bytes): raise SCAN_ITEMS"
+  SCAN_COUNT_OF[$1]="$count"
+  log "$1: the first Scan page of $SCAN_TABLE holds $count items in $bytes bytes of JSON, and a LastEvaluatedKey"
+}
+
 for name in fogbank dynalite; do
-  skipped "$name" || setup_table "$name"
+  skipped "$name" && continue
+  setup_table "$name" "$TABLE" "$SEED_COUNT" "${BATCHES[@]}"
+  if ((WANT_SCAN)); then
+    setup_table "$name" "$SCAN_TABLE" "$SCAN_ITEMS" "${SCAN_BATCHES[@]}"
+    probe_scan "$name"
+  fi
 done
 
 # --- load --------------------------------------------------------------------------------
@@ -195,6 +265,7 @@ script_for() {
     GetItem) echo "$HERE/wrk/get_item.lua" ;;
     PutItem) echo "$HERE/wrk/put_item.lua" ;;
     Query) echo "$HERE/wrk/query.lua" ;;
+    Scan) echo "$HERE/wrk/scan.lua" ;;
     *) die "unknown operation $1" ;;
   esac
 }
@@ -209,13 +280,16 @@ run_wrk() {  # run_wrk NAME OP REP
   # The baseline answers one fixed body to everything: check statuses only.
   local check=1
   [[ "$name" == baseline ]] && check=0
+  # What scan.lua checks each answer against (the probe's Count for this server).
+  local -a env_of=(BODY_CHECK="$check" SCAN_TABLE="$SCAN_TABLE" SCAN_COUNT="${SCAN_COUNT_OF[$name]:-}" SCAN_MIN_BYTES="$SCAN_MIN_BYTES")
   if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
-    BODY_CHECK=$check wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$script" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+    env "${env_of[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --timeout "$WRK_TIMEOUT" -s "$script" \
+      "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
   fi
   out="$WORK/wrk-$name-$op-$rep.txt"
   local ticks0
   ticks0="$(cpu_ticks "${PID_OF[$name]}")"
-  BODY_CHECK=$check wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$script" \
+  env "${env_of[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency -s "$script" \
     "http://127.0.0.1:$port/" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed against $name ($op)"; }
   line="$(grep '^FOGBANK_BENCH ' "$out" | head -1)"
   [[ -n "$line" ]] || { cat "$out" >&2; die "no result line from wrk against $name ($op)"; }
@@ -279,6 +353,9 @@ fmt_rps() { [[ -n "$1" ]] && printf '%.0f' "$1" || printf 'n/a'; }
 fmt_ms() { [[ -n "$1" ]] && printf '%.2f' "$1" || printf 'n/a'; }
 ratio() { [[ -n "$1" && -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }' || printf 'n/a'; }
 errs_of() { echo "${ERRS[$1,$2]:-n/a}"; }
+# The baseline answers its fixed ~250-byte body to a Scan too: next to a 1 MB page that ratio
+# says nothing, so the table shows "-" (the baseline's own req/s stay in their columns).
+base_ratio() { if [[ "$1" == Scan ]]; then printf -- '-'; else ratio "$2" "$3"; fi; }
 
 {
   echo "| operation | fogbank req/s | p50 ms | p99 ms | dynalite req/s | p50 ms | p99 ms | fogbank/dynalite | baseline req/s | p50 ms | p99 ms | fogbank/baseline | non-200 or bad (fb/dyn/base) |"
@@ -289,7 +366,7 @@ errs_of() { echo "${ERRS[$1,$2]:-n/a}"; }
       "$(fmt_rps "$(num "dynalite,$op,rps")")" "$(fmt_ms "$(num "dynalite,$op,p50_ms")")" "$(fmt_ms "$(num "dynalite,$op,p99_ms")")" \
       "$(ratio "$(num "fogbank,$op,rps")" "$(num "dynalite,$op,rps")")" \
       "$(fmt_rps "$(num "baseline,$op,rps")")" "$(fmt_ms "$(num "baseline,$op,p50_ms")")" "$(fmt_ms "$(num "baseline,$op,p99_ms")")" \
-      "$(ratio "$(num "fogbank,$op,rps")" "$(num "baseline,$op,rps")")" \
+      "$(base_ratio "$op" "$(num "fogbank,$op,rps")" "$(num "baseline,$op,rps")")" \
       "$(errs_of fogbank "$op")" "$(errs_of dynalite "$op")" "$(errs_of baseline "$op")"
   done
   echo
@@ -301,9 +378,15 @@ errs_of() { echo "${ERRS[$1,$2]:-n/a}"; }
     printf '| %s | %s | %s | %s | %s | %s |\n' "$op" \
       "$(fmt_rps "$(num "fogbank,$op,per_cpu_s")")" "$(fmt_rps "$(num "dynalite,$op,per_cpu_s")")" "$(fmt_rps "$(num "baseline,$op,per_cpu_s")")" \
       "$(ratio "$(num "fogbank,$op,per_cpu_s")" "$(num "dynalite,$op,per_cpu_s")")" \
-      "$(ratio "$(num "fogbank,$op,per_cpu_s")" "$(num "baseline,$op,per_cpu_s")")"
+      "$(base_ratio "$op" "$(num "fogbank,$op,per_cpu_s")" "$(num "baseline,$op,per_cpu_s")")"
   done
   echo
+  if ((WANT_SCAN)); then
+    echo "Scan: the first page of an unlimited Scan of \`$SCAN_TABLE\` ($SCAN_ITEMS items of a $SCAN_PAYLOAD-byte payload), a full 1 MB page" \
+      "with LastEvaluatedKey:$(for name in fogbank dynalite; do skipped "$name" || printf ' %s, %s items;' "$name" "${SCAN_COUNT_OF[$name]}"; done)" \
+      "fogbank/baseline is not shown for it: the baseline answers a fixed ~250-byte body."
+    echo
+  fi
   echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION ($([[ "$WARMUP" == 0 || "$WARMUP" == 0s ]] && echo "no warm-up" || echo "after a $WARMUP warm-up"); median of $REPEAT by req/s), $SEED_COUNT seeded items," \
     "fogbank and baseline $SERVER_THREADS server threads$(skipped dynalite || echo ", dynalite one node process"); $(nproc) cores; load average $LOAD_BEFORE before, $LOAD_AFTER after;" \
     "$(date -u +%Y-%m-%dT%H:%MZ)"

@@ -52,6 +52,7 @@ start_server() {
   local name="$1" pattern="$2"
   shift 2
   local out="$WORK/$name.log"
+  : >"$out"  # there before the first look below, which may come before the child opens it
   "$@" >"$out" 2>&1 &
   PIDS+=("$!")
   local pid=$! i

@@ -9,6 +9,12 @@
 #      - the same JSON SendMessage requests to the bare Beast server (bench/baseline_server.cpp):
 #        the ceiling that the column "vs ceiling" divides by;
 #      - SendMessageBatch of 10 such messages to its own queue (bench/wrk/sqs_send_batch.lua);
+#      - ReceiveMessage(MaxNumberOfMessages=1) + DeleteMessage of the handle received, alternately
+#        on each connection (bench/wrk/sqs_receive_delete.lua, wrk with one connection per
+#        thread: -tRECV_CONNECTIONS -cRECV_CONNECTIONS), on a queue filled beforehand (with
+#        SendMessageBatch, by wrk) to at least RECV_DEPTH messages and to twice what the warm-up's
+#        rate would take in DURATION, so that no receive comes back empty; then, after the JSON
+#        run, the same requests to the bare Beast server (the ceiling of that row);
 #      and receive + delete with a small Python client (http.client, one connection per client
 #      thread): a third queue is filled with exactly DEPTH messages, then DRAIN_CLIENTS threads
 #      loop ReceiveMessage(MaxNumberOfMessages=10) + DeleteMessageBatch of what they got until
@@ -17,7 +23,8 @@
 #   3. GetItem again (the baseline after: the machine may have changed its mind meanwhile).
 # Every run counts non-200 answers and 200s with an unexpected body (in wrk's Lua response
 # callback, or in the Python client); any such answer, a socket error, a run that served
-# nothing, or a message lost between fill and drain fails the script.
+# nothing, a message lost between fill and drain, or a receive + delete run whose queue ran dry
+# or whose counts disagree with the queue's fails the script.
 #
 # Environment (all optional):
 #   DURATION=5s        length of each measured wrk run
@@ -27,6 +34,8 @@
 #   DEPTH=10000        messages in the queue the receive + delete clients drain
 #   DRAIN_CLIENTS=4    receive + delete client threads
 #   DRAIN_LIMIT=30     seconds after which the drain stops even if the queue is not empty
+#   RECV_DEPTH=50000   least messages in the queue before each wrk receive + delete run
+#   RECV_CONNECTIONS=<CONNECTIONS>  wrk connections (and threads) of the receive + delete runs
 #   PROTOCOLS="query json"
 #   BUILD_DIR=<repo>/build-bench                  where fogbank is built
 #   FOGBANK_BIN=<BUILD_DIR>/emulator/main/fogbank use this binary (not rebuilt)
@@ -40,9 +49,11 @@ DURATION="${DURATION:-5s}"
 DEPTH="${DEPTH:-10000}"
 DRAIN_CLIENTS="${DRAIN_CLIENTS:-4}"
 DRAIN_LIMIT="${DRAIN_LIMIT:-30}"
+RECV_DEPTH="${RECV_DEPTH:-50000}"
 WARMUP="${WARMUP:-1s}"
 CONNECTIONS="${CONNECTIONS:-16}"
 THREADS="${THREADS:-2}"
+RECV_CONNECTIONS="${RECV_CONNECTIONS:-$CONNECTIONS}"
 SERVER_THREADS="${SERVER_THREADS:-2}"
 PROTOCOLS="${PROTOCOLS:-query json}"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build-bench}"
@@ -92,9 +103,9 @@ post_json() {  # post_json TARGET SERVICE JSON -> body on stdout; fails on a non
 ddb() { post_json "DynamoDB_20120810.$1" dynamodb "$2"; }
 sqs() { post_json "AmazonSQS.$1" sqs "$2"; }
 
-create_queue() {  # create_queue NAME -> QueueUrl; dies if there is none
+create_queue() {  # create_queue NAME [ATTRIBUTES_JSON] -> QueueUrl; dies if there is none
   local body url
-  body="$(sqs CreateQueue "{\"QueueName\":\"$1\"}")" || die "CreateQueue $1 failed"
+  body="$(sqs CreateQueue "{\"QueueName\":\"$1\"${2:+,\"Attributes\":$2}}")" || die "CreateQueue $1 failed"
   url="$(sed -nE 's/.*"QueueUrl":"([^"]+)".*/\1/p' <<<"$body")"
   [[ -n "$url" ]] || die "CreateQueue $1 answered no QueueUrl: $body"
   printf '%s\n' "$url"
@@ -138,8 +149,9 @@ log "table $TABLE seeded with $((PARTITIONS * ITEMS_PER_PARTITION)) items"
 # --- load --------------------------------------------------------------------------------
 CLK_TCK="$(getconf CLK_TCK)"
 FAILED=0
-ROWS=()         # "operation|protocol|fields..." per run, in order
+ROWS=()         # "operation|protocol|fields...|ceiling|note" per run, in order (VS=send|recv: the ceiling)
 declare -A F    # F[field] of the last run
+declare -A CEIL_RPS CEIL_CPU  # the ceilings' req/s and req/CPU-s, by VS
 
 # record LABEL PROTOCOL OUT CPU_S: parses the FOGBANK_BENCH line of OUT into F, logs it, checks
 # it and adds a row to the table.
@@ -147,7 +159,7 @@ record() {
   local label="$1" proto="$2" out="$3" cpu_s="$4" line kv
   line="$(grep '^FOGBANK_BENCH ' "$out" | head -1 || true)"
   [[ -n "$line" ]] || { cat "$out" >&2; die "no result line ($label, $proto)"; }
-  F=([messages]=0 [empty]=0 [mps]=0)
+  F=([messages]=0 [empty]=0 [mps]=0 [received]=0)
   for kv in ${line#FOGBANK_BENCH }; do F[${kv%%=*}]="${kv#*=}"; done
   F[cpu_s]="$cpu_s"
   F[per_cpu_s]="$(awk -v r="${F[requests]}" -v c="$cpu_s" 'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')"
@@ -163,21 +175,23 @@ record() {
     log "  $label ($proto) served no request"
     FAILED=1
   fi
-  ROWS+=("$label|$proto|${F[rps]}|${F[mps]}|${F[p50_ms]}|${F[p99_ms]}|${F[per_cpu_s]}|${F[msgs_per_cpu_s]}|${F[non200]}/${F[bad]}/${F[socket_errors]}|${NOTE:-}")
+  ROWS+=("$label|$proto|${F[rps]}|${F[mps]}|${F[p50_ms]}|${F[p99_ms]}|${F[per_cpu_s]}|${F[msgs_per_cpu_s]}|${F[non200]}/${F[bad]}/${F[socket_errors]}|${VS:-send}|${NOTE:-}")
 }
 
 cpu_since() { awk -v a="$1" -v b="$(cpu_ticks "$FB_PID")" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }'; }
 
-# run LABEL PROTOCOL SCRIPT DURATION WARMUP [ENV=VALUE...]: one measured wrk run.
+# run LABEL PROTOCOL SCRIPT DURATION WARMUP [ENV=VALUE...]: one measured wrk run (wrk -tRUN_THREADS
+# -cRUN_CONNECTIONS when those are set).
 run() {
   local label="$1" proto="$2" script="$3" duration="$4" warm="$5"
   shift 5
-  local out="$WORK/wrk-${label// /_}-$proto.txt" ticks0
+  local out="$WORK/wrk-${label// /_}-$proto.txt" ticks0 t="${RUN_THREADS:-$THREADS}" c="${RUN_CONNECTIONS:-$CONNECTIONS}"
+  out="${out//[()+]/_}"
   if [[ "$warm" != 0 && "$warm" != 0s ]]; then
-    env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$warm" -s "$script" "$URL" >/dev/null 2>&1 || true
+    env "$@" wrk -t"$t" -c"$c" -d"$warm" -s "$script" "$URL" >/dev/null 2>&1 || true
   fi
   ticks0="$(cpu_ticks "$FB_PID")"
-  env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -s "$script" "$URL" >"$out" 2>&1 \
+  env "$@" wrk -t"$t" -c"$c" -d"$duration" --latency -s "$script" "$URL" >"$out" 2>&1 \
     || { cat "$out" >&2; die "wrk failed ($label, $proto)"; }
   record "$label" "$proto" "$out" "$(cpu_since "$ticks0")"
 }
@@ -189,7 +203,7 @@ drain_run() {
   ticks0="$(cpu_ticks "$FB_PID")"
   python3 "$WORK/drain.py" drain "$proto" "$url" "$DRAIN_CLIENTS" "$DRAIN_LIMIT" >"$out" 2>&1 \
     || { cat "$out" >&2; die "the drain client failed ($proto)"; }
-  NOTE="" record "ReceiveMessage(10)+DeleteMessageBatch" "$proto" "$out" "$(cpu_since "$ticks0")"
+  VS=none NOTE="" record "ReceiveMessage(10)+DeleteMessageBatch" "$proto" "$out" "$(cpu_since "$ticks0")"
   read -r visible invisible <<<"$(queue_counts "$url")"
   local drained="${F[messages]}"
   if ((drained != DEPTH)); then
@@ -203,6 +217,76 @@ drain_run() {
     FAILED=1
   fi
   log "  recv-$proto: receive p50 ${F[recv_p50_ms]} ms p99 ${F[recv_p99_ms]} ms, delete p50 ${F[del_p50_ms]} ms p99 ${F[del_p99_ms]} ms"
+}
+
+# seconds_of DURATION: wrk's duration ("5s", "1m", "2h" or plain seconds) in seconds.
+seconds_of() {
+  case "$1" in
+    *s) echo "${1%s}" ;;
+    *m) echo $((${1%m} * 60)) ;;
+    *h) echo $((${1%h} * 3600)) ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# fill_queue URL TARGET: SendMessageBatch (10 x 64 characters, JSON protocol) by wrk, a second
+# at a time, until the queue holds at least TARGET visible messages (at most 120 rounds).
+fill_queue() {
+  local url="$1" target="$2" visible invisible round out="$WORK/fill.txt"
+  for ((round = 0; round < 120; round++)); do
+    read -r visible invisible <<<"$(queue_counts "$url")"
+    ((visible >= target)) && return 0
+    PROTOCOL=json QUEUE_URL="$url" wrk -t2 -c8 -d1s -s "$HERE/wrk/sqs_send_batch.lua" "$URL" >"$out" 2>&1 \
+      || { cat "$out" >&2; die "wrk failed filling $url"; }
+    grep -q '^FOGBANK_BENCH .* non200=0 bad=0 socket_errors=0 ' "$out" || { cat "$out" >&2; die "filling $url had errors"; }
+  done
+  die "$url holds $visible messages after 120 s of filling, not $target"
+}
+
+# recv_delete_run PROTOCOL: wrk -tRECV_CONNECTIONS -cRECV_CONNECTIONS with sqs_receive_delete.lua
+# on a fresh queue (VisibilityTimeout 300 s: nothing received comes back during the run), filled
+# to RECV_DEPTH and to twice what the warm-up's pace would take in DURATION; then checks, from
+# the queue's counts before and after, that the queue never ran dry and that the messages it
+# lost and the ones that went in flight are what the run counted (up to RECV_CONNECTIONS
+# requests in flight when wrk stopped).
+recv_delete_run() {
+  local proto="$1" url out="$WORK/recv-warm-$1.txt" v0 n0 v1 n1 target rate gone taken
+  url="$(create_queue "rd-$proto" '{"VisibilityTimeout":"300"}')"
+  RD_URL="$url"
+  target="$RECV_DEPTH"
+  fill_queue "$url" "$target"
+  if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
+    PROTOCOL="$proto" QUEUE_URL="$url" wrk -t"$RECV_CONNECTIONS" -c"$RECV_CONNECTIONS" -d"$WARMUP" \
+      -s "$HERE/wrk/sqs_receive_delete.lua" "$URL" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed (receive + delete warm-up)"; }
+    rate="$(sed -nE 's/^FOGBANK_BENCH .* mps=([0-9.]+).*/\1/p' "$out")"
+    target="$(awk -v r="${rate:-0}" -v d="$(seconds_of "$DURATION")" -v m="$RECV_DEPTH" 'BEGIN { t = 2 * r * d; printf "%d", (t > m ? t : m) }')"
+    fill_queue "$url" "$target"
+  fi
+  read -r v0 n0 <<<"$(queue_counts "$url")"
+  RUN_THREADS="$RECV_CONNECTIONS" RUN_CONNECTIONS="$RECV_CONNECTIONS" VS=recv NOTE="queue at $v0 messages" \
+    run "ReceiveMessage(1)+DeleteMessage" "$proto" "$HERE/wrk/sqs_receive_delete.lua" "$DURATION" 0 \
+    PROTOCOL="$proto" QUEUE_URL="$url"
+  read -r v1 n1 <<<"$(queue_counts "$url")"
+  gone=$((v0 + n0 - v1 - n1))  # deleted
+  taken=$((v0 - v1))           # received
+  log "  rd-$proto: visible $v0 -> $v1, in flight $n0 -> $n1; the run counted ${F[received]} received, ${F[messages]} deleted"
+  if ((v1 == 0)); then
+    log "  rd-$proto: the queue ran dry: raise RECV_DEPTH"
+    FAILED=1
+  fi
+  if ((taken < F[received] || taken > F[received] + RECV_CONNECTIONS || gone < F[messages] || gone > F[messages] + RECV_CONNECTIONS)); then
+    log "  rd-$proto: the queue lost $gone and handed out $taken messages, the run counted ${F[messages]} deleted and ${F[received]} received"
+    FAILED=1
+  fi
+}
+
+# handle_length URL: the length of a receipt handle fogbank gives for the queue URL (one receive).
+handle_length() {
+  local body h
+  body="$(sqs ReceiveMessage "{\"QueueUrl\":\"$1\",\"MaxNumberOfMessages\":1}")" || return 1
+  h="$(sed -nE 's/.*"ReceiptHandle":"([^"]+)".*/\1/p' <<<"$body")"
+  [[ -n "$h" ]] || return 1
+  echo "${#h}"
 }
 
 # The fill and drain client (Python's http.client; one connection per client thread).
@@ -332,14 +416,28 @@ for proto in $PROTOCOLS; do
   NOTE="" run "SendMessage" "$proto" "$HERE/wrk/sqs_send.lua" "$DURATION" "$WARMUP" PROTOCOL="$proto" QUEUE_URL="$send_url"
 done
 # The same SendMessage requests to the bare Beast server: the ceiling the issue measures SQS by.
-URL="$BASE_URL" FB_PID="$BASE_PID" NOTE="the ceiling: a fixed answer" run "Beast baseline (SendMessage requests)" \
+URL="$BASE_URL" FB_PID="$BASE_PID" VS=send NOTE="the ceiling: a fixed answer" run "Beast baseline (SendMessage requests)" \
   json "$HERE/wrk/sqs_send.lua" "$DURATION" "$WARMUP" PROTOCOL=json QUEUE_URL=http://unused/ BODY_CHECK=0
-CEILING="${F[rps]}"
+CEIL_RPS[send]="${F[rps]}"
+CEIL_CPU[send]="${F[per_cpu_s]}"
 for proto in $PROTOCOLS; do
   batch_url="$(create_queue "batch-$proto")"
   NOTE="" run "SendMessageBatch (10 msgs)" "$proto" "$HERE/wrk/sqs_send_batch.lua" "$DURATION" 0 \
     PROTOCOL="$proto" QUEUE_URL="$batch_url"
 done
+# Receive + delete, one message at a time, by wrk; then the same JSON requests to the ceiling
+# (the handles made up, as long as fogbank's for this queue).
+for proto in $PROTOCOLS; do
+  recv_delete_run "$proto"
+done
+HANDLE_LENGTH="$(handle_length "$RD_URL")" || die "no message to measure a receipt handle by in $RD_URL"
+log "the ceiling's made-up receipt handles: $HANDLE_LENGTH characters, as fogbank's for $RD_URL"
+URL="$BASE_URL" FB_PID="$BASE_PID" VS=recv NOTE="the ceiling: a fixed answer" RUN_THREADS="$RECV_CONNECTIONS" RUN_CONNECTIONS="$RECV_CONNECTIONS" \
+  run "Beast baseline (ReceiveMessage(1)+DeleteMessage requests)" json "$HERE/wrk/sqs_receive_delete.lua" "$DURATION" "$WARMUP" \
+  PROTOCOL=json QUEUE_URL="$RD_URL" BODY_CHECK=0 HANDLE_LENGTH="$HANDLE_LENGTH"
+CEIL_RPS[recv]="${F[rps]}"
+CEIL_CPU[recv]="${F[per_cpu_s]}"
+
 for proto in $PROTOCOLS; do
   recv_url="$(create_queue "recv-$proto")"
   python3 "$WORK/drain.py" fill "$proto" "$recv_url" "$DEPTH" || die "filling recv-$proto failed"
@@ -355,23 +453,25 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- report ------------------------------------------------------------------------------
 {
-  echo "| operation | protocol | req/s | msgs/s | p50 ms | p99 ms | req/CPU-s | msgs/CPU-s | req/s vs GetItem | req/s vs ceiling | non-200/bad/socket | note |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  echo "| operation | protocol | req/s | msgs/s | p50 ms | p99 ms | req/CPU-s | msgs/CPU-s | req/s vs GetItem | req/s vs ceiling | req/CPU-s vs ceiling | non-200/bad/socket | note |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
   for row in "${ROWS[@]}"; do
-    IFS='|' read -r op proto rps mps p50 p99 pcpu mcpu errs note <<<"$row"
+    IFS='|' read -r op proto rps mps p50 p99 pcpu mcpu errs vs note <<<"$row"
     [[ "$op" == DynamoDB* || "$op" == Beast* ]] && { mps="-"; mcpu="-"; }
-    printf '| %s | %s | %.0f | %s | %.2f | %.2f | %s | %s | %s | %s | %s | %s |\n' "$op" "$proto" "$rps" \
+    printf '| %s | %s | %.0f | %s | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |\n' "$op" "$proto" "$rps" \
       "$([[ "$mps" == - ]] && echo - || printf '%.0f' "$mps")" "$p50" "$p99" "$pcpu" "$mcpu" \
       "$(awk -v a="$rps" -v b="$GET_MEAN" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }')" \
-      "$(awk -v a="$rps" -v b="$CEILING" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }')" \
+      "$(awk -v a="$rps" -v b="${CEIL_RPS[$vs]:-}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }')" \
+      "$(awk -v a="$pcpu" -v b="${CEIL_CPU[$vs]:-}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }')" \
       "$errs" "$note"
   done
   echo
-  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up $WARMUP before GetItem (before) and SendMessage);" \
-    "receive + delete: $DRAIN_CLIENTS Python http.client threads draining a queue of $DEPTH messages (p50/p99 over receives and deletes together);" \
+  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up $WARMUP before GetItem (before), SendMessage and receive + delete);" \
+    "ReceiveMessage(1)+DeleteMessage: wrk -t$RECV_CONNECTIONS -c$RECV_CONNECTIONS (one connection per thread), msgs/s = messages deleted;" \
+    "ReceiveMessage(10)+DeleteMessageBatch: $DRAIN_CLIENTS Python http.client threads draining a queue of $DEPTH messages (p50/p99 over receives and deletes together);" \
     "fogbank --in-memory --threads $SERVER_THREADS; 64-character message bodies; GetItem on $((PARTITIONS * ITEMS_PER_PARTITION)) seeded items;" \
     "\"vs GetItem\" divides by the mean of the two GetItem runs ($(printf '%.0f' "$GET_MEAN") req/s);" \
-    "\"vs ceiling\" divides by the bare Beast server's req/s for the same SendMessage requests ($(printf '%.0f' "$CEILING") req/s; a receive + delete is a Python client's, not wrk's);" \
+    "\"vs ceiling\" divides by the bare Beast server's figure for the same JSON requests in this run: SendMessage's ($(printf '%.0f' "${CEIL_RPS[send]}") req/s, ${CEIL_CPU[send]} req/CPU-s) for GetItem and the sends, ReceiveMessage(1)+DeleteMessage's ($(printf '%.0f' "${CEIL_RPS[recv]}") req/s, ${CEIL_CPU[recv]} req/CPU-s) for the wrk receive + delete rows, none for the Python drain;" \
     "req/CPU-s and msgs/CPU-s per CPU-second of the server process; $(nproc) cores; load average $LOAD_BEFORE before, $LOAD_AFTER after; $(date -u +%Y-%m-%dT%H:%MZ)"
 } >"$WORK/table.md"
 

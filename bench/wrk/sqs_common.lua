@@ -8,8 +8,12 @@
 -- Every script counts answers whose status is not 200 and 200s whose body is not what was asked
 -- for, and at the end prints one line the driver parses:
 --   FOGBANK_BENCH requests=N seconds=S rps=R p50_ms=A p99_ms=B non200=N bad=N socket_errors=N
---                 messages=N mps=M
--- messages: messages the run sent (counted from the answers); mps: messages per second.
+--                 messages=N mps=M received=N
+-- messages: messages the run sent (or, for sqs_receive_delete.lua, deleted), counted from the
+-- answers; mps: messages per second; received: messages received (sqs_receive_delete.lua only).
+--
+-- Format requests inside `request`, not when the script loads: wrk.format takes the Host header
+-- from wrk.headers, which wrk fills in only after loading the script.
 
 local M = {}
 
@@ -70,6 +74,7 @@ function M.install(env, on_ok)
     non200 = 0
     bad = 0
     messages = 0
+    received = 0
     first_error = ""
     math.randomseed(os.time() * 1000 + (thread_id or 0) * 7919)
     if env.thread_init then env.thread_init() end
@@ -86,11 +91,12 @@ function M.install(env, on_ok)
   end
 
   env.done = function(summary, latency, requests)
-    local n200, nbad, nmsg, ferr = 0, 0, 0, ""
+    local n200, nbad, nmsg, nrecv, ferr = 0, 0, 0, 0, ""
     for _, t in ipairs(threads) do
       n200 = n200 + (t:get("non200") or 0)
       nbad = nbad + (t:get("bad") or 0)
       nmsg = nmsg + (t:get("messages") or 0)
+      nrecv = nrecv + (t:get("received") or 0)
       local e = t:get("first_error") or ""
       if ferr == "" and e ~= "" then ferr = e end
     end
@@ -99,10 +105,10 @@ function M.install(env, on_ok)
     local seconds = summary.duration / 1e6
     io.write(string.format(
       "FOGBANK_BENCH requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non200=%d bad=%d socket_errors=%d"
-        .. " messages=%d mps=%.1f\n",
+        .. " messages=%d mps=%.1f received=%d\n",
       summary.requests, seconds, summary.requests / seconds,
       latency:percentile(50) / 1000, latency:percentile(99) / 1000, n200, nbad, socket_errors,
-      nmsg, nmsg / seconds))
+      nmsg, nmsg / seconds, nrecv))
     if ferr ~= "" then
       io.write("FOGBANK_BENCH_FIRST_ERROR " .. string.gsub(ferr, "[\r\n]", " ") .. "\n")
     end

@@ -3,9 +3,12 @@
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local c = dofile(dir .. "sqs_common.lua")
 local body = string.rep("m", 64)
-local req = c.request("SendMessage", '"MessageBody":"' .. body .. '"', "MessageBody=" .. body)
+local req = nil
 
-request = function() return req end
+request = function()
+  req = req or c.request("SendMessage", '"MessageBody":"' .. body .. '"', "MessageBody=" .. body)
+  return req
+end
 
 c.install(_G, function(b)
   if string.find(b, c.protocol == "json" and '"MessageId"' or "<MessageId>", 1, true) then

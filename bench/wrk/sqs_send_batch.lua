@@ -10,10 +10,13 @@ for i = 1, 10 do
   table.insert(form, string.format("SendMessageBatchRequestEntry.%d.Id=m%d&SendMessageBatchRequestEntry.%d.MessageBody=%s",
     i, i, i, body))
 end
-local req = c.request("SendMessageBatch", '"Entries":[' .. table.concat(json_entries, ",") .. "]",
-  table.concat(form, "&"))
+local req = nil
 
-request = function() return req end
+request = function()
+  req = req or c.request("SendMessageBatch", '"Entries":[' .. table.concat(json_entries, ",") .. "]",
+    table.concat(form, "&"))
+  return req
+end
 
 c.install(_G, function(b)
   local ok, failed
