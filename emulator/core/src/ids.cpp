@@ -38,9 +38,18 @@ std::string id_generator::uuid() {
 
 std::string id_generator::upper_alnum(std::size_t length) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  constexpr std::uint64_t radix = sizeof alphabet - 1;
+  // Ten characters from each 64-bit draw (36^10 < 2^64 / 5000, so the bias is below 0.02%):
+  // a request id costs 6 draws under the lock instead of 52 (it was 2.5% of a GetItem's CPU).
+  constexpr std::size_t per_draw = 10;
   std::string out(length, 'A');
   std::lock_guard lock(mutex_);
-  for (char& c : out) c = alphabet[engine_() % (sizeof alphabet - 1)];
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < length; ++i) {
+    if (i % per_draw == 0) bits = engine_();
+    out[i] = alphabet[bits % radix];
+    bits /= radix;
+  }
   return out;
 }
 
