@@ -40,13 +40,15 @@ reply_to reply_to_of(const request& req, std::string request_id) {
 response make_response(const reply_to& to, bhttp::status status, std::string_view content_type,
                        std::string body) {
   response res{status, to.version};
-  res.set(bhttp::field::server, "fogbank");
-  res.set("x-amzn-RequestId", bsv(to.request_id));
-  res.set("x-amz-crc32", crc32_decimal(body));
-  res.set(bhttp::field::content_type, bsv(content_type));
+  // insert, not set: the fields are new, and set() first searches for the field to replace.
+  res.insert(bhttp::field::server, "fogbank");
+  res.insert("x-amzn-RequestId", bsv(to.request_id));
+  res.insert("x-amz-crc32", crc32_decimal(body));
+  res.insert(bhttp::field::content_type, bsv(content_type));
   if (to.cors) {
-    res.set(bhttp::field::access_control_allow_origin, "*");
-    res.set(bhttp::field::access_control_expose_headers, "x-amzn-RequestId,x-amz-crc32,x-amzn-query-error");
+    res.insert(bhttp::field::access_control_allow_origin, "*");
+    res.insert(bhttp::field::access_control_expose_headers,
+               "x-amzn-RequestId,x-amz-crc32,x-amzn-query-error");
   }
   res.keep_alive(to.keep_alive);
   res.body() = std::move(body);
