@@ -153,7 +153,7 @@ class tls_source {
 // costs only this object until its deadline.
 class detector : public std::enable_shared_from_this<detector> {
  public:
-  detector(tcp::socket&& socket, tls_source* tls, router& router, session_registry& registry,
+  detector(connection_socket&& socket, tls_source* tls, router& router, session_registry& registry,
            const server_options& options)
       : tcp_(std::move(socket)), tls_source_(tls), router_(router), registry_(registry), options_(options) {}
 
@@ -204,7 +204,7 @@ class detector : public std::enable_shared_from_this<detector> {
     std::make_shared<session>(std::move(stream), std::move(buffer_), router_, registry_, options_)->run();
   }
 
-  beast::tcp_stream tcp_;
+  tcp_stream tcp_;
   std::optional<flex_stream::tls_stream> tls_;
   beast::flat_buffer buffer_;
   tls_source* tls_source_;
@@ -274,7 +274,7 @@ class listener : public std::enable_shared_from_this<listener> {
                            beast::bind_front_handler(&listener::on_accept, shared_from_this()));
   }
 
-  void on_accept(beast::error_code ec, tcp::socket socket) {
+  void on_accept(beast::error_code ec, connection_socket socket) {
     if (ec == net::error::operation_aborted || closed_) return;
     if (ec) {
       // Out of file descriptors and the like: wait a little rather than spin.
