@@ -112,7 +112,9 @@ session::session(flex_stream&& stream, beast::flat_buffer&& buffer, router& rout
       buffer_(std::move(buffer)),
       router_(router),
       registry_(registry),
-      options_(options) {}
+      options_(options),
+      deadline_timer_(executor_),
+      timer_interval_(std::min(options.idle_timeout, options.io_timeout)) {}
 
 session::~session() {
   registry_.remove(this);
@@ -181,7 +183,7 @@ void session::do_read() {
   body_limit_ = router_.max_body_limit(options_.body_limit);
   parser_->body_limit(body_limit_);
   parser_->header_limit(options_.header_limit);
-  stream_.next_layer().expires_after(options_.idle_timeout);
+  set_deadline(options_.idle_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&session::on_read_header, shared_from_this()));
 }
@@ -202,7 +204,7 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
     // The client waits for a go-ahead before sending the body (curl and the Java SDK do this
     // for large bodies). An oversized body never gets here: the parser already refused it.
     continue_.emplace(bhttp::status::continue_, header.version());
-    stream_.next_layer().expires_after(options_.io_timeout);
+    set_deadline(options_.io_timeout);
     return bhttp::async_write(stream_, *continue_,
                               beast::bind_front_handler(&session::on_continue_sent, shared_from_this()));
   }
@@ -217,14 +219,33 @@ void session::on_continue_sent(beast::error_code ec, std::size_t) {
 
 void session::do_read_body() {
   phase_ = phase::reading_body;
-  stream_.next_layer().expires_after(options_.io_timeout);
+  // Nearly every request arrives whole in the read that brought its header. Its body is then
+  // parsed here, as Beast's async_read would parse it, but without the trip through the strand
+  // that async_read takes to complete when it has nothing to wait for.
+  if (const std::optional<beast::error_code> ec = parse_buffered_body()) return on_read_body(*ec, 0);
+  set_deadline(options_.io_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
                     beast::bind_front_handler(&session::on_read_body, shared_from_this()));
+}
+
+std::optional<beast::error_code> session::parse_buffered_body() {
+  parser_->eager(true);
+  beast::error_code ec;
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == bhttp::error::need_more) return std::nullopt;  // the rest is still on its way
+    if (ec) return ec;                                       // as async_read would report it
+    if (used == 0) break;
+  }
+  if (parser_->is_done()) return beast::error_code{};
+  return std::nullopt;
 }
 
 void session::on_read_body(beast::error_code ec, std::size_t) {
   if (ec) return on_read_failed(ec);
   phase_ = phase::dispatching;
+  clear_deadline();
   // The request outlives the parser: a deferred answer may still read it (nothing else touches
   // it until on_response).
   request_.emplace(parser_->release());
@@ -321,12 +342,12 @@ void session::compress_response(response& res) const {
 }
 
 void session::on_read_failed(beast::error_code ec) {
-  if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted) return do_close();
-  if (ec == beast::error::timeout || ec == bhttp::error::partial_message) {
+  if (timed_out_ || ec == bhttp::error::partial_message) {
     // The client went quiet or hung up halfway through a request: nobody to answer.
     phase_ = phase::closed;
     return;
   }
+  if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted) return do_close();
   if (ec == bhttp::error::body_limit) {
     response res = router_.too_large(parser_->get(), body_limit_);
     phase_ = phase::draining;
@@ -357,7 +378,7 @@ void session::do_write(response res) {
   const bool draining = phase_ == phase::draining;
   if (!draining) phase_ = phase::writing;
   response_.emplace(std::move(res));
-  stream_.next_layer().expires_after(options_.io_timeout);
+  set_deadline(options_.io_timeout);
   bhttp::async_write(
       stream_, *response_,
       beast::bind_front_handler(&session::on_write, shared_from_this(), response_->need_eof()));
@@ -381,7 +402,7 @@ void session::do_drain() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     drain_.resize(drain_chunk);
-    stream_.next_layer().expires_after(drain_timeout);
+    set_deadline(drain_timeout);
   }
   stream_.async_read_some(net::buffer(drain_),
                           beast::bind_front_handler(&session::on_drain, shared_from_this()));
@@ -400,10 +421,11 @@ void session::on_drain(beast::error_code ec, std::size_t bytes) {
 
 void session::do_close() {
   phase_ = phase::closed;
+  if (timed_out_) return;  // the deadline closed the socket already
   if (stream_.is_tls() && !stopping_) {
     // TLS ends with close_notify (Beast's flex server example does the same); bounded in time,
     // and skipped when stopping, which does not wait for it.
-    stream_.next_layer().expires_after(tls_shutdown_timeout);
+    set_deadline(tls_shutdown_timeout);
     return stream_.tls().async_shutdown(
         beast::bind_front_handler(&session::on_tls_shutdown, shared_from_this()));
   }
@@ -413,6 +435,37 @@ void session::do_close() {
 
 void session::on_tls_shutdown(beast::error_code) {
   // Whether the client answered close_notify or not, the socket closes with the session.
+  clear_deadline();
+}
+
+void session::set_deadline(std::chrono::steady_clock::duration timeout) {
+  const auto now = std::chrono::steady_clock::now();
+  deadline_ = now + timeout;
+  if (deadline_ < timer_at_) arm_deadline_timer(std::min(deadline_, now + timer_interval_));
+}
+
+void session::arm_deadline_timer(std::chrono::steady_clock::time_point at) {
+  timer_at_ = at;
+  deadline_timer_.expires_at(at);  // cancels the wait before, if any
+  // A weak reference: an idle timer must not keep a finished session alive. The timer goes
+  // with the session, which ends its wait.
+  deadline_timer_.async_wait(
+      [weak = weak_from_this(), generation = ++timer_generation_](beast::error_code ec) {
+        if (const auto self = weak.lock()) self->on_deadline_timer(generation, ec);
+      });
+}
+
+void session::on_deadline_timer(std::uint64_t generation, beast::error_code ec) {
+  // A wait that was replaced ends cancelled, or (had it just completed) with a stale number.
+  if (generation != timer_generation_ || ec == net::error::operation_aborted) return;
+  timer_at_ = std::chrono::steady_clock::time_point::max();
+  if (phase_ == phase::closed || deadline_ == std::chrono::steady_clock::time_point::max()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < deadline_) return arm_deadline_timer(std::min(deadline_, now + timer_interval_));
+  // Past the deadline: end whatever read or write is under way, as a stream deadline would.
+  timed_out_ = true;
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
 }
 
 }  // namespace fogbank::http

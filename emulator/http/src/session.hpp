@@ -2,7 +2,8 @@
 // One HTTP/1.1 connection: reads a request, has the router answer it, writes the response, and
 // again while the client keeps the connection alive. Shaped like the sessions of Boost.Beast's
 // advanced_server example (boost-1.74.0): owned by shared_ptr through its pending operations,
-// its own strand, do_x/on_x pairs, a body limit and a deadline on every read and write. One
+// its own strand, do_x/on_x pairs, a body limit and a deadline on every read and write (kept
+// by one lazily re-armed timer of the session's own, not by the stream: set_deadline). One
 // request at a time: a pipelined request waits in the buffer until the previous response is
 // written.
 //
@@ -22,13 +23,16 @@
 
 #include "fogbank/http/server.hpp"
 
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -94,6 +98,9 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   void on_read_header(boost::beast::error_code ec, std::size_t bytes);
   void on_continue_sent(boost::beast::error_code ec, std::size_t bytes);
   void do_read_body();
+  // The body from what is already in buffer_: the outcome async_read would complete with, or
+  // nullopt when more must be read from the socket.
+  std::optional<boost::beast::error_code> parse_buffered_body();
   void on_read_body(boost::beast::error_code ec, std::size_t bytes);
   void on_read_failed(boost::beast::error_code ec);
   void on_response(response res);
@@ -110,6 +117,18 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   void on_tls_shutdown(boost::beast::error_code ec);
   void on_shutdown();
   void abort_read();
+
+  // The deadline of the read or write that starts now: past it, the socket is closed and the
+  // operation ends with timed_out_ set, as beast::tcp_stream's expires_after would end it. Lazy:
+  // one timer per session, re-armed only when a deadline comes before the timer would fire
+  // (a refused body's drain, a TLS close); otherwise the timer fires as armed, finds the
+  // deadline moved, and waits again. A request costs no timer operation (arming and cancelling
+  // Asio's timer on every read and write was 4-5% of a GetItem's CPU).
+  void set_deadline(std::chrono::steady_clock::duration timeout);
+  // No deadline while a service answers: an SQS long poll or a Lambda invoke takes its time.
+  void clear_deadline() noexcept { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  void arm_deadline_timer(std::chrono::steady_clock::time_point at);
+  void on_deadline_timer(std::uint64_t generation, boost::beast::error_code ec);
 
   // Moves to a ws_session on a WebSocket upgrade: what may run after that (shutdown()) uses
   // executor_, never stream_.
@@ -129,6 +148,19 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   router& router_;
   session_registry& registry_;
   const server_options& options_;
+  boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                    boost::asio::wait_traits<std::chrono::steady_clock>,
+                                    flex_stream::executor_type>
+      deadline_timer_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  // When deadline_timer_ fires (max: not waiting), and the number of its latest wait: a wait
+  // that was replaced, or had already completed when it was, is recognised by its number.
+  std::chrono::steady_clock::time_point timer_at_ = std::chrono::steady_clock::time_point::max();
+  std::uint64_t timer_generation_ = 0;
+  // The longest the timer waits between looks at deadline_: no later than any io or idle
+  // deadline set meanwhile can fall.
+  std::chrono::steady_clock::duration timer_interval_;
+  bool timed_out_ = false;  // the deadline passed and closed the socket
   phase phase_ = phase::reading_header;
   bool stopping_ = false;
   bool gzip_response_ = false;  // the request being answered accepts a gzip response

@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-class fake_channel final : public reply_channel {
+class recording_channel final : public reply_channel {
  public:
   std::shared_ptr<deferred_reply> defer() override {
     reply = std::make_shared<deferred_reply>([this](response res) { delivered.push_back(std::move(res)); });
@@ -73,7 +73,7 @@ request invoke_request(std::string body) {
 TEST(RestFront, RoutesAnInvokeAndEncodesItsAnswer) {
   fake_lambda lambda;
   router r(lambda.registry);
-  fake_channel channel;
+  recording_channel channel;
 
   const auto res = r.handle(invoke_request(R"({"a":1})"), channel);
 
@@ -95,7 +95,7 @@ TEST(RestFront, AnswersLaterWhenTheServiceDoes) {
   fake_lambda lambda;
   lambda.behaviour = [&](core::call_completion& done) { lambda.held = std::move(done); };
   router r(lambda.registry);
-  fake_channel channel;
+  recording_channel channel;
 
   EXPECT_FALSE(r.handle(invoke_request("{}"), channel));
   ASSERT_TRUE(lambda.held);
@@ -110,7 +110,7 @@ TEST(RestFront, AnswersLaterWhenTheServiceDoes) {
 TEST(RestFront, RefusesABodyThatIsNotJsonWithoutCallingTheService) {
   fake_lambda lambda;
   router r(lambda.registry);
-  fake_channel channel;
+  recording_channel channel;
   request req{bhttp::verb::post, "/2015-03-31/functions", 11};
   req.body() = "{not json";
   req.prepare_payload();
@@ -126,7 +126,7 @@ TEST(RestFront, RefusesABodyThatIsNotJsonWithoutCallingTheService) {
 TEST(RestFront, OtherProtocolsKeepTheirRequests) {
   fake_lambda lambda;
   router r(lambda.registry);
-  fake_channel channel;
+  recording_channel channel;
   // Not a Lambda route: the JSON front answers as DynamoDB would (no such target here).
   request req{bhttp::verb::post, "/", 11};
   req.set("X-Amz-Target", "DynamoDB_20120810.ListTables");
