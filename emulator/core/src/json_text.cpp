@@ -14,6 +14,59 @@ namespace {
 
 using json = nlohmann::json;
 
+// Writes text at the end of a std::string through a small buffer: std::string's append and
+// push_back are out-of-line calls with a capacity check each, which cost more than the copying
+// itself for the short pieces JSON is made of (punctuation, keys, short strings, escapes). Long
+// pieces go straight to the string. The string grows by append() alone, as it would without the
+// buffer, so the allocations are those of plain appends.
+class text_writer {
+ public:
+  explicit text_writer(std::string& out) noexcept : out_(out) {}
+  text_writer(const text_writer&) = delete;
+  text_writer& operator=(const text_writer&) = delete;
+
+  // Room for `bytes` (at most buffer_size) more before the next *_unchecked calls.
+  void reserve(std::size_t bytes) {
+    if (buffer_size - used_ < bytes) flush();
+  }
+  void put_unchecked(char c) noexcept { buffer_[used_++] = c; }
+  void write_unchecked(const char* bytes, std::size_t size) noexcept {
+    std::memcpy(buffer_.data() + used_, bytes, size);
+    used_ += size;
+  }
+
+  void put(char c) {
+    reserve(1);
+    put_unchecked(c);
+  }
+  void write(const char* bytes, std::size_t size) {
+    if (size <= buffer_size - used_) {
+      write_unchecked(bytes, size);
+      return;
+    }
+    flush();
+    if (size < buffer_size / 2) {
+      write_unchecked(bytes, size);
+    } else {
+      out_.append(bytes, size);
+    }
+  }
+
+  // Appends what the buffer holds to the string; the writer's text is complete once this is
+  // called after the last write. (Not in a destructor: appending can throw.)
+  void flush() {
+    out_.append(buffer_.data(), used_);
+    used_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t buffer_size = 1024;
+
+  std::string& out_;
+  std::size_t used_ = 0;
+  std::array<char, buffer_size> buffer_;
+};
+
 // ---- Strings ----------------------------------------------------------------------------------
 
 constexpr std::uint64_t every_byte(std::uint8_t byte) {
@@ -108,70 +161,81 @@ inline utf8_step next_sequence(const unsigned char* p, std::size_t left) noexcep
 }
 
 // The escape of an ASCII byte that needs one (a control byte, '"' or '\\'), as dump() writes it.
-inline void append_escape(std::string& out, unsigned char c) {
+inline void write_escape(text_writer& out, unsigned char c) {
+  out.reserve(6);
+  out.put_unchecked('\\');
   switch (c) {
     case '\b':
-      out.append("\\b", 2);
+      out.put_unchecked('b');
       return;
     case '\t':
-      out.append("\\t", 2);
+      out.put_unchecked('t');
       return;
     case '\n':
-      out.append("\\n", 2);
+      out.put_unchecked('n');
       return;
     case '\f':
-      out.append("\\f", 2);
+      out.put_unchecked('f');
       return;
     case '\r':
-      out.append("\\r", 2);
+      out.put_unchecked('r');
       return;
     case '"':
-      out.append("\\\"", 2);
+      out.put_unchecked('"');
       return;
     case '\\':
-      out.append("\\\\", 2);
+      out.put_unchecked('\\');
       return;
     default: {
       static constexpr char hex[] = "0123456789abcdef";
-      const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-      out.append(escape, sizeof escape);
+      const char escape[5] = {'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+      out.write_unchecked(escape, sizeof escape);
       return;
     }
   }
 }
 
-// `text`'s bytes between the quotes of a JSON string.
-void append_escaped(std::string& out, std::string_view text) {
+// `text` as a JSON string, quotes included.
+void write_string(text_writer& out, std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const end = p + text.size();
-  const auto* run = p;  // the start of the bytes not yet appended, all of them fine as they are
+  const auto* run = p;  // the start of the bytes not yet written, all of them fine as they are
+  const auto flush_run = [&](const unsigned char* to) {
+    out.write(reinterpret_cast<const char*>(run), static_cast<std::size_t>(to - run));
+  };
+  out.put('"');
   for (;;) {
     p = find_special(p, end);
     if (p == end) break;
     if (*p < 0x80) {
-      out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
-      append_escape(out, *p);
+      flush_run(p);
+      write_escape(out, *p);
       run = ++p;
       continue;
     }
-    const utf8_step step = next_sequence(p, static_cast<std::size_t>(end - p));
-    if (!step.valid) {
-      out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
-      out.append("\xEF\xBF\xBD", 3);
-      run = p + step.length;
-    }
-    p += step.length;
+    // Non-ASCII text tends to come in runs (whole words of a script): stay here until ASCII.
+    do {
+      const utf8_step step = next_sequence(p, static_cast<std::size_t>(end - p));
+      if (!step.valid) {
+        flush_run(p);
+        out.write("\xEF\xBF\xBD", 3);
+        run = p + step.length;
+      }
+      p += step.length;
+    } while (p != end && *p >= 0x80);
   }
-  out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(end - run));
+  flush_run(end);
+  out.put('"');
 }
 
 // ---- Scalars ----------------------------------------------------------------------------------
 
 template <typename Integer>
-void append_integer(std::string& out, Integer value) {
-  char buffer[24];
+void write_integer(text_writer& out, Integer value) {
+  out.reserve(20);  // the longest: -9223372036854775808, 18446744073709551615
+  char buffer[20];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
+  out.write_unchecked(buffer, static_cast<std::size_t>(result.ptr - buffer));
 }
 
 // dump() formats IEEE doubles with nlohmann::detail::to_chars (Grisu2, shortest round trip, "1.0"
@@ -179,30 +243,30 @@ void append_integer(std::string& out, Integer value) {
 static_assert(std::is_same_v<json::number_float_t, double> && std::numeric_limits<double>::is_iec559 &&
               std::numeric_limits<double>::digits == 53);
 
-void append_float(std::string& out, double value) {
+void write_float(text_writer& out, double value) {
   if (!std::isfinite(value)) {
-    out.append("null", 4);
+    out.write("null", 4);
     return;
   }
   std::array<char, 64> buffer;
   const char* const end = nlohmann::detail::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  out.append(buffer.data(), static_cast<std::size_t>(end - buffer.data()));
+  out.write(buffer.data(), static_cast<std::size_t>(end - buffer.data()));
 }
 
-void append_binary(std::string& out, const json::binary_t& binary) {
-  out.append("{\"bytes\":[", 10);
+void write_binary(text_writer& out, const json::binary_t& binary) {
+  out.write("{\"bytes\":[", 10);
   bool first = true;
   for (const std::uint8_t byte : binary) {
-    if (!first) out.push_back(',');
+    if (!first) out.put(',');
     first = false;
-    append_integer(out, static_cast<unsigned>(byte));
+    write_integer(out, static_cast<unsigned>(byte));
   }
-  out.append("],\"subtype\":", 12);
+  out.write("],\"subtype\":", 12);
   if (binary.has_subtype()) {
-    append_integer(out, binary.subtype());
-    out.push_back('}');
+    write_integer(out, binary.subtype());
+    out.put('}');
   } else {
-    out.append("null}", 5);
+    out.write("null}", 5);
   }
 }
 
@@ -240,21 +304,21 @@ class open_stack {
   std::size_t size_ = 0;
 };
 
-inline void append_key(std::string& out, const std::string& key) {
-  out.push_back('"');
-  append_escaped(out, key);
-  out.append("\":", 2);
+inline void write_key(text_writer& out, const std::string& key) {
+  write_string(out, key);
+  out.put(':');
 }
 
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  out.push_back('"');
-  append_escaped(out, text);
-  out.push_back('"');
+  text_writer writer(out);
+  write_string(writer, text);
+  writer.flush();
 }
 
-void append_json(std::string& out, const json& value) {
+void append_json(std::string& result, const json& value) {
+  text_writer out(result);
   open_stack open;
   const json* current = &value;
   for (;;) {
@@ -263,12 +327,12 @@ void append_json(std::string& out, const json& value) {
       case json::value_t::object: {
         const auto& object = *current->get_ptr<const json::object_t*>();
         if (object.empty()) {
-          out.append("{}", 2);
+          out.write("{}", 2);
           break;
         }
-        out.push_back('{');
+        out.put('{');
         const auto first = object.begin();
-        append_key(out, first->first);
+        write_key(out, first->first);
         open.push({&object, std::next(first), nullptr, {}});
         current = &first->second;
         continue;
@@ -276,66 +340,69 @@ void append_json(std::string& out, const json& value) {
       case json::value_t::array: {
         const auto& array = *current->get_ptr<const json::array_t*>();
         if (array.empty()) {
-          out.append("[]", 2);
+          out.write("[]", 2);
           break;
         }
-        out.push_back('[');
+        out.put('[');
         open.push({nullptr, {}, &array, array.begin() + 1});
         current = &array.front();
         continue;
       }
       case json::value_t::string:
-        append_json_string(out, *current->get_ptr<const json::string_t*>());
+        write_string(out, *current->get_ptr<const json::string_t*>());
         break;
       case json::value_t::boolean:
         if (*current->get_ptr<const json::boolean_t*>()) {
-          out.append("true", 4);
+          out.write("true", 4);
         } else {
-          out.append("false", 5);
+          out.write("false", 5);
         }
         break;
       case json::value_t::number_integer:
-        append_integer(out, *current->get_ptr<const json::number_integer_t*>());
+        write_integer(out, *current->get_ptr<const json::number_integer_t*>());
         break;
       case json::value_t::number_unsigned:
-        append_integer(out, *current->get_ptr<const json::number_unsigned_t*>());
+        write_integer(out, *current->get_ptr<const json::number_unsigned_t*>());
         break;
       case json::value_t::number_float:
-        append_float(out, *current->get_ptr<const json::number_float_t*>());
+        write_float(out, *current->get_ptr<const json::number_float_t*>());
         break;
       case json::value_t::binary:
-        append_binary(out, *current->get_ptr<const json::binary_t*>());
+        write_binary(out, *current->get_ptr<const json::binary_t*>());
         break;
       case json::value_t::discarded:
-        out.append("<discarded>", 11);
+        out.write("<discarded>", 11);
         break;
       case json::value_t::null:
       default:
-        out.append("null", 4);
+        out.write("null", 4);
         break;
     }
     // `current` is written: move to the next member of the innermost open container, closing
     // every container that has none left.
     for (;;) {
-      if (open.empty()) return;
+      if (open.empty()) {
+        out.flush();
+        return;
+      }
       open_container& top = open.top();
       if (top.object != nullptr) {
         if (top.next_member != top.object->end()) {
-          out.push_back(',');
-          append_key(out, top.next_member->first);
+          out.put(',');
+          write_key(out, top.next_member->first);
           current = &top.next_member->second;
           ++top.next_member;
           break;
         }
-        out.push_back('}');
+        out.put('}');
       } else {
         if (top.next_element != top.array->end()) {
-          out.push_back(',');
+          out.put(',');
           current = &*top.next_element;
           ++top.next_element;
           break;
         }
-        out.push_back(']');
+        out.put(']');
       }
       open.pop();
     }
