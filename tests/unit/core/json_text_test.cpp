@@ -443,6 +443,23 @@ TEST(json_text, random_documents_match_dump) {
   EXPECT_GT(over_10_kb, 50);
 }
 
+TEST(json_text, pieces_around_the_writers_buffer_edges) {
+  // The writer gathers short pieces in a 1 KB buffer and appends pieces of 512 bytes or more
+  // directly: strings of every length near those edges, after text that fills it to near them.
+  std::vector<std::size_t> lengths;
+  for (const std::size_t edge : {0, 512, 1024, 2048}) {
+    for (std::size_t length = edge > 4 ? edge - 4 : 0; length <= edge + 4; ++length)
+      lengths.push_back(length);
+  }
+  for (const std::size_t first : lengths) {
+    for (const std::size_t second : lengths) {
+      const json value =
+          json::array({std::string(first, 'x'), std::string(second, 'y') + "\n\xC3\xA9\xFF", 7});
+      ASSERT_TRUE(same_as_dump(value)) << first << " then " << second;
+    }
+  }
+}
+
 TEST(json_text, appends_after_what_the_string_holds) {
   std::string out = "[";
   append_json(out, json::parse(R"({"a":[1,2.5,"x"]})"));
