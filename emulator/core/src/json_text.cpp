@@ -317,8 +317,8 @@ void append_json_string(std::string& out, std::string_view text) {
   writer.flush();
 }
 
-void append_json(std::string& result, const json& value) {
-  text_writer out(result);
+void append_json(std::string& out, const json& value) {
+  text_writer writer(out);
   open_stack open;
   const json* current = &value;
   for (;;) {
@@ -327,12 +327,12 @@ void append_json(std::string& result, const json& value) {
       case json::value_t::object: {
         const auto& object = *current->get_ptr<const json::object_t*>();
         if (object.empty()) {
-          out.write("{}", 2);
+          writer.write("{}", 2);
           break;
         }
-        out.put('{');
+        writer.put('{');
         const auto first = object.begin();
-        write_key(out, first->first);
+        write_key(writer, first->first);
         open.push({&object, std::next(first), nullptr, {}});
         current = &first->second;
         continue;
@@ -340,69 +340,69 @@ void append_json(std::string& result, const json& value) {
       case json::value_t::array: {
         const auto& array = *current->get_ptr<const json::array_t*>();
         if (array.empty()) {
-          out.write("[]", 2);
+          writer.write("[]", 2);
           break;
         }
-        out.put('[');
+        writer.put('[');
         open.push({nullptr, {}, &array, array.begin() + 1});
         current = &array.front();
         continue;
       }
       case json::value_t::string:
-        write_string(out, *current->get_ptr<const json::string_t*>());
+        write_string(writer, *current->get_ptr<const json::string_t*>());
         break;
       case json::value_t::boolean:
         if (*current->get_ptr<const json::boolean_t*>()) {
-          out.write("true", 4);
+          writer.write("true", 4);
         } else {
-          out.write("false", 5);
+          writer.write("false", 5);
         }
         break;
       case json::value_t::number_integer:
-        write_integer(out, *current->get_ptr<const json::number_integer_t*>());
+        write_integer(writer, *current->get_ptr<const json::number_integer_t*>());
         break;
       case json::value_t::number_unsigned:
-        write_integer(out, *current->get_ptr<const json::number_unsigned_t*>());
+        write_integer(writer, *current->get_ptr<const json::number_unsigned_t*>());
         break;
       case json::value_t::number_float:
-        write_float(out, *current->get_ptr<const json::number_float_t*>());
+        write_float(writer, *current->get_ptr<const json::number_float_t*>());
         break;
       case json::value_t::binary:
-        write_binary(out, *current->get_ptr<const json::binary_t*>());
+        write_binary(writer, *current->get_ptr<const json::binary_t*>());
         break;
       case json::value_t::discarded:
-        out.write("<discarded>", 11);
+        writer.write("<discarded>", 11);
         break;
       case json::value_t::null:
       default:
-        out.write("null", 4);
+        writer.write("null", 4);
         break;
     }
     // `current` is written: move to the next member of the innermost open container, closing
     // every container that has none left.
     for (;;) {
       if (open.empty()) {
-        out.flush();
+        writer.flush();
         return;
       }
       open_container& top = open.top();
       if (top.object != nullptr) {
         if (top.next_member != top.object->end()) {
-          out.put(',');
-          write_key(out, top.next_member->first);
+          writer.put(',');
+          write_key(writer, top.next_member->first);
           current = &top.next_member->second;
           ++top.next_member;
           break;
         }
-        out.put('}');
+        writer.put('}');
       } else {
         if (top.next_element != top.array->end()) {
-          out.put(',');
+          writer.put(',');
           current = &*top.next_element;
           ++top.next_element;
           break;
         }
-        out.put(']');
+        writer.put(']');
       }
       open.pop();
     }
