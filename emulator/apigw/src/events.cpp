@@ -1,6 +1,7 @@
 #include "events.hpp"
 
 #include "fogbank/core/encoding.hpp"
+#include "fogbank/core/json_text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -139,7 +140,7 @@ std::string event_payload(const json& event) {
   // text frames that are not UTF-8) message bodies are client bytes: one that is not UTF-8 is
   // sent to the function as U+FFFD rather than failing the serialization (what AWS sends there
   // is unconfirmed). Found by the apigw_route fuzz target (fuzz/findings/README.md).
-  return event.dump(-1, ' ', false, json::error_handler_t::replace);
+  return core::to_json_text(event);
 }
 
 }  // namespace fogbank::apigw

@@ -4,6 +4,7 @@
 
 #include "fogbank/core/encoding.hpp"
 #include "fogbank/core/json_limits.hpp"
+#include "fogbank/core/json_text.hpp"
 
 #include <array>
 #include <cctype>
@@ -43,7 +44,7 @@ std::string java_date(std::int64_t seconds) {
 
 std::string text_of(const json& value) {
   if (value.is_string()) return value.get<std::string>();
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  return core::to_json_text(value);
 }
 
 }  // namespace

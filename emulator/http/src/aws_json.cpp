@@ -1,6 +1,7 @@
 #include "aws_json.hpp"
 
 #include "fogbank/core/json_limits.hpp"
+#include "fogbank/core/json_text.hpp"
 #include "log.hpp"
 #include "sigv4.hpp"
 
@@ -126,12 +127,12 @@ std::string coral_error_body(std::string_view name, std::string_view message) {
   nlohmann::json body = {{"__type", std::string(coral_service) + "#" + std::string(name)}};
   if (!message.empty()) body["message"] = message;
   // Replace, not throw: SigV4 messages quote the client's Authorization header, any bytes in it.
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return core::to_json_text(body);
 }
 
 std::string dump(const nlohmann::json& value) {
   // Replace rather than throw on invalid UTF-8: a response must always be producible.
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return core::to_json_text(value);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "fogbank/core/encoding.hpp"
 #include "fogbank/core/json_limits.hpp"
+#include "fogbank/core/json_text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -215,7 +216,7 @@ std::optional<std::string> header_text(const json& value, kind type) {
 
 std::string dump(const json& value) {
   // Replace rather than throw on invalid UTF-8: a response must always be producible.
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  return core::to_json_text(value);
 }
 
 bool is_bound(const rest_model::message_shape& shape, std::string_view name) {

@@ -3,6 +3,7 @@
 #include "log.hpp"
 #include "rest_api_front.hpp"
 
+#include "fogbank/core/json_text.hpp"
 #include "fogbank/core/version.hpp"
 
 #include <nlohmann/json.hpp>
@@ -41,8 +42,7 @@ bool is_json_protocol_call(const request& req) noexcept {
 }
 
 std::string json_message(std::string_view type, std::string_view message) {
-  return nlohmann::json{{"__type", type}, {"message", message}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return core::to_json_text(nlohmann::json{{"__type", type}, {"message", message}});
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
@@ -18,6 +19,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -53,6 +55,37 @@ const std::string& http_date_text(core::time_point at) {
     formatted_second = second;
   }
   return text;
+}
+
+// The response's status line and header fields, as Beast's serializer lays them out
+// (boost/beast/http/impl/fields.hpp, basic_fields::writer): "HTTP/X.Y ### reason\r\n", each
+// field as "Name: value\r\n" in the order it was inserted, and an empty line.
+void append_head(const response& res, std::string& out) {
+  const unsigned version = res.version();
+  const unsigned code = res.result_int();
+  const char start[] = {'H',
+                        'T',
+                        'T',
+                        'P',
+                        '/',
+                        static_cast<char>('0' + version / 10),
+                        '.',
+                        static_cast<char>('0' + version % 10),
+                        ' ',
+                        static_cast<char>('0' + code / 100),
+                        static_cast<char>('0' + (code / 10) % 10),
+                        static_cast<char>('0' + code % 10),
+                        ' '};
+  out.append(start, sizeof start);
+  out.append(sv(res.reason()));
+  out.append("\r\n");
+  for (const auto& field : res) {
+    out.append(sv(field.name_string()));
+    out.append(": ");
+    out.append(sv(field.value()));
+    out.append("\r\n");
+  }
+  out.append("\r\n");
 }
 
 }  // namespace
@@ -379,9 +412,14 @@ void session::do_write(response res) {
   if (!draining) phase_ = phase::writing;
   response_.emplace(std::move(res));
   set_deadline(options_.io_timeout);
-  bhttp::async_write(
-      stream_, *response_,
-      beast::bind_front_handler(&session::on_write, shared_from_this(), response_->need_eof()));
+  // One gather write of the header's text and the body: what Beast's async_write(message) sends,
+  // without its serializer's layers of buffer views (9% of a GetItem's CPU beside the 15% of
+  // sendmsg itself).
+  head_.clear();
+  append_head(*response_, head_);
+  const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(response_->body())};
+  net::async_write(stream_, buffers,
+                   beast::bind_front_handler(&session::on_write, shared_from_this(), response_->need_eof()));
 }
 
 void session::on_write(bool close, beast::error_code ec, std::size_t) {

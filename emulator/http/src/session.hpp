@@ -139,6 +139,7 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   std::optional<request> request_;                              // while it is being dispatched
   std::shared_ptr<deferred_reply> pending_;                     // its reply, if deferred
   std::optional<response> response_;                            // the one outstanding write
+  std::string head_;                                            // its status line and fields, as sent
   std::optional<bhttp::response<bhttp::empty_body>> continue_;  // "100 Continue", while it is written
   std::vector<char> drain_;
   std::size_t drained_ = 0;

@@ -1,6 +1,7 @@
 // The in-process host for C++ handlers (see cpp_host.hpp).
 
 #include "fogbank/lambda/cpp_host.hpp"
+#include "fogbank/core/json_text.hpp"
 
 #include "fogbank/core/clock.hpp"
 #include "fogbank/core/json_limits.hpp"
@@ -48,9 +49,8 @@ std::string thrown_error_payload() {
     message = e.what();
   } catch (...) {
   }
-  return json{
-      {"errorMessage", message}, {"errorType", current_exception_type()}, {"stackTrace", json::array()}}
-      .dump(-1, ' ', false, json::error_handler_t::replace);
+  return core::to_json_text(json{
+      {"errorMessage", message}, {"errorType", current_exception_type()}, {"stackTrace", json::array()}});
 }
 
 // The environment Lambda sets for a function of an OS-only runtime, over the function's own
@@ -101,7 +101,7 @@ class cpp_host final : public runtime_host {
                   call.deadline, &clock_, &environment, &client_, &handler_log);
       try {
         const json response = handler(*event, ctx);
-        outcome.payload = response.dump(-1, ' ', false, json::error_handler_t::replace);
+        outcome.payload = core::to_json_text(response);
       } catch (...) {
         outcome.kind = outcome_kind::function_error;
         outcome.payload = thrown_error_payload();

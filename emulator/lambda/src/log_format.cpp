@@ -1,4 +1,5 @@
 #include "fogbank/lambda/log_format.hpp"
+#include "fogbank/core/json_text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -53,8 +54,7 @@ std::string platform_error_payload(std::string_view request_id, std::string_view
   // errorType first, as AWS's timeout payload is recorded (a json object would sort the keys).
   const nlohmann::json t = std::string(type);
   const nlohmann::json m = "RequestId: " + std::string(request_id) + " Error: " + std::string(message);
-  return "{\"errorType\":" + t.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-         ",\"errorMessage\":" + m.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "}";
+  return "{\"errorType\":" + core::to_json_text(t) + ",\"errorMessage\":" + core::to_json_text(m) + "}";
 }
 
 }  // namespace fogbank::lambda::log_format

@@ -3,6 +3,7 @@
 // ParallelizationFactor; for a queue up to ScalingConfig.MaximumConcurrency), the function's concurrency, and
 // running a batch in the function. The SQS and stream specifics are in sqs_poller.cpp and stream_poller.cpp.
 
+#include "fogbank/core/json_text.hpp"
 #include "fogbank/core/log.hpp"
 #include "service_impl.hpp"
 
@@ -177,8 +178,7 @@ void service_impl::invoke_batch(const mapping_record& m, const function_record& 
   function_config config;
   {
     std::lock_guard lock(mutex_);
-    call =
-        new_invocation(fn, request_ids_.uuid(), event.dump(-1, ' ', false, json::error_handler_t::replace));
+    call = new_invocation(fn, request_ids_.uuid(), core::to_json_text(event));
     config = config_of(fn);
   }
   auto record = [key = fn.key()](service_impl& self, const invocation_outcome& outcome) {

@@ -1,5 +1,6 @@
 #include "transcript.hpp"
 
+#include "fogbank/core/json_text.hpp"
 #include "fogbank/lambda/function.hpp"
 
 #include <chrono>
@@ -106,7 +107,7 @@ void transcript::write(json event) {
     event["t"] = std::chrono::duration_cast<std::chrono::milliseconds>(clock_->now() - start_).count();
   }
   // Invalid UTF-8 from a handler must not stop the run: replace it in the line.
-  std::string line = event.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string line = core::to_json_text(event);
   if (!mask_from_.empty() && mask_from_ != mask_to_) {
     for (std::size_t at = line.find(mask_from_); at != std::string::npos;
          at = line.find(mask_from_, at + mask_to_.size())) {
