@@ -1,7 +1,5 @@
 #include "platform_log.hpp"
 
-#include "fogbank/core/json_text.hpp"
-
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
@@ -30,7 +28,7 @@ std::string error_body(std::string_view type_first, std::string_view message) {
   nlohmann::ordered_json body;
   body["errorType"] = type_first;
   body["errorMessage"] = message;
-  return core::to_json_text(body);
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Go's names for signals (syscall's signal table), which Lambda prints.
@@ -184,7 +182,7 @@ std::string invalid_entrypoint_payload(std::string_view request_id, std::string_
   nlohmann::ordered_json body;
   body["errorMessage"] = "RequestId: " + std::string(request_id) + " Error: " + std::string(message);
   body["errorType"] = "Runtime.InvalidEntrypoint";
-  return core::to_json_text(body);
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string describe_exit(int wait_status) {

@@ -2,8 +2,6 @@
 
 #include "process_setup.hpp"
 
-#include "fogbank/core/json_text.hpp"
-
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -462,7 +460,7 @@ void worker::on_init_error(const std::shared_ptr<api_connection>& from, api_requ
     nlohmann::ordered_json body;
     body["errorMessage"] = payload;
     body["errorType"] = type.empty() ? "Runtime.Unknown" : type;
-    payload = core::to_json_text(body);
+    payload = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   read_output(drain_budget);
   phase_ = phase::stopping;

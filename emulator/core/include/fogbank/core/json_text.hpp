@@ -41,6 +41,11 @@ void append_json(std::string& out, const nlohmann::json& value);
 // `value`'s JSON text (as above) in a new string.
 std::string to_json_text(const nlohmann::json& value);
 
+// An ordered_json would silently convert to a json and come out with its members sorted: its
+// text is ordered_json::dump's to make.
+void append_json(std::string& out, const nlohmann::ordered_json& value) = delete;
+std::string to_json_text(const nlohmann::ordered_json& value) = delete;
+
 // Appends `text` as one JSON string, quotes included, escaped and with invalid UTF-8 replaced
 // as above: the same bytes as append_json(out, nlohmann::json(std::string(text))), without
 // making the json value.
