@@ -1,6 +1,7 @@
 #include "fogbank/sqs/service.hpp"
 
 #include "fogbank/storage/key_encoding.hpp"
+#include "message_codec.hpp"
 #include "message_format.hpp"
 #include "queue_attributes.hpp"
 #include "request.hpp"
@@ -62,57 +63,6 @@ std::string dedup_key(std::uint64_t queue_id, std::string_view id) {
   storage::key::append_u64(key, queue_id);
   storage::key::append_bytes(key, id);
   return key;
-}
-
-json encode_message(const message& m) {
-  return json{{"s", m.seq},
-              {"i", m.id},
-              {"b", m.body},
-              {"a", m.attributes},
-              {"y", m.system_attributes},
-              {"g", m.group_id},
-              {"d", m.dedup_id},
-              {"n", m.sequence_number},
-              {"u", m.sender_id},
-              {"l", m.dead_letter_source_arn},
-              {"t", m.sent_ms},
-              {"v", m.visible_at_ms},
-              {"f", m.first_receive_ms},
-              {"r", m.last_receive_ms},
-              {"c", m.receive_count},
-              {"h", m.receipt_handle}};
-}
-
-message decode_message(const json& j) {
-  message m;
-  m.seq = j.at("s").get<std::uint64_t>();
-  m.id = j.at("i").get<std::string>();
-  m.body = j.at("b").get<std::string>();
-  m.attributes = j.at("a");
-  m.system_attributes = j.at("y");
-  m.group_id = j.at("g").get<std::string>();
-  m.dedup_id = j.at("d").get<std::string>();
-  m.sequence_number = j.at("n").get<std::string>();
-  m.sender_id = j.at("u").get<std::string>();
-  m.dead_letter_source_arn = j.at("l").get<std::string>();
-  m.sent_ms = j.at("t").get<std::int64_t>();
-  m.visible_at_ms = j.at("v").get<std::int64_t>();
-  m.first_receive_ms = j.at("f").get<std::int64_t>();
-  m.last_receive_ms = j.at("r").get<std::int64_t>();
-  m.receive_count = j.at("c").get<std::int64_t>();
-  m.receipt_handle = j.at("h").get<std::string>();
-  m.md5_body = md5_hex(m.body);
-  return m;
-}
-
-std::string to_msgpack(const json& j) {
-  std::string out;
-  json::to_msgpack(j, out);
-  return out;
-}
-
-json from_msgpack(std::string_view bytes) {
-  return json::from_msgpack(bytes.begin(), bytes.end());
 }
 
 constexpr std::string_view receipt_prefix = "fogbank-rh1|";
@@ -190,15 +140,13 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
     if (owner == by_id.end()) continue;
     queue& q = *owner->second;
     if (kind == 'm') {
-      message m = decode_message(from_msgpack(it->value()));
+      message m = decode_stored_message(it->value());
       q.next_seq = std::max(q.next_seq, m.seq + 1);
       add_message(q, std::move(m));
     } else if (kind == 'd') {
       std::string id;
       if (!storage::key::read_bytes(key, id)) continue;
-      const json j = from_msgpack(it->value());
-      q.dedup[id] = dedup_record{j.at("i").get<std::string>(), j.at("n").get<std::string>(),
-                                 j.at("g").get<std::string>(), j.at("x").get<std::int64_t>()};
+      q.dedup[id] = decode_dedup_record(it->value());
     }
   }
   require_complete(*contents);
@@ -321,7 +269,7 @@ void service_impl::stage_queue(storage::write_batch& batch, const queue& q) cons
 }
 
 void service_impl::stage_message(storage::write_batch& batch, const queue& q, const message& m) const {
-  batch.put(storage::column::queues, message_key(q.id, m.seq), to_msgpack(encode_message(m)));
+  batch.put(storage::column::queues, message_key(q.id, m.seq), encode_stored_message(m));
 }
 
 void service_impl::stage_message_erase(storage::write_batch& batch, const queue& q, std::uint64_t seq) const {
@@ -330,9 +278,7 @@ void service_impl::stage_message_erase(storage::write_batch& batch, const queue&
 
 void service_impl::stage_dedup(storage::write_batch& batch, const queue& q, const std::string& id,
                                const dedup_record& r) const {
-  batch.put(storage::column::queues, dedup_key(q.id, id),
-            to_msgpack(
-                json{{"i", r.message_id}, {"n", r.sequence_number}, {"g", r.group_id}, {"x", r.expires_ms}}));
+  batch.put(storage::column::queues, dedup_key(q.id, id), encode_dedup_record(r));
 }
 
 void service_impl::commit(storage::write_batch& batch) {
