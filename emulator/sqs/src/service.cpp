@@ -177,18 +177,19 @@ std::string service_impl::queue_url(const queue& q, const request_context& conte
 }
 
 queue& service_impl::find_queue(const json& request, const request_context& context) {
-  std::string url = required_string(request, "QueueUrl");
-  if (auto query = url.find('?'); query != std::string::npos) url.resize(query);
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  const std::string text = required_string(request, "QueueUrl");
+  std::string_view url = text;
+  if (auto query = url.find('?'); query != std::string_view::npos) url = url.substr(0, query);
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
   // The queue is the last path segment and its account the one before, whatever the host: SDKs
   // address queues by the URL they were given, and tools also pass bare names.
-  std::string name = url;
-  std::string account = context.account_id;
-  if (auto slash = url.rfind('/'); slash != std::string::npos) {
+  std::string_view name = url;
+  std::string_view account = context.account_id;
+  if (auto slash = url.rfind('/'); slash != std::string_view::npos) {
     name = url.substr(slash + 1);
-    std::string rest = url.substr(0, slash);
+    const std::string_view rest = url.substr(0, slash);
     auto previous = rest.rfind('/');
-    std::string segment = previous == std::string::npos ? rest : rest.substr(previous + 1);
+    const std::string_view segment = previous == std::string_view::npos ? rest : rest.substr(previous + 1);
     if (!segment.empty() &&
         std::all_of(segment.begin(), segment.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       account = segment;
