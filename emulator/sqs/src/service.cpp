@@ -398,9 +398,15 @@ void service_impl::post_completions() {
 }
 
 std::string service_impl::make_receipt_handle(const queue& q, const message& m) {
-  char nonce[17];
-  std::snprintf(nonce, sizeof nonce, "%016llx", static_cast<unsigned long long>(ids_.next()));
-  return base64_encode(std::string(receipt_prefix) + q.arn() + "|" + m.id + "|" + nonce);
+  // The prefix, the queue's ARN, '|', the message id, '|', the nonce as 16 lower-case hex digits.
+  static constexpr char hex[] = "0123456789abcdef";
+  const std::uint64_t nonce = ids_.next();
+  const std::string arn = q.arn();
+  std::string text;
+  text.reserve(receipt_prefix.size() + arn.size() + 1 + m.id.size() + 1 + 16);
+  text.append(receipt_prefix).append(arn).append("|").append(m.id).append("|");
+  for (int shift = 60; shift >= 0; shift -= 4) text.push_back(hex[(nonce >> shift) & 0xF]);
+  return base64_encode(text);
 }
 
 std::optional<std::pair<std::string, std::string>> service_impl::parse_receipt_handle(
