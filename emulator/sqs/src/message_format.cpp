@@ -7,21 +7,48 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace fogbank::sqs {
 namespace {
 
-std::string digest_hex(const EVP_MD* type, std::string_view bytes) {
+// OpenSSL 3 looks a digest up in its provider tables (under a lock shared by every thread) each
+// time EVP_md5() or EVP_sha256() is passed to EVP_Digest, and EVP_Digest allocates a context and
+// the algorithm's state per call: together about 2.5x the MD5 of a 64-byte body, which every
+// SendMessage computes. So each digest is fetched once, and each thread reuses one context.
+enum class digest_kind { md5, sha256 };
+
+const EVP_MD* digest_type(digest_kind kind) {
+  // Fetched once, never freed: the EVP_MDs stay reachable until exit, after OpenSSL's own
+  // cleanup may already have run. If a provider does not offer one, the legacy getter still
+  // works (and fetches per call).
+  static const EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  static const EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (kind == digest_kind::md5) return md5 != nullptr ? md5 : EVP_md5();
+  return sha256 != nullptr ? sha256 : EVP_sha256();
+}
+
+struct md_ctx_free {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+std::string digest_hex(digest_kind kind, std::string_view bytes) {
+  const EVP_MD* type = digest_type(kind);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, type, nullptr);
+  // One context per thread, re-initialized for each digest (which keeps the algorithm's state
+  // allocated when the digest is the same as last time).
+  thread_local const std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
+  const bool done = ctx != nullptr && EVP_DigestInit_ex2(ctx.get(), type, nullptr) == 1 &&
+                    EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) == 1 &&
+                    EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) == 1;
+  if (!done) EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, type, nullptr);
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
+  std::string out(static_cast<std::size_t>(length) * 2, '\0');
   for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 0xF]);
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 0xF];
   }
   return out;
 }
@@ -157,11 +184,11 @@ std::string member_text(const json& value, const char* name) {
 }  // namespace
 
 std::string md5_hex(std::string_view bytes) {
-  return digest_hex(EVP_md5(), bytes);
+  return digest_hex(digest_kind::md5, bytes);
 }
 
 std::string sha256_hex(std::string_view bytes) {
-  return digest_hex(EVP_sha256(), bytes);
+  return digest_hex(digest_kind::sha256, bytes);
 }
 
 bool has_only_allowed_characters(std::string_view text) {

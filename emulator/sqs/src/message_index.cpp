@@ -36,13 +36,16 @@ void index_message(queue& q, message& m, std::int64_t now_ms) {
   m.indexed_hidden = !m.visible(now_ms);
   m.indexed_in_flight = m.indexed_hidden && m.receive_count > 0;
   m.indexed_visible_at = m.visible_at_ms;
-  if (m.indexed_hidden) q.hidden.emplace(m.visible_at_ms, m.seq);
+  // New messages come last in every index (the highest seq; the latest visible_at, when all
+  // have the same delay): the end as the hint saves the search from the root, and a wrong hint
+  // (a message back from in flight) costs only the search it would have done anyway.
+  if (m.indexed_hidden) q.hidden.emplace_hint(q.hidden.end(), m.visible_at_ms, m.seq);
   if (!q.fifo) {
-    if (!m.indexed_hidden) q.ready.insert(m.seq);
+    if (!m.indexed_hidden) q.ready.insert(q.ready.end(), m.seq);
     return;
   }
   queue::group_state& group = q.groups[m.group_id];
-  group.seqs.insert(m.seq);
+  group.seqs.insert(group.seqs.end(), m.seq);
   if (m.indexed_in_flight) ++group.in_flight;
   refresh_group(q, m.group_id);
 }

@@ -118,7 +118,7 @@ const json& service_impl::check_batch(const json& request, std::string_view entr
 
 json service_impl::send_one(queue& q, const json& entry, const request_context& context,
                             storage::write_batch& batch, std::vector<message>& staged) {
-  const auto body_value = optional_string(entry, "MessageBody");
+  auto body_value = optional_string(entry, "MessageBody");
   if (!body_value || body_value->empty()) fail_missing("MessageBody");
   const std::string& body = *body_value;
   const json& attributes = member_or_null(entry, "MessageAttributes");
@@ -199,10 +199,11 @@ json service_impl::send_one(queue& q, const json& entry, const request_context& 
     m.id = ids_.uuid();
   }
   m.seq = q.next_seq++;
-  m.body = body;
-  m.md5_body = md5_hex(body);
-  m.attributes = kept_attributes(attributes);
-  m.system_attributes = kept_attributes(system_attributes);
+  m.body = std::move(*body_value);  // `body` is not read after this
+  m.md5_body = md5_hex(m.body);
+  // The message's maps start empty: most messages have no attributes to keep.
+  if (!attributes.is_null()) m.attributes = kept_attributes(attributes);
+  if (!system_attributes.is_null()) m.system_attributes = kept_attributes(system_attributes);
   m.sender_id = context.account_id;
   m.sent_ms = now;
   m.visible_at_ms = now + (delay ? *delay : q.settings.delay_seconds) * 1000;

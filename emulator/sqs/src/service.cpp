@@ -1,6 +1,7 @@
 #include "fogbank/sqs/service.hpp"
 
 #include "fogbank/storage/key_encoding.hpp"
+#include "message_codec.hpp"
 #include "message_format.hpp"
 #include "queue_attributes.hpp"
 #include "request.hpp"
@@ -62,57 +63,6 @@ std::string dedup_key(std::uint64_t queue_id, std::string_view id) {
   storage::key::append_u64(key, queue_id);
   storage::key::append_bytes(key, id);
   return key;
-}
-
-json encode_message(const message& m) {
-  return json{{"s", m.seq},
-              {"i", m.id},
-              {"b", m.body},
-              {"a", m.attributes},
-              {"y", m.system_attributes},
-              {"g", m.group_id},
-              {"d", m.dedup_id},
-              {"n", m.sequence_number},
-              {"u", m.sender_id},
-              {"l", m.dead_letter_source_arn},
-              {"t", m.sent_ms},
-              {"v", m.visible_at_ms},
-              {"f", m.first_receive_ms},
-              {"r", m.last_receive_ms},
-              {"c", m.receive_count},
-              {"h", m.receipt_handle}};
-}
-
-message decode_message(const json& j) {
-  message m;
-  m.seq = j.at("s").get<std::uint64_t>();
-  m.id = j.at("i").get<std::string>();
-  m.body = j.at("b").get<std::string>();
-  m.attributes = j.at("a");
-  m.system_attributes = j.at("y");
-  m.group_id = j.at("g").get<std::string>();
-  m.dedup_id = j.at("d").get<std::string>();
-  m.sequence_number = j.at("n").get<std::string>();
-  m.sender_id = j.at("u").get<std::string>();
-  m.dead_letter_source_arn = j.at("l").get<std::string>();
-  m.sent_ms = j.at("t").get<std::int64_t>();
-  m.visible_at_ms = j.at("v").get<std::int64_t>();
-  m.first_receive_ms = j.at("f").get<std::int64_t>();
-  m.last_receive_ms = j.at("r").get<std::int64_t>();
-  m.receive_count = j.at("c").get<std::int64_t>();
-  m.receipt_handle = j.at("h").get<std::string>();
-  m.md5_body = md5_hex(m.body);
-  return m;
-}
-
-std::string to_msgpack(const json& j) {
-  std::string out;
-  json::to_msgpack(j, out);
-  return out;
-}
-
-json from_msgpack(std::string_view bytes) {
-  return json::from_msgpack(bytes.begin(), bytes.end());
 }
 
 constexpr std::string_view receipt_prefix = "fogbank-rh1|";
@@ -190,15 +140,13 @@ service_impl::service_impl(storage::database& database, core::clock& service_clo
     if (owner == by_id.end()) continue;
     queue& q = *owner->second;
     if (kind == 'm') {
-      message m = decode_message(from_msgpack(it->value()));
+      message m = decode_stored_message(it->value());
       q.next_seq = std::max(q.next_seq, m.seq + 1);
       add_message(q, std::move(m));
     } else if (kind == 'd') {
       std::string id;
       if (!storage::key::read_bytes(key, id)) continue;
-      const json j = from_msgpack(it->value());
-      q.dedup[id] = dedup_record{j.at("i").get<std::string>(), j.at("n").get<std::string>(),
-                                 j.at("g").get<std::string>(), j.at("x").get<std::int64_t>()};
+      q.dedup[id] = decode_dedup_record(it->value());
     }
   }
   require_complete(*contents);
@@ -229,18 +177,19 @@ std::string service_impl::queue_url(const queue& q, const request_context& conte
 }
 
 queue& service_impl::find_queue(const json& request, const request_context& context) {
-  std::string url = required_string(request, "QueueUrl");
-  if (auto query = url.find('?'); query != std::string::npos) url.resize(query);
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  const std::string text = required_string(request, "QueueUrl");
+  std::string_view url = text;
+  if (auto query = url.find('?'); query != std::string_view::npos) url = url.substr(0, query);
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
   // The queue is the last path segment and its account the one before, whatever the host: SDKs
   // address queues by the URL they were given, and tools also pass bare names.
-  std::string name = url;
-  std::string account = context.account_id;
-  if (auto slash = url.rfind('/'); slash != std::string::npos) {
+  std::string_view name = url;
+  std::string_view account = context.account_id;
+  if (auto slash = url.rfind('/'); slash != std::string_view::npos) {
     name = url.substr(slash + 1);
-    std::string rest = url.substr(0, slash);
+    const std::string_view rest = url.substr(0, slash);
     auto previous = rest.rfind('/');
-    std::string segment = previous == std::string::npos ? rest : rest.substr(previous + 1);
+    const std::string_view segment = previous == std::string_view::npos ? rest : rest.substr(previous + 1);
     if (!segment.empty() &&
         std::all_of(segment.begin(), segment.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       account = segment;
@@ -321,7 +270,7 @@ void service_impl::stage_queue(storage::write_batch& batch, const queue& q) cons
 }
 
 void service_impl::stage_message(storage::write_batch& batch, const queue& q, const message& m) const {
-  batch.put(storage::column::queues, message_key(q.id, m.seq), to_msgpack(encode_message(m)));
+  batch.put(storage::column::queues, message_key(q.id, m.seq), encode_stored_message(m));
 }
 
 void service_impl::stage_message_erase(storage::write_batch& batch, const queue& q, std::uint64_t seq) const {
@@ -330,9 +279,7 @@ void service_impl::stage_message_erase(storage::write_batch& batch, const queue&
 
 void service_impl::stage_dedup(storage::write_batch& batch, const queue& q, const std::string& id,
                                const dedup_record& r) const {
-  batch.put(storage::column::queues, dedup_key(q.id, id),
-            to_msgpack(
-                json{{"i", r.message_id}, {"n", r.sequence_number}, {"g", r.group_id}, {"x", r.expires_ms}}));
+  batch.put(storage::column::queues, dedup_key(q.id, id), encode_dedup_record(r));
 }
 
 void service_impl::commit(storage::write_batch& batch) {
@@ -349,15 +296,18 @@ void service_impl::erase_message(queue& q, std::uint64_t seq) {
 }
 
 void service_impl::add_message(queue& q, message m) {
+  const std::int64_t now = now_ms();
   const std::int64_t visible_at = m.visible_at_ms;
   const std::int64_t expires = m.sent_ms + q.settings.retention_seconds * 1000;
   if (q.next_expiry_ms != 0) q.next_expiry_ms = std::min(q.next_expiry_ms, expires);
   q.seq_of_id[m.id] = m.seq;
-  message& added = q.messages[m.seq];
+  // A sent message has the queue's highest seq: with the end as the hint, the map takes it
+  // without a search from the root (and searches as before when the hint is wrong).
+  message& added = q.messages.try_emplace(q.messages.end(), m.seq)->second;
   added = std::move(m);
   added.indexed = false;
-  index_message(q, added, now_ms());
-  if (visible_at > now_ms()) schedule_wake(q, visible_at);
+  index_message(q, added, now);
+  if (visible_at > now) schedule_wake(q, visible_at);
 }
 
 void service_impl::schedule_wake(queue& q, std::int64_t at_ms) {
@@ -448,9 +398,15 @@ void service_impl::post_completions() {
 }
 
 std::string service_impl::make_receipt_handle(const queue& q, const message& m) {
-  char nonce[17];
-  std::snprintf(nonce, sizeof nonce, "%016llx", static_cast<unsigned long long>(ids_.next()));
-  return base64_encode(std::string(receipt_prefix) + q.arn() + "|" + m.id + "|" + nonce);
+  // The prefix, the queue's ARN, '|', the message id, '|', the nonce as 16 lower-case hex digits.
+  static constexpr char hex[] = "0123456789abcdef";
+  const std::uint64_t nonce = ids_.next();
+  const std::string arn = q.arn();
+  std::string text;
+  text.reserve(receipt_prefix.size() + arn.size() + 1 + m.id.size() + 1 + 16);
+  text.append(receipt_prefix).append(arn).append("|").append(m.id).append("|");
+  for (int shift = 60; shift >= 0; shift -= 4) text.push_back(hex[(nonce >> shift) & 0xF]);
+  return base64_encode(text);
 }
 
 std::optional<std::pair<std::string, std::string>> service_impl::parse_receipt_handle(

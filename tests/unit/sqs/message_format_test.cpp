@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fogbank::sqs {
@@ -17,6 +18,25 @@ TEST(sqs_message_format, digests) {
   EXPECT_EQ(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
   EXPECT_EQ(sha256_hex("hello"), "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
   EXPECT_EQ(message_attributes_md5(json::object()), "");
+}
+
+// Each thread reuses one digest context (message_format.cpp): switching between MD5 and SHA-256,
+// inputs of any size one after the other, and several threads at once give the same digests.
+TEST(sqs_message_format, digests_reuse_a_context) {
+  const std::string large(100'000, 'x');
+  const auto check = [&] {
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(md5_hex("hello"), "5d41402abc4b2a76b9719d911017c592");
+      EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+      EXPECT_EQ(md5_hex(large), "d5816f35916d1d9482fb0f1ec201101d");
+      EXPECT_EQ(md5_hex(std::string(64, 'm')), "214add07fe086a1fc38983a350506922");
+      EXPECT_EQ(sha256_hex("hello"), "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+    }
+  };
+  check();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) threads.emplace_back(check);
+  for (auto& t : threads) t.join();
 }
 
 TEST(sqs_message_format, base64_round_trip) {

@@ -3,6 +3,8 @@
 
 #include "sqs_fixture.hpp"
 
+#include "fogbank/core/encoding.hpp"
+
 namespace fogbank::sqs {
 namespace {
 
@@ -421,6 +423,28 @@ TEST_F(sqs_test, delete_and_change_visibility_batches) {
   EXPECT_EQ(deleted["Failed"][0]["Id"], "y");
   EXPECT_EQ(deleted["Failed"][0]["SenderFault"], true);
   EXPECT_EQ(attribute(url, "ApproximateNumberOfMessages"), "1");
+}
+
+// A receipt handle is base64 of "fogbank-rh1|<queue ARN>|<message id>|<nonce: 16 hex digits>"
+// (service.cpp, make_receipt_handle); on a manual clock with seed 42 its text is always the same
+// (the literal is what the snprintf-based version gave, at 96bd64a).
+TEST_F(sqs_test, receipt_handle_text) {
+  const std::string url = create("q");
+  const std::string id = send(url, "hello")["MessageId"];
+  json messages = receive(url);
+  ASSERT_EQ(messages.size(), 1u);
+  const std::string handle = messages[0]["ReceiptHandle"];
+  const auto text = core::base64_decode_lenient(handle);
+  ASSERT_TRUE(text);
+  const std::string prefix = "fogbank-rh1|" + arn("q") + "|" + id + "|";
+  ASSERT_EQ(text->substr(0, prefix.size()), prefix);
+  const std::string nonce = text->substr(prefix.size());
+  EXPECT_EQ(nonce.size(), 16u);
+  EXPECT_EQ(nonce.find_first_not_of("0123456789abcdef"), std::string::npos) << nonce;
+  EXPECT_EQ(handle,
+            "Zm9nYmFuay1yaDF8YXJuOmF3czpzcXM6dXMtZWFzdC0xOjAwMDAwMDAwMDAwMDpxfGEwOTlkMjBjLTk1YzktNDk1Mi05NTEz"
+            "LTU5NmEzY2M2YWU2ZHw5NWMyM2Q3M2Y2YmM1ZjA2")
+      << *text;
 }
 
 }  // namespace
