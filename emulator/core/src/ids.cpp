@@ -1,6 +1,6 @@
 #include "fogbank/core/ids.hpp"
 
-#include <cstdio>
+#include <string>
 
 namespace fogbank::core {
 
@@ -29,10 +29,23 @@ std::string id_generator::uuid() {
   std::uint64_t low = next();
   high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;    // RFC 4122 variant
-  char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
-                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
-                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  // "%08x-%04x-%04x-%04x-%012llx" of the two halves, written by hand: snprintf was 2.75% of an
+  // SQS SendMessage's CPU (a message id and a request id each).
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string text(36, '-');
+  std::size_t at = 0;
+  const auto put = [&](std::uint64_t bits, int digits) {
+    for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) text[at++] = hex[(bits >> shift) & 0xF];
+  };
+  put(high >> 32, 8);
+  ++at;
+  put(high >> 16, 4);
+  ++at;
+  put(high, 4);
+  ++at;
+  put(low >> 48, 4);
+  ++at;
+  put(low, 12);
   return text;
 }
 
