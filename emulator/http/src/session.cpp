@@ -222,7 +222,8 @@ void session::do_read() {
 }
 
 void session::on_read_header(beast::error_code ec, std::size_t) {
-  if (ec) return on_read_failed(ec);
+  // A read that completed just as its deadline closed the socket is not served.
+  if (ec || timed_out_) return on_read_failed(ec);
   const auto& header = parser_->get();
   body_limit_ = router_.body_limit(header, options_.body_limit);
   if (const auto length = parser_->content_length(); length && *length > body_limit_) {
@@ -276,7 +277,7 @@ std::optional<beast::error_code> session::parse_buffered_body() {
 }
 
 void session::on_read_body(beast::error_code ec, std::size_t) {
-  if (ec) return on_read_failed(ec);
+  if (ec || timed_out_) return on_read_failed(ec);
   phase_ = phase::dispatching;
   clear_deadline();
   // The request outlives the parser: a deferred answer may still read it (nothing else touches
@@ -497,7 +498,9 @@ void session::on_deadline_timer(std::uint64_t generation, beast::error_code ec) 
   // A wait that was replaced ends cancelled, or (had it just completed) with a stale number.
   if (generation != timer_generation_ || ec == net::error::operation_aborted) return;
   timer_at_ = std::chrono::steady_clock::time_point::max();
-  if (phase_ == phase::closed || deadline_ == std::chrono::steady_clock::time_point::max()) return;
+  // Not the phase: a closing TLS connection is `closed` while its close_notify exchange still
+  // runs under a deadline. (The WebSocket handover clears the deadline before it moves stream_.)
+  if (deadline_ == std::chrono::steady_clock::time_point::max()) return;
   const auto now = std::chrono::steady_clock::now();
   if (now < deadline_) return arm_deadline_timer(std::min(deadline_, now + timer_interval_));
   // Past the deadline: end whatever read or write is under way, as a stream deadline would.

@@ -26,6 +26,7 @@
 
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -184,6 +185,23 @@ TEST_F(tls, https_and_plain_http_share_the_port) {
   const auto tables = exchange(*secure, list);
   EXPECT_EQ(tables.result(), bhttp::status::ok) << tables.body();
   EXPECT_TRUE(json::parse(tables.body()).contains("TableNames")) << tables.body();
+}
+
+TEST_F(tls, a_client_that_never_answers_close_notify_is_let_go_after_the_close_timeout) {
+  auto secure = connect_tls();
+  auto req = make_request(bhttp::verb::get, "/_fogbank/health");
+  req.keep_alive(false);  // the server closes after answering: its close_notify, then it waits for ours
+  const auto res = exchange(*secure, req);
+  EXPECT_EQ(res.result(), bhttp::status::ok);
+  // This client never sends close_notify and keeps its socket open. The server waits for it only
+  // so long (2 s), then closes the socket: the TCP reads end with EOF, not with the client's own
+  // 30 s read limit (bounded_reads).
+  const auto start = std::chrono::steady_clock::now();
+  std::array<char, 4096> bytes{};
+  beast::error_code ec;
+  while (!ec) secure->next_layer().read_some(net::buffer(bytes), ec);
+  EXPECT_EQ(ec, net::error::eof) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 TEST_F(tls, the_ca_certificate_is_served) {
