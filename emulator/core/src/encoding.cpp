@@ -174,4 +174,9 @@ std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view qu
   return out;
 }
 
+void append_hex(std::string& out, std::uint64_t bits, int digits) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(hex[(bits >> shift) & 0xF]);
+}
+
 }  // namespace fogbank::core

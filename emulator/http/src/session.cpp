@@ -146,8 +146,7 @@ session::session(flex_stream&& stream, beast::flat_buffer&& buffer, router& rout
       router_(router),
       registry_(registry),
       options_(options),
-      deadline_timer_(executor_),
-      timer_interval_(std::min(options.idle_timeout, options.io_timeout)) {}
+      deadline_timer_(executor_) {}
 
 session::~session() {
   registry_.remove(this);
@@ -480,7 +479,7 @@ void session::on_tls_shutdown(beast::error_code) {
 void session::set_deadline(std::chrono::steady_clock::duration timeout) {
   const auto now = std::chrono::steady_clock::now();
   deadline_ = now + timeout;
-  if (deadline_ < timer_at_) arm_deadline_timer(std::min(deadline_, now + timer_interval_));
+  if (deadline_ < timer_at_) arm_deadline_timer(std::min(deadline_, now + timer_interval()));
 }
 
 void session::arm_deadline_timer(std::chrono::steady_clock::time_point at) {
@@ -502,7 +501,7 @@ void session::on_deadline_timer(std::uint64_t generation, beast::error_code ec) 
   // runs under a deadline. (The WebSocket handover clears the deadline before it moves stream_.)
   if (deadline_ == std::chrono::steady_clock::time_point::max()) return;
   const auto now = std::chrono::steady_clock::now();
-  if (now < deadline_) return arm_deadline_timer(std::min(deadline_, now + timer_interval_));
+  if (now < deadline_) return arm_deadline_timer(std::min(deadline_, now + timer_interval()));
   // Past the deadline: end whatever read or write is under way, as a stream deadline would.
   timed_out_ = true;
   beast::error_code ignored;

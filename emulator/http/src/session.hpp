@@ -29,6 +29,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -128,6 +129,11 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   // No deadline while a service answers: an SQS long poll or a Lambda invoke takes its time.
   void clear_deadline() noexcept { deadline_ = std::chrono::steady_clock::time_point::max(); }
   void arm_deadline_timer(std::chrono::steady_clock::time_point at);
+  // The longest the timer waits between looks at deadline_: no later than any io or idle
+  // deadline set meanwhile can fall.
+  std::chrono::steady_clock::duration timer_interval() const noexcept {
+    return std::min(options_.idle_timeout, options_.io_timeout);
+  }
   void on_deadline_timer(std::uint64_t generation, boost::beast::error_code ec);
 
   // Moves to a ws_session on a WebSocket upgrade: what may run after that (shutdown()) uses
@@ -158,9 +164,6 @@ class session : public std::enable_shared_from_this<session>, private reply_chan
   // that was replaced, or had already completed when it was, is recognised by its number.
   std::chrono::steady_clock::time_point timer_at_ = std::chrono::steady_clock::time_point::max();
   std::uint64_t timer_generation_ = 0;
-  // The longest the timer waits between looks at deadline_: no later than any io or idle
-  // deadline set meanwhile can fall.
-  std::chrono::steady_clock::duration timer_interval_;
   bool timed_out_ = false;  // the deadline passed and closed the socket
   phase phase_ = phase::reading_header;
   bool stopping_ = false;

@@ -399,13 +399,12 @@ void service_impl::post_completions() {
 
 std::string service_impl::make_receipt_handle(const queue& q, const message& m) {
   // The prefix, the queue's ARN, '|', the message id, '|', the nonce as 16 lower-case hex digits.
-  static constexpr char hex[] = "0123456789abcdef";
   const std::uint64_t nonce = ids_.next();
   const std::string arn = q.arn();
   std::string text;
   text.reserve(receipt_prefix.size() + arn.size() + 1 + m.id.size() + 1 + 16);
   text.append(receipt_prefix).append(arn).append("|").append(m.id).append("|");
-  for (int shift = 60; shift >= 0; shift -= 4) text.push_back(hex[(nonce >> shift) & 0xF]);
+  core::append_hex(text, nonce, 16);
   return base64_encode(text);
 }
 

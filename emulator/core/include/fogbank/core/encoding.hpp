@@ -3,6 +3,7 @@
 // alphabet, as every AWS JSON and query protocol carries blobs), URL encoding and URL form decoding. Pure
 // functions; thread-safe; linear in their input.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,10 @@
 #include <vector>
 
 namespace fogbank::core {
+
+// Appends the low `digits` hex digits of `bits` (lower case, most significant first, zero-padded):
+// printf's "%0<digits>llx" without printf.
+void append_hex(std::string& out, std::uint64_t bits, int digits);
 
 // `bytes` in base64 with padding.
 std::string base64_encode(std::string_view bytes);
