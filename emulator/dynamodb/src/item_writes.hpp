@@ -22,6 +22,7 @@ struct write_request {
   json key;                                               // the primary key attributes
   std::string storage_key;                                // where the item lives
   json item;                                              // put: the item to store
+  std::size_t item_bytes = 0;                             // put: item_size(item), as stored too
   std::shared_ptr<const condition> condition_expression;  // null when absent
   std::shared_ptr<const update> update_expression;        // update: null for a key-only upsert
   bool return_old_on_failure = false;                     // ReturnValuesOnConditionCheckFailure = ALL_OLD
@@ -42,7 +43,8 @@ struct write_result {
 };
 
 // The item a put stores: its numbers in canonical form ("0012.50" is stored as "12.5", as
-// DynamoDB does). Needs nothing but the request.
+// DynamoDB does). Needs nothing but the request. Its item_size is write.item_bytes: a number's
+// size is that of its value, which the canonical text keeps.
 json item_as_stored(const write_request& write);
 
 // Evaluates the condition against `old_item` and computes the new state, for `table` (the

@@ -211,9 +211,11 @@ std::optional<json> service_impl::read_item(const table_info& table, const std::
   return decode_item(*bytes);
 }
 
-service_impl::prepared_item service_impl::prepare_item(const table_info& table, const json& item) const {
+service_impl::prepared_item service_impl::prepare_item(const table_info& table, const json& item,
+                                                       std::size_t item_bytes) const {
   prepared_item out;
   out.table = &table;
+  out.bytes = item_bytes;
   out.encoded = encode_item(item);
   out.index_entries.reserve(table.indexes.size());
   for (const auto& index : table.indexes) {
@@ -232,9 +234,10 @@ void service_impl::stage_item_change(item_batch& item_changes, const table_info&
                                      const json* new_item, const prepared_item* prepared) const {
   const json* any = new_item ? new_item : old_item;
   if (!any) return;
-  stage_usage_change(item_changes, table, old_item, new_item);
-  storage::write_batch& batch = item_changes.storage;
   if (prepared && (prepared->table != &table || !new_item)) prepared = nullptr;
+  stage_usage_change(item_changes, table, old_item, new_item,
+                     prepared ? std::optional<std::size_t>(prepared->bytes) : std::nullopt);
+  storage::write_batch& batch = item_changes.storage;
   const std::string key = item_storage_key(table, *any);
   if (new_item) {
     batch.put(storage::column::items, key, prepared ? prepared->encoded : encode_item(*new_item));
@@ -271,10 +274,10 @@ void service_impl::stage_item(item_batch& batch, const table_info& table, const 
 void service_impl::stage_stream_record(item_batch& batch, const table_info& table, const json* old_item,
                                        const json* new_item, change_origin origin) {
   if (!old_item && !new_item) return;
-  if (old_item && new_item && same_item(*old_item, *new_item)) return;  // DynamoDB writes no record
   if (table.stream_id == 0) return;
   const stream_ptr stream = find_stream_or_null(table.stream_id);
   if (!stream || !stream->enabled) return;
+  if (old_item && new_item && same_item(*old_item, *new_item)) return;  // DynamoDB writes no record
   const std::uint64_t sequence = ++last_sequence_;
   const std::int64_t now_ms = clock_.epoch_millis();
   std::string event_id = ids_.uuid();

@@ -146,9 +146,10 @@ usage service_impl::index_usage(const index_info& index) const {
 }
 
 void service_impl::stage_usage_change(item_batch& batch, const table_info& table, const json* old_item,
-                                      const json* new_item) const {
+                                      const json* new_item, std::optional<std::size_t> new_item_bytes) const {
   const std::int64_t old_bytes = old_item ? static_cast<std::int64_t>(item_size(*old_item)) : 0;
-  const std::int64_t new_bytes = new_item ? static_cast<std::int64_t>(item_size(*new_item)) : 0;
+  const std::int64_t new_bytes =
+      new_item ? static_cast<std::int64_t>(new_item_bytes ? *new_item_bytes : item_size(*new_item)) : 0;
   usage& own = batch.usage[table.id];
   own.count += (new_item ? 1 : 0) - (old_item ? 1 : 0);
   own.bytes += new_bytes - old_bytes;

@@ -135,9 +135,10 @@ class TableUsageTest : public test::service_fixture {
     put(item("p0", 100, {{"score", N("5")}}));  // LSI only
     put(item("p0", 101));                       // no index
     expect_counters_match("after new puts");
-    // Overwrites: bigger, leaving the GSI, joining it, joining the LSI.
+    // Overwrites: bigger, leaving the GSI (with numbers stored in another form than sent: a put
+    // counts the size of what it was sent), joining it, joining the LSI.
     put(item("p0", 0, {{"user", S("u0")}, {"payload", S(std::string(500, 'z'))}}));
-    put(item("p1", 1));
+    put(item("p1", 1, {{"amount", N("0012.500")}, {"nums", {{"NS", {"001.10", "-2.50", "1e3"}}}}}));
     put(item("p0", 101, {{"user", S("late")}, {"score", N("9")}}));
     expect_counters_match("after overwrites");
     // UpdateItem: grow, remove an index key, add one, and an upsert of a new item.
