@@ -60,7 +60,8 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
     put_item = &required_object(request, "Item", "item");
     validate_item(*put_item);  // before the copy: the depth of what is copied is then bounded
     write.item_bytes = item_size(*put_item);
-    if (write.item_bytes > max_item_bytes) throw_validation("Item size has exceeded the maximum allowed size");
+    if (write.item_bytes > max_item_bytes)
+      throw_validation("Item size has exceeded the maximum allowed size");
   } else {
     key_request = &required_object(request, "Key", "key");
     validate_item(*key_request);

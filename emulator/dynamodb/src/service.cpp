@@ -212,10 +212,12 @@ std::optional<json> service_impl::read_item(const table_info& table, const std::
 }
 
 service_impl::prepared_item service_impl::prepare_item(const table_info& table, const json& item,
-                                                       std::size_t item_bytes) const {
+                                                       std::size_t item_bytes,
+                                                       std::string storage_key) const {
   prepared_item out;
   out.table = &table;
   out.bytes = item_bytes;
+  out.storage_key = std::move(storage_key);
   out.encoded = encode_item(item);
   out.index_entries.reserve(table.indexes.size());
   for (const auto& index : table.indexes) {
@@ -238,7 +240,8 @@ void service_impl::stage_item_change(item_batch& item_changes, const table_info&
   stage_usage_change(item_changes, table, old_item, new_item,
                      prepared ? std::optional<std::size_t>(prepared->bytes) : std::nullopt);
   storage::write_batch& batch = item_changes.storage;
-  const std::string key = item_storage_key(table, *any);
+  std::string computed_key;
+  const std::string& key = prepared ? prepared->storage_key : (computed_key = item_storage_key(table, *any));
   if (new_item) {
     batch.put(storage::column::items, key, prepared ? prepared->encoded : encode_item(*new_item));
   } else {

@@ -95,10 +95,12 @@ class service_impl {
   struct prepared_item {
     const table_info* table = nullptr;  // the definition the index entries are for
     std::size_t bytes = 0;              // item_size of the item
+    std::string storage_key;            // where the item lives
     std::string encoded;
     std::vector<std::optional<std::pair<std::string, std::string>>> index_entries;
   };
-  prepared_item prepare_item(const table_info& table, const json& item, std::size_t item_bytes) const;
+  prepared_item prepare_item(const table_info& table, const json& item, std::size_t item_bytes,
+                             std::string storage_key) const;
   // Adds to `batch` what replacing `old_item` by `new_item` (either may be null) changes in the
   // item and its index entries of `table`, and in their counts and sizes; `prepared` is
   // new_item's storage form, used if it was made for this same definition.
@@ -133,7 +135,8 @@ class service_impl {
   // `table` and its indexes.
   // `new_item_bytes`, when given, is item_size(*new_item).
   void stage_usage_change(item_batch& batch, const table_info& table, const json* old_item,
-                          const json* new_item, std::optional<std::size_t> new_item_bytes = std::nullopt) const;
+                          const json* new_item,
+                          std::optional<std::size_t> new_item_bytes = std::nullopt) const;
   // Adds to batch.storage the new totals of the counters batch.usage changes (commit() does).
   // Requires the locks of the tables concerned until the batch is committed.
   void stage_usage_totals(item_batch& batch) const;

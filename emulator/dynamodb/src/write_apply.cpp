@@ -70,7 +70,8 @@ std::vector<write_result> apply_writes(service_impl& service, const std::vector<
     names.push_back(writes[i].table->name);
     if (writes[i].kind != write_kind::put) continue;
     stored[i] = item_as_stored(writes[i]);
-    prepared[i] = service.prepare_item(*writes[i].table, *stored[i], writes[i].item_bytes);
+    prepared[i] =
+        service.prepare_item(*writes[i].table, *stored[i], writes[i].item_bytes, writes[i].storage_key);
   }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());

@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace fogbank::dynamodb {
 namespace {
@@ -488,6 +489,42 @@ TEST(AttributeValueSize, CanonicalNumbersSizeAsTheirParsedForm) {
     EXPECT_EQ(value_size(json{{"N", text}}), value_size(json{{"N", text + "e0"}})) << text;
   }
   EXPECT_GT(fast, 15000);  // most drawn numbers are valid (39+ significant digits are not)
+}
+
+// normalize_numbers keeps a number already in canonical form without parsing it: what it leaves
+// must be what parsing and printing give, for canonical texts and for every other spelling.
+TEST(NormalizeNumbers, EveryNumberEndsAsItsParsedForm) {
+  std::mt19937_64 random(20261202);
+  const auto digits = [&](std::size_t count) {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i) out.push_back(static_cast<char>('0' + random() % 10));
+    return out;
+  };
+  const auto parsed_form = [](const std::string& text) {
+    auto parsed = core::decimal::parse(text);
+    return std::get<core::decimal>(parsed).to_string();
+  };
+  std::vector<std::string> texts{"0",     "-0", "0.0", "00",  "1.50", "-0.000", "012",    "0.10", "1e3",
+                                 "-1E-2", "1.", ".5",  "-.5", "+7",   "10",     "-10.01", "5.0e1"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = random() % 3 == 0 ? "-" : "";
+    text += digits(1 + random() % 22);
+    if (random() % 2 == 0) text += "." + digits(1 + random() % 22);
+    if (random() % 8 == 0) text += "e" + std::to_string(static_cast<int>(random() % 20) - 10);
+    texts.push_back(std::move(text));
+  }
+  int kept = 0;
+  for (const std::string& text : texts) {
+    if (!std::holds_alternative<core::decimal>(core::decimal::parse(text)))
+      continue;  // not a number DynamoDB takes
+    json item{{"n", {{"N", text}}}, {"s", {{"NS", {text}}}}};
+    normalize_numbers(item);
+    const std::string expected = parsed_form(text);
+    EXPECT_EQ(item["n"]["N"], expected) << text;
+    EXPECT_EQ(item["s"]["NS"][0], expected) << text;
+    if (expected == text) ++kept;
+  }
+  EXPECT_GT(kept, 5000);  // the random texts include many canonical ones
 }
 
 TEST(AttributeValueSize, Numbers) {
