@@ -23,6 +23,9 @@
 #   SCAN_ITEMS=4000     items of the `scan` table  SCAN_PAYLOAD=1000  bytes of payload per item
 #   WRK_TIMEOUT=10s     wrk's per-request timeout (its default, 2s, is short for dynalite's Scan)
 #   SKIP="dynalite"     servers to leave out (any of: fogbank dynalite baseline)
+#   SERVER_CPUS=, CLIENT_CPUS=  CPU lists (taskset -c) for the servers and for wrk, e.g. 0 and 1:
+#                       each side then has its own cores, and the latencies are the server's
+#                       rather than the two sides' contention for shared cores (unset: shared)
 #   BUILD_DIR=<repo>/build-bench                   where fogbank and the baseline are built
 #   FOGBANK_BIN=<BUILD_DIR>/emulator/main/fogbank  use this fogbank binary (not rebuilt)
 #   RESULTS=<BUILD_DIR>/bench-results.md           the table is also written here (markdown)
@@ -44,6 +47,10 @@ SCAN_ITEMS="${SCAN_ITEMS:-4000}"
 SCAN_PAYLOAD="${SCAN_PAYLOAD:-1000}"
 WRK_TIMEOUT="${WRK_TIMEOUT:-10s}"
 SKIP="${SKIP:-}"
+server_pin=()
+client_pin=()
+[[ -n "${SERVER_CPUS:-}" ]] && server_pin=(taskset -c "$SERVER_CPUS")
+[[ -n "${CLIENT_CPUS:-}" ]] && client_pin=(taskset -c "$CLIENT_CPUS")
 BUILD_DIR="${BUILD_DIR:-$ROOT/build-bench}"
 FOGBANK_BIN="${FOGBANK_BIN:-}"
 RESULTS="${RESULTS:-$BUILD_DIR/bench-results.md}"
@@ -107,7 +114,7 @@ free_port() {
 declare -A PORT_OF PID_OF
 if ! skipped fogbank; then
   start_server fogbank 'fogbank listening on http://127\.0\.0\.1:([0-9]+).*' \
-    "$FOGBANK_BIN" serve --in-memory --port 0 --threads "$SERVER_THREADS" --seed 1 \
+    "${server_pin[@]}" "$FOGBANK_BIN" serve --in-memory --port 0 --threads "$SERVER_THREADS" --seed 1 \
     || die "fogbank did not start"
   PORT_OF[fogbank]="$PORT"
   PID_OF[fogbank]="${PIDS[-1]}"
@@ -116,7 +123,7 @@ fi
 if ! skipped dynalite; then
   dport="$(free_port)"
   if start_server dynalite 'Dynalite listening at: http://[^:]*:([0-9]+).*' \
-    node "$DYNALITE_BIN" --host 127.0.0.1 --port "$dport" --createTableMs 0; then
+    "${server_pin[@]}" node "$DYNALITE_BIN" --host 127.0.0.1 --port "$dport" --createTableMs 0; then
     PORT_OF[dynalite]="$PORT"
     PID_OF[dynalite]="${PIDS[-1]}"
     log "dynalite $(node -p "require('$HERE/node_modules/dynalite/package.json').version") on 127.0.0.1:$PORT (pid ${PIDS[-1]}, in memory)"
@@ -128,7 +135,7 @@ if ! skipped dynalite; then
 fi
 if ! skipped baseline; then
   start_server baseline 'baseline listening on http://127\.0\.0\.1:([0-9]+).*' \
-    "$BASELINE_BIN" --port 0 --threads "$SERVER_THREADS" || die "the baseline server did not start"
+    "${server_pin[@]}" "$BASELINE_BIN" --port 0 --threads "$SERVER_THREADS" || die "the baseline server did not start"
   PORT_OF[baseline]="$PORT"
   PID_OF[baseline]="${PIDS[-1]}"
   log "baseline on 127.0.0.1:$PORT (pid ${PIDS[-1]}, $SERVER_THREADS threads)"
@@ -283,13 +290,13 @@ run_wrk() {  # run_wrk NAME OP REP
   # What scan.lua checks each answer against (the probe's Count for this server).
   local -a env_of=(BODY_CHECK="$check" SCAN_TABLE="$SCAN_TABLE" SCAN_COUNT="${SCAN_COUNT_OF[$name]:-}" SCAN_MIN_BYTES="$SCAN_MIN_BYTES")
   if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
-    env "${env_of[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --timeout "$WRK_TIMEOUT" -s "$script" \
+    env "${env_of[@]}" "${client_pin[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --timeout "$WRK_TIMEOUT" -s "$script" \
       "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
   fi
   out="$WORK/wrk-$name-$op-$rep.txt"
   local ticks0
   ticks0="$(cpu_ticks "${PID_OF[$name]}")"
-  env "${env_of[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency -s "$script" \
+  env "${env_of[@]}" "${client_pin[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency -s "$script" \
     "http://127.0.0.1:$port/" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed against $name ($op)"; }
   line="$(grep '^FOGBANK_BENCH ' "$out" | head -1)"
   [[ -n "$line" ]] || { cat "$out" >&2; die "no result line from wrk against $name ($op)"; }
