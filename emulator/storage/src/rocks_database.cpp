@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdarg>
 #include <cstddef>
+#include <memory>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -49,6 +51,18 @@ constexpr double bloom_bits_per_key = 10.0;
 // RocksDB therefore runs with this thread's memory accesses ignored, as if all of RocksDB were
 // uninstrumented; its locks are still seen, and fogbank's own accesses are checked as before.
 // In any other build this is nothing.
+// In memory, RocksDB's info LOG would be a file of the in-memory Env that nobody can read and that
+// only grows: the options of every column family at open (100 KiB, held as one string), then the
+// statistics every stats_dump_period_sec for as long as the server runs. Its lines are dropped
+// instead: at HEADER_LEVEL, RocksDB's Log() skips even formatting them.
+class discarding_logger final : public rocksdb::Logger {
+ public:
+  discarding_logger() : rocksdb::Logger(rocksdb::InfoLogLevel::HEADER_LEVEL) {}
+  void LogHeader(const char* /*format*/, va_list /*ap*/) override {}
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+  void Logv(const rocksdb::InfoLogLevel /*level*/, const char* /*format*/, va_list /*ap*/) override {}
+};
+
 #if defined(__SANITIZE_THREAD__)
 #define FOGBANK_TSAN_RUNTIME 1
 #elif defined(__has_feature)
@@ -351,6 +365,9 @@ std::unique_ptr<database> database::open(const open_options& options, std::strin
   if (options.in_memory) {
     owner->memory_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     db_options.env = owner->memory_env.get();
+    db_options.info_log = std::make_shared<discarding_logger>();
+    // The statistics dump only writes to the info LOG.
+    db_options.stats_dump_period_sec = 0;
     // Without a log (rocks_database) RocksDB would flush the memtables at close, into memory that
     // is about to be freed.
     db_options.avoid_flush_during_shutdown = true;
