@@ -312,6 +312,9 @@ run_wrk() {  # run_wrk NAME OP REP
   ERRS[$name,$op]=$((${ERRS[$name,$op]:-0} + errs))
   log "$(printf '%-8s %-8s %9.0f req/s  p50 %6.2f ms  p99 %7.2f ms  server CPU %5.2f s (%6.0f req/CPU-s)  non-200 %d  bad body %d  socket errors %d' \
     "$name" "$op" "${f[rps]}" "${f[p50_ms]}" "${f[p99_ms]}" "${f[cpu_s]}" "${f[per_cpu_s]}" "${f[non200]}" "${f[bad]}" "${f[socket_errors]}")"
+  if ((f[socket_errors] > 0)); then
+    log "  socket errors: connect ${f[connect_errors]}, read ${f[read_errors]}, write ${f[write_errors]}, timeout (${WRK_TIMEOUT}) ${f[timeouts]}"
+  fi
   if ((errs > 0)); then
     log "  first error from $name: $(grep '^FOGBANK_BENCH_FIRST_ERROR' "$out" | cut -d' ' -f2-)"
     FAILED=1

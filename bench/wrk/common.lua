@@ -75,9 +75,11 @@ function M.install(env, check)
     local socket_errors = e.connect + e.read + e.write + e.timeout
     local seconds = summary.duration / 1e6
     io.write(string.format(
-      "FOGBANK_BENCH requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non200=%d bad=%d socket_errors=%d\n",
+      "FOGBANK_BENCH requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non200=%d bad=%d socket_errors=%d"
+        .. " connect_errors=%d read_errors=%d write_errors=%d timeouts=%d\n",
       summary.requests, seconds, summary.requests / seconds,
-      latency:percentile(50) / 1000, latency:percentile(99) / 1000, n200, nbad, socket_errors))
+      latency:percentile(50) / 1000, latency:percentile(99) / 1000, n200, nbad, socket_errors,
+      e.connect, e.read, e.write, e.timeout))
     if ferr ~= "" then
       io.write("FOGBANK_BENCH_FIRST_ERROR " .. string.gsub(ferr, "[\r\n]", " ") .. "\n")
     end
