@@ -41,16 +41,6 @@ constexpr std::size_t total_write_buffer_bytes = std::size_t{64} << 20;
 // disk read.
 constexpr double bloom_bits_per_key = 10.0;
 
-// RocksDB comes from Debian uninstrumented, yet ThreadSanitizer sees some of its memory accesses:
-// those made through intercepted libc calls (memcpy, memcmp) and through libstdc++ templates
-// instantiated in fogbank's instrumented code. It never sees the atomics that order them (the
-// write group of concurrent DB::Write calls, the memtable's skip list), so writes to different
-// tables at once were reported as races inside RocksDB: the WAL buffer (WritableFileWriter::
-// Append), MemTable::Add against a Get's key comparison, a follower's batch read by the group's
-// leader (string copies with no RocksDB frame to suppress by name). Under TSan, each call into
-// RocksDB therefore runs with this thread's memory accesses ignored, as if all of RocksDB were
-// uninstrumented; its locks are still seen, and fogbank's own accesses are checked as before.
-// In any other build this is nothing.
 // In memory, RocksDB's info LOG would be a file of the in-memory Env that nobody can read and that
 // only grows: the options of every column family at open (100 KiB, held as one string), then the
 // statistics every stats_dump_period_sec for as long as the server runs. Its lines are dropped
@@ -63,6 +53,16 @@ class discarding_logger final : public rocksdb::Logger {
   void Logv(const rocksdb::InfoLogLevel /*level*/, const char* /*format*/, va_list /*ap*/) override {}
 };
 
+// RocksDB comes from Debian uninstrumented, yet ThreadSanitizer sees some of its memory accesses:
+// those made through intercepted libc calls (memcpy, memcmp) and through libstdc++ templates
+// instantiated in fogbank's instrumented code. It never sees the atomics that order them (the
+// write group of concurrent DB::Write calls, the memtable's skip list), so writes to different
+// tables at once were reported as races inside RocksDB: the WAL buffer (WritableFileWriter::
+// Append), MemTable::Add against a Get's key comparison, a follower's batch read by the group's
+// leader (string copies with no RocksDB frame to suppress by name). Under TSan, each call into
+// RocksDB therefore runs with this thread's memory accesses ignored, as if all of RocksDB were
+// uninstrumented; its locks are still seen, and fogbank's own accesses are checked as before.
+// In any other build this is nothing.
 #if defined(__SANITIZE_THREAD__)
 #define FOGBANK_TSAN_RUNTIME 1
 #elif defined(__has_feature)
