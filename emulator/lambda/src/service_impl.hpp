@@ -251,9 +251,19 @@ class service_impl {
   void recheck_mapping(const std::string& uuid, std::int64_t at_ms);
   // The scheduler entry of a wake-up.
   void poll_mapping(const std::string& uuid);
-  // SQS calls that may make messages visible (SendMessage, ChangeMessageVisibility, ...): wakes
-  // the mappings of their queue when they may be received. Takes only wake_mutex_.
-  void queue_activity(const core::call_context& context, std::string_view operation, const json& request);
+  // What an SQS call that may make messages visible (SendMessage, ChangeMessageVisibility, ...)
+  // wakes once it succeeds: the mappings of `queue` ("<region>/<account>/<name>"), after each of
+  // `delays_s` seconds (0, and every DelaySeconds or VisibilityTimeout the request names). Worked
+  // out before the call, so that the request need not be kept until it completes.
+  struct queue_wake {
+    std::string queue;
+    std::vector<std::int64_t> delays_s;  // ascending, without repeats
+  };
+  // nullopt for a request that names no queue.
+  static std::optional<queue_wake> queue_wake_of(const core::call_context& context,
+                                                 std::string_view operation, const json& request);
+  // Wakes the mappings of wake.queue when its messages may be received. Takes only wake_mutex_.
+  void queue_activity(const queue_wake& wake);
   // One poll of an SQS mapping / a stream mapping, `m` and `fn` as they stood when it began (it
   // counts as one of the mapping's batches in flight and holds a concurrency slot of the
   // function). Without the lock.
