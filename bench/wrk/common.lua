@@ -5,6 +5,7 @@
 -- not 200 (and, per script, 200s whose body is not what was asked for), and at the end
 -- prints one machine-readable line the driver parses:
 --   FOGBANK_BENCH requests=N seconds=S rps=R p50_ms=A p99_ms=B non200=N bad=N socket_errors=N
+--                 connect_errors=N read_errors=N write_errors=N timeouts=N
 --
 -- The seed data (made by the driver, same for every server) is
 --   pk = "user#0000" .. "user#" .. (PARTITIONS-1), sk = 0 .. (ITEMS_PER_PARTITION-1)

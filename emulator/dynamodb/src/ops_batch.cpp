@@ -287,7 +287,7 @@ json service_impl::transact_write_items(const json& request, const request_conte
   // DynamoDB's own wording for this error is unconfirmed.
   std::size_t transaction_bytes = 0;
   for (const auto& write : writes)
-    transaction_bytes += item_size(write.kind == write_kind::put ? write.item : write.key);
+    transaction_bytes += write.kind == write_kind::put ? write.item_bytes : item_size(write.key);
   if (transaction_bytes > max_transaction_bytes)
     throw_validation("The aggregate size of the items in the transaction cannot exceed 4 MB");
   const capacity_mode mode = capacity_mode_of(request);
