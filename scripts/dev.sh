@@ -25,6 +25,9 @@ packages=(
   libzip-dev
   # The server's allocator (README, Dependencies; bench/README.md, "The front's fixed costs").
   libmimalloc-dev
+  # The server's linker: lld 15 or later lays out the code its start runs together
+  # (cmake/startup_order.cmake; README, Dependencies). Debian 12's default lld is 14.
+  lld-16
   python3 python3-boto3 awscli
   # The API Gateway WebSocket e2e tests' client.
   python3-websockets
