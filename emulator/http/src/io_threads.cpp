@@ -30,8 +30,13 @@ void keep_running(Body body) {
 
 }  // namespace
 
-io_threads::io_threads(boost::asio::io_context& ioc, int base, int max, std::chrono::milliseconds tick)
-    : ioc_(ioc), base_(std::max(1, base)), max_(std::max(std::max(1, base), max)), tick_(tick) {}
+io_threads::io_threads(boost::asio::io_context& ioc, int base, int max, std::chrono::milliseconds tick,
+                       std::chrono::milliseconds quiet)
+    : ioc_(ioc),
+      base_(std::max(1, base)),
+      max_(std::max(std::max(1, base), max)),
+      tick_(tick),
+      quiet_ticks_(std::max<std::int64_t>(1, quiet / std::max(tick, std::chrono::milliseconds(1)))) {}
 
 io_threads::~io_threads() {
   join();
@@ -118,31 +123,41 @@ bool io_threads::start_extra() {
 
 void io_threads::monitor() {
   std::unique_lock lock(mutex_);
+  std::int64_t quiet = 0;  // looks in a row that saw no call begin or end
   while (!stopping_) {
     const bool extras =
         std::any_of(slots_.begin(), slots_.end(), [](const slot& s) { return s.running && s.extra; });
-    if (in_calls_.load() == 0 && !extras) {
+    if (in_calls_.load() == 0 && !extras && quiet >= quiet_ticks_) {
       // Nothing to watch: sleep until a call begins (call_scope wakes us). The flag is set before
       // in_calls_ is looked at again, and call_scope counts itself in before it reads the flag
       // (both sequentially consistent), so either it sees the flag or we see its call.
       monitor_idle_.store(true);
-      wake_.wait(lock, [this] { return stopping_ || in_calls_.load() > 0; });
+      // Woken by a call that began, even if it has ended again by the time we look (short calls
+      // do): otherwise every call after it would have to wake us again.
+      const std::uint64_t woken = wakes_by_calls_.load(std::memory_order_relaxed);
+      wake_.wait(lock, [this, woken] {
+        return stopping_ || in_calls_.load() > 0 || wakes_by_calls_.load(std::memory_order_relaxed) != woken;
+      });
       monitor_idle_.store(false);
+      quiet = 0;
     } else {
       wake_.wait_for(lock, tick_);
     }
     if (stopping_) break;
     int running = 0;
     int free = 0;
+    bool active = in_calls_.load() > 0;
     for (auto& s : slots_) {
       if (!s.running || s.retire.load(std::memory_order_relaxed)) continue;
       ++running;
       const std::uint64_t calls = s.calls.load(std::memory_order_acquire);
       // Inside the same call as at the last look: stuck for at least a tick.
       const bool stuck = (calls & 1) != 0 && calls == s.last_seen;
+      if (calls != s.last_seen) active = true;
       s.last_seen = calls;
       if (!stuck) ++free;
     }
+    quiet = active ? 0 : quiet + 1;
     for (; free < base_ && running < max_; ++free, ++running) {
       if (!start_extra()) break;
     }
@@ -166,6 +181,7 @@ io_threads::call_scope::call_scope() noexcept : slot_(current_slot) {
   if (s.owner->in_calls_.fetch_add(1) == 0 && s.owner->monitor_idle_.load()) {
     // The monitor sleeps with nothing to watch: there is something now.
     std::lock_guard lock(s.owner->mutex_);
+    s.owner->wakes_by_calls_.fetch_add(1, std::memory_order_relaxed);
     s.owner->wake_.notify_one();
   }
 }

@@ -28,9 +28,12 @@ namespace fogbank::http {
 
 class io_threads {
  public:
-  // `ioc` must outlive this object; `base` threads always run it, at most `max` at once.
+  // `ioc` must outlive this object; `base` threads always run it, at most `max` at once. The
+  // monitor looks every `tick`; once no call has begun or ended for `quiet`, it sleeps until
+  // one begins.
   io_threads(boost::asio::io_context& ioc, int base, int max,
-             std::chrono::milliseconds tick = std::chrono::milliseconds(2));
+             std::chrono::milliseconds tick = std::chrono::milliseconds(2),
+             std::chrono::milliseconds quiet = std::chrono::milliseconds(200));
   // Calls join().
   ~io_threads();
   io_threads(const io_threads&) = delete;
@@ -44,6 +47,10 @@ class io_threads {
 
   // Threads running the io_context now (base and extra). Thread-safe.
   std::size_t running() const;
+  // Whether the monitor sleeps until a call begins, and how many beginning calls had to wake it
+  // (each a system call and a thread switch: under load there should be none). Thread-safe.
+  bool monitor_sleeps() const { return monitor_idle_.load(); }
+  std::uint64_t wakes_by_calls() const { return wakes_by_calls_.load(std::memory_order_relaxed); }
 
   // Marks the calling thread as inside a service call for the scope's lifetime (a no-op on a
   // thread that is not one of these).
@@ -79,11 +86,16 @@ class io_threads {
   const int base_;
   const int max_;
   const std::chrono::milliseconds tick_;
-  // Calls in progress on any thread: the monitor sleeps until there is one. A call that
-  // begins wakes it only if it sleeps that way (monitor_idle_): waking it at every call would
-  // cost a thread switch per request.
+  // Looks in a row that saw no call begin or end, after which the monitor sleeps.
+  const std::int64_t quiet_ticks_;
+  // Calls in progress on any thread: once the threads have been quiet for a while, the monitor
+  // sleeps until there is one. A call that begins wakes it only if it sleeps that way
+  // (monitor_idle_). It does not sleep at the first look that finds no call in progress: under
+  // load, between two requests, that is most looks, and each would cost the next request a wake-up
+  // (a futex call and a thread switch: a third of the server's futex calls under GetItem load).
   std::atomic<int> in_calls_{0};
   std::atomic<bool> monitor_idle_{false};
+  std::atomic<std::uint64_t> wakes_by_calls_{0};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<slot> slots_;  // stable addresses; one per thread ever needed (at most max_)

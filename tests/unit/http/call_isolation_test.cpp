@@ -23,8 +23,10 @@
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -260,6 +262,48 @@ TEST(IoThreadsTest, AddsAThreadWhileCallsHoldTheBaseOnesAndLetsItGoAfter) {
   const auto give_up = std::chrono::steady_clock::now() + hang_guard;
   while (threads.running() > 1 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
   EXPECT_EQ(threads.running(), 1u);
+  work.reset();
+  ioc.stop();
+  threads.join();
+}
+
+// Under load the threads are often between calls when the monitor looks; it must not go to sleep
+// then, or the next call pays for waking it (a futex call and a thread switch per look). It sleeps
+// once the threads have been quiet for its `quiet` time, and the first call after wakes it.
+TEST(IoThreadsTest, TheMonitorSleepsOnlyAfterAQuietSpellNotBetweenCalls) {
+  net::io_context ioc(1);
+  auto work = net::make_work_guard(ioc);
+  io_threads threads(ioc, 1, 2, std::chrono::milliseconds(1), std::chrono::milliseconds(500));
+  threads.start();
+  const auto give_up = std::chrono::steady_clock::now() + hang_guard;
+  while (!threads.monitor_sleeps() && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(threads.monitor_sleeps()) << "the monitor of idle threads did not go to sleep";
+  ASSERT_EQ(threads.wakes_by_calls(), 0u);
+
+  // Short calls one after another for 200 ms (about 200 looks, most of them between two calls),
+  // every one from the base thread: only the first wakes the monitor.
+  std::atomic<std::uint64_t> calls{0};
+  std::promise<void> done;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  std::function<void()> next = [&] {
+    {
+      const io_threads::call_scope in_call;
+      calls.fetch_add(1);
+    }
+    if (std::chrono::steady_clock::now() < until) {
+      // A short pause between calls, as between two requests, so that looks see none in progress.
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+      net::post(ioc, next);
+    } else {
+      done.set_value();
+    }
+  };
+  net::post(ioc, next);
+  ASSERT_EQ(done.get_future().wait_for(hang_guard), std::future_status::ready);
+  EXPECT_GT(calls.load(), 100u);
+  EXPECT_EQ(threads.wakes_by_calls(), 1u)
+      << "calls woke the monitor " << threads.wakes_by_calls() << " times in " << calls.load() << " calls";
   work.reset();
   ioc.stop();
   threads.join();
