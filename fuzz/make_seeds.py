@@ -315,6 +315,19 @@ def main():
     write("apigw_route", apigw_route_seeds())
     write("http_api", http_api_seeds())
     write("item_decode", item_decode_seeds())
+    write("json_parse", json_parse_seeds())
+
+
+def json_parse_seeds():
+    """Request bodies as clients send them (the DynamoDB corpus's requests), and the corners of
+    JSON's grammar and of nlohmann's reading of it (numbers at the edges of 64 bits, escapes and
+    surrogate pairs, UTF-8 of every length, a byte order mark, a NUL after the value, duplicate keys)."""
+    seeds = [json.dumps(json.loads(seed.split("\n", 1)[1]))
+             for seed in request_validation_seeds() if "\n" in seed and seed.split("\n", 1)[1].startswith("{")][:40]
+    seeds += ['{"a":1,"a":[2]}', '[0,-0,-0.0,1e5,1E-5,18446744073709551615,18446744073709551616,-9223372036854775809]',
+              '["\\u0000\\ud83d\\ude00\\"\\\\\\/\\b\\f\\n\\r\\t", "\u00e9\u20ac\U0001f600"]', '1e400', '1e-400',
+              '\ufeff{"bom":true}', '{"end":1}\u0000[[[', '  {"ws" : [ true , false , null ] }  ']
+    return [s.encode("utf-8", "surrogatepass") if isinstance(s, str) else s for s in seeds]
 
 
 def request_validation_seeds():

@@ -40,12 +40,7 @@ bool nesting_within(std::string_view text, int limit) noexcept {
   return true;
 }
 
-std::optional<nlohmann::json> parse_json_within(std::string_view text, int max_depth) {
-  if (!nesting_within(text, max_depth)) return std::nullopt;
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return std::nullopt;
-  return value;
-}
+// parse_json_within: json_parse.cpp.
 
 bool depth_within(const nlohmann::json& value, int limit) noexcept {
   if (!value.is_structured()) return true;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <exception>
+#include <optional>
 
 namespace fogbank::http {
 namespace {
@@ -214,9 +215,9 @@ std::optional<response> aws_json_front::handle(const request& req, const reply_t
           error_body(core::aws_error(error_code::validation, "Nesting Levels have exceeded supported limits"),
                      ""));
     }
-    body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (body.is_discarded())
-      return answer(bhttp::status::bad_request, coral_error_body("SerializationException", ""));
+    std::optional<nlohmann::json> parsed = core::parse_json_within(text, core::max_request_nesting);
+    if (!parsed) return answer(bhttp::status::bad_request, coral_error_body("SerializationException", ""));
+    body = std::move(*parsed);
   }
 
   std::string_view operation;
