@@ -15,8 +15,8 @@ checks ask first) and idled a second, then stopped with SIGINT:
   - with an empty data directory, then again on the same directory (a restart: RocksDB's recovery);
   - in memory with the bundled apps' templates (what `scripts/dev.sh serve` loads).
 Every function of the fogbank binary that ran is listed, those that ran in more of these starts
-first (the code every start needs is then the densest), each group in the order callgrind first
-met them. Names are mangled, as the linker wants them.
+first (the code every start needs is then the densest), each group sorted by name (a stable list:
+regenerated, it changes only where the code did). Names are mangled, as the linker wants them.
 
 The list goes stale as the code changes: a renamed or new function is then placed where the
 linker would put it anyway (the link does not warn about names it does not find), which costs
@@ -131,13 +131,14 @@ def main():
             runs.append(functions_of(profile_file, options.bin))
             log("    %d functions" % len(runs[-1]))
 
-    # Rank: in how many starts a function ran (more first), then where it was first met.
-    count, first = {}, {}
-    for run_index, run in enumerate(runs):
-        for position, name in enumerate(run):
+    # Rank: in how many starts a function ran (more first), then by name. Not in the order they
+    # ran: threads make that differ from run to run, and a list that only regroups would show as
+    # thousands of changed lines; within the group, order does not matter to memory.
+    count = {}
+    for run in runs:
+        for name in run:
             count[name] = count.get(name, 0) + 1
-            first.setdefault(name, (run_index, position))
-    ordered = sorted(count, key=lambda name: (-count[name], first[name]))
+    ordered = sorted(count, key=lambda name: (-count[name], name))
     if not ordered:
         raise SystemExit("startup_order: no function of %s in the profiles (was it built without symbols?)" % options.bin)
 
