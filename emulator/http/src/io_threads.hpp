@@ -92,7 +92,7 @@ class io_threads {
   // sleeps until there is one. A call that begins wakes it only if it sleeps that way
   // (monitor_idle_). It does not sleep at the first look that finds no call in progress: under
   // load, between two requests, that is most looks, and each would cost the next request a wake-up
-  // (a futex call and a thread switch: a third of the server's futex calls under GetItem load).
+  // (a lock, a futex call and a thread switch; bench/README.md, "Fourth pass").
   std::atomic<int> in_calls_{0};
   std::atomic<bool> monitor_idle_{false};
   std::atomic<std::uint64_t> wakes_by_calls_{0};
