@@ -91,18 +91,37 @@ class fast_json_parser {
     }
   }
 
-  bool object(json& out) {
+  // An object or an array from its opening bracket to `closer`: `element` reads one member or
+  // element, whitespace before it skipped.
+  template <typename Element>
+  bool container(char closer, Element element) {
     if (--depth_left_ < 0) return false;
-    ++at_;  // '{'
-    out = json::object();
-    auto& members = out.get_ref<json::object_t&>();
+    ++at_;  // '{' or '['
     skip_whitespace();
-    if (at_ != end_ && *at_ == '}') {
+    if (at_ != end_ && *at_ == closer) {
       ++at_;
       ++depth_left_;
       return true;
     }
     for (;;) {
+      if (!element()) return false;
+      skip_whitespace();
+      if (at_ == end_) return false;
+      if (*at_ == closer) {
+        ++at_;
+        ++depth_left_;
+        return true;
+      }
+      if (*at_ != ',') return false;
+      ++at_;
+      skip_whitespace();
+    }
+  }
+
+  bool object(json& out) {
+    out = json::object();
+    auto& members = out.get_ref<json::object_t&>();
+    return container('}', [&] {
       if (at_ == end_ || *at_ != '"') return false;
       std::string key;
       if (!string(key)) return false;
@@ -113,45 +132,14 @@ class fast_json_parser {
       json member;
       if (!value(member)) return false;
       members.insert_or_assign(std::move(key), std::move(member));  // the last of equal keys wins
-      skip_whitespace();
-      if (at_ == end_) return false;
-      if (*at_ == ',') {
-        ++at_;
-        skip_whitespace();
-        continue;
-      }
-      if (*at_ != '}') return false;
-      ++at_;
-      ++depth_left_;
       return true;
-    }
+    });
   }
 
   bool array(json& out) {
-    if (--depth_left_ < 0) return false;
-    ++at_;  // '['
     out = json::array();
     auto& elements = out.get_ref<json::array_t&>();
-    skip_whitespace();
-    if (at_ != end_ && *at_ == ']') {
-      ++at_;
-      ++depth_left_;
-      return true;
-    }
-    for (;;) {
-      if (!value(elements.emplace_back())) return false;
-      skip_whitespace();
-      if (at_ == end_) return false;
-      if (*at_ == ',') {
-        ++at_;
-        skip_whitespace();
-        continue;
-      }
-      if (*at_ != ']') return false;
-      ++at_;
-      ++depth_left_;
-      return true;
-    }
+    return container(']', [&] { return value(elements.emplace_back()); });
   }
 
   static int hex_digit(char c) {
