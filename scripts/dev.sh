@@ -101,7 +101,8 @@ build() {
 # first that fails. Each prints "== <stage>" when it starts and its time when it ends.
 #   format      clang-format --dry-run --Werror over every C++ file (seconds)
 #   build       the GCC build of what users run (-O2, -Werror, no -g): the server and the
-#               benchmarks (the unit tests are built and run under ASan, below)
+#               benchmarks (the unit tests are built and run under ASan, below); then the checks
+#               of the server binary as linked (label binary)
 #   bench       the benchmarks' smoke run
 #   asan-build  one Clang build with ASan+UBSan for the tests and libFuzzer for fuzz/
 #   asan-tests  unit and e2e tests under ASan+UBSan (they run here only: the code under test is
@@ -147,6 +148,8 @@ stage_format() {
 
 stage_build() {
   build fogbank benchmarks
+  # The server as linked: its start's code laid out together (tests/build, cmake/startup_order.cmake).
+  ctest --test-dir "$build_dir" --output-on-failure --timeout 120 -L binary
 }
 
 stage_bench() {
