@@ -6,10 +6,10 @@
 // once per level, so an unbounded reference could overflow the stack on deep inputs).
 
 #include "item_codec.hpp"
+#include "json_identical.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -63,33 +63,6 @@ class bounded_reference final : public nlohmann::json_sax<json> {
   int depth_ = 0;
 };
 
-// Equal values of equal types at every node; floats bit for bit (json's operator== compares
-// numbers across types and NaN unequal). Values are at most max_stored_nesting deep.
-bool identical(const json& a, const json& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case json::value_t::object: {
-      if (a.size() != b.size()) return false;
-      for (auto x = a.begin(), y = b.begin(); x != a.end(); ++x, ++y) {
-        if (x.key() != y.key() || !identical(*x, *y)) return false;
-      }
-      return true;
-    }
-    case json::value_t::array: {
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!identical(a[i], b[i])) return false;
-      }
-      return true;
-    }
-    case json::value_t::number_float: {
-      return std::bit_cast<std::uint64_t>(a.get<double>()) == std::bit_cast<std::uint64_t>(b.get<double>());
-    }
-    default:
-      return a == b;
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -101,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       !sax.errored();
   try {
     const json value = dynamodb::decode_msgpack(bytes);
-    if (!reference_read || !identical(value, reference)) std::abort();
+    if (!reference_read || !fogbank::test_support::json_identical(value, reference)) std::abort();
   } catch (const dynamodb::msgpack_error&) {
     if (reference_read) std::abort();
   }

@@ -5,6 +5,7 @@
 // differ.
 
 #include "fogbank/core/json_limits.hpp"
+#include "json_identical.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -12,43 +13,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace {
-
 using json = nlohmann::json;
-
-bool same(const json& a, const json& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case json::value_t::object: {
-      if (a.size() != b.size()) return false;
-      for (auto it = a.begin(), other = b.begin(); it != a.end(); ++it, ++other) {
-        if (it.key() != other.key() || !same(*it, *other)) return false;
-      }
-      return true;
-    }
-    case json::value_t::array: {
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!same(a[i], b[i])) return false;
-      }
-      return true;
-    }
-    case json::value_t::number_float: {
-      const double x = a.get<double>();
-      const double y = b.get<double>();
-      return std::memcmp(&x, &y, sizeof x) == 0;
-    }
-    default:
-      return a == b;
-  }
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -60,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!value.is_discarded()) expected = std::move(value);
   }
-  if (expected.has_value() != actual.has_value() || (expected && !same(*expected, *actual))) {
+  if (expected.has_value() != actual.has_value() ||
+      (expected && !fogbank::test_support::json_identical(*expected, *actual))) {
     std::fprintf(
         stderr, "input (%zu bytes): %s\nexpected: %s\nactual:   %s\n", size,
         json(std::string(text)).dump(-1, ' ', true, json::error_handler_t::replace).c_str(),

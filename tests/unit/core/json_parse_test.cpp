@@ -2,12 +2,12 @@
 // the same value with the same types, or no value, for every input.
 
 #include "fogbank/core/json_limits.hpp"
+#include "json_identical.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <optional>
 #include <random>
@@ -19,35 +19,6 @@ namespace fogbank::core {
 namespace {
 
 using json = nlohmann::json;
-
-// Equal values with equal types all the way down (nlohmann's == calls 1, 1u and 1.0 equal).
-bool same(const json& a, const json& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case json::value_t::object: {
-      if (a.size() != b.size()) return false;
-      for (auto it = a.begin(), other = b.begin(); it != a.end(); ++it, ++other) {
-        if (it.key() != other.key() || !same(*it, *other)) return false;
-      }
-      return true;
-    }
-    case json::value_t::array: {
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!same(a[i], b[i])) return false;
-      }
-      return true;
-    }
-    case json::value_t::number_float: {
-      // Bit for bit: -0.0 is not 0.0 here.
-      const double x = a.get<double>();
-      const double y = b.get<double>();
-      return std::memcmp(&x, &y, sizeof x) == 0;
-    }
-    default:
-      return a == b;
-  }
-}
 
 // What the oracle says: nlohmann's parse after the same nesting check.
 std::optional<json> oracle(std::string_view text, int max_depth) {
@@ -65,7 +36,7 @@ void expect_like_oracle(std::string_view text, int max_depth = 128) {
       << "\nexpected: " << (expected ? expected->dump() : "no value")
       << "\nactual:   " << (actual ? actual->dump() : "no value");
   if (expected) {
-    EXPECT_TRUE(same(*expected, *actual))
+    EXPECT_TRUE(test_support::json_identical(*expected, *actual))
         << "text: " << text << "\nexpected: " << expected->dump() << "\nactual:   " << actual->dump();
   }
 }

@@ -4,6 +4,7 @@
 // 0xc1, bin/ext) a msgpack_error, never a crash or an out-of-bounds read (run under ASan too).
 
 #include "item_codec.hpp"
+#include "json_identical.hpp"
 #include "service_impl.hpp"
 
 #include "fogbank/core/aws_error.hpp"
@@ -25,33 +26,6 @@ namespace {
 
 using nlohmann::json;
 
-// Equal values of equal types at every node; floats bit for bit (NaN included, and -0.0 apart
-// from 0.0), where json's operator== compares numbers across types and NaN unequal.
-bool codec_identical(const json& a, const json& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case json::value_t::object: {
-      if (a.size() != b.size()) return false;
-      for (auto x = a.begin(), y = b.begin(); x != a.end(); ++x, ++y) {
-        if (x.key() != y.key() || !codec_identical(*x, *y)) return false;
-      }
-      return true;
-    }
-    case json::value_t::array: {
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!codec_identical(a[i], b[i])) return false;
-      }
-      return true;
-    }
-    case json::value_t::number_float: {
-      return std::bit_cast<std::uint64_t>(a.get<double>()) == std::bit_cast<std::uint64_t>(b.get<double>());
-    }
-    default:
-      return a == b;
-  }
-}
-
 std::string codec_bytes(std::initializer_list<int> bytes) {
   std::string out;
   for (int b : bytes) out.push_back(static_cast<char>(b));
@@ -63,7 +37,8 @@ void expect_same_decoding(const std::string& bytes) {
   const json expected = json::from_msgpack(bytes.begin(), bytes.end());
   json actual;
   ASSERT_NO_THROW(actual = decode_msgpack(bytes)) << json::to_msgpack(expected).size();
-  EXPECT_TRUE(codec_identical(actual, expected)) << actual.dump() << "\n  vs\n" << expected.dump();
+  EXPECT_TRUE(test_support::json_identical(actual, expected)) << actual.dump() << "\n  vs\n"
+                                                              << expected.dump();
 }
 
 msgpack_refusal refusal_of(const std::string& bytes) {
@@ -456,7 +431,7 @@ TEST(ItemCodecTest, CorruptedBytesDecodeAsFromMsgpackOrAreRefused) {
     try {
       const json actual = decode_msgpack(bytes);
       ASSERT_TRUE(reference_ok) << testing::PrintToString(bytes);
-      ASSERT_TRUE(codec_identical(actual, reference)) << testing::PrintToString(bytes);
+      ASSERT_TRUE(test_support::json_identical(actual, reference)) << testing::PrintToString(bytes);
     } catch (const msgpack_error& e) {
       if (reference_ok) {
         ASSERT_EQ(e.why(), msgpack_refusal::unsupported) << testing::PrintToString(bytes);
