@@ -344,14 +344,19 @@ class fast_json_parser {
 
 }  // namespace
 
-std::optional<nlohmann::json> parse_json_within(std::string_view text, int max_depth) {
-  // The parser keeps to the depth itself; the scan first keeps the answer what it was with
-  // nlohmann's parser for texts that end early (a NUL byte) and nest too deep after the end.
-  if (!nesting_within(text, max_depth)) return std::nullopt;
+std::optional<nlohmann::json> parse_json_checked(std::string_view text, int max_depth) {
+  // The parser keeps to the depth itself as well: nothing here recurses deeper than max_depth.
   json value;
   fast_json_parser parser(text, max_depth);
   if (!parser.document(value)) return std::nullopt;
   return value;
+}
+
+std::optional<nlohmann::json> parse_json_within(std::string_view text, int max_depth) {
+  // The scan first keeps the answer what it was with nlohmann's parser for texts that end early
+  // (a NUL byte) and nest too deep after the end.
+  if (!nesting_within(text, max_depth)) return std::nullopt;
+  return parse_json_checked(text, max_depth);
 }
 
 }  // namespace fogbank::core

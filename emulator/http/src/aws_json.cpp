@@ -215,7 +215,7 @@ std::optional<response> aws_json_front::handle(const request& req, const reply_t
           error_body(core::aws_error(error_code::validation, "Nesting Levels have exceeded supported limits"),
                      ""));
     }
-    std::optional<nlohmann::json> parsed = core::parse_json_within(text, core::max_request_nesting);
+    std::optional<nlohmann::json> parsed = core::parse_json_checked(text, core::max_request_nesting);
     if (!parsed) return answer(bhttp::status::bad_request, coral_error_body("SerializationException", ""));
     body = std::move(*parsed);
   }

@@ -34,6 +34,10 @@ bool nesting_within(std::string_view text, int limit) noexcept;
 // nlohmann::json::parse(text, nullptr, false) gives, types included.
 std::optional<nlohmann::json> parse_json_within(std::string_view text, int max_depth);
 
+// The same for a `text` that has already passed nesting_within(text, max_depth) (a caller that
+// answers too deep a text with an error of its own), without scanning it a second time.
+std::optional<nlohmann::json> parse_json_checked(std::string_view text, int max_depth);
+
 // True if no object or array in the parsed `value` is more than `limit` levels deep, counted as
 // nesting_within counts them. Iterative: safe on any value, however deep.
 bool depth_within(const nlohmann::json& value, int limit) noexcept;
