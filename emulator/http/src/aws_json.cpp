@@ -185,12 +185,12 @@ const dispatch::service_row* aws_json_front::find(std::string_view target,
 
 const dispatch::service_row* aws_json_front::service_for(const request& req) const noexcept {
   std::string_view operation;
-  return find(sv(req["X-Amz-Target"]), operation);
+  return find(header_value(req, "X-Amz-Target"), operation);
 }
 
 std::optional<response> aws_json_front::handle(const request& req, const reply_to& to,
                                                reply_channel& channel) const {
-  const std::string_view request_type = media_type(sv(req[bhttp::field::content_type]));
+  const std::string_view request_type = media_type(header_value(req, bhttp::field::content_type));
   const std::string& text = req.body();
 
   // A body in anything but JSON is not an API call at all: DynamoDB answers 404 with this exact
@@ -221,16 +221,16 @@ std::optional<response> aws_json_front::handle(const request& req, const reply_t
   }
 
   std::string_view operation;
-  const dispatch::service_row* service = find(sv(req["X-Amz-Target"]), operation);
+  const dispatch::service_row* service = find(header_value(req, "X-Amz-Target"), operation);
   if (service == nullptr)
     return answer(bhttp::status::bad_request, coral_error_body("UnknownOperationException", ""));
 
   sigv4::signed_request signed_req;
-  if (const auto it = req.find(bhttp::field::authorization); it != req.end())
-    signed_req.authorization = sv(it->value());
+  signed_req.authorization = find_header(req, bhttp::field::authorization);
   const std::string_view target = sv(req.target());
   if (const auto q = target.find('?'); q != std::string_view::npos) signed_req.query = target.substr(q + 1);
-  signed_req.has_date = req.find("X-Amz-Date") != req.end() || req.find(bhttp::field::date) != req.end();
+  signed_req.has_date =
+      find_header(req, "X-Amz-Date").has_value() || find_header(req, bhttp::field::date).has_value();
   sigv4::check_result auth = sigv4::check(signed_req);
   switch (auth.result) {
     case sigv4::check_result::outcome::ok:
@@ -251,8 +251,8 @@ std::optional<response> aws_json_front::handle(const request& req, const reply_t
   // an in-process caller (core::require_request_object).
 
   core::call_context context;
-  if (!auth.scope.region.empty()) context.region = auth.scope.region;
-  context.caller.access_key_id = auth.scope.access_key_id;
+  if (!auth.scope.region.empty()) context.region = std::move(auth.scope.region);
+  context.caller.access_key_id = std::move(auth.scope.access_key_id);
   context.request_id = to.request_id;
   context.endpoint = endpoint_of(req, to, "http://localhost:4566");
   return call(*service, operation, body, context, to, content_type, channel);

@@ -78,7 +78,7 @@ const query_service& aws_query_front::service_for(std::string_view scope_service
 
 bool aws_query_front::accepts(const request& req) noexcept {
   if (req.method() == bhttp::verb::post)
-    return media_type(sv(req[bhttp::field::content_type])) == form_urlencoded;
+    return media_type(header_value(req, bhttp::field::content_type)) == form_urlencoded;
   if (req.method() == bhttp::verb::get) {
     const std::string_view query = query_of(sv(req.target()));
     return query.substr(0, 7) == "Action=" || query.find("&Action=") != std::string_view::npos;
@@ -94,8 +94,7 @@ response aws_query_front::refuse(const request& req, const reply_to& to, bhttp::
   if (req.method() == bhttp::verb::post) query_codec::parse_form(req.body(), form);
   std::string scope_service;
   sigv4::signed_request signed_req;
-  if (const auto it = req.find(bhttp::field::authorization); it != req.end())
-    signed_req.authorization = sv(it->value());
+  signed_req.authorization = find_header(req, bhttp::field::authorization);
   signed_req.query = query_of(target);
   signed_req.has_date = true;
   if (const sigv4::check_result auth = sigv4::check(signed_req);
@@ -122,8 +121,7 @@ std::optional<response> aws_query_front::handle(const request& req, const reply_
 
   core::call_context context;
   sigv4::signed_request signed_req;
-  if (const auto it = req.find(bhttp::field::authorization); it != req.end())
-    signed_req.authorization = sv(it->value());
+  signed_req.authorization = find_header(req, bhttp::field::authorization);
   signed_req.query = query_of(target);
   signed_req.has_date = true;
   std::string scope_service;

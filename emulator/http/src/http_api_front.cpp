@@ -63,7 +63,7 @@ std::optional<apigw::http_api_request> http_api_call_of(const request& req,
   } else {
     // A WebSocket upgrade in the host form is the WebSocket side's.
     if (boost::beast::websocket::is_upgrade(req)) return std::nullopt;
-    const std::string_view host = sv(req[bhttp::field::host]);
+    const std::string_view host = header_value(req, bhttp::field::host);
     const std::size_t marker = host.find(host_marker);
     if (marker == std::string_view::npos || marker == 0 || !target.starts_with('/')) return std::nullopt;
     out.api_id = std::string(host.substr(0, marker));
@@ -75,7 +75,7 @@ std::optional<apigw::http_api_request> http_api_call_of(const request& req,
   for (const auto& field : req)
     out.headers.emplace_back(std::string(sv(field.name_string())), std::string(sv(field.value())));
   out.body = req.body();
-  out.domain_name = std::string(sv(req[bhttp::field::host]));
+  out.domain_name = std::string(header_value(req, bhttp::field::host));
   out.protocol = req.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
   return out;
 }

@@ -32,7 +32,7 @@ std::optional<target> target_of(const request& req) {
     out.api_id = std::string(path.substr(0, slash));
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
   } else {
-    const std::string_view host = sv(req[bhttp::field::host]);
+    const std::string_view host = header_value(req, bhttp::field::host);
     const std::size_t marker = host.find(host_marker);
     if (marker == std::string_view::npos || marker == 0) return std::nullopt;
     out.api_id = std::string(host.substr(0, marker));
@@ -75,10 +75,10 @@ std::optional<response> handle_rest_api(const request& req, const reply_to& to, 
   for (const auto& field : req)
     call.headers.emplace_back(std::string(sv(field.name_string())), std::string(sv(field.value())));
   call.body = req.body();
-  call.domain_name = std::string(sv(req[bhttp::field::host]));
+  call.domain_name = std::string(header_value(req, bhttp::field::host));
   // The session does not pass the peer's address this far: a client's own X-Forwarded-For, else
   // the loopback address fogbank usually serves (unconfirmed for other set-ups).
-  const std::string_view forwarded = sv(req["X-Forwarded-For"]);
+  const std::string_view forwarded = header_value(req, "X-Forwarded-For");
   call.source_ip = forwarded.empty() ? "127.0.0.1" : std::string(forwarded.substr(0, forwarded.find(',')));
   call.tls = to.tls;
   if (const std::size_t colon = call.domain_name.rfind(':');

@@ -94,8 +94,7 @@ std::optional<response> rest_json_front::handle(const request& req, const reply_
 
   core::call_context context;
   sigv4::signed_request signed_req;
-  if (const auto it = req.find(bhttp::field::authorization); it != req.end())
-    signed_req.authorization = sv(it->value());
+  signed_req.authorization = find_header(req, bhttp::field::authorization);
   const std::string_view target = sv(req.target());
   if (const auto q = target.find('?'); q != std::string_view::npos) signed_req.query = target.substr(q + 1);
   signed_req.has_date = true;

@@ -38,7 +38,7 @@ std::string_view path_of(std::string_view target) noexcept {
 // A POST that names a JSON-protocol operation in X-Amz-Target: the JSON front's whatever its path
 // or body (front_for), so no REST route's body limit or error shape applies to it either.
 bool is_json_protocol_call(const request& req) noexcept {
-  return req.method() == bhttp::verb::post && req.find("X-Amz-Target") != req.end();
+  return req.method() == bhttp::verb::post && find_header(req, "X-Amz-Target").has_value();
 }
 
 std::string json_message(std::string_view type, std::string_view message) {
@@ -159,7 +159,7 @@ response router::refuse(const request& req, front f, const reply_to& to,
   const bool unknown = result == outcome::unknown_key;
   response res =
       make_response(to, query_compatible ? bhttp::status::forbidden : bhttp::status::bad_request,
-                    aws_json_front::response_content_type(sv(req[bhttp::field::content_type])),
+                    aws_json_front::response_content_type(header_value(req, bhttp::field::content_type)),
                     aws_json_front::protocol_error_body(
                         unknown ? "UnrecognizedClientException" : "InvalidSignatureException", message));
   if (query_compatible) {
@@ -186,7 +186,7 @@ std::optional<sigv4::verdict> router::verify(const request& req) const noexcept 
     const front f = front_for(req);
     if (f != front::json && f != front::rest && f != front::query) return std::nullopt;
     // A browser's CORS preflight carries no signature (handle() answers it before the fronts).
-    if (req.method() == bhttp::verb::options && req.find(bhttp::field::origin) != req.end())
+    if (req.method() == bhttp::verb::options && find_header(req, bhttp::field::origin).has_value())
       return std::nullopt;
     return sigv4::verify(req, sigv4::sha256_hex(req.body()), *keys_, clock_->now());
   } catch (...) {
@@ -288,7 +288,7 @@ response router::too_large(const request& header, std::size_t limit) noexcept {
     reply_to to = reply_to_of(header, services_.new_request_id(dispatch::request_id_style::upper_alnum_52));
     to.keep_alive = false;  // the rest of the body is never read: the connection must close
     const std::string_view content_type =
-        aws_json_front::response_content_type(sv(header[bhttp::field::content_type]));
+        aws_json_front::response_content_type(header_value(header, bhttp::field::content_type));
     return make_response(
         to, bhttp::status::payload_too_large, content_type,
         aws_json_front::error_body(

@@ -231,7 +231,7 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
   }
   // A chunked body is counted against the request's own limit as it arrives.
   parser_->body_limit(body_limit_);
-  if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+  if (beast::iequals(bsv(header_value(header, bhttp::field::expect)), "100-continue")) {
     // A client that waits for the go-ahead has sent no body: when stopping, nothing is owed.
     if (stopping_) return do_close();
     // The client waits for a go-ahead before sending the body (curl and the Java SDK do this
@@ -342,10 +342,10 @@ void session::on_response(response res) {
 }
 
 std::optional<bhttp::status> session::decode_request_body() {
-  gzip_response_ = accepts_gzip(sv((*request_)[bhttp::field::accept_encoding]));
-  const auto coding = request_->find(bhttp::field::content_encoding);
-  if (coding == request_->end()) return std::nullopt;
-  switch (decode_body(sv(coding->value()), request_->body(), body_limit_)) {
+  gzip_response_ = accepts_gzip(header_value(*request_, bhttp::field::accept_encoding));
+  const std::optional<std::string_view> coding = find_header(*request_, bhttp::field::content_encoding);
+  if (!coding) return std::nullopt;
+  switch (decode_body(*coding, request_->body(), body_limit_)) {
     case decode_status::ok:
       break;
     case decode_status::unsupported:

@@ -22,12 +22,6 @@ parameters query_parameters(std::string_view query);
 // parameters after the algorithm, separated by commas and/or spaces.
 parameters authorization_parameters(std::string_view header);
 
-// The value of one of those parameters (the first if repeated; "" for a name without '='), or
-// nullopt: what authorization_parameters(header).find(name) gives, without building the map
-// (every JSON-protocol call checks three of them).
-std::optional<std::string_view> authorization_parameter(std::string_view header,
-                                                        std::string_view name) noexcept;
-
 // The credential scope of a signature: "AKID/20240101/us-east-1/dynamodb/aws4_request".
 struct credential_scope {
   std::string access_key_id;

@@ -266,10 +266,10 @@ verdict verify(const request& req, std::string_view payload_hash, const key_ring
 
   // The shape first, with the messages DynamoDB gives (sigv4.cpp).
   signed_request shape;
-  if (const auto it = req.find(bhttp::field::authorization); it != req.end())
-    shape.authorization = sv(it->value());
+  shape.authorization = find_header(req, bhttp::field::authorization);
   shape.query = raw_query;
-  shape.has_date = req.find("X-Amz-Date") != req.end() || req.find(bhttp::field::date) != req.end();
+  shape.has_date =
+      find_header(req, "X-Amz-Date").has_value() || find_header(req, bhttp::field::date).has_value();
   check_result checked = check(shape);
   switch (checked.result) {
     case check_result::outcome::ok:
@@ -322,7 +322,7 @@ verdict verify(const request& req, std::string_view payload_hash, const key_ring
     } else {
       // SigV4 allows the Date header in X-Amz-Date's place; the string to sign then carries the
       // ISO 8601 form of that date (AWS: "the date ... in ISO 8601 basic format").
-      signed_at = parse_http_date(sv(req[bhttp::field::date]));
+      signed_at = parse_http_date(header_value(req, bhttp::field::date));
       if (signed_at) timestamp = format_timestamp(*signed_at);
     }
   }

@@ -14,6 +14,29 @@ std::string_view media_type(std::string_view content_type) noexcept {
   return content_type.substr(first, last - first + 1);
 }
 
+std::optional<std::string_view> find_header(const bhttp::fields& fields, bhttp::field name) noexcept {
+  for (const auto& field : fields) {
+    if (field.name() == name) return sv(field.value());
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> find_header(const bhttp::fields& fields, std::string_view name) noexcept {
+  for (const auto& field : fields) {
+    const auto text = field.name_string();
+    if (text.size() == name.size() && boost::beast::iequals(text, bsv(name))) return sv(field.value());
+  }
+  return std::nullopt;
+}
+
+std::string_view header_value(const bhttp::fields& fields, bhttp::field name) noexcept {
+  return find_header(fields, name).value_or(std::string_view{});
+}
+
+std::string_view header_value(const bhttp::fields& fields, std::string_view name) noexcept {
+  return find_header(fields, name).value_or(std::string_view{});
+}
+
 std::string crc32_decimal(std::string_view body) {
   uLong crc = ::crc32(0L, Z_NULL, 0);
   const auto* data = reinterpret_cast<const Bytef*>(body.data());
@@ -32,7 +55,7 @@ reply_to reply_to_of(const request& req, std::string request_id) {
   reply_to to;
   to.version = req.version();
   to.keep_alive = req.keep_alive();
-  to.cors = req.find(bhttp::field::origin) != req.end();
+  to.cors = find_header(req, bhttp::field::origin).has_value();
   to.request_id = std::move(request_id);
   return to;
 }
@@ -122,7 +145,7 @@ bool is_plain_host(std::string_view host) noexcept {
 }
 
 std::string endpoint_of(const request& req, const reply_to& to, std::string_view fallback) {
-  const std::string_view host = sv(req[bhttp::field::host]);
+  const std::string_view host = header_value(req, bhttp::field::host);
   // Anything but a plain host[:port] would corrupt the queue URLs handed back (a huge header, a
   // byte that is not ASCII, markup).
   if (!is_plain_host(host)) return std::string(fallback);
