@@ -88,7 +88,7 @@ void check_shape(const json& value, std::size_t level, past_limit nesting = past
   }
   if (value.is_null()) return;  // reported as an empty AttributeValue by the second pass
   deserializer::expect_structure(value, "AttributeValue", position::element);
-  for (const auto& [name, body] : value.items()) {
+  for (const auto& [name, body] : members_of(value)) {
     const auto type = type_from_name(name);
     if (!type || body.is_null()) continue;
     switch (*type) {
@@ -122,7 +122,7 @@ void check_shape(const json& value, std::size_t level, past_limit nesting = past
         break;
       case value_type::M:
         deserializer::expect_map(body, attribute_value_class, position::field);
-        for (const auto& [key, element] : body.items()) check_shape(element, level + 1, nesting);
+        for (const auto& [key, element] : members_of(body)) check_shape(element, level + 1, nesting);
         break;
     }
   }
@@ -166,13 +166,13 @@ bool has_duplicates(std::vector<T> values) {
 void check_value(const json& value) {
   std::size_t members = 0;
   if (value.is_object()) {
-    for (const auto& [name, body] : value.items()) {
+    for (const auto& [name, body] : members_of(value)) {
       if (type_from_name(name) && !body.is_null()) ++members;
     }
   }
   if (members == 0) core::throw_validation(std::string(empty_value_message));
 
-  for (const auto& [name, body] : value.items()) {
+  for (const auto& [name, body] : members_of(value)) {
     const auto type = type_from_name(name);
     if (!type || body.is_null()) continue;
     switch (*type) {
@@ -228,7 +228,7 @@ void check_value(const json& value) {
         for (const auto& element : body) check_value(element);
         break;
       case value_type::M:
-        for (const auto& [key, element] : body.items()) {
+        for (const auto& [key, element] : members_of(body)) {
           check_attribute_name(key);
           check_value(element);
         }
@@ -247,7 +247,7 @@ struct typed_body {
 // The type member of a value: the first known member that is not null.
 std::optional<typed_body> find_type(const json& value) {
   if (!value.is_object()) return std::nullopt;
-  for (const auto& [name, body] : value.items()) {
+  for (const auto& [name, body] : members_of(value)) {
     const auto type = type_from_name(name);
     if (type && !body.is_null()) return typed_body{*type, &body};
   }
@@ -416,8 +416,8 @@ void validate_value(const json& value) {
 void validate_item(const json& item) {
   if (item.is_null()) return;
   deserializer::expect_map(item, attribute_value_class, deserializer::position::field);
-  for (const auto& [name, value] : item.items()) check_shape(value, 1);
-  for (const auto& [name, value] : item.items()) {
+  for (const auto& [name, value] : members_of(item)) check_shape(value, 1);
+  for (const auto& [name, value] : members_of(item)) {
     check_attribute_name(name);
     check_value(value);
   }
@@ -560,7 +560,7 @@ std::size_t value_size_at(const json& value, std::size_t level) {
     }
     case value_type::M: {
       std::size_t size = document_overhead;
-      for (const auto& [key, element] : body.items())
+      for (const auto& [key, element] : members_of(body))
         size += key.size() + value_size_at(element, level + 1) + element_overhead;
       return size;
     }
@@ -587,7 +587,7 @@ std::size_t value_size(const json& value) {
 
 void check_item_nesting(const json& item) {
   if (!item.is_object()) return;
-  for (const auto& [name, value] : item.items()) {
+  for (const auto& [name, value] : members_of(item)) {
     // Unconfirmed that DynamoDB words an UpdateItem result this way; it is its message for a
     // PutItem item nested too deep.
     if (nests_too_deep(value, 1)) throw_nesting();
@@ -597,7 +597,7 @@ void check_item_nesting(const json& item) {
 std::size_t item_size(const json& item) {
   if (!item.is_object()) return 0;
   std::size_t size = 0;
-  for (const auto& [name, value] : item.items()) size += name.size() + value_size(value);
+  for (const auto& [name, value] : members_of(item)) size += name.size() + value_size(value);
   return size;
 }
 
@@ -614,13 +614,13 @@ void canonicalize_number(json& text) {
 
 void normalize_value(json& value, std::size_t level) {
   if (level > max_attribute_nesting) throw_nesting();
-  for (auto& [type, content] : value.items()) {
+  for (auto& [type, content] : members_of(value)) {
     if (type == "N") {
       canonicalize_number(content);
     } else if (type == "NS") {
       for (auto& member : content) canonicalize_number(member);
     } else if (type == "M") {
-      for (auto& [name, nested] : content.items()) normalize_value(nested, level + 1);
+      for (auto& [name, nested] : members_of(content)) normalize_value(nested, level + 1);
     } else if (type == "L") {
       for (auto& nested : content) normalize_value(nested, level + 1);
     }
@@ -629,7 +629,7 @@ void normalize_value(json& value, std::size_t level) {
 }  // namespace
 
 void normalize_numbers(json& item) {
-  for (auto& [name, value] : item.items()) normalize_value(value, 1);
+  for (auto& [name, value] : members_of(item)) normalize_value(value, 1);
 }
 
 }  // namespace fogbank::dynamodb

@@ -162,7 +162,7 @@ const json& validate_key(const table_info& table, const json& key, key_wording w
       (table.keys.range && !matches(*table.keys.range))) {
     throw_validation("The provided key element does not match the schema");
   }
-  for (const auto& [name, value] : key.items()) {
+  for (const auto& [name, value] : members_of(key)) {
     if (is_empty_key_value(value)) throw_empty_key_value(name, value, wording == key_wording::get);
   }
   check_key_sizes(table, key);
