@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fogbank::http {
@@ -63,6 +65,36 @@ TEST(Wire, MediaTypeOfHugeAndOddValues) {
   EXPECT_EQ(media_type(";;;;"), "");
   const std::string padded = std::string(30000, ' ') + "text/plain" + std::string(30000, ' ') + ";x";
   EXPECT_EQ(media_type(padded), "text/plain");
+}
+
+// find_header must answer as Beast's find() does (the first of a repeated header, names in any
+// case, known to Beast or not), since it replaced it on every request.
+TEST(Wire, FindHeaderAnswersAsBeastsFind) {
+  request req{bhttp::verb::post, "/", 11};
+  req.insert("x-AMZ-target", "DynamoDB_20120810.GetItem");
+  req.insert("content-TYPE", "application/x-amz-json-1.0");
+  req.insert(bhttp::field::authorization, "first");
+  req.insert("AUTHORIZATION", "second");
+  req.insert("X-Amz-Date", "");
+  for (const std::string_view name : {"X-Amz-Target", "x-amz-target", "Content-Type", "authorization",
+                                      "X-Amz-Date", "X-Amz-Targe", "Host"}) {
+    const auto beast = req.find(bsv(name));
+    const std::optional<std::string_view> expected =
+        beast == req.end() ? std::nullopt : std::optional<std::string_view>(sv(beast->value()));
+    EXPECT_EQ(find_header(req, name), expected) << name;
+    EXPECT_EQ(header_value(req, name), sv(req[bsv(name)])) << name;
+  }
+  for (const bhttp::field name :
+       {bhttp::field::content_type, bhttp::field::authorization, bhttp::field::host}) {
+    const auto beast = req.find(name);
+    const std::optional<std::string_view> expected =
+        beast == req.end() ? std::nullopt : std::optional<std::string_view>(sv(beast->value()));
+    EXPECT_EQ(find_header(req, name), expected) << bhttp::to_string(name);
+    EXPECT_EQ(header_value(req, name), sv(req[name])) << bhttp::to_string(name);
+  }
+  EXPECT_EQ(find_header(req, bhttp::field::authorization), std::optional<std::string_view>("first"));
+  EXPECT_EQ(find_header(req, "x-amz-date"), std::optional<std::string_view>(""));  // present, empty
+  EXPECT_EQ(find_header(req, "Host"), std::nullopt);
 }
 
 }  // namespace
