@@ -41,6 +41,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -309,6 +310,12 @@ bool attach_workers(late_worker_host& slot, const serve_options& options, const 
   return true;
 }
 
+// A data directory's TLS files being read or made on a thread of their own (start_data_dir_tls).
+struct early_tls {
+  std::shared_ptr<http::lazy_tls_files> own;
+  std::future<void> made;  // its destructor waits for the thread
+};
+
 // Fills in the server's TLS: the files given, or fogbank's own (made once under the data directory
 // and reused, so that a client trusting the CA keeps trusting it; in memory, in `scratch`).
 // In memory, fogbank's own are made on first need -- the first TLS handshake, GET
@@ -316,10 +323,12 @@ bool attach_workers(late_worker_host& slot, const serve_options& options, const 
 // in-memory start's CPU). With a data directory they are read (or made) at start as before: so
 // that DATA-DIR/tls/ca.pem exists once fogbank is ready, as the README tells clients, and so that
 // damaged or mismatched files stop the start with their error instead of failing every TLS
-// handshake later. Validity dates are the service clock's. False with `*error` when they cannot
-// be had.
+// handshake later. Validity dates are the service clock's. `early`, when given, is the data
+// directory's files already being read or made (start_data_dir_tls); setup_tls waits for them.
+// False with `*error` when they cannot be had.
 bool setup_tls(const serve_options& options, const core::clock& clock, temporary_directory& scratch,
-               http::server_options& server_options, tls_setup& tls, std::string* error) {
+               http::server_options& server_options, tls_setup& tls, std::string* error,
+               early_tls* early = nullptr) {
   if (!options.tls_cert.empty()) {
     server_options.tls_certificate_file = options.tls_cert;
     server_options.tls_key_file = options.tls_key;
@@ -334,16 +343,35 @@ bool setup_tls(const serve_options& options, const core::clock& clock, temporary
   } else {
     dir = std::filesystem::path(options.data_dir) / "tls";
   }
-  tls.own = std::make_shared<http::lazy_tls_files>(dir, [&clock] { return clock.now(); });
+  tls.own = early != nullptr ? early->own
+                             : std::make_shared<http::lazy_tls_files>(dir, [&clock] { return clock.now(); });
   tls.ca_file = tls.own->names().ca_certificate.string();
   try {
-    if (!options.in_memory) tls.own->files();
+    if (early != nullptr) {
+      early->made.get();  // rethrows what the thread met
+    } else if (!options.in_memory) {
+      tls.own->files();
+    }
   } catch (const std::exception& e) {
     *error = std::string("TLS: ") + e.what();
     return false;
   }
   server_options.tls_on_demand = [own = tls.own] { return own->files(); };
   return true;
+}
+
+// With a data directory and no --tls-cert, the directory's TLS files read -- on its first start,
+// made: two key and certificate generations -- on a thread of their own, begun before the emulator
+// opens the database (RocksDB's files and their fsyncs), so that the start waits for the longer of
+// the two rather than for both. Dated by the real clock: serve's service clock (it has no manual
+// clock). Null when serve has no such files to read.
+std::unique_ptr<early_tls> start_data_dir_tls(const serve_options& options) {
+  if (options.in_memory || !options.tls_cert.empty()) return nullptr;
+  auto early = std::make_unique<early_tls>();
+  early->own = std::make_shared<http::lazy_tls_files>(std::filesystem::path(options.data_dir) / "tls",
+                                                      [] { return core::real_clock{}.now(); });
+  early->made = std::async(std::launch::async, [own = early->own] { own->files(); });
+  return early;
 }
 
 // What GET /_fogbank/stacks answers: the stacks --template loaded, each with its resources'
@@ -442,6 +470,8 @@ int serve(const serve_options& options) {
     return journal->wrap(std::move(host));
   };
   std::string error;
+  // Destroyed after the returns below: none leaves its thread running.
+  const std::unique_ptr<early_tls> early = start_data_dir_tls(options);
   std::unique_ptr<emulator> services = emulator::open(emulator_options, &error);
   if (!services) {
     std::cerr << "fogbank: " << error << "\n";
@@ -461,7 +491,7 @@ int serve(const serve_options& options) {
   for (const auto& [key, secret] : options.credentials) server_options.credentials.emplace(key, secret);
   temporary_directory tls_scratch;
   tls_setup tls;
-  if (!setup_tls(options, services->clock(), tls_scratch, server_options, tls, &error)) {
+  if (!setup_tls(options, services->clock(), tls_scratch, server_options, tls, &error, early.get())) {
     std::cerr << "fogbank: " << error << "\n";
     services->stop();
     return exit_failure;

@@ -9,6 +9,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <stdexcept>
@@ -167,6 +173,28 @@ void write_key(const fs::path& path, EVP_PKEY* key) {
   });
 }
 
+// An exclusive flock on a directory for as long as it lives. flock, not a lock file: nothing is
+// left behind, and the lock goes with the process however it ends.
+class directory_lock {
+ public:
+  explicit directory_lock(const fs::path& dir)
+      : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (fd_ < 0) throw std::runtime_error("cannot open " + dir.string() + ": " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      ::close(fd_);
+      throw std::runtime_error("cannot lock " + dir.string() + ": " + std::strerror(error));
+    }
+  }
+  directory_lock(const directory_lock&) = delete;
+  directory_lock& operator=(const directory_lock&) = delete;
+  ~directory_lock() { ::close(fd_); }  // closing the last descriptor releases the lock
+
+ private:
+  int fd_;
+};
+
 bool due_for_renewal(X509* cert, std::time_t now) {
   std::time_t horizon = now + renew_before_days * 24 * 3600;
   return X509_cmp_time(X509_get0_notAfter(cert), &horizon) <= 0 ||
@@ -179,6 +207,7 @@ tls_files ensure_tls_files(const fs::path& dir, std::chrono::system_clock::time_
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error("cannot create " + dir.string() + ": " + ec.message());
+  const directory_lock lock(dir);
   const std::time_t at = std::chrono::system_clock::to_time_t(now);
   const tls_files files = tls_file_names(dir);
   const fs::path ca_key_file = dir / "ca-key.pem";

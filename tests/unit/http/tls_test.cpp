@@ -24,9 +24,13 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -375,6 +379,41 @@ TEST(tls_files, the_server_certificate_is_renewed_under_the_same_ca) {
   ASSERT_TRUE(ca_cert && renewed);
   EXPECT_EQ(X509_check_issued(ca_cert.get(), renewed.get()), X509_V_OK);
   fs::remove_all(dir);
+}
+
+// Two processes started on one fresh data directory (fogbank serve reads or makes its TLS files on
+// a thread of their own while the database opens, so before RocksDB's lock could refuse the
+// second): the second waits on the directory's lock and then reads the first's files, instead of
+// making a CA of its own over them. Here the test plays the first process: it holds the lock
+// while ensure_tls_files runs on a thread, writes a complete set of files, and lets go.
+TEST(tls_files, a_second_maker_waits_for_the_first_and_reads_its_files) {
+  const fs::path made_elsewhere = scratch("lock-source");
+  const http::tls_files source = http::ensure_tls_files(made_elsewhere, start_time);
+  const fs::path dir = scratch("lock");
+  fs::create_directories(dir);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+
+  std::atomic<bool> done{false};
+  std::thread second([&] {
+    http::ensure_tls_files(dir, start_time);
+    done = true;
+  });
+  // Making the files takes milliseconds: a maker that did not wait would be done by now.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(done) << "ensure_tls_files did not wait for the directory's lock";
+  for (const auto& entry : fs::directory_iterator(made_elsewhere))
+    fs::copy_file(entry.path(), dir / entry.path().filename(), fs::copy_options::overwrite_existing);
+  ::close(fd);  // lets go of the lock
+  second.join();
+
+  const http::tls_files names = http::tls_file_names(dir);
+  EXPECT_EQ(read_file(names.ca_certificate), read_file(source.ca_certificate));
+  EXPECT_EQ(read_file(names.certificate), read_file(source.certificate));
+  EXPECT_EQ(read_file(names.key), read_file(source.key));
+  fs::remove_all(dir);
+  fs::remove_all(made_elsewhere);
 }
 
 TEST(tls_files, dates_come_from_the_clock_given_and_names_cover_local_hosts) {

@@ -28,7 +28,8 @@ struct tls_files {
 // client trusting ca.pem goes on trusting the server). Certificates are valid from `now` (the
 // service clock's time): the CA for 10 years, the server's for 397 days (the most browsers
 // accept). Throws std::runtime_error with what went wrong (a file that cannot be written, a CA
-// whose key does not match it).
+// whose key does not match it). Holds an exclusive lock (flock) on `dir` meanwhile, so that two
+// processes given one directory never both make its files: the second reads the first's.
 tls_files ensure_tls_files(const std::filesystem::path& dir, std::chrono::system_clock::time_point now);
 
 // The names of the files ensure_tls_files(dir, ...) makes, without making or reading them.
