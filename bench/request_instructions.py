@@ -13,7 +13,10 @@ counts and reports instructions per request: in all, and in the parts of the req
 below (inclusive: a part includes what it calls). Several binaries are measured one after the
 other, and the last columns divide each by the first.
 
-    bench/request_instructions.py --bin build/emulator/main/fogbank [--bin OTHER] [--requests 2000]
+    bench/request_instructions.py --bin build/emulator/main/fogbank [--bin OTHER] [--requests 2000] [--keep DIR]
+
+--keep DIR copies each operation's callgrind dump to DIR/<binary number>-<operation>.callgrind, for
+`callgrind_annotate` (which function the instructions go to) or KCachegrind.
 
 Instructions are not time (a cache miss costs more than an add), but a change that removes work
 shows here at once and to the last per cent. valgrind is needed here only, not by the build.
@@ -24,6 +27,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,7 +73,7 @@ def request_for(op, rng, i):
             "ExpressionAttributeValues": {":p": {"S": "user#%04d" % (i % 100)}}}
 
 
-def measure(binary, requests, scratch):
+def measure(binary, requests, scratch, keep=None):
     """{op: (instructions per request, {part: instructions per request})} for one binary."""
     out_file = os.path.join(scratch, "callgrind.out")
     process = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out_file,
@@ -114,6 +118,8 @@ def measure(binary, requests, scratch):
             subprocess.run(["callgrind_control", "--dump=" + op, str(process.pid)], check=True, capture_output=True)
             dumps = sorted(f for f in os.listdir(scratch) if f.startswith("callgrind.out."))
             results[op] = parse_dump(os.path.join(scratch, dumps[-1]), requests)
+            if keep:
+                shutil.copyfile(os.path.join(scratch, dumps[-1]), keep % op)
             for f in dumps:
                 os.remove(os.path.join(scratch, f))
             log("%s: %s %d instructions per request" % (os.path.basename(binary), op, results[op][0]))
@@ -149,11 +155,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bin", action="append", required=True, help="a fogbank binary (repeatable)")
     parser.add_argument("--requests", type=int, default=2000, help="requests per operation (default 2000)")
+    parser.add_argument("--keep", help="copy each operation's callgrind dump into this directory")
     options = parser.parse_args()
+    if options.keep:
+        os.makedirs(options.keep, exist_ok=True)
     measured = []
     with tempfile.TemporaryDirectory(prefix="fogbank-instructions-") as scratch:
         for binary in options.bin:
-            measured.append(measure(os.path.abspath(binary), options.requests, scratch))
+            keep = os.path.join(options.keep, "%d-%%s.callgrind" % (len(measured) + 1)) if options.keep else None
+            measured.append(measure(os.path.abspath(binary), options.requests, scratch, keep))
     names = options.bin
     header = "| operation | part | " + " | ".join(names) + "".join(" | %s / %s" % (n, names[0]) for n in names[1:]) + " |"
     print(header)
