@@ -364,13 +364,18 @@ bool setup_tls(const serve_options& options, const core::clock& clock, temporary
 // made: two key and certificate generations -- on a thread of their own, begun before the emulator
 // opens the database (RocksDB's files and their fsyncs), so that the start waits for the longer of
 // the two rather than for both. Dated by the real clock: serve's service clock (it has no manual
-// clock). Null when serve has no such files to read.
+// clock). Null when serve has no such files to read, or no thread could be started for them
+// (setup_tls then reads or makes them itself).
 std::unique_ptr<early_tls> start_data_dir_tls(const serve_options& options) {
   if (options.in_memory || !options.tls_cert.empty()) return nullptr;
   auto early = std::make_unique<early_tls>();
   early->own = std::make_shared<http::lazy_tls_files>(std::filesystem::path(options.data_dir) / "tls",
                                                       [] { return core::real_clock{}.now(); });
-  early->made = std::async(std::launch::async, [own = early->own] { own->files(); });
+  try {
+    early->made = std::async(std::launch::async, [own = early->own] { own->files(); });
+  } catch (const std::system_error&) {
+    return nullptr;
+  }
   return early;
 }
 
