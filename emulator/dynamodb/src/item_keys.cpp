@@ -150,12 +150,12 @@ std::string index_entry_key(const table_info& table, const index_info& index, co
   return out;
 }
 
-const json& validate_key(const table_info& table, const json& key, key_wording wording) {
+const json& validate_key(const table_info& table, const json& key, key_wording wording, key_values values) {
   const std::size_t expected = table.keys.range ? 2 : 1;
   auto matches = [&](const std::string& name) {
     auto it = key.find(name);
     if (it == key.end()) return false;
-    validate_value(*it);
+    if (values == key_values::unchecked) validate_value(*it);
     return it->contains(table.attribute_types.at(name));
   };
   if (!key.is_object() || key.size() != expected || !matches(table.keys.hash) ||

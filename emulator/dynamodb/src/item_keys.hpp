@@ -49,8 +49,13 @@ std::string index_entry_key(const table_info& table, const index_info& index, co
 // their declared types. Throws ValidationException "The provided key element does not match
 // the schema" otherwise, and the key-size errors. Returns `key` itself (an item of the key).
 // `wording` chooses the empty-value message: DynamoDB words it differently for GetItem.
+// `values`: whether validate_item has already been through the key's values (GetItem, UpdateItem
+// and DeleteItem validate their Key parameter first, as DynamoDB's deserializer does); if so they are
+// not validated a second time (a sixth of a GetItem's validate_key).
 enum class key_wording { write, get };
-const json& validate_key(const table_info& table, const json& key, key_wording wording = key_wording::write);
+enum class key_values { unchecked, validated };
+const json& validate_key(const table_info& table, const json& key, key_wording wording = key_wording::write,
+                         key_values values = key_values::unchecked);
 
 // The key attributes of an item to be written (PutItem): present, of the declared type, not
 // empty, within size limits; and index key attributes, when present, of the declared type.

@@ -87,7 +87,7 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
     write.item = *put_item;
     write.key = key_of(table, write.item);
   } else {
-    write.key = validate_key(table, *key_request);
+    write.key = validate_key(table, *key_request, key_wording::write, key_values::validated);
   }
   write.storage_key = item_storage_key(table, write.key);
   if (write.update_expression) {

@@ -114,7 +114,7 @@ json service_impl::get_item(const json& request, const request_context&) {
     wanted = parse_projection(*expressions.projection(), expressions.attributes());
   expressions.attributes().check_all_used();
   auto table = find_table(request["TableName"].get<std::string>());
-  const json& key = validate_key(*table, key_request, key_wording::get);
+  const json& key = validate_key(*table, key_request, key_wording::get, key_values::validated);
   const bool consistent = boolean_member(request, "ConsistentRead", false);
   const capacity_mode mode = capacity_mode_of(request);
 
