@@ -336,15 +336,18 @@ bool setup_tls(const serve_options& options, const core::clock& clock, temporary
     tls.ca_file = options.tls_ca;
     return true;
   }
-  std::filesystem::path dir;
-  if (options.in_memory) {
-    if (!scratch.make("fogbank-tls-", "the TLS certificates", error)) return false;
-    dir = scratch.path();
+  if (early != nullptr) {
+    tls.own = early->own;
   } else {
-    dir = std::filesystem::path(options.data_dir) / "tls";
+    std::filesystem::path dir;
+    if (options.in_memory) {
+      if (!scratch.make("fogbank-tls-", "the TLS certificates", error)) return false;
+      dir = scratch.path();
+    } else {
+      dir = std::filesystem::path(options.data_dir) / "tls";
+    }
+    tls.own = std::make_shared<http::lazy_tls_files>(dir, [&clock] { return clock.now(); });
   }
-  tls.own = early != nullptr ? early->own
-                             : std::make_shared<http::lazy_tls_files>(dir, [&clock] { return clock.now(); });
   tls.ca_file = tls.own->names().ca_certificate.string();
   try {
     if (early != nullptr) {

@@ -198,7 +198,7 @@ check_result check(const signed_request& request) {
   std::string message;
   if (has_header) {
     // The three parameters in one pass over the header (the first of each name counts, as in
-    // authorization_parameter): a pass per name was 3,500 instructions of every request.
+    // authorization_parameters' map): a pass per name was 3,500 instructions of every request.
     constexpr std::array<std::string_view, 3> required = {"Credential", "Signature", "SignedHeaders"};
     std::array<std::optional<std::string_view>, 3> values;
     std::size_t found = 0;

@@ -316,8 +316,8 @@ verdict verify(const request& req, std::string_view payload_hash, const key_ring
     const parameters params = authorization_parameters(*shape.authorization);
     signed_headers = params.at("SignedHeaders");
     given_signature = params.at("Signature");
-    if (const auto it = req.find("X-Amz-Date"); it != req.end()) {
-      timestamp = std::string(sv(it->value()));
+    if (const std::optional<std::string_view> date = find_header(req, "X-Amz-Date")) {
+      timestamp = std::string(*date);
       signed_at = parse_timestamp(timestamp);
     } else {
       // SigV4 allows the Date header in X-Amz-Date's place; the string to sign then carries the
@@ -337,12 +337,12 @@ verdict verify(const request& req, std::string_view payload_hash, const key_ring
   // one that came does not match (S3 calls this XAmzContentSHA256Mismatch; for the services here
   // fogbank answers it as a signature mismatch, unconfirmed).
   std::string payload(payload_hash);
-  if (const auto it = req.find("x-amz-content-sha256"); it != req.end()) {
-    const std::string claimed = lower(trim(sv(it->value())));
+  if (const std::optional<std::string_view> content_hash = find_header(req, "x-amz-content-sha256")) {
+    const std::string claimed = lower(trim(*content_hash));
     if (claimed != "unsigned-payload" && claimed != payload) {
       return refusal(verdict::outcome::mismatch, std::string(mismatch_message));
     }
-    payload = std::string(trim(sv(it->value())));
+    payload = std::string(trim(*content_hash));
   }
 
   const std::optional<std::string> headers = canonical_headers(req, signed_headers);
