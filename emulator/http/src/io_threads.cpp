@@ -2,6 +2,8 @@
 
 #include "log.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <exception>
 #include <system_error>
@@ -88,6 +90,13 @@ void io_threads::run_extra(slot& s) {
   keep_running([&] {
     while (!ioc_.stopped() && !s.retire.load(std::memory_order_acquire)) ioc_.run_one_for(tick_);
   });
+  // What the last handler run here queued as its continuation (an async_write's next write, a
+  // strand's next handler) went into the io_context's queue when that handler returned, with no
+  // thread woken for it: Asio leaves it to the thread that ran the handler, which in run() goes
+  // round again (scheduler::work_cleanup). This thread leaves instead, so it wakes another, which
+  // a post from outside the run loop does. Without it such a step waited for the next event on any
+  // socket: a 1 MB response stopped after its first write until a 60 s deadline fired.
+  boost::asio::post(ioc_, [] {});
   std::lock_guard lock(mutex_);
   s.running = false;
 }

@@ -12,6 +12,7 @@
 #include "fogbank/http/server.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -262,6 +263,55 @@ TEST(IoThreadsTest, AddsAThreadWhileCallsHoldTheBaseOnesAndLetsItGoAfter) {
   const auto give_up = std::chrono::steady_clock::now() + hang_guard;
   while (threads.running() > 1 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
   EXPECT_EQ(threads.running(), 1u);
+  work.reset();
+  ioc.stop();
+  threads.join();
+}
+
+// An extra thread leaves after running one handler; what that handler queued as its
+// continuation (net::defer, as an async_write queues its next write) is in the io_context's queue
+// with no thread woken for it. The leaving thread must wake one: the base thread, idle by then,
+// runs it at once, not at the next socket event (with none to come, never).
+TEST(IoThreadsTest, WhatAnExtraThreadsLastHandlerQueuedRunsAfterItLeaves) {
+  net::io_context ioc(4);
+  auto work = net::make_work_guard(ioc);
+  io_threads threads(ioc, 1, 2, std::chrono::milliseconds(1));
+  threads.start();
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool release = false;
+  bool continued = false;
+  std::thread::id base_thread;
+  std::thread::id extra_thread;
+  // A call holds the only base thread, so the monitor adds one...
+  net::post(ioc, [&] {
+    const io_threads::call_scope in_call;
+    std::unique_lock lock(mutex);
+    base_thread = std::this_thread::get_id();
+    changed.wait(lock, [&] { return release; });
+  });
+  // ... which runs this: it ends the call, gives the monitor time to see the base thread free and
+  // ask this one to leave (it looks every millisecond), and queues its continuation.
+  net::post(ioc, [&] {
+    {
+      std::lock_guard lock(mutex);
+      extra_thread = std::this_thread::get_id();
+      release = true;
+      changed.notify_all();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    net::defer(ioc, [&] {
+      std::lock_guard lock(mutex);
+      continued = true;
+      changed.notify_all();
+    });
+  });
+  {
+    std::unique_lock lock(mutex);
+    EXPECT_TRUE(changed.wait_for(lock, hang_guard, [&] { return continued; }))
+        << "the continuation queued by the extra thread's last handler never ran";
+    EXPECT_NE(base_thread, extra_thread) << "the second handler did not run on an added thread";
+  }
   work.reset();
   ioc.stop();
   threads.join();
