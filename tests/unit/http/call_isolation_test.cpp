@@ -227,38 +227,46 @@ TEST_F(CallIsolationTest, StoppingAnswersARunningCallWithItsOwnResult) {
   ASSERT_EQ(stopping.wait_for(hang_guard), std::future_status::ready);
 }
 
+// Flags that handlers on the io_threads set and the test waits for.
+struct flags {
+  std::mutex mutex;
+  std::condition_variable changed;
+
+  void set(bool& flag) {
+    std::lock_guard lock(mutex);
+    flag = true;
+    changed.notify_all();
+  }
+  // Whether `flag` was set within hang_guard.
+  bool wait(const bool& flag) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, hang_guard, [&] { return flag; });
+  }
+  // Posts a call that holds the io_threads thread running it until `release` is set.
+  void post_held_call(net::io_context& ioc, const bool& release) {
+    net::post(ioc, [this, &release] {
+      const io_threads::call_scope in_call;
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return release; });
+    });
+  }
+};
+
 TEST(IoThreadsTest, AddsAThreadWhileCallsHoldTheBaseOnesAndLetsItGoAfter) {
   net::io_context ioc(4);
   auto work = net::make_work_guard(ioc);
   io_threads threads(ioc, 1, 3, std::chrono::milliseconds(1));
   threads.start();
-  std::mutex mutex;
-  std::condition_variable changed;
+  flags flags;
   bool release = false;
   bool other_ran = false;
   // A call that holds the only base thread...
-  net::post(ioc, [&] {
-    const io_threads::call_scope in_call;
-    std::unique_lock lock(mutex);
-    changed.wait(lock, [&] { return release; });
-  });
+  flags.post_held_call(ioc, release);
   // ... and other work, which a thread the monitor adds gets to.
-  net::post(ioc, [&] {
-    std::lock_guard lock(mutex);
-    other_ran = true;
-    changed.notify_all();
-  });
-  {
-    std::unique_lock lock(mutex);
-    EXPECT_TRUE(changed.wait_for(lock, hang_guard, [&] { return other_ran; }))
-        << "no thread was added while the call held the only one";
-  }
+  net::post(ioc, [&] { flags.set(other_ran); });
+  EXPECT_TRUE(flags.wait(other_ran)) << "no thread was added while the call held the only one";
   EXPECT_EQ(threads.running(), 2u);
-  {
-    std::lock_guard lock(mutex);
-    release = true;
-    changed.notify_all();
-  }
+  flags.set(release);
   // Once the base thread is free again, the extra one leaves.
   const auto give_up = std::chrono::steady_clock::now() + hang_guard;
   while (threads.running() > 1 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
@@ -277,41 +285,25 @@ TEST(IoThreadsTest, WhatAnExtraThreadsLastHandlerQueuedRunsAfterItLeaves) {
   auto work = net::make_work_guard(ioc);
   io_threads threads(ioc, 1, 2, std::chrono::milliseconds(1));
   threads.start();
-  std::mutex mutex;
-  std::condition_variable changed;
+  flags flags;
   bool release = false;
   bool continued = false;
-  std::thread::id base_thread;
+  std::thread::id held_thread;
   std::thread::id extra_thread;
   // A call holds the only base thread, so the monitor adds one...
-  net::post(ioc, [&] {
-    const io_threads::call_scope in_call;
-    std::unique_lock lock(mutex);
-    base_thread = std::this_thread::get_id();
-    changed.wait(lock, [&] { return release; });
-  });
+  net::post(ioc, [&] { held_thread = std::this_thread::get_id(); });
+  flags.post_held_call(ioc, release);
   // ... which runs this: it ends the call, gives the monitor time to see the base thread free and
   // ask this one to leave (it looks every millisecond), and queues its continuation.
   net::post(ioc, [&] {
-    {
-      std::lock_guard lock(mutex);
-      extra_thread = std::this_thread::get_id();
-      release = true;
-      changed.notify_all();
-    }
+    extra_thread = std::this_thread::get_id();
+    flags.set(release);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    net::defer(ioc, [&] {
-      std::lock_guard lock(mutex);
-      continued = true;
-      changed.notify_all();
-    });
+    net::defer(ioc, [&] { flags.set(continued); });
   });
-  {
-    std::unique_lock lock(mutex);
-    EXPECT_TRUE(changed.wait_for(lock, hang_guard, [&] { return continued; }))
-        << "the continuation queued by the extra thread's last handler never ran";
-    EXPECT_NE(base_thread, extra_thread) << "the second handler did not run on an added thread";
-  }
+  EXPECT_TRUE(flags.wait(continued))
+      << "the continuation queued by the extra thread's last handler never ran";
+  EXPECT_NE(held_thread, extra_thread) << "the second handler did not run on an added thread";
   work.reset();
   ioc.stop();
   threads.join();
