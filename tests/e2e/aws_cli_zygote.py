@@ -25,10 +25,11 @@ _given_data_path = os.environ.pop("AWS_DATA_PATH", None)
 from awscli.clidriver import AWSCLIEntryPoint  # noqa: E402  (the import this process exists for)
 
 # Two more things every command does before its own work, done here once for all of them (a child
-# then spends ~0.15 CPU-s where it spent ~0.35): importing the CLI's built-in plugins, which each
-# new driver loads (awscli.plugin.BUILTIN_PLUGINS), and naming the machine's distribution for the
-# User-Agent, which the distro module does by running lsb_release in a subprocess and keeps in the
-# module for the process (clidriver._get_linux_distribution). The children inherit both.
+# then spends ~0.21 CPU-s where it spent ~0.30 and started an lsb_release process): importing the
+# CLI's built-in plugins, which each new driver loads (awscli.plugin.BUILTIN_PLUGINS), and naming
+# the machine's distribution for the User-Agent, which the distro module does by running
+# lsb_release in a subprocess and keeps in the module for the process
+# (clidriver._get_linux_distribution). The children inherit both.
 import awscli.handlers  # noqa: E402,F401
 import distro  # noqa: E402
 
