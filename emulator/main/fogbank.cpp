@@ -310,6 +310,11 @@ bool attach_workers(late_worker_host& slot, const serve_options& options, const 
   return true;
 }
 
+// Where fogbank keeps its own TLS files in a data directory (README: TLS).
+std::filesystem::path data_dir_tls_folder(const serve_options& options) {
+  return std::filesystem::path(options.data_dir) / "tls";
+}
+
 // A data directory's TLS files being read or made on a thread of their own (start_data_dir_tls).
 struct early_tls {
   std::shared_ptr<http::lazy_tls_files> own;
@@ -344,7 +349,7 @@ bool setup_tls(const serve_options& options, const core::clock& clock, temporary
       if (!scratch.make("fogbank-tls-", "the TLS certificates", error)) return false;
       dir = scratch.path();
     } else {
-      dir = std::filesystem::path(options.data_dir) / "tls";
+      dir = data_dir_tls_folder(options);
     }
     tls.own = std::make_shared<http::lazy_tls_files>(dir, [&clock] { return clock.now(); });
   }
@@ -372,7 +377,7 @@ bool setup_tls(const serve_options& options, const core::clock& clock, temporary
 std::unique_ptr<early_tls> start_data_dir_tls(const serve_options& options) {
   if (options.in_memory || !options.tls_cert.empty()) return nullptr;
   auto early = std::make_unique<early_tls>();
-  early->own = std::make_shared<http::lazy_tls_files>(std::filesystem::path(options.data_dir) / "tls",
+  early->own = std::make_shared<http::lazy_tls_files>(data_dir_tls_folder(options),
                                                       [] { return core::real_clock{}.now(); });
   try {
     early->made = std::async(std::launch::async, [own = early->own] { own->files(); });

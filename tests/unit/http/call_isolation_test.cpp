@@ -227,6 +227,24 @@ TEST_F(CallIsolationTest, StoppingAnswersARunningCallWithItsOwnResult) {
   ASSERT_EQ(stopping.wait_for(hang_guard), std::future_status::ready);
 }
 
+// An io_context with work to wait for and io_threads running it; stopped and joined at the end.
+struct running_threads {
+  net::io_context ioc;
+  net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(ioc);
+  io_threads threads;
+
+  running_threads(int concurrency_hint, int base, int max,
+                  std::chrono::milliseconds quiet = std::chrono::milliseconds(200))
+      : ioc(concurrency_hint), threads(ioc, base, max, std::chrono::milliseconds(1), quiet) {
+    threads.start();
+  }
+  ~running_threads() {
+    work.reset();
+    ioc.stop();
+    threads.join();
+  }
+};
+
 // Flags that handlers on the io_threads set and the test waits for.
 struct flags {
   std::mutex mutex;
@@ -253,10 +271,9 @@ struct flags {
 };
 
 TEST(IoThreadsTest, AddsAThreadWhileCallsHoldTheBaseOnesAndLetsItGoAfter) {
-  net::io_context ioc(4);
-  auto work = net::make_work_guard(ioc);
-  io_threads threads(ioc, 1, 3, std::chrono::milliseconds(1));
-  threads.start();
+  running_threads run(4, 1, 3);
+  net::io_context& ioc = run.ioc;
+  io_threads& threads = run.threads;
   flags flags;
   bool release = false;
   bool other_ran = false;
@@ -271,9 +288,6 @@ TEST(IoThreadsTest, AddsAThreadWhileCallsHoldTheBaseOnesAndLetsItGoAfter) {
   const auto give_up = std::chrono::steady_clock::now() + hang_guard;
   while (threads.running() > 1 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
   EXPECT_EQ(threads.running(), 1u);
-  work.reset();
-  ioc.stop();
-  threads.join();
 }
 
 // An extra thread leaves after running one handler; what that handler queued as its
@@ -281,10 +295,8 @@ TEST(IoThreadsTest, AddsAThreadWhileCallsHoldTheBaseOnesAndLetsItGoAfter) {
 // with no thread woken for it. The leaving thread must wake one: the base thread, idle by then,
 // runs it at once, not at the next socket event (with none to come, never).
 TEST(IoThreadsTest, WhatAnExtraThreadsLastHandlerQueuedRunsAfterItLeaves) {
-  net::io_context ioc(4);
-  auto work = net::make_work_guard(ioc);
-  io_threads threads(ioc, 1, 2, std::chrono::milliseconds(1));
-  threads.start();
+  running_threads run(4, 1, 2);
+  net::io_context& ioc = run.ioc;
   flags flags;
   bool release = false;
   bool continued = false;
@@ -304,19 +316,15 @@ TEST(IoThreadsTest, WhatAnExtraThreadsLastHandlerQueuedRunsAfterItLeaves) {
   EXPECT_TRUE(flags.wait(continued))
       << "the continuation queued by the extra thread's last handler never ran";
   EXPECT_NE(held_thread, extra_thread) << "the second handler did not run on an added thread";
-  work.reset();
-  ioc.stop();
-  threads.join();
 }
 
 // Under load the threads are often between calls when the monitor looks; it must not go to sleep
 // then, or the next call pays for waking it (a futex call and a thread switch per look). It sleeps
 // once the threads have been quiet for its `quiet` time, and the first call after wakes it.
 TEST(IoThreadsTest, TheMonitorSleepsOnlyAfterAQuietSpellNotBetweenCalls) {
-  net::io_context ioc(1);
-  auto work = net::make_work_guard(ioc);
-  io_threads threads(ioc, 1, 2, std::chrono::milliseconds(1), std::chrono::milliseconds(500));
-  threads.start();
+  running_threads run(1, 1, 2, std::chrono::milliseconds(500));
+  net::io_context& ioc = run.ioc;
+  io_threads& threads = run.threads;
   const auto give_up = std::chrono::steady_clock::now() + hang_guard;
   while (!threads.monitor_sleeps() && std::chrono::steady_clock::now() < give_up)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -346,9 +354,6 @@ TEST(IoThreadsTest, TheMonitorSleepsOnlyAfterAQuietSpellNotBetweenCalls) {
   EXPECT_GT(calls.load(), 100u);
   EXPECT_EQ(threads.wakes_by_calls(), 1u)
       << "calls woke the monitor " << threads.wakes_by_calls() << " times in " << calls.load() << " calls";
-  work.reset();
-  ioc.stop();
-  threads.join();
 }
 
 }  // namespace
