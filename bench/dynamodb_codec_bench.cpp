@@ -10,6 +10,7 @@
 #include "service_impl.hpp"
 #include "table_model.hpp"
 
+#include "fogbank/core/json_text.hpp"
 #include "fogbank/storage/key_encoding.hpp"
 
 #include <benchmark/benchmark.h>
@@ -131,6 +132,39 @@ void BM_ItemSize(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ItemSize)->Arg(64)->Arg(1024)->Arg(16384);
+
+// An item's text in an answer, written from its stored bytes with its size (append_item_text:
+// what GetItem, Query and Scan do for a caller that only writes the answer out, the HTTP front).
+void BM_ItemText_FromBytes(benchmark::State& state) {
+  const std::string stored =
+      dynamodb::encode_item(bench::sample_item(42, static_cast<std::size_t>(state.range(0))));
+  std::string text;
+  for (auto _ : state) {
+    text.clear();
+    benchmark::DoNotOptimize(dynamodb::append_item_text(text, stored, true));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stored.size()));
+}
+BENCHMARK(BM_ItemText_FromBytes)->Arg(64)->Arg(1024)->Arg(16384);
+
+// The baseline of BM_ItemText_FromBytes: the item decoded, sized and written out, as every answer
+// was made before (and still is for callers that read the items).
+void BM_ItemText_Decoded(benchmark::State& state) {
+  const std::string stored =
+      dynamodb::encode_item(bench::sample_item(42, static_cast<std::size_t>(state.range(0))));
+  std::string text;
+  for (auto _ : state) {
+    text.clear();
+    const json item = dynamodb::decode_item(stored);
+    benchmark::DoNotOptimize(dynamodb::item_size(item));
+    core::append_json(text, item);
+    benchmark::DoNotOptimize(text);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stored.size()));
+}
+BENCHMARK(BM_ItemText_Decoded)->Arg(64)->Arg(1024)->Arg(16384);
 
 // A deep copy of an item with a payload of range(0) characters: what GetItem pays to put the
 // item it read into its response (ops_items.cpp), and Query for every item of its page.

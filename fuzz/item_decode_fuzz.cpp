@@ -4,15 +4,23 @@
 // refuses two things from_msgpack reads, on purpose: bin/ext values and containers past
 // max_stored_nesting; the oracle refuses them too, and stops reading there (its reader recurses
 // once per level, so an unbounded reference could overflow the stack on deep inputs).
+// append_stored_json and stored_item_size on the same bytes: nothing for bytes decode_msgpack
+// refuses; for the others the text core::append_json writes of the decoded value and the size
+// item_size gives it, or a refusal, never anything else.
 
+#include "attribute_value.hpp"
 #include "item_codec.hpp"
 #include "json_identical.hpp"
+
+#include "fogbank/core/aws_error.hpp"
+#include "fogbank/core/json_text.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -72,11 +80,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool reference_read =
       json::sax_parse(data, data + size, &sax, json::input_format_t::msgpack, /*strict=*/true) &&
       !sax.errored();
+  std::optional<json> decoded;
   try {
-    const json value = dynamodb::decode_msgpack(bytes);
-    if (!reference_read || !fogbank::test_support::json_identical(value, reference)) std::abort();
+    decoded = dynamodb::decode_msgpack(bytes);
+    if (!reference_read || !fogbank::test_support::json_identical(*decoded, reference)) std::abort();
   } catch (const dynamodb::msgpack_error&) {
     if (reference_read) std::abort();
+  }
+
+  std::string text = "[";
+  if (dynamodb::append_stored_json(text, bytes)) {
+    if (!decoded || text != "[" + fogbank::core::to_json_text(*decoded)) std::abort();
+  } else if (text != "[") {
+    std::abort();
+  }
+  if (const std::optional<std::size_t> size = dynamodb::stored_item_size(bytes)) {
+    if (!decoded) std::abort();
+    try {
+      if (*size != dynamodb::item_size(*decoded)) std::abort();
+    } catch (const fogbank::core::aws_error&) {
+      std::abort();  // item_size refuses the nesting: stored_item_size had to refuse it too
+    }
   }
   return 0;
 }

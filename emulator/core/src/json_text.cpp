@@ -14,58 +14,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// Writes text at the end of a std::string through a small buffer: std::string's append and
-// push_back are out-of-line calls with a capacity check each, which cost more than the copying
-// itself for the short pieces JSON is made of (punctuation, keys, short strings, escapes). Long
-// pieces go straight to the string. The string grows by append() alone, as it would without the
-// buffer, so the allocations are those of plain appends.
-class text_writer {
- public:
-  explicit text_writer(std::string& out) noexcept : out_(out) {}
-  text_writer(const text_writer&) = delete;
-  text_writer& operator=(const text_writer&) = delete;
-
-  // Room for `bytes` (at most buffer_size) more before the next *_unchecked calls.
-  void reserve(std::size_t bytes) {
-    if (buffer_size - used_ < bytes) flush();
-  }
-  void put_unchecked(char c) noexcept { buffer_[used_++] = c; }
-  void write_unchecked(const char* bytes, std::size_t size) noexcept {
-    std::memcpy(buffer_.data() + used_, bytes, size);
-    used_ += size;
-  }
-
-  void put(char c) {
-    reserve(1);
-    put_unchecked(c);
-  }
-  void write(const char* bytes, std::size_t size) {
-    if (size <= buffer_size - used_) {
-      write_unchecked(bytes, size);
-      return;
-    }
-    flush();
-    if (size < buffer_size / 2) {
-      write_unchecked(bytes, size);
-    } else {
-      out_.append(bytes, size);
-    }
-  }
-
-  // Appends what the buffer holds to the string; the writer's text is complete once this is
-  // called after the last write. (Not in a destructor: appending can throw.)
-  void flush() {
-    out_.append(buffer_.data(), used_);
-    used_ = 0;
-  }
-
- private:
-  static constexpr std::size_t buffer_size = 1024;
-
-  std::string& out_;
-  std::size_t used_ = 0;
-  std::array<char, buffer_size> buffer_;
-};
+using text_writer = json_writer;
 
 // ---- Strings ----------------------------------------------------------------------------------
 
@@ -254,6 +203,10 @@ void write_float(text_writer& out, double value) {
 }
 
 void write_binary(text_writer& out, const json::binary_t& binary) {
+  if (binary.has_subtype() && binary.subtype() == spliced_text_subtype) {
+    out.write(reinterpret_cast<const char*>(binary.data()), binary.size());
+    return;
+  }
   out.write("{\"bytes\":[", 10);
   bool first = true;
   for (const std::uint8_t byte : binary) {
@@ -407,6 +360,27 @@ void append_json(std::string& out, const json& value) {
       open.pop();
     }
   }
+}
+
+void json_writer::write_string(std::string_view text) {
+  fogbank::core::write_string(*this, text);
+}
+
+void json_writer::write_integer(std::int64_t value) {
+  fogbank::core::write_integer(*this, value);
+}
+
+void json_writer::write_integer(std::uint64_t value) {
+  fogbank::core::write_integer(*this, value);
+}
+
+void json_writer::write_float(double value) {
+  fogbank::core::write_float(*this, value);
+}
+
+json spliced_text(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  return json::binary(json::binary_t::container_type(bytes, bytes + text.size()), spliced_text_subtype);
 }
 
 std::string to_json_text(const json& value) {

@@ -360,23 +360,29 @@ std::optional<std::size_t> canonical_number_size(std::string_view text) noexcept
 }
 
 std::size_t number_text_size(const json& text) {
-  if (text.is_string()) {
-    if (const auto size = canonical_number_size(text.get_ref<const std::string&>())) return *size;
-  }
-  const auto number = try_number(text);
-  return number ? number_size(*number) : 0;
+  return text.is_string() ? dynamodb::number_text_size(std::string_view(text.get_ref<const std::string&>()))
+                          : 0;
 }
 
-// Decoded length of base64 text without decoding it.
 std::size_t binary_size(const json& text) {
-  if (!text.is_string()) return 0;
-  const auto& s = text.get_ref<const std::string&>();
-  std::size_t pad = 0;
-  for (auto it = s.rbegin(); it != s.rend() && *it == '='; ++it) ++pad;
-  return s.size() / 4 * 3 - std::min<std::size_t>(pad, 2);
+  return text.is_string() ? dynamodb::binary_text_size(std::string_view(text.get_ref<const std::string&>()))
+                          : 0;
 }
 
 }  // namespace
+
+std::size_t number_text_size(std::string_view text) {
+  if (const auto size = canonical_number_size(text)) return *size;
+  auto parsed = core::decimal::parse(text);
+  const auto* number = std::get_if<core::decimal>(&parsed);
+  return number != nullptr ? number_size(*number) : 0;
+}
+
+std::size_t binary_text_size(std::string_view text) {
+  std::size_t pad = 0;
+  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++pad;
+  return text.size() / 4 * 3 - std::min<std::size_t>(pad, 2);
+}
 
 std::string_view type_name(value_type type) {
   for (const auto& [name, t] : type_table) {

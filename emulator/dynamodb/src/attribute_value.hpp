@@ -102,5 +102,9 @@ using core::base64_encode;
 std::size_t value_size(const json& value);
 // Size of an item: for each attribute, the UTF-8 length of its name plus value_size.
 std::size_t item_size(const json& item);
+// What value_size counts for the body of an N (0 for text that is not a number), and of a B: its
+// base64 text's decoded length, not checked for being base64.
+std::size_t number_text_size(std::string_view text);
+std::size_t binary_text_size(std::string_view text);
 
 }  // namespace fogbank::dynamodb

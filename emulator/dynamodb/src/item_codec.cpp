@@ -1,5 +1,9 @@
 #include "item_codec.hpp"
 
+#include "attribute_value.hpp"
+
+#include "fogbank/core/json_text.hpp"
+
 #include <bit>
 #include <cstdint>
 #include <utility>
@@ -14,11 +18,190 @@ using json = nlohmann::json;
 constexpr std::size_t min_array_element_bytes = 1;
 constexpr std::size_t min_map_member_bytes = 2;
 
-// One pass over the bytes, depth first, in the order from_msgpack reads them.
-class msgpack_cursor {
+// The bounds every walk over stored bytes keeps: nothing is read past the end, containers nest at
+// most max_stored_nesting deep, and what the counts inside claim is paid for in bytes before
+// anything is allocated for it.
+class msgpack_reader {
  public:
-  explicit msgpack_cursor(std::string_view bytes)
+  explicit msgpack_reader(std::string_view bytes)
       : begin_(bytes.data()), pos_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+
+  void expect_end() const {
+    if (pos_ != end_) fail(msgpack_refusal::malformed, "bytes after the value");
+  }
+
+ protected:
+  // The tag of the next value, not taken.
+  std::uint8_t peek() {
+    const auto tag = static_cast<std::uint8_t>(*take(1));
+    --pos_;
+    return tag;
+  }
+
+  // A map key: to_msgpack writes only strings there.
+  std::string_view read_key() {
+    const auto tag = static_cast<std::uint8_t>(*take(1));
+    std::size_t length = 0;
+    if (tag >= 0xa0 && tag <= 0xbf) {
+      length = tag & 0x1fu;
+    } else if (tag == 0xd9) {
+      length = read_be<std::uint8_t>();
+    } else if (tag == 0xda) {
+      length = read_be<std::uint16_t>();
+    } else if (tag == 0xdb) {
+      length = read_be<std::uint32_t>();
+    } else {
+      fail(msgpack_refusal::malformed, "a map key that is not a string");
+    }
+    return {take(length), length};
+  }
+
+  // The next value if it is a string (its text), or nothing taken.
+  std::optional<std::string_view> read_string_if_any() {
+    const std::uint8_t tag = peek();
+    if ((tag >= 0xa0 && tag <= 0xbf) || (tag >= 0xd9 && tag <= 0xdb)) return read_key();
+    return std::nullopt;
+  }
+
+  // The element count of the array at the cursor, or nothing taken if it is not an array.
+  std::optional<std::size_t> read_array_header(int depth) {
+    const std::uint8_t tag = peek();
+    std::size_t count = 0;
+    if (tag >= 0x90 && tag <= 0x9f) {
+      take(1);
+      count = tag & 0x0fu;
+    } else if (tag == 0xdc || tag == 0xdd) {
+      take(1);
+      count = tag == 0xdc ? read_be<std::uint16_t>() : read_be<std::uint32_t>();
+    } else {
+      return std::nullopt;
+    }
+    enter(depth);
+    promise(count, min_array_element_bytes);
+    return count;
+  }
+
+  // The member count of the map at the cursor, or nothing taken if it is not a map.
+  std::optional<std::size_t> read_map_header(int depth) {
+    const std::uint8_t tag = peek();
+    std::size_t count = 0;
+    if (tag >= 0x80 && tag <= 0x8f) {
+      take(1);
+      count = tag & 0x0fu;
+    } else if (tag == 0xde || tag == 0xdf) {
+      take(1);
+      count = tag == 0xde ? read_be<std::uint16_t>() : read_be<std::uint32_t>();
+    } else {
+      return std::nullopt;
+    }
+    enter(depth);
+    promise(count, min_map_member_bytes);
+    return count;
+  }
+
+  // Before each element of a container whose header was read: its share of what was promised.
+  void next_array_element() { owed_ -= min_array_element_bytes; }
+  void next_map_member() { owed_ -= min_map_member_bytes; }
+
+  // Passes over one value, checked as decode_msgpack would read it.
+  void skip_value(int depth) {
+    if (const auto count = read_array_header(depth)) {
+      for (std::size_t i = 0; i < *count; ++i) {
+        next_array_element();
+        skip_value(depth + 1);
+      }
+      return;
+    }
+    if (const auto count = read_map_header(depth)) {
+      for (std::size_t i = 0; i < *count; ++i) {
+        next_map_member();
+        read_key();
+        skip_value(depth + 1);
+      }
+      return;
+    }
+    if (read_string_if_any()) return;
+    const auto tag = static_cast<std::uint8_t>(*take(1));
+    if (tag <= 0x7f || tag >= 0xe0 || tag == 0xc0 || tag == 0xc2 || tag == 0xc3) return;
+    switch (tag) {
+      case 0xca:
+      case 0xce:
+      case 0xd2:
+        take(4);
+        return;
+      case 0xcb:
+      case 0xcf:
+      case 0xd3:
+        take(8);
+        return;
+      case 0xcc:
+      case 0xd0:
+        take(1);
+        return;
+      case 0xcd:
+      case 0xd1:
+        take(2);
+        return;
+      default:
+        refuse_tag(tag);
+    }
+  }
+
+  // A tag no value of fogbank's can have.
+  [[noreturn]] void refuse_tag(std::uint8_t tag) const {
+    if (tag == 0xc1) fail(msgpack_refusal::malformed, "the reserved byte 0xc1");
+    fail(msgpack_refusal::unsupported, "a bin or ext value, which fogbank never stores");
+  }
+
+  void enter(int depth) const {
+    if (depth >= max_stored_nesting) fail(msgpack_refusal::too_deep, "containers nested too deep");
+  }
+
+  // A container of `count` elements of at least `each` bytes must fit in what is left; the bytes
+  // are then owed until its elements are read. Owing them is what bounds allocation: the counts
+  // of all open containers together never exceed the input's size, so neither do the reserve()s
+  // they make, however the lengths are forged.
+  void promise(std::size_t count, std::size_t each) {
+    if (count > available() / each) fail(msgpack_refusal::malformed, "a count past the end");
+    owed_ += count * each;
+  }
+
+  // The bytes the current value may still use: those after the cursor, less those the elements
+  // after it in the enclosing containers need at the least. Never negative: every read is checked
+  // against it.
+  std::size_t available() const { return static_cast<std::size_t>(end_ - pos_) - owed_; }
+
+  const char* take(std::size_t length) {
+    if (length > available()) fail(msgpack_refusal::malformed, "a value past the end");
+    const char* at = pos_;
+    pos_ += length;
+    return at;
+  }
+
+  // A big-endian unsigned integer of sizeof(T) bytes.
+  template <typename T>
+  T read_be() {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(take(sizeof(T)));
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) value = (value << 8) | bytes[i];
+    return static_cast<T>(value);
+  }
+
+  [[noreturn]] void fail(msgpack_refusal why, const char* what) const {
+    const auto offset = static_cast<std::size_t>(pos_ - begin_);
+    throw msgpack_error(why, "unreadable MessagePack at byte " + std::to_string(offset) + ": " + what);
+  }
+
+  const char* begin_;
+  const char* pos_;
+  const char* end_;
+  std::size_t owed_ = 0;
+};
+
+// Decodes into nlohmann::json, depth first, in the order from_msgpack reads the bytes.
+class msgpack_cursor : public msgpack_reader {
+ public:
+  using msgpack_reader::msgpack_reader;
 
   // `out` (null) becomes the value at the cursor; `depth` is the number of containers around it.
   void read_value(json& out, int depth) {
@@ -36,10 +219,6 @@ class msgpack_cursor {
     } else {
       read_tagged(out, tag, depth);
     }
-  }
-
-  void expect_end() const {
-    if (pos_ != end_) fail(msgpack_refusal::malformed, "bytes after the value");
   }
 
  private:
@@ -109,20 +288,8 @@ class msgpack_cursor {
       case 0xdf:
         read_map(out, read_be<std::uint32_t>(), depth);
         return;
-      case 0xc4:
-      case 0xc5:
-      case 0xc6:  // bin 8/16/32
-      case 0xc7:
-      case 0xc8:
-      case 0xc9:  // ext 8/16/32
-      case 0xd4:
-      case 0xd5:
-      case 0xd6:
-      case 0xd7:
-      case 0xd8:  // fixext 1-16
-        fail(msgpack_refusal::unsupported, "a bin or ext value, which fogbank never stores");
-      default:  // 0xc1, "never used" in the MessagePack specification
-        fail(msgpack_refusal::malformed, "the reserved byte 0xc1");
+      default:  // bin/ext, and 0xc1
+        refuse_tag(tag);
     }
   }
 
@@ -138,7 +305,7 @@ class msgpack_cursor {
     auto& elements = *out.get_ptr<json::array_t*>();
     elements.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-      owed_ -= min_array_element_bytes;
+      next_array_element();
       read_value(elements.emplace_back(), depth + 1);
     }
   }
@@ -149,76 +316,210 @@ class msgpack_cursor {
     out = json::object();
     auto& members = *out.get_ptr<json::object_t*>();
     for (std::size_t i = 0; i < count; ++i) {
-      owed_ -= min_map_member_bytes;
+      next_map_member();
       // to_msgpack writes members in the map's order, so the end is the right hint and each
       // insertion is constant time. A repeated key keeps its place and takes the later value, as
       // from_msgpack's operator[] does.
-      auto member = members.try_emplace(members.end(), read_key());
+      auto member = members.try_emplace(members.end(), std::string(read_key()));
       read_value(member->second, depth + 1);
     }
   }
+};
 
-  std::string read_key() {
-    const auto tag = static_cast<std::uint8_t>(*take(1));
-    std::size_t length = 0;
-    if (tag >= 0xa0 && tag <= 0xbf) {
-      length = tag & 0x1fu;
-    } else if (tag == 0xd9) {
-      length = read_be<std::uint8_t>();
-    } else if (tag == 0xda) {
-      length = read_be<std::uint16_t>();
-    } else if (tag == 0xdb) {
-      length = read_be<std::uint32_t>();
-    } else {
-      fail(msgpack_refusal::malformed, "a map key that is not a string");
+// Thrown inside the walks below for bytes decode_msgpack reads but that they do not take: they
+// answer "not this way" and the caller decodes the bytes instead.
+struct not_plain {};
+
+// Writes the JSON text of the value at the cursor, as core::append_json writes the value
+// decode_msgpack makes of it. Map keys must come in strictly increasing byte order, as to_msgpack
+// writes a json object's: decode_msgpack sorts and de-duplicates keys (a std::map), which text
+// written in the bytes' order would not.
+class json_text_writer : public msgpack_reader {
+ public:
+  json_text_writer(std::string_view bytes, core::json_writer& out) : msgpack_reader(bytes), out_(out) {}
+
+  void write_value(int depth) {
+    if (const auto count = read_array_header(depth)) {
+      out_.put('[');
+      for (std::size_t i = 0; i < *count; ++i) {
+        if (i > 0) out_.put(',');
+        next_array_element();
+        write_value(depth + 1);
+      }
+      out_.put(']');
+      return;
     }
-    const char* text = take(length);
-    return std::string(text, length);
+    if (const auto count = read_map_header(depth)) {
+      out_.put('{');
+      std::string_view previous;
+      for (std::size_t i = 0; i < *count; ++i) {
+        if (i > 0) out_.put(',');
+        next_map_member();
+        const std::string_view key = read_key();
+        if (i > 0 && !(previous < key)) throw not_plain{};
+        previous = key;
+        out_.write_string(key);
+        out_.put(':');
+        write_value(depth + 1);
+      }
+      out_.put('}');
+      return;
+    }
+    if (const auto text = read_string_if_any()) {
+      out_.write_string(*text);
+      return;
+    }
+    write_scalar(static_cast<std::uint8_t>(*take(1)));
   }
 
-  void enter(int depth) const {
-    if (depth >= max_stored_nesting) fail(msgpack_refusal::too_deep, "containers nested too deep");
+ private:
+  void write_scalar(std::uint8_t tag) {
+    if (tag <= 0x7f) return out_.write_integer(std::uint64_t{tag});
+    if (tag >= 0xe0) return out_.write_integer(std::int64_t{static_cast<std::int8_t>(tag)});
+    switch (tag) {
+      case 0xc0:
+        return out_.write("null");
+      case 0xc2:
+        return out_.write("false");
+      case 0xc3:
+        return out_.write("true");
+      case 0xca:
+        return out_.write_float(std::bit_cast<float>(read_be<std::uint32_t>()));
+      case 0xcb:
+        return out_.write_float(std::bit_cast<double>(read_be<std::uint64_t>()));
+      case 0xcc:
+        return out_.write_integer(std::uint64_t{read_be<std::uint8_t>()});
+      case 0xcd:
+        return out_.write_integer(std::uint64_t{read_be<std::uint16_t>()});
+      case 0xce:
+        return out_.write_integer(std::uint64_t{read_be<std::uint32_t>()});
+      case 0xcf:
+        return out_.write_integer(read_be<std::uint64_t>());
+      case 0xd0:
+        return out_.write_integer(std::int64_t{static_cast<std::int8_t>(read_be<std::uint8_t>())});
+      case 0xd1:
+        return out_.write_integer(std::int64_t{static_cast<std::int16_t>(read_be<std::uint16_t>())});
+      case 0xd2:
+        return out_.write_integer(std::int64_t{static_cast<std::int32_t>(read_be<std::uint32_t>())});
+      case 0xd3:
+        return out_.write_integer(static_cast<std::int64_t>(read_be<std::uint64_t>()));
+      default:
+        refuse_tag(tag);
+    }
   }
 
-  // A container of `count` elements of at least `each` bytes must fit in what is left; the bytes
-  // are then owed until its elements are read. Owing them is what bounds allocation: the counts
-  // of all open containers together never exceed the input's size, so neither do the reserve()s
-  // they make, however the lengths are forged.
-  void promise(std::size_t count, std::size_t each) {
-    if (count > available() / each) fail(msgpack_refusal::malformed, "a count past the end");
-    owed_ += count * each;
+  core::json_writer& out_;
+};
+
+// Sums what item_size counts, over the bytes. It takes well-formed stored items, which is every
+// item fogbank stores (validated before it was written): a map of attribute names, in increasing
+// order, each to a map of one type name. Anything item_size would read in a way this does not
+// follow (several members in a value, a set or list that is not an array, nesting past the
+// attribute limit, where item_size throws) is not_plain.
+class item_size_reader : public msgpack_reader {
+ public:
+  using msgpack_reader::msgpack_reader;
+
+  std::size_t item_size() {
+    const auto count = read_map_header(0);
+    if (!count) throw not_plain{};
+    std::size_t size = 0;
+    std::string_view previous;
+    for (std::size_t i = 0; i < *count; ++i) {
+      next_map_member();
+      const std::string_view name = read_key();
+      if (i > 0 && !(previous < name)) throw not_plain{};
+      previous = name;
+      size += name.size() + value_size(1, 1);
+    }
+    return size;
   }
 
-  // The bytes the current value may still use: those after the cursor, less those the elements
-  // after it in the enclosing containers need at the least. Never negative: every read is checked
-  // against it.
-  std::size_t available() const { return static_cast<std::size_t>(end_ - pos_) - owed_; }
+ private:
+  static constexpr std::size_t document_overhead = 3;
+  static constexpr std::size_t element_overhead = 1;
 
-  const char* take(std::size_t length) {
-    if (length > available()) fail(msgpack_refusal::malformed, "a value past the end");
-    const char* at = pos_;
-    pos_ += length;
-    return at;
+  // value_size_at(value, level), with the value `depth` containers down.
+  std::size_t value_size(std::size_t level, int depth) {
+    if (level > max_attribute_nesting) throw not_plain{};
+    const auto members = read_map_header(depth);
+    if (!members) {  // not an AttributeValue: no type, no size
+      skip_value(depth);
+      return 0;
+    }
+    if (*members == 0) return 0;
+    if (*members > 1) throw not_plain{};
+    next_map_member();
+    const std::optional<value_type> type = type_from_name(read_key());
+    if (!type || peek() == 0xc0) {  // an unknown type, or a null body: no type found
+      skip_value(depth + 1);
+      return 0;
+    }
+    switch (*type) {
+      case value_type::S:
+        return string_size(depth + 1, [](std::string_view text) { return text.size(); });
+      case value_type::N:
+        return string_size(depth + 1, [](std::string_view text) { return number_text_size(text); });
+      case value_type::B:
+        return string_size(depth + 1, [](std::string_view text) { return binary_text_size(text); });
+      case value_type::BOOL:
+      case value_type::NUL:
+        skip_value(depth + 1);
+        return 1;
+      case value_type::SS:
+        return set_size(depth + 1, [](std::string_view text) { return text.size(); });
+      case value_type::NS:
+        return set_size(depth + 1, [](std::string_view text) { return number_text_size(text); });
+      case value_type::BS:
+        return set_size(depth + 1, [](std::string_view text) { return binary_text_size(text); });
+      case value_type::L: {
+        const auto count = read_array_header(depth + 1);
+        if (!count) throw not_plain{};
+        std::size_t size = document_overhead;
+        for (std::size_t i = 0; i < *count; ++i) {
+          next_array_element();
+          size += value_size(level + 1, depth + 2) + element_overhead;
+        }
+        return size;
+      }
+      case value_type::M: {
+        const auto count = read_map_header(depth + 1);
+        if (!count) throw not_plain{};
+        std::size_t size = document_overhead;
+        std::string_view previous;
+        for (std::size_t i = 0; i < *count; ++i) {
+          next_map_member();
+          const std::string_view key = read_key();
+          if (i > 0 && !(previous < key)) throw not_plain{};
+          previous = key;
+          size += key.size() + value_size(level + 1, depth + 2) + element_overhead;
+        }
+        return size;
+      }
+    }
+    throw not_plain{};
   }
 
-  // A big-endian unsigned integer of sizeof(T) bytes.
-  template <typename T>
-  T read_be() {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(take(sizeof(T)));
-    std::uint64_t value = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) value = (value << 8) | bytes[i];
-    return static_cast<T>(value);
+  // A scalar's size: `of` its text, or 0 for a body that is not a string.
+  template <typename SizeOf>
+  std::size_t string_size(int depth, SizeOf of) {
+    if (const auto text = read_string_if_any()) return of(*text);
+    skip_value(depth);
+    return 0;
   }
 
-  [[noreturn]] void fail(msgpack_refusal why, const char* what) const {
-    const auto offset = static_cast<std::size_t>(pos_ - begin_);
-    throw msgpack_error(why, "unreadable MessagePack at byte " + std::to_string(offset) + ": " + what);
+  // A set's size: the sum over its members, each as string_size.
+  template <typename SizeOf>
+  std::size_t set_size(int depth, SizeOf of) {
+    const auto count = read_array_header(depth);
+    if (!count) throw not_plain{};
+    std::size_t size = 0;
+    for (std::size_t i = 0; i < *count; ++i) {
+      next_array_element();
+      size += string_size(depth + 1, of);
+    }
+    return size;
   }
-
-  const char* begin_;
-  const char* pos_;
-  const char* end_;
-  std::size_t owed_ = 0;
 };
 
 }  // namespace
@@ -229,6 +530,34 @@ json decode_msgpack(std::string_view bytes) {
   cursor.read_value(value, 0);
   cursor.expect_end();
   return value;
+}
+
+bool append_stored_json(std::string& out, std::string_view bytes) {
+  const std::size_t before = out.size();
+  try {
+    core::json_writer text(out);
+    json_text_writer writer(bytes, text);
+    writer.write_value(0);
+    writer.expect_end();
+    text.flush();
+    return true;
+  } catch (const not_plain&) {
+  } catch (const msgpack_error&) {
+  }
+  out.resize(before);  // what the writer flushed before it stopped
+  return false;
+}
+
+std::optional<std::size_t> stored_item_size(std::string_view bytes) {
+  try {
+    item_size_reader reader(bytes);
+    const std::size_t size = reader.item_size();
+    reader.expect_end();
+    return size;
+  } catch (const not_plain&) {
+  } catch (const msgpack_error&) {
+  }
+  return std::nullopt;
 }
 
 }  // namespace fogbank::dynamodb

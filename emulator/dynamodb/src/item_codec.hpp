@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -51,5 +52,23 @@ class msgpack_error : public std::runtime_error {
 // max_stored_nesting. Never reads outside `bytes`, and allocates in proportion to bytes.size()
 // whatever the lengths inside claim.
 [[nodiscard]] nlohmann::json decode_msgpack(std::string_view bytes);
+
+// ---- Answers written from the stored bytes ----
+// A GetItem, Query or Scan answer is mostly its items' text. Decoding an item into a json value
+// only to write that value out again was most of the work of a Query (bench/README.md, "Items
+// written from their bytes"); these two read what the answer needs straight from the bytes.
+
+// Appends to `out` exactly the text core::append_json(out, decode_msgpack(bytes)) would, and
+// returns true; or returns false with `out` as it was. False for everything decode_msgpack
+// refuses, and for maps whose keys are not in strictly increasing byte order (decode_msgpack
+// sorts them and keeps the last of a repeated key; to_msgpack writes a json object's keys in
+// order, so no stored item has such a map).
+[[nodiscard]] bool append_stored_json(std::string& out, std::string_view bytes);
+
+// item_size(decode_msgpack(bytes)) for the bytes of a well-formed item (every item fogbank
+// stores: a map from attribute names, in increasing order, to AttributeValues of one member
+// each); nullopt, never a different size, for bytes it does not read as such, which the caller
+// decodes instead.
+[[nodiscard]] std::optional<std::size_t> stored_item_size(std::string_view bytes);
 
 }  // namespace fogbank::dynamodb

@@ -2,6 +2,7 @@
 
 #include "attribute_value.hpp"
 #include "expressions.hpp"
+#include "fogbank/core/json_text.hpp"
 #include "item_collections.hpp"
 #include "item_keys.hpp"
 #include "item_writes.hpp"
@@ -102,7 +103,7 @@ json service_impl::update_item(const json& request, const request_context&) {
   return response;
 }
 
-json service_impl::get_item(const json& request, const request_context&) {
+json service_impl::get_item(const json& request, const request_context& context) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   // The key's values and the projection first: DynamoDB checks them for a table that does not
   // exist (dynalite's getItem.js and validations/getItem.js, pinned against DynamoDB).
@@ -118,14 +119,22 @@ json service_impl::get_item(const json& request, const request_context&) {
   const bool consistent = boolean_member(request, "ConsistentRead", false);
   const capacity_mode mode = capacity_mode_of(request);
 
-  std::optional<json> item = read_item(*table, item_storage_key(*table, key));
-  // A missing item costs what an empty one does: 1 unit, or 0.5 (Alternator's
-  // test_missing_get_item, pinned against DynamoDB). Sized before the item moves into the
-  // response (copying it cost 12-16 % of a GetItem, bench/README.md), and only when the caller
-  // asked for the capacity: the size walk was 2% of a GetItem's CPU over HTTP.
-  const std::size_t size = item && mode != capacity_mode::none ? item_size(*item) : 0;
+  const std::optional<std::string> bytes = read_item_bytes(item_storage_key(*table, key));
   json response = json::object();
-  if (item) response["Item"] = wanted ? project(*wanted, *item) : std::move(*item);
+  // A missing item costs what an empty one does: 1 unit, or 0.5 (Alternator's
+  // test_missing_get_item, pinned against DynamoDB). Sized only when the caller asked for the
+  // capacity: the size walk was 2% of a GetItem's CPU over HTTP.
+  std::size_t size = 0;
+  if (bytes && !wanted && context.renders_text) {
+    std::string text;
+    size = append_item_text(text, *bytes, mode != capacity_mode::none);
+    response["Item"] = core::spliced_text(text);
+  } else if (bytes) {
+    json item = decode_item(*bytes);
+    // Sized before the item moves into the response (copying it cost 12-16 % of a GetItem).
+    if (mode != capacity_mode::none) size = item_size(item);
+    response["Item"] = wanted ? project(*wanted, item) : std::move(item);
+  }
   if (mode != capacity_mode::none) {
     table_capacity usage;
     usage.table = read_units(size, consistent);

@@ -95,6 +95,14 @@ std::string batch_error_code(const aws_error& error) {
   throw aws_error(error_code::duplicate_item, "Duplicate primary key exists in table");
 }
 
+// The context of an operation a statement runs and whose answer it reads (projects, pages):
+// the items must come back as values, not as spliced text (call_context::renders_text).
+request_context reading_answers(const request_context& context) {
+  request_context inner = context;
+  inner.renders_text = false;
+  return inner;
+}
+
 }  // namespace
 
 json service_impl::run_partiql_write(const partiql::statement& statement, const json& parameters,
@@ -158,7 +166,8 @@ json service_impl::execute_statement(const json& request, const request_context&
     plan.request["ReturnConsumedCapacity"] = *capacity;
   }
   if (!next_token.empty()) plan.request["ExclusiveStartKey"] = decode_token(text, next_token);
-  json result = plan.operation == "Query" ? query(plan.request, context) : scan(plan.request, context);
+  json result = plan.operation == "Query" ? query(plan.request, reading_answers(context))
+                                          : scan(plan.request, reading_answers(context));
   json items = json::array();
   for (const auto& item : result["Items"]) items.push_back(partiql::project_result(statement, item));
   json response{{"Items", std::move(items)}};
@@ -229,7 +238,7 @@ json service_impl::batch_execute_statement(const json& request, const request_co
                                            "primary key in the where clause.")}};  // unconfirmed
         if (const json* consistent = find_member(*e.body, "ConsistentRead"))
           get["ConsistentRead"] = *consistent;
-        json result = get_item(get, context);
+        json result = get_item(get, reading_answers(context));
         if (result.contains("Item")) response["Item"] = partiql::project_result(statement, result["Item"]);
       } else {
         run_partiql_write(statement, e.parameters, *e.body, context);

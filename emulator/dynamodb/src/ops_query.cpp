@@ -6,6 +6,7 @@
 #include "attribute_value.hpp"
 #include "expression_tree.hpp"
 #include "expressions.hpp"
+#include "fogbank/core/json_text.hpp"
 #include "fogbank/storage/key_encoding.hpp"
 #include "item_keys.hpp"
 #include "item_writes.hpp"
@@ -36,6 +37,7 @@ struct read_plan {
   bool forward = true;
   json exclusive_start_key;       // null when absent
   bool fetch_from_table = false;  // LSI queried for attributes it does not project
+  bool splice_items = false;      // the caller only writes the answer out (call_context::renders_text)
 };
 
 std::string index_prefix(std::uint32_t id) {
@@ -187,7 +189,25 @@ json run_page(const service_impl& service, const read_plan& plan, storage::scan_
   json last_key = nullptr;
   auto snapshot = service.db_.take_snapshot();
   const auto it = service.db_.scan(column, range, snapshot.get());
+  // Items nothing here reads (no segment, filter or projection, nothing fetched from the table)
+  // go into the answer as one text, written from their bytes.
+  const bool splice = plan.splice_items && !in_segment && !plan.fetch_from_table && !plan.filter &&
+                      !plan.wanted && plan.select != "COUNT";
+  std::string items_text = "[";  // the items so far, when they are written from their bytes
   for (; it->valid(); it->next()) {
+    if (splice) {
+      if (scanned > 0) items_text += ',';
+      const std::size_t size = append_item_text(items_text, it->value(), true);
+      ++scanned;
+      ++count;
+      entry_bytes += size;
+      bytes += size;
+      if ((plan.limit && scanned >= *plan.limit) || bytes >= max_page_bytes) {
+        last_key = key_of(table, decode_item(it->value()), plan.index);
+        break;
+      }
+      continue;
+    }
     json item = decode_item(it->value());
     if (in_segment && !in_segment(item)) continue;
     std::size_t size = item_size(item);
@@ -214,7 +234,12 @@ json run_page(const service_impl& service, const read_plan& plan, storage::scan_
   }
   check_iteration(*it);
   json response{{"Count", count}, {"ScannedCount", scanned}};
-  if (plan.select != "COUNT") response["Items"] = std::move(items);
+  if (splice) {
+    items_text += ']';
+    response["Items"] = core::spliced_text(items_text);
+  } else if (plan.select != "COUNT") {
+    response["Items"] = std::move(items);
+  }
   if (!last_key.is_null()) response["LastEvaluatedKey"] = std::move(last_key);
   // One rounding for the page, over everything read before the filter: a Query's items are
   // one read whose total size is rounded up to the next 4 KB, and a filter does not change what
@@ -574,7 +599,7 @@ void check_filter_key_paths(const read_plan& plan) {
 
 }  // namespace
 
-json service_impl::query(const json& request, const request_context&) {
+json service_impl::query(const json& request, const request_context& context) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   const std::size_t key_terms_allowed = max_key_terms(*this, request);
   request_expressions expressions(request, expression_operation::query, "attributesToGet", key_terms_allowed);
@@ -607,10 +632,11 @@ json service_impl::query(const json& request, const request_context&) {
   check_filter_reads_no_key(plan, request);
   check_global_index_select(plan);
   check_filter_key_paths(plan);
+  plan.splice_items = context.renders_text;
   return run_page(*this, plan, range, request);
 }
 
-json service_impl::scan(const json& request, const request_context&) {
+json service_impl::scan(const json& request, const request_context& context) {
   validate_table_name(request.contains("TableName") ? request["TableName"] : json(), "tableName");
   request_expressions expressions(request, expression_operation::scan);
   read_expressions parsed = parse_read_expressions(expressions);
@@ -664,6 +690,7 @@ json service_impl::scan(const json& request, const request_context&) {
   storage::scan_range range;
   range.lower = index_prefix(plan.index ? plan.index->id : plan.table->id);
   range.upper = storage::key::prefix_successor(range.lower);
+  plan.splice_items = context.renders_text;
   return run_page(*this, plan, range, request, in_segment);
 }
 

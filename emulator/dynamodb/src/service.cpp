@@ -1,6 +1,7 @@
 #include "fogbank/dynamodb/service.hpp"
 
 #include "attribute_value.hpp"
+#include "fogbank/core/json_text.hpp"
 #include "fogbank/core/log.hpp"
 #include "fogbank/core/scheduler.hpp"
 #include "fogbank/storage/key_encoding.hpp"
@@ -97,6 +98,15 @@ json decode_item(std::string_view bytes) {
     throw core::aws_error(core::error_code::internal_failure,
                           "Internal server error: unreadable stored item");
   }
+}
+
+std::size_t append_item_text(std::string& out, std::string_view bytes, bool with_size) {
+  const std::optional<std::size_t> size = with_size ? stored_item_size(bytes) : std::optional<std::size_t>(0);
+  if (size && append_stored_json(out, bytes)) return *size;
+  // Bytes the quick way leaves alone (none fogbank writes): the same text and size the long way.
+  const json item = decode_item(bytes);
+  core::append_json(out, item);
+  return with_size ? item_size(item) : 0;
 }
 
 service_impl::service_impl(storage::database& database, core::clock& service_clock,

@@ -300,4 +300,11 @@ class service_impl {
 std::string encode_item(const json& item);
 json decode_item(std::string_view bytes);
 
+// For an answer its caller only writes out as text (core::call_context::renders_text): appends
+// the JSON text of the item stored as `bytes` to `out`, written straight from the bytes, and
+// returns its item_size (0 unless `with_size`). Building each item to write it out again was most
+// of a Query's work (bench/README.md, "Items written from their bytes"). Throws what decode_item
+// throws for bytes it cannot read.
+std::size_t append_item_text(std::string& out, std::string_view bytes, bool with_size);
+
 }  // namespace fogbank::dynamodb

@@ -255,6 +255,8 @@ std::optional<response> aws_json_front::handle(const request& req, const reply_t
   context.caller.access_key_id = std::move(auth.scope.access_key_id);
   context.request_id = to.request_id;
   context.endpoint = endpoint_of(req, to, "http://localhost:4566");
+  // success_response only writes the result out with core::append_json.
+  context.renders_text = true;
   return call(*service, operation, body, context, to, content_type, channel);
 }
 

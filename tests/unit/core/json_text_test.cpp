@@ -338,6 +338,20 @@ TEST(json_text, binary_and_discarded_as_dump_writes_them) {
   EXPECT_TRUE(same_as_dump(json(json::value_t::discarded)));
 }
 
+// Spliced text is written as the bytes it holds, wherever it sits; a binary of another subtype,
+// even one byte off, as dump() writes it.
+TEST(json_text, spliced_text_is_written_as_it_is) {
+  const json item = spliced_text(R"({"a":{"S":"x"}})");
+  EXPECT_EQ(to_json_text(item), R"({"a":{"S":"x"}})");
+  json response = {{"Count", 2}, {"Items", json::array({item, spliced_text("[]")})}, {"Item", item}};
+  EXPECT_EQ(to_json_text(response), R"({"Count":2,"Item":{"a":{"S":"x"}},"Items":[{"a":{"S":"x"}},[]]})");
+  std::string out = "prefix ";
+  append_json(out, spliced_text(""));
+  EXPECT_EQ(out, "prefix ");
+  EXPECT_TRUE(same_as_dump(json::binary({'[', ']'}, spliced_text_subtype - 1)));
+  EXPECT_TRUE(same_as_dump(json::binary({'[', ']'})));
+}
+
 TEST(json_text, escapes_as_dump_does) {
   EXPECT_EQ(to_json_text(json(std::string("\"\\/\b\f\n\r\t\x01\x1f\x7f"))),
             "\"\\\"\\\\/\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\"");

@@ -2,12 +2,16 @@
 // around every MessagePack length and integer boundary), the same value with the same value type
 // at every node; on malformed bytes (every truncation, forged lengths, nesting, trailing bytes,
 // 0xc1, bin/ext) a msgpack_error, never a crash or an out-of-bounds read (run under ASan too).
+// append_stored_json and stored_item_size against what they stand for, core::append_json and
+// item_size of the decoded value: the same text and size, or a refusal, never anything else.
 
 #include "item_codec.hpp"
+#include "attribute_value.hpp"
 #include "json_identical.hpp"
 #include "service_impl.hpp"
 
 #include "fogbank/core/aws_error.hpp"
+#include "fogbank/core/json_text.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -17,6 +21,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -450,6 +455,238 @@ TEST(ItemCodecTest, DecodeItemReportsUnreadableBytesAsInternalFailure) {
   }
   const json item = {{"pk", {{"S", "a"}}}, {"n", {{"N", "1"}}}};
   EXPECT_EQ(decode_item(encode_item(item)), item);
+}
+
+// ---- Answers written from the bytes ----
+
+// Items as DynamoDB holds them: every type, numbers canonical or not (stored ones are canonical;
+// stored_item_size must still count any text as number_text_size does), sets, nested documents.
+class typed_item_source {
+ public:
+  explicit typed_item_source(std::uint64_t seed) : rng_(seed) {}
+
+  json item() {
+    json out = json::object();
+    const auto members = rng_() % 10;
+    for (std::size_t i = 0; i < members; ++i) out[text(12)] = value(1);
+    return out;
+  }
+
+ private:
+  json value(int level) {
+    switch (rng_() % (level >= 5 ? 8 : 10)) {
+      case 0:
+        return {{"S", text(80)}};
+      case 1:
+        return {{"N", number()}};
+      case 2:
+        return {{"B", base64()}};
+      case 3:
+        return {{"BOOL", rng_() % 2 == 0}};
+      case 4:
+        return {{"NULL", true}};
+      case 5:
+        return {{"SS", set_of([this] { return text(20); })}};
+      case 6:
+        return {{"NS", set_of([this] { return number(); })}};
+      case 7:
+        return {{"BS", set_of([this] { return base64(); })}};
+      case 8: {
+        json list = json::array();
+        for (auto n = rng_() % 5; n > 0; --n) list.push_back(value(level + 1));
+        return {{"L", std::move(list)}};
+      }
+      default: {
+        json map = json::object();
+        for (auto n = rng_() % 5; n > 0; --n) map[text(8)] = value(level + 1);
+        return {{"M", std::move(map)}};
+      }
+    }
+  }
+
+  template <typename Make>
+  json set_of(Make make) {
+    json out = json::array();
+    for (auto n = 1 + rng_() % 4; n > 0; --n) out.push_back(make());
+    return out;
+  }
+
+  std::string number() {
+    static const char* const texts[] = {"0",
+                                        "-0",
+                                        "1",
+                                        "-1",
+                                        "10",
+                                        "100",
+                                        "0.5",
+                                        "1.5",
+                                        "1.50",
+                                        "007",
+                                        "1e3",
+                                        "-2.5E-3",
+                                        "123456789012345678901234567890",
+                                        "0.0001",
+                                        "9.9e125",
+                                        "-1e-130",
+                                        "abc",
+                                        ""};
+    if (rng_() % 2 == 0) return texts[rng_() % std::size(texts)];
+    return std::to_string(static_cast<std::int64_t>(rng_()) >> (rng_() % 60));
+  }
+
+  std::string base64() { return core::base64_encode(text(30)); }
+
+  // Any bytes, control and invalid UTF-8 ones included: the text writer escapes and replaces them.
+  std::string text(std::size_t max_length) {
+    std::string out(rng_() % max_length, ' ');
+    for (char& c : out) c = static_cast<char>(rng_() % 4 == 0 ? rng_() % 256 : 'a' + rng_() % 26);
+    return out;
+  }
+
+  std::mt19937_64 rng_;
+};
+
+// What the two answer from `bytes`, checked against the decoded value; `always` says they must
+// not refuse (bytes to_msgpack wrote for an item).
+void expect_answers_as_decoded(const std::string& bytes, bool always) {
+  std::optional<json> decoded;
+  try {
+    decoded = decode_msgpack(bytes);
+  } catch (const msgpack_error&) {
+  }
+  const std::string before = "[1,";
+  std::string text = before;
+  const bool written = append_stored_json(text, bytes);
+  const std::optional<std::size_t> size = stored_item_size(bytes);
+  if (!decoded) {
+    EXPECT_FALSE(written);
+    EXPECT_FALSE(size.has_value());
+  }
+  if (!written) {
+    EXPECT_EQ(text, before);
+  } else {
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(text, before + core::to_json_text(*decoded));
+  }
+  std::optional<std::size_t> expected_size;
+  if (decoded) {
+    try {
+      expected_size = item_size(*decoded);
+    } catch (const core::aws_error&) {  // nested too deep: stored_item_size must refuse
+    }
+  }
+  if (size) {
+    ASSERT_TRUE(expected_size.has_value());
+    EXPECT_EQ(*size, *expected_size);
+  }
+  if (always) {
+    EXPECT_TRUE(written);
+    EXPECT_TRUE(size.has_value());
+  }
+}
+
+TEST(StoredAnswersTest, ItemsWriteAndSizeAsTheirDecodedValue) {
+  typed_item_source source(20261202);
+  for (int i = 0; i < 3000; ++i) {
+    const json item = source.item();
+    SCOPED_TRACE(core::to_json_text(item));
+    expect_answers_as_decoded(encode_item(item), true);
+    if (HasFailure()) return;
+  }
+}
+
+// Any value to_msgpack writes (floats, integers of every width, nulls, non-items): the same text
+// as the decoded value's; a size only where item_size would give the same one.
+TEST(StoredAnswersTest, AnyValueWritesAsItsDecodedText) {
+  random_item_source source(7);
+  for (int i = 0; i < 2000; ++i) {
+    const json value = i % 2 == 0 ? source.item() : source.value(0);
+    std::string bytes;
+    json::to_msgpack(value, bytes);
+    SCOPED_TRACE(i);
+    std::string text;
+    ASSERT_TRUE(append_stored_json(text, bytes));
+    EXPECT_EQ(text, core::to_json_text(decode_msgpack(bytes)));
+    expect_answers_as_decoded(bytes, false);
+    if (HasFailure()) return;
+  }
+}
+
+TEST(StoredAnswersTest, CorruptedBytesAnswerAsDecodedOrRefuse) {
+  typed_item_source source(11);
+  std::mt19937_64 rng(12);
+  for (int i = 0; i < 3000; ++i) {
+    std::string bytes = encode_item(source.item());
+    if (bytes.empty()) continue;
+    for (int flips = 0; flips < 2; ++flips) bytes[rng() % bytes.size()] = static_cast<char>(rng() % 256);
+    SCOPED_TRACE(testing::PrintToString(bytes));
+    expect_answers_as_decoded(bytes, false);
+    if (HasFailure()) return;
+  }
+  // Every truncation of one item.
+  const std::string whole = encode_item(source.item());
+  for (std::size_t length = 0; length < whole.size(); ++length) {
+    expect_answers_as_decoded(whole.substr(0, length), false);
+  }
+}
+
+// The decoder sorts a map's keys and keeps the last of a repeated one; text written in the bytes'
+// order would differ, so such bytes are left to it.
+TEST(StoredAnswersTest, KeysOutOfOrderOrRepeatedAreLeftToTheDecoder) {
+  // {"b": {"S": "x"}, "a": {"S": "y"}} and {"a": {"S": "x"}, "a": {"S": "y"}}
+  for (const std::string& bytes :
+       {codec_bytes({0x82, 0xa1, 'b', 0x81, 0xa1, 'S', 0xa1, 'x', 0xa1, 'a', 0x81, 0xa1, 'S', 0xa1, 'y'}),
+        codec_bytes({0x82, 0xa1, 'a', 0x81, 0xa1, 'S', 0xa1, 'x', 0xa1, 'a', 0x81, 0xa1, 'S', 0xa1, 'y'})}) {
+    std::string text = "kept";
+    EXPECT_FALSE(append_stored_json(text, bytes));
+    EXPECT_EQ(text, "kept");
+    EXPECT_FALSE(stored_item_size(bytes).has_value());
+    expect_answers_as_decoded(bytes, false);
+  }
+}
+
+// append_item_text, what the answers use: the quick way where it can, the decoder where it cannot,
+// the same text and size either way; unreadable bytes are the internal failure decode_item reports.
+TEST(StoredAnswersTest, ItemTextIsTheDecodedItemsEitherWay) {
+  const json item = {{"a", {{"S", "x"}}}, {"b", {{"N", "12.5"}}}};
+  const std::string in_order = encode_item(item);
+  // The same item with its attributes the other way round: only the decoder reads it.
+  const std::string reversed = codec_bytes(
+      {0x82, 0xa1, 'b', 0x81, 0xa1, 'N', 0xa4, '1', '2', '.', '5', 0xa1, 'a', 0x81, 0xa1, 'S', 0xa1, 'x'});
+  ASSERT_EQ(decode_msgpack(reversed), item);
+  std::string unused;
+  ASSERT_FALSE(append_stored_json(unused, reversed));
+  for (const std::string& bytes : {in_order, reversed}) {
+    std::string text = "[";
+    EXPECT_EQ(append_item_text(text, bytes, true), item_size(item));
+    EXPECT_EQ(text, "[" + core::to_json_text(item));
+    text.clear();
+    EXPECT_EQ(append_item_text(text, bytes, false), 0u);
+    EXPECT_EQ(text, core::to_json_text(item));
+  }
+  std::string text;
+  EXPECT_THROW(append_item_text(text, in_order.substr(0, 5), true), core::aws_error);
+}
+
+// Shapes item_size reads in ways stored_item_size does not follow: left to the decoder.
+TEST(StoredAnswersTest, ShapesNoStoredItemHasAreLeftToTheDecoder) {
+  json nested = {{"S", "deep"}};
+  for (std::size_t level = 0; level < max_attribute_nesting; ++level) nested = {{"L", json::array({nested})}};
+  const json items[] = {
+      {{"a", {{"N", "1"}, {"S", "x"}}}},  // two types in one value
+      {{"a", {{"M", "not a map"}}}},      // a document that is not one
+      {{"a", {{"SS", "not a list"}}}},    // a set that is not one
+      {{"a", std::move(nested)}},         // past the nesting limit: item_size throws
+  };
+  for (const json& item : items) {
+    SCOPED_TRACE(item.dump());
+    EXPECT_FALSE(stored_item_size(encode_item(item)).has_value());
+    expect_answers_as_decoded(encode_item(item), false);
+  }
+  // Values with no type count nothing, as item_size counts them.
+  const json untyped = {{"a", 1}, {"b", {{"X", "y"}}}, {"c", {{"S", nullptr}}}, {"d", json::object()}};
+  EXPECT_EQ(stored_item_size(encode_item(untyped)), std::optional<std::size_t>(4));
+  expect_answers_as_decoded(encode_item(untyped), true);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include "fogbank/dynamodb/service.hpp"
 #include "fogbank/core/clock.hpp"
 #include "fogbank/core/ids.hpp"
+#include "fogbank/core/json_text.hpp"
+#include "fogbank/core/service.hpp"
 #include "fogbank/storage/database.hpp"
 
 #include "service_fixture.hpp"
@@ -235,6 +237,88 @@ TEST_F(ServiceTest, FilterAppliesAfterLimit) {
   EXPECT_EQ(response["ScannedCount"], 5);
   EXPECT_EQ(response["Count"], 3);  // 0, 2, 4
   EXPECT_EQ(response["LastEvaluatedKey"], json({{"pk", S("p")}, {"sk", N("4")}}));
+}
+
+// A caller that only writes answers out (the HTTP front: call_context::renders_text) gets GetItem,
+// Query and Scan items as text written from their bytes; the text must be the plain answer's,
+// byte for byte, for every kind of read, and the reads that look at their items (projections,
+// filters, segments, PartiQL) must go on answering values.
+TEST_F(ServiceTest, AnswersForTextAreThePlainAnswersText) {
+  create_orders_table();
+  put({{"pk", S("a")}, {"sk", N("1")}, {"state", S("open")}, {"n", N("-12.50")}, {"b", {{"B", "AAEC"}}}});
+  put({{"pk", S("a")}, {"sk", N("2")}, {"state", S("open")}, {"l", {{"L", {S("x\n\"y"), N("1")}}}}});
+  put({{"pk", S("a")},
+       {"sk", N("3")},
+       {"m", {{"M", {{"z", {{"NULL", true}}}, {"a", {{"BOOL", false}}}}}}},
+       {"ss", {{"SS", {"b", "a"}}}},
+       {"text", S("caf\xc3\xa9 \x01")}});
+  core::call_context for_text;
+  for_text.renders_text = true;
+  const json key = {{"pk", S("a")}, {"sk", N("1")}};
+  const json query = {{"TableName", "orders"},
+                      {"KeyConditionExpression", "pk = :p"},
+                      {"ExpressionAttributeValues", {{":p", S("a")}}},
+                      {"ReturnConsumedCapacity", "INDEXES"}};
+  auto with = [](json request, const json& more) {
+    request.merge_patch(more);
+    return request;
+  };
+  struct read {
+    std::string operation;
+    json request;
+    const char* spliced;  // the member holding spliced items, or null where none may be
+  };
+  const std::vector<read> reads = {
+      {"GetItem", {{"TableName", "orders"}, {"Key", key}, {"ReturnConsumedCapacity", "TOTAL"}}, "Item"},
+      {"GetItem", {{"TableName", "orders"}, {"Key", key}, {"ProjectionExpression", "n"}}, nullptr},
+      {"GetItem", {{"TableName", "orders"}, {"Key", {{"pk", S("none")}, {"sk", N("1")}}}}, nullptr},
+      {"Query", query, "Items"},
+      {"Query", with(query, {{"Limit", 2}, {"ScanIndexForward", false}}), "Items"},
+      {"Query", with(query, {{"FilterExpression", "attribute_exists(l)"}}), nullptr},
+      {"Query", with(query, {{"Select", "COUNT"}}), nullptr},
+      {"Query",
+       {{"TableName", "orders"},
+        {"IndexName", "byState"},
+        {"KeyConditionExpression", "#s = :s"},
+        {"ExpressionAttributeNames", {{"#s", "state"}}},
+        {"ExpressionAttributeValues", {{":s", S("open")}}}},
+       "Items"},
+      {"Scan", {{"TableName", "orders"}, {"ReturnConsumedCapacity", "TOTAL"}}, "Items"},
+      {"Scan", {{"TableName", "orders"}, {"ProjectionExpression", "pk, m.z"}}, nullptr},
+      {"Scan", {{"TableName", "orders"}, {"Segment", 0}, {"TotalSegments", 1}}, nullptr},
+      {"ExecuteStatement", {{"Statement", "SELECT n FROM orders WHERE pk = 'a'"}}, nullptr},
+      {"BatchExecuteStatement",
+       {{"Statements", {{{"Statement", "SELECT sk FROM orders WHERE pk = 'a' AND sk = 2"}}}}},
+       nullptr},
+  };
+  for (const read& r : reads) {
+    SCOPED_TRACE(r.operation + " " + core::to_json_text(r.request));
+    const json plain = call(r.operation, r.request);
+    core::call_result result = emulator_->client().call("dynamodb", r.operation, r.request, for_text);
+    ASSERT_FALSE(result.error) << result.error->message();
+    EXPECT_EQ(core::to_json_text(result.body), core::to_json_text(plain));
+    // Whether the items came as spliced text: every one where the read may splice, none elsewhere.
+    bool any_spliced = false;
+    bool all_spliced = true;
+    auto look = [&](const json& item) {
+      const bool spliced = item.is_binary() && item.get_binary().subtype() == core::spliced_text_subtype;
+      any_spliced = any_spliced || spliced;
+      all_spliced = all_spliced && spliced;
+    };
+    // An Item on its own; Items as one text, the whole list.
+    if (result.body.contains("Item")) look(result.body["Item"]);
+    if (result.body.contains("Items")) {
+      look(result.body["Items"]);
+      if (result.body["Items"].is_array()) {
+        for (const json& item : result.body["Items"]) look(item);
+      }
+    }
+    if (r.spliced != nullptr) {
+      EXPECT_TRUE(all_spliced && any_spliced);
+    } else {
+      EXPECT_FALSE(any_spliced);
+    }
+  }
 }
 
 TEST_F(ServiceTest, GlobalIndexFollowsEveryKindOfWrite) {

@@ -40,6 +40,11 @@ struct call_context {
   // the scheduler's thread, or on a manual clock where nothing else moves time) sets it false:
   // an SQS long poll then answers at once with what is there, as a poll with no wait would.
   bool may_defer = true;
+  // Whether the caller does nothing with a response but turn it into JSON text with
+  // core::append_json (the HTTP front of the JSON protocol). An operation may then hand back parts
+  // of it as spliced text (core::spliced_text, json_text.hpp): DynamoDB's GetItem, Query and Scan
+  // write stored items straight from their bytes. Every other caller gets plain values.
+  bool renders_text = false;
 };
 
 // What a call answered: a response object, or an AWS error (then `body` is empty).
