@@ -263,6 +263,13 @@ TEST_F(ServiceTest, AnswersForTextAreThePlainAnswersText) {
     request.merge_patch(more);
     return request;
   };
+  const json third = {{"pk", S("a")}, {"sk", N("3")}};
+  const json missing = {{"pk", S("none")}, {"sk", N("1")}};
+  json batch_get = {{"ReturnConsumedCapacity", "TOTAL"}};
+  batch_get["RequestItems"]["orders"]["Keys"] = json::array({key, third, missing});
+  json batch_get_projected;
+  batch_get_projected["RequestItems"]["orders"] = {{"Keys", json::array({key})},
+                                                   {"ProjectionExpression", "sk"}};
   struct read {
     std::string operation;
     json request;
@@ -287,6 +294,8 @@ TEST_F(ServiceTest, AnswersForTextAreThePlainAnswersText) {
       {"Scan", {{"TableName", "orders"}, {"ProjectionExpression", "pk, m.z"}}, nullptr},
       {"Scan", {{"TableName", "orders"}, {"Segment", 0}, {"TotalSegments", 1}}, nullptr},
       {"ExecuteStatement", {{"Statement", "SELECT n FROM orders WHERE pk = 'a'"}}, nullptr},
+      {"BatchGetItem", batch_get, "Responses"},
+      {"BatchGetItem", batch_get_projected, nullptr},
       {"BatchExecuteStatement",
        {{"Statements", {{{"Statement", "SELECT sk FROM orders WHERE pk = 'a' AND sk = 2"}}}}},
        nullptr},
@@ -305,8 +314,16 @@ TEST_F(ServiceTest, AnswersForTextAreThePlainAnswersText) {
       any_spliced = any_spliced || spliced;
       all_spliced = all_spliced && spliced;
     };
-    // An Item on its own; Items as one text, the whole list.
+    // An Item on its own; Items as one text, the whole list; BatchGetItem's list of each table.
     if (result.body.contains("Item")) look(result.body["Item"]);
+    if (r.operation == "BatchGetItem") {
+      for (const json& found : result.body["Responses"]) {
+        look(found);
+        if (found.is_array()) {
+          for (const json& item : found) look(item);
+        }
+      }
+    }
     if (result.body.contains("Items")) {
       look(result.body["Items"]);
       if (result.body["Items"].is_array()) {
