@@ -32,6 +32,9 @@
 #include "fogbank/template/loader.hpp"
 #include "fogbank/workers/worker_host.hpp"
 
+#ifdef FOGBANK_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
 #include <pthread.h>
 #include <unistd.h>
 #include <cerrno>
@@ -39,6 +42,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -848,6 +852,15 @@ int run(const std::vector<std::string_view>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef FOGBANK_WITH_MIMALLOC
+  // mimalloc gives the pages of a freed block back to the system 25 ms after the block is freed
+  // (madvise), and the next big block faults them in again. A Scan answer is a few blocks of a
+  // megabyte or more, made and freed within milliseconds: at 64 connections the server spent its
+  // time in page faults and in copies into fresh pages, and a 1 MB page cost ~20 ms of CPU where
+  // it costs ~2 with the pages kept (bench/README.md, "Items written from their bytes"). Kept a
+  // second, the pages still go back once a load is over. MIMALLOC_DECOMMIT_DELAY still decides.
+  if (std::getenv("MIMALLOC_DECOMMIT_DELAY") == nullptr) mi_option_set(mi_option_decommit_delay, 1000);
+#endif
   std::vector<std::string_view> args(argv + 1, argv + argc);
   try {
     return run(args);
