@@ -65,38 +65,12 @@ class msgpack_reader {
 
   // The element count of the array at the cursor, or nothing taken if it is not an array.
   std::optional<std::size_t> read_array_header(int depth) {
-    const std::uint8_t tag = peek();
-    std::size_t count = 0;
-    if (tag >= 0x90 && tag <= 0x9f) {
-      take(1);
-      count = tag & 0x0fu;
-    } else if (tag == 0xdc || tag == 0xdd) {
-      take(1);
-      count = tag == 0xdc ? read_be<std::uint16_t>() : read_be<std::uint32_t>();
-    } else {
-      return std::nullopt;
-    }
-    enter(depth);
-    promise(count, min_array_element_bytes);
-    return count;
+    return read_container_header(0x90, 0xdc, min_array_element_bytes, depth);
   }
 
   // The member count of the map at the cursor, or nothing taken if it is not a map.
   std::optional<std::size_t> read_map_header(int depth) {
-    const std::uint8_t tag = peek();
-    std::size_t count = 0;
-    if (tag >= 0x80 && tag <= 0x8f) {
-      take(1);
-      count = tag & 0x0fu;
-    } else if (tag == 0xde || tag == 0xdf) {
-      take(1);
-      count = tag == 0xde ? read_be<std::uint16_t>() : read_be<std::uint32_t>();
-    } else {
-      return std::nullopt;
-    }
-    enter(depth);
-    promise(count, min_map_member_bytes);
-    return count;
+    return read_container_header(0x80, 0xde, min_map_member_bytes, depth);
   }
 
   // Before each element of a container whose header was read: its share of what was promised.
@@ -151,6 +125,26 @@ class msgpack_reader {
   [[noreturn]] void refuse_tag(std::uint8_t tag) const {
     if (tag == 0xc1) fail(msgpack_refusal::malformed, "the reserved byte 0xc1");
     fail(msgpack_refusal::unsupported, "a bin or ext value, which fogbank never stores");
+  }
+
+  // A container header: the fix form's tags are `fix` to fix + 15 (the count in the low bits),
+  // the 16- and 32-bit counts' tags `wide` and wide + 1.
+  std::optional<std::size_t> read_container_header(std::uint8_t fix, std::uint8_t wide, std::size_t each,
+                                                   int depth) {
+    const std::uint8_t tag = peek();
+    std::size_t count = 0;
+    if ((tag & 0xf0u) == fix) {
+      take(1);
+      count = tag & 0x0fu;
+    } else if (tag == wide || tag == wide + 1) {
+      take(1);
+      count = tag == wide ? read_be<std::uint16_t>() : read_be<std::uint32_t>();
+    } else {
+      return std::nullopt;
+    }
+    enter(depth);
+    promise(count, each);
+    return count;
   }
 
   void enter(int depth) const {

@@ -17,8 +17,8 @@
 // write_commit::together), so it is all or nothing.
 
 #include "attribute_value.hpp"
-#include "fogbank/core/json_text.hpp"
 #include "expressions.hpp"
+#include "fogbank/core/json_text.hpp"
 #include "item_collections.hpp"
 #include "item_keys.hpp"
 #include "item_writes.hpp"
