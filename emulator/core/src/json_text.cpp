@@ -204,7 +204,8 @@ void write_float(text_writer& out, double value) {
 
 void write_binary(text_writer& out, const json::binary_t& binary) {
   if (binary.has_subtype() && binary.subtype() == spliced_text_subtype) {
-    out.write(reinterpret_cast<const char*>(binary.data()), binary.size());
+    // An empty vector's data() may be null, which memcpy must not be given even for no bytes.
+    if (!binary.empty()) out.write(reinterpret_cast<const char*>(binary.data()), binary.size());
     return;
   }
   out.write("{\"bytes\":[", 10);
