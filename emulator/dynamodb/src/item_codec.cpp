@@ -324,13 +324,30 @@ class msgpack_cursor : public msgpack_reader {
 // answer "not this way" and the caller decodes the bytes instead.
 struct not_plain {};
 
-// Writes the JSON text of the value at the cursor, as core::append_json writes the value
-// decode_msgpack makes of it. Map keys must come in strictly increasing byte order, as to_msgpack
-// writes a json object's: decode_msgpack sorts and de-duplicates keys (a std::map), which text
-// written in the bytes' order would not.
-class json_text_writer : public msgpack_reader {
+// A reader for the walks that take only maps whose keys come in strictly increasing byte order, as
+// to_msgpack writes a json object's: decode_msgpack sorts and de-duplicates keys (a std::map), so
+// a walk that follows the bytes' order agrees with it only on such maps.
+class ordered_map_reader : public msgpack_reader {
  public:
-  json_text_writer(std::string_view bytes, core::json_writer& out) : msgpack_reader(bytes), out_(out) {}
+  using msgpack_reader::msgpack_reader;
+
+ protected:
+  // The next member's key of a map whose header was read, `previous` the one before it (empty
+  // for the first member); not_plain if it does not come after it.
+  std::string_view next_ordered_key(std::size_t member, std::string_view& previous) {
+    next_map_member();
+    const std::string_view key = read_key();
+    if (member > 0 && !(previous < key)) throw not_plain{};
+    previous = key;
+    return key;
+  }
+};
+
+// Writes the JSON text of the value at the cursor, as core::append_json writes the value
+// decode_msgpack makes of it.
+class json_text_writer : public ordered_map_reader {
+ public:
+  json_text_writer(std::string_view bytes, core::json_writer& out) : ordered_map_reader(bytes), out_(out) {}
 
   void write_value(int depth) {
     if (const auto count = read_array_header(depth)) {
@@ -348,11 +365,7 @@ class json_text_writer : public msgpack_reader {
       std::string_view previous;
       for (std::size_t i = 0; i < *count; ++i) {
         if (i > 0) out_.put(',');
-        next_map_member();
-        const std::string_view key = read_key();
-        if (i > 0 && !(previous < key)) throw not_plain{};
-        previous = key;
-        out_.write_string(key);
+        out_.write_string(next_ordered_key(i, previous));
         out_.put(':');
         write_value(depth + 1);
       }
@@ -410,9 +423,9 @@ class json_text_writer : public msgpack_reader {
 // order, each to a map of one type name. Anything item_size would read in a way this does not
 // follow (several members in a value, a set or list that is not an array, nesting past the
 // attribute limit, where item_size throws) is not_plain.
-class item_size_reader : public msgpack_reader {
+class item_size_reader : public ordered_map_reader {
  public:
-  using msgpack_reader::msgpack_reader;
+  using ordered_map_reader::ordered_map_reader;
 
   std::size_t item_size() {
     const auto count = read_map_header(0);
@@ -420,11 +433,8 @@ class item_size_reader : public msgpack_reader {
     std::size_t size = 0;
     std::string_view previous;
     for (std::size_t i = 0; i < *count; ++i) {
-      next_map_member();
-      const std::string_view name = read_key();
-      if (i > 0 && !(previous < name)) throw not_plain{};
-      previous = name;
-      size += name.size() + value_size(1, 1);
+      size += next_ordered_key(i, previous).size();  // the key, then its value: two statements
+      size += value_size(1, 1);
     }
     return size;
   }
@@ -482,11 +492,8 @@ class item_size_reader : public msgpack_reader {
         std::size_t size = document_overhead;
         std::string_view previous;
         for (std::size_t i = 0; i < *count; ++i) {
-          next_map_member();
-          const std::string_view key = read_key();
-          if (i > 0 && !(previous < key)) throw not_plain{};
-          previous = key;
-          size += key.size() + value_size(level + 1, depth + 2) + element_overhead;
+          size += next_ordered_key(i, previous).size();
+          size += value_size(level + 1, depth + 2) + element_overhead;
         }
         return size;
       }
