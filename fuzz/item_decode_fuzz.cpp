@@ -6,7 +6,8 @@
 // once per level, so an unbounded reference could overflow the stack on deep inputs).
 // append_stored_json and stored_item_size on the same bytes: nothing for bytes decode_msgpack
 // refuses; for the others the text core::append_json writes of the decoded value and the size
-// item_size gives it, or a refusal, never anything else.
+// item_size gives it, or a refusal, never anything else. And append_msgpack writes what
+// json::to_msgpack writes for every value decoded.
 
 #include "attribute_value.hpp"
 #include "item_codec.hpp"
@@ -23,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -86,6 +88,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!reference_read || !fogbank::test_support::json_identical(*decoded, reference)) std::abort();
   } catch (const dynamodb::msgpack_error&) {
     if (reference_read) std::abort();
+  }
+
+  if (decoded) {
+    const std::vector<std::uint8_t> reference_bytes = json::to_msgpack(*decoded);
+    std::string encoded;
+    dynamodb::append_msgpack(encoded, *decoded);
+    if (encoded !=
+        std::string_view(reinterpret_cast<const char*>(reference_bytes.data()), reference_bytes.size()))
+      std::abort();
   }
 
   std::string text = "[";

@@ -523,7 +523,90 @@ class item_size_reader : public ordered_map_reader {
   }
 };
 
+// Writes to_msgpack's encoding of values at the end of a string (append_msgpack).
+class msgpack_writer {
+ public:
+  explicit msgpack_writer(std::string& out) : out_(out) {}
+
+  void write(const json& value) {
+    switch (value.type()) {
+      case json::value_t::null:
+        out_.push_back(static_cast<char>(0xc0));
+        return;
+      case json::value_t::boolean:
+        out_.push_back(static_cast<char>(value.get_ref<const json::boolean_t&>() ? 0xc3 : 0xc2));
+        return;
+      case json::value_t::string:
+        write_string(value.get_ref<const std::string&>());
+        return;
+      case json::value_t::array: {
+        const auto& elements = value.get_ref<const json::array_t&>();
+        write_header(elements.size(), 0x90, 15, 0xdc);
+        for (const json& element : elements) write(element);
+        return;
+      }
+      case json::value_t::object: {
+        const auto& members = value.get_ref<const json::object_t&>();
+        write_header(members.size(), 0x80, 15, 0xde);
+        for (const auto& [name, member] : members) {
+          write_string(name);
+          write(member);
+        }
+        return;
+      }
+      default:  // numbers and binary values, which no stored item holds, as nlohmann writes them
+        json::to_msgpack(value, out_);
+        return;
+    }
+  }
+
+ private:
+  // fixstr up to 31 bytes, then str 8, str 16 and str 32, as to_msgpack chooses.
+  void write_string(const std::string& text) {
+    const std::size_t length = text.size();
+    if (length <= 31) {
+      out_.push_back(static_cast<char>(0xa0 | length));
+    } else if (length <= 0xff) {
+      out_.push_back(static_cast<char>(0xd9));
+      out_.push_back(static_cast<char>(length));
+    } else if (length <= 0xffff) {
+      out_.push_back(static_cast<char>(0xda));
+      write_be(static_cast<std::uint16_t>(length));
+    } else {
+      out_.push_back(static_cast<char>(0xdb));
+      write_be(static_cast<std::uint32_t>(length));
+    }
+    out_.append(text);
+  }
+
+  // A container's header: fixarray/fixmap (`fix_tag` | count) up to `fix_max` members, then the
+  // 16-bit form (`tag16`) and the 32-bit one (tag16 + 1).
+  void write_header(std::size_t count, std::uint8_t fix_tag, std::size_t fix_max, std::uint8_t tag16) {
+    if (count <= fix_max) {
+      out_.push_back(static_cast<char>(fix_tag | count));
+    } else if (count <= 0xffff) {
+      out_.push_back(static_cast<char>(tag16));
+      write_be(static_cast<std::uint16_t>(count));
+    } else {
+      out_.push_back(static_cast<char>(tag16 + 1));
+      write_be(static_cast<std::uint32_t>(count));
+    }
+  }
+
+  template <typename Unsigned>
+  void write_be(Unsigned value) {
+    for (int shift = 8 * (static_cast<int>(sizeof(Unsigned)) - 1); shift >= 0; shift -= 8)
+      out_.push_back(static_cast<char>((value >> shift) & 0xffu));
+  }
+
+  std::string& out_;
+};
+
 }  // namespace
+
+void append_msgpack(std::string& out, const json& value) {
+  msgpack_writer(out).write(value);
+}
 
 json decode_msgpack(std::string_view bytes) {
   msgpack_cursor cursor(bytes);

@@ -26,6 +26,11 @@ struct write_request {
   std::shared_ptr<const condition> condition_expression;  // null when absent
   std::shared_ptr<const update> update_expression;        // update: null for a key-only upsert
   bool return_old_on_failure = false;                     // ReturnValuesOnConditionCheckFailure = ALL_OLD
+  // Whether the caller reads write_result::old_item (ReturnValues, consumed capacity). When it
+  // does not, a put with no condition, on a table with no index and no stream, needs nothing of
+  // the item it replaces but its size (the table's counters): apply_writes reads that from the
+  // stored bytes (write_result::old_item_bytes) instead of decoding the item.
+  bool caller_reads_old_item = true;
 };
 
 // Parses one write from a request shaped like PutItem/UpdateItem/DeleteItem (or the Put, Update,
@@ -38,6 +43,9 @@ write_request parse_write(const service_impl& service, write_kind kind, const js
 
 struct write_result {
   std::optional<json> old_item;
+  // Set, with old_item nullopt, when an item was replaced without being decoded
+  // (write_request::caller_reads_old_item): its item_size.
+  std::optional<std::size_t> old_item_bytes;
   std::optional<json> new_item;  // nullopt when the item is deleted (or absent and unchanged)
   bool written = false;          // committed to storage (write_commit::each may stop early)
 };

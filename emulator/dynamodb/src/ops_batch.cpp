@@ -239,6 +239,8 @@ json service_impl::batch_write_item(const json& request, const request_context&)
         }
       }
       write_request write = parse_write(*this, is_put ? write_kind::put : write_kind::remove, single, &name);
+      // Only the consumed capacity reads the items the puts replace.
+      write.caller_reads_old_item = mode != capacity_mode::none;
       if (!seen.emplace(name, write.storage_key).second)
         throw_validation("Provided list of item keys contains duplicates");
       writes.push_back(std::move(write));

@@ -53,6 +53,7 @@ json service_impl::put_item(const json& request, const request_context&) {
   write_request write = parse_write(*this, write_kind::put, request);
   const capacity_mode mode = capacity_mode_of(request);
   const bool metrics = item_collection_metrics_wanted(request);
+  write.caller_reads_old_item = return_values == "ALL_OLD" || mode != capacity_mode::none;
   write_result result = execute(*this, write);
   json response = json::object();
   if (return_values == "ALL_OLD" && result.old_item) response["Attributes"] = *result.old_item;

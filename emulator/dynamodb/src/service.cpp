@@ -86,7 +86,7 @@ std::size_t service_impl::operation_count() {
 
 std::string encode_item(const json& item) {
   std::string out;
-  json::to_msgpack(item, out);
+  append_msgpack(out, item);
   return out;
 }
 
@@ -228,7 +228,10 @@ service_impl::prepared_item service_impl::prepare_item(const table_info& table, 
   out.table = &table;
   out.bytes = item_bytes;
   out.storage_key = std::move(storage_key);
-  out.encoded = encode_item(item);
+  // The encoding is the item's size (names and values) and a few bytes per attribute (tags, the
+  // type's name): reserved at once rather than grown by doubling.
+  out.encoded.reserve(item_bytes + 8 * item.size() + 8);
+  append_msgpack(out.encoded, item);
   out.index_entries.reserve(table.indexes.size());
   for (const auto& index : table.indexes) {
     std::optional<std::string> key = index_storage_key(table, index, item);
@@ -243,12 +246,13 @@ service_impl::prepared_item service_impl::prepare_item(const table_info& table, 
 }
 
 void service_impl::stage_item_change(item_batch& item_changes, const table_info& table, const json* old_item,
-                                     const json* new_item, const prepared_item* prepared) const {
+                                     const json* new_item, const prepared_item* prepared,
+                                     std::optional<std::size_t> old_item_bytes) const {
   const json* any = new_item ? new_item : old_item;
   if (!any) return;
   if (prepared && (prepared->table != &table || !new_item)) prepared = nullptr;
   stage_usage_change(item_changes, table, old_item, new_item,
-                     prepared ? std::optional<std::size_t>(prepared->bytes) : std::nullopt);
+                     prepared ? std::optional<std::size_t>(prepared->bytes) : std::nullopt, old_item_bytes);
   storage::write_batch& batch = item_changes.storage;
   std::string computed_key;
   const std::string& key = prepared ? prepared->storage_key : (computed_key = item_storage_key(table, *any));
@@ -282,6 +286,12 @@ void service_impl::stage_item(item_batch& batch, const table_info& table, const 
                               const json* new_item, change_origin origin) {
   stage_item_change(batch, table, old_item, new_item);
   stage_stream_record(batch, table, old_item, new_item, origin);
+}
+
+bool service_impl::records_stream(const table_info& table) const {
+  if (table.stream_id == 0) return false;
+  const stream_ptr stream = find_stream_or_null(table.stream_id);
+  return stream && stream->enabled;
 }
 
 void service_impl::stage_stream_record(item_batch& batch, const table_info& table, const json* old_item,

@@ -103,9 +103,15 @@ class service_impl {
                              std::string storage_key) const;
   // Adds to `batch` what replacing `old_item` by `new_item` (either may be null) changes in the
   // item and its index entries of `table`, and in their counts and sizes; `prepared` is
-  // new_item's storage form, used if it was made for this same definition.
+  // new_item's storage form, used if it was made for this same definition. `old_item_bytes`,
+  // given only with a null old_item on a table with no index, is the size of an old item that
+  // was not decoded.
   void stage_item_change(item_batch& batch, const table_info& table, const json* old_item,
-                         const json* new_item, const prepared_item* prepared = nullptr) const;
+                         const json* new_item, const prepared_item* prepared = nullptr,
+                         std::optional<std::size_t> old_item_bytes = std::nullopt) const;
+  // Whether a change to an item of `table` gets a stream record (stage_stream_record): the
+  // table has a stream and it is enabled. Requires the table's lock, as that does.
+  bool records_stream(const table_info& table) const;
   // Adds the stream record of that change to `batch`, when the table has a stream enabled and
   // the item really changes, with the next sequence number. `table` must be the catalog's
   // current definition, and its table lock held from here until the batch is committed: that
@@ -133,10 +139,11 @@ class service_impl {
   usage measure_index(std::uint32_t index_id) const;
   // Adds to batch.usage what replacing `old_item` by `new_item` changes in the counters of
   // `table` and its indexes.
-  // `new_item_bytes`, when given, is item_size(*new_item).
+  // `new_item_bytes`, when given, is item_size(*new_item); `old_item_bytes`, given only with a
+  // null old_item on a table with no index, is the size of an old item that was not decoded.
   void stage_usage_change(item_batch& batch, const table_info& table, const json* old_item,
-                          const json* new_item,
-                          std::optional<std::size_t> new_item_bytes = std::nullopt) const;
+                          const json* new_item, std::optional<std::size_t> new_item_bytes = std::nullopt,
+                          std::optional<std::size_t> old_item_bytes = std::nullopt) const;
   // Adds to batch.storage the new totals of the counters batch.usage changes (commit() does).
   // Requires the locks of the tables concerned until the batch is committed.
   void stage_usage_totals(item_batch& batch) const;

@@ -118,7 +118,7 @@ std::string stream_record_key(std::uint32_t stream_id, std::uint64_t sequence) {
 std::string encode_stream_record(std::int64_t created_ms, const json& record) {
   std::string out;
   storage::key::append_u64(out, static_cast<std::uint64_t>(created_ms));
-  json::to_msgpack(record, out);
+  append_msgpack(out, record);
   return out;
 }
 

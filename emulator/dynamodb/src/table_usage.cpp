@@ -146,12 +146,15 @@ usage service_impl::index_usage(const index_info& index) const {
 }
 
 void service_impl::stage_usage_change(item_batch& batch, const table_info& table, const json* old_item,
-                                      const json* new_item, std::optional<std::size_t> new_item_bytes) const {
-  const std::int64_t old_bytes = old_item ? static_cast<std::int64_t>(item_size(*old_item)) : 0;
+                                      const json* new_item, std::optional<std::size_t> new_item_bytes,
+                                      std::optional<std::size_t> old_item_bytes) const {
+  const bool had_item = old_item != nullptr || old_item_bytes.has_value();
+  const std::int64_t old_bytes =
+      static_cast<std::int64_t>(old_item ? item_size(*old_item) : old_item_bytes.value_or(0));
   const std::int64_t new_bytes =
       new_item ? static_cast<std::int64_t>(new_item_bytes ? *new_item_bytes : item_size(*new_item)) : 0;
   usage& own = batch.usage[table.id];
-  own.count += (new_item ? 1 : 0) - (old_item ? 1 : 0);
+  own.count += (new_item ? 1 : 0) - (had_item ? 1 : 0);
   own.bytes += new_bytes - old_bytes;
   for (const auto& index : table.indexes) {
     // An item has an entry in an index when it has the index's key attributes.

@@ -230,6 +230,43 @@ TEST(ItemCodecTest, RandomValuesDecodeAsFromMsgpack) {
   }
 }
 
+// append_msgpack writes the bytes json::to_msgpack writes, after what the string held: on random
+// values of every type and around every length and integer boundary, binary values included.
+void expect_encoded_as_to_msgpack(const json& value) {
+  const std::vector<std::uint8_t> reference = json::to_msgpack(value);
+  const std::string expected = "held" + std::string(reference.begin(), reference.end());
+  std::string actual = "held";
+  append_msgpack(actual, value);
+  EXPECT_TRUE(actual == expected)
+      << "append_msgpack wrote " << actual.size() - 4 << " bytes, to_msgpack " << reference.size()
+      << ", first difference at byte "
+      << std::mismatch(actual.begin(), actual.end(), expected.begin(), expected.end()).first - actual.begin();
+}
+
+TEST(ItemCodecTest, AppendMsgpackWritesWhatToMsgpackWrites) {
+  random_item_source source(20261203);
+  for (int i = 0; i < 3000; ++i) {
+    SCOPED_TRACE(i);
+    expect_encoded_as_to_msgpack(i % 2 == 0 ? source.item() : source.value(0));
+    if (HasFailure()) return;
+  }
+  for (std::size_t length : string_lengths) {
+    SCOPED_TRACE(length);
+    expect_encoded_as_to_msgpack(std::string(length, 'x'));
+    expect_encoded_as_to_msgpack(json{{std::string(length, 'k'), "v"}});
+  }
+  for (std::size_t count : {0, 15, 16, 65535, 65536}) {
+    SCOPED_TRACE(count);
+    expect_encoded_as_to_msgpack(json(std::vector<std::string>(count, "e")));
+    json map = json::object();
+    for (std::size_t i = 0; i < count; ++i) map[std::to_string(i)] = true;
+    expect_encoded_as_to_msgpack(map);
+  }
+  for (std::int64_t n : codec_signed_boundaries())
+    expect_encoded_as_to_msgpack(json::array({n, false, nullptr}));
+  expect_encoded_as_to_msgpack(json{{"b", json::binary({1, 2, 3})}, {"t", json::binary({4}, 7)}, {"f", 0.5}});
+}
+
 TEST(ItemCodecTest, ScalarsAtEveryBoundaryKeepTheirType) {
   for (std::int64_t n : codec_signed_boundaries()) {
     SCOPED_TRACE(n);

@@ -232,6 +232,60 @@ TEST_F(TableUsageTest, CountersEqualFullScansAfterEveryKindOfWrite) {
   expect_counters_match("after a write without byUser");
 }
 
+// A put that replaces an item nobody reads (no condition, ReturnValues or consumed capacity, on a
+// table with no index and no stream) sizes the old item from its stored bytes instead of decoding
+// it (write_apply.cpp): the counters come out as from a scan all the same, and a caller that asks
+// for the old item still gets it.
+TEST_F(TableUsageTest, PutsThatReplaceItemsUnreadKeepTheCountersExact) {
+  call("CreateTable",
+       {{"TableName", "usage"},
+        {"BillingMode", "PAY_PER_REQUEST"},
+        {"AttributeDefinitions",
+         {{{"AttributeName", "pk"}, {"AttributeType", "S"}},
+          {{"AttributeName", "sk"}, {"AttributeType", "N"}}}},
+        {"KeySchema",
+         {{{"AttributeName", "pk"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}}}});
+  for (int i = 0; i < 5; ++i) put(item("p", i));
+  expect_counters_match("after new puts");
+  // Bigger, smaller again, and items of every type (numbers in another form than stored, maps,
+  // lists, sets, binary, null, bool) replaced by others.
+  put(item("p", 0, {{"payload", S(std::string(700, 'z'))}}));
+  put(item("p", 0));
+  const json every_type{{"amount", N("0012.500")},
+                        {"map", {{"M", {{"b", N("-1e3")}, {"a", {{"L", {S("x"), {{"BOOL", true}}}}}}}}}},
+                        {"nums", {{"NS", {"001.10", "-2.50"}}}},
+                        {"strs", {{"SS", {"a", "bb"}}}},
+                        {"bin", {{"B", "AAEC"}}},
+                        {"bins", {{"BS", {"AA==", "AQ=="}}}},
+                        {"nothing", {{"NULL", true}}}};
+  put(item("p", 1, every_type));
+  put(item("p", 1, {{"payload", S(std::string(40, 'y'))}}));
+  put(item("p", 2, every_type));
+  call("BatchWriteItem",
+       {{"RequestItems",
+         {{"usage",
+           {{{"PutRequest", {{"Item", item("p", 2)}}}},
+            {{"PutRequest", {{"Item", item("p", 3, {{"payload", S(std::string(90, 'w'))}})}}}},
+            {{"PutRequest", {{"Item", item("p", 9)}}}}}}}}});
+  expect_counters_match("after overwrites");
+  EXPECT_EQ(item_count(), 6);
+
+  // Asked for, the replaced item is there as before: as ALL_OLD, and in the units it costs (the
+  // larger of the old and the new item: 3 KB over 1 KB is 3 write units).
+  put(item("p", 4, every_type));
+  const json stored = call("GetItem", {{"TableName", "usage"}, {"Key", key("p", 4)}})["Item"];
+  ASSERT_TRUE(stored.is_object());
+  const json old_answer =
+      call("PutItem", {{"TableName", "usage"}, {"Item", item("p", 4)}, {"ReturnValues", "ALL_OLD"}});
+  EXPECT_EQ(old_answer["Attributes"], stored);
+  put(item("p", 4, {{"payload", S(std::string(3000, 'q'))}}));
+  const json units = call("PutItem", {{"TableName", "usage"},
+                                      {"Item", item("p", 4)},
+                                      {"ReturnConsumedCapacity", "TOTAL"}})["ConsumedCapacity"];
+  EXPECT_EQ(units["CapacityUnits"], 3.0) << units.dump();
+  expect_counters_match("after puts that read the old item");
+}
+
 TEST_F(TableUsageTest, CountersSurviveARestart) {
   open_on_disk();
   create_table();
