@@ -328,6 +328,14 @@ void service_impl::commit(item_batch& batch) {
   stage_usage_totals(batch);
   commit(batch.storage);
   usage_.add(batch.usage);
+  if (batch.superseded_items != 0 &&
+      superseded_since_flush_.fetch_add(batch.superseded_items) + batch.superseded_items >=
+          flush_after_superseded_items &&
+      superseded_since_flush_.exchange(0) >= flush_after_superseded_items) {
+    // A failed flush loses nothing (the data is in the memtable and the log): reads stay slower.
+    static_cast<void>(db_.flush(storage::column::items, false));
+    static_cast<void>(db_.flush(storage::column::index_entries, false));
+  }
   if (batch.records.empty()) return;
   std::lock_guard lock(pending_mutex_);
   for (auto& record : batch.records) pending_.push_back(std::move(record));

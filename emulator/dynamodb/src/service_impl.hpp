@@ -49,10 +49,21 @@ struct item_batch {
   std::vector<staged_record> records;
   // What the batch changes in its tables' and indexes' item counts and sizes (table_usage.hpp).
   usage_delta usage;
+  // How many items it overwrites or deletes: each leaves an older version in the memtable.
+  std::uint64_t superseded_items = 0;
 };
 
 // DynamoDB's item size limit.
 inline constexpr std::size_t max_item_bytes = 400 * 1024;
+// RocksDB keeps every version of a key in the memtable until it is flushed, and a Query or Scan
+// steps over all of them: after 48 overwrites of each of 1,000 items a Query of 20 took 2.5x the
+// CPU it took before, and 1.4x once the memtable was flushed (BM_QueryAfterOverwrites,
+// bench/README.md, "Eighth pass"). A flush keeps one version of each key, so after this many
+// overwrites and deletes the items' and index entries' memtables are flushed in the background
+// rather than at 16 MiB (service_impl::commit): a table whose items are rewritten all the time (a counter, a
+// connection's state) stays as quick to read as a fresh one, and a table written once is never
+// flushed early.
+inline constexpr std::uint64_t flush_after_superseded_items = 8192;
 // Query and Scan stop reading once a page has read this much data.
 inline constexpr std::size_t max_page_bytes = 1024 * 1024;
 
@@ -259,6 +270,10 @@ class service_impl {
   std::atomic<std::uint32_t> next_id_{1};
   // The committed item counts and sizes of tables and indexes (table_usage.hpp).
   usage_registry usage_;
+
+  // Items overwritten or deleted since the items' memtable was last flushed on their account
+  // (commit(item_batch&)).
+  std::atomic<std::uint64_t> superseded_since_flush_{0};
 
   // The last stream sequence number handed out, service-wide. Taken under the lock of the
   // table whose stream the record goes to (so each stream's numbers follow its commits);

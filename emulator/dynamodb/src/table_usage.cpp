@@ -155,6 +155,7 @@ void service_impl::stage_usage_change(item_batch& batch, const table_info& table
       new_item ? static_cast<std::int64_t>(new_item_bytes ? *new_item_bytes : item_size(*new_item)) : 0;
   usage& own = batch.usage[table.id];
   own.count += (new_item ? 1 : 0) - (had_item ? 1 : 0);
+  if (had_item) ++batch.superseded_items;
   own.bytes += new_bytes - old_bytes;
   for (const auto& index : table.indexes) {
     // An item has an entry in an index when it has the index's key attributes.

@@ -342,6 +342,25 @@ class rocks_database final : public database {
     return std::make_unique<rocks_snapshot>(engine_);
   }
 
+  status flush(column c, bool wait) override {
+    const inside_rocksdb ignored;
+    rocksdb::ColumnFamilyHandle* handle = engine_->handle(c);
+    if (!wait) {
+      // A memtable of this column still being written out: a second switch now would make three
+      // memtables, past max_write_buffer_number, and RocksDB would stall every writer until the
+      // first flush ended. The caller asks again later.
+      std::uint64_t waiting = 0;
+      if (engine_->db->GetIntProperty(handle, rocksdb::DB::Properties::kNumImmutableMemTable, &waiting) &&
+          waiting != 0)
+        return status::ok();
+    }
+    rocksdb::FlushOptions options;
+    options.wait = wait;
+    // Without this, Flush waits (in the caller's thread) until the flush could not stall writes.
+    options.allow_write_stall = true;
+    return to_status(engine_->db->Flush(options, handle));
+  }
+
  private:
   std::shared_ptr<engine> engine_;
   rocksdb::WriteOptions write_options_;

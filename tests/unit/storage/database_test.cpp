@@ -192,6 +192,40 @@ TEST(database, snapshots_are_isolated_from_later_writes) {
   EXPECT_EQ(seen, (v{"m2", "m3"}));
 }
 
+// flush writes a column's memtable out, keeping the newest version of each key and those a
+// snapshot still reads; waiting or not, reads see the same thing before and after.
+TEST(database, a_flush_keeps_the_newest_versions_and_what_snapshots_read) {
+  for (const bool wait : {true, false}) {
+    SCOPED_TRACE(wait ? "waiting" : "in the background");
+    auto db = open_in_memory();
+    ASSERT_NE(db, nullptr);
+    put_all(*db, column::items, {"a", "b", "c"});
+    auto snap = db->take_snapshot();
+    for (int round = 0; round < 50; ++round) {
+      write_batch batch;
+      batch.put(column::items, "a", "a" + std::to_string(round));
+      batch.put(column::items, "b", "b" + std::to_string(round));
+      ASSERT_TRUE(db->write(batch).is_ok());
+    }
+    write_batch erase;
+    erase.erase(column::items, "c");
+    ASSERT_TRUE(db->write(erase).is_ok());
+
+    ASSERT_TRUE(db->flush(column::items, wait).is_ok());
+    // A second one right after (in the background, perhaps while the first is under way).
+    ASSERT_TRUE(db->flush(column::items, false).is_ok());
+
+    using v = std::vector<std::string>;
+    EXPECT_EQ(keys_of(*db, column::items, {}), (v{"a", "b"}));
+    EXPECT_EQ(get_or(*db, column::items, "a"), "a49");
+    EXPECT_EQ(get_or(*db, column::items, "b"), "b49");
+    EXPECT_EQ(get_or(*db, column::items, "c"), "<absent>");
+    EXPECT_EQ(keys_of(*db, column::items, {}, snap.get()), (v{"a", "b", "c"}));
+    EXPECT_EQ(get_or(*db, column::items, "a", snap.get()), "v-a");
+    EXPECT_EQ(get_or(*db, column::items, "c", snap.get()), "v-c");
+  }
+}
+
 TEST(database, rejects_a_snapshot_of_another_database) {
   auto db = open_in_memory();
   auto other = open_in_memory();

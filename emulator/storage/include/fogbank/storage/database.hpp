@@ -116,6 +116,17 @@ class database {
   virtual std::unique_ptr<iterator> scan(column c, const scan_range& range,
                                          const snapshot* at = nullptr) const = 0;
   virtual std::unique_ptr<snapshot> take_snapshot() const = 0;
+  // Starts writing column `c`'s memtable out to a table file, and returns without waiting (or,
+  // with `wait`, once it is written). What the flush leaves behind holds one version of each key
+  // (unless a snapshot still needs an older one): reads that walked over every version an
+  // overwritten key had in the memtable no longer do. Without `wait`, does nothing while an
+  // earlier flush of `c` is still under way. A database with nothing to flush (or that keeps
+  // nothing in memtables) returns ok.
+  virtual status flush(column c, bool wait) {
+    static_cast<void>(c);
+    static_cast<void>(wait);
+    return status::ok();
+  }
 };
 
 }  // namespace fogbank::storage
