@@ -173,6 +173,10 @@ class ApiGatewayWebSocketTest(FogbankTestCase):
 
         async def scenario():
             async with websockets.connect(url) as ws:
+                # The client offers permessage-deflate (websockets does by default); the server
+                # takes no extension, so every frame travels as the client wrote it.
+                self.assertEqual(ws.extensions, [])
+                self.assertNotIn("Sec-WebSocket-Extensions", ws.response_headers)
                 # No route takes the message and there is no $default: AWS's Forbidden frame.
                 await ws.send(json.dumps({"action": "nope"}))
                 frame = json.loads(await asyncio.wait_for(ws.recv(), RECV_TIMEOUT))
