@@ -60,9 +60,9 @@ inline constexpr std::size_t max_item_bytes = 400 * 1024;
 // CPU it took before, and 1.4x once the memtable was flushed (BM_QueryAfterOverwrites,
 // bench/README.md, "Eighth pass"). A flush keeps one version of each key, so after this many
 // overwrites and deletes the items' and index entries' memtables are flushed in the background
-// rather than at 16 MiB (service_impl::commit): a table whose items are rewritten all the time (a counter, a
-// connection's state) stays as quick to read as a fresh one, and a table written once is never
-// flushed early.
+// rather than at 16 MiB (service_impl::commit): a table whose items are rewritten all the time
+// (a counter, a connection's state) stays nearly as quick to read as a fresh one, and a table
+// written once is never flushed early.
 inline constexpr std::uint64_t flush_after_superseded_items = 8192;
 // Query and Scan stop reading once a page has read this much data.
 inline constexpr std::size_t max_page_bytes = 1024 * 1024;
