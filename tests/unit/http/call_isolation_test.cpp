@@ -354,7 +354,11 @@ TEST(IoThreadsTest, TheMonitorSleepsOnlyAfterAQuietSpellNotBetweenCalls) {
   };
   net::post(ioc, next);
   ASSERT_EQ(done.get_future().wait_for(hang_guard), std::future_status::ready);
-  EXPECT_EQ(threads.wakes_by_calls(), 1u)
+  // Quiet, only the first call wakes it. Under load a pause between two calls can outlast the
+  // quiet spell and let it sleep again (CI saw 2 wakes in 826 calls); a monitor that slept between
+  // calls would be woken by about every other one.
+  EXPECT_GE(threads.wakes_by_calls(), 1u);
+  EXPECT_LE(threads.wakes_by_calls(), calls.load() / 20)
       << "calls woke the monitor " << threads.wakes_by_calls() << " times in " << calls.load() << " calls";
 }
 
